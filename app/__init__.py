@@ -1,0 +1,3 @@
+"""LayerLab: a neural network playground built on PyTorch."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,169 @@
+"""Shape inference: build every layer on the meta device and run it, so shapes,
+parameter counts and FLOPs come from PyTorch itself. Nothing real is allocated."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from app.nn import layers as _layers  # noqa: F401  (registers every builder)
+from app.nn.errors import layer_error, shape_text
+from app.nn.graph_module import GraphNode, attribute_names
+from app.nn.recipe import Recipe
+from app.nn.registry import BUILDERS, LayerContext
+from app.spec import NETWORK_INPUT, NetworkSpec, SpecLimits, resolve_inputs, topological_order
+from app.spec.base import LayerSpecBase
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    id: str
+    type: str
+    input_shapes: list[tuple[int, ...]]
+    output_shape: tuple[int, ...]
+    params: int
+    trainable_params: int
+    flops: int
+
+
+@dataclass
+class NetworkSummary:
+    """What validation reports: per-layer shapes, parameters and FLOPs (per sample)."""
+
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    layers: list[LayerSummary]
+    total_params: int
+    trainable_params: int
+    total_flops: int
+    activation_mb: float
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything needed to build the network on a real device."""
+
+    spec: NetworkSpec
+    nodes: list[GraphNode]
+    recipes: dict[str, Recipe]
+    output: str
+    summary: NetworkSummary
+
+
+def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
+    """Check a spec by running it on the meta device; raise SpecError naming the layer."""
+    limits = limits or SpecLimits()
+    by_id = {layer.id: layer for layer in spec.layers}
+    names = attribute_names(by_id)
+    inputs = resolve_inputs(spec.layers)
+    dtype = torch.long if spec.input.dtype == "token" else torch.float32
+    values = {NETWORK_INPUT: torch.zeros(1, *spec.input.shape, dtype=dtype, device="meta")}
+    nodes, recipes, summaries = [], {}, []
+    total_params = trainable = flops = 0
+    activation_bytes = values[NETWORK_INPUT].numel() * values[NETWORK_INPUT].element_size()
+    for layer_id in topological_order(spec.layers):
+        layer, in_ids = by_id[layer_id], inputs[layer_id]
+        xs = [values[i] for i in in_ids]
+        recipe, out, summary = _trace_layer(spec, layer, in_ids, xs)
+        values[layer_id] = out
+        total_params += summary.params
+        trainable += summary.trainable_params
+        flops += summary.flops
+        activation_bytes += out.numel() * out.element_size()
+        if total_params > limits.max_params:
+            raise layer_error(layer_id, f"the network reaches {total_params:,} parameters here, "
+                              f"over the limit of {limits.max_params:,}: use fewer units or "
+                              "filters, or pool before flattening")
+        nodes.append(GraphNode(layer_id, names[layer_id],
+                               tuple(names.get(i, NETWORK_INPUT) for i in in_ids)))
+        recipes[names[layer_id]] = recipe
+        summaries.append(summary)
+    activation_mb = activation_bytes / 2**20
+    if activation_mb > limits.max_activation_mb:
+        raise layer_error(spec.layers[-1].id, f"activations take about {activation_mb:,.0f} MiB "
+                          f"per sample, over the limit of {limits.max_activation_mb:,.0f} MiB: "
+                          "use a smaller input, fewer filters or more pooling")
+    output_id = spec.layers[-1].id
+    network = NetworkSummary(tuple(spec.input.shape), tuple(values[output_id].shape[1:]),
+                             _in_spec_order(spec, summaries), total_params, trainable, flops,
+                             round(activation_mb, 3), _unused_layer_warnings(spec, inputs))
+    return Plan(spec, nodes, recipes, names[output_id], network)
+
+
+def _trace_layer(spec: NetworkSpec, layer: LayerSpecBase, in_ids: list[str],
+                 xs: list[torch.Tensor]) -> tuple[Recipe, torch.Tensor, LayerSummary]:
+    kind = str(getattr(layer, "type"))  # noqa: B009  (every concrete spec has one)
+    in_shapes = [tuple(x.shape[1:]) for x in xs]
+    ctx = LayerContext(layer.id, in_ids, in_shapes, [x.dtype for x in xs], spec.input)
+    recipe = BUILDERS[kind](layer, ctx)
+    key = (recipe.to_source(), tuple((x.shape, x.dtype) for x in xs))
+    measured = _MEASURED.get(key)
+    if measured is None:
+        try:
+            measured = _measure(recipe, xs)
+        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+            text = str(exc).strip()
+            first_line = text.splitlines()[0] if text else type(exc).__name__
+            shapes = ", ".join(shape_text(s) for s in in_shapes)
+            raise layer_error(layer.id, f"cannot take its input {shapes}: {first_line}") from None
+        if len(_MEASURED) >= _MEASURED_MAX:
+            _MEASURED.clear()
+        _MEASURED[key] = measured
+    out_shape, out_dtype, params, flops = measured
+    summary = LayerSummary(layer.id, kind, in_shapes, out_shape[1:], params,
+                           params if layer.trainable else 0, flops)
+    return recipe, torch.empty(out_shape, dtype=out_dtype, device="meta"), summary
+
+
+Measured = tuple[tuple[int, ...], torch.dtype, int, int]
+# A module's output shape, parameters and FLOPs depend only on its recipe and input
+# shapes, so repeated blocks and re-validation after an edit skip the meta run.
+_MEASURED: dict[tuple[str, tuple[tuple[torch.Size, torch.dtype], ...]], Measured] = {}
+_MEASURED_MAX = 4096
+
+
+def _measure(recipe: Recipe, xs: list[torch.Tensor]) -> Measured:
+    with torch.device("meta"):
+        module = recipe.instantiate().eval()
+    counter = FlopCounterMode(display=False) if _has_flops(module) else None
+    with counter or nullcontext():
+        out = module(*xs)
+    flops = counter.get_total_flops() if counter else 0
+    return tuple(out.shape), out.dtype, _count(module.parameters()), flops
+
+
+# FlopCounterMode counts matrix products and convolutions only, and it is slow on the
+# others (it decomposes batch norm, for one); a layer without these modules has 0 FLOPs.
+_FLOP_MODULES = (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd, nn.RNNBase,
+                 nn.MultiheadAttention)
+
+
+def _has_flops(module: nn.Module) -> bool:
+    return any(isinstance(m, _FLOP_MODULES) for m in module.modules())
+
+
+def _count(parameters: object) -> int:
+    return sum(p.numel() for p in parameters)  # type: ignore[attr-defined]
+
+
+def _in_spec_order(spec: NetworkSpec, summaries: list[LayerSummary]) -> list[LayerSummary]:
+    position = {layer.id: i for i, layer in enumerate(spec.layers)}
+    return sorted(summaries, key=lambda s: position[s.id])
+
+
+def _unused_layer_warnings(spec: NetworkSpec, inputs: dict[str, list[str]]) -> list[str]:
+    reached, stack = set(), [spec.layers[-1].id]
+    while stack:
+        current = stack.pop()
+        if current in reached or current == NETWORK_INPUT:
+            continue
+        reached.add(current)
+        stack.extend(inputs[current])
+    return [f"{layer.id}: does not feed the output layer '{spec.layers[-1].id}' and is "
+            "computed for nothing" for layer in spec.layers if layer.id not in reached]
+

@@ -1,0 +1,62 @@
+"""Fields and the base class that every layer spec shares."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LAYER_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+NETWORK_INPUT = "input"
+"""The name a layer uses in `inputs` to read the network input."""
+
+LayerId = Annotated[str, Field(pattern=LAYER_ID_PATTERN, description="A layer id.")]
+
+ActivationName = Literal[
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "swish",
+    "silu",
+    "softplus",
+    "linear",
+]
+
+Category = Literal["core", "convolution", "normalization", "sequence", "merge"]
+
+
+class SpecModel(BaseModel):
+    """Strict pydantic base: unknown fields are errors, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayerSpecBase(SpecModel):
+    """Fields every layer has. Subclasses add `type` and their own settings."""
+
+    category: ClassVar[Category]
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int] = 1
+
+    id: str = Field(
+        pattern=LAYER_ID_PATTERN,
+        description="Unique layer id: a letter, then letters, digits, '_' or '-' (64 at most).",
+    )
+    inputs: list[LayerId] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=16,
+        description=(
+            "Ids of the layers this one reads. Default: the previous layer "
+            "(the network input for the first one); 'input' names the network input."
+        ),
+    )
+    trainable: bool = Field(
+        default=True, description="False freezes this layer's parameters (transfer learning)."
+    )

@@ -1,0 +1,80 @@
+"""Spec problems as data: each names the layer and field and says what to change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True)
+class SpecIssue:
+    """One problem with a spec. `layer_id`/`field` are None when they don't apply."""
+
+    message: str
+    layer_id: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = ".".join(p for p in (self.layer_id, self.field) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class SpecError(ValueError):
+    """A spec that cannot be built, with every problem found."""
+
+    def __init__(self, issues: Sequence[SpecIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("; ".join(str(i) for i in self.issues))
+
+    @classmethod
+    def single(
+        cls, message: str, layer_id: str | None = None, field: str | None = None
+    ) -> SpecError:
+        return cls([SpecIssue(message, layer_id, field)])
+
+
+def issues_from_validation(exc: ValidationError, data: Any) -> list[SpecIssue]:
+    """Translate pydantic errors on a NetworkSpec into layer-named issues."""
+    issues: list[SpecIssue] = []
+    for err in exc.errors(include_url=False):
+        nested = (err.get("ctx") or {}).get("issues")
+        if nested:
+            issues.extend(SpecIssue(**item) for item in nested)
+        else:
+            issues.append(_issue_from_error(err, data))
+    return issues
+
+
+def _issue_from_error(err: Mapping[str, Any], data: Any) -> SpecIssue:
+    loc = list(err.get("loc", ()))
+    ctx = err.get("ctx") or {}
+    message = str(err.get("msg", "invalid value"))
+    if err.get("type") == "union_tag_invalid":
+        message = f"unknown layer type {ctx.get('tag')!r}; known types: {ctx.get('expected_tags')}"
+    elif err.get("type") == "union_tag_not_found":
+        message = "each layer needs a 'type'"
+    elif err.get("type") == "value_error":
+        message = message.removeprefix("Value error, ")
+    if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
+        layer_id = _layer_id_at(data, loc[1])
+        # loc is ("layers", index, <type tag>, field, ...) once the tag is known.
+        rest = [str(p) for p in loc[3:]] if len(loc) > 3 else []
+        if len(loc) == 3 and err.get("type") == "missing":
+            rest = [str(loc[2])]
+        return SpecIssue(message, layer_id, ".".join(rest) or None)
+    return SpecIssue(message, None, ".".join(str(p) for p in loc) or None)
+
+
+def _layer_id_at(data: Any, index: int) -> str:
+    layers = data.get("layers") if isinstance(data, Mapping) else None
+    if isinstance(layers, list) and 0 <= index < len(layers):
+        layer = layers[index]
+        if isinstance(layer, Mapping) and isinstance(layer.get("id"), str):
+            return str(layer["id"])
+    return f"layers[{index}]"
