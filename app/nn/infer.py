@@ -15,7 +15,14 @@ from app.nn.errors import layer_error, shape_text
 from app.nn.graph_module import GraphNode, attribute_names
 from app.nn.recipe import Recipe
 from app.nn.registry import BUILDERS, LayerContext
-from app.spec import NETWORK_INPUT, NetworkSpec, SpecLimits, resolve_inputs, topological_order
+from app.spec import (
+    NETWORK_INPUT,
+    NetworkSpec,
+    SpecError,
+    SpecLimits,
+    resolve_inputs,
+    topological_order,
+)
 from app.spec.base import LayerSpecBase
 
 
@@ -58,6 +65,9 @@ class Plan:
 def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
     """Check a spec by running it on the meta device; raise SpecError naming the layer."""
     limits = limits or SpecLimits()
+    issues = limits.structure_issues(spec.input.shape, len(spec.layers))
+    if issues:
+        raise SpecError(issues)
     by_id = {layer.id: layer for layer in spec.layers}
     names = attribute_names(by_id)
     inputs = resolve_inputs(spec.layers)
@@ -125,6 +135,11 @@ Measured = tuple[tuple[int, ...], torch.dtype, int, int]
 # shapes, so repeated blocks and re-validation after an edit skip the meta run.
 _MEASURED: dict[tuple[str, tuple[tuple[torch.Size, torch.dtype], ...]], Measured] = {}
 _MEASURED_MAX = 4096
+
+
+def clear_shape_cache() -> None:
+    """Forget measured layers (benchmarks use it to time a first validation)."""
+    _MEASURED.clear()
 
 
 def _measure(recipe: Recipe, xs: list[torch.Tensor]) -> Measured:

@@ -41,8 +41,13 @@ class SpecError(ValueError):
 
 def issues_from_validation(exc: ValidationError, data: Any) -> list[SpecIssue]:
     """Translate pydantic errors on a NetworkSpec into layer-named issues."""
+    return issues_from_errors(exc.errors(include_url=False), data)
+
+
+def issues_from_errors(errors: Sequence[Mapping[str, Any]], data: Any) -> list[SpecIssue]:
+    """The same, from pydantic error dicts whose loc starts at the spec's top level."""
     issues: list[SpecIssue] = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
         nested = (err.get("ctx") or {}).get("issues")
         if nested:
             issues.extend(SpecIssue(**item) for item in nested)
@@ -61,14 +66,31 @@ def _issue_from_error(err: Mapping[str, Any], data: Any) -> SpecIssue:
         message = "each layer needs a 'type'"
     elif err.get("type") == "value_error":
         message = message.removeprefix("Value error, ")
-    if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
-        layer_id = _layer_id_at(data, loc[1])
-        # loc is ("layers", index, <type tag>, field, ...) once the tag is known.
-        rest = [str(p) for p in loc[3:]] if len(loc) > 3 else []
-        if len(loc) == 3 and err.get("type") == "missing":
-            rest = [str(loc[2])]
-        return SpecIssue(message, layer_id, ".".join(rest) or None)
-    return SpecIssue(message, None, ".".join(str(p) for p in loc) or None)
+    at = _layers_index(loc)
+    if at is None:
+        return SpecIssue(message, None, ".".join(str(p) for p in loc) or None)
+    layer_id = _layer_id_at(_descend(data, loc[:at]), loc[at + 1])
+    # After ("layers", index) comes the type tag once pydantic knows it, then the field.
+    rest = loc[at + 3:] if len(loc) > at + 3 else []
+    if len(loc) == at + 3 and err.get("type") == "missing":
+        rest = [loc[at + 2]]
+    return SpecIssue(message, layer_id, ".".join(str(p) for p in rest) or None)
+
+
+def _layers_index(loc: list[Any]) -> int | None:
+    for i in range(len(loc) - 1):
+        if loc[i] == "layers" and isinstance(loc[i + 1], int):
+            return i
+    return None
+
+
+def _descend(data: Any, path: list[Any]) -> Any:
+    for key in path:
+        if isinstance(data, Mapping) and key in data:
+            data = data[key]
+        else:
+            return None
+    return data
 
 
 def _layer_id_at(data: Any, index: int) -> str:

@@ -1,0 +1,49 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+from app.api.errors import install_error_handlers
+from app.api.middleware import BodySizeLimit, TokenAuth
+from app.api.routes import health, layers, presets, specs
+from app.nn import analyze
+from app.settings import Settings
+from app.spec.presets import load_presets
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; every preset is validated here, so a broken one fails at start-up."""
+    settings = settings or Settings()
+    app = FastAPI(title="LayerLab", version=__version__,
+                  description="Build PyTorch networks from JSON layer specs, train them, "
+                              "look inside.")
+    app.state.settings = settings
+    app.state.presets = load_presets(settings.presets_dir)
+    for spec in app.state.presets.values():
+        analyze(spec, settings.limits)  # also warms up the meta-device kernels
+    for router in (health.router, layers.router, specs.router, presets.router):
+        app.include_router(router, prefix=API_PREFIX)
+    install_error_handlers(app)
+    _mount_ui(app, settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.access_token:
+        app.add_middleware(TokenAuth, token=settings.access_token, prefix=API_PREFIX,
+                           open_paths={f"{API_PREFIX}/health"})
+    return app
+
+
+def _mount_ui(app: FastAPI, settings: Settings) -> None:
+    templates = Jinja2Templates(directory=settings.templates_dir)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "index.html", {
+            "version": __version__, "presets": app.state.presets, "api": API_PREFIX})

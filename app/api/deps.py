@@ -1,0 +1,29 @@
+"""Dependency aliases shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.settings import Settings
+from app.spec import NetworkSpec, SpecLimits
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_limits(request: Request) -> SpecLimits:
+    return get_settings(request).limits
+
+
+def get_presets(request: Request) -> dict[str, NetworkSpec]:
+    presets: dict[str, NetworkSpec] = request.app.state.presets
+    return presets
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
+PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]

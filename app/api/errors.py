@@ -1,0 +1,44 @@
+"""Errors are answers: every 4xx names the field or layer and says what to change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.spec import SpecError, SpecIssue
+from app.spec.errors import issues_from_errors
+
+
+def error_response(status: int, detail: str, issues: list[SpecIssue] | None = None) -> JSONResponse:
+    errors = [issue.to_dict() for issue in issues or []]
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=status)
+
+
+async def _spec_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SpecError)
+    return error_response(422, "the network spec is invalid", exc.issues)
+
+
+async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors: list[dict[str, Any]] = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        if loc[:1] == ["body"]:
+            loc = loc[1:]
+        errors.append({**err, "loc": tuple(loc)})
+    for err in errors:
+        if err.get("type") == "json_invalid":
+            where = err["loc"][0] if err["loc"] else "?"
+            reason = (err.get("ctx") or {}).get("error", "malformed")
+            return error_response(400, f"the request body is not valid JSON: {reason} "
+                                       f"at character {where}")
+    return error_response(422, "the request is invalid", issues_from_errors(errors, exc.body))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SpecError, _spec_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from app.api.deps import PresetsDep
+from app.api.schemas import PresetOut
+from app.spec import NetworkSpec
+
+router = APIRouter(prefix="/presets", tags=["presets"])
+
+
+@router.get("")
+def list_presets(presets: PresetsDep) -> list[PresetOut]:
+    """The preset networks, each with what it teaches."""
+    return [
+        PresetOut(name=name, title=spec.name, description=spec.description,
+                  input_shape=spec.input.shape, layers=len(spec.layers))
+        for name, spec in presets.items()
+    ]
+
+
+@router.get("/{name}")
+def get_preset(name: str, presets: PresetsDep) -> NetworkSpec:
+    """One preset's full spec, ready to edit or train."""
+    if name not in presets:
+        raise HTTPException(404, f"no preset named {name!r}; known: {', '.join(presets)}")
+    return presets[name]

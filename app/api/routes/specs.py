@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from app.api.deps import LimitsDep
+from app.api.schemas import ErrorOut, LayerSummaryOut, ValidateOut
+from app.nn import analyze
+from app.nn.codegen import class_name, to_python
+from app.spec import NetworkSpec
+
+router = APIRouter(prefix="/specs", tags=["specs"])
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "The spec is invalid; errors name each layer."},
+}
+
+
+@router.post("/validate", responses=INVALID)
+def validate_spec(spec: NetworkSpec, limits: LimitsDep) -> ValidateOut:
+    """Check a spec and report each layer's output shape, parameters and FLOPs."""
+    summary = analyze(spec, limits)
+    layers = [
+        LayerSummaryOut(id=s.id, type=s.type, input_shapes=[list(x) for x in s.input_shapes],
+                        output_shape=list(s.output_shape), params=s.params,
+                        trainable_params=s.trainable_params, flops=s.flops)
+        for s in summary.layers
+    ]
+    return ValidateOut(valid=True, input_shape=list(summary.input_shape),
+                       output_shape=list(summary.output_shape), layers=layers,
+                       total_params=summary.total_params,
+                       trainable_params=summary.trainable_params,
+                       total_flops=summary.total_flops, activation_mb=summary.activation_mb,
+                       warnings=summary.warnings)
+
+
+@router.post("/export/pytorch", response_class=PlainTextResponse, responses=INVALID)
+def export_pytorch(spec: NetworkSpec, limits: LimitsDep) -> PlainTextResponse:
+    """The network as a standalone PyTorch module (Python source)."""
+    filename = f"{class_name(spec.name).lower()}.py"
+    return PlainTextResponse(to_python(spec, limits), media_type="text/x-python",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})

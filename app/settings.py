@@ -1,0 +1,49 @@
+"""Server settings, read from LAYERLAB_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.spec import SpecLimits
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class Settings(BaseSettings):
+    """Everything has an embedded default: `layerlab serve` needs no configuration.
+
+    Nested values use a double underscore, e.g. LAYERLAB_LIMITS__MAX_PARAMS=1000000.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LAYERLAB_", env_nested_delimiter="__",
+                                      extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Address to bind.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port to bind.")
+    access_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer token required on the API; needed to bind a non-loopback host.",
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
+    limits: SpecLimits = Field(default_factory=SpecLimits)
+    presets_dir: Path = Field(default=PROJECT_ROOT / "models", description="Preset specs.")
+    templates_dir: Path = Field(default=PROJECT_ROOT / "templates")
+    static_dir: Path = Field(default=PROJECT_ROOT / "static")
+
+    @field_validator("access_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def check_exposure(self) -> None:
+        """Refuse to listen beyond this machine without an access token."""
+        if self.host not in LOOPBACK_HOSTS and not self.access_token:
+            raise ValueError(
+                f"binding {self.host} exposes LayerLab to the network: set "
+                "LAYERLAB_ACCESS_TOKEN (16+ characters) first"
+            )

@@ -1,0 +1,99 @@
+"""How long does checking a 50-layer spec take? Target: under 50 ms.
+
+Validation = pydantic parsing + graph checks + shape inference on the meta device
+(+ FLOPs). Printed side by side with the naive baseline: building the same network
+for real on the CPU and pushing one sample through it.
+
+    python benchmarks/validate_speed.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from app.nn import analyze, build
+from app.nn.infer import clear_shape_cache
+from app.spec import parse_network
+
+TARGET_MS = 50.0
+REPEATS = 15
+
+
+def fifty_layer_spec(width: int = 1) -> dict[str, Any]:
+    """A VGG-style CNN for 3x32x32: 4 stages of conv/batchnorm/relu, growing filters."""
+    layers: list[dict[str, Any]] = []
+    filters = 16 * width
+    for stage in range(4):
+        for block in range(3):
+            name = f"s{stage}b{block}"
+            layers += [
+                {"id": f"{name}_conv", "type": "conv2d", "filters": filters + block,
+                 "kernel_size": 3, "padding": "same"},
+                {"id": f"{name}_bn", "type": "batchnorm"},
+                {"id": f"{name}_relu", "type": "activation", "activation": "relu"},
+            ]
+        layers.append({"id": f"pool{stage}", "type": "maxpool2d", "pool_size": 2})
+        filters *= 2
+    layers += [
+        {"id": "flat", "type": "flatten"},
+        {"id": "fc1", "type": "dense", "units": 256, "activation": "relu"},
+        {"id": "drop", "type": "dropout", "rate": 0.5},
+        {"id": "fc2", "type": "dense", "units": 64, "activation": "relu"},
+        {"id": "bn", "type": "batchnorm"},
+        {"id": "drop2", "type": "dropout", "rate": 0.2},
+        {"id": "fc3", "type": "dense", "units": 32, "activation": "tanh"},
+        {"id": "ln", "type": "layernorm"},
+        {"id": "drop3", "type": "dropout", "rate": 0.1},
+        {"id": "out", "type": "dense", "units": 10},
+    ]
+    assert len(layers) == 50, len(layers)
+    return {"name": "VGG-style 50", "input": {"shape": [3, 32, 32]}, "layers": layers}
+
+
+def timed_ms(fn: Callable[[], object], before: Callable[[], object] = lambda: None) -> float:
+    samples = []
+    for _ in range(REPEATS):
+        before()
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    data = fifty_layer_spec()
+    analyze(parse_network(fifty_layer_spec(width=2)))  # load torch kernels, as a server does once
+
+    def validate() -> None:
+        analyze(parse_network(data))
+
+    def edit_one_layer() -> None:
+        data["layers"][-1]["units"] = data["layers"][-1]["units"] % 20 + 1
+        analyze(parse_network(data))
+
+    def real_cpu_forward() -> None:
+        with torch.no_grad():
+            build(parse_network(data)).eval()(torch.zeros(1, 3, 32, 32))
+
+    rows = [
+        ("first validation (empty shape cache)", timed_ms(validate, clear_shape_cache)),
+        ("re-validation, unchanged spec", timed_ms(validate)),
+        ("re-validation after editing one layer", timed_ms(edit_one_layer)),
+        ("baseline: real CPU build + 1-sample forward", timed_ms(real_cpu_forward)),
+    ]
+    print(f"validate a 50-layer spec, median of {REPEATS} runs (target < {TARGET_MS:.0f} ms)")
+    for label, ms in rows:
+        print(f"  {label:<46} {ms:8.1f} ms")
+    for label, ms in rows[:3]:
+        verdict = "meets" if ms < TARGET_MS else "MISSES"
+        print(f"{label}: {verdict} the {TARGET_MS:.0f} ms target, "
+              f"{rows[3][1] / ms:.0f}x faster than the baseline")
+
+
+if __name__ == "__main__":
+    main()
