@@ -95,8 +95,8 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
         summaries.append(summary)
     activation_mb = activation_bytes / 2**20
     if activation_mb > limits.max_activation_mb:
-        raise layer_error(spec.layers[-1].id, f"activations take about {activation_mb:,.0f} MiB "
-                          f"per sample, over the limit of {limits.max_activation_mb:,.0f} MiB: "
+        raise layer_error(spec.layers[-1].id, f"activations take about {_mib(activation_mb)} MiB "
+                          f"per sample, over the limit of {_mib(limits.max_activation_mb)} MiB: "
                           "use a smaller input, fewer filters or more pooling")
     output_id = spec.layers[-1].id
     network = NetworkSummary(tuple(spec.input.shape), tuple(values[output_id].shape[1:]),
@@ -164,6 +164,10 @@ def _has_flops(module: nn.Module) -> bool:
 
 def _count(parameters: object) -> int:
     return sum(p.numel() for p in parameters)  # type: ignore[attr-defined]
+
+
+def _mib(value: float) -> str:
+    return f"{value:,.1f}" if value >= 1 else f"{value:.3g}"
 
 
 def _in_spec_order(spec: NetworkSpec, summaries: list[LayerSummary]) -> list[LayerSummary]:

@@ -47,12 +47,25 @@ def issues_from_validation(exc: ValidationError, data: Any) -> list[SpecIssue]:
 def issues_from_errors(errors: Sequence[Mapping[str, Any]], data: Any) -> list[SpecIssue]:
     """The same, from pydantic error dicts whose loc starts at the spec's top level."""
     issues: list[SpecIssue] = []
+    # A value that fits no member of a union (e.g. kernel_size: int | [int, int]) gets
+    # one error per member; keep one issue per field, preferring errors about the value
+    # over "wrong type" errors from the members it was never meant for.
+    grouped: dict[tuple[str | None, str | None], list[tuple[str, SpecIssue]]] = {}
     for err in errors:
         nested = (err.get("ctx") or {}).get("issues")
         if nested:
             issues.extend(SpecIssue(**item) for item in nested)
-        else:
-            issues.append(_issue_from_error(err, data))
+            continue
+        issue = _issue_from_error(err, data)
+        field = issue.field
+        if issue.layer_id is not None and field:
+            field = field.split(".")[0]  # layer fields are flat: group union members
+        grouped.setdefault((issue.layer_id, field), []).append((str(err.get("type")), issue))
+    for found in grouped.values():
+        about_value = [i for kind, i in found if not kind.endswith(("_type", "_parsing"))]
+        chosen = about_value or [i for _, i in found]
+        messages = dict.fromkeys(i.message for i in chosen)
+        issues.append(SpecIssue("; or ".join(messages), chosen[0].layer_id, chosen[0].field))
     return issues
 
 
@@ -70,11 +83,13 @@ def _issue_from_error(err: Mapping[str, Any], data: Any) -> SpecIssue:
     if at is None:
         return SpecIssue(message, None, ".".join(str(p) for p in loc) or None)
     layer_id = _layer_id_at(_descend(data, loc[:at]), loc[at + 1])
-    # After ("layers", index) comes the type tag once pydantic knows it, then the field.
+    # After ("layers", index) comes the type tag once pydantic knows it, then the field,
+    # then list indices and union member tags (layer fields are flat: drop the tags).
     rest = loc[at + 3:] if len(loc) > at + 3 else []
     if len(loc) == at + 3 and err.get("type") == "missing":
         rest = [loc[at + 2]]
-    return SpecIssue(message, layer_id, ".".join(str(p) for p in rest) or None)
+    path = rest[:1] + [p for p in rest[1:] if isinstance(p, int)]
+    return SpecIssue(message, layer_id, ".".join(str(p) for p in path) or None)
 
 
 def _layers_index(loc: list[Any]) -> int | None:
