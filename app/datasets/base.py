@@ -1,0 +1,113 @@
+"""What every dataset provides: a description of itself and its tensors."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+TaskKind = Literal["classification", "regression", "reconstruction", "sequence"]
+
+
+class DatasetError(ValueError):
+    """A dataset cannot be used as asked: unknown name, bad options, corrupt file..."""
+
+
+class DatasetOptions(BaseModel):
+    """Base for each dataset's options; unknown options are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset describes itself for the API, the UI and the trainer."""
+
+    name: str
+    description: str
+    tasks: tuple[TaskKind, ...]
+    input_shape: tuple[int, ...]
+    dtype: Literal["float", "token"] = "float"
+    num_classes: int | None = None
+    class_names: tuple[str, ...] | None = None
+    target_shape: tuple[int, ...] = ()
+    vocab_size: int | None = None
+    splits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class TensorData:
+    """A loaded dataset: whole splits as tensors (moved to the training device once).
+
+    x: (N, *input_shape) float32, or int64 token ids.
+    y: (N,) int64 class ids; (N, *target_shape) float32 for regression;
+       (N, T) or (N,) int64 next tokens for sequences; unused for reconstruction.
+    """
+
+    info: DatasetInfo
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+def data_dir() -> Path:
+    """Where downloads are cached: $LAYERLAB_DATA_DIR or ~/.cache/layerlab."""
+    return Path(os.environ.get("LAYERLAB_DATA_DIR") or Path.home() / ".cache" / "layerlab")
+
+
+class Dataset(ABC):
+    """A registered dataset. Subclasses set `name`, `Options` and implement the rest."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type[DatasetOptions]] = DatasetOptions
+
+    def parse_options(self, options: dict[str, Any]) -> DatasetOptions:
+        try:
+            return self.Options.model_validate(options)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}"
+                for e in exc.errors(include_url=False)
+            )
+            raise DatasetError(f"dataset {self.name!r}: {problems}") from None
+
+    @abstractmethod
+    def info(self, options: DatasetOptions) -> DatasetInfo:
+        """Describe the dataset for these options without loading it (cheap)."""
+
+    @abstractmethod
+    def load(self, options: DatasetOptions) -> TensorData:
+        """Load (downloading if needed) and return every split as tensors."""
+
+
+DATASETS: dict[str, Dataset] = {}
+
+
+def register_dataset(cls: type[Dataset]) -> type[Dataset]:
+    """Class decorator: register one instance under `cls.name`."""
+    if cls.name in DATASETS:
+        raise ValueError(f"dataset {cls.name!r} is registered twice")
+    DATASETS[cls.name] = cls()
+    return cls
+
+
+def get_dataset(name: str) -> Dataset:
+    if name not in DATASETS:
+        raise DatasetError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
+    return DATASETS[name]
+
+
+def load_dataset(name: str, options: dict[str, Any] | None = None) -> TensorData:
+    dataset = get_dataset(name)
+    return dataset.load(dataset.parse_options(options or {}))
+
+
+def describe_dataset(name: str, options: dict[str, Any] | None = None) -> DatasetInfo:
+    dataset = get_dataset(name)
+    return dataset.info(dataset.parse_options(options or {}))

@@ -1,0 +1,81 @@
+"""A run as the runs service sees it, and the store interface it writes through.
+
+The store package implements RunStore (SQLite or PostgreSQL); the runs service only
+knows this protocol, so imports keep pointing downward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from app.spec import NetworkSpec
+from app.spec.events import RunStatus
+from app.spec.training import TrainingSpec
+
+
+class RunRecord(BaseModel):
+    """One run: its validated spec and training config travel with it."""
+
+    id: str
+    name: str
+    status: RunStatus = "queued"
+    spec: NetworkSpec
+    training: TrainingSpec
+    spec_version: int = 1
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    device: str | None = None
+    epoch: int = 0
+    step: int = 0
+    error: str | None = None
+    latest_metrics: dict[str, float] = Field(default_factory=dict)
+    best_metrics: dict[str, float] = Field(default_factory=dict)
+    test_metrics: dict[str, float] = Field(default_factory=dict)
+
+
+class MetricRow(BaseModel):
+    """One step's (or one epoch's) named values."""
+
+    step: int
+    epoch: int
+    values: dict[str, float]
+
+
+class RunStore(Protocol):
+    """Where runs and their metrics live. Every method is safe to call from any thread."""
+
+    def create_run(self, run: RunRecord) -> None: ...
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        """Set some RunRecord fields (status, started_at, error, metrics...)."""
+
+    def get_run(self, run_id: str) -> RunRecord | None: ...
+
+    def list_runs(self, status: str | None = None, limit: int = 50,
+                  offset: int = 0) -> list[RunRecord]:
+        """Newest first."""
+        ...
+
+    def append_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> None:
+        """Add many rows in one transaction."""
+
+    def get_metrics(self, run_id: str, names: Sequence[str] | None = None,
+                    since_step: int | None = None) -> dict[str, list[float | int | None]]:
+        """Columnar: {"step": [...], "epoch": [...], name: [...]}, ordered by step;
+        a name missing at some step is None there. since_step is exclusive."""
+        ...
+
+    def delete_run(self, run_id: str) -> bool:
+        """Remove the run and its metrics; False when there was no such run."""
+        ...
+
+    def mark_interrupted(self) -> list[str]:
+        """Runs left 'running' by a previous server: mark them interrupted, return ids."""
+        ...
+
+    def close(self) -> None: ...

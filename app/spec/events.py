@@ -1,0 +1,71 @@
+"""Events: what a training run reports. The same models cross the worker's process
+queue, the store and the websocket."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+
+class _Event(BaseModel):
+    model_config = {"frozen": True}
+
+
+class StartedEvent(_Event):
+    kind: Literal["started"] = "started"
+    device: str
+    epochs: int
+    steps_per_epoch: int
+    params: int
+    train_samples: int
+    val_samples: int
+    start_epoch: int = Field(default=0, description="> 0 when resumed from a checkpoint.")
+
+
+class MetricsEvent(_Event):
+    """Training metrics for a batch of steps, columnar: values[name][i] is at step[i]."""
+
+    kind: Literal["metrics"] = "metrics"
+    step: list[int]
+    epoch: list[int]
+    values: dict[str, list[float]]
+
+
+class EpochEvent(_Event):
+    """End of an epoch: averaged training metrics and validation metrics."""
+
+    kind: Literal["epoch"] = "epoch"
+    epoch: int
+    step: int
+    metrics: dict[str, float]
+    seconds: float
+
+
+class CheckpointEvent(_Event):
+    kind: Literal["checkpoint"] = "checkpoint"
+    epoch: int
+    step: int
+
+
+RunStatus = Literal[
+    "queued", "running", "paused", "completed", "stopped", "failed", "diverged", "interrupted"
+]
+FINAL_STATUSES: frozenset[str] = frozenset({"completed", "stopped", "failed", "diverged"})
+
+
+class FinishedEvent(_Event):
+    """The run ended: completed, stopped, paused, diverged or failed (with the reason)."""
+
+    kind: Literal["finished"] = "finished"
+    status: RunStatus
+    epoch: int
+    step: int
+    reason: str | None = None
+    metrics: dict[str, float] = Field(default_factory=dict, description="Final test metrics.")
+
+
+TrainingEvent = Annotated[
+    StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent | FinishedEvent,
+    Field(discriminator="kind"),
+]

@@ -1,0 +1,92 @@
+"""The training config: what to train on and how. Pure data, like the network spec."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from app.spec.base import SpecModel
+
+TaskKind = Literal["classification", "regression", "reconstruction", "sequence"]
+LossName = Literal["mse", "mae", "rmse", "huber", "cross_entropy", "bce", "nll"]
+OptimizerName = Literal["sgd", "adagrad", "rmsprop", "adam", "adamw"]
+DeviceName = Literal["auto", "cpu", "cuda", "mps"]
+
+
+class DatasetSpec(SpecModel):
+    """A registered dataset and its options (each dataset validates its own)."""
+
+    name: str = Field(min_length=1, max_length=64, description="A dataset from GET /datasets.")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Dataset options, e.g. {'noise': 0.1} for toy sets."
+    )
+
+
+class OptimizerSpec(SpecModel):
+    name: OptimizerName = Field(default="adam", description="The update rule.")
+    lr: float = Field(default=1e-3, gt=0.0, le=10.0, description="Learning rate.")
+    momentum: float = Field(default=0.0, ge=0.0, lt=1.0, description="SGD momentum.")
+    nesterov: bool = Field(default=False, description="Nesterov momentum (SGD, momentum > 0).")
+    betas: tuple[float, float] = Field(default=(0.9, 0.999), description="Adam/AdamW betas.")
+    alpha: float = Field(default=0.99, gt=0.0, lt=1.0, description="RMSprop smoothing.")
+    weight_decay: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Decoupled decay (AdamW) or L2 in the update."
+    )
+
+    @model_validator(mode="after")
+    def _nesterov_needs_momentum(self) -> OptimizerSpec:
+        if self.nesterov and (self.name != "sgd" or self.momentum == 0):
+            raise ValueError("nesterov needs the sgd optimizer with momentum > 0")
+        return self
+
+
+class ScheduleSpec(SpecModel):
+    """Learning-rate schedule, stepped once per epoch."""
+
+    name: Literal["none", "step", "exponential", "cosine", "reduce_on_plateau"] = "none"
+    step_size: int = Field(default=10, ge=1, le=10_000, description="Epochs per step (step).")
+    gamma: float = Field(default=0.1, gt=0.0, le=1.0, description="Decay factor.")
+    patience: int = Field(default=3, ge=0, le=1000, description="Epochs (reduce_on_plateau).")
+    min_lr: float = Field(default=0.0, ge=0.0, description="Lower bound (cosine, plateau).")
+
+
+class EarlyStoppingSpec(SpecModel):
+    enabled: bool = Field(default=False, description="Stop when the monitor stops improving.")
+    monitor: str = Field(default="val_loss", description="An epoch metric, e.g. val_accuracy.")
+    mode: Literal["min", "max", "auto"] = Field(
+        default="auto", description="auto: max for accuracy/r2, min otherwise."
+    )
+    patience: int = Field(default=5, ge=0, le=1000, description="Epochs without improvement.")
+    min_delta: float = Field(default=0.0, ge=0.0, description="Smallest change that counts.")
+    restore_best: bool = Field(default=True, description="End with the best epoch's weights.")
+
+
+class TrainingSpec(SpecModel):
+    """How to train a network."""
+
+    dataset: DatasetSpec
+    task: TaskKind | None = Field(
+        default=None, description="Default: the dataset's first task kind."
+    )
+    loss: LossName | None = Field(
+        default=None, description="Default: cross_entropy for classification, mse otherwise."
+    )
+    optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
+    schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+    batch_size: int = Field(default=64, ge=1, le=65536)
+    epochs: int = Field(default=10, ge=1, le=10_000)
+    validation_split: float = Field(
+        default=0.1, ge=0.0, le=0.5, description="Fraction of the training split held out."
+    )
+    l1: float = Field(default=0.0, ge=0.0, le=1.0, description="L1 penalty on weights.")
+    l2: float = Field(default=0.0, ge=0.0, le=1.0, description="L2 penalty on weights.")
+    grad_clip: float | None = Field(
+        default=None, gt=0.0, le=1e6, description="Clip the gradient norm to this value."
+    )
+    early_stopping: EarlyStoppingSpec = Field(default_factory=EarlyStoppingSpec)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    device: DeviceName = Field(default="auto", description="auto picks CUDA, then MPS, then CPU.")
+    report_every: int = Field(
+        default=20, ge=1, le=100_000, description="Steps between metric reports."
+    )
