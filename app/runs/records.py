@@ -70,6 +70,9 @@ class RunStore(Protocol):
         a name missing at some step is None there. since_step is exclusive."""
         ...
 
+    def delete_metrics_after(self, run_id: str, step: int) -> None:
+        """Drop rows with step > `step` (a resumed run re-reports them)."""
+
     def delete_run(self, run_id: str) -> bool:
         """Remove the run and its metrics; False when there was no such run."""
         ...

@@ -1,0 +1,120 @@
+"""The one place that writes run progress to the store: a thread that drains events in
+batches, so a fast run costs one transaction per batch, not one per report."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from app.runs.records import MetricRow, RunStore
+from app.spec.events import EpochEvent, FinishedEvent, MetricsEvent, StartedEvent, TrainingEvent
+
+log = logging.getLogger(__name__)
+_CLOSE = object()
+LOWER_IS_BETTER = ("loss", "mae", "rmse")
+
+
+def epoch_rows(event: EpochEvent) -> dict[str, float]:
+    """Epoch metrics as stored: train averages get an 'epoch_' prefix so they don't
+    collide with the per-step train_loss written at the same step."""
+    return {(f"epoch_{k}" if k.startswith("train_") else k): v for k, v in event.metrics.items()}
+
+
+def better(name: str, new: float, old: float | None) -> bool:
+    if old is None:
+        return True
+    return new < old if name.endswith(LOWER_IS_BETTER) else new > old
+
+
+class Recorder:
+    """Applies events to the store from a background thread."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
+        self._thread.start()
+
+    def record(self, run_id: str, event: TrainingEvent) -> None:
+        self._queue.put((run_id, event))
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything recorded so far is in the store."""
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout)
+
+    def close(self) -> None:
+        self._queue.put(_CLOSE)
+        self._thread.join(10)
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            closing = any(item is _CLOSE for item in batch)
+            events = [item for item in batch if isinstance(item, tuple)]
+            try:
+                self._apply(events)
+            except Exception:  # the recorder must outlive one bad write
+                log.exception("could not record %d events", len(events))
+            for item in batch:
+                if isinstance(item, threading.Event):
+                    item.set()
+            if closing:
+                return
+
+    def _apply(self, events: list[tuple[str, TrainingEvent]]) -> None:
+        rows: dict[str, list[MetricRow]] = {}
+        for run_id, event in events:
+            if isinstance(event, MetricsEvent):
+                rows.setdefault(run_id, []).extend(
+                    MetricRow(step=s, epoch=e, values={k: v[i] for k, v in event.values.items()})
+                    for i, (s, e) in enumerate(zip(event.step, event.epoch, strict=True)))
+            elif isinstance(event, EpochEvent):
+                rows.setdefault(run_id, []).append(
+                    MetricRow(step=event.step, epoch=event.epoch, values=epoch_rows(event)))
+        for run_id, run_rows in rows.items():
+            self.store.append_metrics(run_id, run_rows)
+        for run_id, event in events:
+            self._update(run_id, event)
+
+    def _update(self, run_id: str, event: TrainingEvent) -> None:
+        now = datetime.now(UTC)
+        if isinstance(event, StartedEvent):
+            run = self.store.get_run(run_id)
+            fields: dict[str, Any] = {"status": "running", "device": event.device, "error": None}
+            if run is not None and run.started_at is None:
+                fields["started_at"] = now
+            self.store.update_run(run_id, **fields)
+        elif isinstance(event, MetricsEvent):
+            latest = {k: v[-1] for k, v in event.values.items()}
+            self.store.update_run(run_id, step=event.step[-1], epoch=event.epoch[-1],
+                                  latest_metrics=latest)
+        elif isinstance(event, EpochEvent):
+            run = self.store.get_run(run_id)
+            best = dict(run.best_metrics) if run is not None else {}
+            for name, value in event.metrics.items():
+                if name != "lr" and better(name, value, best.get(name)):
+                    best[name] = value
+            self.store.update_run(run_id, latest_metrics=epoch_rows(event), best_metrics=best,
+                                  epoch=event.epoch + 1, step=event.step)
+        elif isinstance(event, FinishedEvent):
+            self._finish(run_id, event, now)
+
+    def _finish(self, run_id: str, event: FinishedEvent, now: datetime) -> None:
+        fields: dict[str, Any] = {"status": event.status, "test_metrics": event.metrics}
+        if event.step:
+            fields |= {"step": event.step, "epoch": event.epoch}
+        if event.status in ("failed", "diverged", "stopped"):
+            fields["error"] = event.reason
+        if event.status != "paused":
+            fields["finished_at"] = now
+        self.store.update_run(run_id, **fields)

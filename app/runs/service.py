@@ -1,0 +1,133 @@
+"""The runs service: create runs, control them, fan their events out to the store and
+to live subscribers. The API calls this; it calls the executor and the store."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.runs.executor import Executor
+from app.runs.recorder import Recorder
+from app.runs.records import RunRecord, RunStore
+from app.runs.worker import Job
+from app.spec import NetworkSpec, SpecLimits
+from app.spec.events import FINAL_STATUSES, TrainingEvent
+from app.spec.training import TrainingSpec
+from app.train.checkpoint import read_meta
+from app.train.session import check_training
+
+Subscriber = Callable[[str, TrainingEvent], None]
+
+
+class RunStateError(Exception):
+    """The run's status forbids the action (an API 409)."""
+
+
+class RunNotFound(KeyError):
+    pass
+
+
+class RunService:
+    def __init__(self, store: RunStore, executor: Executor, runs_dir: Path,
+                 limits: SpecLimits | None = None) -> None:
+        self.store, self.executor, self.runs_dir = store, executor, runs_dir
+        self.limits = limits
+        self.recorder = Recorder(store)
+        self._subscribers: dict[str, list[Subscriber]] = {}
+        self._lock = threading.Lock()
+
+    def recover(self) -> list[str]:
+        """At start-up: runs a previous server left running are now interrupted."""
+        return self.store.mark_interrupted()
+
+    def create(self, spec: NetworkSpec, training: TrainingSpec,
+               name: str | None = None) -> RunRecord:
+        """Validate everything that can be checked without training, then queue the run."""
+        check_training(spec, training, self.limits)
+        run = RunRecord(id=uuid.uuid4().hex, name=name or spec.name, spec=spec,
+                        training=training, created_at=datetime.now(UTC))
+        self.store.create_run(run)
+        self._submit(run, resume=False)
+        return run
+
+    def get(self, run_id: str) -> RunRecord:
+        run = self.store.get_run(run_id)
+        if run is None:
+            raise RunNotFound(run_id)
+        return run
+
+    def stop(self, run_id: str) -> None:
+        run = self.get(run_id)
+        if run.status == "paused" or run.status == "interrupted":
+            self.store.update_run(run_id, status="stopped", finished_at=datetime.now(UTC))
+            return
+        if run.status in FINAL_STATUSES or not self.executor.stop(run_id):
+            raise RunStateError(f"run {run_id} is {run.status}: only queued, running or "
+                                "paused runs can be stopped")
+
+    def pause(self, run_id: str) -> None:
+        run = self.get(run_id)
+        if run.status != "running" or not self.executor.pause(run_id):
+            raise RunStateError(f"run {run_id} is {run.status}: only running runs can pause")
+
+    def resume(self, run_id: str) -> RunRecord:
+        """Continue a paused or interrupted run from its last checkpoint."""
+        run = self.get(run_id)
+        if run.status not in ("paused", "interrupted"):
+            raise RunStateError(f"run {run_id} is {run.status}: only paused or interrupted "
+                                "runs can resume")
+        self.store.update_run(run_id, status="queued", error=None)
+        self._submit(run, resume=True)
+        return self.get(run_id)
+
+    def delete(self, run_id: str) -> None:
+        """Remove a run that is not active: its rows and its files."""
+        run = self.get(run_id)
+        if run.id in self.executor.active():
+            raise RunStateError(f"run {run_id} is {run.status}: stop it before deleting it")
+        self.store.delete_run(run_id)
+        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+
+    def subscribe(self, run_id: str, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback` for each event of the run; returns the unsubscribe function."""
+        with self._lock:
+            self._subscribers.setdefault(run_id, []).append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                callbacks = self._subscribers.get(run_id, [])
+                if callback in callbacks:
+                    callbacks.remove(callback)
+
+        return unsubscribe
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / uuid.UUID(hex=run_id).hex  # only server-made ids reach disk
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.recorder.flush()
+        self.recorder.close()
+
+    def _submit(self, run: RunRecord, resume: bool) -> None:
+        job = Job(run.id, run.spec, run.training, self.run_dir(run.id), resume, self.limits)
+        if resume and not job.checkpoint.exists():
+            self.store.delete_metrics_after(run.id, -1)  # no checkpoint: start over
+        elif resume:
+            self.store.delete_metrics_after(run.id, _checkpoint_step(job.checkpoint))
+        self.executor.submit(job, self._on_event)
+
+    def _on_event(self, run_id: str, event: TrainingEvent) -> None:
+        self.recorder.record(run_id, event)
+        with self._lock:
+            callbacks = list(self._subscribers.get(run_id, []))
+        for callback in callbacks:
+            callback(run_id, event)
+
+
+def _checkpoint_step(path: Path) -> int:
+    return int(read_meta(path)["position"]["step"])

@@ -1,0 +1,238 @@
+"""The training loop. It reports through one `emit(event)` callback and knows nothing
+about HTTP, processes or databases.
+
+Speed rules (see DESIGN.md): data lives on the device, a batch is a slice of the
+epoch's shuffled tensors, and per-step metrics stay on the device until the report
+interval, when they are copied out in one transfer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+
+from app.datasets.base import TensorData
+from app.spec.events import (
+    CheckpointEvent,
+    EpochEvent,
+    FinishedEvent,
+    MetricsEvent,
+    StartedEvent,
+    TrainingEvent,
+)
+from app.spec.training import TrainingSpec
+from app.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from app.train.devices import device_label
+from app.train.early_stopping import EarlyStopping
+from app.train.evaluate import evaluate
+from app.train.optim import make_optimizer, make_schedule, penalty, step_schedule
+from app.train.tasks import Task
+
+Emit = Callable[[TrainingEvent], None]
+Request = Literal["stop", "pause"] | None
+CHECKPOINT_NAME = "checkpoint.safetensors"
+
+
+class Control:
+    """Lets another thread or process ask a fit to stop or pause. Polled at report points."""
+
+    def requested(self) -> Request:
+        return None
+
+
+@dataclass
+class _Position:
+    epoch: int = 0
+    batch: int = 0
+    step: int = 0
+    loss_sum: float = 0.0  # this epoch's training sums so far
+    correct: float = 0.0
+    seen: float = 0.0
+
+
+class Trainer:
+    """Fits `model` on `data` as `config` says; one instance per run."""
+
+    def __init__(self, model: torch.nn.Module, data: TensorData, config: TrainingSpec,
+                 task: Task, emit: Emit, device: torch.device,
+                 checkpoint_dir: Path | None = None, control: Control | None = None) -> None:
+        self.model = model.to(device)
+        self.config, self.task, self.emit, self.device = config, task, emit, device
+        self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
+        self.optimizer = make_optimizer(self.model, config.optimizer)
+        self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
+        self.early = EarlyStopping(config.early_stopping)
+        self.shuffle = torch.Generator().manual_seed(config.seed)
+        self.pos = _Position()
+        self.perm = torch.empty(0, dtype=torch.long)
+        self._split(data)
+        self.steps_per_epoch = math.ceil(self.x_train.shape[0] / config.batch_size)
+
+    def _split(self, data: TensorData) -> None:
+        """Hold out the validation split (same seed, same split) and move all to the device."""
+        n = data.x_train.shape[0]
+        n_val = int(n * self.config.validation_split)
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(self.config.seed))
+        val, train = order[:n_val], order[n_val:]
+        if train.numel() == 0:
+            raise ValueError(f"dataset {data.info.name!r} has no training samples left after "
+                             "the validation split")
+        to = self.device
+        self.x_train, self.y_train = data.x_train[train].to(to), data.y_train[train].to(to)
+        self.x_val, self.y_val = data.x_train[val].to(to), data.y_train[val].to(to)
+        self.x_test, self.y_test = data.x_test.to(to), data.y_test.to(to)
+
+    def fit(self, resume: Path | None = None) -> FinishedEvent:
+        """Train to the end (or a stop, pause, divergence); returns the final event."""
+        if resume is not None:
+            self._restore(load_checkpoint(resume))
+        params = sum(p.numel() for p in self.model.parameters())
+        self.emit(StartedEvent(device=device_label(self.device), epochs=self.config.epochs,
+                               steps_per_epoch=self.steps_per_epoch, params=params,
+                               train_samples=self.x_train.shape[0],
+                               val_samples=self.x_val.shape[0], start_epoch=self.pos.epoch))
+        while self.pos.epoch < self.config.epochs:
+            started = time.perf_counter()
+            ended = self._run_epoch()
+            if ended is not None:
+                return self._finish(ended)
+            metrics = self._end_epoch(time.perf_counter() - started)
+            if metrics is not None:  # early stopping
+                return self._finish(FinishedEvent(
+                    status="completed", epoch=self.pos.epoch, step=self.pos.step,
+                    reason=metrics))
+        return self._finish(FinishedEvent(status="completed", epoch=self.pos.epoch,
+                                          step=self.pos.step))
+
+    def _run_epoch(self) -> FinishedEvent | None:
+        if self.pos.batch == 0:
+            self.perm = torch.randperm(self.x_train.shape[0], generator=self.shuffle)
+        perm = self.perm.to(self.device)
+        x, y = self.x_train[perm], self.y_train[perm]  # this epoch's order
+        self.model.train()
+        size, every = self.config.batch_size, self.config.report_every
+        buffer = torch.zeros(every, 3, device=self.device)  # loss, correct, count per step
+        filled = 0
+        for batch in range(self.pos.batch, self.steps_per_epoch):
+            xb, yb = x[batch * size:(batch + 1) * size], y[batch * size:(batch + 1) * size]
+            loss, correct, count = self._step(xb, yb)
+            buffer[filled, 0] = loss
+            if correct is not None:
+                buffer[filled, 1] = correct
+            buffer[filled, 2] = count
+            filled += 1
+            self.pos.batch, self.pos.step = batch + 1, self.pos.step + 1
+            if filled == every or batch + 1 == self.steps_per_epoch:
+                ended = self._report(buffer[:filled])
+                filled = 0
+                if ended is not None:
+                    return ended
+        return None
+
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor,
+                                                                  torch.Tensor | None, int]:
+        out, target = self.task.outputs_and_targets(self.model(xb), xb, yb)
+        loss = self.task.loss_fn(out, target)
+        extra = penalty(self.model, self.config.l1, self.config.l2)
+        self.optimizer.zero_grad(set_to_none=True)
+        (loss + extra if extra is not None else loss).backward()
+        if self.config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        correct = self.task.correct(out.detach(), target) if self.task.counts_accuracy else None
+        return loss.detach(), correct, target.shape[0]
+
+    def _report(self, rows: torch.Tensor) -> FinishedEvent | None:
+        """Copy a block of steps out in one transfer, emit it, check loss and control."""
+        values = rows.tolist()
+        first = self.pos.step - len(values) + 1
+        steps = list(range(first, self.pos.step + 1))
+        losses = [row[0] for row in values]
+        columns = {"train_loss": losses}
+        if self.task.counts_accuracy:
+            columns["train_accuracy"] = [row[1] / row[2] for row in values]
+        self.emit(MetricsEvent(step=steps, epoch=[self.pos.epoch] * len(steps), values=columns))
+        for step, value in zip(steps, losses, strict=True):
+            if not math.isfinite(value):
+                return FinishedEvent(status="diverged", epoch=self.pos.epoch, step=step,
+                                     reason=f"the loss became {value} at step {step}: lower "
+                                            "the learning rate or clip gradients")
+        self.pos.loss_sum += sum(row[0] * row[2] for row in values)
+        self.pos.correct += sum(row[1] for row in values)
+        self.pos.seen += sum(row[2] for row in values)
+        request = self.control.requested()
+        if request == "pause":
+            self._save()
+            return FinishedEvent(status="paused", epoch=self.pos.epoch, step=self.pos.step)
+        if request == "stop":
+            return FinishedEvent(status="stopped", epoch=self.pos.epoch, step=self.pos.step,
+                                 reason="stopped on request")
+        return None
+
+    def _end_epoch(self, seconds: float) -> str | None:
+        """Validate, schedule, early-stop, checkpoint. Returns why training stops early."""
+        pos = self.pos
+        metrics = {"train_loss": pos.loss_sum / pos.seen}
+        if self.task.counts_accuracy:
+            metrics["train_accuracy"] = pos.correct / pos.seen
+        metrics |= evaluate(self.model, self.task, self.x_val, self.y_val,
+                            self._eval_batch(), "val")
+        metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        self.emit(EpochEvent(epoch=pos.epoch, step=pos.step, metrics=metrics, seconds=seconds))
+        step_schedule(self.schedule, metrics)
+        stop = self.early.update(pos.epoch, metrics, self.model)
+        self.pos = _Position(epoch=pos.epoch + 1, step=pos.step)
+        self._save()
+        if stop:
+            spec = self.config.early_stopping
+            return (f"early stopping: {spec.monitor} did not improve for {spec.patience + 1} "
+                    f"epochs (best {self.early.best_value:.4g} at epoch {self.early.best_epoch})")
+        return None
+
+    def _finish(self, event: FinishedEvent) -> FinishedEvent:
+        if event.status == "completed":
+            if self.early.best_weights is not None:
+                self.model.load_state_dict(self.early.best_weights)
+            test = evaluate(self.model, self.task, self.x_test, self.y_test,
+                            self._eval_batch(), "test")
+            event = event.model_copy(update={"metrics": test})
+        self.emit(event)
+        return event
+
+    def _eval_batch(self) -> int:
+        return max(self.config.batch_size, 1024)
+
+    def _save(self) -> None:
+        if self.checkpoint_dir is None:
+            return
+        tensors = {"rng.torch": torch.get_rng_state(), "rng.shuffle": self.shuffle.get_state(),
+                   "perm": self.perm}
+        if self.device.type == "cuda":
+            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        meta = {"position": vars(self.pos), "early_stopping": self.early.state(),
+                "schedule": self.schedule.state_dict() if self.schedule else None}
+        save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME,
+                        Checkpoint(self.model.state_dict(), self.optimizer.state_dict(), meta,
+                                   tensors, self.early.best_weights))
+        self.emit(CheckpointEvent(epoch=self.pos.epoch, step=self.pos.step))
+
+    def _restore(self, checkpoint: Checkpoint) -> None:
+        self.model.load_state_dict(checkpoint.model)
+        self.optimizer.load_state_dict(checkpoint.optimizer)
+        if self.schedule is not None and checkpoint.meta["schedule"] is not None:
+            self.schedule.load_state_dict(checkpoint.meta["schedule"])
+        best = ({k: v.to(self.device) for k, v in checkpoint.best.items()}
+                if checkpoint.best is not None else None)
+        self.early.load_state(checkpoint.meta["early_stopping"], best)
+        self.pos = _Position(**checkpoint.meta["position"])
+        torch.set_rng_state(checkpoint.tensors["rng.torch"])
+        self.shuffle.set_state(checkpoint.tensors["rng.shuffle"])
+        self.perm = checkpoint.tensors["perm"]
+        if "rng.cuda" in checkpoint.tensors and self.device.type == "cuda":
+            torch.cuda.set_rng_state(checkpoint.tensors["rng.cuda"], self.device)

@@ -1,0 +1,71 @@
+"""Optimizers and learning-rate schedules from the training config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler
+
+from app.spec.training import OptimizerSpec, ScheduleSpec
+
+OptimizerFactory = Callable[[Iterable[torch.nn.Parameter], OptimizerSpec], torch.optim.Optimizer]
+
+OPTIMIZERS: dict[str, OptimizerFactory] = {
+    "sgd": lambda p, s: torch.optim.SGD(p, lr=s.lr, momentum=s.momentum, nesterov=s.nesterov,
+                                        weight_decay=s.weight_decay),
+    "adagrad": lambda p, s: torch.optim.Adagrad(p, lr=s.lr, weight_decay=s.weight_decay),
+    "rmsprop": lambda p, s: torch.optim.RMSprop(p, lr=s.lr, alpha=s.alpha, momentum=s.momentum,
+                                                weight_decay=s.weight_decay),
+    "adam": lambda p, s: torch.optim.Adam(p, lr=s.lr, betas=s.betas,
+                                          weight_decay=s.weight_decay),
+    "adamw": lambda p, s: torch.optim.AdamW(p, lr=s.lr, betas=s.betas,
+                                            weight_decay=s.weight_decay),
+}
+
+
+def make_optimizer(model: torch.nn.Module, spec: OptimizerSpec) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("every layer is frozen (trainable: false): nothing to train")
+    return OPTIMIZERS[spec.name](params, spec)
+
+
+Scheduler = lr_scheduler.LRScheduler | lr_scheduler.ReduceLROnPlateau
+
+
+def make_schedule(optimizer: torch.optim.Optimizer, spec: ScheduleSpec,
+                  epochs: int) -> Scheduler | None:
+    """A per-epoch schedule, or None for a constant learning rate."""
+    if spec.name == "step":
+        return lr_scheduler.StepLR(optimizer, step_size=spec.step_size, gamma=spec.gamma)
+    if spec.name == "exponential":
+        return lr_scheduler.ExponentialLR(optimizer, gamma=spec.gamma)
+    if spec.name == "cosine":
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=spec.min_lr)
+    if spec.name == "reduce_on_plateau":
+        return lr_scheduler.ReduceLROnPlateau(optimizer, factor=spec.gamma,
+                                              patience=spec.patience, min_lr=spec.min_lr)
+    return None
+
+
+def step_schedule(schedule: Scheduler | None, metrics: dict[str, float]) -> None:
+    if isinstance(schedule, lr_scheduler.ReduceLROnPlateau):
+        schedule.step(metrics.get("val_loss", metrics["train_loss"]))
+    elif schedule is not None:
+        schedule.step()
+
+
+def penalty(model: torch.nn.Module, l1: float, l2: float) -> torch.Tensor | None:
+    """L1/L2 penalties on weights (tensors with 2+ dims; biases and norms are left alone)."""
+    if not (l1 or l2):
+        return None
+    total: Any = 0.0
+    for p in model.parameters():
+        if p.requires_grad and p.dim() > 1:
+            if l1:
+                total = total + l1 * p.abs().sum()
+            if l2:
+                total = total + l2 * p.pow(2).sum()
+    return total if isinstance(total, torch.Tensor) else None

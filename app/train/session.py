@@ -1,0 +1,65 @@
+"""One training session from specs: dataset + builder + trainer, as a worker runs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from app.datasets.base import Dataset, DatasetOptions, get_dataset
+from app.nn import Plan, build_from_plan, trace
+from app.spec import NetworkSpec, SpecLimits
+from app.spec.events import FinishedEvent
+from app.spec.training import TrainingSpec
+from app.train.devices import resolve_device
+from app.train.loop import Control, Emit, Trainer
+from app.train.tasks import Task, TaskError, make_task
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A spec and training config that fit together, ready to load and build."""
+
+    plan: Plan
+    dataset: Dataset
+    options: DatasetOptions
+    task: Task
+
+
+def check_training(spec: NetworkSpec, training: TrainingSpec,
+                   limits: SpecLimits | None = None) -> Checked:
+    """Everything that can be checked without loading data: the spec, the dataset and its
+    options, input shape, task and loss against the network's output. Raises SpecError,
+    DatasetError or TaskError naming the cause."""
+    plan = trace(spec, limits)
+    dataset = get_dataset(training.dataset.name)
+    options = dataset.parse_options(training.dataset.options)
+    info = dataset.info(options)
+    wanted = tuple(spec.input.shape)
+    if wanted != info.input_shape or spec.input.dtype != info.dtype:
+        dtype_hint = f" and input.dtype to '{info.dtype}'" if spec.input.dtype != info.dtype else ""
+        raise TaskError(f"the network's input is {spec.input.dtype} {wanted} but dataset "
+                        f"{info.name!r} gives {info.dtype} {info.input_shape}: set input.shape "
+                        f"to {list(info.input_shape)}{dtype_hint}")
+    if info.dtype == "token" and (spec.input.vocab_size or 0) < (info.vocab_size or 0):
+        raise TaskError(f"dataset {info.name!r} has {info.vocab_size} tokens but the input's "
+                        f"vocab_size is {spec.input.vocab_size}")
+    task = make_task(info, training.task, training.loss, plan.summary.output_shape,
+                     spec.layers[-1].id)
+    return Checked(plan, dataset, options, task)
+
+
+def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
+                  checkpoint_dir: Path | None = None, control: Control | None = None,
+                  resume: Path | None = None, limits: SpecLimits | None = None) -> FinishedEvent:
+    """Check, load, build and train. Raises on bad input (SpecError, DatasetError,
+    TaskError); a diverging loss is a result, not an error."""
+    torch.manual_seed(training.seed)
+    checked = check_training(spec, training, limits)
+    data = checked.dataset.load(checked.options)
+    device = resolve_device(training.device)
+    model = build_from_plan(checked.plan, device)
+    trainer = Trainer(model, data, training, checked.task, emit, device, checkpoint_dir,
+                      control)
+    return trainer.fit(resume)

@@ -1,0 +1,126 @@
+"""Task kinds: what the target is, which loss fits, and how accuracy is counted."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from app.datasets.base import DatasetInfo
+from app.spec.training import LossName, TaskKind
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _rmse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return torch.sqrt(F.mse_loss(out, target) + 1e-12)
+
+
+def _bce(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(out, target.to(out.dtype))
+
+
+LOSSES: dict[str, LossFn] = {
+    "mse": F.mse_loss,
+    "mae": F.l1_loss,
+    "rmse": _rmse,
+    "huber": F.huber_loss,
+    "cross_entropy": F.cross_entropy,
+    "bce": _bce,
+    "nll": F.nll_loss,
+}
+"""Loss name -> function(output, target). bce takes logits; nll takes log-probabilities."""
+
+CLASS_LOSSES = {"cross_entropy", "nll", "bce"}
+DEFAULT_LOSS: dict[str, LossName] = {
+    "classification": "cross_entropy",
+    "sequence": "cross_entropy",
+    "regression": "mse",
+    "reconstruction": "mse",
+}
+
+
+class TaskError(ValueError):
+    """The network, the dataset and the task don't fit together."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """Adapts outputs and targets for one task kind and loss."""
+
+    kind: TaskKind
+    loss_name: LossName
+    loss_fn: LossFn
+
+    @property
+    def counts_accuracy(self) -> bool:
+        return self.kind in ("classification", "sequence")
+
+    @property
+    def regression_metrics(self) -> bool:
+        return self.kind == "regression"
+
+    def outputs_and_targets(self, out: torch.Tensor, x: torch.Tensor,
+                            y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Shape both so that loss_fn(out, target) is the loss of the batch."""
+        if self.kind == "reconstruction":
+            return out, x
+        if self.kind == "sequence":
+            if out.dim() == 3 and y.dim() == 2:  # (B, T, V) vs (B, T): every position
+                return out.reshape(-1, out.shape[-1]), y.reshape(-1)
+            if out.dim() == 3:  # (B, T, V) vs (B,): the last position predicts
+                out = out[:, -1]
+            if y.dim() == 2:  # (B, V) vs (B, T): predict the token after the window
+                y = y[:, -1]
+        if self.loss_name == "bce":
+            return out.reshape(-1), y.reshape(-1)
+        return out, y
+
+    def correct(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Number of right predictions in the batch (a device tensor: no sync)."""
+        if self.loss_name == "bce":
+            return ((out > 0).long() == target.long()).sum()
+        return (out.argmax(dim=-1) == target).sum()
+
+
+def make_task(info: DatasetInfo, kind: TaskKind | None, loss: LossName | None,
+              output_shape: tuple[int, ...], output_layer: str) -> Task:
+    """Choose task and loss, and check that the network's output fits the dataset."""
+    kind = kind or info.tasks[0]
+    if kind not in info.tasks:
+        raise TaskError(f"dataset {info.name!r} supports {', '.join(info.tasks)}, not {kind}")
+    loss = loss or DEFAULT_LOSS[kind]
+    if kind in ("regression", "reconstruction") and loss in CLASS_LOSSES - {"bce"}:
+        raise TaskError(f"{loss} is a classification loss: use mse, mae, rmse or huber for {kind}")
+    if kind in ("classification", "sequence") and loss not in CLASS_LOSSES:
+        raise TaskError(f"{loss} is a regression loss: use cross_entropy (or nll, bce) "
+                        f"for {kind}")
+    _check_output(info, kind, loss, output_shape, output_layer)
+    return Task(kind, loss, LOSSES[loss])
+
+
+def _check_output(info: DatasetInfo, kind: TaskKind, loss: str, shape: tuple[int, ...],
+                  layer: str) -> None:
+    gives = f"the output layer '{layer}' gives {shape}"
+    if kind == "reconstruction" and shape != info.input_shape:
+        raise TaskError(f"{gives} but reconstruction needs the input shape {info.input_shape}: "
+                        "end the decoder with a reshape to it")
+    if kind == "regression" and math.prod(shape) != math.prod(info.target_shape or (1,)):
+        raise TaskError(f"{gives} but dataset {info.name!r} has targets of shape "
+                        f"{info.target_shape}: set the last dense layer's units to "
+                        f"{math.prod(info.target_shape or (1,))}")
+    if kind == "classification":
+        classes = info.num_classes or 0
+        if loss == "bce":
+            if classes != 2 or math.prod(shape) != 1:
+                raise TaskError(f"{gives}; bce needs 2 classes and 1 output unit "
+                                f"(dataset {info.name!r} has {classes} classes)")
+        elif shape != (classes,):
+            raise TaskError(f"{gives} but dataset {info.name!r} has {classes} classes: "
+                            f"end with a dense layer of {classes} units")
+    if kind == "sequence" and shape[-1:] != (info.vocab_size,):
+        raise TaskError(f"{gives} but dataset {info.name!r} has a vocabulary of "
+                        f"{info.vocab_size}: end with a dense layer of {info.vocab_size} units")
