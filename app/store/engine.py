@@ -1,0 +1,72 @@
+"""Engines for the SQL backends, and the schema migrations run when a store opens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",  # readers don't block the writer
+    "PRAGMA synchronous=NORMAL",  # safe with WAL, and far fewer fsyncs per commit
+    "PRAGMA busy_timeout=5000",  # wait for another writer instead of failing at once
+    "PRAGMA foreign_keys=ON",  # off by default in SQLite; deleting a run cascades
+)
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An Engine for a sqlite:// or postgresql[+psycopg]:// URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    raise ValueError(f"no SQL engine for {parsed.drivername!r} URLs (sqlite or postgresql)")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in str(url)
+    options: dict[str, Any] = {}
+    if in_memory:
+        # One shared connection, or every checkout would see its own empty database.
+        options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    elif not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **options)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def alembic_config() -> Config:
+    """Alembic's config built in code: no alembic.ini, migrations inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database's schema up to `revision` in one transaction."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -1,0 +1,1 @@
+"""Alembic migrations for the SQL store; app.store.engine.upgrade runs them."""

@@ -1,0 +1,221 @@
+"""SqlRunStore: the RunStore on SQLAlchemy, for SQLite files and PostgreSQL."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from app.runs.records import MetricRow, RunRecord
+from app.store.engine import make_engine, upgrade
+from app.store.tables import MetricValueRow, RunRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.dml import Insert
+
+    from app.runs.records import RunStore
+
+INTERRUPTED_ERROR = "the server stopped while this run was running"
+RESERVED_METRIC_NAMES = frozenset({"step", "epoch"})  # the columnar answer's own keys
+RUN_FIELDS = tuple(RunRecord.model_fields)
+_JSON_FIELDS = frozenset({"spec", "training", "latest_metrics", "best_metrics", "test_metrics"})
+
+
+class SqlRunStore:
+    """Runs and metrics in a SQL database. One Engine (its pool is thread-safe) and a
+    short session or connection per call, so any thread may call any method."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        try:
+            upgrade(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._upsert = _metric_upsert(self.engine.dialect.name)
+
+    def __repr__(self) -> str:
+        return f"SqlRunStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def create_run(self, run: RunRecord) -> None:
+        row = RunRow(**{name: _encode(name, getattr(run, name)) for name in RUN_FIELDS})
+        try:
+            with self._sessions.begin() as session:
+                session.add(row)
+        except IntegrityError as exc:
+            raise ValueError(f"a run with id {run.id!r} already exists") from exc
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        unknown = sorted(set(fields) - set(RUN_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown run field(s) {', '.join(unknown)}; known: {', '.join(RUN_FIELDS)}"
+            )
+        if "id" in fields:
+            raise ValueError("a run's id cannot change")
+        if not fields:
+            return
+        values = {name: _encode(name, value) for name, value in fields.items()}
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(RunRow).where(RunRow.id == run_id).values(**values)
+            )
+        if result.rowcount == 0:
+            raise KeyError(f"no run {run_id!r}")
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with self._sessions() as session:
+            row = session.get(RunRow, run_id)
+            return None if row is None else _to_record(row)
+
+    def list_runs(self, status: str | None = None, limit: int = 50,
+                  offset: int = 0) -> list[RunRecord]:
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must be >= 0")
+        query = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
+        if status is not None:
+            query = query.where(RunRow.status == status)
+        with self._sessions() as session:
+            rows = session.scalars(query.limit(limit).offset(offset)).all()
+            return [_to_record(row) for row in rows]
+
+    def append_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> None:
+        latest: dict[tuple[int, str], tuple[int, float]] = {}  # a later duplicate wins
+        for row in rows:
+            reserved = RESERVED_METRIC_NAMES.intersection(row.values)
+            if reserved:
+                raise ValueError(f"metric names {sorted(reserved)} are reserved")
+            for name, value in row.values.items():
+                latest[(row.step, name)] = (row.epoch, value)
+        if not latest:
+            return
+        params = [
+            {"run_id": run_id, "step": step, "name": name, "epoch": epoch,
+             "value": None if math.isnan(value) else value}
+            for (step, name), (epoch, value) in latest.items()
+        ]
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(self._upsert, params)  # executemany, one transaction
+        except IntegrityError as exc:
+            raise KeyError(f"no run {run_id!r}") from exc
+
+    def get_metrics(self, run_id: str, names: Sequence[str] | None = None,
+                    since_step: int | None = None) -> dict[str, list[float | int | None]]:
+        if isinstance(names, str):  # a lone name, not its characters
+            names = [names]
+        m = MetricValueRow
+        query = (select(m.step, m.epoch, m.name, m.value).where(m.run_id == run_id)
+                 .order_by(m.step, m.name))
+        if names is not None:
+            query = query.where(m.name.in_(list(names)))
+        if since_step is not None:
+            query = query.where(m.step > since_step)
+        with self.engine.connect() as connection:
+            found = connection.execute(query).all() if names is None or names else []
+        return _pivot(found, names)
+
+    def delete_metrics_after(self, run_id: str, step: int) -> None:
+        m = MetricValueRow
+        with self.engine.begin() as connection:
+            connection.execute(delete(m).where(m.run_id == run_id, m.step > step))
+
+    def delete_run(self, run_id: str) -> bool:
+        with self.engine.begin() as connection:  # metrics go by ON DELETE CASCADE
+            result = connection.execute(delete(RunRow).where(RunRow.id == run_id))
+        return result.rowcount > 0
+
+    def mark_interrupted(self) -> list[str]:
+        with self.engine.begin() as connection:
+            ids = list(connection.scalars(
+                select(RunRow.id).where(RunRow.status == "running")
+                .order_by(RunRow.created_at, RunRow.id)
+            ))
+            if ids:
+                connection.execute(
+                    update(RunRow)
+                    .where(RunRow.id.in_(ids), RunRow.status == "running")
+                    .values(status="interrupted", finished_at=None, error=INTERRUPTED_ERROR)
+                )
+        return ids
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _metric_upsert(dialect_name: str) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE: a step reported again (a resumed run) overwrites."""
+    if dialect_name == "sqlite":
+        stmt: Any = sqlite.insert(MetricValueRow)
+    elif dialect_name == "postgresql":
+        stmt = postgresql.insert(MetricValueRow)
+    else:
+        raise ValueError(f"no metric upsert for the {dialect_name!r} dialect")
+    upsert: Insert = stmt.on_conflict_do_update(
+        index_elements=["run_id", "step", "name"],
+        set_={"epoch": stmt.excluded.epoch, "value": stmt.excluded.value},
+    )
+    return upsert
+
+
+def _pivot(found: Sequence[Any], names: Sequence[str] | None
+           ) -> dict[str, list[float | int | None]]:
+    """Long rows (step, epoch, name, value), ordered by step, to columns; holes are None."""
+    steps: list[float | int | None] = []
+    epochs: list[float | int | None] = []
+    columns: dict[str, list[float | int | None]] = {name: [] for name in names or ()}
+    for step, epoch, name, value in found:
+        if not steps or steps[-1] != step:
+            steps.append(step)
+            epochs.append(epoch)
+            for column in columns.values():
+                column.append(None)
+        if name not in columns:
+            columns[name] = [None] * len(steps)
+        columns[name][-1] = math.nan if value is None else value
+    ordered = list(names) if names is not None else sorted(columns)
+    return {"step": steps, "epoch": epochs, **{name: columns[name] for name in ordered}}
+
+
+@cache
+def _adapter(field: str) -> TypeAdapter[Any]:
+    annotation = RunRecord.model_fields[field].annotation
+    assert annotation is not None  # every RunRecord field is annotated
+    return TypeAdapter(annotation)
+
+
+def _encode(field: str, value: Any) -> Any:
+    """Validate a value as RunRecord's field would, and make JSON fields plain JSON."""
+    adapter = _adapter(field)
+    value = adapter.validate_python(value)
+    if field in _JSON_FIELDS:
+        return _finite_json(adapter.dump_python(value, mode="json"))
+    return value
+
+
+def _finite_json(value: Any) -> Any:
+    """NaN and infinities as strings (strict JSON has no such numbers; PostgreSQL's json
+    rejects them); pydantic reads "NaN" and "Infinity" back as floats."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _finite_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite_json(item) for item in value]
+    return value
+
+
+def _to_record(row: RunRow) -> RunRecord:
+    return RunRecord.model_validate({name: getattr(row, name) for name in RUN_FIELDS})
+
+
+if TYPE_CHECKING:
+    _implements_protocol: type[RunStore] = SqlRunStore

@@ -1,0 +1,32 @@
+"""A small but real run record for the store tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.runs.records import RunRecord
+from app.spec import parse_network
+from app.spec.training import DatasetSpec, OptimizerSpec, TrainingSpec
+
+T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+def make_run(run_id: str = "r1", minutes: int = 0, status: str = "queued") -> RunRecord:
+    spec = parse_network({
+        "name": "Two dense layers",
+        "input": {"shape": [2]},
+        "layers": [
+            {"id": "hidden", "type": "dense", "units": 8, "activation": "relu"},
+            {"id": "out", "type": "dense", "units": 2},
+        ],
+    })
+    training = TrainingSpec(
+        dataset=DatasetSpec(name="moons", options={"noise": 0.1, "n": 200}),
+        optimizer=OptimizerSpec(name="sgd", lr=0.05, momentum=0.9, nesterov=True),
+        epochs=3,
+        seed=7,
+    )
+    return RunRecord.model_validate({
+        "id": run_id, "name": f"run {run_id}", "status": status, "spec": spec,
+        "training": training, "created_at": T0 + timedelta(minutes=minutes),
+    })
