@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.spec import SpecLimits
+from app.store import data_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -29,6 +30,18 @@ class Settings(BaseSettings):
         min_length=16,
         description="Bearer token required on the API; needed to bind a non-loopback host.",
     )
+    home: Path = Field(
+        default_factory=data_folder,
+        description="Where the database (by default), checkpoints and uploads live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="sqlite:///path.db or postgresql+psycopg://...; default: SQLite in home.",
+    )
+    max_concurrent_runs: int = Field(default=2, ge=1, le=64, description="Runs at once.")
+    stop_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds a run gets to stop before it is killed."
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     limits: SpecLimits = Field(default_factory=SpecLimits)
     presets_dir: Path = Field(default=PROJECT_ROOT / "models", description="Preset specs.")
@@ -39,6 +52,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'layerlab.db').as_posix()}"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
 
     def check_exposure(self) -> None:
         """Refuse to listen beyond this machine without an access token."""

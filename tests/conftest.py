@@ -22,6 +22,7 @@ def presets() -> dict[str, NetworkSpec]:
 
 
 @pytest.fixture(scope="session")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings())) as test_client:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(home=tmp_path_factory.mktemp("layerlab-home"))
+    with TestClient(create_app(settings)) as test_client:
         yield test_client

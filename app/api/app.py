@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -12,16 +16,40 @@ from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, TokenAuth
 from app.api.routes import health, layers, presets, specs
 from app.nn import analyze
+from app.runs.executor import LocalProcessExecutor
+from app.runs.service import RunService
 from app.settings import Settings
 from app.spec.presets import load_presets
+from app.store import get_store
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the store and the runs service; runs a previous server left running are
+    marked interrupted (they can resume from their last checkpoint)."""
+    settings: Settings = app.state.settings
+    store = get_store(settings.store_url)
+    executor = LocalProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout)
+    service = RunService(store, executor, settings.runs_dir, settings.limits)
+    interrupted = service.recover()
+    if interrupted:
+        log.warning("%d run(s) were interrupted by the last shutdown: %s", len(interrupted),
+                    ", ".join(interrupted))
+    app.state.runs = service
+    try:
+        yield
+    finally:
+        service.close()
+        store.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; every preset is validated here, so a broken one fails at start-up."""
     settings = settings or Settings()
-    app = FastAPI(title="LayerLab", version=__version__,
+    app = FastAPI(title="LayerLab", version=__version__, lifespan=lifespan,
                   description="Build PyTorch networks from JSON layer specs, train them, "
                               "look inside.")
     app.state.settings = settings

@@ -154,7 +154,8 @@ class LocalProcessExecutor(Executor):
         worker.process.join()
         worker.events.close()
         with self._lock:
-            self._running.pop(run_id, None)
+            if self._running.get(run_id) is worker:  # a resumed run may already be back
+                del self._running[run_id]
         self._start_pending()
 
     def _drain(self, worker: _Worker) -> None:

@@ -42,7 +42,7 @@ def get_store(url: str) -> RunStore:
     target = _BACKENDS.get(scheme)
     if target is None:
         raise ValueError(
-            f"unknown store URL scheme {scheme or '(none)'!r} in {url!r}; "
+            f"unknown store URL scheme {scheme or '(none)'!r}; "  # the URL may hold a password
             f"known schemes: {', '.join(known_schemes())}"
         )
     module_name, _, attribute = target.partition(":")

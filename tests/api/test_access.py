@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,8 +13,8 @@ from app.settings import Settings
 TOKEN = "s3cret-token-0123456789"
 
 
-def test_token_required_on_api_but_not_health() -> None:
-    with TestClient(create_app(Settings(access_token=TOKEN))) as client:
+def test_token_required_on_api_but_not_health(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(access_token=TOKEN, home=tmp_path))) as client:
         assert client.get("/api/v1/health").status_code == 200
         assert client.get("/api/v1/layers").status_code == 401
         wrong = {"Authorization": "Bearer nope"}

@@ -1,0 +1,48 @@
+"""Datasets: a registry of named datasets, each describing itself and loading as tensors.
+
+Importing this package registers every dataset module below.
+"""
+
+from app.datasets import cifar, csv_table, idx, sequences, tables, toys
+from app.datasets.base import (
+    DATASETS,
+    Dataset,
+    DatasetError,
+    DatasetInfo,
+    DatasetOptions,
+    TaskKind,
+    TensorData,
+    data_dir,
+    describe_dataset,
+    get_dataset,
+    load_dataset,
+    register_dataset,
+)
+from app.datasets.csv_table import save_upload
+from app.datasets.download import fetch, md5_of
+from app.datasets.preview import preview
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetError",
+    "DatasetInfo",
+    "DatasetOptions",
+    "TaskKind",
+    "TensorData",
+    "cifar",
+    "csv_table",
+    "data_dir",
+    "describe_dataset",
+    "fetch",
+    "get_dataset",
+    "idx",
+    "load_dataset",
+    "md5_of",
+    "preview",
+    "register_dataset",
+    "save_upload",
+    "sequences",
+    "tables",
+    "toys",
+]

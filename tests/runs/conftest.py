@@ -1,0 +1,56 @@
+"""A real runs service: SQLite file store, spawned worker processes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.runs.executor import LocalProcessExecutor
+from app.runs.records import RunRecord
+from app.runs.service import RunService
+from app.spec import parse_network
+from app.spec.training import TrainingSpec
+from app.store import get_store
+
+TOY_NET = parse_network({"name": "toy", "input": {"shape": [2]}, "layers": [
+    {"id": "h", "type": "dense", "units": 16, "activation": "tanh"},
+    {"id": "out", "type": "dense", "units": 2},
+]})
+
+
+def toy_training(**overrides: Any) -> TrainingSpec:
+    base: dict[str, Any] = {"dataset": {"name": "circle", "options": {"n_samples": 400}},
+                            "epochs": 3, "batch_size": 32, "optimizer": {"lr": 0.02},
+                            "device": "cpu"}
+    return TrainingSpec.model_validate(base | overrides)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[RunService]:
+    store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    runs = RunService(store, LocalProcessExecutor(max_concurrent=2, stop_timeout=3.0),
+                      tmp_path / "runs")
+    yield runs
+    runs.close()
+    store.close()
+
+
+def wait_for(service: RunService, run_id: str, done: Callable[[RunRecord], bool],
+             timeout: float = 90.0) -> RunRecord:
+    """Poll the store (as a client would) until `done(run)`; flushes the recorder first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        service.recorder.flush()
+        run = service.get(run_id)
+        if done(run):
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} still {service.get(run_id).status} after {timeout} s")
+
+
+def finished(run: RunRecord) -> bool:
+    return run.status in ("completed", "stopped", "failed", "diverged", "paused")

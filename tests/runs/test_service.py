@@ -1,0 +1,132 @@
+"""Runs through real worker processes: lifecycle, crashes, stop, pause/resume, restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from app.runs.executor import LocalProcessExecutor
+from app.runs.service import RunService, RunStateError
+from app.spec.events import MetricsEvent, TrainingEvent
+from app.store import get_store
+from app.train import CHECKPOINT_NAME
+from app.train.checkpoint import load_checkpoint
+from tests.runs.conftest import TOY_NET, finished, toy_training, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_run_completes_and_its_metrics_are_stored(service: RunService) -> None:
+    seen: list[TrainingEvent] = []
+    run = service.create(TOY_NET, toy_training())
+    service.subscribe(run.id, lambda _, event: seen.append(event))
+    assert run.status == "queued"
+    done = wait_for(service, run.id, finished)
+    assert done.status == "completed", done.error
+    assert done.started_at and done.finished_at and done.device == "cpu"
+    assert done.test_metrics["test_accuracy"] > 0.6
+    assert {"val_loss", "val_accuracy"} <= set(done.best_metrics)
+    metrics = service.store.get_metrics(run.id, names=["train_loss"])
+    assert metrics["step"] == sorted(metrics["step"]) and len(metrics["step"]) == done.step
+    assert seen and seen[-1].kind == "finished"
+    assert (service.run_dir(run.id) / CHECKPOINT_NAME).exists()
+
+
+def test_bad_input_is_refused_before_queueing(service: RunService) -> None:
+    with pytest.raises(ValueError, match="2 classes"):
+        service.create(TOY_NET.model_copy(update={"layers": TOY_NET.layers[:1]}),
+                       toy_training())
+    with pytest.raises(ValueError, match="unknown dataset"):
+        service.create(TOY_NET, toy_training(dataset={"name": "nope"}))
+    assert service.store.list_runs() == []
+
+
+def test_kill_9_fails_the_run_and_others_go_on(service: RunService) -> None:
+    slow = toy_training(epochs=400, dataset={"name": "circle",
+                                             "options": {"n_samples": 4000}})
+    victim = service.create(TOY_NET, slow)
+    other = service.create(TOY_NET, toy_training())
+    started = threading.Event()
+    service.subscribe(victim.id, lambda _, e: isinstance(e, MetricsEvent) and started.set())
+    assert started.wait(60)
+    worker = service.executor._running[victim.id].process  # type: ignore[attr-defined]
+    os.kill(worker.pid, signal.SIGKILL)
+    failed = wait_for(service, victim.id, finished)
+    assert failed.status == "failed"
+    assert "SIGKILL" in (failed.error or "")
+    assert wait_for(service, other.id, finished).status == "completed"
+
+
+def test_stop_is_cooperative(service: RunService) -> None:
+    run = service.create(TOY_NET, toy_training(epochs=400))
+    wait_for(service, run.id, lambda r: r.step > 0)
+    service.stop(run.id)
+    stopped = wait_for(service, run.id, finished)
+    assert stopped.status == "stopped"
+    assert stopped.error == "stopped on request"
+    with pytest.raises(RunStateError):
+        service.stop(run.id)
+
+
+def test_a_run_that_ignores_stop_is_killed(service: RunService) -> None:
+    # An epoch of 80,000 single-sample steps and one report per 10^5 steps: the worker
+    # does not look at the stop flag within the 3 s stop timeout.
+    big = {"name": "circle", "options": {"n_samples": 100_000}}
+    run = service.create(TOY_NET, toy_training(dataset=big, batch_size=1, report_every=100_000,
+                                               validation_split=0.0))
+    wait_for(service, run.id, lambda r: r.status == "running")
+    service.stop(run.id)
+    stopped = wait_for(service, run.id, finished)
+    assert stopped.status == "stopped"
+    assert "killed after" in (stopped.error or "")
+
+
+def test_pause_resume_matches_an_uninterrupted_run(service: RunService, tmp_path: Path) -> None:
+    training = toy_training(epochs=8, dataset={"name": "circle",
+                                               "options": {"n_samples": 1500}})
+    reference = service.create(TOY_NET, training)
+    paused = service.create(TOY_NET, training)
+    wait_for(service, paused.id, lambda r: r.step > 0)
+    service.pause(paused.id)
+    assert wait_for(service, paused.id, finished).status == "paused"
+    with pytest.raises(RunStateError):
+        service.pause(paused.id)
+    service.resume(paused.id)
+    for run_id in (reference.id, paused.id):
+        assert wait_for(service, run_id, finished).status == "completed"
+    a = load_checkpoint(service.run_dir(reference.id) / CHECKPOINT_NAME).model
+    b = load_checkpoint(service.run_dir(paused.id) / CHECKPOINT_NAME).model
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    steps = service.store.get_metrics(paused.id, names=["train_loss"])["step"]
+    assert steps == sorted(set(steps))  # re-reported steps replaced, none doubled
+
+
+def test_restart_marks_running_runs_interrupted_and_resumes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    store = get_store(url)
+    first = RunService(store, LocalProcessExecutor(stop_timeout=1.0), tmp_path / "runs")
+    run = first.create(TOY_NET, toy_training(epochs=200))
+    wait_for(first, run.id, lambda r: r.epoch >= 2)
+    first.executor._kill(first.executor._running[run.id])  # type: ignore[attr-defined]
+    first.recorder.close()  # the server dies: nothing more is recorded
+    store.update_run(run.id, status="running")  # as a crash would leave it
+    store.close()
+
+    store = get_store(url)
+    second = RunService(store, LocalProcessExecutor(), tmp_path / "runs")
+    try:
+        assert second.recover() == [run.id]
+        assert second.get(run.id).status == "interrupted"
+        second.resume(run.id)
+        resumed = wait_for(second, run.id, lambda r: r.status == "running" and r.epoch >= 3)
+        assert resumed.status == "running"
+        second.stop(run.id)
+        assert wait_for(second, run.id, finished).status == "stopped"
+    finally:
+        second.close()
+        store.close()
