@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as EventFlag
 from pathlib import Path
 from typing import Any
 
+from app.nn import analyze
 from app.runs.local import run_local
-from app.spec import NetworkSpec, SpecLimits
+from app.spec import NetworkSpec, SpecLimits, parse_network
 from app.spec.training import TrainingSpec
 from app.train import CHECKPOINT_NAME, Control
 
@@ -39,6 +41,34 @@ class FlagControl(Control):
         if self.stop.is_set():
             return "stop"
         return "pause" if self.pause.is_set() else None
+
+
+def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
+               ready: EventFlag) -> None:
+    """A warm process: imports and PyTorch's one-time set-up are done by the time a job
+    arrives; it runs one job and exits (None or a closed pipe ends it idle)."""
+    warm_up()
+    ready.set()
+    try:
+        job = jobs.recv()
+    except EOFError:
+        return
+    if job is not None:
+        worker_main(job, events, stop, pause)
+
+
+WARM_UP_SPEC = {"input": {"shape": [1, 8, 8]}, "layers": [
+    {"id": "conv", "type": "conv2d", "filters": 2, "activation": "relu"},
+    {"id": "norm", "type": "batchnorm"},
+    {"id": "flat", "type": "flatten"},
+    {"id": "out", "type": "dense", "units": 2},
+]}
+
+
+def warm_up() -> None:
+    """The first meta-device run in a process imports torch._dynamo (about 2 s on a
+    laptop-class CPU): pay it before a job is waiting."""
+    analyze(parse_network(WARM_UP_SPEC))
 
 
 def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag) -> None:

@@ -54,7 +54,7 @@ def test_kill_9_fails_the_run_and_others_go_on(service: RunService) -> None:
     started = threading.Event()
     service.subscribe(victim.id, lambda _, e: isinstance(e, MetricsEvent) and started.set())
     assert started.wait(60)
-    worker = service.executor._running[victim.id].process  # type: ignore[attr-defined]
+    worker = service.executor._running[victim.id].proc.process  # type: ignore[attr-defined]
     os.kill(worker.pid, signal.SIGKILL)
     failed = wait_for(service, victim.id, finished)
     assert failed.status == "failed"

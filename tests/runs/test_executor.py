@@ -1,0 +1,72 @@
+"""The local executor's own rules: the queue, and spares that die while idle."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.runs.executor import LocalProcessExecutor
+from app.runs.worker import Job
+from app.spec.events import FinishedEvent, TrainingEvent
+from tests.runs.conftest import TOY_NET, toy_training
+
+pytestmark = pytest.mark.slow
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.events: dict[str, list[TrainingEvent]] = {}
+        self.order: list[tuple[str, str]] = []  # (run id, event kind) as they arrive
+        self.finished: dict[str, threading.Event] = {}
+        self.lock = threading.Lock()
+
+    def expect(self, run_id: str) -> None:
+        self.finished[run_id] = threading.Event()
+
+    def __call__(self, run_id: str, event: TrainingEvent) -> None:
+        with self.lock:
+            self.events.setdefault(run_id, []).append(event)
+            self.order.append((run_id, event.kind))
+        if isinstance(event, FinishedEvent):
+            self.finished[run_id].set()
+
+
+def _job(run_id: str, tmp_path: Path, epochs: int = 2) -> Job:
+    return Job(run_id, TOY_NET, toy_training(epochs=epochs), tmp_path / run_id)
+
+
+def test_runs_beyond_the_limit_wait_in_the_queue(tmp_path: Path) -> None:
+    executor = LocalProcessExecutor(max_concurrent=1, spares=0)
+    collect = Collector()
+    try:
+        for run_id in ("a" * 32, "b" * 32):
+            collect.expect(run_id)
+            executor.submit(_job(run_id, tmp_path), collect)
+        assert executor.active() == {"a" * 32, "b" * 32}
+        assert collect.finished["a" * 32].wait(120)
+        assert collect.finished["b" * 32].wait(120)
+        a_done = collect.order.index(("a" * 32, "finished"))
+        b_starts = collect.order.index(("b" * 32, "started"))
+        assert b_starts > a_done  # b waited for a's slot
+        for events in collect.events.values():
+            assert isinstance(events[-1], FinishedEvent) and events[-1].status == "completed"
+    finally:
+        executor.shutdown()
+
+
+def test_a_dead_spare_is_replaced(tmp_path: Path) -> None:
+    executor = LocalProcessExecutor(max_concurrent=1, spares=1)
+    collect = Collector()
+    try:
+        assert executor.wait_until_warm(120)
+        executor._idle[0].process.kill()  # an idle spare dies (e.g. the OOM killer)
+        executor._idle[0].process.join()
+        collect.expect("c" * 32)
+        executor.submit(_job("c" * 32, tmp_path), collect)
+        assert collect.finished["c" * 32].wait(120)
+        final = collect.events["c" * 32][-1]
+        assert isinstance(final, FinishedEvent) and final.status == "completed"
+    finally:
+        executor.shutdown()
