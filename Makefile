@@ -29,8 +29,11 @@ lint: install-dev
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
 
-bench: install-dev
-	$(BIN)/python benchmarks/validate_speed.py
+bench: install-dev $(VENV)/.installed-bench
+	cd benchmarks && ../$(BIN)/python validate_speed.py
+	cd benchmarks && ../$(BIN)/python train_throughput.py
+	cd benchmarks && ../$(BIN)/python time_to_accuracy.py
+	cd benchmarks && ../$(BIN)/python run_overhead.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -50,6 +53,10 @@ $(VENV)/.installed: pyproject.toml $(TORCH_STAMP)
 $(VENV)/.installed-dev: pyproject.toml $(TORCH_STAMP)
 	$(PIP) install -e ".[dev]"
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-bench: pyproject.toml $(TORCH_STAMP)
+	$(PIP) install -e ".[dev,bench]"
+	touch $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info

@@ -12,6 +12,7 @@ from app.datasets.base import (
     Dataset,
     DatasetInfo,
     DatasetOptions,
+    TaskKind,
     TensorData,
     register_dataset,
 )
@@ -43,6 +44,7 @@ class _BundledTable(Dataset):
     n_samples: ClassVar[int]
     n_features: ClassVar[int]
     class_names: ClassVar[tuple[str, ...]]
+    tasks: ClassVar[tuple[TaskKind, ...]] = ("classification",)
     Options: ClassVar[type[DatasetOptions]] = SplitOptions
 
     def input_shape(self, options: DatasetOptions) -> tuple[int, ...]:
@@ -51,7 +53,7 @@ class _BundledTable(Dataset):
     def info(self, options: DatasetOptions) -> DatasetInfo:
         assert isinstance(options, SplitOptions)
         return DatasetInfo(
-            name=self.name, description=self.description, tasks=("classification",),
+            name=self.name, description=self.description, tasks=self.tasks,
             input_shape=self.input_shape(options), num_classes=len(self.class_names),
             class_names=self.class_names,
             splits=split_sizes(self.n_samples, options.test_fraction),
@@ -87,6 +89,7 @@ class Digits(_BundledTable):
     n_samples = 1797
     n_features = 64
     class_names = tuple(str(d) for d in range(10))
+    tasks = ("classification", "reconstruction")
     Options = DigitsOptions
 
     def input_shape(self, options: DatasetOptions) -> tuple[int, ...]:
