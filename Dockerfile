@@ -15,7 +15,7 @@ COPY templates ./templates
 COPY static ./static
 RUN pip install --no-cache-dir -e .
 
-# Listening beyond the container needs an access token (LAYERLAB_ACCESS_TOKEN).
+# Listening beyond the container needs an access token (LAYERLAB_TOKEN).
 ENV LAYERLAB_HOST=0.0.0.0
 EXPOSE 8000
 CMD ["layerlab", "serve"]

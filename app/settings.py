@@ -25,7 +25,7 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address to bind.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port to bind.")
-    access_token: str | None = Field(
+    token: str | None = Field(
         default=None,
         min_length=16,
         description="Bearer token required on the API; needed to bind a non-loopback host.",
@@ -42,13 +42,21 @@ class Settings(BaseSettings):
     stop_timeout: float = Field(
         default=10.0, gt=0, le=600, description="Seconds a run gets to stop before it is killed."
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host headers to answer; default: loopback names and the bound host.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Extra origins allowed to open websockets (same origin always is).",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     limits: SpecLimits = Field(default_factory=SpecLimits)
     presets_dir: Path = Field(default=PROJECT_ROOT / "models", description="Preset specs.")
     templates_dir: Path = Field(default=PROJECT_ROOT / "templates")
     static_dir: Path = Field(default=PROJECT_ROOT / "static")
 
-    @field_validator("access_token", mode="before")
+    @field_validator("token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -58,13 +66,17 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.home / 'layerlab.db').as_posix()}"
 
     @property
+    def trusted_hosts(self) -> list[str]:
+        return self.allowed_hosts or sorted(LOOPBACK_HOSTS | {self.host})
+
+    @property
     def runs_dir(self) -> Path:
         return self.home / "runs"
 
     def check_exposure(self) -> None:
         """Refuse to listen beyond this machine without an access token."""
-        if self.host not in LOOPBACK_HOSTS and not self.access_token:
+        if self.host not in LOOPBACK_HOSTS and not self.token:
             raise ValueError(
                 f"binding {self.host} exposes LayerLab to the network: set "
-                "LAYERLAB_ACCESS_TOKEN (16+ characters) first"
+                "LAYERLAB_TOKEN (16+ characters) first"
             )

@@ -23,6 +23,7 @@ def presets() -> dict[str, NetworkSpec]:
 
 @pytest.fixture(scope="session")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(home=tmp_path_factory.mktemp("layerlab-home"))
+    settings = Settings(home=tmp_path_factory.mktemp("layerlab-home"),
+                        allowed_hosts=["testserver"])
     with TestClient(create_app(settings)) as test_client:
         yield test_client

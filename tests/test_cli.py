@@ -51,6 +51,6 @@ def test_export_writes_a_runnable_module(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_a_public_host_without_token() -> None:
-    result = _layerlab("serve", "--host", "0.0.0.0", env={"LAYERLAB_ACCESS_TOKEN": ""})
+    result = _layerlab("serve", "--host", "0.0.0.0", env={"LAYERLAB_TOKEN": ""})
     assert result.returncode == 2
-    assert "LAYERLAB_ACCESS_TOKEN" in result.stdout
+    assert "LAYERLAB_TOKEN" in result.stdout

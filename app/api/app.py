@@ -10,11 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, TokenAuth
-from app.api.routes import health, layers, presets, specs
+from app.api.routes import datasets, health, layers, login, presets, runs, specs, stream
 from app.nn import analyze
 from app.runs.executor import LocalProcessExecutor
 from app.runs.service import RunService
@@ -56,13 +57,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.presets = load_presets(settings.presets_dir)
     for spec in app.state.presets.values():
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
-    for router in (health.router, layers.router, specs.router, presets.router):
+    routers = (health.router, layers.router, specs.router, presets.router, datasets.router,
+               runs.router, stream.router)
+    for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
+    app.include_router(login.router)
     _mount_ui(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    if settings.access_token:
-        app.add_middleware(TokenAuth, token=settings.access_token, prefix=API_PREFIX,
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    if settings.token:
+        app.add_middleware(TokenAuth, token=settings.token, prefix=API_PREFIX,
                            open_paths={f"{API_PREFIX}/health"})
     return app
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.runs.service import RunService
 from app.settings import Settings
 from app.spec import NetworkSpec, SpecLimits
 
@@ -19,6 +20,11 @@ def get_limits(request: Request) -> SpecLimits:
     return get_settings(request).limits
 
 
+def get_runs(request: Request) -> RunService:
+    runs: RunService = request.app.state.runs
+    return runs
+
+
 def get_presets(request: Request) -> dict[str, NetworkSpec]:
     presets: dict[str, NetworkSpec] = request.app.state.presets
     return presets
@@ -27,3 +33,4 @@ def get_presets(request: Request) -> dict[str, NetworkSpec]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
 PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]
+RunsDep = Annotated[RunService, Depends(get_runs)]

@@ -8,8 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app.datasets.base import DatasetError
+from app.runs.service import RunNotFound, RunStateError
 from app.spec import SpecError, SpecIssue
 from app.spec.errors import issues_from_errors
+from app.train.tasks import TaskError
 
 
 def error_response(status: int, detail: str, issues: list[SpecIssue] | None = None) -> JSONResponse:
@@ -39,6 +42,22 @@ async def _request_validation_error(request: Request, exc: Exception) -> JSONRes
     return error_response(422, "the request is invalid", issues_from_errors(errors, exc.body))
 
 
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, f"no run with id {exc.args[0]!r}")
+
+
+async def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(409, str(exc))
+
+
+async def _bad_training(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(422, str(exc), [SpecIssue(str(exc), None, "training")])
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SpecError, _spec_error)
+    app.add_exception_handler(RunNotFound, _not_found)
+    app.add_exception_handler(RunStateError, _conflict)
+    app.add_exception_handler(DatasetError, _bad_training)
+    app.add_exception_handler(TaskError, _bad_training)
     app.add_exception_handler(RequestValidationError, _request_validation_error)

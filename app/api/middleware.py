@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,26 +65,45 @@ class BodySizeLimit:
                                                f"{self.max_bytes:,} bytes", "errors": []})
 
 
+TOKEN_COOKIE = "layerlab_token"
+
+
+def _cookie(headers: dict[bytes, bytes], name: str) -> str:
+    jar = SimpleCookie()
+    jar.load(headers.get(b"cookie", b"").decode("latin-1"))
+    morsel = jar.get(name)
+    return morsel.value if morsel else ""
+
+
 class TokenAuth:
-    """Requires `Authorization: Bearer <token>` on the API (health stays open)."""
+    """Requires the token on the API and its websockets (health stays open): as
+    `Authorization: Bearer <token>`, or the cookie the login page sets (browsers
+    cannot put headers on a websocket)."""
 
     def __init__(self, app: ASGIApp, token: str, prefix: str, open_paths: set[str]) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.token = token.encode()
         self.prefix = prefix
         self.open_paths = open_paths
 
+    def _authorised(self, headers: dict[bytes, bytes]) -> bool:
+        bearer = headers.get(b"authorization", b"").removeprefix(b"Bearer ")
+        cookie = _cookie(headers, TOKEN_COOKIE).encode()
+        return secrets.compare_digest(bearer, self.token) or secrets.compare_digest(
+            cookie, self.token)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] in ("http", "websocket") and path.startswith(self.prefix) \
-                and path not in self.open_paths:
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not secrets.compare_digest(given, self.expected):
-                if scope["type"] == "websocket":
-                    await send({"type": "websocket.close", "code": 4401})
-                    return
-                await _send_json(send, 401, {"detail": "missing or wrong access token: send "
-                                                       "'Authorization: Bearer <token>'",
-                                             "errors": []})
+        if self._guarded(scope) and not self._authorised(dict(scope["headers"])):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 4401})
                 return
+            await _send_json(send, 401, {"detail": "missing or wrong access token: send "
+                                                   "'Authorization: Bearer <token>'",
+                                         "errors": []})
+            return
         await self.app(scope, receive, send)
+
+    def _guarded(self, scope: Scope) -> bool:
+        path = scope.get("path", "")
+        return (scope["type"] in ("http", "websocket") and path.startswith(self.prefix)
+                and path not in self.open_paths)

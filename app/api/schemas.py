@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from app.runs.records import RunRecord
+from app.spec import NetworkSpec
+from app.spec.events import RunStatus
+from app.spec.training import TrainingSpec
+
+Responses = dict[int | str, dict[str, Any]]
+"""The type of a route's `responses=` (extra documented answers)."""
 
 
 class HealthOut(BaseModel):
@@ -64,3 +73,60 @@ class PresetOut(BaseModel):
     description: str
     input_shape: list[int]
     layers: int
+
+
+class PresetRef(BaseModel):
+    """Train a preset network instead of sending a spec."""
+
+    model_config = {"extra": "forbid"}
+    preset: str = Field(min_length=1, max_length=64, description="A name from GET /presets.")
+
+
+class RunCreate(BaseModel):
+    model_config = {"extra": "forbid"}
+    name: str | None = Field(default=None, max_length=120, description="Default: the spec's.")
+    model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}.")
+    training: TrainingSpec
+
+
+class RunOut(RunRecord):
+    """A run: its spec and config, status, timings, device, metrics and error."""
+
+
+class RunSummaryOut(BaseModel):
+    id: str
+    name: str
+    status: RunStatus
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    device: str | None
+    epoch: int
+    step: int
+    dataset: str
+    error: str | None
+    latest_metrics: dict[str, float | None]
+
+
+class RunListOut(BaseModel):
+    runs: list[RunSummaryOut]
+    limit: int
+    offset: int
+
+
+class DatasetOut(BaseModel):
+    name: str
+    description: str
+    tasks: list[str]
+    input_shape: list[int]
+    dtype: str
+    num_classes: int | None
+    class_names: list[str] | None
+    target_shape: list[int]
+    vocab_size: int | None
+    splits: dict[str, int]
+    options_schema: dict[str, Any] = Field(description="JSON schema of the dataset's options.")
+
+
+class DatasetDetailOut(DatasetOut):
+    preview: list[dict[str, Any]] = Field(description="The first training samples.")

@@ -87,7 +87,7 @@ class RunService:
     def delete(self, run_id: str) -> None:
         """Remove a run that is not active: its rows and its files."""
         run = self.get(run_id)
-        if run.id in self.executor.active():
+        if run.status in ("queued", "running"):  # a finished worker may still be exiting
             raise RunStateError(f"run {run_id} is {run.status}: stop it before deleting it")
         self.store.delete_run(run_id)
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)

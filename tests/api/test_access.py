@@ -14,7 +14,8 @@ TOKEN = "s3cret-token-0123456789"
 
 
 def test_token_required_on_api_but_not_health(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(access_token=TOKEN, home=tmp_path))) as client:
+    settings = Settings(token=TOKEN, home=tmp_path, allowed_hosts=["testserver"])
+    with TestClient(create_app(settings)) as client:
         assert client.get("/api/v1/health").status_code == 200
         assert client.get("/api/v1/layers").status_code == 401
         wrong = {"Authorization": "Bearer nope"}
@@ -24,9 +25,9 @@ def test_token_required_on_api_but_not_health(tmp_path: Path) -> None:
 
 
 def test_public_bind_needs_a_token() -> None:
-    with pytest.raises(ValueError, match="LAYERLAB_ACCESS_TOKEN"):
+    with pytest.raises(ValueError, match="LAYERLAB_TOKEN"):
         Settings(host="0.0.0.0").check_exposure()
-    Settings(host="0.0.0.0", access_token=TOKEN).check_exposure()
+    Settings(host="0.0.0.0", token=TOKEN).check_exposure()
     Settings().check_exposure()
 
 

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from app.api.deps import LimitsDep
-from app.api.schemas import ErrorOut, LayerSummaryOut, ValidateOut
+from app.api.schemas import ErrorOut, LayerSummaryOut, Responses, ValidateOut
 from app.nn import analyze
 from app.nn.codegen import class_name, to_python
 from app.spec import NetworkSpec
 
 router = APIRouter(prefix="/specs", tags=["specs"])
-INVALID: dict[int | str, dict[str, Any]] = {
+INVALID: Responses = {
     422: {"model": ErrorOut, "description": "The spec is invalid; errors name each layer."},
 }
 

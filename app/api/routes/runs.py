@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from app.api.deps import PresetsDep, RunsDep
+from app.api.schemas import (
+    ErrorOut,
+    PresetRef,
+    Responses,
+    RunCreate,
+    RunListOut,
+    RunOut,
+    RunSummaryOut,
+)
+from app.runs.records import RunRecord
+from app.spec.events import RunStatus
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this id."}}
+CONFLICT: Responses = {
+    **NOT_FOUND, 409: {"model": ErrorOut, "description": "The run's status forbids it."}}
+MetricColumns = dict[str, list[float | int | None]]
+
+
+def _summary(run: RunRecord) -> RunSummaryOut:
+    return RunSummaryOut(**run.model_dump(include=set(RunSummaryOut.model_fields)),
+                         dataset=run.training.dataset.name)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED,
+             responses={422: {"model": ErrorOut, "description": "Invalid spec or config."}})
+def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep) -> RunOut:
+    """Validate a network and training config, then queue the run."""
+    spec = body.model
+    if isinstance(spec, PresetRef):
+        if spec.preset not in presets:
+            raise HTTPException(422, f"no preset named {spec.preset!r}; known: "
+                                     f"{', '.join(presets)}")
+        spec = presets[spec.preset]
+    return RunOut(**runs.create(spec, body.training, body.name).model_dump())
+
+
+@router.get("")
+def list_runs(runs: RunsDep, status: RunStatus | None = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> RunListOut:
+    """Runs, newest first, optionally only those with one status."""
+    found = runs.store.list_runs(status=status, limit=limit, offset=offset)
+    return RunListOut(runs=[_summary(run) for run in found], limit=limit, offset=offset)
+
+
+@router.get("/{run_id}", responses=NOT_FOUND)
+def get_run(run_id: str, runs: RunsDep) -> RunOut:
+    """One run: spec, training config, status, timings, device, metrics, error."""
+    return RunOut(**runs.get(run_id).model_dump())
+
+
+@router.get("/{run_id}/metrics", responses=NOT_FOUND)
+def get_metrics(run_id: str, runs: RunsDep,
+                names: Annotated[str | None, Query(max_length=2000,
+                                                   description="Comma-separated.")] = None,
+                since_step: Annotated[int | None, Query(ge=-1, le=2**62)] = None
+                ) -> MetricColumns:
+    """Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}."""
+    runs.get(run_id)
+    wanted = [n for n in names.split(",") if n] if names else None
+    return runs.store.get_metrics(run_id, names=wanted, since_step=since_step)
+
+
+@router.post("/{run_id}/stop", status_code=202, responses=CONFLICT)
+def stop_run(run_id: str, runs: RunsDep) -> RunOut:
+    """Stop a queued, running or paused run (killed if it does not stop in time)."""
+    runs.stop(run_id)
+    return RunOut(**runs.get(run_id).model_dump())
+
+
+@router.post("/{run_id}/pause", status_code=202, responses=CONFLICT)
+def pause_run(run_id: str, runs: RunsDep) -> RunOut:
+    """Pause a running run; its weights are kept in a checkpoint."""
+    runs.pause(run_id)
+    return RunOut(**runs.get(run_id).model_dump())
+
+
+@router.post("/{run_id}/resume", status_code=202, responses=CONFLICT)
+def resume_run(run_id: str, runs: RunsDep) -> RunOut:
+    """Resume a paused or interrupted run from its last checkpoint."""
+    return RunOut(**runs.resume(run_id).model_dump())
+
+
+@router.delete("/{run_id}", status_code=204, responses=CONFLICT)
+def delete_run(run_id: str, runs: RunsDep) -> Response:
+    """Delete a run that is not active: its rows and its files."""
+    runs.delete(run_id)
+    return Response(status_code=204)

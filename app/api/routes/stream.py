@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, TypeAdapter
+from starlette.concurrency import run_in_threadpool
+
+from app.api.schemas import RunOut
+from app.api.streaming import StreamBuffer
+from app.runs.service import RunNotFound, RunService
+from app.settings import Settings
+from app.spec.events import FINAL_STATUSES, FinishedEvent
+
+router = APIRouter(tags=["runs"])
+SEND_INTERVAL = 0.05  # at most ~20 messages a second per subscriber
+SEND_TIMEOUT = 10.0  # a subscriber that takes longer to accept a message is dropped
+_columns = TypeAdapter(dict[str, list[float | int | None]])
+
+
+class SnapshotMessage(BaseModel):
+    """First message on a stream: the run and every metric so far, as columns."""
+
+    kind: str = "snapshot"
+    run: RunOut
+    metrics: dict[str, list[float | int | None]]
+
+
+def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    """Same origin, a configured origin, or no Origin header (not a browser)."""
+    origin = websocket.headers.get("origin")
+    if origin is None or origin in settings.allowed_origins:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+@router.websocket("/runs/{run_id}/stream")
+async def stream_run(websocket: WebSocket, run_id: str) -> None:
+    """A snapshot, then live events batched at most every 50 ms, then the final event."""
+    settings: Settings = websocket.app.state.settings
+    runs: RunService = websocket.app.state.runs
+    if not origin_allowed(websocket, settings):
+        await websocket.close(code=4403, reason="origin not allowed")
+        return
+    try:
+        runs.get(run_id)
+    except RunNotFound:
+        await websocket.close(code=4404, reason="no such run")
+        return
+    await websocket.accept()
+    buffer = StreamBuffer(asyncio.get_running_loop())
+    unsubscribe = runs.subscribe(run_id, lambda _, event: buffer.add(event))
+    try:
+        if await _send_snapshot(websocket, runs, run_id, buffer):
+            await _pump(websocket, buffer)
+    except (WebSocketDisconnect, TimeoutError, RuntimeError):
+        pass  # the subscriber left or stalled: nothing else is affected
+    finally:
+        unsubscribe()
+        with contextlib.suppress(RuntimeError):
+            await websocket.close()
+
+
+async def _send_snapshot(websocket: WebSocket, runs: RunService, run_id: str,
+                         buffer: StreamBuffer) -> bool:
+    """Send the snapshot; False when the run is already over."""
+    await run_in_threadpool(runs.recorder.flush)  # the store has every event so far
+    run = await run_in_threadpool(runs.get, run_id)
+    metrics = await run_in_threadpool(runs.store.get_metrics, run_id)
+    snapshot = SnapshotMessage(run=RunOut(**run.model_dump()), metrics=metrics)
+    await _send(websocket, snapshot.model_dump_json())
+    buffer.after_step = int(max((s for s in metrics["step"] if s is not None), default=-1))
+    return run.status not in FINAL_STATUSES
+
+
+async def _pump(websocket: WebSocket, buffer: StreamBuffer) -> None:
+    receiver = asyncio.ensure_future(websocket.receive())  # notices a client leaving
+    try:
+        while True:
+            waiter = asyncio.ensure_future(buffer.ready.wait())
+            done, _ = await asyncio.wait({waiter, receiver},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                waiter.cancel()
+                message: Any = receiver.result()
+                if message["type"] == "websocket.disconnect":
+                    return
+                receiver = asyncio.ensure_future(websocket.receive())
+                continue
+            for event in buffer.take():
+                await _send(websocket, event.model_dump_json())
+                if isinstance(event, FinishedEvent) and event.status != "running":
+                    return
+            await asyncio.sleep(SEND_INTERVAL)
+    finally:
+        receiver.cancel()
+
+
+async def _send(websocket: WebSocket, text: str) -> None:
+    await asyncio.wait_for(websocket.send_text(text), SEND_TIMEOUT)
