@@ -41,8 +41,14 @@ class RunService:
         self._lock = threading.Lock()
 
     def recover(self) -> list[str]:
-        """At start-up: runs a previous server left running are now interrupted."""
-        return self.store.mark_interrupted()
+        """At start-up: runs a previous server left running or queued are interrupted
+        (resuming one continues from its last checkpoint, or starts it over)."""
+        interrupted = self.store.mark_interrupted()
+        for run in self.store.list_runs(status="queued", limit=10_000):
+            self.store.update_run(run.id, status="interrupted",
+                                  error="the server stopped before this run started")
+            interrupted.append(run.id)
+        return interrupted
 
     def create(self, spec: NetworkSpec, training: TrainingSpec,
                name: str | None = None) -> RunRecord:
