@@ -1,25 +1,40 @@
-"""The `layerlab` command: serve the playground, check and export specs."""
+"""The `layerlab` command: serve the playground, check and export specs, train networks
+here or on a server, and look after a server's runs."""
 
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import httpx2
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.cli_progress import TrainingProgress, metrics_table, run_table, runs_table, status_text
+from app.client import LayerLab, LayerLabError
 from app.settings import Settings
 
 if TYPE_CHECKING:
     from app.spec import NetworkSpec
+    from app.spec.training import TrainingSpec
 
 cli = typer.Typer(help="LayerLab: build, train and look inside neural networks.",
                   no_args_is_help=True, add_completion=False)
 console = Console()
 SpecFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
                                           help="A network spec as JSON.")]
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+Server = Annotated[str, typer.Option(envvar="LAYERLAB_SERVER", help="The LayerLab server.")]
+Token = Annotated[str | None, typer.Option(envvar="LAYERLAB_TOKEN", show_default=False,
+                                           help="Access token (default: $LAYERLAB_TOKEN).")]
+runs_cli = typer.Typer(help="List, show, stop and export a server's runs.",
+                       no_args_is_help=True)
+cli.add_typer(runs_cli, name="runs")
 
 
 @cli.command()
@@ -108,6 +123,195 @@ def export(
     else:
         output.write_text(source, encoding="utf-8")
         console.print(f"wrote {output}")
+
+
+@cli.command()
+def train(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", show_default=False,
+                                         help="A dataset, e.g. mnist-10k or circle.")],
+    spec_file: Annotated[Path | None, typer.Argument(
+        exists=True, dir_okay=False, readable=True, show_default=False,
+        help="A network spec as JSON (or use --preset).")] = None,
+    preset: Annotated[str | None, typer.Option(help="A preset network, e.g. toy-mlp.")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-O", help="A dataset option KEY=VALUE (JSON value), repeatable.")] = None,
+    epochs: Annotated[int, typer.Option(help="Epochs.")] = 5,
+    batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate (default 0.001).")] = None,
+    optimizer: Annotated[str | None, typer.Option(help="sgd, adagrad, rmsprop, adam, adamw.")
+                         ] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or mps.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default 0).")] = None,
+    name: Annotated[str | None, typer.Option(help="Run name (with --server).")] = None,
+    server: Annotated[str | None, typer.Option(
+        help="Train on this server instead of in this process.")] = None,
+    token: Token = None,
+) -> None:
+    """Train a network with live progress, then print its test metrics.
+
+    In this process by default, or on --server. Exits 1 unless the run completes."""
+    if (spec_file is None) == (preset is None):
+        console.print("[red]error:[/red] give a spec file or --preset NAME (one of them)")
+        raise typer.Exit(2)
+    config = _training(dataset, option or [], epochs=epochs, batch_size=batch_size,
+                       optimizer=optimizer, lr=lr, device=device, seed=seed)
+    if server is None:
+        spec = _load(spec_file) if spec_file is not None else _preset(preset or "")
+        final = _train_here(spec, config)
+    else:
+        network = _load(spec_file) if spec_file is not None else preset or ""
+        final = _train_on(LayerLab(server, token=token or None), network, config, name)
+    status, reason = final["status"], final.get("reason")
+    if final.get("metrics"):
+        console.print(metrics_table("test metrics", final["metrics"]))
+    console.print(f"run {status_text(status)}" + (f": {reason}" if reason else ""),
+                  highlight=False)
+    raise typer.Exit(0 if status == "completed" else 1)
+
+
+def _training(dataset: str, options: list[str], **given: Any) -> TrainingSpec:
+    from pydantic import ValidationError
+
+    from app.spec.training import TrainingSpec
+
+    parsed: dict[str, Any] = {}
+    for key, sep, raw in (item.partition("=") for item in options):
+        if not sep or not key:
+            console.print(f"[red]error:[/red] --option wants KEY=VALUE, not {key + sep + raw!r}")
+            raise typer.Exit(2)
+        with suppress(json.JSONDecodeError):
+            raw = json.loads(raw)
+        parsed[key] = raw
+    optimizer = {k: v for k in ("optimizer", "lr") if (v := given.pop(k)) is not None}
+    if "optimizer" in optimizer:
+        optimizer["name"] = optimizer.pop("optimizer")
+    body = {k: v for k, v in given.items() if v is not None}
+    try:
+        return TrainingSpec.model_validate({"dataset": {"name": dataset, "options": parsed},
+                                            "optimizer": optimizer, **body})
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            console.print(f"[red]error:[/red] {where}: {error['msg']}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _preset(name: str) -> NetworkSpec:
+    from app.spec.presets import load_presets
+
+    presets = load_presets(Settings().presets_dir)
+    if name not in presets:
+        console.print(f"[red]error:[/red] no preset named {name!r}; known: {', '.join(presets)}")
+        raise typer.Exit(1)
+    return presets[name]
+
+
+def _train_here(spec: NetworkSpec, config: TrainingSpec) -> dict[str, Any]:
+    from app.runs.local import run_local
+    from app.train import Control
+
+    class CtrlC(Control):
+        """The first Ctrl-C asks the run to stop at its next report; a second aborts."""
+
+        asked = False
+
+        def requested(self) -> Any:
+            return "stop" if self.asked else None
+
+        def __call__(self, signum: int, frame: object) -> None:
+            if self.asked:
+                raise KeyboardInterrupt
+            self.asked = True
+            console.print("[yellow]stopping at the next report (Ctrl-C again aborts)[/yellow]")
+
+    control = CtrlC()
+    previous = signal.signal(signal.SIGINT, control)
+    try:
+        with TrainingProgress(console, spec.name, config.epochs) as progress:
+            final = run_local(spec, config, lambda e: progress.update(e.model_dump(mode="json")),
+                              control=control)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return final.model_dump(mode="json")
+
+
+def _train_on(lab: LayerLab, spec: NetworkSpec | str, config: TrainingSpec,
+              name: str | None) -> dict[str, Any]:
+    with _server_errors(lab.url):
+        run = lab.submit(spec, config, name=name)
+        console.print(f"run {run.id} on {lab.url}", highlight=False)
+        try:
+            with TrainingProgress(console, run.data["name"], config.epochs) as progress:
+                for message in run.stream():
+                    progress.update(message)
+            info = run.wait()  # at once, unless the stream broke off
+        except KeyboardInterrupt:
+            console.print(f"left run {run.id} running on the server; stop it with "
+                          f"`layerlab runs stop {run.id}`", highlight=False)
+            raise typer.Exit(130) from None
+    return {"status": info["status"], "reason": info.get("error"),
+            "metrics": info.get("test_metrics")}
+
+
+@contextmanager
+def _server_errors(url: str) -> Iterator[None]:
+    """A refused request or an unreachable server ends the command with its reason."""
+    try:
+        yield
+    except LayerLabError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except httpx2.TransportError as exc:
+        console.print(f"[red]error:[/red] cannot reach {url}: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@runs_cli.command("list")
+def runs_list(
+    status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """The server's runs, newest first."""
+    with _server_errors(server), LayerLab(server, token=token or None) as lab:
+        console.print(runs_table(lab.runs(status=status, limit=limit)))
+
+
+@runs_cli.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """One run: status, progress, timings, error and metrics."""
+    with _server_errors(server), LayerLab(server, token=token or None) as lab:
+        info = lab.run(run_id).data
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+    else:
+        console.print(run_table(info))
+
+
+@runs_cli.command("stop")
+def runs_stop(run_id: Annotated[str, typer.Argument(help="The run's id.")],
+              server: Server = DEFAULT_SERVER, token: Token = None) -> None:
+    """Stop a queued, running or paused run."""
+    with _server_errors(server), LayerLab(server, token=token or None) as lab:
+        info = lab.run(run_id).stop()
+    console.print(f"run {run_id}: {status_text(info['status'])}", highlight=False)
+
+
+@runs_cli.command("export")
+def runs_export(
+    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The export format.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="A file or a folder.")],
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """Download a run in one of the server's export formats."""
+    with _server_errors(server), LayerLab(server, token=token or None) as lab:
+        written = lab.run(run_id).export(fmt, output)
+    console.print(f"wrote {written}", highlight=False)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ thread that delivers events (a worker's monitor), whatever the subscriber does."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 from app.spec.events import FinishedEvent, MetricsEvent, TrainingEvent
@@ -53,7 +54,8 @@ class StreamBuffer:
             else:
                 self._pending.append(event)
             self._bound()
-        self._loop.call_soon_threadsafe(self.ready.set)
+        with contextlib.suppress(RuntimeError):  # the subscriber's loop is already closed
+            self._loop.call_soon_threadsafe(self.ready.set)
 
     def _bound(self) -> None:
         last = self._pending[-1]

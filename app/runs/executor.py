@@ -8,6 +8,7 @@ import multiprocessing as mp
 import queue
 import signal
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
@@ -40,7 +41,8 @@ class Executor(ABC):
         """Ids of queued and running jobs."""
 
     @abstractmethod
-    def shutdown(self) -> None: ...
+    def shutdown(self) -> set[str]:
+        """End everything; return the ids of jobs that did not finish (interrupted)."""
 
 
 @dataclass
@@ -103,6 +105,8 @@ class LocalProcessExecutor(Executor):
             if queued is not None:
                 self._pending.remove(queued)
             worker = self._running.get(run_id)
+            if worker is not None and worker.finished:
+                worker = None  # it already ended (a pause, say): nothing to stop
             if worker is not None:
                 worker.stop_requested = True
                 worker.proc.stop.set()
@@ -128,29 +132,47 @@ class LocalProcessExecutor(Executor):
         with self._lock:
             return {w.job.run_id for w in self._pending} | set(self._running)
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> set[str]:
+        """Pause every running job (each writes a checkpoint), drop the queue, and return
+        the ids of the jobs that were still queued or running: they are interrupted."""
         with self._lock:
             self._closed = True
+            interrupted = {w.job.run_id for w in self._pending} | set(self._running)
             self._pending.clear()
             workers = list(self._running.values())
             idle, self._idle = self._idle, []
+        for worker in workers:
+            worker.proc.pause.set()
         for spare in idle:
-            self._retire(spare)
+            with contextlib.suppress(OSError):
+                spare.jobs.send(None)
+        deadline = time.monotonic() + self.stop_timeout
+        for process in [w.proc.process for w in workers] + [s.process for s in idle]:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
         for worker in workers:
-            worker.stop_requested = True
-            worker.proc.stop.set()
-        for worker in workers:
-            worker.proc.process.join(self.stop_timeout)
-            self._kill(worker)
             if worker.monitor is not None:
                 worker.monitor.join(self.stop_timeout)
+        for spare in idle:
+            spare.jobs.close()
+            spare.events.close()
+        return interrupted
 
     def _start_pending(self) -> None:
         with self._lock:
+            failed: list[tuple[_Worker, str]] = []
             while self._pending and len(self._running) < self.max_concurrent:
                 worker = self._pending.popleft()
-                self._launch(worker)
+                try:
+                    self._launch(worker)
+                except OSError as exc:  # e.g. too many processes or open files
+                    failed.append((worker, f"could not start a worker process: {exc}"))
+                    continue
                 self._running[worker.job.run_id] = worker
+        for worker, why in failed:
+            worker.on_event(worker.job.run_id,
+                            FinishedEvent(status="failed", epoch=0, step=0, reason=why))
 
     def _spawn(self) -> _Process:
         ctx = self._context
@@ -168,19 +190,10 @@ class LocalProcessExecutor(Executor):
             idle = list(self._idle)
         return all(spare.ready.wait(timeout) for spare in idle)
 
-    def _retire(self, spare: _Process) -> None:
-        with contextlib.suppress(OSError):
-            spare.jobs.send(None)
-        spare.process.join(self.stop_timeout)
-        if spare.process.is_alive():
-            spare.process.kill()
-        spare.jobs.close()
-        spare.events.close()
-
     def _take_process(self, job: Job) -> _Process:
         """A warm spare when one is alive, else a fresh process; the job is sent to it."""
         while self._idle:
-            spare = self._idle.pop()
+            spare = self._idle.pop(0)  # the oldest spare is the warmest
             if spare.process.is_alive():
                 try:
                     spare.jobs.send(job)
@@ -188,6 +201,8 @@ class LocalProcessExecutor(Executor):
                 except OSError:
                     pass
             spare.process.join(0)
+            spare.jobs.close()
+            spare.events.close()
         fresh = self._spawn()
         fresh.jobs.send(job)
         return fresh
@@ -205,18 +220,26 @@ class LocalProcessExecutor(Executor):
     def _watch(self, worker: _Worker) -> None:
         """Forward events until the process ends; a silent death becomes a failure."""
         run_id = worker.job.run_id
-        while not worker.finished:
-            try:
-                event = worker.proc.events.get(timeout=0.2)
-            except queue.Empty:
-                if not worker.proc.process.is_alive():
-                    self._drain(worker)
-                    break
-                continue
-            self._forward(worker, event)
-        if not worker.finished:
-            worker.on_event(run_id, self._death_event(worker))
-        worker.proc.process.join()
+        try:
+            while not worker.finished:
+                try:
+                    event = worker.proc.events.get(timeout=0.2)
+                except queue.Empty:
+                    if not worker.proc.process.is_alive():
+                        self._drain(worker)
+                        break
+                    continue
+                self._forward(worker, event)
+            if not worker.finished:
+                worker.on_event(run_id, self._death_event(worker))
+        finally:
+            self._release(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        """Reap the process (killed if its teardown hangs) and free its slot."""
+        run_id = worker.job.run_id
+        worker.proc.process.join(self.stop_timeout)
+        self._kill(worker)
         worker.proc.events.close()
         with self._lock:
             if self._running.get(run_id) is worker:  # a resumed run may already be back
@@ -240,7 +263,10 @@ class LocalProcessExecutor(Executor):
             return FinishedEvent(status="stopped", epoch=0, step=0,
                                  reason=f"killed after {self.stop_timeout:g} s without stopping")
         if code is not None and code < 0:
-            name = signal.Signals(-code).name
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
             why = f"the worker process was killed ({name})"
             if -code == signal.SIGKILL:
                 why += "; the system may have run out of memory"

@@ -61,10 +61,7 @@ class Recorder:
                     break
             closing = any(item is _CLOSE for item in batch)
             events = [item for item in batch if isinstance(item, tuple)]
-            try:
-                self._apply(events)
-            except Exception:  # the recorder must outlive one bad write
-                log.exception("could not record %d events", len(events))
+            self._apply(events)
             for item in batch:
                 if isinstance(item, threading.Event):
                     item.set()
@@ -72,18 +69,29 @@ class Recorder:
                 return
 
     def _apply(self, events: list[tuple[str, TrainingEvent]]) -> None:
-        rows: dict[str, list[MetricRow]] = {}
+        """Write per run, so one run's failure (deleted meanwhile, say) loses no other's."""
+        by_run: dict[str, list[TrainingEvent]] = {}
         for run_id, event in events:
+            by_run.setdefault(run_id, []).append(event)
+        for run_id, run_events in by_run.items():
+            try:
+                self._apply_run(run_id, run_events)
+            except Exception:
+                log.exception("could not record %d events of run %s", len(run_events), run_id)
+
+    def _apply_run(self, run_id: str, events: list[TrainingEvent]) -> None:
+        rows: list[MetricRow] = []
+        for event in events:
             if isinstance(event, MetricsEvent):
-                rows.setdefault(run_id, []).extend(
+                rows.extend(
                     MetricRow(step=s, epoch=e, values={k: v[i] for k, v in event.values.items()})
                     for i, (s, e) in enumerate(zip(event.step, event.epoch, strict=True)))
             elif isinstance(event, EpochEvent):
-                rows.setdefault(run_id, []).append(
-                    MetricRow(step=event.step, epoch=event.epoch, values=epoch_rows(event)))
-        for run_id, run_rows in rows.items():
-            self.store.append_metrics(run_id, run_rows)
-        for run_id, event in events:
+                rows.append(MetricRow(step=event.step, epoch=event.epoch,
+                                      values=epoch_rows(event)))
+        if rows:
+            self.store.append_metrics(run_id, rows)
+        for event in events:
             self._update(run_id, event)
 
     def _update(self, run_id: str, event: TrainingEvent) -> None:

@@ -3,6 +3,7 @@ to live subscribers. The API calls this; it calls the executor and the store."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import uuid
@@ -21,6 +22,7 @@ from app.train.checkpoint import read_meta
 from app.train.session import check_training
 
 Subscriber = Callable[[str, TrainingEvent], None]
+log = logging.getLogger(__name__)
 
 
 class RunStateError(Exception):
@@ -68,12 +70,17 @@ class RunService:
 
     def stop(self, run_id: str) -> None:
         run = self.get(run_id)
-        if run.status == "paused" or run.status == "interrupted":
-            self.store.update_run(run_id, status="stopped", finished_at=datetime.now(UTC))
-            return
-        if run.status in FINAL_STATUSES or not self.executor.stop(run_id):
+        if run.status in FINAL_STATUSES:
             raise RunStateError(f"run {run_id} is {run.status}: only queued, running or "
                                 "paused runs can be stopped")
+        if run.status in ("running", "queued") and self.executor.stop(run_id):
+            return
+        self.recorder.flush()  # the worker may have just ended (a pause, say)
+        run = self.get(run_id)
+        if run.status in FINAL_STATUSES:
+            raise RunStateError(f"run {run_id} is {run.status}: it has already ended")
+        self.store.update_run(run_id, status="stopped", finished_at=datetime.now(UTC),
+                              error="stopped on request")
 
     def pause(self, run_id: str) -> None:
         run = self.get(run_id)
@@ -86,8 +93,9 @@ class RunService:
         if run.status not in ("paused", "interrupted"):
             raise RunStateError(f"run {run_id} is {run.status}: only paused or interrupted "
                                 "runs can resume")
+        job = self._job(run, resume=True)
         self.store.update_run(run_id, status="queued", error=None)
-        self._submit(run, resume=True)
+        self.executor.submit(job, self._on_event)
         return self.get(run_id)
 
     def delete(self, run_id: str) -> None:
@@ -115,25 +123,43 @@ class RunService:
         return self.runs_dir / uuid.UUID(hex=run_id).hex  # only server-made ids reach disk
 
     def close(self) -> None:
-        self.executor.shutdown()
+        """Shut down: running runs checkpoint and, like queued ones, become interrupted
+        (a later server resumes them)."""
+        unfinished = self.executor.shutdown()
         self.recorder.flush()
+        for run_id in unfinished:
+            run = self.store.get_run(run_id)
+            if run is not None and run.status not in FINAL_STATUSES:
+                self.store.update_run(run_id, status="interrupted",
+                                      error="the server stopped while this run was active")
         self.recorder.close()
 
     def _submit(self, run: RunRecord, resume: bool) -> None:
+        self.executor.submit(self._job(run, resume), self._on_event)
+
+    def _job(self, run: RunRecord, resume: bool) -> Job:
+        """The job for a run; resuming drops the metrics its checkpoint does not cover."""
         job = Job(run.id, run.spec, run.training, self.run_dir(run.id), resume, self.limits)
-        if resume and not job.checkpoint.exists():
-            self.store.delete_metrics_after(run.id, -1)  # no checkpoint: start over
-        elif resume:
-            self.store.delete_metrics_after(run.id, _checkpoint_step(job.checkpoint))
-        self.executor.submit(job, self._on_event)
+        if not resume:
+            return job
+        step = -1  # no checkpoint yet: start over
+        if job.checkpoint.exists():
+            try:
+                step = int(read_meta(job.checkpoint)["position"]["step"])
+            except (OSError, ValueError, KeyError) as exc:
+                raise RunStateError(f"run {run.id} cannot resume: its checkpoint is "
+                                    f"unreadable ({exc}); delete the run or start a new one"
+                                    ) from None
+        self.store.delete_metrics_after(run.id, step)
+        return job
 
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
+        """Called on a worker's monitor thread: nothing here may raise or block."""
         self.recorder.record(run_id, event)
         with self._lock:
             callbacks = list(self._subscribers.get(run_id, []))
         for callback in callbacks:
-            callback(run_id, event)
-
-
-def _checkpoint_step(path: Path) -> int:
-    return int(read_meta(path)["position"]["step"])
+            try:
+                callback(run_id, event)
+            except Exception:  # a broken subscriber must not stop the run's events
+                log.exception("a subscriber of run %s failed", run_id)

@@ -15,9 +15,8 @@ def evaluate(model: torch.nn.Module, task: Task, x: torch.Tensor, y: torch.Tenso
         return {}
     was_training = model.training
     model.eval()
-    sums = torch.zeros(6, dtype=torch.float64, device=x.device)
-    # sums: loss*n, n, correct, |err|, err^2, then targets' sum and square sum below
-    target_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    # loss*n, n, correct, |err|, err^2, sum of targets^2, sum of targets
+    sums = torch.zeros(7, dtype=torch.float64, device=x.device)
     for start in range(0, x.shape[0], batch_size):
         xb, yb = x[start:start + batch_size], y[start:start + batch_size]
         out, target = task.outputs_and_targets(model(xb), xb, yb)
@@ -31,15 +30,14 @@ def evaluate(model: torch.nn.Module, task: Task, x: torch.Tensor, y: torch.Tenso
             sums[3] += err.abs().sum()
             sums[4] += err.pow(2).sum()
             sums[5] += target.double().pow(2).sum()
-            target_sum += target.double().sum()
+            sums[6] += target.double().sum()
     model.train(was_training)
-    values = [*sums.tolist(), target_sum.item()]
-    loss_sum, n, correct, abs_err, sq_err, y2_sum, y_sum = values
+    loss_sum, n, correct, abs_err, sq_err, y2_sum, y_sum = sums.tolist()  # the one sync
     metrics = {f"{prefix}_loss": loss_sum / n}
     if task.counts_accuracy:
         metrics[f"{prefix}_accuracy"] = correct / n
     if task.regression_metrics:
-        elements = y.numel() if y.dim() > 0 else n
+        elements = y.numel()
         total = y2_sum - y_sum**2 / elements
         metrics[f"{prefix}_mae"] = abs_err / elements
         metrics[f"{prefix}_r2"] = 1.0 - sq_err / total if total > 0 else 0.0

@@ -61,10 +61,15 @@ class Trainer:
 
     def __init__(self, model: torch.nn.Module, data: TensorData, config: TrainingSpec,
                  task: Task, emit: Emit, device: torch.device,
-                 checkpoint_dir: Path | None = None, control: Control | None = None) -> None:
+                 checkpoint_dir: Path | None = None, control: Control | None = None,
+                 checkpoint_every: float = 1.0) -> None:
+        """`checkpoint_every`: least seconds between epoch checkpoints (tiny epochs would
+        otherwise spend their time in fsync); pauses and the end always checkpoint."""
         self.model = model.to(device)
         self.config, self.task, self.emit, self.device = config, task, emit, device
         self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
+        self.checkpoint_every = checkpoint_every
+        self._last_save = -float("inf")
         self.optimizer = make_optimizer(self.model, config.optimizer)
         self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
         self.early = EarlyStopping(config.early_stopping)
@@ -72,7 +77,9 @@ class Trainer:
         self.pos = _Position()
         self.perm = torch.empty(0, dtype=torch.long)
         self._split(data)
-        self.steps_per_epoch = math.ceil(self.x_train.shape[0] / config.batch_size)
+        n, size = self.x_train.shape[0], config.batch_size
+        # A last batch of one sample would break batch norm: it joins the batch before.
+        self.steps_per_epoch = n // size if n % size == 1 and n > size else math.ceil(n / size)
 
     def _split(self, data: TensorData) -> None:
         """Hold out the validation split (same seed, same split) and move all to the device."""
@@ -119,8 +126,10 @@ class Trainer:
         size, every = self.config.batch_size, self.config.report_every
         buffer = torch.zeros(every, 3, device=self.device)  # loss, correct, count per step
         filled = 0
+        last = self.steps_per_epoch - 1
         for batch in range(self.pos.batch, self.steps_per_epoch):
-            xb, yb = x[batch * size:(batch + 1) * size], y[batch * size:(batch + 1) * size]
+            end = x.shape[0] if batch == last else (batch + 1) * size
+            xb, yb = x[batch * size:end], y[batch * size:end]
             loss, correct, count = self._step(xb, yb)
             buffer[filled, 0] = loss
             if correct is not None:
@@ -188,7 +197,8 @@ class Trainer:
         step_schedule(self.schedule, metrics)
         stop = self.early.update(pos.epoch, metrics, self.model)
         self.pos = _Position(epoch=pos.epoch + 1, step=pos.step)
-        self._save()
+        if time.monotonic() - self._last_save >= self.checkpoint_every:
+            self._save()
         if stop:
             spec = self.config.early_stopping
             return (f"early stopping: {spec.monitor} did not improve for {spec.patience + 1} "
@@ -199,6 +209,7 @@ class Trainer:
         if event.status == "completed":
             if self.early.best_weights is not None:
                 self.model.load_state_dict(self.early.best_weights)
+            self._save()  # the final weights, for exports and a later look inside
             test = evaluate(self.model, self.task, self.x_test, self.y_test,
                             self._eval_batch(), "test")
             event = event.model_copy(update={"metrics": test})
@@ -211,6 +222,7 @@ class Trainer:
     def _save(self) -> None:
         if self.checkpoint_dir is None:
             return
+        self._last_save = time.monotonic()
         tensors = {"rng.torch": torch.get_rng_state(), "rng.shuffle": self.shuffle.get_state(),
                    "perm": self.perm}
         if self.device.type == "cuda":

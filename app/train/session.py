@@ -47,6 +47,10 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
                         f"vocab_size is {spec.input.vocab_size}")
     task = make_task(info, training.task, training.loss, plan.summary.output_shape,
                      spec.layers[-1].id)
+    stopping = training.early_stopping
+    if stopping.enabled and stopping.monitor.startswith("val_") and not training.validation_split:
+        raise TaskError(f"early stopping watches {stopping.monitor}, but validation_split is "
+                        "0: set validation_split above 0 or monitor train_loss")
     return Checked(plan, dataset, options, task)
 
 

@@ -77,6 +77,8 @@ class Task:
                 y = y[:, -1]
         if self.loss_name == "bce":
             return out.reshape(-1), y.reshape(-1)
+        if self.kind == "regression":
+            return out.reshape(y.shape), y  # e.g. (B, 1, 1) against (B, 1)
         return out, y
 
     def correct(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -98,6 +100,9 @@ def make_task(info: DatasetInfo, kind: TaskKind | None, loss: LossName | None,
     if kind in ("classification", "sequence") and loss not in CLASS_LOSSES:
         raise TaskError(f"{loss} is a regression loss: use cross_entropy (or nll, bce) "
                         f"for {kind}")
+    if kind == "sequence" and loss == "bce":
+        raise TaskError("bce predicts one yes/no value: use cross_entropy (or nll) for "
+                        "next-token prediction")
     _check_output(info, kind, loss, output_shape, output_layer)
     return Task(kind, loss, LOSSES[loss])
 
@@ -124,3 +129,6 @@ def _check_output(info: DatasetInfo, kind: TaskKind, loss: str, shape: tuple[int
     if kind == "sequence" and shape[-1:] != (info.vocab_size,):
         raise TaskError(f"{gives} but dataset {info.name!r} has a vocabulary of "
                         f"{info.vocab_size}: end with a dense layer of {info.vocab_size} units")
+    if kind == "sequence" and len(shape) == 2 and shape[0] != info.input_shape[0]:
+        raise TaskError(f"{gives}: one prediction per position needs {info.input_shape[0]} "
+                        "positions, as many as the input; or pool to one vector")

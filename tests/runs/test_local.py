@@ -107,3 +107,17 @@ def test_presets_train_on_their_datasets(preset: str, presets: dict[str, Any]) -
     assert final.status == "completed", final.reason
     losses = [v for e in events if isinstance(e, MetricsEvent) for v in e.values["train_loss"]]
     assert losses and all(v == v for v in losses)  # reported, and never NaN
+
+
+@pytest.mark.parametrize(("training", "words"), [
+    ({"early_stopping": {"enabled": True}, "validation_split": 0.0}, "validation_split"),
+])
+def test_config_mistakes_are_named_before_training(training: dict[str, Any], words: str) -> None:
+    final, events = _run(**training)
+    assert final.status == "failed" and words in (final.reason or "")
+    assert events == [final]
+
+
+def test_sequence_with_bce_is_refused(presets: dict[str, Any]) -> None:
+    final, _ = _run(presets["gru-sequence"], dataset={"name": "chars"}, loss="bce")
+    assert final.status == "failed" and "cross_entropy" in (final.reason or "")

@@ -137,3 +137,36 @@ def test_restart_marks_running_runs_interrupted_and_resumes(tmp_path: Path) -> N
     finally:
         second.close()
         store.close()
+
+
+def test_a_broken_subscriber_does_not_stop_a_run(service: RunService) -> None:
+    run = service.create(TOY_NET, toy_training())
+
+    def broken(_: str, __: TrainingEvent) -> None:
+        raise RuntimeError("this subscriber is broken")
+
+    service.subscribe(run.id, broken)
+    assert wait_for(service, run.id, finished).status == "completed"
+
+
+def test_shutdown_interrupts_active_runs_which_resume_later(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    store = get_store(url)
+    first = RunService(store, LocalProcessExecutor(), tmp_path / "runs")
+    training = toy_training(epochs=200)
+    running = first.create(TOY_NET, training)
+    wait_for(first, running.id, lambda r: r.step > 0)
+    first.close()
+    assert first.get(running.id).status == "interrupted"
+    assert (first.run_dir(running.id) / CHECKPOINT_NAME).exists()  # paused: weights kept
+    store.close()
+    store = get_store(url)
+    second = RunService(store, LocalProcessExecutor(), tmp_path / "runs")
+    try:
+        second.resume(running.id)
+        wait_for(second, running.id, lambda r: r.status == "running")
+        second.stop(running.id)
+        assert wait_for(second, running.id, finished).status == "stopped"
+    finally:
+        second.close()
+        store.close()

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from app.datasets.base import DatasetInfo, TensorData
-from app.nn import build
+from app.nn import analyze, build
 from app.spec import parse_network
 from app.spec.events import TrainingEvent
 from app.spec.training import TrainingSpec
@@ -64,7 +64,7 @@ def train() -> TrainFn:
         network = parse_network(spec or MLP)
         torch.manual_seed(cfg.seed)
         model = build(network)
-        task = make_task(data.info, cfg.task, cfg.loss, tuple(model(data.x_train[:1]).shape[1:]),
+        task = make_task(data.info, cfg.task, cfg.loss, analyze(network).output_shape,
                          network.layers[-1].id)
         events: list[TrainingEvent] = []
 

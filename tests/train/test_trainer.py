@@ -130,3 +130,22 @@ def test_unknown_monitor_is_named(train: TrainFn) -> None:
     cfg = config(early_stopping={"enabled": True, "monitor": "val_f1"})
     with pytest.raises(ValueError, match="val_f1"):
         train(cfg)
+
+
+def test_a_last_batch_of_one_joins_the_previous(train: TrainFn) -> None:
+    spec = {"input": {"shape": [2]}, "layers": [
+        {"id": "h", "type": "dense", "units": 8}, {"id": "bn", "type": "batchnorm"},
+        {"id": "out", "type": "dense", "units": 2}]}
+    # 480 training samples, batches of 479: a remainder of one sample.
+    final, events, _ = train(config(batch_size=479, validation_split=0.0), spec=spec)
+    assert final.status == "completed"
+    assert events[0].steps_per_epoch == 1  # type: ignore[union-attr]
+
+
+def test_regression_output_is_reshaped_to_the_target(train: TrainFn) -> None:
+    spec = {"input": {"shape": [3]}, "layers": [
+        {"id": "lin", "type": "dense", "units": 1}, {"id": "out", "type": "reshape",
+                                                     "shape": [1, 1]}]}
+    cfg = config(dataset={"name": "line"}, epochs=40, optimizer={"lr": 0.05})
+    final, _, _ = train(cfg, data=line_data(), spec=spec)
+    assert final.metrics["test_r2"] > 0.95  # a (B, 1, 1) output learns like (B, 1)

@@ -1,0 +1,284 @@
+"""A Python client for a LayerLab server: submit runs, wait for them, read their metrics
+and follow them live.
+
+    from app.client import LayerLab
+
+    lab = LayerLab("http://127.0.0.1:8000")
+    run = lab.submit("toy-mlp", {"dataset": {"name": "circle"}, "epochs": 5})
+    for message in run.stream():        # the snapshot, then each training event
+        print(message["kind"])
+    print(run.wait()["test_metrics"])
+
+Errors the server answers (4xx/5xx) raise `LayerLabError` with its message and the
+per-layer issues; a server that cannot be reached raises httpx2's `TransportError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Generator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from pydantic import BaseModel
+
+from app.spec.events import FINAL_STATUSES
+
+API = "/api/v1"
+RESTING_STATUSES = FINAL_STATUSES | {"paused", "interrupted"}
+"""Statuses a run stays in until someone acts: `Run.wait` returns on these."""
+WS_CLOSE_STATUS = {4401: 401, 4403: 403, 4404: 404}
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a snapshot holds every metric so far
+
+
+class LayerLabError(Exception):
+    """The server refused a request: its HTTP status, message and per-field issues."""
+
+    def __init__(self, status: int, detail: str,
+                 errors: list[dict[str, Any]] | None = None) -> None:
+        self.status, self.detail, self.errors = status, detail, list(errors or [])
+        lines = [f"{status}: {detail}"]
+        for issue in self.errors:
+            where = issue.get("layer_id") or issue.get("field")
+            lines.append(f"  {where}: {issue.get('message')}" if where
+                         else f"  {issue.get('message')}")
+        super().__init__("\n".join(lines))
+
+    @classmethod
+    def from_response(cls, response: httpx2.Response) -> LayerLabError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "detail" in body:
+            detail = body["detail"]
+            errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+            return cls(response.status_code, detail if isinstance(detail, str)
+                       else json.dumps(detail), errors)
+        text = response.text.strip() or response.reason_phrase
+        return cls(response.status_code, text[:500])
+
+
+def _jsonable(value: Any) -> Any:
+    """A pydantic model (NetworkSpec, TrainingSpec) as JSON data; anything else as is."""
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+class LayerLab:
+    """A LayerLab server. `http=` takes an existing httpx2 client (Starlette's TestClient
+    is one); its base URL is then the server's. Use as a context manager to close it."""
+
+    def __init__(self, url: str = "http://127.0.0.1:8000", token: str | None = None,
+                 timeout: float = 30, *, http: httpx2.Client | None = None) -> None:
+        self._owns_http = http is None
+        self.http = http if http is not None else httpx2.Client(base_url=url, timeout=timeout)
+        self.url = str(self.http.base_url).rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def __enter__(self) -> LayerLab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def __repr__(self) -> str:
+        return f"LayerLab({self.url!r})"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
+        """One API call (path under /api/v1); raises LayerLabError on a 4xx/5xx."""
+        response = self.http.request(method, f"{API}{path}", headers=self.headers, **kwargs)
+        if response.is_error:
+            raise LayerLabError.from_response(response)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.request(method, path, **kwargs).json()
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", "/health")
+        return result
+
+    def presets(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._json("GET", "/presets")
+        return result
+
+    def preset(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/presets/{name}")
+        return result
+
+    def validate(self, spec: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
+        """Shapes, parameters and FLOPs per layer; LayerLabError (422) naming each bad layer."""
+        result: dict[str, Any] = self._json("POST", "/specs/validate", json=_jsonable(spec))
+        return result
+
+    def submit(self, spec: str | Mapping[str, Any] | BaseModel,
+               training: Mapping[str, Any] | BaseModel, name: str | None = None) -> Run:
+        """Queue a run of a spec (dict or NetworkSpec) or of a preset named by a string."""
+        model = {"preset": spec} if isinstance(spec, str) else _jsonable(spec)
+        body: dict[str, Any] = {"model": model, "training": _jsonable(training)}
+        if name is not None:
+            body["name"] = name
+        created = self._json("POST", "/runs", json=body)
+        return Run(self, created["id"], created)
+
+    def runs(self, status: str | None = None, limit: int = 50,
+             offset: int = 0) -> list[dict[str, Any]]:
+        """Run summaries, newest first."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if status is not None:
+            params["status"] = status
+        result: list[dict[str, Any]] = self._json("GET", "/runs", params=params)["runs"]
+        return result
+
+    def run(self, run_id: str) -> Run:
+        """A run by id (fetched, so an unknown id raises LayerLabError 404)."""
+        return Run(self, run_id, self._json("GET", f"/runs/{run_id}"))
+
+
+class Run:
+    """One run on the server. `data` is the last answer about it (see `info()`)."""
+
+    def __init__(self, lab: LayerLab, run_id: str, data: dict[str, Any] | None = None) -> None:
+        self.lab, self.id, self.data = lab, run_id, data or {}
+
+    def __repr__(self) -> str:
+        return f"Run({self.id!r}, status={self.data.get('status')!r})"
+
+    def info(self) -> dict[str, Any]:
+        """The run now: spec, training config, status, timings, metrics, error."""
+        self.data = self.lab._json("GET", f"/runs/{self.id}")
+        return self.data
+
+    @property
+    def status(self) -> str:
+        status: str = self.info()["status"]
+        return status
+
+    def wait(self, timeout: float | None = None, poll: float = 0.5) -> dict[str, Any]:
+        """Poll until the run is over, paused or interrupted; return its info."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            info = self.info()
+            if info["status"] in RESTING_STATUSES:
+                return info
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"run {self.id} is still {info['status']} "
+                                   f"after {timeout} s")
+            time.sleep(poll if deadline is None
+                       else max(0.0, min(poll, deadline - time.monotonic())))
+
+    def metrics(self, names: str | list[str] | None = None,
+                since_step: int | None = None) -> dict[str, list[Any]]:
+        """Columns: {"step": [...], "epoch": [...], name: [...]}; since_step is exclusive."""
+        params: dict[str, Any] = {}
+        if names:
+            params["names"] = names if isinstance(names, str) else ",".join(names)
+        if since_step is not None:
+            params["since_step"] = since_step
+        result: dict[str, list[Any]] = self.lab._json("GET", f"/runs/{self.id}/metrics",
+                                                      params=params)
+        return result
+
+    def stream(self) -> Iterator[dict[str, Any]]:
+        """Follow the run live: the snapshot {"kind": "snapshot", "run", "metrics"}, then
+        each event as the server sends it; ends after the final event (at once, after the
+        snapshot, when the run is already over)."""
+        path = f"{API}/runs/{self.id}/stream"
+        connect = getattr(self.lab.http, "websocket_connect", None)
+        messages = (_test_stream(connect, path, self.lab.headers) if connect is not None
+                    else self._ws_stream(path))
+        try:
+            for message in messages:
+                if message.get("kind") == "snapshot":
+                    self.data = message.get("run", self.data)
+                yield message
+                if message.get("kind") == "finished":
+                    return
+        finally:
+            messages.close()
+
+    def _ws_stream(self, path: str) -> Generator[dict[str, Any], None, None]:
+        from websockets.exceptions import ConnectionClosed, InvalidStatus
+        from websockets.sync.client import connect
+
+        url = re.sub(r"^http", "ws", self.lab.url) + path
+        try:
+            socket = connect(url, additional_headers=self.lab.headers,
+                             max_size=MAX_MESSAGE_BYTES, open_timeout=self.lab.timeout)
+        except InvalidStatus as exc:
+            self.info()  # raises the server's own answer (404, 401) where there is one
+            raise LayerLabError(exc.response.status_code,
+                                "the server refused the stream") from None
+        with socket:
+            try:
+                while True:
+                    yield json.loads(socket.recv())
+            except ConnectionClosed as exc:
+                if exc.rcvd is None:
+                    raise
+                if exc.rcvd.code in WS_CLOSE_STATUS:
+                    raise LayerLabError(WS_CLOSE_STATUS[exc.rcvd.code],
+                                        exc.rcvd.reason or "refused") from None
+                if exc.rcvd.code not in (1000, 1001):
+                    raise
+
+    def _post(self, action: str) -> dict[str, Any]:
+        self.data = self.lab._json("POST", f"/runs/{self.id}/{action}")
+        return self.data
+
+    def stop(self) -> dict[str, Any]:
+        """Stop a queued, running or paused run."""
+        return self._post("stop")
+
+    def pause(self) -> dict[str, Any]:
+        """Pause a running run (its weights are kept in a checkpoint)."""
+        return self._post("pause")
+
+    def resume(self) -> dict[str, Any]:
+        """Resume a paused or interrupted run from its last checkpoint."""
+        return self._post("resume")
+
+    def delete(self) -> None:
+        """Delete a run that is not active, with its files."""
+        self.lab.request("DELETE", f"/runs/{self.id}")
+
+    def export(self, fmt: str, path: str | Path) -> Path:
+        """Download the run in `fmt` (GET /runs/{id}/export/{fmt}) to `path`: a file, or a
+        folder that gets the server's file name."""
+        response = self.lab.request("GET", f"/runs/{self.id}/export/{fmt}")
+        target = Path(path)
+        if target.is_dir():
+            found = re.search(r'filename="?([^";]+)"?',
+                              response.headers.get("content-disposition", ""))
+            target /= Path(found.group(1)).name if found else f"{self.id}.{fmt}"
+        target.write_bytes(response.content)
+        return target
+
+
+def _test_stream(connect: Any, path: str,
+                 headers: dict[str, str]) -> Generator[dict[str, Any], None, None]:
+    """The stream through an in-process client's `websocket_connect` (Starlette's
+    TestClient), which reports any close as WebSocketDisconnect."""
+    from starlette.websockets import WebSocketDisconnect
+
+    try:
+        with connect(path, headers=headers) as socket:
+            while True:
+                yield json.loads(socket.receive_text())
+    except WebSocketDisconnect as exc:
+        if exc.code in WS_CLOSE_STATUS:
+            raise LayerLabError(WS_CLOSE_STATUS[exc.code], exc.reason or "refused") from None
+        if exc.code not in (1000, 1001):
+            raise
