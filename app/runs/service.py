@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import torch
+
 from app.runs.executor import Executor
 from app.runs.recorder import Recorder
 from app.runs.records import RunRecord, RunStore
@@ -18,7 +20,8 @@ from app.runs.worker import Job
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FINAL_STATUSES, TrainingEvent
 from app.spec.training import TrainingSpec
-from app.train.checkpoint import read_meta
+from app.train import CHECKPOINT_NAME
+from app.train.checkpoint import load_checkpoint, read_meta
 from app.train.session import check_training
 
 Subscriber = Callable[[str, TrainingEvent], None]
@@ -105,6 +108,15 @@ class RunService:
             raise RunStateError(f"run {run_id} is {run.status}: stop it before deleting it")
         self.store.delete_run(run_id)
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+
+    def weights(self, run_id: str) -> dict[str, torch.Tensor]:
+        """The run's latest trained weights (from its checkpoint)."""
+        run = self.get(run_id)
+        path = self.run_dir(run.id) / CHECKPOINT_NAME
+        if not path.exists():
+            raise RunStateError(f"run {run_id} is {run.status} and has no weights yet: "
+                                "wait for its first checkpoint (after an epoch)")
+        return load_checkpoint(path).model
 
     def subscribe(self, run_id: str, callback: Subscriber) -> Callable[[], None]:
         """Call `callback` for each event of the run; returns the unsubscribe function."""

@@ -184,3 +184,23 @@ def test_csv_upload_then_train(client: TestClient) -> None:
     assert run.status_code == 201, run.text
     assert _wait(client, run.json()["id"])["status"] == "completed"
     assert client.post(f"{API}/datasets/csv/uploads", content="").status_code == 422
+
+
+def test_exports_of_a_trained_run(client: TestClient) -> None:
+    import io
+    import zipfile
+
+    from safetensors.torch import load
+
+    run_id = _create(client)["id"]
+    _wait(client, run_id)
+    weights = client.get(f"{API}/runs/{run_id}/export/safetensors")
+    assert weights.status_code == 200
+    assert set(load(weights.content)) == {"hidden1.0.weight", "hidden1.0.bias",
+                                          "hidden2.0.weight", "hidden2.0.bias",
+                                          "out.weight", "out.bias"}
+    package = client.get(f"{API}/runs/{run_id}/export/pytorch")
+    assert package.headers["content-type"] == "application/zip"
+    assert "model.py" in zipfile.ZipFile(io.BytesIO(package.content)).namelist()
+    assert client.get(f"{API}/runs/{run_id}/export/pickle").status_code == 422
+    assert client.get(f"{API}/runs/{'0' * 32}/export/onnx").status_code == 404

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
@@ -14,6 +14,7 @@ from app.api.schemas import (
     RunOut,
     RunSummaryOut,
 )
+from app.nn.export import export_model
 from app.runs.records import RunRecord
 from app.spec.events import RunStatus
 
@@ -22,6 +23,7 @@ NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this
 CONFLICT: Responses = {
     **NOT_FOUND, 409: {"model": ErrorOut, "description": "The run's status forbids it."}}
 MetricColumns = dict[str, list[float | int | None]]
+ExportFormat = Literal["pytorch", "safetensors", "onnx", "torchscript"]
 
 
 def _summary(run: RunRecord) -> RunSummaryOut:
@@ -87,6 +89,16 @@ def pause_run(run_id: str, runs: RunsDep) -> RunOut:
 def resume_run(run_id: str, runs: RunsDep) -> RunOut:
     """Resume a paused or interrupted run from its last checkpoint."""
     return RunOut(**runs.resume(run_id).model_dump())
+
+
+@router.get("/{run_id}/export/{fmt}", responses=CONFLICT, response_class=Response)
+def export_run(run_id: str, fmt: ExportFormat, runs: RunsDep) -> Response:
+    """The trained network: pytorch (zip: code, weights, README), safetensors, onnx or
+    torchscript."""
+    run = runs.get(run_id)
+    exported = export_model(run.spec, runs.weights(run_id), fmt, name=run.name)
+    return Response(exported.data, media_type=exported.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{exported.filename}"'})
 
 
 @router.delete("/{run_id}", status_code=204, responses=CONFLICT)
