@@ -25,7 +25,7 @@ test: install-dev lint
 	$(BIN)/python -m pytest
 
 lint: install-dev
-	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/ruff check app tests benchmarks examples
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
 

@@ -119,7 +119,8 @@ def metrics_table(title: str, metrics: dict[str, Any]) -> Table:
 
 def runs_table(runs: list[dict[str, Any]]) -> Table:
     table = Table(title=f"{len(runs)} run(s), newest first")
-    for column in ("id", "name", "status", "dataset", "epoch", "loss", "accuracy", "created"):
+    table.add_column("id", no_wrap=True, min_width=32)  # whole: other commands take it
+    for column in ("name", "status", "dataset", "epoch", "loss", "accuracy", "created"):
         table.add_column(column, justify="right" if column in ("epoch", "loss", "accuracy")
                          else "left")
     for run in runs:

@@ -16,6 +16,7 @@ from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, TokenAuth
 from app.api.routes import datasets, health, layers, login, presets, runs, specs, stream
+from app.api.schemas import ErrorOut, Responses
 from app.nn import analyze
 from app.runs.executor import LocalProcessExecutor
 from app.runs.service import RunService
@@ -24,6 +25,11 @@ from app.spec.presets import load_presets
 from app.store import get_store
 
 API_PREFIX = "/api/v1"
+COMMON_ERRORS: Responses = {
+    400: {"model": ErrorOut, "description": "The body is not valid JSON."},
+    413: {"model": ErrorOut, "description": "The body is over the size limit."},
+    422: {"model": ErrorOut, "description": "Invalid input; errors name each field."},
+}
 log = logging.getLogger(__name__)
 
 
@@ -60,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (health.router, layers.router, specs.router, presets.router, datasets.router,
                runs.router, stream.router)
     for router in routers:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)
     app.include_router(login.router)
     _mount_ui(app, settings)

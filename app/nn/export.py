@@ -32,6 +32,7 @@ ONNX_OPSET = 17
 """Opset 17 has LayerNormalization as one op and runs on every current ONNX runtime."""
 
 EXAMPLE_BATCH = 2
+"""The batch the ONNX and TorchScript exports trace; their batch dimension stays free."""
 
 _ONNX_LOCK = threading.Lock()
 """The TorchScript-based ONNX exporter keeps its settings in module globals: one at a time."""
@@ -86,7 +87,7 @@ def _trained_model(plan: Plan, state: dict[str, torch.Tensor]) -> GraphNet:
         model.load_state_dict(state)
     except RuntimeError as exc:
         raise ValueError(f"the weights do not fit the network {plan.spec.name!r}: "
-                         f"{exc}") from None
+                         f"{exc}") from exc
     return model.eval()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,8 +37,16 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _type_is_required(schema: dict[str, Any]) -> None:
+    """`type` has a default in Python (the class implies it) but JSON must state it."""
+    if "type" in schema.get("properties", {}):
+        schema["required"] = [*schema.get("required", []), "type"]
+
+
 class LayerSpecBase(SpecModel):
     """Fields every layer has. Subclasses add `type` and their own settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_type_is_required)
 
     category: ClassVar[Category]
     min_inputs: ClassVar[int] = 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from app.api.deps import PresetsDep
-from app.api.schemas import PresetOut
+from app.api.schemas import ErrorOut, PresetOut
 from app.spec import NetworkSpec
 
 router = APIRouter(prefix="/presets", tags=["presets"])
@@ -19,7 +19,7 @@ def list_presets(presets: PresetsDep) -> list[PresetOut]:
     ]
 
 
-@router.get("/{name}")
+@router.get("/{name}", responses={404: {"model": ErrorOut, "description": "No such preset."}})
 def get_preset(name: str, presets: PresetsDep) -> NetworkSpec:
     """One preset's full spec, ready to edit or train."""
     if name not in presets:

@@ -91,12 +91,19 @@ def resume_run(run_id: str, runs: RunsDep) -> RunOut:
     return RunOut(**runs.resume(run_id).model_dump())
 
 
-@router.get("/{run_id}/export/{fmt}", responses=CONFLICT, response_class=Response)
+EXPORT_FILES: Responses = {200: {"description": "The exported file.", "content": {
+    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@router.get("/{run_id}/export/{fmt}", responses={**CONFLICT, **EXPORT_FILES},
+            response_class=Response)
 def export_run(run_id: str, fmt: ExportFormat, runs: RunsDep) -> Response:
     """The trained network: pytorch (zip: code, weights, README), safetensors, onnx or
     torchscript."""
     run = runs.get(run_id)
-    exported = export_model(run.spec, runs.weights(run_id), fmt, name=run.name)
+    exported = export_model(run.spec, runs.weights(run_id), fmt, name=run.name,
+                            limits=runs.limits)
     return Response(exported.data, media_type=exported.media_type, headers={
         "Content-Disposition": f'attachment; filename="{exported.filename}"'})
 

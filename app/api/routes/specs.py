@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 
 from app.api.deps import LimitsDep
 from app.api.schemas import ErrorOut, LayerSummaryOut, Responses, ValidateOut
@@ -33,9 +33,14 @@ def validate_spec(spec: NetworkSpec, limits: LimitsDep) -> ValidateOut:
                        warnings=summary.warnings)
 
 
-@router.post("/export/pytorch", response_class=PlainTextResponse, responses=INVALID)
-def export_pytorch(spec: NetworkSpec, limits: LimitsDep) -> PlainTextResponse:
+PYTHON_SOURCE: Responses = {200: {"description": "Python source of the network.",
+                                  "content": {"text/x-python": {"schema": {"type": "string"}}}}}
+
+
+@router.post("/export/pytorch", response_class=Response,
+             responses={**INVALID, **PYTHON_SOURCE})
+def export_pytorch(spec: NetworkSpec, limits: LimitsDep) -> Response:
     """The network as a standalone PyTorch module (Python source)."""
     filename = f"{class_name(spec.name).lower()}.py"
-    return PlainTextResponse(to_python(spec, limits), media_type="text/x-python",
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(to_python(spec, limits), media_type="text/x-python",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,156 @@
+"""`layerlab train` and `layerlab runs`, run as real subprocesses; the runs commands and the
+client's websocket path against a real `layerlab serve` with an access token."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from app.client import LayerLab, LayerLabError, Run
+from tests.test_client import _export_format
+
+TOKEN = "cli-test-token-0123456789"
+pytestmark = pytest.mark.slow
+SMALL = ("--dataset", "circle", "-O", "n_samples=200", "--device", "cpu")
+
+
+def _layerlab(*args: str, env: dict[str, str] | None = None,
+              timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "160", "LAYERLAB_TOKEN": "", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`layerlab serve` on a free port with its own home and a token; always terminated."""
+    home = tmp_path_factory.mktemp("layerlab-serve")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "LAYERLAB_HOME": str(home), "LAYERLAB_TOKEN": TOKEN,
+           "LAYERLAB_STOP_TIMEOUT": "3"}
+    with (home / "serve.log").open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port",
+                                    str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if httpx2.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                        break
+                except httpx2.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("layerlab serve did not start:\n"
+                                       + (home / "serve.log").read_text())
+                time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_train_in_process_prints_test_metrics() -> None:
+    result = _layerlab("train", "--preset", "toy-mlp", "--epochs", "2", *SMALL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "epoch 2/2" in result.stdout and "val_loss" in result.stdout
+    assert "test_accuracy" in result.stdout and "run completed" in result.stdout
+
+
+def test_train_a_bad_combination_exits_1_with_the_reason() -> None:
+    result = _layerlab("train", "--preset", "toy-mlp", "--dataset", "digits", "--epochs", "2")
+    assert result.returncode == 1
+    assert "run failed" in result.stdout and "set input.shape to [64]" in result.stdout
+
+
+def test_train_needs_one_network() -> None:
+    result = _layerlab("train", "--dataset", "circle")
+    assert result.returncode == 2 and "--preset" in result.stdout
+
+
+def test_train_on_a_server_then_list_and_show(server: str) -> None:
+    auth = {"LAYERLAB_TOKEN": TOKEN}
+    trained = _layerlab("train", "--preset", "toy-mlp", "--epochs", "2", *SMALL,
+                        "--server", server, "--name", "cli server run", env=auth)
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+    assert "test_accuracy" in trained.stdout and "run completed" in trained.stdout
+    found = re.search(r"run ([0-9a-f]{32}) on ", trained.stdout)
+    assert found, trained.stdout
+    run_id = found.group(1)
+
+    listed = _layerlab("runs", "list", "--server", server, env=auth)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert run_id in listed.stdout and "completed" in listed.stdout
+
+    shown = _layerlab("runs", "show", run_id, "--server", server, env=auth)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "cli server run" in shown.stdout and "test_accuracy" in shown.stdout
+
+    stopped = _layerlab("runs", "stop", run_id, "--server", server, env=auth)
+    assert stopped.returncode == 1 and "409" in stopped.stdout  # it is already over
+
+    refused = _layerlab("runs", "list", "--server", server, "--token", "wrong" * 4)
+    assert refused.returncode == 1 and "401" in refused.stdout
+
+
+def test_train_on_a_server_refuses_a_bad_combination(server: str) -> None:
+    result = _layerlab("train", "--preset", "toy-mlp", "--dataset", "digits", "--server",
+                       server, env={"LAYERLAB_TOKEN": TOKEN})
+    assert result.returncode == 1
+    assert "422" in result.stdout and "set input.shape to [64]" in result.stdout
+
+
+def test_runs_commands_need_a_server() -> None:
+    result = _layerlab("runs", "show", "abc", "--server", f"http://127.0.0.1:{_free_port()}")
+    assert result.returncode == 1 and "cannot reach" in result.stdout
+
+
+def test_client_streams_over_a_real_websocket(server: str) -> None:
+    with LayerLab(server, token=TOKEN) as lab:
+        run = lab.submit("toy-mlp", {"dataset": {"name": "circle",
+                                                 "options": {"n_samples": 200}},
+                                     "epochs": 1, "device": "cpu"})
+        messages = list(run.stream())
+        assert messages[0]["kind"] == "snapshot"
+        assert messages[-1]["kind"] == "finished" and messages[-1]["status"] == "completed"
+        assert [m["kind"] for m in run.stream()] == ["snapshot"]  # over: the snapshot alone
+        with pytest.raises(LayerLabError) as missing:
+            list(Run(lab, "0" * 32).stream())
+        assert missing.value.status == 404
+    with LayerLab(server) as anonymous, pytest.raises(LayerLabError) as refused:
+        list(Run(anonymous, run.id).stream())
+    assert refused.value.status == 401
+
+
+def test_runs_export(server: str, tmp_path: Path) -> None:
+    fmt = _export_format(httpx2.get(f"{server}/openapi.json").json()["paths"])
+    with LayerLab(server, token=TOKEN) as lab:
+        run = lab.submit("toy-mlp", {"dataset": {"name": "circle",
+                                                 "options": {"n_samples": 200}},
+                                     "epochs": 1, "device": "cpu"})
+        assert run.wait(timeout=120)["status"] == "completed"
+    target = tmp_path / f"export.{fmt}"
+    result = _layerlab("runs", "export", run.id, fmt, "-o", str(target), "--server", server,
+                       env={"LAYERLAB_TOKEN": TOKEN})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target.stat().st_size > 0 and "wrote" in result.stdout
