@@ -18,13 +18,13 @@ def merge(a: MetricsEvent, b: MetricsEvent) -> MetricsEvent:
     names = a.values.keys() | b.values.keys()
     values = {n: a.values.get(n, [float("nan")] * len(a.step))
               + b.values.get(n, [float("nan")] * len(b.step)) for n in sorted(names)}
-    return MetricsEvent(step=a.step + b.step, epoch=a.epoch + b.epoch, values=values)
+    return MetricsEvent(step=a.step + b.step, epoch=a.epoch + b.epoch, values=values, at=a.at)
 
 
 def tail(event: MetricsEvent, steps: int) -> MetricsEvent:
     """The last `steps` steps of a block."""
     return MetricsEvent(step=event.step[-steps:], epoch=event.epoch[-steps:],
-                        values={k: v[-steps:] for k, v in event.values.items()})
+                        values={k: v[-steps:] for k, v in event.values.items()}, at=event.at)
 
 
 class StreamBuffer:

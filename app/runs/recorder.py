@@ -19,8 +19,10 @@ LOWER_IS_BETTER = ("loss", "mae", "rmse")
 
 def epoch_rows(event: EpochEvent) -> dict[str, float]:
     """Epoch metrics as stored: train averages get an 'epoch_' prefix so they don't
-    collide with the per-step train_loss written at the same step."""
-    return {(f"epoch_{k}" if k.startswith("train_") else k): v for k, v in event.metrics.items()}
+    collide with the per-step train_loss written at the same step; epoch_seconds is the
+    epoch's training time."""
+    rows = {(f"epoch_{k}" if k.startswith("train_") else k): v for k, v in event.metrics.items()}
+    return rows | {"epoch_seconds": event.seconds}
 
 
 def better(name: str, new: float, old: float | None) -> bool:

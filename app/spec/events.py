@@ -30,6 +30,11 @@ class MetricsEvent(_Event):
     step: list[int]
     epoch: list[int]
     values: dict[str, list[float]]
+    at: float = Field(default=0.0, description="Wall-clock time of the report (Unix seconds).")
+
+    def same_values(self, other: MetricsEvent) -> bool:
+        """Equal apart from when it was reported."""
+        return self.model_dump(exclude={"at"}) == other.model_dump(exclude={"at"})
 
 
 class EpochEvent(_Event):

@@ -166,7 +166,8 @@ class Trainer:
         columns = {"train_loss": losses}
         if self.task.counts_accuracy:
             columns["train_accuracy"] = [row[1] / row[2] for row in values]
-        self.emit(MetricsEvent(step=steps, epoch=[self.pos.epoch] * len(steps), values=columns))
+        self.emit(MetricsEvent(step=steps, epoch=[self.pos.epoch] * len(steps), values=columns,
+                               at=time.time()))
         for step, value in zip(steps, losses, strict=True):
             if not math.isfinite(value):
                 return FinishedEvent(status="diverged", epoch=self.pos.epoch, step=step,
