@@ -77,7 +77,8 @@ class LocalProcessExecutor(Executor):
 
     `spares` processes are kept started ahead, with PyTorch already imported, so a new
     run's first metrics arrive in a fraction of a second instead of after the seconds
-    a fresh interpreter takes to import everything.
+    a fresh interpreter takes to import everything. Spares are replaced when no job is
+    running, so their start-up never slows a training run down.
     """
 
     def __init__(self, max_concurrent: int = 2, stop_timeout: float = 10.0,
@@ -211,8 +212,6 @@ class LocalProcessExecutor(Executor):
         started = self._take_process(worker.job)
         started.jobs.close()
         worker.started = started
-        if len(self._idle) < self.spares:
-            self._idle.append(self._spawn())
         worker.monitor = threading.Thread(target=self._watch, args=(worker,), daemon=True,
                                           name=f"watch-{worker.job.run_id}")
         worker.monitor.start()
@@ -245,6 +244,15 @@ class LocalProcessExecutor(Executor):
             if self._running.get(run_id) is worker:  # a resumed run may already be back
                 del self._running[run_id]
         self._start_pending()
+        self._replenish()
+
+    def _replenish(self) -> None:
+        """Start new spares only while nothing trains: a spare's imports take seconds of
+        CPU that a running job would otherwise lose."""
+        with self._lock:
+            if not self._closed and not self._running and not self._pending:
+                while len(self._idle) < self.spares:
+                    self._idle.append(self._spawn())
 
     def _drain(self, worker: _Worker) -> None:
         while not worker.finished:

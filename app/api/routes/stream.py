@@ -60,7 +60,7 @@ async def stream_run(websocket: WebSocket, run_id: str) -> None:
         pass  # the subscriber left or stalled: nothing else is affected
     finally:
         unsubscribe()
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
 
 
