@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import httpx2
 import typer
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.spec import NetworkSpec
     from app.spec.training import TrainingSpec
 
+T = TypeVar("T")
 cli = typer.Typer(help="LayerLab: build, train and look inside neural networks.",
                   no_args_is_help=True, add_completion=False)
 console = Console()
@@ -59,35 +60,35 @@ def serve(
 
 
 def _load(path: Path) -> NetworkSpec:
-    from app.spec import SpecError, parse_network
+    from app.spec import parse_network
 
     try:
-        return parse_network(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         console.print(f"[red]error:[/red] {path} is not valid JSON: {exc}")
         raise typer.Exit(1) from None
+    return _checked(lambda: parse_network(data))
+
+
+def _checked(action: Callable[[], T]) -> T:
+    """Run a spec operation; a SpecError prints each issue and exits with 1."""
+    from app.spec import SpecError
+
+    try:
+        return action()
     except SpecError as exc:
-        _print_issues(exc)
+        for issue in exc.issues:
+            console.print(f"[red]error:[/red] {issue}", highlight=False)
         raise typer.Exit(1) from None
-
-
-def _print_issues(exc: Exception) -> None:
-    for issue in getattr(exc, "issues", [exc]):
-        console.print(f"[red]error:[/red] {issue}", highlight=False)
 
 
 @cli.command()
 def validate(spec_file: SpecFile) -> None:
     """Check a spec: a table of layers, output shapes and parameters."""
     from app.nn import analyze
-    from app.spec import SpecError
 
     spec = _load(spec_file)
-    try:
-        summary = analyze(spec, Settings().limits)
-    except SpecError as exc:
-        _print_issues(exc)
-        raise typer.Exit(1) from None
+    summary = _checked(lambda: analyze(spec, Settings().limits))
     table = Table(title=f"{spec.name}: input {tuple(summary.input_shape)}")
     for column in ("layer", "type", "output shape", "params", "FLOPs"):
         table.add_column(column, justify="right" if column in ("params", "FLOPs") else "left")
@@ -110,14 +111,9 @@ def export(
 ) -> None:
     """Export a spec as a standalone PyTorch module."""
     from app.nn.codegen import to_python
-    from app.spec import SpecError
 
     spec = _load(spec_file)
-    try:
-        source = to_python(spec, Settings().limits)
-    except SpecError as exc:
-        _print_issues(exc)
-        raise typer.Exit(1) from None
+    source = _checked(lambda: to_python(spec, Settings().limits))
     if output is None:
         typer.echo(source, nl=False)
     else:
