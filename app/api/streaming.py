@@ -18,13 +18,16 @@ def merge(a: MetricsEvent, b: MetricsEvent) -> MetricsEvent:
     names = a.values.keys() | b.values.keys()
     values = {n: a.values.get(n, [float("nan")] * len(a.step))
               + b.values.get(n, [float("nan")] * len(b.step)) for n in sorted(names)}
-    return MetricsEvent(step=a.step + b.step, epoch=a.epoch + b.epoch, values=values, at=a.at)
+    # Both halves were validated when they were made: skip validating them again.
+    return MetricsEvent.model_construct(step=a.step + b.step, epoch=a.epoch + b.epoch,
+                                        values=values, at=a.at)
 
 
 def tail(event: MetricsEvent, steps: int) -> MetricsEvent:
     """The last `steps` steps of a block."""
-    return MetricsEvent(step=event.step[-steps:], epoch=event.epoch[-steps:],
-                        values={k: v[-steps:] for k, v in event.values.items()}, at=event.at)
+    return MetricsEvent.model_construct(step=event.step[-steps:], epoch=event.epoch[-steps:],
+                                        values={k: v[-steps:] for k, v in event.values.items()},
+                                        at=event.at)
 
 
 class StreamBuffer:

@@ -186,10 +186,16 @@ class LocalProcessExecutor(Executor):
         return _Process(process, child, events, stop, pause, ready)
 
     def wait_until_warm(self, timeout: float = 60.0) -> bool:
-        """Block until every spare has finished its imports (True) or timeout (False)."""
-        with self._lock:
-            idle = list(self._idle)
-        return all(spare.ready.wait(timeout) for spare in idle)
+        """Block until all `spares` exist and have finished their imports (True), or
+        until the timeout (False). Spares are only replaced while nothing runs."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                idle = list(self._idle)
+            if len(idle) >= self.spares and all(spare.ready.is_set() for spare in idle):
+                return True
+            time.sleep(0.05)
+        return False
 
     def _take_process(self, job: Job) -> _Process:
         """A warm spare when one is alive, else a fresh process; the job is sent to it."""
