@@ -124,22 +124,23 @@ class Trainer:
         x, y = self.x_train[perm], self.y_train[perm]  # this epoch's order
         self.model.train()
         size, every = self.config.batch_size, self.config.report_every
-        buffer = torch.zeros(every, 3, device=self.device)  # loss, correct, count per step
-        filled = 0
+        # Per-step device scalars, stacked and copied out once per report.
+        block: list[torch.Tensor] = []  # loss, then correct when accuracy counts
+        counts: list[int] = []
         last = self.steps_per_epoch - 1
         for batch in range(self.pos.batch, self.steps_per_epoch):
             end = x.shape[0] if batch == last else (batch + 1) * size
             xb, yb = x[batch * size:end], y[batch * size:end]
             loss, correct, count = self._step(xb, yb)
-            buffer[filled, 0] = loss
+            block.append(loss)
             if correct is not None:
-                buffer[filled, 1] = correct
-            buffer[filled, 2] = count
-            filled += 1
+                block.append(correct.to(loss.dtype))
+            counts.append(count)
             self.pos.batch, self.pos.step = batch + 1, self.pos.step + 1
-            if filled == every or batch + 1 == self.steps_per_epoch:
-                ended = self._report(buffer[:filled])
-                filled = 0
+            if len(counts) == every or batch + 1 == self.steps_per_epoch:
+                rows = torch.stack(block).view(len(counts), -1)  # (steps, 1 or 2)
+                ended = self._report(rows, counts)
+                block, counts = [], []
                 if ended is not None:
                     return ended
         return None
@@ -157,15 +158,16 @@ class Trainer:
         correct = self.task.correct(out.detach(), target) if self.task.counts_accuracy else None
         return loss.detach(), correct, target.shape[0]
 
-    def _report(self, rows: torch.Tensor) -> FinishedEvent | None:
+    def _report(self, rows: torch.Tensor, counts: list[int]) -> FinishedEvent | None:
         """Copy a block of steps out in one transfer, emit it, check loss and control."""
-        values = rows.tolist()
+        values = rows.tolist()  # the one sync per report
         first = self.pos.step - len(values) + 1
         steps = list(range(first, self.pos.step + 1))
         losses = [row[0] for row in values]
         columns = {"train_loss": losses}
         if self.task.counts_accuracy:
-            columns["train_accuracy"] = [row[1] / row[2] for row in values]
+            columns["train_accuracy"] = [row[1] / n for row, n in zip(values, counts,
+                                                                        strict=True)]
         self.emit(MetricsEvent(step=steps, epoch=[self.pos.epoch] * len(steps), values=columns,
                                at=time.time()))
         for step, value in zip(steps, losses, strict=True):
@@ -173,9 +175,10 @@ class Trainer:
                 return FinishedEvent(status="diverged", epoch=self.pos.epoch, step=step,
                                      reason=f"the loss became {value} at step {step}: lower "
                                             "the learning rate or clip gradients")
-        self.pos.loss_sum += sum(row[0] * row[2] for row in values)
-        self.pos.correct += sum(row[1] for row in values)
-        self.pos.seen += sum(row[2] for row in values)
+        self.pos.loss_sum += sum(row[0] * n for row, n in zip(values, counts, strict=True))
+        if self.task.counts_accuracy:
+            self.pos.correct += sum(row[1] for row in values)
+        self.pos.seen += sum(counts)
         request = self.control.requested()
         if request == "pause":
             self._save()
