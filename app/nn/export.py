@@ -16,6 +16,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import torch
 from safetensors.torch import save as save_safetensors
@@ -26,7 +27,8 @@ from app.nn.graph_module import GraphNet
 from app.nn.infer import Plan, trace
 from app.spec import NetworkSpec, SpecLimits
 
-EXPORT_FORMATS = ("pytorch", "safetensors", "onnx", "torchscript")
+ExportFormat = Literal["pytorch", "safetensors", "onnx", "torchscript"]
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
 ONNX_OPSET = 17
 """Opset 17 has LayerNormalization as one op and runs on every current ONNX runtime."""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
@@ -14,7 +14,7 @@ from app.api.schemas import (
     RunOut,
     RunSummaryOut,
 )
-from app.nn.export import export_model
+from app.nn.export import ExportFormat, export_model
 from app.runs.records import RunRecord
 from app.spec.events import RunStatus
 
@@ -23,7 +23,6 @@ NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this
 CONFLICT: Responses = {
     **NOT_FOUND, 409: {"model": ErrorOut, "description": "The run's status forbids it."}}
 MetricColumns = dict[str, list[float | int | None]]
-ExportFormat = Literal["pytorch", "safetensors", "onnx", "torchscript"]
 
 
 def _summary(run: RunRecord) -> RunSummaryOut:
