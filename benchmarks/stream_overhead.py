@@ -10,9 +10,12 @@ times as the worker measured them; latency uses each metrics block's report time
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,7 +24,7 @@ from typing import Any
 
 import httpx2
 import uvicorn
-from websockets.sync.client import connect
+from websockets.asyncio.client import connect
 
 from common import use_local_mnist
 
@@ -56,35 +59,50 @@ def start_server(home: Path) -> tuple[str, uvicorn.Server, threading.Thread, Any
     return f"127.0.0.1:{port}", server, thread, app
 
 
-def subscribe(address: str, run_id: str, latencies: list[float], ready: threading.Barrier
-              ) -> None:
-    with connect(f"ws://{address}/api/v1/runs/{run_id}/stream", open_timeout=60) as ws:
-        ready.wait()
-        for text in ws:
+async def subscribe(address: str, count: int) -> list[float]:
+    """`count` subscribers on one event loop, as browsers elsewhere would be: reads the
+    run id from stdin, prints "ready" once all are connected, returns every metrics
+    message's latency."""
+    url = f"ws://{address}/api/v1/runs/{sys.stdin.readline().strip()}/stream"
+    latencies: list[float] = []
+
+    async def one(ws: Any) -> None:
+        async for text in ws:
             message: dict[str, Any] = json.loads(text)
             if message["kind"] == "metrics" and message["at"]:
                 latencies.append(time.time() - message["at"])
             if message["kind"] == "finished":
                 return
 
+    sockets = [await connect(url, open_timeout=60) for _ in range(count)]
+    print("ready", flush=True)
+    await asyncio.gather(*(one(ws) for ws in sockets))
+    return latencies
+
 
 def one_run(http: httpx2.Client, address: str, subscribers: int,
             app: Any) -> tuple[float, list[float]]:
     # Start each run with a warm spare worker whose imports are done, so that no
     # interpreter start-up competes with training for the two cores.
+    # The subscribers run in a process of their own, like browsers, not in the server's
+    # interpreter where they would compete for its GIL; it starts before the run does.
+    if subscribers:
+        child = subprocess.Popen([sys.executable, __file__, address, str(subscribers)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert child.stdin is not None and child.stdout is not None
+        assert child.stdout.readline().strip() == "up"
     app.state.runs.executor.wait_until_warm()
     run_id = http.post("/api/v1/runs", json={"model": MODEL, "training": TRAINING}).json()["id"]
     latencies: list[float] = []
-    ready = threading.Barrier(subscribers + 1)
-    threads = [threading.Thread(target=subscribe, args=(address, run_id, latencies, ready))
-               for _ in range(subscribers)]
-    for thread in threads:
-        thread.start()
-    ready.wait()
+    if subscribers:
+        child.stdin.write(run_id + "\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "ready"
     while http.get(f"/api/v1/runs/{run_id}").json()["status"] in ("queued", "running"):
         time.sleep(0.2)
-    for thread in threads:
-        thread.join(60)
+    if subscribers:
+        out, _ = child.communicate(timeout=60)
+        latencies = json.loads(out)
     seconds = http.get(f"/api/v1/runs/{run_id}/metrics?names=epoch_seconds").json()
     return sum(v for v in seconds["epoch_seconds"] if v is not None), latencies
 
@@ -125,4 +143,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3:  # a subscriber process: address, count
+        print("up", flush=True)
+        print(json.dumps(asyncio.run(subscribe(sys.argv[1], int(sys.argv[2])))))
+    else:
+        main()

@@ -17,6 +17,7 @@ from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, TokenAuth
 from app.api.routes import datasets, health, layers, login, presets, runs, specs, stream
 from app.api.schemas import ErrorOut, Responses
+from app.api.streaming import Feeds
 from app.nn import analyze
 from app.runs.executor import LocalProcessExecutor
 from app.runs.service import RunService
@@ -46,6 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("%d run(s) were interrupted by the last shutdown: %s", len(interrupted),
                     ", ".join(interrupted))
     app.state.runs = service
+    app.state.feeds = Feeds(service.subscribe)
     try:
         yield
     finally:

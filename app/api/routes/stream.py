@@ -10,13 +10,12 @@ from pydantic import BaseModel, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from app.api.schemas import RunOut
-from app.api.streaming import StreamBuffer
+from app.api.streaming import Feeds, StreamBuffer
 from app.runs.service import RunNotFound, RunService
 from app.settings import Settings
 from app.spec.events import FINAL_STATUSES, FinishedEvent
 
 router = APIRouter(tags=["runs"])
-SEND_INTERVAL = 0.05  # at most ~20 messages a second per subscriber
 SEND_TIMEOUT = 10.0  # a subscriber that takes longer to accept a message is dropped
 _columns = TypeAdapter(dict[str, list[float | int | None]])
 
@@ -51,15 +50,16 @@ async def stream_run(websocket: WebSocket, run_id: str) -> None:
         await websocket.close(code=4404, reason="no such run")
         return
     await websocket.accept()
-    buffer = StreamBuffer(asyncio.get_running_loop())
-    unsubscribe = runs.subscribe(run_id, lambda _, event: buffer.add(event))
+    feeds: Feeds = websocket.app.state.feeds
+    buffer = StreamBuffer()
+    feeds.join(run_id, buffer)
     try:
         if await _send_snapshot(websocket, runs, run_id, buffer):
             await _pump(websocket, buffer)
     except (WebSocketDisconnect, TimeoutError, RuntimeError):
         pass  # the subscriber left or stalled: nothing else is affected
     finally:
-        unsubscribe()
+        feeds.leave(run_id, buffer)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
 
@@ -90,11 +90,10 @@ async def _pump(websocket: WebSocket, buffer: StreamBuffer) -> None:
                     return
                 receiver = asyncio.ensure_future(websocket.receive())
                 continue
-            for event in buffer.take():
-                await _send(websocket, event.model_dump_json())
-                if isinstance(event, FinishedEvent) and event.status != "running":
+            for message in buffer.take():
+                await _send(websocket, message.text)
+                if isinstance(message.event, FinishedEvent):
                     return
-            await asyncio.sleep(SEND_INTERVAL)
     finally:
         receiver.cancel()
 
