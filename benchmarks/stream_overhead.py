@@ -28,9 +28,9 @@ from websockets.asyncio.client import connect
 
 from common import use_local_mnist
 
-EPOCHS = 3
+EPOCHS = 5
 SUBSCRIBERS = (0, 1, 20)
-REPEATS = 3  # each count runs this often, interleaved; the median time counts
+REPEATS = 5  # each count runs this often, interleaved; the median time counts
 MODEL = {"name": "MLP", "input": {"shape": [1, 28, 28]}, "layers": [
     {"id": "flat", "type": "flatten"},
     {"id": "fc1", "type": "dense", "units": 256, "activation": "relu"},

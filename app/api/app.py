@@ -15,11 +15,22 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, TokenAuth
-from app.api.routes import datasets, health, layers, login, presets, runs, specs, stream
+from app.api.routes import (
+    datasets,
+    health,
+    inspect,
+    layers,
+    login,
+    presets,
+    runs,
+    specs,
+    stream,
+)
 from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
 from app.nn import analyze
 from app.runs.executor import LocalProcessExecutor
+from app.runs.inspection import Inspector
 from app.runs.service import RunService
 from app.settings import Settings
 from app.spec.presets import load_presets
@@ -48,6 +59,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                     ", ".join(interrupted))
     app.state.runs = service
     app.state.feeds = Feeds(service.subscribe)
+    app.state.inspector = Inspector(service)
     try:
         yield
     finally:
@@ -66,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for spec in app.state.presets.values():
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
     routers = (health.router, layers.router, specs.router, presets.router, datasets.router,
-               runs.router, stream.router)
+               runs.router, inspect.router, stream.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.runs.inspection import Inspector
 from app.runs.service import RunService
 from app.settings import Settings
 from app.spec import NetworkSpec, SpecLimits
@@ -25,6 +26,11 @@ def get_runs(request: Request) -> RunService:
     return runs
 
 
+def get_inspector(request: Request) -> Inspector:
+    inspector: Inspector = request.app.state.inspector
+    return inspector
+
+
 def get_presets(request: Request) -> dict[str, NetworkSpec]:
     presets: dict[str, NetworkSpec] = request.app.state.presets
     return presets
@@ -34,3 +40,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
 PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]
 RunsDep = Annotated[RunService, Depends(get_runs)]
+InspectorDep = Annotated[Inspector, Depends(get_inspector)]

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.datasets.base import DatasetError
+from app.inspect import InspectError
 from app.runs.service import RunNotFound, RunStateError
 from app.spec import SpecError, SpecIssue
 from app.spec.errors import issues_from_errors
@@ -50,6 +51,10 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, str(exc))
 
 
+async def _bad_view(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(422, str(exc))
+
+
 async def _bad_training(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, str(exc), [SpecIssue(str(exc), None, "training")])
 
@@ -60,4 +65,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RunStateError, _conflict)
     app.add_exception_handler(DatasetError, _bad_training)
     app.add_exception_handler(TaskError, _bad_training)
+    app.add_exception_handler(InspectError, _bad_view)
     app.add_exception_handler(RequestValidationError, _request_validation_error)

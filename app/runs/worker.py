@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.nn import analyze
+from app.runs.artifacts import epoch_hooks
 from app.runs.local import run_local
 from app.spec import NetworkSpec, SpecLimits, parse_network
 from app.spec.training import TrainingSpec
@@ -76,4 +77,5 @@ def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag) -> Non
     job.run_dir.mkdir(parents=True, exist_ok=True)
     resume = job.checkpoint if job.resume and job.checkpoint.exists() else None
     run_local(job.spec, job.training, events.put, checkpoint_dir=job.run_dir,
-              control=FlagControl(stop, pause), resume=resume, limits=job.limits)
+              control=FlagControl(stop, pause), resume=resume, limits=job.limits,
+              hooks=epoch_hooks(job.run_dir, job.spec, job.training, job.limits))

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from app.spec.views import BoundaryGrid
+
 
 class _Event(BaseModel):
     model_config = {"frozen": True}
@@ -53,6 +55,15 @@ class CheckpointEvent(_Event):
     step: int
 
 
+class BoundaryEvent(_Event):
+    """A 2-D model's decision boundary, sent now and then while it trains."""
+
+    kind: Literal["boundary"] = "boundary"
+    epoch: int
+    step: int
+    boundary: BoundaryGrid
+
+
 RunStatus = Literal[
     "queued", "running", "paused", "completed", "stopped", "failed", "diverged", "interrupted"
 ]
@@ -71,6 +82,6 @@ class FinishedEvent(_Event):
 
 
 TrainingEvent = Annotated[
-    StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent | FinishedEvent,
+    StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent | BoundaryEvent | FinishedEvent,
     Field(discriminator="kind"),
 ]

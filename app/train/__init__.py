@@ -1,6 +1,6 @@
 """The trainer: a pure loop that reports through one emit(event) callback."""
 
-from app.train.loop import CHECKPOINT_NAME, Control, Emit, Trainer
+from app.train.loop import CHECKPOINT_NAME, Control, Emit, EpochHook, Trainer, holdout
 from app.train.session import train_network
 from app.train.tasks import LOSSES, Task, TaskError, make_task
 
@@ -9,9 +9,11 @@ __all__ = [
     "LOSSES",
     "Control",
     "Emit",
+    "EpochHook",
     "Task",
     "TaskError",
     "Trainer",
+    "holdout",
     "make_task",
     "train_network",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,6 +35,9 @@ from app.train.optim import make_optimizer, make_schedule, penalty, step_schedul
 from app.train.tasks import Task
 
 Emit = Callable[[TrainingEvent], None]
+EpochHook = Callable[[torch.nn.Module, int, int], Iterable[TrainingEvent]]
+"""Called at each epoch's end with (model, epoch, step), gradients of the last step still
+in place; what it returns is emitted. Inspection recorders use it."""
 Request = Literal["stop", "pause"] | None
 CHECKPOINT_NAME = "checkpoint.safetensors"
 
@@ -56,19 +59,26 @@ class _Position:
     seen: float = 0.0
 
 
+def holdout(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(validation, training) indices of n samples: the validation split of a run."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    n_val = int(n * fraction)
+    return order[:n_val], order[n_val:]
+
+
 class Trainer:
     """Fits `model` on `data` as `config` says; one instance per run."""
 
     def __init__(self, model: torch.nn.Module, data: TensorData, config: TrainingSpec,
                  task: Task, emit: Emit, device: torch.device,
                  checkpoint_dir: Path | None = None, control: Control | None = None,
-                 checkpoint_every: float = 1.0) -> None:
+                 checkpoint_every: float = 1.0, hooks: Sequence[EpochHook] = ()) -> None:
         """`checkpoint_every`: least seconds between epoch checkpoints (tiny epochs would
         otherwise spend their time in fsync); pauses and the end always checkpoint."""
         self.model = model.to(device)
         self.config, self.task, self.emit, self.device = config, task, emit, device
         self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
-        self.checkpoint_every = checkpoint_every
+        self.checkpoint_every, self.hooks = checkpoint_every, hooks
         self._last_save = -float("inf")
         self.optimizer = make_optimizer(self.model, config.optimizer)
         self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
@@ -83,10 +93,8 @@ class Trainer:
 
     def _split(self, data: TensorData) -> None:
         """Hold out the validation split (same seed, same split) and move all to the device."""
-        n = data.x_train.shape[0]
-        n_val = int(n * self.config.validation_split)
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(self.config.seed))
-        val, train = order[:n_val], order[n_val:]
+        val, train = holdout(data.x_train.shape[0], self.config.validation_split,
+                             self.config.seed)
         if train.numel() == 0:
             raise ValueError(f"dataset {data.info.name!r} has no training samples left after "
                              "the validation split")
@@ -198,6 +206,9 @@ class Trainer:
                             self._eval_batch(), "val")
         metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])
         self.emit(EpochEvent(epoch=pos.epoch, step=pos.step, metrics=metrics, seconds=seconds))
+        for hook in self.hooks:
+            for event in hook(self.model, pos.epoch, pos.step):
+                self.emit(event)
         step_schedule(self.schedule, metrics)
         stop = self.early.update(pos.epoch, metrics, self.model)
         self.pos = _Position(epoch=pos.epoch + 1, step=pos.step)

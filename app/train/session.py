@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FinishedEvent
 from app.spec.training import TrainingSpec
 from app.train.devices import resolve_device
-from app.train.loop import Control, Emit, Trainer
+from app.train.loop import Control, Emit, EpochHook, Trainer
 from app.train.tasks import Task, TaskError, make_task
 
 
@@ -56,7 +57,8 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
 
 def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
                   checkpoint_dir: Path | None = None, control: Control | None = None,
-                  resume: Path | None = None, limits: SpecLimits | None = None) -> FinishedEvent:
+                  resume: Path | None = None, limits: SpecLimits | None = None,
+                  hooks: Sequence[EpochHook] = ()) -> FinishedEvent:
     """Check, load, build and train. Raises on bad input (SpecError, DatasetError,
     TaskError); a diverging loss is a result, not an error."""
     torch.manual_seed(training.seed)
@@ -65,5 +67,5 @@ def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
     device = resolve_device(training.device)
     model = build_from_plan(checked.plan, device)
     trainer = Trainer(model, data, training, checked.task, emit, device, checkpoint_dir,
-                      control)
+                      control, hooks=hooks)
     return trainer.fit(resume)

@@ -1,0 +1,196 @@
+"""Look inside a run's network: one route per view, thin over app.inspect. Views of one
+input are POST (the input may be a sample index, an array or a drawn PNG); views of the
+model or of a data split are GET. `epoch` picks the weights kept at an epoch's end;
+without it the latest checkpoint is used."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import torch
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from app.api.deps import InspectorDep
+from app.api.schemas import ErrorOut, Responses
+from app.inspect import (
+    ActivationsOut,
+    AttentionOut,
+    ConfusionOut,
+    EmbeddingOut,
+    EpochHistograms,
+    FiltersOut,
+    InspectError,
+    PredictOut,
+    SaliencyOut,
+    activations,
+    attention,
+    boundary,
+    confusion,
+    embedding,
+    filters,
+    predict,
+    saliency,
+)
+from app.inspect.activations import MAX_CHANNELS
+from app.inspect.boundary import MAX_RESOLUTION
+from app.inspect.confusion import MAX_WRONG
+from app.inspect.embedding import MAX_SAMPLES
+from app.inspect.filters import MAX_FILTERS
+from app.inspect.saliency import MAX_STEPS
+from app.runs.inspection import Inspector, Split, Subject
+from app.spec.arrays import EncodedArray
+from app.spec.views import BoundaryGrid
+
+router = APIRouter(prefix="/runs/{run_id}/inspect", tags=["inspect"])
+ERRORS: Responses = {
+    404: {"model": ErrorOut, "description": "No run has this id."},
+    409: {"model": ErrorOut, "description": "The run has no weights yet."},
+}
+EpochQuery = Annotated[int | None, Query(ge=0, le=1_000_000, description=(
+    "Use the weights kept at the end of this epoch (see /inspect/epochs); default: the "
+    "latest checkpoint."))]
+LayersQuery = Annotated[str | None, Query(max_length=4000, description=(
+    "Comma-separated layer ids; default: every layer."))]
+
+
+class InputIn(BaseModel):
+    """One input: exactly one of a dataset sample, an array or a PNG image."""
+
+    model_config = {"extra": "forbid"}
+    sample: int | None = Field(default=None, ge=0, le=10_000_000,
+                               description="Index of a sample in `split`.")
+    split: Split = Field(default="test", description="Where `sample` is taken from.")
+    array: EncodedArray | None = Field(default=None, description="An input shaped like the "
+                                                                 "network's.")
+    png: str | None = Field(default=None, max_length=8_000_000, description=(
+        "A base64 PNG (or data URL), resized to the input; e.g. a drawn digit."))
+    epoch: int | None = Field(default=None, ge=0, le=1_000_000,
+                              description="Weights kept at this epoch's end; default: latest.")
+
+
+class ActivationsIn(InputIn):
+    layers: list[str] | None = Field(default=None, max_length=1024,
+                                     description="Layer ids; default: every layer.")
+    max_channels: int = Field(default=64, ge=1, le=MAX_CHANNELS,
+                              description="Feature maps sent per layer.")
+
+
+class SaliencyIn(InputIn):
+    target: int | None = Field(default=None, ge=0, le=1_000_000,
+                               description="Output unit to explain; default: the predicted "
+                                           "class.")
+    steps: int = Field(default=32, ge=1, le=MAX_STEPS, description="Integrated-gradient steps.")
+
+
+class EpochsOut(BaseModel):
+    epochs: list[int] = Field(description="Epochs whose end-of-epoch weights are kept.")
+
+
+def _layers(value: str | None) -> list[str] | None:
+    return [v for v in value.split(",") if v] if value else None
+
+
+def _open(inspector: Inspector, run_id: str, body: InputIn) -> tuple[Subject, torch.Tensor]:
+    """The run's subject and the input the body names."""
+    subject = inspector.subject(run_id, body.epoch)
+    return subject, inspector.input(subject, body.sample, body.split, body.array, body.png)
+
+
+@router.post("/activations", responses=ERRORS)
+def inspect_activations(run_id: str, body: ActivationsIn,
+                        inspector: InspectorDep) -> ActivationsOut:
+    """Every layer's output for one input: feature maps, vectors, sequences."""
+    subject, x = _open(inspector, run_id, body)
+    with subject.lock:
+        return activations(subject.model, x, body.layers, body.max_channels)
+
+
+@router.post("/attention", responses=ERRORS)
+def inspect_attention(run_id: str, body: InputIn, inspector: InspectorDep) -> AttentionOut:
+    """Per attention layer and head, the attention weights for one input sequence."""
+    subject, x = _open(inspector, run_id, body)
+    with subject.lock:
+        return attention(subject.model, x, subject.class_names)
+
+
+@router.post("/saliency", responses=ERRORS)
+def inspect_saliency(run_id: str, body: SaliencyIn, inspector: InspectorDep) -> SaliencyOut:
+    """Gradient x input and integrated gradients of one output unit for one input."""
+    subject, x = _open(inspector, run_id, body)
+    with subject.lock:
+        return saliency(subject.model, x, subject.output, body.target, body.steps)
+
+
+@router.post("/predict", responses=ERRORS)
+def inspect_predict(run_id: str, body: InputIn, inspector: InspectorDep) -> PredictOut:
+    """The network's answer for one input: class probabilities, a value or a reconstruction."""
+    subject, x = _open(inspector, run_id, body)
+    with subject.lock:
+        return predict(subject.model, x, subject.output, subject.class_names)
+
+
+@router.get("/filters", responses=ERRORS)
+def inspect_filters(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
+                    layers: LayersQuery = None,
+                    max_filters: Annotated[int, Query(ge=1, le=MAX_FILTERS)] = 64) -> FiltersOut:
+    """Convolution kernels; a first layer's RGB kernels also as a colour PNG grid."""
+    subject = inspector.subject(run_id, epoch)
+    with subject.lock:
+        return filters(subject.model, _layers(layers), max_filters)
+
+
+@router.get("/boundary", responses=ERRORS)
+def inspect_boundary(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
+                     resolution: Annotated[int, Query(ge=2, le=MAX_RESOLUTION)] = 100,
+                     split: Split = "train") -> BoundaryGrid:
+    """A 2-D model's prediction over a grid of the plane, with the split's points."""
+    subject = inspector.subject(run_id, epoch)
+    x, y = inspector.split(subject.run, split)
+    with subject.lock:
+        return boundary(subject.model, x, y, subject.output, resolution)
+
+
+@router.get("/confusion", responses=ERRORS)
+def inspect_confusion(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
+                      split: Annotated[Split | None, Query(description=(
+                          "Default: the validation split, or test when the run has none."
+                      ))] = None,
+                      top_wrong: Annotated[int, Query(ge=0, le=MAX_WRONG)] = 16
+                      ) -> ConfusionOut:
+    """Confusion matrix, per-class accuracy and the most confidently wrong samples."""
+    subject = inspector.subject(run_id, epoch)
+    if split is None:
+        split = "val" if subject.run.training.validation_split > 0 else "test"
+    x, y = inspector.split(subject.run, split)
+    classes = subject.info.num_classes or 2
+    with subject.lock:
+        return confusion(subject.model, x, y, subject.output, classes, subject.class_names,
+                         top_wrong)
+
+
+@router.get("/embedding", responses=ERRORS)
+def inspect_embedding(run_id: str, inspector: InspectorDep,
+                      layer: Annotated[str, Query(min_length=1, max_length=64)],
+                      epoch: EpochQuery = None, split: Split = "test",
+                      samples: Annotated[int, Query(ge=3, le=MAX_SAMPLES)] = 500
+                      ) -> EmbeddingOut:
+    """A layer's activations over samples of a split, projected to 2-D by PCA."""
+    subject = inspector.subject(run_id, epoch)
+    x, y = inspector.split(subject.run, split)
+    if len(x) < 3:
+        raise InspectError(f"the {split} split has {len(x)} samples; an embedding needs 3")
+    with subject.lock:
+        return embedding(subject.model, layer, x[:samples], y[:samples])
+
+
+@router.get("/histograms", responses=ERRORS)
+def inspect_histograms(run_id: str, inspector: InspectorDep) -> list[EpochHistograms]:
+    """Weight and gradient histograms per parameter, recorded at every epoch's end."""
+    return inspector.histograms(run_id)
+
+
+@router.get("/epochs", responses={404: ERRORS[404]})
+def inspect_epochs(run_id: str, inspector: InspectorDep) -> EpochsOut:
+    """Epochs whose weights are kept for inspection (thinned evenly when there are many)."""
+    return EpochsOut(epochs=inspector.epochs(run_id))

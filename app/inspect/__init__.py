@@ -1,0 +1,20 @@
+"""Inspection: pure functions of (model, data) that return arrays for the API and the UI."""
+
+from app.inspect.activations import ActivationsOut, activations
+from app.inspect.arrays import InspectError, decode, encode, from_png
+from app.inspect.attention import AttentionOut, attention
+from app.inspect.boundary import boundary
+from app.inspect.confusion import ConfusionOut, confusion
+from app.inspect.embedding import EmbeddingOut, embedding
+from app.inspect.filters import FiltersOut, filters
+from app.inspect.histograms import EpochHistograms, parameter_histograms
+from app.inspect.outputs import OutputKind, output_kind
+from app.inspect.predict import PredictOut, predict
+from app.inspect.saliency import SaliencyOut, saliency
+
+__all__ = [
+    "ActivationsOut", "AttentionOut", "ConfusionOut", "EmbeddingOut", "EpochHistograms",
+    "FiltersOut", "InspectError", "OutputKind", "PredictOut", "SaliencyOut", "activations",
+    "attention", "boundary", "confusion", "decode", "embedding", "encode", "filters",
+    "from_png", "output_kind", "parameter_histograms", "predict", "saliency",
+]

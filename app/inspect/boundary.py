@@ -1,0 +1,65 @@
+"""Decision boundaries of 2-D models: the prediction over a grid of the input plane."""
+
+from __future__ import annotations
+
+import torch
+
+from app.inspect.arrays import InspectError, encode
+from app.inspect.capture import evaluating
+from app.inspect.outputs import OutputKind, class_probabilities
+from app.nn.graph_module import GraphNet
+from app.spec.arrays import ArrayDType
+from app.spec.views import BoundaryGrid
+
+MAX_RESOLUTION = 200
+MAX_POINTS = 2000
+MARGIN = 0.1  # of the data's extent, on each side
+
+
+def plane(points: torch.Tensor) -> tuple[tuple[float, float], tuple[float, float]]:
+    """x and y ranges that hold every point with a margin."""
+    low, high = points.min(dim=0).values, points.max(dim=0).values
+    pad = (high - low).clamp_min(1e-6) * MARGIN
+    (x0, y0), (x1, y1) = (low - pad).tolist(), (high + pad).tolist()
+    return (x0, x1), (y0, y1)
+
+
+@torch.no_grad()
+def boundary(model: GraphNet, points: torch.Tensor, labels: torch.Tensor, output: OutputKind,
+             resolution: int = 100) -> BoundaryGrid:
+    """The model's prediction over a resolution x resolution grid spanning `points` (N, 2),
+    with the points and their labels (the first MAX_POINTS)."""
+    if tuple(model.spec.input.shape) != (2,) or model.spec.input.dtype != "float":
+        raise InspectError(f"a decision boundary needs a network over 2-D points, not an "
+                           f"input of shape {tuple(model.spec.input.shape)}")
+    if not 2 <= resolution <= MAX_RESOLUTION:
+        raise InspectError(f"resolution: 2 to {MAX_RESOLUTION}, not {resolution}")
+    if output in ("reconstruction", "tokens"):
+        raise InspectError(f"a decision boundary needs a classifier or regressor, not a "
+                           f"{output} output")
+    (x0, x1), (y0, y1) = plane(points)
+    xs = torch.linspace(x0, x1, resolution)
+    ys = torch.linspace(y0, y1, resolution)
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")  # row = y, column = x
+    device = next(model.parameters(), torch.empty(0)).device
+    inputs = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1).to(device)
+    with evaluating(model):
+        out = model(inputs).float()
+    shape = (resolution, resolution)
+    label_dtype: ArrayDType
+    if output == "value":
+        predicted = encode(out[:, 0].reshape(shape) if out.dim() > 1 else out.reshape(shape))
+        confidence = None
+        label_dtype = "float16"
+    else:
+        probs = class_probabilities(out, output)
+        best, cls = probs.max(dim=1)
+        predicted = encode(cls.reshape(shape).to(torch.uint8), "uint8")
+        confidence = encode((best * 255).round().reshape(shape).to(torch.uint8), "uint8")
+        label_dtype = "uint8"
+    shown = points[:MAX_POINTS]
+    cut = f"first {MAX_POINTS} of {len(points)} points" if len(points) > MAX_POINTS else None
+    shown_labels = labels[:MAX_POINTS].reshape(len(shown), -1)[:, 0]
+    return BoundaryGrid(x_range=(x0, x1), y_range=(y0, y1), resolution=resolution,
+                        predicted=predicted, confidence=confidence, points=encode(shown),
+                        labels=encode(shown_labels, label_dtype), cut=cut)

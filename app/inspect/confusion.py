@@ -1,0 +1,70 @@
+"""How a classifier errs: confusion matrix, per-class accuracy, its most confident mistakes."""
+
+from __future__ import annotations
+
+import torch
+from pydantic import BaseModel, Field
+
+from app.inspect.arrays import InspectError
+from app.inspect.capture import evaluating
+from app.inspect.outputs import OutputKind, class_probabilities
+from app.nn.graph_module import GraphNet
+
+MAX_WRONG = 64
+BATCH = 1024
+
+
+class WrongSample(BaseModel):
+    index: int = Field(description="Index of the sample in the split that was scored.")
+    label: int
+    predicted: int
+    confidence: float = Field(description="The probability given to the wrong class.")
+
+
+class ConfusionOut(BaseModel):
+    samples: int
+    accuracy: float
+    class_names: list[str] | None
+    matrix: list[list[int]] = Field(description="matrix[true][predicted] = count.")
+    per_class_accuracy: list[float | None] = Field(
+        description="Recall of each class; null for a class with no samples.")
+    wrong: list[WrongSample] = Field(description="The most confidently wrong samples.")
+
+
+@torch.no_grad()
+def predict_classes(model: GraphNet, x: torch.Tensor, output: OutputKind
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(predicted class, its probability) for every sample of `x`, in batches."""
+    device = next(model.parameters(), torch.empty(0)).device
+    classes, confidence = [], []
+    with evaluating(model):
+        for start in range(0, len(x), BATCH):
+            probs = class_probabilities(model(x[start:start + BATCH].to(device)).float(), output)
+            best, cls = probs.max(dim=1)
+            classes.append(cls.cpu())
+            confidence.append(best.cpu())
+    return torch.cat(classes), torch.cat(confidence)
+
+
+def confusion(model: GraphNet, x: torch.Tensor, y: torch.Tensor, output: OutputKind,
+              num_classes: int, class_names: list[str] | None = None,
+              top_wrong: int = 16) -> ConfusionOut:
+    """Score a classifier on (x, y): y holds class ids."""
+    if output not in ("classes", "binary"):
+        raise InspectError(f"a confusion matrix needs a classifier, not a {output} output")
+    if len(x) == 0:
+        raise InspectError("there are no samples to score")
+    predicted, confidence = predict_classes(model, x, output)
+    labels = y.reshape(len(y)).long().cpu()
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    matrix.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
+    totals = matrix.sum(dim=1)
+    per_class = [None if t == 0 else matrix[i, i].item() / t
+                 for i, t in enumerate(totals.tolist())]
+    wrong_idx = (predicted != labels).nonzero().reshape(-1)
+    order = confidence[wrong_idx].argsort(descending=True)[:min(top_wrong, MAX_WRONG)]
+    wrong = [WrongSample(index=i, label=int(labels[i]), predicted=int(predicted[i]),
+                         confidence=float(confidence[i])) for i in wrong_idx[order].tolist()]
+    return ConfusionOut(samples=len(labels), accuracy=matrix.trace().item() / len(labels),
+                        class_names=class_names, matrix=matrix.tolist(),
+                        per_class_accuracy=per_class, wrong=wrong)

@@ -1,0 +1,150 @@
+"""What a run leaves in its folder besides the checkpoint, for a look inside later:
+the weights at each epoch's end (thinned to a bounded count) and the weight and
+gradient histograms of every epoch. The epoch hooks here write them in the worker;
+the readers serve the inspection API. A 2-D model's decision boundary is streamed."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from app.datasets.base import load_dataset
+from app.inspect import OutputKind, boundary, output_kind, parameter_histograms
+from app.inspect.histograms import EpochHistograms
+from app.nn.graph_module import GraphNet
+from app.spec import NetworkSpec, SpecLimits
+from app.spec.events import BoundaryEvent, TrainingEvent
+from app.spec.training import TrainingSpec
+from app.train import EpochHook
+from app.train.session import check_training
+
+EPOCHS_DIR = "epochs"
+HISTOGRAMS = "histograms.jsonl"
+KEEP_EPOCHS = 20  # weight snapshots kept per run; older ones are thinned out evenly
+BOUNDARY_EVERY = 0.25  # least seconds between streamed boundaries (and the last epoch's)
+BOUNDARY_RESOLUTION = 50
+_SNAPSHOT = re.compile(r"epoch-(\d{5})\.safetensors")
+
+
+def epoch_path(run_dir: Path, epoch: int) -> Path:
+    return run_dir / EPOCHS_DIR / f"epoch-{epoch:05d}.safetensors"
+
+
+def saved_epochs(run_dir: Path) -> list[int]:
+    """Epochs whose end-of-epoch weights are kept, oldest first."""
+    folder = run_dir / EPOCHS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(int(m.group(1)) for p in folder.iterdir()
+                  if (m := _SNAPSHOT.fullmatch(p.name)))
+
+
+def load_epoch_weights(run_dir: Path, epoch: int) -> dict[str, torch.Tensor]:
+    return load_file(epoch_path(run_dir, epoch))
+
+
+def thin(epochs: list[int], keep: int) -> list[int]:
+    """Which snapshots to delete so that `keep` remain: the first and last always stay;
+    each drop removes the snapshot whose neighbours are closest together (the earliest
+    on a tie), so older epochs thin out evenly while the latest stay dense."""
+    epochs, drop = list(epochs), []
+    while len(epochs) > max(keep, 2):
+        gaps = [epochs[i + 1] - epochs[i - 1] for i in range(1, len(epochs) - 1)]
+        index = 1 + gaps.index(min(gaps))
+        drop.append(epochs.pop(index))
+    return drop
+
+
+def read_histograms(run_dir: Path) -> list[EpochHistograms]:
+    """Every recorded epoch's histograms; a re-run epoch (after a resume) counts once."""
+    path = run_dir / HISTOGRAMS
+    if not path.exists():
+        return []
+    by_epoch: dict[int, EpochHistograms] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            try:
+                entry = EpochHistograms.model_validate_json(line)
+            except ValueError:  # a line cut short by a crash
+                continue
+            by_epoch[entry.epoch] = entry
+    return [by_epoch[e] for e in sorted(by_epoch)]
+
+
+class EpochWeights:
+    """Saves the weights at each epoch's end (atomically), keeping at most `keep`."""
+
+    def __init__(self, run_dir: Path, keep: int = KEEP_EPOCHS) -> None:
+        self.run_dir, self.keep = run_dir, keep
+
+    def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
+        path = epoch_path(self.run_dir, epoch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        save_file(state, temporary)
+        os.replace(temporary, path)
+        for old in thin(saved_epochs(self.run_dir), self.keep):
+            epoch_path(self.run_dir, old).unlink(missing_ok=True)
+        return ()
+
+
+class Histograms:
+    """Appends each epoch's weight and gradient histograms to the run's JSON-lines file."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / HISTOGRAMS
+
+    def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
+        assert isinstance(model, GraphNet)
+        line = parameter_histograms(model, epoch, step).model_dump_json()
+        with self.path.open("a") as file:
+            file.write(line + "\n")
+        return ()
+
+
+class BoundaryStream:
+    """For a network over 2-D points: the decision boundary as an event, at most every
+    BOUNDARY_EVERY seconds, so it can be watched forming."""
+
+    def __init__(self, spec: NetworkSpec, training: TrainingSpec,
+                 limits: SpecLimits | None = None) -> None:
+        self.spec, self.training, self.limits = spec, training, limits
+        self._data: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._kind: OutputKind | None = None
+        self._last = -float("inf")
+
+    @staticmethod
+    def applies(spec: NetworkSpec) -> bool:
+        return list(spec.input.shape) == [2] and spec.input.dtype == "float"
+
+    def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
+        assert isinstance(model, GraphNet)
+        now = time.monotonic()
+        if now - self._last < BOUNDARY_EVERY and epoch < self.training.epochs - 1:
+            return ()
+        self._last = now
+        if self._data is None or self._kind is None:
+            task = check_training(self.spec, self.training, self.limits).task
+            data = load_dataset(self.training.dataset.name, self.training.dataset.options)
+            self._kind = output_kind(task.kind, task.loss_name)
+            self._data = data.x_train, data.y_train
+        if self._kind not in ("classes", "binary", "value"):
+            return ()
+        grid = boundary(model, *self._data, self._kind, BOUNDARY_RESOLUTION)
+        return (BoundaryEvent(epoch=epoch, step=step, boundary=grid),)
+
+
+def epoch_hooks(run_dir: Path, spec: NetworkSpec, training: TrainingSpec,
+                limits: SpecLimits | None = None) -> list[EpochHook]:
+    """The recorders a worker attaches to a run's trainer."""
+    hooks: list[EpochHook] = [EpochWeights(run_dir), Histograms(run_dir)]
+    if BoundaryStream.applies(spec):
+        hooks.append(BoundaryStream(spec, training, limits))
+    return hooks

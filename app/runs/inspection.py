@@ -1,0 +1,139 @@
+"""A run made ready for a look inside: its network rebuilt with the weights of its latest
+checkpoint (or of an epoch's end), its dataset and splits. Everything works on copies in
+the server process, so inspecting a running run never touches its training."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+
+from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
+from app.inspect import InspectError, OutputKind, decode, from_png, output_kind
+from app.inspect.histograms import EpochHistograms
+from app.nn import build
+from app.nn.graph_module import GraphNet
+from app.runs.artifacts import epoch_path, load_epoch_weights, read_histograms, saved_epochs
+from app.runs.records import RunRecord
+from app.runs.service import RunService, RunStateError
+from app.spec.arrays import EncodedArray
+from app.train import CHECKPOINT_NAME, holdout
+from app.train.checkpoint import load_checkpoint
+from app.train.session import check_training
+
+Split = Literal["train", "val", "test"]
+MODELS_KEPT = 4
+DATASETS_KEPT = 2
+
+
+@dataclass
+class Subject:
+    """One run's network with the weights to inspect; `lock` serializes views on it
+    (forward hooks and attention capture are per module)."""
+
+    run: RunRecord
+    model: GraphNet
+    epoch: int | None  # None: the latest checkpoint
+    output: OutputKind
+    info: DatasetInfo
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def class_names(self) -> list[str] | None:
+        return list(self.info.class_names) if self.info.class_names else None
+
+
+class Inspector:
+    """Builds and caches inspection subjects (a few models and datasets at a time)."""
+
+    def __init__(self, runs: RunService) -> None:
+        self.runs = runs
+        self._models: OrderedDict[tuple[str, int | None, int], Subject] = OrderedDict()
+        self._datasets: OrderedDict[str, TensorData] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def subject(self, run_id: str, epoch: int | None = None) -> Subject:
+        """The run's network with its latest weights, or those at the end of `epoch`."""
+        run = self.runs.get(run_id)
+        run_dir = self.runs.run_dir(run.id)
+        if epoch is None:
+            path = run_dir / CHECKPOINT_NAME
+            if not path.exists():
+                raise RunStateError(f"run {run_id} is {run.status} and has no weights yet: "
+                                    "wait for its first checkpoint (after an epoch)")
+        else:
+            kept = saved_epochs(run_dir)
+            if epoch not in kept:
+                listed = ", ".join(map(str, kept)) or "none yet"
+                raise InspectError(f"epoch: no weights kept for epoch {epoch} (kept: {listed})")
+            path = epoch_path(run_dir, epoch)
+        key = (run.id, epoch, path.stat().st_mtime_ns)
+        with self._lock:
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]
+        weights = load_checkpoint(path).model if epoch is None else load_epoch_weights(run_dir,
+                                                                                       epoch)
+        model = build(run.spec, self.runs.limits)
+        model.load_state_dict(weights)
+        model.eval()
+        task = check_training(run.spec, run.training, self.runs.limits).task
+        info = describe_dataset(run.training.dataset.name, run.training.dataset.options)
+        subject = Subject(run, model, epoch, output_kind(task.kind, task.loss_name), info)
+        with self._lock:
+            self._models[key] = subject
+            while len(self._models) > MODELS_KEPT:
+                self._models.popitem(last=False)
+        return subject
+
+    def data(self, run: RunRecord) -> TensorData:
+        key = json.dumps([run.training.dataset.name, run.training.dataset.options],
+                         sort_keys=True)
+        with self._lock:
+            if key in self._datasets:
+                self._datasets.move_to_end(key)
+                return self._datasets[key]
+        data = load_dataset(run.training.dataset.name, run.training.dataset.options)
+        with self._lock:
+            self._datasets[key] = data
+            while len(self._datasets) > DATASETS_KEPT:
+                self._datasets.popitem(last=False)
+        return data
+
+    def split(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x, y) of a split as the run saw it: `val` is its held-out validation split."""
+        data = self.data(run)
+        if split == "test":
+            return data.x_test, data.y_test
+        val, train = holdout(len(data.x_train), run.training.validation_split,
+                             run.training.seed)
+        index = val if split == "val" else train
+        return data.x_train[index], data.y_train[index]
+
+    def input(self, subject: Subject, sample: int | None = None, split: Split = "test",
+              array: EncodedArray | None = None, png: str | None = None) -> torch.Tensor:
+        """One input: sample `sample` of a split, or an array or PNG the user sent."""
+        given = [v is not None for v in (sample, array, png)]
+        if sum(given) != 1:
+            raise InspectError("give exactly one of sample, array or png")
+        shape = tuple(subject.run.spec.input.shape)
+        if array is not None:
+            return decode(array)
+        if png is not None:
+            return from_png(png, shape)
+        x, _ = self.split(subject.run, split)
+        assert sample is not None
+        if not 0 <= sample < len(x):
+            raise InspectError(f"sample: the {split} split has {len(x)} samples (0 to "
+                               f"{len(x) - 1}), not {sample}")
+        return x[sample]
+
+    def histograms(self, run_id: str) -> list[EpochHistograms]:
+        return read_histograms(self.runs.run_dir(self.runs.get(run_id).id))
+
+    def epochs(self, run_id: str) -> list[int]:
+        return saved_epochs(self.runs.run_dir(self.runs.get(run_id).id))
