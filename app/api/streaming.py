@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.spec.events import FinishedEvent, MetricsEvent, TrainingEvent
+from app.spec.events import BoundaryEvent, FinishedEvent, MetricsEvent, TrainingEvent
 
 SEND_INTERVAL = 0.05  # at most ~20 messages a second per run
 MAX_PENDING = 256  # messages waiting for one subscriber, after coalescing
@@ -37,8 +37,13 @@ def tail(event: MetricsEvent, steps: int) -> MetricsEvent:
 
 
 def coalesce(events: list[TrainingEvent], event: TrainingEvent) -> int:
-    """Append `event`, merging it into the last one when both are metric blocks; a block
-    keeps its newest `MAX_STEPS` steps. Returns how many steps were dropped."""
+    """Append `event`, merging it into the last one when both are metric blocks (a block
+    keeps its newest `MAX_STEPS` steps); a boundary replaces any still pending. Returns
+    how many steps were dropped."""
+    if isinstance(event, BoundaryEvent) and any(isinstance(e, BoundaryEvent) for e in events):
+        kept, events[:] = [e for e in events if not isinstance(e, BoundaryEvent)], []
+        for e in kept:  # metric blocks that the old boundary separated merge again
+            coalesce(events, e)
     last = events[-1] if events else None
     if not (isinstance(event, MetricsEvent) and isinstance(last, MetricsEvent)):
         events.append(event)
@@ -80,6 +85,11 @@ class StreamBuffer:
         self.dropped = 0
 
     def add(self, message: Message) -> None:
+        if isinstance(message.event, BoundaryEvent):  # only the newest one is worth sending
+            pending, self._pending = self._pending, []
+            for m in pending:
+                if not isinstance(m.event, BoundaryEvent):
+                    self.add(m)
         last = self._pending[-1].event if self._pending else None
         if isinstance(message.event, MetricsEvent) and isinstance(last, MetricsEvent):
             events: list[TrainingEvent] = [last]

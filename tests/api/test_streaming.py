@@ -9,10 +9,19 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import torch
 
 from app.api import streaming
 from app.api.streaming import Feeds, Message, RunFeed, StreamBuffer
-from app.spec.events import EpochEvent, FinishedEvent, MetricsEvent, TrainingEvent
+from app.inspect import encode
+from app.spec.events import (
+    BoundaryEvent,
+    EpochEvent,
+    FinishedEvent,
+    MetricsEvent,
+    TrainingEvent,
+)
+from app.spec.views import BoundaryGrid
 
 
 def _metrics(first: int, n: int) -> MetricsEvent:
@@ -51,6 +60,23 @@ def test_steps_already_in_the_snapshot_are_skipped(loop: asyncio.AbstractEventLo
     (message,) = buffer.take()
     assert isinstance(message.event, MetricsEvent) and message.event.step == [8, 9, 10]
     assert '"step":[8,9,10]' in message.text
+
+
+def test_only_the_newest_pending_boundary_is_sent(loop: asyncio.AbstractEventLoop) -> None:
+    grid = BoundaryGrid(x_range=(0, 1), y_range=(0, 1), resolution=2,
+                        predicted=encode(torch.zeros(2, 2), "uint8"),
+                        points=encode(torch.zeros(1, 2)), labels=encode(torch.zeros(1), "uint8"))
+    feed = RunFeed(loop)
+    buffer = StreamBuffer()
+    feed.buffers.add(buffer)
+    for epoch in range(3):
+        feed.add(BoundaryEvent(epoch=epoch, step=epoch, boundary=grid))
+        feed.add(_metrics(1 + epoch, 1))
+    loop.run_until_complete(asyncio.sleep(2 * streaming.SEND_INTERVAL))
+    _add(buffer, BoundaryEvent(epoch=3, step=3, boundary=grid))
+    sent = [m.event for m in buffer.take()]
+    assert [e.kind for e in sent] == ["metrics", "boundary"]
+    assert sent[-1].epoch == 3  # type: ignore[union-attr]
 
 
 def test_a_stalled_subscriber_stays_bounded_and_keeps_the_end(
