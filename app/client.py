@@ -15,6 +15,7 @@ per-layer issues; a server that cannot be reached raises httpx2's `TransportErro
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import numpy as np
 from pydantic import BaseModel
 
 from app.spec.events import FINAL_STATUSES
@@ -32,6 +34,16 @@ RESTING_STATUSES = FINAL_STATUSES | {"paused", "interrupted"}
 """Statuses a run stays in until someone acts: `Run.wait` returns on these."""
 WS_CLOSE_STATUS = {4401: 401, 4403: 403, 4404: 404}
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a snapshot holds every metric so far
+
+
+INPUT_VIEWS = frozenset({"activations", "attention", "saliency", "predict"})
+
+
+def decode_array(array: Mapping[str, Any]) -> np.ndarray:
+    """An array from an answer (`{"shape", "dtype", "data"}`) as a numpy array."""
+    raw = base64.b64decode(array["data"])
+    dtype = np.dtype(array["dtype"]).newbyteorder("<")
+    return np.frombuffer(raw, dtype=dtype).reshape(array["shape"])
 
 
 class LayerLabError(Exception):
@@ -190,6 +202,16 @@ class Run:
         result: dict[str, list[Any]] = self.lab._json("GET", f"/runs/{self.id}/metrics",
                                                       params=params)
         return result
+
+    def inspect(self, view: str, **options: Any) -> Any:
+        """A look inside (see the README's inspection table). Views of one input
+        (activations, attention, saliency, predict) take e.g. `sample=0` or `png=...`;
+        the others take their query options, e.g. `inspect("boundary", resolution=50)`.
+        Arrays in the answer decode with `decode_array`."""
+        path = f"/runs/{self.id}/inspect/{view}"
+        if view in INPUT_VIEWS:
+            return self.lab._json("POST", path, json=_jsonable(options))
+        return self.lab._json("GET", path, params=options)
 
     def stream(self) -> Iterator[dict[str, Any]]:
         """Follow the run live: the snapshot {"kind": "snapshot", "run", "metrics"}, then

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rich.console import Console
 
-from app.client import LayerLab, LayerLabError, Run
+from app.client import LayerLab, LayerLabError, Run, decode_array
 from app.spec import NetworkSpec
 from app.spec.training import TrainingSpec
 
@@ -86,6 +86,13 @@ def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
     assert [m["kind"] for m in replay] == ["snapshot"]
     assert replay[0]["metrics"]["step"] == columns["step"]
     assert run.id in {r["id"] for r in lab.runs(status="completed", limit=500)}
+    # a look inside: a POST view of one input, a GET view with options
+    probabilities = run.inspect("predict", sample=0)["probabilities"]
+    assert len(probabilities) == 2 and sum(probabilities) == pytest.approx(1)
+    grid = run.inspect("boundary", resolution=20)
+    assert decode_array(grid["predicted"]).shape == (20, 20)
+    with pytest.raises(LayerLabError, match="no layer 'nope'"):
+        run.inspect("activations", sample=0, layers=["nope"])
 
 
 @pytest.mark.slow
