@@ -217,3 +217,26 @@ def test_views_leave_the_model_as_they_found_it() -> None:
     assert model.training
     assert all(not m._forward_hooks for m in model.modules() if isinstance(m, nn.Module))
     assert all(p.grad is None for p in model.parameters())
+
+
+def _random_input(spec: NetworkSpec) -> torch.Tensor:
+    if spec.input.dtype == "token":
+        return torch.randint(0, spec.input.vocab_size or 2, tuple(spec.input.shape))
+    return torch.rand(*spec.input.shape)
+
+
+def test_every_preset_can_be_looked_inside(presets: dict[str, NetworkSpec]) -> None:
+    for name, spec in presets.items():
+        torch.manual_seed(0)
+        model = build(spec)
+        x = _random_input(spec)
+        answer = activations(model, x, max_channels=4)
+        assert len(answer.layers) == len(spec.layers), name
+        for layer in answer.layers:
+            assert layer.min <= layer.max and decode(layer.values).numel() > 0, (name, layer.id)
+        convolutions = filters(model).layers
+        assert bool(convolutions) == any("conv" in layer.type for layer in spec.layers), name
+        if any(layer.type in ("multihead_attention", "transformer_encoder_block")
+               for layer in spec.layers):
+            maps = attention(model, x).layers
+            assert maps and all(decode(m.weights).shape[0] == m.heads for m in maps), name

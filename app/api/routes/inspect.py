@@ -83,6 +83,11 @@ class SaliencyIn(InputIn):
     steps: int = Field(default=32, ge=1, le=MAX_STEPS, description="Integrated-gradient steps.")
 
 
+class HistogramsOut(BaseModel):
+    epochs: list[EpochHistograms]
+    cut: str | None = None
+
+
 class EpochsOut(BaseModel):
     epochs: list[int] = Field(description="Epochs whose end-of-epoch weights are kept.")
 
@@ -185,9 +190,18 @@ def inspect_embedding(run_id: str, inspector: InspectorDep,
 
 
 @router.get("/histograms", responses=ERRORS)
-def inspect_histograms(run_id: str, inspector: InspectorDep) -> list[EpochHistograms]:
+def inspect_histograms(run_id: str, inspector: InspectorDep,
+                       max_epochs: Annotated[int, Query(ge=2, le=1000, description=(
+                           "At most this many epochs, spread evenly (the first and the "
+                           "last always)."))] = 100) -> HistogramsOut:
     """Weight and gradient histograms per parameter, recorded at every epoch's end."""
-    return inspector.histograms(run_id)
+    recorded = inspector.histograms(run_id)
+    if len(recorded) <= max_epochs:
+        return HistogramsOut(epochs=recorded)
+    picks = sorted({round(i * (len(recorded) - 1) / (max_epochs - 1))
+                    for i in range(max_epochs)})
+    return HistogramsOut(epochs=[recorded[i] for i in picks],
+                         cut=f"{len(picks)} of {len(recorded)} epochs, spread evenly")
 
 
 @router.get("/epochs", responses={404: ERRORS[404]})
