@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -47,6 +48,8 @@ def decode(array: EncodedArray) -> torch.Tensor:
     values = np.frombuffer(raw, dtype=kind).reshape(array.shape)
     if array.dtype == "int64":
         return torch.from_numpy(values.astype(np.int64))
+    if not np.isfinite(values).all():
+        raise InspectError("data: the array holds NaN or infinite values")
     return torch.from_numpy(values.astype(np.float32))
 
 
@@ -68,17 +71,24 @@ def from_png(data: str, shape: tuple[int, ...]) -> torch.Tensor:
     _, comma, payload = data.partition(",")
     try:
         raw = base64.b64decode(payload if comma else data, validate=True)
-        image: Image.Image = Image.open(io.BytesIO(raw))
-        image.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image: Image.Image = Image.open(io.BytesIO(raw))  # reads the header only
+            pixels = image.width * image.height
+            if pixels <= MAX_INPUT_ELEMENTS:
+                image.load()
+    except Image.DecompressionBombError:
+        raise InspectError(f"png: too large; at most {MAX_INPUT_ELEMENTS} pixels") from None
     except (ValueError, OSError):
         raise InspectError("png: not a readable base64 PNG image") from None
-    if image.width * image.height > MAX_INPUT_ELEMENTS:
-        raise InspectError(f"png: {image.width}x{image.height} is too large")
+    if pixels > MAX_INPUT_ELEMENTS:
+        raise InspectError(f"png: {image.width}x{image.height} pixels is too large; at most "
+                           f"{MAX_INPUT_ELEMENTS}")
     channels, height, width = shape
     if image.mode in ("RGBA", "LA"):  # ink drawn on a transparent canvas
         backdrop = Image.new("RGBA", image.size, (0, 0, 0, 255))
         image = Image.alpha_composite(backdrop, image.convert("RGBA"))
     image = image.convert("L" if channels == 1 else "RGB").resize((width, height),
                                                                   Image.Resampling.BILINEAR)
-    pixels = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0)
-    return pixels[None] if channels == 1 else pixels.permute(2, 0, 1).contiguous()
+    values = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0)
+    return values[None] if channels == 1 else values.permute(2, 0, 1).contiguous()

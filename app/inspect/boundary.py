@@ -37,6 +37,9 @@ def boundary(model: GraphNet, points: torch.Tensor, labels: torch.Tensor, output
     if output in ("reconstruction", "tokens"):
         raise InspectError(f"a decision boundary needs a classifier or regressor, not a "
                            f"{output} output")
+    if len(points) == 0:
+        raise InspectError("there are no points to draw the boundary around: pick a split "
+                           "that has samples")
     (x0, x1), (y0, y1) = plane(points)
     xs = torch.linspace(x0, x1, resolution)
     ys = torch.linspace(y0, y1, resolution)

@@ -21,7 +21,7 @@ from app.nn.graph_module import GraphNet
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import BoundaryEvent, TrainingEvent
 from app.spec.training import TrainingSpec
-from app.train import EpochHook
+from app.train import EpochHook, holdout
 from app.train.session import check_training
 
 EPOCHS_DIR = "epochs"
@@ -133,8 +133,10 @@ class BoundaryStream:
         if self._data is None or self._kind is None:
             task = check_training(self.spec, self.training, self.limits).task
             data = load_dataset(self.training.dataset.name, self.training.dataset.options)
+            _, train = holdout(len(data.x_train), self.training.validation_split,
+                               self.training.seed)
             self._kind = output_kind(task.kind, task.loss_name)
-            self._data = data.x_train, data.y_train
+            self._data = data.x_train[train], data.y_train[train]  # the points it learns
         if self._kind not in ("classes", "binary", "value"):
             return ()
         grid = boundary(model, *self._data, self._kind, BOUNDARY_RESOLUTION)

@@ -18,7 +18,7 @@ from app.runs.recorder import Recorder
 from app.runs.records import RunRecord, RunStore
 from app.runs.worker import Job
 from app.spec import NetworkSpec, SpecLimits
-from app.spec.events import FINAL_STATUSES, TrainingEvent
+from app.spec.events import FINAL_STATUSES, BoundaryEvent, FinishedEvent, TrainingEvent
 from app.spec.training import TrainingSpec
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import load_checkpoint, read_meta
@@ -43,6 +43,7 @@ class RunService:
         self.limits = limits
         self.recorder = Recorder(store)
         self._subscribers: dict[str, list[Subscriber]] = {}
+        self._boundaries: dict[str, BoundaryEvent] = {}  # the latest, while a run is active
         self._lock = threading.Lock()
 
     def recover(self) -> list[str]:
@@ -165,10 +166,19 @@ class RunService:
         self.store.delete_metrics_after(run.id, step)
         return job
 
+    def last_boundary(self, run_id: str) -> BoundaryEvent | None:
+        """The decision boundary a running 2-D model streamed last (for late joiners)."""
+        with self._lock:
+            return self._boundaries.get(run_id)
+
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
         """Called on a worker's monitor thread: nothing here may raise or block."""
         self.recorder.record(run_id, event)
         with self._lock:
+            if isinstance(event, BoundaryEvent):
+                self._boundaries[run_id] = event
+            elif isinstance(event, FinishedEvent):
+                self._boundaries.pop(run_id, None)
             callbacks = list(self._subscribers.get(run_id, []))
         for callback in callbacks:
             try:

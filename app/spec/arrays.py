@@ -3,7 +3,7 @@ lists. Inspection answers, boundary events and user inputs all use it."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -15,6 +15,7 @@ class EncodedArray(BaseModel):
 
     model_config = {"frozen": True}
 
-    shape: list[int] = Field(max_length=8, description="Dimensions, C order.")
+    shape: list[Annotated[int, Field(ge=0, le=2**31)]] = Field(
+        max_length=8, description="Dimensions, C order.")
     dtype: ArrayDType = Field(description="Element type of `data`.")
     data: str = Field(description="Base64 of the elements' little-endian bytes.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -23,9 +24,12 @@ def test_round_trip(dtype: str) -> None:
 
 
 def test_float16_saturates_instead_of_overflowing() -> None:
-    values = decode(encode(torch.tensor([1e9, -1e9, float("nan"), 0.5])))
+    array = encode(torch.tensor([1e9, -1e9, float("nan"), 0.5]))
+    values = np.frombuffer(base64.b64decode(array.data), dtype="<f2")
     assert values[:2].tolist() == [65504.0, -65504.0]
-    assert torch.isnan(values[2]) and values[3] == 0.5
+    assert np.isnan(values[2]) and values[3] == 0.5
+    with pytest.raises(InspectError, match="NaN"):  # an input must be finite
+        decode(array)
 
 
 def test_bad_arrays_are_refused() -> None:

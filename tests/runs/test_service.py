@@ -12,7 +12,7 @@ import torch
 
 from app.runs.executor import LocalProcessExecutor
 from app.runs.service import RunService, RunStateError
-from app.spec.events import MetricsEvent, TrainingEvent
+from app.spec.events import BoundaryEvent, MetricsEvent, TrainingEvent
 from app.store import get_store
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import load_checkpoint
@@ -170,3 +170,13 @@ def test_shutdown_interrupts_active_runs_which_resume_later(tmp_path: Path) -> N
     finally:
         second.close()
         store.close()
+
+
+def test_the_latest_boundary_is_kept_while_a_2d_run_trains(service: RunService) -> None:
+    run = service.create(TOY_NET, toy_training())
+    kept: list[object] = []
+    service.subscribe(run.id, lambda run_id, event: kept.append(service.last_boundary(run_id))
+                      if isinstance(event, BoundaryEvent) else None)
+    assert wait_for(service, run.id, finished).status == "completed"
+    assert kept and all(isinstance(b, BoundaryEvent) for b in kept)
+    assert service.last_boundary(run.id) is None  # dropped once the run is over

@@ -6,18 +6,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.schemas import RunOut
 from app.api.streaming import Feeds, StreamBuffer
 from app.runs.service import RunNotFound, RunService
 from app.settings import Settings
-from app.spec.events import FINAL_STATUSES, FinishedEvent
+from app.spec.events import FINAL_STATUSES, BoundaryEvent, FinishedEvent
 
 router = APIRouter(tags=["runs"])
 SEND_TIMEOUT = 10.0  # a subscriber that takes longer to accept a message is dropped
-_columns = TypeAdapter(dict[str, list[float | int | None]])
 
 
 class SnapshotMessage(BaseModel):
@@ -26,6 +25,8 @@ class SnapshotMessage(BaseModel):
     kind: str = "snapshot"
     run: RunOut
     metrics: dict[str, list[float | int | None]]
+    boundary: BoundaryEvent | None = Field(
+        default=None, description="The latest decision boundary of a running 2-D model.")
 
 
 def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
@@ -70,7 +71,8 @@ async def _send_snapshot(websocket: WebSocket, runs: RunService, run_id: str,
     await run_in_threadpool(runs.recorder.flush)  # the store has every event so far
     run = await run_in_threadpool(runs.get, run_id)
     metrics = await run_in_threadpool(runs.store.get_metrics, run_id)
-    snapshot = SnapshotMessage(run=RunOut(**run.model_dump()), metrics=metrics)
+    snapshot = SnapshotMessage(run=RunOut(**run.model_dump()), metrics=metrics,
+                               boundary=runs.last_boundary(run_id))
     await _send(websocket, snapshot.model_dump_json())
     buffer.after_step = int(max((s for s in metrics["step"] if s is not None), default=-1))
     return run.status not in FINAL_STATUSES
