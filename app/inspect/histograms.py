@@ -21,7 +21,8 @@ class Histogram(BaseModel):
 
 class ParameterHistograms(BaseModel):
     layer: str
-    parameter: str = Field(description="e.g. 'weight', 'bias', 'mha.in_proj_weight'.")
+    parameter: str = Field(description="Its name in the layer, e.g. 'weight', 'bias', "
+                                       "'mha.in_proj_weight'.")
     weights: Histogram
     gradients: Histogram | None = Field(default=None, description="Of the epoch's last step.")
 
@@ -72,9 +73,21 @@ def histogram(t: torch.Tensor) -> Histogram:
     return _histogram(_summaries([t])[0])
 
 
+def display_name(layer: torch.nn.Module, name: str) -> str:
+    """A parameter's name within its layer, without the index of the one child that
+    holds a layer's weights (a dense layer with its activation is "weight", not
+    "0.weight")."""
+    children = [c for c in layer.children() if any(True for _ in c.parameters())]
+    head, _, rest = name.partition(".")
+    if isinstance(layer, torch.nn.Sequential) and len(children) == 1 and head.isdigit():
+        return rest
+    return name
+
+
 def parameter_histograms(model: GraphNet, epoch: int, step: int) -> EpochHistograms:
     """Histograms of every trainable parameter and its current gradient."""
-    found = [(node.layer_id, name, param) for node in model.nodes
+    found = [(node.layer_id, display_name(model.layer(node.layer_id), name), param)
+             for node in model.nodes
              for name, param in model.layer(node.layer_id).named_parameters()
              if param.requires_grad]
     if not found:

@@ -199,9 +199,12 @@ def test_histograms_cover_every_parameter_and_gradient() -> None:
                   {"id": "out", "type": "dense", "units": 2}], [3])
     model(torch.randn(8, 3)).sum().backward()
     answer = parameter_histograms(model, epoch=2, step=40)
-    assert len(answer.parameters) == 4
+    assert [(e.layer, e.parameter) for e in answer.parameters] == [
+        ("hidden", "weight"), ("hidden", "bias"), ("out", "weight"), ("out", "bias")]
+    params = dict(model.named_parameters())
     for entry in answer.parameters:
-        param = model.get_parameter(f"{model.layer_names[entry.layer]}.{entry.parameter}")
+        param = next(p for name, p in params.items()
+                     if name.startswith(entry.layer) and name.endswith(entry.parameter))
         assert sum(entry.weights.counts) == param.numel()
         assert entry.weights.low == pytest.approx(param.min().item())
         assert entry.gradients is not None and sum(entry.gradients.counts) == param.numel()
