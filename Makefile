@@ -1,6 +1,8 @@
-# Two commands do all the set-up on a fresh machine with Python 3.11:
-#   make run    create .venv, install PyTorch and LayerLab, start http://127.0.0.1:8000
-#   make test   the same plus dev tools, then lint, types, import contract and every test
+# Two commands do all the set-up on a fresh machine with Python 3.11 and Node.js 20:
+#   make run    create .venv, install PyTorch and LayerLab, build the browser UI,
+#               start http://127.0.0.1:8000
+#   make test   the same plus dev tools and Debian's chromium (for the browser tests),
+#               then lint, types, import contract and every test
 # Both are idempotent: stamps in .venv skip what is already installed.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -16,13 +18,40 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 TORCH_STAMP := $(VENV)/.torch-$(shell printf '%s %s' '$(TORCH_SPEC)' '$(PIP_TORCH_ARGS)' | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint install install-dev bench clean
+UI_STAMP := static/node_modules/.installed
+UI_BUILD := static/dist/.vite/manifest.json
+UI_SOURCES := $(shell find static/src -type f) static/vite.config.ts static/tsconfig.json
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-run: install
+.PHONY: run test lint install install-dev ui api-types browser bench clean
+
+run: install ui
 	$(BIN)/layerlab serve --host $(HOST) --port $(PORT)
 
-test: install-dev lint
+test: install-dev lint ui browser
 	$(BIN)/python -m pytest
+
+# The browser UI: npm packages from the lock file, then a type check and a Vite build
+# into static/dist/ (git-ignored).
+ui: $(UI_BUILD)
+
+$(UI_STAMP): static/package.json static/package-lock.json
+	cd static && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(UI_BUILD): $(UI_STAMP) $(UI_SOURCES)
+	cd static && npm run --silent build
+
+# The UI's API types, regenerated from the server's OpenAPI schema (a test fails when
+# the committed ones are stale).
+api-types: install
+	$(BIN)/layerlab openapi -o static/src/api/openapi.json
+	cd static && npm run --silent api-types
+
+# Debian's chromium for the Playwright tests (Playwright's own download is not used).
+browser:
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -q && \
+		$(SUDO) apt-get install -y -q --no-install-recommends chromium; }
 
 lint: install-dev
 	$(BIN)/ruff check app tests benchmarks examples
@@ -34,6 +63,8 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python train_throughput.py
 	cd benchmarks && ../$(BIN)/python time_to_accuracy.py
 	cd benchmarks && ../$(BIN)/python run_overhead.py
+	cd benchmarks && ../$(BIN)/python stream_overhead.py
+	cd benchmarks && ../$(BIN)/python inspect_speed.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -59,4 +90,5 @@ $(VENV)/.installed-bench: pyproject.toml $(TORCH_STAMP)
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info \
+		static/dist static/node_modules

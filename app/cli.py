@@ -122,6 +122,22 @@ def export(
 
 
 @cli.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print the server's OpenAPI schema (the browser UI's API types are made from it)."""
+    from app.api import create_app
+
+    text = json.dumps(create_app().openapi(), indent=1, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+@cli.command()
 def train(
     dataset: Annotated[str, typer.Option("--dataset", "-d", show_default=False,
                                          help="A dataset, e.g. mnist-10k or circle.")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -95,8 +96,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _mount_ui(app: FastAPI, settings: Settings) -> None:
     templates = Jinja2Templates(directory=settings.templates_dir)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    manifest = settings.static_dir / "dist" / ".vite" / "manifest.json"
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> HTMLResponse:
+        """The browser UI's shell page: links the files Vite built (see static/)."""
+        entry = None
+        if manifest.exists():
+            entry = json.loads(manifest.read_text(encoding="utf-8")).get("src/main.tsx")
         return templates.TemplateResponse(request, "index.html", {
-            "version": __version__, "presets": app.state.presets, "api": API_PREFIX})
+            "version": __version__, "presets": app.state.presets, "api": API_PREFIX,
+            "entry": entry})

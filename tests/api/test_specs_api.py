@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import types
+from pathlib import Path
 
 import pytest
 import torch
 from fastapi.testclient import TestClient
 
+from app.api import create_app
 from app.nn import build
+from app.settings import Settings
 from app.spec import LAYER_TYPES, parse_network
 
 API = "/api/v1"
@@ -156,6 +160,23 @@ def test_openapi_docs_and_index_page(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert f"{API}/specs/validate" in schema["paths"]
-    page = client.get("/")
+
+
+@pytest.mark.parametrize("built", [True, False])
+def test_the_index_page_serves_the_built_ui_or_says_how_to_build_it(
+        tmp_path: Path, built: bool) -> None:
+    static = tmp_path / "static"
+    (static / "dist" / ".vite").mkdir(parents=True)
+    if built:
+        manifest = {"src/main.tsx": {"file": "assets/main-abc.js", "css": ["assets/main-def.css"],
+                                     "isEntry": True}}
+        (static / "dist" / ".vite" / "manifest.json").write_text(json.dumps(manifest))
+    settings = Settings(home=tmp_path / "home", static_dir=static, allowed_hosts=["testserver"])
+    page = TestClient(create_app(settings)).get("/")
     assert page.status_code == 200
-    assert "LeNet" in page.text
+    if built:
+        assert 'id="root"' in page.text
+        assert 'src="http://testserver/static/dist/assets/main-abc.js"' in page.text
+        assert 'href="http://testserver/static/dist/assets/main-def.css"' in page.text
+    else:
+        assert "make run" in page.text and "LeNet" in page.text

@@ -1,0 +1,87 @@
+// Typed calls to the REST API. Types come from schema.d.ts, generated from the server's
+// OpenAPI schema (`make api-types`); none are written by hand.
+import type { components } from "./schema";
+
+export type Schemas = components["schemas"];
+export type NetworkSpec = Schemas["NetworkSpec"];
+export type ValidateOut = Schemas["ValidateOut"];
+export type LayerInfo = Schemas["LayerTypeOut"];
+export type PresetSummary = Schemas["PresetOut"];
+export type IssueOut = Schemas["IssueOut"];
+export type RunOut = Schemas["RunOut"];
+export type RunSummary = Schemas["RunSummaryOut"];
+export type DatasetSummary = Schemas["DatasetOut"];
+export type DatasetDetail = Schemas["DatasetDetailOut"];
+export type TrainingSpec = Schemas["TrainingSpec"];
+export type EncodedArray = Schemas["EncodedArray"];
+export type BoundaryGrid = Schemas["BoundaryGrid"];
+
+export const API = "/api/v1";
+
+/** An answer that is not 2xx: the server's message and its per-field issues. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly issues: IssueOut[],
+  ) {
+    super(detail);
+  }
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(API + path, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const text = await response.text();
+  const data = text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
+  if (!response.ok) {
+    const detail = typeof data === "object" && data?.detail ? String(data.detail) : response.statusText;
+    throw new ApiError(response.status, detail, (data?.errors as IssueOut[]) ?? []);
+  }
+  return data as T;
+}
+
+export const api = {
+  layers: () => call<LayerInfo[]>("GET", "/layers"),
+  presets: () => call<PresetSummary[]>("GET", "/presets"),
+  preset: (name: string) => call<NetworkSpec>("GET", `/presets/${encodeURIComponent(name)}`),
+  validate: (spec: unknown) => call<ValidateOut>("POST", "/specs/validate", spec),
+  exportCode: (spec: unknown) => call<string>("POST", "/specs/export/pytorch", spec),
+  datasets: () => call<DatasetSummary[]>("GET", "/datasets"),
+  dataset: (name: string, samples = 8) =>
+    call<DatasetDetail>("GET", `/datasets/${encodeURIComponent(name)}?samples=${samples}`),
+  createRun: (model: unknown, training: unknown) => call<RunOut>("POST", "/runs", { model, training }),
+  run: (id: string) => call<RunOut>("GET", `/runs/${id}`),
+  runs: () => call<Schemas["RunListOut"]>("GET", "/runs?limit=100"),
+  metrics: (id: string) => call<Record<string, (number | null)[]>>("GET", `/runs/${id}/metrics`),
+  action: (id: string, action: "stop" | "pause" | "resume") => call<RunOut>("POST", `/runs/${id}/${action}`),
+};
+
+/** Decode an EncodedArray's bytes into a typed array (little-endian, as sent). */
+export function decodeArray(array: EncodedArray): { shape: number[]; values: Float32Array | Uint8Array } {
+  const bytes = Uint8Array.from(atob(array.data), (c) => c.charCodeAt(0));
+  if (array.dtype === "uint8") return { shape: array.shape, values: bytes };
+  if (array.dtype === "float32") return { shape: array.shape, values: new Float32Array(bytes.buffer) };
+  const view = new DataView(bytes.buffer);
+  if (array.dtype === "int64") {
+    const out = new Float32Array(bytes.length / 8);
+    for (let i = 0; i < out.length; i++) out[i] = Number(view.getBigInt64(i * 8, true));
+    return { shape: array.shape, values: out };
+  }
+  const out = new Float32Array(bytes.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = float16(view.getUint16(i * 2, true));
+  return { shape: array.shape, values: out };
+}
+
+function float16(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}

@@ -1,0 +1,139 @@
+// The graph editor: React Flow over the document. Layers come from the palette by drag
+// and drop; ports connect them into any DAG; shapes ride on the edges.
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type NodeChange,
+  type EdgeChange,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo } from "react";
+import type { LayerInfo, ValidateOut } from "../api/client";
+import { shape } from "../format";
+import { LayerNode, type LayerFlowNode } from "./LayerNode";
+import { NETWORK_INPUT, type Doc } from "./model";
+import { DRAG_TYPE } from "./Palette";
+
+const nodeTypes = { layer: LayerNode };
+
+interface Props {
+  doc: Doc;
+  catalog: LayerInfo[];
+  summary: ValidateOut | null;
+  layerErrors: Map<string, string>;
+  selected: string | null;
+  fitKey: number;
+  onSelect: (id: string | null) => void;
+  onChange: (doc: Doc, undoable: boolean) => void;
+  onDropLayer: (type: string, at: { x: number; y: number }) => void;
+}
+
+export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, onSelect, onChange, onDropLayer }: Props) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    if (fitKey) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
+  }, [fitKey, flow]);
+  const info = useMemo(() => new Map(catalog.map((l) => [l.type, l])), [catalog]);
+  const shapes = useMemo(() => {
+    const out = new Map<string, number[]>();
+    if (summary) {
+      out.set(NETWORK_INPUT, summary.input_shape);
+      for (const l of summary.layers) out.set(l.id, l.output_shape);
+    }
+    return out;
+  }, [summary]);
+  const params = useMemo(() => new Map(summary?.layers.map((l) => [l.id, l.params]) ?? []), [summary]);
+
+  const nodes: LayerFlowNode[] = useMemo(() => [
+    {
+      id: NETWORK_INPUT, type: "layer", position: doc.inputAt, selected: selected === NETWORK_INPUT, deletable: false,
+      data: { type: "input", category: "input", params: {}, isInput: true, acceptsInput: false,
+        inputLabel: `${doc.input.dtype === "token" ? "tokens " : ""}${shape(doc.input.shape)}` },
+    },
+    ...doc.layers.map((l) => ({
+      id: l.id, type: "layer" as const, position: { x: l.x, y: l.y }, selected: selected === l.id,
+      data: {
+        type: l.type, category: info.get(l.type)?.category ?? "core", params: l.params,
+        paramCount: params.get(l.id), error: layerErrors.get(l.id), acceptsInput: true,
+      },
+    })),
+  ], [doc, selected, info, params, layerErrors]);
+
+  const edges: Edge[] = useMemo(() => doc.edges.map((e) => ({
+    id: `${e.source}->${e.target}`, source: e.source, target: e.target,
+    label: shapes.has(e.source) ? shape(shapes.get(e.source)!) : undefined,
+    labelBgPadding: [4, 2] as [number, number],
+  })), [doc.edges, shapes]);
+
+  const onNodesChange = useCallback((changes: NodeChange<LayerFlowNode>[]) => {
+    let next = doc;
+    let undoable = false;
+    for (const change of changes) {
+      if (change.type === "position" && change.position) {
+        const { x, y } = change.position;
+        next = change.id === NETWORK_INPUT ? { ...next, inputAt: { x, y } }
+          : { ...next, layers: next.layers.map((l) => (l.id === change.id ? { ...l, x, y } : l)) };
+        undoable ||= change.dragging === false;
+      } else if (change.type === "remove" && change.id !== NETWORK_INPUT) {
+        next = { ...next, layers: next.layers.filter((l) => l.id !== change.id),
+          edges: next.edges.filter((e) => e.source !== change.id && e.target !== change.id) };
+        undoable = true;
+      } else if (change.type === "select") {
+        if (change.selected) onSelect(change.id);
+        else if (change.id === selected) onSelect(null);
+      }
+    }
+    if (next !== doc) onChange(next, undoable);
+  }, [doc, selected, onChange, onSelect]);
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => c.id));
+    if (removed.size) {
+      onChange({ ...doc, edges: doc.edges.filter((e) => !removed.has(`${e.source}->${e.target}`)) }, true);
+    }
+  }, [doc, onChange]);
+
+  const onConnect = useCallback((c: Connection) => {
+    if (!c.source || !c.target || c.source === c.target) return;
+    if (doc.edges.some((e) => e.source === c.source && e.target === c.target)) return;
+    const target = doc.layers.find((l) => l.id === c.target);
+    const max = target ? info.get(target.type)?.max_inputs ?? 1 : 1;
+    let edges = doc.edges;
+    if (edges.filter((e) => e.target === c.target).length >= max) {
+      edges = edges.filter((e) => e.target !== c.target); // a one-input layer: reconnect it
+    }
+    onChange({ ...doc, edges: [...edges, { source: c.source, target: c.target }] }, true);
+  }, [doc, info, onChange]);
+
+  return (
+    <div className="canvas" data-testid="canvas"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes(DRAG_TYPE)) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "copy";
+        }
+      }}
+      onDrop={(e) => {
+        const type = e.dataTransfer.getData(DRAG_TYPE);
+        if (!type) return;
+        e.preventDefault();
+        onDropLayer(type, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+      }}>
+      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
+        onPaneClick={() => onSelect(null)} deleteKeyCode={["Delete", "Backspace"]}
+        fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2}>
+        <Background gap={16} />
+        <MiniMap pannable zoomable />
+        <Controls />
+      </ReactFlow>
+      {doc.layers.length === 0 && (
+        <div className="canvas-empty">Drag a layer from the palette onto the canvas, or load a preset.</div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+// The right panel: the selected layer's form (from its JSON schema), or the network
+// input's shape.
+import type { LayerInfo, ValidateOut } from "../api/client";
+import { count, flops, shape } from "../format";
+import type { Doc, LayerDoc } from "./model";
+import { SchemaForm, type JsonSchema } from "./SchemaForm";
+
+interface Props {
+  doc: Doc;
+  selected: LayerDoc | "input" | null;
+  catalog: LayerInfo[];
+  summary: ValidateOut | null;
+  fieldErrors: Record<string, string>;
+  layerError?: string;
+  onLayer: (layer: LayerDoc) => void;
+  onRename: (from: string, to: string) => void;
+  onInput: (input: Doc["input"]) => void;
+}
+
+export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerError, onLayer, onRename, onInput }: Props) {
+  if (selected === "input") {
+    return (
+      <div className="inspector-body">
+        <h2>Network input</h2>
+        <div className="field">
+          <label htmlFor="input-shape">shape</label>
+          <input id="input-shape" defaultValue={doc.input.shape.join(", ")} key={doc.input.shape.join(",")}
+            onBlur={(e) => {
+              const dims = e.target.value.split(/[,×x\s]+/).filter(Boolean).map(Number);
+              if (dims.length && dims.every((d) => Number.isInteger(d) && d > 0)) onInput({ ...doc.input, shape: dims });
+            }} />
+          <small className="hint">Channels first, no batch dimension: 2 for 2-D points, 1, 28, 28 for MNIST.</small>
+        </div>
+        <div className="field">
+          <label htmlFor="input-dtype">values</label>
+          <select id="input-dtype" value={doc.input.dtype ?? "float"}
+            onChange={(e) => onInput({ ...doc.input, dtype: e.target.value as "float" | "token",
+              vocab_size: e.target.value === "token" ? doc.input.vocab_size ?? 64 : null })}>
+            <option value="float">numbers</option>
+            <option value="token">token ids</option>
+          </select>
+        </div>
+      </div>
+    );
+  }
+  if (selected === null) return null;
+  const info = catalog.find((l) => l.type === selected.type);
+  const layer = summary?.layers.find((l) => l.id === selected.id);
+  return (
+    <div className="inspector-body">
+      <h2>{selected.type}</h2>
+      <p className="description">{info?.description}</p>
+      <div className="field">
+        <label htmlFor="layer-id">id</label>
+        <input id="layer-id" defaultValue={selected.id} key={selected.id}
+          onBlur={(e) => e.target.value !== selected.id && onRename(selected.id, e.target.value)} />
+      </div>
+      {layer && (
+        <p className="layer-facts">
+          {layer.input_shapes.map(shape).join(" + ")} → <strong>{shape(layer.output_shape)}</strong> ·{" "}
+          {count(layer.params)} params · {flops(layer.flops)}
+        </p>
+      )}
+      {layerError && <p className="error" role="alert">{layerError}</p>}
+      {info && (
+        <SchemaForm schema={info.schema as JsonSchema} value={selected.params} errors={fieldErrors}
+          skip={["id", "type", "inputs"]}
+          onChange={(params) => onLayer({ ...selected, params })} />
+      )}
+    </div>
+  );
+}

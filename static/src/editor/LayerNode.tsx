@@ -1,0 +1,41 @@
+// A layer on the canvas, as Netron draws one: a box coloured by category with its
+// type, id, key settings and parameter count; a red outline and the server's message
+// when it is invalid.
+import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { count } from "../format";
+import { colourOf, keySettings } from "./categories";
+
+export type LayerNodeData = {
+  type: string;
+  category: string;
+  params: Record<string, unknown>;
+  paramCount?: number;
+  error?: string;
+  isInput?: boolean;
+  inputLabel?: string;
+  acceptsInput: boolean;
+};
+
+export type LayerFlowNode = Node<LayerNodeData, "layer">;
+
+export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
+  const colour = colourOf(data.category);
+  return (
+    <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}`}
+      style={{ borderColor: data.error ? undefined : colour }} data-testid={`node-${id}`}>
+      {data.acceptsInput && <Handle type="target" position={Position.Left} />}
+      <div className="layer-node-head" style={{ background: colour }}>
+        <span className="layer-type">{data.isInput ? "input" : data.type}</span>
+        {!data.isInput && <span className="layer-id">{id}</span>}
+      </div>
+      <div className="layer-node-body">
+        <div className="layer-settings">{data.isInput ? data.inputLabel : keySettings(data.params) || " "}</div>
+        {data.paramCount !== undefined && data.paramCount > 0 && (
+          <div className="layer-params">{count(data.paramCount)} params</div>
+        )}
+        {data.error && <div className="layer-error" role="alert">{data.error}</div>}
+      </div>
+      <Handle type="source" position={Position.Right} />
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+// The layer palette: generated from the catalog, grouped by category, searchable; drag
+// an entry onto the canvas, or press Enter to add it after the selected layer.
+import { useMemo, useState } from "react";
+import type { LayerInfo } from "../api/client";
+import { CATEGORY_ORDER, colourOf } from "./categories";
+
+export const DRAG_TYPE = "application/x-layerlab-layer";
+
+interface Props {
+  catalog: LayerInfo[];
+  onAdd: (type: string) => void;
+}
+
+export function Palette({ catalog, onAdd }: Props) {
+  const [query, setQuery] = useState("");
+  const groups = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const shown = catalog.filter((l) => !q || l.type.includes(q) || l.description.toLowerCase().includes(q));
+    const categories = [...new Set([...CATEGORY_ORDER, ...shown.map((l) => l.category)])];
+    return categories.map((c) => [c, shown.filter((l) => l.category === c)] as const).filter(([, ls]) => ls.length);
+  }, [catalog, query]);
+  return (
+    <nav className="palette" aria-label="Layer palette">
+      <input className="palette-search" type="search" placeholder="Search layers" value={query}
+        aria-label="Search layers" onChange={(e) => setQuery(e.target.value)} />
+      {groups.map(([category, layers]) => (
+        <section key={category}>
+          <h3 style={{ color: colourOf(category) }}>{category}</h3>
+          <ul>
+            {layers.map((layer) => (
+              <li key={layer.type}>
+                <button type="button" className="palette-item" draggable title={layer.description}
+                  data-testid={`palette-${layer.type}`} style={{ borderLeftColor: colourOf(layer.category) }}
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData(DRAG_TYPE, layer.type);
+                    e.dataTransfer.effectAllowed = "copy";
+                  }}
+                  onKeyDown={(e) => e.key === "Enter" && (e.preventDefault(), onAdd(layer.type))}
+                  onDoubleClick={() => onAdd(layer.type)}>
+                  {layer.type}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </nav>
+  );
+}

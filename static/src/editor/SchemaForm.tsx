@@ -1,0 +1,157 @@
+// A form generated from a JSON schema (a layer's, or the training config's): a new
+// layer type or option needs no UI code. Bounds and descriptions become hints.
+import { useEffect, useState } from "react";
+
+export type JsonSchema = {
+  type?: string;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  default?: unknown;
+  description?: string;
+  title?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  $ref?: string;
+};
+
+type Kind =
+  | { kind: "choice"; options: unknown[]; nullable: boolean }
+  | { kind: "number"; integer: boolean; nullable: boolean; orList: boolean; schema: JsonSchema }
+  | { kind: "boolean" }
+  | { kind: "list"; integer: boolean }
+  | { kind: "text"; nullable: boolean }
+  | { kind: "object" };
+
+/** How to edit a property, from its (possibly anyOf) schema. */
+export function kindOf(schema: JsonSchema): Kind {
+  const variants = schema.anyOf ?? [schema];
+  const nullable = variants.some((v) => v.type === "null");
+  const options = variants.flatMap((v) => v.enum ?? (v.const !== undefined ? [v.const] : []));
+  const numeric = variants.find((v) => v.type === "integer" || v.type === "number");
+  const list = variants.find((v) => v.type === "array");
+  if (options.length && !numeric) return { kind: "choice", options, nullable };
+  if (numeric) {
+    return { kind: "number", integer: numeric.type === "integer", nullable, orList: !!list, schema: numeric };
+  }
+  if (list) return { kind: "list", integer: list.items?.type === "integer" };
+  if (variants.some((v) => v.type === "boolean")) return { kind: "boolean" };
+  if (variants.some((v) => v.type === "object" || v.$ref)) return { kind: "object" };
+  return { kind: "text", nullable };
+}
+
+function hint(schema: JsonSchema): string {
+  const numeric = (schema.anyOf ?? [schema]).find((v) => v.minimum !== undefined || v.maximum !== undefined
+    || v.exclusiveMinimum !== undefined || v.exclusiveMaximum !== undefined);
+  const parts = [schema.description ?? ""];
+  if (numeric) {
+    const low = numeric.minimum ?? numeric.exclusiveMinimum;
+    const high = numeric.maximum ?? numeric.exclusiveMaximum;
+    parts.push(`${low ?? "…"} to ${high ?? "…"}`);
+  }
+  return parts.filter(Boolean).join(" · ");
+}
+
+function label(name: string, schema: JsonSchema): string {
+  return schema.title ?? name.replace(/_/g, " ");
+}
+
+/** A sensible starting value for a property (its default, else something valid-ish). */
+export function initialValue(schema: JsonSchema): unknown {
+  if (schema.default !== undefined) return schema.default;
+  const k = kindOf(schema);
+  if (k.kind === "choice") return k.nullable ? null : k.options[0];
+  if (k.kind === "number") {
+    const low = k.schema.minimum ?? (k.schema.exclusiveMinimum !== undefined ? k.schema.exclusiveMinimum + (k.integer ? 1 : 0.1) : 0);
+    const high = k.schema.maximum ?? Infinity;
+    return Math.min(Math.max(k.integer ? 16 : 0.5, low), high);
+  }
+  if (k.kind === "boolean") return false;
+  if (k.kind === "list") return [1];
+  return k.kind === "text" ? "" : {};
+}
+
+interface FieldProps {
+  name: string;
+  schema: JsonSchema;
+  value: unknown;
+  error?: string;
+  onChange: (value: unknown) => void;
+}
+
+function parseList(text: string, integer: boolean): number[] | null {
+  const parts = text.split(/[,×x\s]+/).filter(Boolean).map(Number);
+  if (!parts.length || parts.some((n) => !Number.isFinite(n) || (integer && !Number.isInteger(n)))) return null;
+  return parts;
+}
+
+function Field({ name, schema, value, error, onChange }: FieldProps) {
+  const k = kindOf(schema);
+  const id = `field-${name}`;
+  const text = Array.isArray(value) ? value.join(", ") : value === null || value === undefined ? "" : String(value);
+  const [draft, setDraft] = useState(text);
+  useEffect(() => setDraft(text), [text]);
+  let control;
+  if (k.kind === "choice") {
+    control = (
+      <select id={id} value={value === null ? "" : String(value)}
+        onChange={(e) => onChange(e.target.value === "" ? null : k.options.find((o) => String(o) === e.target.value))}>
+        {k.nullable && <option value="">none</option>}
+        {k.options.map((o) => <option key={String(o)} value={String(o)}>{String(o)}</option>)}
+      </select>
+    );
+  } else if (k.kind === "boolean") {
+    control = <input id={id} type="checkbox" checked={!!value} onChange={(e) => onChange(e.target.checked)} />;
+  } else if (k.kind === "object") {
+    return null; // nested settings are edited by their own form
+  } else {
+    const commit = (raw: string) => {
+      if (raw.trim() === "" && "nullable" in k && k.nullable) return onChange(null);
+      if (k.kind === "text") return onChange(raw);
+      const list = parseList(raw, k.integer);
+      if (!list) return onChange(raw); // the server names what is wrong
+      if (k.kind === "number" && (list.length === 1 || !k.orList)) return onChange(list[0]);
+      onChange(list);
+    };
+    control = (
+      <input id={id} type="text" inputMode={k.kind === "text" ? "text" : "decimal"} value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={(e) => commit(e.target.value)}
+        onKeyDown={(e) => e.key === "Enter" && commit((e.target as HTMLInputElement).value)} />
+    );
+  }
+  return (
+    <div className={`field${error ? " invalid" : ""}`} data-field={name}>
+      <label htmlFor={id} title={schema.description}>{label(name, schema)}</label>
+      {control}
+      <small className="hint">{hint(schema)}</small>
+      {error && <small className="error" role="alert">{error}</small>}
+    </div>
+  );
+}
+
+interface FormProps {
+  schema: JsonSchema;
+  value: Record<string, unknown>;
+  errors?: Record<string, string>;
+  skip?: string[];
+  onChange: (value: Record<string, unknown>) => void;
+}
+
+export function SchemaForm({ schema, value, errors = {}, skip = [], onChange }: FormProps) {
+  const properties = Object.entries(schema.properties ?? {}).filter(([name]) => !skip.includes(name));
+  return (
+    <div className="schema-form">
+      {properties.map(([name, property]) => (
+        <Field key={name} name={name} schema={property} error={errors[name]}
+          value={name in value ? value[name] : property.default}
+          onChange={(v) => onChange({ ...value, [name]: v })} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+// Validate the network as it changes (debounced): shapes, parameter counts and the
+// server's errors, per layer and per field.
+import { useEffect, useRef, useState } from "react";
+import { ApiError, api, type ValidateOut } from "../api/client";
+import { localIssues, toSpec, type Doc } from "./model";
+
+export interface Validation {
+  summary: ValidateOut | null;
+  layerErrors: Map<string, string>; // layer id -> message
+  fieldErrors: Map<string, Record<string, string>>; // layer id -> field -> message
+  networkError: string | null; // an error that names no layer
+  pending: boolean;
+  millis: number | null; // the last round trip
+}
+
+const EMPTY: Validation = {
+  summary: null, layerErrors: new Map(), fieldErrors: new Map(), networkError: null, pending: false, millis: null,
+};
+const DEBOUNCE_MS = 150;
+
+export function useValidation(doc: Doc): Validation {
+  const [state, setState] = useState<Validation>(EMPTY);
+  const latest = useRef(0);
+  useEffect(() => {
+    const ticket = ++latest.current;
+    setState((s) => ({ ...s, pending: true }));
+    const timer = window.setTimeout(async () => {
+      const local = localIssues(doc);
+      const spec = toSpec(doc);
+      const started = performance.now();
+      const next: Validation = { ...EMPTY, layerErrors: new Map(local) };
+      if (spec.layers.length === 0) {
+        next.networkError = doc.layers.length ? null : "Drag a layer from the palette, or load a preset.";
+      } else {
+        try {
+          next.summary = await api.validate(spec);
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          for (const issue of error.issues) {
+            const id = issue.layer_id;
+            if (!id) {
+              next.networkError = issue.field ? `${issue.field}: ${issue.message}` : issue.message;
+              continue;
+            }
+            const field = issue.field?.split(".")[0];
+            if (field) next.fieldErrors.set(id, { ...next.fieldErrors.get(id), [field]: issue.message });
+            const previous = next.layerErrors.get(id);
+            const text = field ? `${field}: ${issue.message}` : issue.message;
+            next.layerErrors.set(id, previous ? `${previous}; ${text}` : text);
+          }
+          if (!error.issues.length) next.networkError = error.detail;
+        }
+      }
+      next.millis = performance.now() - started;
+      if (ticket === latest.current) setState(next);
+    }, DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [doc]);
+  return state;
+}
