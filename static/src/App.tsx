@@ -1,7 +1,7 @@
 // The playground: top bar, palette, canvas, inspector and the training dashboard.
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
-import { api, type LayerInfo, type NetworkSpec, type PresetSummary } from "./api/client";
+import { ApiError, api, type DatasetSummary, type LayerInfo, type NetworkSpec, type PresetSummary } from "./api/client";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
 import { Inspector } from "./editor/Inspector";
@@ -12,19 +12,26 @@ import { layout } from "./editor/layout";
 import { readUrl, writeUrl } from "./editor/urlState";
 import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
+import { Dashboard } from "./train/Dashboard";
+import { TrainingPanel, defaultsFor, type Training } from "./train/TrainingPanel";
+import { useRunStream } from "./train/useRunStream";
 
 export function App() {
   const [catalog, setCatalog] = useState<LayerInfo[] | null>(null);
   const [presets, setPresets] = useState<PresetSummary[]>([]);
   const [initial, setInitial] = useState<Doc | null>(null);
+  const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
+  const [sharedTraining, setSharedTraining] = useState<Training | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
 
   useEffect(() => {
     (async () => {
-      const [layers, presetList] = await Promise.all([api.layers(), api.presets()]);
+      const [layers, presetList, datasetList] = await Promise.all([api.layers(), api.presets(), api.datasets()]);
       const shared = readUrl();
       if (shared.spec) setInitial(await layout(fromSpec(shared.spec as NetworkSpec)));
+      if (shared.training) setSharedTraining(shared.training as Training);
       setPresets(presetList);
+      setDatasets(datasetList);
       setCatalog(layers);
     })().catch((error: unknown) => setFailure(String(error)));
   }, []);
@@ -33,7 +40,8 @@ export function App() {
   if (!catalog) return <div className="loading">Loading the layer catalog…</div>;
   return (
     <ReactFlowProvider>
-      <Playground catalog={catalog} presets={presets} initial={initial} />
+      <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
+        initialTraining={sharedTraining} />
     </ReactFlowProvider>
   );
 }
@@ -42,20 +50,62 @@ interface PlaygroundProps {
   catalog: LayerInfo[];
   presets: PresetSummary[];
   initial: Doc | null;
+  datasets: DatasetSummary[];
+  initialTraining: Training | null;
 }
 
-function Playground({ catalog, presets, initial }: PlaygroundProps) {
+/** The dataset that fits the network's input best (same shape), else the first. */
+function fittingDataset(datasets: DatasetSummary[], shape: number[]): DatasetSummary | undefined {
+  return datasets.find((d) => d.input_shape.join() === shape.join()) ?? datasets[0];
+}
+
+function Playground({ catalog, presets, initial, datasets, initialTraining }: PlaygroundProps) {
   const editor = useEditor(catalog, initial);
   const { doc, selected } = editor;
   const validation = useValidation(doc);
   const spec = useMemo(() => toSpec(doc), [doc]);
-  useEffect(() => writeUrl({ spec }), [spec]);
+  const [training, setTraining] = useState<Training | null>(initialTraining);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [trainError, setTrainError] = useState<string | null>(null);
+  const view = useRunStream(runId);
+  useEffect(() => writeUrl({ spec, training: training ?? undefined }), [spec, training]);
+  useEffect(() => {
+    // follow the network: a dataset that fits its input, unless the chosen one does
+    const chosen = datasets.find((d) => d.name === training?.dataset.name);
+    if (chosen && chosen.input_shape.join() === doc.input.shape.join()) return;
+    const fitting = fittingDataset(datasets, doc.input.shape);
+    if (fitting && (!training || fitting.input_shape.join() === doc.input.shape.join())) setTraining(defaultsFor(fitting));
+  }, [datasets, doc.input.shape]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const train = async () => {
+    if (!training) return;
+    setTrainError(null);
+    try {
+      const run = await api.createRun(spec, training);
+      setRunId(run.id);
+    } catch (error) {
+      setTrainError(error instanceof ApiError
+        ? [error.detail, ...error.issues.map((i) => [i.layer_id, i.field, i.message].filter(Boolean).join(": "))].join(" — ")
+        : String(error));
+    }
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+        e.preventDefault();
+        void train();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
 
   const selectedLayer = selected === "input" ? "input" : doc.layers.find((l) => l.id === selected) ?? null;
   const summary = validation.summary;
   return (
     <div className="app">
-      <TopBar doc={doc} spec={spec} presets={presets} editor={editor} />
+      <TopBar doc={doc} spec={spec} presets={presets} editor={editor}
+        onTrain={train} canTrain={!!training && !!validation.summary} />
       <Palette catalog={catalog} onAdd={(type) => editor.addLayer(type, undefined, selected ?? "input")} />
       <main className="centre">
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
@@ -69,7 +119,15 @@ function Playground({ catalog, presets, initial }: PlaygroundProps) {
           {validation.millis !== null && <span className="muted" data-testid="validate-ms">checked in {Math.round(validation.millis)} ms</span>}
         </footer>
       </main>
+      <section className="dash">
+        {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
+        {runId && <Dashboard runId={runId} view={view} />}
+      </section>
       <aside className="inspector" aria-label="Inspector">
+        {selectedLayer === null && (
+          <TrainingPanel training={training} datasets={datasets} inputShape={doc.input.shape} onChange={setTraining}
+            onUseInputShape={(shape) => editor.change({ ...doc, input: { ...doc.input, shape } })} />
+        )}
         <Inspector doc={doc} selected={selectedLayer} catalog={catalog} summary={summary}
           fieldErrors={(selected && validation.fieldErrors.get(selected)) || {}}
           layerError={selected ? validation.layerErrors.get(selected) : undefined}

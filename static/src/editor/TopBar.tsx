@@ -9,6 +9,8 @@ interface Props {
   spec: NetworkSpec;
   presets: PresetSummary[];
   editor: ReturnType<typeof useEditor>;
+  onTrain: () => void;
+  canTrain: boolean;
 }
 
 function download(name: string, text: string, type: string) {
@@ -20,7 +22,7 @@ function download(name: string, text: string, type: string) {
   URL.revokeObjectURL(url);
 }
 
-export function TopBar({ doc, spec, presets, editor }: Props) {
+export function TopBar({ doc, spec, presets, editor, onTrain, canTrain }: Props) {
   const file = useRef<HTMLInputElement>(null);
   const [code, setCode] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -62,6 +64,8 @@ export function TopBar({ doc, spec, presets, editor }: Props) {
         await navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
         setMessage("The link to this network is in the address bar (and copied).");
       }}>Share</button>
+      <button type="button" className="primary train-button" onClick={onTrain} disabled={!canTrain}
+        title="Train (Ctrl+Enter)">Train</button>
       {message && <span className="top-message" role="status" onClick={() => setMessage(null)}>{message}</span>}
       {code !== null && (
         <div className="modal" role="dialog" aria-label="PyTorch code">

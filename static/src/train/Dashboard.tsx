@@ -1,0 +1,67 @@
+// The live dashboard of one run: status, progress and ETA, stop / pause / resume,
+// loss and accuracy charts (train per step, validation per epoch), and the decision
+// boundary of a 2-D model as it forms.
+import { useState } from "react";
+import { ApiError, api } from "../api/client";
+import { duration, metric, percent } from "../format";
+import { BoundaryView } from "./BoundaryView";
+import { Chart } from "./Chart";
+import type { RunView } from "./useRunStream";
+
+const TRAIN = "#2563eb";
+const VAL = "#ea580c";
+
+interface Props {
+  runId: string;
+  view: RunView;
+}
+
+export function Dashboard({ runId, view }: Props) {
+  const [error, setError] = useState<string | null>(null);
+  const { steps, epochs, started, status } = view;
+  const step = steps.step?.length ? (steps.step[steps.step.length - 1] ?? 0) : 0;
+  const total = started ? started.epochs * started.steps_per_epoch : 0;
+  const progress = total ? Math.min(1, step / total) : 0;
+  const elapsed = started ? (performance.now() - started.start) / 1000 : 0;
+  const eta = progress > 0 && progress < 1 ? (elapsed / progress) * (1 - progress) : NaN;
+  const last = (c: (number | null)[] | undefined) => (c?.length ? c[c.length - 1] : null);
+  const act = async (action: "stop" | "pause" | "resume") => {
+    try {
+      setError(null);
+      await api.action(runId, action);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.detail : String(e));
+    }
+  };
+  const hasAccuracy = !!steps.train_accuracy;
+  return (
+    <section className="dashboard" aria-label="Training dashboard" data-testid="dashboard">
+      <header>
+        <span className={`status-chip status-${status}`} data-testid="run-status">{status}</span>
+        <span>epoch {(last(steps.epoch) ?? -1) + 1}{started ? ` / ${started.epochs}` : ""} · step {step}</span>
+        <progress max={1} value={progress} aria-label="progress" />
+        <span className="muted">{status === "running" ? `ETA ${duration(eta)}` : ""}</span>
+        <span>loss {metric(last(steps.train_loss))}{hasAccuracy ? ` · acc ${percent(last(steps.train_accuracy) ?? 0)}` : ""}</span>
+        <span className="spacer" />
+        <button type="button" onClick={() => act("pause")} disabled={status !== "running"}>Pause</button>
+        <button type="button" onClick={() => act("resume")} disabled={!["paused", "interrupted"].includes(status)}>Resume</button>
+        <button type="button" onClick={() => act("stop")} disabled={!["running", "queued", "paused"].includes(status)}>Stop</button>
+        {!view.connected && status === "running" && <span className="muted">reconnecting…</span>}
+      </header>
+      {(view.reason || error) && <p className="error" role="alert">{error ?? view.reason}</p>}
+      <div className="charts">
+        <Chart title="loss" testId="loss-chart" version={view.version} series={[
+          { label: "train", x: steps.step ?? [], y: steps.train_loss ?? [], colour: TRAIN },
+          { label: "validation", x: epochs.step ?? [], y: epochs.val_loss ?? [], colour: VAL, points: true },
+        ]} />
+        {hasAccuracy && (
+          <Chart title="accuracy" testId="accuracy-chart" version={view.version} series={[
+            { label: "train", x: steps.step ?? [], y: steps.train_accuracy ?? [], colour: TRAIN },
+            { label: "validation", x: epochs.step ?? [], y: epochs.val_accuracy ?? [], colour: VAL, points: true },
+          ]} />
+        )}
+        {view.boundary && <BoundaryView grid={view.boundary} />}
+      </div>
+    </section>
+  );
+}

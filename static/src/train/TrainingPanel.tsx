@@ -1,0 +1,91 @@
+// Training settings: a dataset (with a preview of samples and its options) and the
+// training config, both generated from their schemas, with defaults per dataset.
+import { useEffect, useState } from "react";
+import { api, type DatasetDetail, type DatasetSummary } from "../api/client";
+import { SchemaForm, type JsonSchema } from "../editor/SchemaForm";
+import { shape } from "../format";
+import { DatasetPreview } from "./DatasetPreview";
+import { NESTED, TRAINING_SCHEMA } from "./schemas";
+
+export type Training = Record<string, unknown> & { dataset: { name: string; options: Record<string, unknown> } };
+
+/** Sensible settings for a dataset: toys train fast with a high learning rate. */
+export function defaultsFor(dataset: DatasetSummary): Training {
+  const toy = dataset.input_shape.length === 1 && dataset.input_shape[0] <= 16;
+  return {
+    dataset: { name: dataset.name, options: {} },
+    epochs: toy ? 30 : 3,
+    batch_size: toy ? 32 : 64,
+    validation_split: 0.2,
+    optimizer: { name: "adam", lr: toy ? 0.03 : 0.001 },
+  };
+}
+
+interface Props {
+  training: Training | null;
+  datasets: DatasetSummary[];
+  inputShape: number[];
+  onChange: (training: Training) => void;
+  onUseInputShape: (shape: number[]) => void;
+}
+
+export function TrainingPanel({ training, datasets, inputShape, onChange, onUseInputShape }: Props) {
+  const [detail, setDetail] = useState<DatasetDetail | null>(null);
+  const name = training?.dataset.name;
+  const options = training?.dataset.options;
+  useEffect(() => {
+    if (!name) return;
+    let live = true;
+    api.dataset(name, 8).then((d) => live && setDetail(d)).catch(() => live && setDetail(null));
+    return () => { live = false; };
+  }, [name, JSON.stringify(options)]); // eslint-disable-line react-hooks/exhaustive-deps
+  if (!training) return <p className="muted">Loading datasets…</p>;
+  const dataset = datasets.find((d) => d.name === name);
+  const mismatch = dataset && shape(dataset.input_shape) !== shape(inputShape);
+  const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
+  return (
+    <div className="training-panel">
+      <h2>Training</h2>
+      <div className="field">
+        <label htmlFor="dataset">dataset</label>
+        <select id="dataset" value={name}
+          onChange={(e) => onChange({ ...defaultsFor(datasets.find((d) => d.name === e.target.value)!),
+            ...Object.fromEntries(Object.entries(training).filter(([k]) => k !== "dataset")),
+            dataset: { name: e.target.value, options: {} } })}>
+          {datasets.map((d) => (
+            <option key={d.name} value={d.name}>{d.name} · {shape(d.input_shape)}</option>
+          ))}
+        </select>
+        {dataset && <small className="hint">{dataset.description}</small>}
+        {mismatch && (
+          <small className="error" role="alert">
+            This dataset gives {shape(dataset.input_shape)} but the network takes {shape(inputShape)}.{" "}
+            <button type="button" onClick={() => onUseInputShape(dataset.input_shape)}>Use {shape(dataset.input_shape)}</button>
+          </small>
+        )}
+      </div>
+      {detail && <DatasetPreview dataset={detail} />}
+      {dataset && Object.keys((dataset.options_schema as JsonSchema).properties ?? {}).length > 0 && (
+        <details>
+          <summary>Dataset options</summary>
+          <SchemaForm schema={dataset.options_schema as JsonSchema} value={training.dataset.options}
+            onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
+        </details>
+      )}
+      <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(t as Training)}
+        skip={["dataset", ...NESTED, "report_every", "seed", "device"]} />
+      {NESTED.map((key) => (
+        <details key={key} open={key === "optimizer"}>
+          <summary>{key.replace("_", " ")}</summary>
+          <SchemaForm schema={TRAINING_SCHEMA.properties![key]} value={(training[key] as Record<string, unknown>) ?? {}}
+            onChange={(v) => set(key, v)} />
+        </details>
+      ))}
+      <details>
+        <summary>more</summary>
+        <SchemaForm schema={{ properties: { device: TRAINING_SCHEMA.properties!.device, seed: TRAINING_SCHEMA.properties!.seed,
+          report_every: TRAINING_SCHEMA.properties!.report_every } }} value={training} onChange={(t) => onChange(t as Training)} />
+      </details>
+    </div>
+  );
+}

@@ -1,0 +1,121 @@
+// Follow a run over its websocket: the snapshot, then metric blocks, epochs, boundaries
+// and the final event. Reconnects by itself; the next snapshot fills any gap.
+import { useEffect, useRef, useState } from "react";
+import type { BoundaryGrid, RunOut } from "../api/client";
+import { API } from "../api/client";
+
+export type Columns = Record<string, (number | null)[]>;
+
+export interface RunView {
+  run: RunOut | null;
+  status: string;
+  steps: Columns; // step, epoch, train_loss, train_accuracy, ...
+  epochs: Columns; // step, epoch, val_loss, val_accuracy, ... (one row per epoch)
+  boundary: BoundaryGrid | null;
+  started: { epochs: number; steps_per_epoch: number; start: number } | null;
+  reason: string | null;
+  connected: boolean;
+  version: number; // bumped on every change, for charts
+}
+
+const FINAL = new Set(["completed", "stopped", "failed", "diverged", "paused", "interrupted"]);
+
+function fromSnapshot(metrics: Columns): { steps: Columns; epochs: Columns } {
+  const steps: Columns = {};
+  const epochs: Columns = { step: [], epoch: [] };
+  const stepNames = Object.keys(metrics).filter((n) => !n.startsWith("epoch_"));
+  const epochNames = Object.keys(metrics).filter((n) => n.startsWith("epoch_") && n !== "epoch_seconds");
+  for (const n of stepNames) steps[n] = [];
+  (metrics.step ?? []).forEach((step, i) => {
+    const isEpochRow = epochNames.some((n) => metrics[n][i] !== null && metrics[n][i] !== undefined);
+    if (isEpochRow) {
+      epochs.step.push(step);
+      epochs.epoch.push(metrics.epoch[i]);
+      for (const n of epochNames) (epochs[n.slice(6)] ??= []).push(metrics[n][i]);
+    }
+    if (metrics.train_loss?.[i] !== null && metrics.train_loss?.[i] !== undefined) {
+      for (const n of stepNames) steps[n].push(metrics[n][i]);
+    }
+  });
+  return { steps, epochs };
+}
+
+export function useRunStream(runId: string | null): RunView {
+  const [view, setView] = useState<RunView>(() => empty());
+  const state = useRef<RunView>(empty());
+  useEffect(() => {
+    state.current = empty();
+    setView(state.current);
+    if (!runId) return;
+    let socket: WebSocket | null = null;
+    let closed = false;
+    let frame = 0;
+    const publish = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        state.current = { ...state.current, version: state.current.version + 1 };
+        setView(state.current);
+      });
+    };
+    const connect = () => {
+      const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+      socket = new WebSocket(`${scheme}://${window.location.host}${API}/runs/${runId}/stream`);
+      socket.onopen = () => { state.current.connected = true; publish(); };
+      socket.onmessage = (message) => {
+        const event = JSON.parse(message.data);
+        const s = state.current;
+        switch (event.kind) {
+          case "snapshot": {
+            Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status });
+            if (event.boundary) s.boundary = event.boundary.boundary;
+            break;
+          }
+          case "started":
+            s.status = "running";
+            s.started = { epochs: event.epochs, steps_per_epoch: event.steps_per_epoch, start: performance.now() };
+            break;
+          case "metrics":
+            s.steps.step = [...(s.steps.step ?? []), ...event.step];
+            s.steps.epoch = [...(s.steps.epoch ?? []), ...event.epoch];
+            for (const [name, values] of Object.entries(event.values as Columns)) {
+              s.steps[name] = [...(s.steps[name] ?? []), ...values];
+            }
+            break;
+          case "epoch":
+            s.epochs.step = [...(s.epochs.step ?? []), event.step];
+            s.epochs.epoch = [...(s.epochs.epoch ?? []), event.epoch];
+            for (const [name, value] of Object.entries(event.metrics as Record<string, number | null>)) {
+              s.epochs[name] = [...(s.epochs[name] ?? []), value];
+            }
+            break;
+          case "boundary":
+            s.boundary = event.boundary;
+            break;
+          case "finished":
+            s.status = event.status;
+            s.reason = event.reason ?? null;
+            break;
+        }
+        publish();
+      };
+      socket.onclose = () => {
+        state.current.connected = false;
+        publish();
+        if (!closed && !FINAL.has(state.current.status)) window.setTimeout(connect, 1000);
+      };
+    };
+    connect();
+    return () => {
+      closed = true;
+      socket?.close();
+      cancelAnimationFrame(frame);
+    };
+  }, [runId]);
+  return view;
+}
+
+function empty(): RunView {
+  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, started: null, reason: null,
+    connected: false, version: 0 };
+}
