@@ -111,7 +111,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
           selected={selected} fitKey={editor.fitKey} onSelect={editor.setSelected} onChange={editor.change}
           onDropLayer={(type, at) => editor.addLayer(type, at)} />
-        <footer className="status-bar" data-testid="status-bar">
+        <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
           {validation.networkError ? <span className="error">{validation.networkError}</span>
             : summary ? <span>{count(summary.total_params)} params · {flops(summary.total_flops)} · output {summary.output_shape.join("×")}</span>
             : validation.layerErrors.size ? <span className="error">{validation.layerErrors.size} layer(s) need attention</span>

@@ -8,47 +8,29 @@ on token ids, an input id that names no layer): those 422s are the point of the 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from app.api import create_app
 from app.settings import Settings
+from tests.conftest import serving
 
 pytestmark = pytest.mark.slow
 EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    home: Path = tmp_path_factory.mktemp("fuzz-home")
-    config = uvicorn.Config(create_app(Settings(home=home)), host="127.0.0.1", port=port,
-                            log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of its own: the runs the fuzzer queues must not delay other tests."""
+    with serving(Settings(home=tmp_path_factory.mktemp("fuzz-home"))) as url:
+        yield url
 
 
-def test_every_operation_answers_by_its_schema(server_url: str) -> None:
-    schema = schemathesis.openapi.from_url(f"{server_url}/openapi.json")
+def test_every_operation_answers_by_its_schema(fuzzed_server: str) -> None:
+    schema = schemathesis.openapi.from_url(f"{fuzzed_server}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15
     for operation in operations:

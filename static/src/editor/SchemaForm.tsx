@@ -110,13 +110,16 @@ function Field({ name, schema, value, error, onChange }: FieldProps) {
   } else if (k.kind === "object") {
     return null; // nested settings are edited by their own form
   } else {
-    const commit = (raw: string) => {
-      if (raw.trim() === "" && "nullable" in k && k.nullable) return onChange(null);
-      if (k.kind === "text") return onChange(raw);
+    const parse = (raw: string): unknown => {
+      if (raw.trim() === "" && "nullable" in k && k.nullable) return null;
+      if (k.kind === "text") return raw;
       const list = parseList(raw, k.integer);
-      if (!list) return onChange(raw); // the server names what is wrong
-      if (k.kind === "number" && (list.length === 1 || !k.orList)) return onChange(list[0]);
-      onChange(list);
+      if (!list) return raw; // the server names what is wrong
+      return k.kind === "number" && (list.length === 1 || !k.orList) ? list[0] : list;
+    };
+    const commit = (raw: string) => {
+      const parsed = parse(raw);
+      if (JSON.stringify(parsed) !== JSON.stringify(value)) onChange(parsed); // edits only
     };
     control = (
       <input id={id} type="text" inputMode={k.kind === "text" ? "text" : "decimal"} value={draft}

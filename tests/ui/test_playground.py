@@ -1,0 +1,129 @@
+"""The playground in a real browser, driven as a person would: the mouse drags layers
+from the palette and wires their ports, the keyboard types settings."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = pytest.mark.slow
+
+
+def drop_layer(page: Page, layer: str, x: float, y: float) -> str:
+    """Drag a palette entry onto the canvas at (x, y) of the canvas; returns its id."""
+    before = set(page.locator(".react-flow__node").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.id)"))
+    page.get_by_test_id(f"palette-{layer}").drag_to(
+        page.get_by_test_id("canvas"), target_position={"x": x, "y": y})
+    expect(page.locator(".react-flow__node")).to_have_count(len(before) + 1)
+    after = set(page.locator(".react-flow__node").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.id)"))
+    (added,) = after - before
+    return str(added)
+
+
+def node(page: Page, layer_id: str) -> Locator:
+    return page.locator(f".react-flow__node[data-id='{layer_id}']")
+
+
+def settled(page: Page) -> None:
+    """Wait until the last edit is validated (nodes may change size when errors go)."""
+    expect(page.get_by_test_id("status-bar")).to_have_attribute("data-pending", "false")
+
+
+def connect(page: Page, source: str, target: str) -> None:
+    """Press on the source's output port, move to the target's input port, release."""
+    settled(page)
+    start = node(page, source).locator(".react-flow__handle-right").bounding_box()
+    end = node(page, target).locator(".react-flow__handle-left").bounding_box()
+    assert start and end
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=8)
+    page.mouse.up()
+    expect(page.locator(f".react-flow__edge[data-id='{source}->{target}']")).to_have_count(1)
+
+
+def set_field(page: Page, name: str, value: str) -> None:
+    field = page.locator(f"#field-{name}")
+    if field.evaluate("el => el.tagName") == "SELECT":
+        field.select_option(value)
+    else:
+        field.fill(value)
+        field.press("Enter")
+
+
+def open_playground(page: Page, url: str = "/") -> None:
+    page.goto(url)
+    expect(node(page, "input")).to_be_visible()
+
+
+def test_build_train_and_watch_an_xor_network(page: Page) -> None:
+    open_playground(page)
+    expect(page.get_by_text("Drag a layer from the palette")).to_have_count(2)
+    hidden = drop_layer(page, "dense", 400, 200)
+    set_field(page, "units", "16")
+    set_field(page, "activation", "relu")
+    out = drop_layer(page, "dense", 650, 200)
+    set_field(page, "units", "2")
+    connect(page, "input", hidden)
+    connect(page, hidden, out)
+    # the shapes ride on the edges; the status bar totals the network
+    expect(page.locator(f".react-flow__edge[data-id='{hidden}->{out}']")).to_contain_text("16")
+    expect(page.get_by_test_id("status-bar")).to_contain_text("82 params")
+    page.get_by_test_id("canvas").click(position={"x": 60, "y": 400})  # nothing selected
+    page.locator("#dataset").select_option("xor")
+    set_field(page, "epochs", "400")
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("running", timeout=30_000)
+    chart = page.get_by_test_id("loss-chart")
+    expect(chart).not_to_have_attribute("data-points", "0", timeout=30_000)
+    boundary = page.get_by_test_id("boundary")
+    expect(boundary).to_be_visible(timeout=30_000)
+    first = boundary.evaluate("c => c.toDataURL()")
+    page.wait_for_function(
+        "before => document.querySelector('[data-testid=boundary]').toDataURL() !== before",
+        arg=first, timeout=30_000)
+    points = int(chart.get_attribute("data-points") or 0)
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=loss-chart]').dataset.points > {points}")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("stopped", timeout=30_000)
+
+
+def test_an_error_appears_on_the_offending_layer_and_goes_away(page: Page) -> None:
+    open_playground(page)
+    node(page, "input").click()
+    page.locator("#input-shape").fill("1, 8, 8")
+    page.locator("#input-shape").press("Tab")
+    expect(node(page, "input")).to_contain_text("1\u00d78\u00d78")  # with times signs
+    conv = drop_layer(page, "conv2d", 400, 150)
+    dense = drop_layer(page, "dense", 650, 150)
+    connect(page, "input", conv)
+    connect(page, conv, dense)
+    error = node(page, dense).locator(".layer-error")
+    expect(error).to_contain_text("add a flatten layer")
+    expect(node(page, conv).locator(".layer-error")).to_have_count(0)
+    flatten = drop_layer(page, "flatten", 520, 320)
+    connect(page, conv, flatten)
+    connect(page, flatten, dense)  # replaces the dense layer's only input
+    expect(error).to_have_count(0)
+    expect(page.get_by_test_id("status-bar")).to_contain_text("params")
+
+
+def test_a_shared_link_brings_the_same_network_back(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("preset-picker").select_option("lenet5")
+    expect(node(page, "conv1")).to_be_visible()
+    expect(page.get_by_test_id("status-bar")).to_contain_text("params")
+    ids = sorted(page.locator(".react-flow__node").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.id)"))
+    totals = page.get_by_test_id("status-bar").inner_text().split("·")[0]
+    shared = page.url
+    assert "#spec=" in shared
+    page.goto("about:blank")
+    open_playground(page, shared)
+    expect(node(page, "conv1")).to_be_visible()
+    assert sorted(page.locator(".react-flow__node").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.id)")) == ids
+    expect(page.get_by_test_id("status-bar")).to_contain_text(totals.strip())
