@@ -54,10 +54,3 @@ def serving(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
-
-
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One real server for the browser tests."""
-    with serving(Settings(home=tmp_path_factory.mktemp("live-home"))) as url:
-        yield url

@@ -12,6 +12,7 @@ import { layout } from "./editor/layout";
 import { readUrl, writeUrl } from "./editor/urlState";
 import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
+import { InspectPanel } from "./inspect/InspectPanel";
 import { Dashboard } from "./train/Dashboard";
 import { TrainingPanel, defaultsFor, type Training } from "./train/TrainingPanel";
 import { useRunStream } from "./train/useRunStream";
@@ -54,9 +55,9 @@ interface PlaygroundProps {
   initialTraining: Training | null;
 }
 
-/** The dataset that fits the network's input best (same shape), else the first. */
-function fittingDataset(datasets: DatasetSummary[], shape: number[]): DatasetSummary | undefined {
-  return datasets.find((d) => d.input_shape.join() === shape.join()) ?? datasets[0];
+/** Whether a dataset gives what the network takes (shape and kind of values). */
+function fits(dataset: DatasetSummary, input: Doc["input"]): boolean {
+  return dataset.input_shape.join() === input.shape.join() && dataset.dtype === (input.dtype ?? "float");
 }
 
 function Playground({ catalog, presets, initial, datasets, initialTraining }: PlaygroundProps) {
@@ -67,15 +68,16 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const [training, setTraining] = useState<Training | null>(initialTraining);
   const [runId, setRunId] = useState<string | null>(null);
   const [trainError, setTrainError] = useState<string | null>(null);
+  const [tab, setTab] = useState<"training" | "inspect">("training");
   const view = useRunStream(runId);
   useEffect(() => writeUrl({ spec, training: training ?? undefined }), [spec, training]);
   useEffect(() => {
     // follow the network: a dataset that fits its input, unless the chosen one does
     const chosen = datasets.find((d) => d.name === training?.dataset.name);
-    if (chosen && chosen.input_shape.join() === doc.input.shape.join()) return;
-    const fitting = fittingDataset(datasets, doc.input.shape);
-    if (fitting && (!training || fitting.input_shape.join() === doc.input.shape.join())) setTraining(defaultsFor(fitting));
-  }, [datasets, doc.input.shape]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (chosen && fits(chosen, doc.input)) return;
+    const fitting = datasets.find((d) => fits(d, doc.input)) ?? (training ? undefined : datasets[0]);
+    if (fitting) setTraining(defaultsFor(fitting));
+  }, [datasets, doc.input]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const train = async () => {
     if (!training) return;
@@ -83,6 +85,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     try {
       const run = await api.createRun(spec, training);
       setRunId(run.id);
+      setTab("training");
     } catch (error) {
       setTrainError(error instanceof ApiError
         ? [error.detail, ...error.issues.map((i) => [i.layer_id, i.field, i.message].filter(Boolean).join(": "))].join(" — ")
@@ -121,7 +124,20 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
       </main>
       <section className="dash">
         {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
-        {runId && <Dashboard runId={runId} view={view} />}
+        {runId && (
+          <nav className="tabs" role="tablist" aria-label="Run views">
+            <button type="button" role="tab" aria-selected={tab === "training"} className={tab === "training" ? "active" : ""}
+              onClick={() => setTab("training")}>Training</button>
+            <button type="button" role="tab" aria-selected={tab === "inspect"} className={tab === "inspect" ? "active" : ""}
+              onClick={() => setTab("inspect")} disabled={view.status === "queued" || !view.epochs.step?.length}
+              title="Look inside the network (after its first epoch)">Inspect</button>
+          </nav>
+        )}
+        {runId && tab === "training" && <Dashboard runId={runId} view={view} />}
+        {runId && tab === "inspect" && view.run && (
+          <InspectPanel runId={runId} spec={view.run.spec} version={view.status}
+            classifier={datasets.find((d) => d.name === view.run?.training.dataset.name)?.tasks[0] === "classification"} />
+        )}
       </section>
       <aside className="inspector" aria-label="Inspector">
         {selectedLayer === null && (

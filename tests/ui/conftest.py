@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from app.settings import Settings
+from tests.conftest import serving
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 BUILT = ROOT / "static" / "dist" / ".vite" / "manifest.json"
 SCREENSHOTS = ROOT / "build" / "screenshots"
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 # Chromium logs every non-2xx fetch to the console. A 422 (an invalid network, shown on
 # its node) or a 409 (an action the run's status forbids, shown in the dashboard) is an
 # answer the UI presents; any other error, 404 and 5xx included, fails the test.
@@ -20,6 +24,17 @@ EXPECTED = ("responded with a status of 422 (Unprocessable Entity)",
             "responded with a status of 409 (Conflict)")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real server for the browser tests; mnist-10k reads the shared real digits
+    (its workers are spawned with this environment)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if SHARED_MNIST.exists():
+            patch.setenv("LAYERLAB_MNIST_DIR", str(SHARED_MNIST))
+        with serving(Settings(home=tmp_path_factory.mktemp("ui-home"))) as url:
+            yield url
 
 
 @pytest.fixture(scope="session")

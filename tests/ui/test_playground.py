@@ -127,3 +127,64 @@ def test_a_shared_link_brings_the_same_network_back(page: Page) -> None:
     assert sorted(page.locator(".react-flow__node").evaluate_all(
         "nodes => nodes.map(n => n.dataset.id)")) == ids
     expect(page.get_by_test_id("status-bar")).to_contain_text(totals.strip())
+
+
+def train_preset(page: Page, preset: str, layer: str, dataset: str, epochs: int,
+                 **options: str) -> None:
+    """Load a preset (`layer` is one of its layers), pick a dataset and set its options,
+    train to the end."""
+    open_playground(page)
+    page.get_by_test_id("preset-picker").select_option(preset)
+    expect(node(page, layer)).to_be_visible()
+    settled(page)
+    page.locator("#dataset").select_option(dataset)
+    if options:
+        page.get_by_text("Dataset options").click()
+        for name, value in options.items():
+            set_field(page, name, value)
+    set_field(page, "epochs", str(epochs))
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
+
+
+def painted(canvas: Locator) -> bool:
+    """True when a canvas holds more than one colour."""
+    return bool(canvas.evaluate("""c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 4; i < d.length; i += 4) {
+            if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
+        }
+        return false;
+    }"""))
+
+
+def test_a_cnn_shows_its_filters_and_feature_maps(page: Page) -> None:
+    train_preset(page, "lenet5", "conv1", "mnist-10k", 1)
+    page.get_by_role("tab", name="Inspect").click()
+    maps = page.get_by_test_id("activations-view").locator("canvas")
+    expect(maps.first).to_be_visible(timeout=30_000)
+    assert maps.count() > 10
+    assert sum(painted(maps.nth(i)) for i in range(maps.count())) > maps.count() // 2
+    page.get_by_role("tab", name="filters").click()
+    kernels = page.get_by_test_id("filters-view").locator("canvas")
+    expect(kernels.first).to_be_visible(timeout=30_000)
+    assert all(painted(kernels.nth(i)) for i in range(min(kernels.count(), 6)))
+    page.get_by_role("tab", name="draw a digit").click()
+    pad = page.get_by_test_id("draw-view").locator("canvas")
+    box = pad.bounding_box()
+    assert box
+    page.mouse.move(box["x"] + 70, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 70, box["y"] + 120, steps=10)
+    page.mouse.up()
+    expect(page.get_by_test_id("prediction").locator("li")).to_have_count(5)
+
+
+def test_a_transformer_shows_its_attention(page: Page) -> None:
+    train_preset(page, "char-transformer", "embed", "chars", 1, seq_len="64", stride="16")
+    page.get_by_role("tab", name="Inspect").click()
+    page.get_by_role("tab", name="attention").click()
+    maps = page.get_by_test_id("attention-view").locator("canvas")
+    expect(maps).to_have_count(2, timeout=30_000)
+    assert painted(maps.first)
+    expect(page.get_by_test_id("attention-view").locator(".tokens").first).not_to_be_empty()

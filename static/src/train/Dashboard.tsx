@@ -2,7 +2,7 @@
 // loss and accuracy charts (train per step, validation per epoch), and the decision
 // boundary of a 2-D model as it forms.
 import { useState } from "react";
-import { ApiError, api } from "../api/client";
+import { API, ApiError, api } from "../api/client";
 import { duration, metric, percent } from "../format";
 import { BoundaryView } from "./BoundaryView";
 import { Chart } from "./Chart";
@@ -47,6 +47,13 @@ export function Dashboard({ runId, view }: Props) {
         <button type="button" onClick={() => act("resume")} disabled={!["paused", "interrupted"].includes(status)}>Resume</button>
         <button type="button" onClick={() => act("stop")} disabled={!["running", "queued", "paused"].includes(status)}>Stop</button>
         {!view.connected && status === "running" && <span className="muted">reconnecting…</span>}
+        {status === "completed" && (
+          <span className="exports">export{" "}
+            {(["pytorch", "safetensors", "onnx", "torchscript"] as const).map((fmt) => (
+              <a key={fmt} href={`${API}/runs/${runId}/export/${fmt}`} download>{fmt}</a>
+            ))}
+          </span>
+        )}
       </header>
       {(view.reason || error) && <p className="error" role="alert">{error ?? view.reason}</p>}
       <div className="charts">

@@ -41,7 +41,9 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   }, [name, JSON.stringify(options)]); // eslint-disable-line react-hooks/exhaustive-deps
   if (!training) return <p className="muted">Loading datasets…</p>;
   const dataset = datasets.find((d) => d.name === name);
-  const mismatch = dataset && shape(dataset.input_shape) !== shape(inputShape);
+  // (with options set, e.g. a window length, the shapes are the server's to check on Train)
+  const mismatch = dataset && !Object.keys(training.dataset.options).length
+    && shape(dataset.input_shape) !== shape(inputShape);
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
   return (
     <div className="training-panel">

@@ -1,0 +1,53 @@
+// The Inspect tab: pick a view and, for views of one input, a test sample.
+import { useState } from "react";
+import type { NetworkSpec } from "../api/client";
+import { ActivationsView, AttentionView, ConfusionView, DrawView, FiltersView, HistogramsView } from "./views";
+
+type View = "activations" | "filters" | "attention" | "confusion" | "histograms" | "draw";
+
+interface Props {
+  runId: string;
+  spec: NetworkSpec;
+  classifier: boolean;
+  version: string; // changes when the views should fetch again (the run's status)
+}
+
+export function InspectPanel({ runId, spec, classifier, version }: Props) {
+  const types = new Set(spec.layers.map((l) => (l as { type: string }).type));
+  const input = spec.input as { shape: number[]; dtype?: string };
+  const views: View[] = ["activations"];
+  if ([...types].some((t) => t.startsWith("conv"))) views.push("filters");
+  if (types.has("multihead_attention") || types.has("transformer_encoder_block")) views.push("attention");
+  if (classifier) views.push("confusion");
+  views.push("histograms");
+  if (input.shape.length === 3 && input.shape[0] === 1 && input.dtype !== "token") views.push("draw");
+  const [view, setView] = useState<View>("activations");
+  const [sample, setSample] = useState(0);
+  const [refreshed, setRefreshed] = useState(0);
+  const key = `${runId}:${version}:${refreshed}`;
+  return (
+    <section className="inspect" aria-label="Inspect">
+      <nav className="tabs" role="tablist">
+        {views.map((v) => (
+          <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? "active" : ""}
+            onClick={() => setView(v)}>{v === "draw" ? "draw a digit" : v}</button>
+        ))}
+        {(view === "activations" || view === "attention") && (
+          <label>test sample{" "}
+            <input type="number" min={0} value={sample} aria-label="test sample"
+              onChange={(e) => setSample(Math.max(0, Number(e.target.value) || 0))} />
+          </label>
+        )}
+        <button type="button" onClick={() => setRefreshed((n) => n + 1)} title="Use the latest checkpoint">Refresh</button>
+      </nav>
+      <div key={key}>
+        {view === "activations" && <ActivationsView runId={runId} sample={sample} />}
+        {view === "filters" && <FiltersView runId={runId} />}
+        {view === "attention" && <AttentionView runId={runId} sample={sample} />}
+        {view === "confusion" && <ConfusionView runId={runId} />}
+        {view === "histograms" && <HistogramsView runId={runId} />}
+        {view === "draw" && <DrawView runId={runId} />}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,257 @@
+// The inspection views over /runs/{id}/inspect/...: feature maps per layer for a sample,
+// filters, attention per head, confusion, histograms by epoch, and draw-a-digit.
+import { useEffect, useRef, useState } from "react";
+import { ApiError, call, decodeArray, type Schemas } from "../api/client";
+import { percent, shape } from "../format";
+import { Heatmap } from "./Heatmap";
+
+type Activations = Schemas["ActivationsOut"];
+type Filters = Schemas["FiltersOut"];
+type Attention = Schemas["AttentionOut"];
+type Confusion = Schemas["ConfusionOut"];
+type Histograms = Schemas["HistogramsOut"];
+type Prediction = Schemas["PredictOut"];
+
+/** Fetch a view; the answer, its error in words, and whether it is loading. */
+function useView<T>(runId: string, method: string, path: string, body: unknown, key: string) {
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>(
+    { data: null, error: null, loading: true });
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    call<T>(method, `/runs/${runId}/inspect/${path}`, body)
+      .then((data) => live && setState({ data, error: null, loading: false }))
+      .catch((e: unknown) => live && setState({ data: null, error: e instanceof ApiError ? e.detail : String(e), loading: false }));
+    return () => { live = false; };
+  }, [runId, key]); // eslint-disable-line react-hooks/exhaustive-deps
+  return state;
+}
+
+function Status({ error, loading }: { error: string | null; loading: boolean }) {
+  if (error) return <p className="error" role="alert">{error}</p>;
+  return loading ? <p className="muted">Loading…</p> : null;
+}
+
+export function ActivationsView({ runId, sample }: { runId: string; sample: number }) {
+  const { data, error, loading } = useView<Activations>(runId, "POST", "activations",
+    { sample, max_channels: 16 }, String(sample));
+  return (
+    <div className="view" data-testid="activations-view">
+      <Status error={error} loading={loading} />
+      <div className="strip">
+        {data?.layers.map((layer) => {
+          const { shape: dims, values } = decodeArray(layer.values);
+          const [maps, rows, cols] = layer.kind === "maps" && dims.length === 3 ? dims
+            : layer.kind === "maps" ? [dims[0], 1, dims[1]]
+            : layer.kind === "sequence" ? [1, dims[0], dims[1]] : [1, 1, values.length];
+          return (
+            <figure key={layer.id} className="strip-layer">
+              <figcaption><strong>{layer.id}</strong> {shape(layer.shape)}</figcaption>
+              <div className="maps">
+                {Array.from({ length: maps }, (_, m) => (
+                  <Heatmap key={m} values={values} offset={m * rows * cols} rows={rows} cols={cols}
+                    scale="diverging" low={layer.min} high={layer.max} size={layer.kind === "vector" ? 120 : 40} />
+                ))}
+              </div>
+              {layer.cut && <small className="muted">{layer.cut}</small>}
+            </figure>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+export function FiltersView({ runId }: { runId: string }) {
+  const { data, error, loading } = useView<Filters>(runId, "GET", "filters?max_filters=32", undefined, "");
+  return (
+    <div className="view" data-testid="filters-view">
+      <Status error={error} loading={loading} />
+      {data && !data.layers.length && <p className="muted">This network has no convolution layers.</p>}
+      {data?.layers.map((layer) => {
+        const { shape: dims, values } = decodeArray(layer.values);
+        const [out, inputs, kh, kw] = dims.length === 4 ? dims : [dims[0], dims[1], 1, dims[2]];
+        return (
+          <figure key={layer.id}>
+            <figcaption><strong>{layer.id}</strong> {shape(layer.shape)} {layer.cut && <small className="muted">({layer.cut})</small>}</figcaption>
+            {layer.png ? <img className="filter-grid" alt={`${layer.id} filters`} src={`data:image/png;base64,${layer.png}`} />
+              : (
+                <div className="maps">
+                  {Array.from({ length: out }, (_, f) => (
+                    <Heatmap key={f} values={values} offset={f * inputs * kh * kw} rows={kh} cols={kw}
+                      scale="diverging" low={layer.min} high={layer.max} size={28} title={`filter ${f}, input channel 0`} />
+                  ))}
+                </div>
+              )}
+          </figure>
+        );
+      })}
+    </div>
+  );
+}
+
+export function AttentionView({ runId, sample }: { runId: string; sample: number }) {
+  const { data, error, loading } = useView<Attention>(runId, "POST", "attention", { sample }, String(sample));
+  const [head, setHead] = useState<number | "mean">("mean");
+  return (
+    <div className="view" data-testid="attention-view">
+      <Status error={error} loading={loading} />
+      {data && (
+        <label>head{" "}
+          <select value={String(head)} onChange={(e) => setHead(e.target.value === "mean" ? "mean" : Number(e.target.value))}>
+            <option value="mean">average</option>
+            {Array.from({ length: data.layers[0]?.heads ?? 0 }, (_, h) => <option key={h} value={h}>{h}</option>)}
+          </select>
+        </label>
+      )}
+      <div className="strip">
+        {data?.layers.map((layer) => {
+          const { values } = decodeArray(layer.weights);
+          const n = layer.queries * layer.keys;
+          let shown: ArrayLike<number> = values;
+          let offset = 0;
+          if (head === "mean") {
+            const mean = new Float32Array(n);
+            for (let h = 0; h < layer.heads; h++) for (let i = 0; i < n; i++) mean[i] += values[h * n + i] / layer.heads;
+            shown = mean;
+          } else {
+            offset = Math.min(head, layer.heads - 1) * n;
+          }
+          return (
+            <figure key={layer.id}>
+              <figcaption><strong>{layer.id}</strong> queries × keys</figcaption>
+              <Heatmap values={shown} offset={offset} rows={layer.queries} cols={layer.keys} scale="viridis" low={0} high={1} size={260} />
+              {data.tokens && <div className="tokens" title="the sequence">{data.tokens.join("")}</div>}
+            </figure>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+export function ConfusionView({ runId }: { runId: string }) {
+  const { data, error, loading } = useView<Confusion>(runId, "GET", "confusion", undefined, "");
+  const max = data ? Math.max(1, ...data.matrix.flat()) : 1;
+  const names = (i: number) => data?.class_names?.[i] ?? String(i);
+  return (
+    <div className="view" data-testid="confusion-view">
+      <Status error={error} loading={loading} />
+      {data && (
+        <>
+          <p>{percent(data.accuracy)} of {data.samples} samples right (rows: true class, columns: predicted)</p>
+          <table className="confusion">
+            <tbody>
+              <tr><th />{data.matrix.map((_, j) => <th key={j}>{names(j)}</th>)}<th>recall</th></tr>
+              {data.matrix.map((row, i) => (
+                <tr key={i}>
+                  <th>{names(i)}</th>
+                  {row.map((v, j) => (
+                    <td key={j} style={{ background: `rgb(${255 - (200 * v) / max}, ${255 - (130 * v) / max}, 255)` }}>{v}</td>
+                  ))}
+                  <td>{data.per_class_accuracy[i] === null ? "–" : percent(data.per_class_accuracy[i]!)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {data.wrong.length > 0 && (
+            <p className="muted">Most confident mistakes: {data.wrong.slice(0, 8).map((w) =>
+              `#${w.index} ${names(w.label)}→${names(w.predicted)} (${percent(w.confidence)})`).join(", ")}</p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function Bars({ counts, colour }: { counts: number[]; colour: string }) {
+  const max = Math.max(1, ...counts);
+  return (
+    <svg className="bars" viewBox={`0 0 ${counts.length} 20`} preserveAspectRatio="none">
+      {counts.map((c, i) => <rect key={i} x={i + 0.1} width={0.8} y={20 - (20 * c) / max} height={(20 * c) / max} fill={colour} />)}
+    </svg>
+  );
+}
+
+export function HistogramsView({ runId }: { runId: string }) {
+  const { data, error, loading } = useView<Histograms>(runId, "GET", "histograms", undefined, "");
+  const [index, setIndex] = useState<number | null>(null);
+  const epochs = data?.epochs ?? [];
+  const at = epochs[index ?? epochs.length - 1];
+  return (
+    <div className="view" data-testid="histograms-view">
+      <Status error={error} loading={loading} />
+      {at && (
+        <>
+          <label>epoch {at.epoch}{" "}
+            <input type="range" min={0} max={epochs.length - 1} value={index ?? epochs.length - 1}
+              onChange={(e) => setIndex(Number(e.target.value))} aria-label="epoch" />
+          </label>
+          <div className="histograms">
+            {at.parameters.map((p) => (
+              <figure key={`${p.layer}.${p.parameter}`}>
+                <figcaption>{p.layer}.{p.parameter}</figcaption>
+                <Bars counts={p.weights.counts} colour="#2563eb" />
+                <small className="muted">weights {p.weights.low.toPrecision(2)} … {p.weights.high.toPrecision(2)}</small>
+                {p.gradients && <Bars counts={p.gradients.counts} colour="#ea580c" />}
+                {p.gradients && <small className="muted">gradients σ {p.gradients.std.toPrecision(2)}</small>}
+              </figure>
+            ))}
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function DrawView({ runId }: { runId: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const drawing = useRef(false);
+  const [result, setResult] = useState<Prediction | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const clear = () => {
+    const context = canvas.current!.getContext("2d")!;
+    context.fillStyle = "#000";
+    context.fillRect(0, 0, 280, 280);
+    setResult(null);
+  };
+  useEffect(clear, []);
+  const stroke = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    if (!drawing.current) return;
+    const box = canvas.current!.getBoundingClientRect();
+    const context = canvas.current!.getContext("2d")!;
+    context.fillStyle = "#fff";
+    context.beginPath();
+    context.arc(e.clientX - box.left, e.clientY - box.top, 11, 0, 2 * Math.PI);
+    context.fill();
+  };
+  const predict = async () => {
+    try {
+      setError(null);
+      setResult(await call<Prediction>("POST", `/runs/${runId}/inspect/predict`, { png: canvas.current!.toDataURL("image/png") }));
+    } catch (e) {
+      setError(e instanceof ApiError ? e.detail : String(e));
+    }
+  };
+  return (
+    <div className="view draw" data-testid="draw-view">
+      <canvas ref={canvas} width={280} height={280} className="draw-canvas"
+        onPointerDown={(e) => { drawing.current = true; stroke(e); }}
+        onPointerMove={stroke}
+        onPointerUp={() => { drawing.current = false; void predict(); }}
+        onPointerLeave={() => { drawing.current = false; }} />
+      <div>
+        <button type="button" onClick={clear}>Clear</button>
+        {error && <p className="error" role="alert">{error}</p>}
+        {result?.top && (
+          <ol className="top-classes" data-testid="prediction">
+            {result.top.map((c) => (
+              <li key={c.index}><span>{c.name ?? c.index}</span>
+                <meter min={0} max={1} value={c.probability} /> {percent(c.probability)}</li>
+            ))}
+          </ol>
+        )}
+      </div>
+    </div>
+  );
+}
