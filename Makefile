@@ -65,6 +65,7 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python run_overhead.py
 	cd benchmarks && ../$(BIN)/python stream_overhead.py
 	cd benchmarks && ../$(BIN)/python inspect_speed.py
+	cd benchmarks && ../$(BIN)/python ui_latency.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -219,10 +219,11 @@ export function DrawView({ runId }: { runId: string }) {
   const stroke = (e: React.PointerEvent<HTMLCanvasElement>) => {
     if (!drawing.current) return;
     const box = canvas.current!.getBoundingClientRect();
+    const scale = canvas.current!.width / box.width; // the canvas is drawn smaller than its pixels
     const context = canvas.current!.getContext("2d")!;
     context.fillStyle = "#fff";
     context.beginPath();
-    context.arc(e.clientX - box.left, e.clientY - box.top, 11, 0, 2 * Math.PI);
+    context.arc((e.clientX - box.left) * scale, (e.clientY - box.top) * scale, 11, 0, 2 * Math.PI);
     context.fill();
   };
   const predict = async () => {

@@ -55,7 +55,10 @@ export function Dashboard({ runId, view }: Props) {
           </span>
         )}
       </header>
-      {(view.reason || error) && <p className="error" role="alert">{error ?? view.reason}</p>}
+      {error && <p className="error" role="alert">{error}</p>}
+      {view.reason && !error && (
+        <p className={["failed", "diverged"].includes(status) ? "error" : "muted"} role="status">{view.reason}</p>
+      )}
       <div className="charts">
         <Chart title="loss" testId="loss-chart" version={view.version} series={[
           { label: "train", x: steps.step ?? [], y: steps.train_loss ?? [], colour: TRAIN },
