@@ -14,6 +14,7 @@ import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
 import { InspectPanel } from "./inspect/InspectPanel";
 import { Dashboard } from "./train/Dashboard";
+import { RunsPanel } from "./train/RunsPanel";
 import { TrainingPanel, defaultsFor, type Training } from "./train/TrainingPanel";
 import { useRunStream } from "./train/useRunStream";
 
@@ -68,7 +69,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const [training, setTraining] = useState<Training | null>(initialTraining);
   const [runId, setRunId] = useState<string | null>(null);
   const [trainError, setTrainError] = useState<string | null>(null);
-  const [tab, setTab] = useState<"training" | "inspect">("training");
+  const [tab, setTab] = useState<"training" | "inspect" | "runs">("training");
   const view = useRunStream(runId);
   useEffect(() => writeUrl({ spec, training: training ?? undefined }), [spec, training]);
   useEffect(() => {
@@ -115,7 +116,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
           selected={selected} fitKey={editor.fitKey} onSelect={editor.setSelected} onChange={editor.change}
           onDropLayer={(type, at) => editor.addLayer(type, at)} />
         <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
-          {validation.networkError ? <span className="error">{validation.networkError}</span>
+          {validation.hint ? <span className="muted">{validation.hint}</span>
+            : validation.networkError ? <span className="error">{validation.networkError}</span>
             : summary ? <span>{count(summary.total_params)} params · {flops(summary.total_flops)} · output {summary.output_shape.join("×")}</span>
             : validation.layerErrors.size ? <span className="error">{validation.layerErrors.size} layer(s) need attention</span>
             : <span>checking…</span>}
@@ -124,16 +126,28 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
       </main>
       <section className="dash">
         {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
-        {runId && (
-          <nav className="tabs" role="tablist" aria-label="Run views">
+        <nav className="tabs" role="tablist" aria-label="Run views">
+          {runId && (
             <button type="button" role="tab" aria-selected={tab === "training"} className={tab === "training" ? "active" : ""}
               onClick={() => setTab("training")}>Training</button>
+          )}
+          {runId && (
             <button type="button" role="tab" aria-selected={tab === "inspect"} className={tab === "inspect" ? "active" : ""}
               onClick={() => setTab("inspect")} disabled={view.status === "queued" || !view.epochs.step?.length}
               title="Look inside the network (after its first epoch)">Inspect</button>
-          </nav>
-        )}
+          )}
+          <button type="button" role="tab" aria-selected={tab === "runs"} className={tab === "runs" ? "active" : ""}
+            onClick={() => setTab(tab === "runs" && runId ? "training" : "runs")}>Runs</button>
+        </nav>
         {runId && tab === "training" && <Dashboard runId={runId} view={view} />}
+        {tab === "runs" && (
+          <RunsPanel current={runId} onOpen={(run) => {
+            void editor.load(run.spec);
+            setTraining(run.training as unknown as Training);
+            setRunId(run.id);
+            setTab("training");
+          }} />
+        )}
         {runId && tab === "inspect" && view.run && (
           <InspectPanel runId={runId} spec={view.run.spec} version={view.status}
             classifier={datasets.find((d) => d.name === view.run?.training.dataset.name)?.tasks[0] === "classification"} />

@@ -3,6 +3,9 @@ from the palette and wires their ports, the keyboard types settings."""
 
 from __future__ import annotations
 
+import time
+
+import httpx2
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -188,3 +191,29 @@ def test_a_transformer_shows_its_attention(page: Page) -> None:
     expect(maps).to_have_count(2, timeout=30_000)
     assert painted(maps.first)
     expect(page.get_by_test_id("attention-view").locator(".tokens").first).not_to_be_empty()
+
+
+def test_runs_are_compared_with_overlaid_curves_and_a_diff(page: Page, live_server: str) -> None:
+    names = []
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        for lr in (0.01, 0.05):
+            training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 3,
+                        "validation_split": 0.2, "optimizer": {"name": "adam", "lr": lr}}
+            name = f"compare lr {lr}"
+            run = http.post("/api/v1/runs", json={"name": name, "model": {"preset": "toy-mlp"},
+                                                  "training": training}).json()
+            names.append(name)
+            deadline = time.monotonic() + 60
+            while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "completed":
+                assert time.monotonic() < deadline, "the run did not complete"
+                time.sleep(0.2)
+    open_playground(page)
+    page.get_by_role("tab", name="Runs").click()
+    for name in names:
+        page.get_by_label(f"compare {name}").check()
+    diff = page.get_by_test_id("runs-diff")
+    expect(diff).to_contain_text("training.optimizer.lr")
+    expect(diff).to_contain_text("0.05")
+    expect(diff).not_to_contain_text("spec.")  # the same network
+    overlay = page.get_by_test_id("overlay-chart")
+    expect(overlay).to_have_attribute("data-points", "6")

@@ -9,12 +9,14 @@ export interface Validation {
   layerErrors: Map<string, string>; // layer id -> message
   fieldErrors: Map<string, Record<string, string>>; // layer id -> field -> message
   networkError: string | null; // an error that names no layer
+  hint: string | null; // what to do next, when there is nothing to check
   pending: boolean;
   millis: number | null; // the last round trip
 }
 
 const EMPTY: Validation = {
-  summary: null, layerErrors: new Map(), fieldErrors: new Map(), networkError: null, pending: false, millis: null,
+  summary: null, layerErrors: new Map(), fieldErrors: new Map(), networkError: null, hint: null, pending: false,
+  millis: null,
 };
 const DEBOUNCE_MS = 150;
 
@@ -30,7 +32,7 @@ export function useValidation(doc: Doc): Validation {
       const started = performance.now();
       const next: Validation = { ...EMPTY, layerErrors: new Map(local) };
       if (spec.layers.length === 0) {
-        next.networkError = doc.layers.length ? null : "Drag a layer from the palette, or load a preset.";
+        next.hint = doc.layers.length ? null : "Drag a layer from the palette, or load a preset.";
       } else {
         try {
           next.summary = await api.validate(spec);

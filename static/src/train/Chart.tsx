@@ -17,6 +17,7 @@ interface Props {
   series: Series[];
   version: number;
   testId: string;
+  xLabel?: string;
 }
 
 /** uPlot wants one shared x column: merge the series' x values. */
@@ -31,7 +32,7 @@ function align(series: Series[]): uPlot.AlignedData {
   return [xs, ...columns] as uPlot.AlignedData;
 }
 
-export function Chart({ title, series, version, testId }: Props) {
+export function Chart({ title, series, version, testId, xLabel = "step" }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const labels = series.map((s) => s.label).join("|");
@@ -40,8 +41,8 @@ export function Chart({ title, series, version, testId }: Props) {
     plot.current = new uPlot({
       title, width: element.clientWidth || 400, height: 180,
       scales: { x: { time: false } },
-      axes: [{ label: "step" }, {}],
-      series: [{ label: "step" }, ...series.map((s) => ({
+      axes: [{ label: xLabel }, {}],
+      series: [{ label: xLabel }, ...series.map((s) => ({
         label: s.label, stroke: s.colour, width: 1.5, spanGaps: true,
         points: { show: s.points ?? false, size: 5 },
       }))],
@@ -49,7 +50,7 @@ export function Chart({ title, series, version, testId }: Props) {
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 180 }));
     resize.observe(element);
     return () => { resize.disconnect(); plot.current?.destroy(); plot.current = null; };
-  }, [title, labels]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [title, labels, xLabel]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     plot.current?.setData(align(series));
   }, [version]); // eslint-disable-line react-hooks/exhaustive-deps

@@ -20,21 +20,25 @@ export interface RunView {
 
 const FINAL = new Set(["completed", "stopped", "failed", "diverged", "paused", "interrupted"]);
 
+/** The stored columns split into per-step rows (train_loss, train_accuracy) and
+ * per-epoch rows (marked by epoch_seconds; val_*, lr, and the epoch's train averages,
+ * stored as epoch_train_*). */
 function fromSnapshot(metrics: Columns): { steps: Columns; epochs: Columns } {
-  const steps: Columns = {};
+  const names = Object.keys(metrics).filter((n) => n !== "step" && n !== "epoch");
+  const stepNames = names.filter((n) => n.startsWith("train_"));
+  const epochNames = names.filter((n) => !n.startsWith("train_"));
+  const steps: Columns = { step: [], epoch: [] };
   const epochs: Columns = { step: [], epoch: [] };
-  const stepNames = Object.keys(metrics).filter((n) => !n.startsWith("epoch_"));
-  const epochNames = Object.keys(metrics).filter((n) => n.startsWith("epoch_") && n !== "epoch_seconds");
-  for (const n of stepNames) steps[n] = [];
   (metrics.step ?? []).forEach((step, i) => {
-    const isEpochRow = epochNames.some((n) => metrics[n][i] !== null && metrics[n][i] !== undefined);
-    if (isEpochRow) {
+    if (metrics.train_loss?.[i] !== null && metrics.train_loss?.[i] !== undefined) {
+      steps.step.push(step);
+      steps.epoch.push(metrics.epoch[i]);
+      for (const n of stepNames) (steps[n] ??= []).push(metrics[n][i]);
+    }
+    if (metrics.epoch_seconds?.[i] !== null && metrics.epoch_seconds?.[i] !== undefined) {
       epochs.step.push(step);
       epochs.epoch.push(metrics.epoch[i]);
-      for (const n of epochNames) (epochs[n.slice(6)] ??= []).push(metrics[n][i]);
-    }
-    if (metrics.train_loss?.[i] !== null && metrics.train_loss?.[i] !== undefined) {
-      for (const n of stepNames) steps[n].push(metrics[n][i]);
+      for (const n of epochNames) (epochs[n.replace(/^epoch_/, "")] ??= []).push(metrics[n][i]);
     }
   });
   return { steps, epochs };

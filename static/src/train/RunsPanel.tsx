@@ -1,0 +1,93 @@
+// The runs table beside overlaid curves: tick several runs to compare their validation
+// (or training) loss per epoch, with a diff of their specs and settings.
+import { useEffect, useState } from "react";
+import { api, type RunOut, type RunSummary } from "../api/client";
+import { metric } from "../format";
+import { Chart, type Series } from "./Chart";
+import { differences, flatten } from "./diff";
+
+const PALETTE = ["#2563eb", "#ea580c", "#059669", "#7c3aed", "#db2777", "#0891b2", "#ca8a04", "#475569"];
+
+interface Compared {
+  run: RunOut;
+  epochs: (number | null)[];
+  loss: (number | null)[];
+}
+
+interface Props {
+  current: string | null;
+  onOpen: (run: RunOut) => void;
+}
+
+export function RunsPanel({ current, onOpen }: Props) {
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [ticked, setTicked] = useState<string[]>(current ? [current] : []);
+  const [compared, setCompared] = useState<Compared[]>([]);
+  useEffect(() => {
+    let live = true;
+    const load = () => api.runs().then((r) => live && setRuns(r.runs)).catch(() => undefined);
+    void load();
+    const timer = window.setInterval(load, 3000);
+    return () => { live = false; window.clearInterval(timer); };
+  }, []);
+  useEffect(() => {
+    let live = true;
+    Promise.all(ticked.map(async (id) => {
+      const [run, columns] = await Promise.all([api.run(id), api.metrics(id)]);
+      // epoch rows carry epoch_seconds; their loss: validation's, else the training average
+      const rows = (columns.epoch_seconds ?? [])
+        .map((seconds, i) => [seconds, columns.epoch[i], columns.val_loss?.[i] ?? columns.epoch_train_loss?.[i] ?? null] as const)
+        .filter(([seconds, , v]) => seconds !== null && v !== null)
+        .map(([, epoch, v]) => [epoch, v] as const);
+      return { run, epochs: rows.map(([e]) => e), loss: rows.map(([, v]) => v) };
+    })).then((c) => live && setCompared(c)).catch(() => undefined);
+    return () => { live = false; };
+  }, [ticked.join()]); // eslint-disable-line react-hooks/exhaustive-deps
+  const toggle = (id: string) => setTicked((t) => (t.includes(id) ? t.filter((x) => x !== id) : [...t, id]));
+  const series: Series[] = compared.map((c, i) => ({
+    label: c.run.name.slice(0, 24) + ` (${c.run.id.slice(0, 6)})`, x: c.epochs, y: c.loss,
+    colour: PALETTE[i % PALETTE.length], points: true,
+  }));
+  const flats = compared.map((c) => flatten({ spec: c.run.spec, training: c.run.training }));
+  const changed = compared.length > 1 ? differences(flats) : [];
+  return (
+    <section className="runs-panel" aria-label="Runs" data-testid="runs-panel">
+      <div className="runs-table-box">
+        <table className="runs-table">
+          <thead><tr><th /><th>run</th><th>status</th><th>dataset</th><th>epoch</th><th>val loss</th><th>val acc</th><th /></tr></thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id} className={r.id === current ? "current" : ""}>
+                <td><input type="checkbox" checked={ticked.includes(r.id)} onChange={() => toggle(r.id)}
+                  aria-label={`compare ${r.name}`} /></td>
+                <td title={r.id}>{r.name}</td>
+                <td><span className={`status-chip status-${r.status}`}>{r.status}</span></td>
+                <td>{r.dataset}</td>
+                <td>{r.epoch}</td>
+                <td>{metric(r.latest_metrics.val_loss)}</td>
+                <td>{metric(r.latest_metrics.val_accuracy)}</td>
+                <td><button type="button" onClick={async () => onOpen(await api.run(r.id))}>Open</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="runs-compare">
+        {compared.length > 0 && (
+          <Chart title="loss per epoch (validation, else training)" testId="overlay-chart" series={series} xLabel="epoch"
+            version={compared.length} />
+        )}
+        {changed.length > 0 && (
+          <table className="runs-diff" data-testid="runs-diff">
+            <thead><tr><th>setting</th>{compared.map((c, i) => <th key={c.run.id} style={{ color: PALETTE[i % PALETTE.length] }}>{c.run.id.slice(0, 6)}</th>)}</tr></thead>
+            <tbody>
+              {changed.map((path) => (
+                <tr key={path}><td>{path}</td>{flats.map((f, i) => <td key={i}>{f[path] ?? "–"}</td>)}</tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </section>
+  );
+}
