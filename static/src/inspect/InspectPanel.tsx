@@ -1,9 +1,11 @@
 // The Inspect tab: pick a view and, for views of one input, a test sample.
 import { useState } from "react";
 import type { NetworkSpec } from "../api/client";
-import { ActivationsView, AttentionView, ConfusionView, DrawView, FiltersView, HistogramsView } from "./views";
+import {
+  ActivationsView, AttentionView, ConfusionView, DrawView, EmbeddingView, FiltersView, HistogramsView, SaliencyView,
+} from "./views";
 
-type View = "activations" | "filters" | "attention" | "confusion" | "histograms" | "draw";
+type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw";
 
 interface Props {
   runId: string;
@@ -18,6 +20,8 @@ export function InspectPanel({ runId, spec, classifier, version }: Props) {
   const views: View[] = ["activations"];
   if ([...types].some((t) => t.startsWith("conv"))) views.push("filters");
   if (types.has("multihead_attention") || types.has("transformer_encoder_block")) views.push("attention");
+  if (input.dtype !== "token") views.push("saliency");
+  views.push("embedding");
   if (classifier) views.push("confusion");
   views.push("histograms");
   if (input.shape.length === 3 && input.shape[0] === 1 && input.dtype !== "token") views.push("draw");
@@ -32,7 +36,7 @@ export function InspectPanel({ runId, spec, classifier, version }: Props) {
           <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? "active" : ""}
             onClick={() => setView(v)}>{v === "draw" ? "draw a digit" : v}</button>
         ))}
-        {(view === "activations" || view === "attention") && (
+        {(view === "activations" || view === "attention" || view === "saliency") && (
           <label>test sample{" "}
             <input type="number" min={0} value={sample} aria-label="test sample"
               onChange={(e) => setSample(Math.max(0, Number(e.target.value) || 0))} />
@@ -44,6 +48,10 @@ export function InspectPanel({ runId, spec, classifier, version }: Props) {
         {view === "activations" && <ActivationsView runId={runId} sample={sample} />}
         {view === "filters" && <FiltersView runId={runId} />}
         {view === "attention" && <AttentionView runId={runId} sample={sample} />}
+        {view === "saliency" && <SaliencyView runId={runId} sample={sample} />}
+        {view === "embedding" && (
+          <EmbeddingView runId={runId} layers={spec.layers.map((l) => (l as { id: string }).id)} />
+        )}
         {view === "confusion" && <ConfusionView runId={runId} />}
         {view === "histograms" && <HistogramsView runId={runId} />}
         {view === "draw" && <DrawView runId={runId} />}

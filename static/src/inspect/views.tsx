@@ -256,3 +256,76 @@ export function DrawView({ runId }: { runId: string }) {
     </div>
   );
 }
+
+type Saliency = Schemas["SaliencyOut"];
+type Embedding = Schemas["EmbeddingOut"];
+
+/** A float input as a heatmap grid: (C, H, W) shows channel 0, (N,) one row. */
+function grid(dims: number[]): [number, number] {
+  if (dims.length >= 2) return [dims[dims.length - 2], dims[dims.length - 1]];
+  return [1, dims[0] ?? 1];
+}
+
+export function SaliencyView({ runId, sample }: { runId: string; sample: number }) {
+  const { data, error, loading } = useView<Saliency>(runId, "POST", "saliency", { sample }, String(sample));
+  return (
+    <div className="view" data-testid="saliency-view">
+      <Status error={error} loading={loading} />
+      {data && (
+        <div className="strip">
+          {([["gradient × input", data.gradient_x_input], ["integrated gradients", data.integrated_gradients]] as const).map(([label, array]) => {
+            const { shape: dims, values } = decodeArray(array);
+            const [rows, cols] = grid(dims);
+            let extent = 0;
+            for (const v of values) extent = Math.max(extent, Math.abs(v));
+            return (
+              <figure key={label}>
+                <figcaption>{label} for output {data.target}</figcaption>
+                <Heatmap values={values} rows={rows} cols={cols} scale="diverging" low={-extent} high={extent} size={160} />
+              </figure>
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function EmbeddingView({ runId, layers }: { runId: string; layers: string[] }) {
+  const [layer, setLayer] = useState(layers[Math.max(0, layers.length - 2)] ?? "");
+  const { data, error, loading } = useView<Embedding>(runId, "GET",
+    `embedding?layer=${encodeURIComponent(layer)}&samples=500`, undefined, layer);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (!data || !canvas.current) return;
+    const points = decodeArray(data.points).values;
+    const labels = decodeArray(data.labels).values;
+    const context = canvas.current.getContext("2d")!;
+    context.clearRect(0, 0, 260, 260);
+    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (let i = 0; i < labels.length; i++) {
+      x0 = Math.min(x0, points[2 * i]); x1 = Math.max(x1, points[2 * i]);
+      y0 = Math.min(y0, points[2 * i + 1]); y1 = Math.max(y1, points[2 * i + 1]);
+    }
+    for (let i = 0; i < labels.length; i++) {
+      const hue = (Math.round(labels[i]) * 37) % 360;
+      context.fillStyle = `hsl(${hue} 70% 45%)`;
+      context.beginPath();
+      context.arc(10 + (240 * (points[2 * i] - x0)) / (x1 - x0 || 1), 250 - (240 * (points[2 * i + 1] - y0)) / (y1 - y0 || 1), 2.5, 0, 2 * Math.PI);
+      context.fill();
+    }
+  }, [data]);
+  return (
+    <div className="view" data-testid="embedding-view">
+      <label>layer{" "}
+        <select value={layer} onChange={(e) => setLayer(e.target.value)}>
+          {layers.map((l) => <option key={l} value={l}>{l}</option>)}
+        </select>
+      </label>
+      <Status error={error} loading={loading} />
+      <canvas ref={canvas} width={260} height={260} className="embedding" />
+      {data && <p className="muted">{data.dimensions} dimensions → 2 principal components
+        ({percent(data.explained[0] ?? 0)} and {percent(data.explained[1] ?? 0)} of the variance); colour: label</p>}
+    </div>
+  );
+}
