@@ -5,12 +5,14 @@ from __future__ import annotations
 import torch
 from pydantic import BaseModel, Field
 
-from app.inspect.arrays import InspectError
+from app.inspect.arrays import InspectError, encode
 from app.inspect.capture import evaluating
 from app.inspect.outputs import OutputKind, class_probabilities
 from app.nn.graph_module import GraphNet
+from app.spec.arrays import EncodedArray
 
 MAX_WRONG = 64
+MAX_INPUT_VALUES = 4096  # a sample small enough to send with its mistake (28x28, 3x32x32 too)
 BATCH = 1024
 
 
@@ -19,6 +21,8 @@ class WrongSample(BaseModel):
     label: int
     predicted: int
     confidence: float = Field(description="The probability given to the wrong class.")
+    input: EncodedArray | None = Field(default=None, description=(
+        f"The sample itself (float16), when it has at most {MAX_INPUT_VALUES} values."))
 
 
 class ConfusionOut(BaseModel):
@@ -63,8 +67,11 @@ def confusion(model: GraphNet, x: torch.Tensor, y: torch.Tensor, output: OutputK
                  for i, t in enumerate(totals.tolist())]
     wrong_idx = (predicted != labels).nonzero().reshape(-1)
     order = confidence[wrong_idx].argsort(descending=True)[:min(top_wrong, MAX_WRONG)]
+    small = x[0].numel() <= MAX_INPUT_VALUES
     wrong = [WrongSample(index=i, label=int(labels[i]), predicted=int(predicted[i]),
-                         confidence=float(confidence[i])) for i in wrong_idx[order].tolist()]
+                         confidence=float(confidence[i]),
+                         input=encode(x[i].float()) if small else None)
+             for i in wrong_idx[order].tolist()]
     return ConfusionOut(samples=len(labels), accuracy=matrix.trace().item() / len(labels),
                         class_names=class_names, matrix=matrix.tolist(),
                         per_class_accuracy=per_class, wrong=wrong)

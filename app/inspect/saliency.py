@@ -22,6 +22,7 @@ class SaliencyOut(BaseModel):
     integrated_gradients: EncodedArray = Field(
         description="float16, shaped like the input; from a zero baseline.")
     steps: int
+    input: EncodedArray = Field(description="The explained input (float16), for overlays.")
 
 
 def _scores(model: GraphNet, batch: torch.Tensor, output: OutputKind) -> torch.Tensor:
@@ -56,4 +57,5 @@ def saliency(model: GraphNet, x: torch.Tensor, output: OutputKind, target: int |
     integrated = path_grad.mean(dim=0) * batch[0]
     return SaliencyOut(target=target, score=float(scores[0, target].detach()),
                        gradient_x_input=encode((grad * batch)[0]),
-                       integrated_gradients=encode(integrated), steps=steps)
+                       integrated_gradients=encode(integrated), steps=steps,
+                       input=encode(batch[0]))

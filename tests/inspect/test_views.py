@@ -243,3 +243,16 @@ def test_every_preset_can_be_looked_inside(presets: dict[str, NetworkSpec]) -> N
                for layer in spec.layers):
             maps = attention(model, x).layers
             assert maps and all(decode(m.weights).shape[0] == m.heads for m in maps), name
+
+
+def test_mistakes_and_saliency_carry_their_inputs() -> None:
+    model = _net([{"id": "out", "type": "dense", "units": 2}], [2])
+    with torch.no_grad():
+        model.layer("out").weight.copy_(torch.eye(2))
+        model.layer("out").bias.zero_()
+    x = torch.tensor([[3.0, 0.0], [0.0, 3.0]])
+    answer = confusion(model, x, torch.tensor([1, 1]), "classes", 2)
+    (wrong,) = answer.wrong
+    assert wrong.input is not None and decode(wrong.input).tolist() == [3.0, 0.0]
+    explained = saliency(model, torch.tensor([0.5, 0.25]), "classes")
+    assert decode(explained.input).tolist() == [0.5, 0.25]

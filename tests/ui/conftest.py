@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from app.settings import Settings
 from tests.conftest import serving
@@ -22,6 +22,8 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 # answer the UI presents; any other error, 404 and 5xx included, fails the test.
 EXPECTED = ("responded with a status of 422 (Unprocessable Entity)",
             "responded with a status of 409 (Conflict)")
+# A loaded 2-core machine (training shares it) can take seconds to answer an edit.
+expect.set_options(timeout=15_000)
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

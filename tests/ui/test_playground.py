@@ -74,6 +74,7 @@ def test_build_train_and_watch_an_xor_network(page: Page) -> None:
     # the shapes ride on the edges; the status bar totals the network
     expect(page.locator(f".react-flow__edge[data-id='{hidden}->{out}']")).to_contain_text("16")
     expect(page.get_by_test_id("status-bar")).to_contain_text("82 params")
+    expect(node(page, out)).to_contain_text("\u2192 2")  # its output shape on the node
     page.get_by_test_id("canvas").click(position={"x": 60, "y": 400})  # nothing selected
     page.locator("#dataset").select_option("xor")
     set_field(page, "epochs", "400")
@@ -174,12 +175,16 @@ def test_a_cnn_shows_its_filters_and_feature_maps(page: Page) -> None:
     assert all(painted(kernels.nth(i)) for i in range(min(kernels.count(), 6)))
     page.get_by_role("tab", name="saliency").click()
     attributions = page.get_by_test_id("saliency-view").locator("canvas")
-    expect(attributions).to_have_count(2, timeout=30_000)
+    expect(attributions).to_have_count(3, timeout=30_000)  # the overlay and both maps
     assert painted(attributions.first)
     page.get_by_role("tab", name="embedding").click()
     expect(page.get_by_test_id("embedding-view")).to_contain_text("principal components",
                                                                    timeout=30_000)
     assert painted(page.get_by_test_id("embedding-view").locator("canvas"))
+    page.get_by_role("tab", name="confusion").click()
+    mistakes = page.get_by_test_id("mistakes").locator("canvas")
+    expect(mistakes.first).to_be_visible(timeout=30_000)
+    assert painted(mistakes.first)
     page.get_by_role("tab", name="draw a digit").click()
     pad = page.get_by_test_id("draw-view").locator("canvas")
     box = pad.bounding_box()

@@ -2534,6 +2534,8 @@ export interface components {
         SaliencyOut: {
             /** @description float16, shaped like the input. */
             gradient_x_input: components["schemas"]["EncodedArray"];
+            /** @description The explained input (float16), for overlays. */
+            input: components["schemas"]["EncodedArray"];
             /** @description float16, shaped like the input; from a zero baseline. */
             integrated_gradients: components["schemas"]["EncodedArray"];
             /**
@@ -2825,6 +2827,8 @@ export interface components {
              * @description Index of the sample in the split that was scored.
              */
             index: number;
+            /** @description The sample itself (float16), when it has at most 4096 values. */
+            input?: components["schemas"]["EncodedArray"] | null;
             /** Label */
             label: number;
             /** Predicted */

@@ -59,9 +59,10 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, o
       data: {
         type: l.type, category: info.get(l.type)?.category ?? "core", params: l.params,
         paramCount: params.get(l.id), error: layerErrors.get(l.id), acceptsInput: true,
+        outputShape: shapes.has(l.id) ? shape(shapes.get(l.id)!) : undefined,
       },
     })),
-  ], [doc, selected, info, params, layerErrors]);
+  ], [doc, selected, info, params, layerErrors, shapes]);
 
   const edges: Edge[] = useMemo(() => doc.edges.map((e) => ({
     id: `${e.source}->${e.target}`, source: e.source, target: e.target,

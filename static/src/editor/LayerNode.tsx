@@ -10,6 +10,7 @@ export type LayerNodeData = {
   category: string;
   params: Record<string, unknown>;
   paramCount?: number;
+  outputShape?: string;
   error?: string;
   isInput?: boolean;
   inputLabel?: string;
@@ -30,9 +31,10 @@ export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
       </div>
       <div className="layer-node-body">
         <div className="layer-settings">{data.isInput ? data.inputLabel : keySettings(data.params) || " "}</div>
-        {data.paramCount !== undefined && data.paramCount > 0 && (
-          <div className="layer-params">{count(data.paramCount)} params</div>
-        )}
+        <div className="layer-params">
+          {data.outputShape && <span className="layer-shape" title="output shape">→ {data.outputShape}</span>}
+          {data.paramCount !== undefined && data.paramCount > 0 && <span>{count(data.paramCount)} params</span>}
+        </div>
         {data.error && <div className="layer-error" role="alert">{data.error}</div>}
       </div>
       <Handle type="source" position={Position.Right} />

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, call, decodeArray, type Schemas } from "../api/client";
 import { percent, shape } from "../format";
 import { Heatmap } from "./Heatmap";
+import { InputImage } from "./InputImage";
 
 type Activations = Schemas["ActivationsOut"];
 type Filters = Schemas["FiltersOut"];
@@ -155,8 +156,17 @@ export function ConfusionView({ runId }: { runId: string }) {
             </tbody>
           </table>
           {data.wrong.length > 0 && (
-            <p className="muted">Most confident mistakes: {data.wrong.slice(0, 8).map((w) =>
-              `#${w.index} ${names(w.label)}→${names(w.predicted)} (${percent(w.confidence)})`).join(", ")}</p>
+            <>
+              <p className="muted">The most confident mistakes (true → predicted):</p>
+              <div className="mistakes" data-testid="mistakes">
+                {data.wrong.slice(0, 12).map((w) => (
+                  <figure key={w.index}>
+                    {w.input && <InputImage input={w.input} />}
+                    <figcaption>{names(w.label)} → {names(w.predicted)} {percent(w.confidence)}</figcaption>
+                  </figure>
+                ))}
+              </div>
+            </>
           )}
         </>
       )}
@@ -273,6 +283,10 @@ export function SaliencyView({ runId, sample }: { runId: string; sample: number 
       <Status error={error} loading={loading} />
       {data && (
         <div className="strip">
+          <figure>
+            <figcaption>integrated gradients over the input</figcaption>
+            <InputImage input={data.input} overlay={data.integrated_gradients} size={160} />
+          </figure>
           {([["gradient × input", data.gradient_x_input], ["integrated gradients", data.integrated_gradients]] as const).map(([label, array]) => {
             const { shape: dims, values } = decodeArray(array);
             const [rows, cols] = grid(dims);
