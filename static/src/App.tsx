@@ -70,6 +70,12 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const [runId, setRunId] = useState<string | null>(null);
   const [trainError, setTrainError] = useState<string | null>(null);
   const [tab, setTab] = useState<"training" | "inspect" | "runs">("training");
+  const [theme, setTheme] = useState<"light" | "dark">(
+    () => (localStorage.getItem("layerlab-theme") === "dark" ? "dark" : "light"));
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem("layerlab-theme", theme);
+  }, [theme]);
   const view = useRunStream(runId);
   useEffect(() => writeUrl({ spec, training: training ?? undefined }), [spec, training]);
   useEffect(() => {
@@ -109,11 +115,11 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   return (
     <div className="app">
       <TopBar doc={doc} spec={spec} presets={presets} editor={editor}
-        onTrain={train} canTrain={!!training && !!validation.summary} />
+        onTrain={train} canTrain={!!training && !!validation.summary} theme={theme} onTheme={setTheme} />
       <Palette catalog={catalog} onAdd={(type) => editor.addLayer(type, undefined, selected ?? "input")} />
       <main className="centre">
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
-          selected={selected} fitKey={editor.fitKey} onSelect={editor.setSelected} onChange={editor.change}
+          selected={selected} fitKey={editor.fitKey} colorMode={theme} onSelect={editor.setSelected} onChange={editor.change}
           onDropLayer={(type, at) => editor.addLayer(type, at)} />
         <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
           {validation.hint ? <span className="muted">{validation.hint}</span>
@@ -124,7 +130,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
           {validation.millis !== null && <span className="muted" data-testid="validate-ms">checked in {Math.round(validation.millis)} ms</span>}
         </footer>
       </main>
-      <section className="dash">
+      <section className="dash" key={theme /* charts take the theme's colours when made */}>
         {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
         <nav className="tabs" role="tablist" aria-label="Run views">
           {runId && (

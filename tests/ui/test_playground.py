@@ -230,3 +230,15 @@ def test_runs_are_compared_with_overlaid_curves_and_a_diff(page: Page, live_serv
     expect(diff).not_to_contain_text("spec.")  # the same network
     overlay = page.get_by_test_id("overlay-chart")
     expect(overlay).to_have_attribute("data-points", "6")
+
+
+def test_the_dark_theme_is_one_click_away_and_stays(page: Page) -> None:
+    open_playground(page)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.get_by_role("button", name="Switch to the dark theme").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != background
+    open_playground(page, page.url)
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.get_by_role("button", name="Switch to the light theme").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")

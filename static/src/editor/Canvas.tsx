@@ -27,12 +27,13 @@ interface Props {
   layerErrors: Map<string, string>;
   selected: string | null;
   fitKey: number;
+  colorMode: "light" | "dark";
   onSelect: (id: string | null) => void;
   onChange: (doc: Doc, undoable: boolean) => void;
   onDropLayer: (type: string, at: { x: number; y: number }) => void;
 }
 
-export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, onSelect, onChange, onDropLayer }: Props) {
+export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, colorMode, onSelect, onChange, onDropLayer }: Props) {
   const flow = useReactFlow();
   useEffect(() => {
     if (fitKey) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
@@ -127,7 +128,7 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, o
       <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes}
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
         onPaneClick={() => onSelect(null)} deleteKeyCode={["Delete", "Backspace"]}
-        fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2}>
+        fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2} colorMode={colorMode}>
         <Background gap={16} />
         <MiniMap pannable zoomable />
         <Controls />

@@ -11,6 +11,8 @@ interface Props {
   editor: ReturnType<typeof useEditor>;
   onTrain: () => void;
   canTrain: boolean;
+  theme: "light" | "dark";
+  onTheme: (theme: "light" | "dark") => void;
 }
 
 function download(name: string, text: string, type: string) {
@@ -22,7 +24,7 @@ function download(name: string, text: string, type: string) {
   URL.revokeObjectURL(url);
 }
 
-export function TopBar({ doc, spec, presets, editor, onTrain, canTrain }: Props) {
+export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme }: Props) {
   const file = useRef<HTMLInputElement>(null);
   const [code, setCode] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -64,6 +66,8 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain }: Props)
         await navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
         setMessage("The link to this network is in the address bar (and copied).");
       }}>Share</button>
+      <button type="button" onClick={() => onTheme(theme === "light" ? "dark" : "light")}
+        aria-label={`Switch to the ${theme === "light" ? "dark" : "light"} theme`}>{theme === "light" ? "Dark" : "Light"}</button>
       <button type="button" className="primary train-button" onClick={onTrain} disabled={!canTrain}
         title="Train (Ctrl+Enter)">Train</button>
       {message && <span className="top-message" role="status" onClick={() => setMessage(null)}>{message}</span>}

@@ -18,6 +18,21 @@ interface Props {
   version: number;
   testId: string;
   xLabel?: string;
+  log?: boolean; // a log-scale y axis
+  smoothing?: number; // 0..0.99: exponential moving average of each series, as TensorBoard does
+}
+
+/** TensorBoard-style smoothing: an exponential moving average, debiased at the start. */
+export function smooth(values: (number | null)[], weight: number): (number | null)[] {
+  if (weight <= 0) return values;
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return v;
+    last = last * weight + (1 - weight) * v;
+    n += 1;
+    return last / (1 - weight ** n);
+  });
 }
 
 /** uPlot wants one shared x column: merge the series' x values. */
@@ -32,28 +47,34 @@ function align(series: Series[]): uPlot.AlignedData {
   return [xs, ...columns] as uPlot.AlignedData;
 }
 
-export function Chart({ title, series, version, testId, xLabel = "step" }: Props) {
+export function Chart({ title, series, version, testId, xLabel = "step", log = false, smoothing = 0 }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const labels = series.map((s) => s.label).join("|");
+  // per-step curves are smoothed; per-epoch points (validation) are shown as they are
+  const shown = () => series.map((s) => (s.points ? s : { ...s, y: smooth(s.y, smoothing) }));
   useEffect(() => {
     const element = box.current!;
+    const ink = getComputedStyle(element).getPropertyValue("--text").trim() || "#0f172a";
+    const grid = getComputedStyle(element).getPropertyValue("--line").trim() || "#cbd5e1";
+    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     plot.current = new uPlot({
       title, width: element.clientWidth || 400, height: 180,
-      scales: { x: { time: false } },
-      axes: [{ label: xLabel }, {}],
+      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+      cursor: { sync: { key: "layerlab-charts" } }, // one crosshair across the charts
+      axes: [{ label: xLabel, ...axis }, axis],
       series: [{ label: xLabel }, ...series.map((s) => ({
         label: s.label, stroke: s.colour, width: 1.5, spanGaps: true,
         points: { show: s.points ?? false, size: 5 },
       }))],
-    }, align(series), element);
+    }, align(shown()), element);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 180 }));
     resize.observe(element);
     return () => { resize.disconnect(); plot.current?.destroy(); plot.current = null; };
-  }, [title, labels, xLabel]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [title, labels, xLabel, log]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
-    plot.current?.setData(align(series));
-  }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
+    plot.current?.setData(align(shown()));
+  }, [version, smoothing]); // eslint-disable-line react-hooks/exhaustive-deps
   const points = series.reduce((n, s) => n + s.y.filter((v) => v !== null).length, 0);
   return <div ref={box} className="chart" data-testid={testId} data-points={points} />;
 }

@@ -18,6 +18,8 @@ interface Props {
 
 export function Dashboard({ runId, view }: Props) {
   const [error, setError] = useState<string | null>(null);
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [log, setLog] = useState(false);
   const { steps, epochs, started, status } = view;
   const step = steps.step?.length ? (steps.step[steps.step.length - 1] ?? 0) : 0;
   const total = started ? started.epochs * started.steps_per_epoch : 0;
@@ -46,6 +48,10 @@ export function Dashboard({ runId, view }: Props) {
         <button type="button" onClick={() => act("pause")} disabled={status !== "running"}>Pause</button>
         <button type="button" onClick={() => act("resume")} disabled={!["paused", "interrupted"].includes(status)}>Resume</button>
         <button type="button" onClick={() => act("stop")} disabled={!["running", "queued", "paused"].includes(status)}>Stop</button>
+        <label className="muted" title="Exponential moving average of the training curves">smoothing{" "}
+          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} aria-label="smoothing"
+            onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
+        <label className="muted"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log loss</label>
         {!view.connected && status === "running" && <span className="muted">reconnecting…</span>}
         {status === "completed" && (
           <span className="exports">export{" "}
@@ -60,12 +66,12 @@ export function Dashboard({ runId, view }: Props) {
         <p className={["failed", "diverged"].includes(status) ? "error" : "muted"} role="status">{view.reason}</p>
       )}
       <div className="charts">
-        <Chart title="loss" testId="loss-chart" version={view.version} series={[
+        <Chart title="loss" testId="loss-chart" version={view.version} log={log} smoothing={smoothing} series={[
           { label: "train", x: steps.step ?? [], y: steps.train_loss ?? [], colour: TRAIN },
           { label: "validation", x: epochs.step ?? [], y: epochs.val_loss ?? [], colour: VAL, points: true },
         ]} />
         {hasAccuracy && (
-          <Chart title="accuracy" testId="accuracy-chart" version={view.version} series={[
+          <Chart title="accuracy" testId="accuracy-chart" version={view.version} smoothing={smoothing} series={[
             { label: "train", x: steps.step ?? [], y: steps.train_accuracy ?? [], colour: TRAIN },
             { label: "validation", x: epochs.step ?? [], y: epochs.val_accuracy ?? [], colour: VAL, points: true },
           ]} />
