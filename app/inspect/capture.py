@@ -32,8 +32,14 @@ def batch_of(model: GraphNet, x: torch.Tensor) -> torch.Tensor:
         raise InspectError(f"the input has shape {tuple(x.shape)} but the network takes "
                            f"{expected}")
     device = next(model.parameters(), torch.empty(0)).device
-    dtype = torch.long if model.spec.input.dtype == "token" else torch.float32
-    return x.to(device=device, dtype=dtype)[None]
+    if model.spec.input.dtype != "token":
+        return x.to(device=device, dtype=torch.float32)[None]
+    vocab = model.spec.input.vocab_size or 0
+    if x.is_floating_point() and not torch.equal(x, x.round()):
+        raise InspectError("the network takes token ids: whole numbers, not fractions")
+    if x.numel() and (x.min() < 0 or x.max() >= vocab):
+        raise InspectError(f"token ids must be 0 to {vocab - 1} (the vocabulary has {vocab})")
+    return x.to(device=device, dtype=torch.long)[None]
 
 
 def layer_ids(model: GraphNet, wanted: list[str] | None) -> list[str]:

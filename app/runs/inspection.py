@@ -71,13 +71,17 @@ class Inspector:
                 listed = ", ".join(map(str, kept)) or "none yet"
                 raise InspectError(f"epoch: no weights kept for epoch {epoch} (kept: {listed})")
             path = epoch_path(run_dir, epoch)
-        key = (run.id, epoch, path.stat().st_mtime_ns)
-        with self._lock:
-            if key in self._models:
-                self._models.move_to_end(key)
-                return self._models[key]
-        weights = load_checkpoint(path).model if epoch is None else load_epoch_weights(run_dir,
-                                                                                       epoch)
+        try:
+            key = (run.id, epoch, path.stat().st_mtime_ns)
+            with self._lock:
+                if key in self._models:
+                    self._models.move_to_end(key)
+                    return self._models[key]
+            weights = (load_checkpoint(path).model if epoch is None
+                       else load_epoch_weights(run_dir, epoch))
+        except FileNotFoundError:  # thinned out (or the run deleted) since it was listed
+            raise InspectError(f"epoch: the weights of epoch {epoch} are no longer kept; see "
+                               "/inspect/epochs") from None
         model = build(run.spec, self.runs.limits)
         model.load_state_dict(weights)
         model.eval()

@@ -256,3 +256,14 @@ def test_mistakes_and_saliency_carry_their_inputs() -> None:
     assert wrong.input is not None and decode(wrong.input).tolist() == [3.0, 0.0]
     explained = saliency(model, torch.tensor([0.5, 0.25]), "classes")
     assert decode(explained.input).tolist() == [0.5, 0.25]
+
+
+def test_token_inputs_must_be_ids_in_the_vocabulary() -> None:
+    model = _net([{"id": "emb", "type": "embedding", "dim": 4},
+                  {"id": "pool", "type": "sequence_pool", "mode": "mean"},
+                  {"id": "out", "type": "dense", "units": 2}], [3], dtype="token", vocab_size=5)
+    assert predict(model, torch.tensor([0, 4, 2]), "classes").probabilities is not None
+    with pytest.raises(InspectError, match="0 to 4"):
+        predict(model, torch.tensor([0, 5, 2]), "classes")
+    with pytest.raises(InspectError, match="whole numbers"):
+        predict(model, torch.tensor([0.5, 1.0, 2.0]), "classes")

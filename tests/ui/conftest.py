@@ -39,8 +39,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Playwright's sync API keeps an event loop running while it lives: it ends with
+    the browser tests, so tests after them can run their own loops."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: `make browser` installs it")
     if not BUILT.exists():
@@ -49,6 +51,7 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield browser
         browser.close()
+
 
 
 @pytest.fixture

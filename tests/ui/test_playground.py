@@ -242,3 +242,25 @@ def test_the_dark_theme_is_one_click_away_and_stays(page: Page) -> None:
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.get_by_role("button", name="Switch to the light theme").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
+
+
+def test_selection_moves_between_layers_and_an_edge_can_be_deleted_and_restored(
+        page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("preset-picker").select_option("toy-mlp")
+    expect(node(page, "hidden2")).to_be_visible()
+    settled(page)
+    node(page, "hidden2").click()
+    expect(page.locator(".inspector h2")).to_have_text("dense")
+    node(page, "input").click()  # an earlier node: the selection moves to it
+    expect(page.locator(".inspector h2")).to_have_text("Network input")
+    node(page, "hidden1").click()
+    expect(page.locator("#layer-id")).to_have_value("hidden1")
+    edge = page.locator(".react-flow__edge[data-id='hidden1->hidden2']")
+    edge.locator("path").first.click(force=True)
+    page.keyboard.press("Delete")
+    expect(edge).to_have_count(0)
+    expect(node(page, "hidden2").locator(".layer-error")).to_contain_text("not connected")
+    page.keyboard.press("Control+z")
+    expect(edge).to_have_count(1)
+    expect(node(page, "hidden2").locator(".layer-error")).to_have_count(0)

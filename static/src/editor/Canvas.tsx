@@ -11,7 +11,7 @@ import {
   type NodeChange,
   type EdgeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { shape } from "../format";
 import { LayerNode, type LayerFlowNode } from "./LayerNode";
@@ -29,12 +29,13 @@ interface Props {
   fitKey: number;
   colorMode: "light" | "dark";
   onSelect: (id: string | null) => void;
-  onChange: (doc: Doc, undoable: boolean) => void;
+  onChange: (next: Doc | ((doc: Doc) => Doc), undoable: boolean) => void;
   onDropLayer: (type: string, at: { x: number; y: number }) => void;
 }
 
 export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, colorMode, onSelect, onChange, onDropLayer }: Props) {
   const flow = useReactFlow();
+  const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
   useEffect(() => {
     if (fitKey) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
   }, [fitKey, flow]);
@@ -67,37 +68,58 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
 
   const edges: Edge[] = useMemo(() => doc.edges.map((e) => ({
     id: `${e.source}->${e.target}`, source: e.source, target: e.target,
+    selected: selectedEdges.has(`${e.source}->${e.target}`),
     label: shapes.has(e.source) ? shape(shapes.get(e.source)!) : undefined,
     labelBgPadding: [4, 2] as [number, number],
-  })), [doc.edges, shapes]);
+  })), [doc.edges, shapes, selectedEdges]);
 
   const onNodesChange = useCallback((changes: NodeChange<LayerFlowNode>[]) => {
-    let next = doc;
-    let undoable = false;
+    const edits = changes.filter((c) => (c.type === "position" && c.position) || (c.type === "remove" && c.id !== NETWORK_INPUT));
+    if (edits.length) {
+      const undoable = edits.some((c) => c.type === "remove" || (c.type === "position" && c.dragging === false));
+      onChange((doc) => {
+        let next = doc;
+        for (const change of edits) {
+          if (change.type === "position" && change.position) {
+            const { x, y } = change.position;
+            next = change.id === NETWORK_INPUT ? { ...next, inputAt: { x, y } }
+              : { ...next, layers: next.layers.map((l) => (l.id === change.id ? { ...l, x, y } : l)) };
+          } else if (change.type === "remove") {
+            next = { ...next, layers: next.layers.filter((l) => l.id !== change.id),
+              edges: next.edges.filter((e) => e.source !== change.id && e.target !== change.id) };
+          }
+        }
+        return next;
+      }, undoable);
+    }
+    // the selection after the whole batch (React Flow lists changes in node order)
+    let chosen = selected;
     for (const change of changes) {
-      if (change.type === "position" && change.position) {
-        const { x, y } = change.position;
-        next = change.id === NETWORK_INPUT ? { ...next, inputAt: { x, y } }
-          : { ...next, layers: next.layers.map((l) => (l.id === change.id ? { ...l, x, y } : l)) };
-        undoable ||= change.dragging === false;
-      } else if (change.type === "remove" && change.id !== NETWORK_INPUT) {
-        next = { ...next, layers: next.layers.filter((l) => l.id !== change.id),
-          edges: next.edges.filter((e) => e.source !== change.id && e.target !== change.id) };
-        undoable = true;
-      } else if (change.type === "select") {
-        if (change.selected) onSelect(change.id);
-        else if (change.id === selected) onSelect(null);
+      if (change.type === "select") {
+        if (change.selected) chosen = change.id;
+        else if (change.id === chosen) chosen = null;
+      } else if (change.type === "remove" && change.id === chosen) {
+        chosen = null;
       }
     }
-    if (next !== doc) onChange(next, undoable);
-  }, [doc, selected, onChange, onSelect]);
+    if (chosen !== selected) onSelect(chosen);
+  }, [selected, onChange, onSelect]);
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
     const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => c.id));
     if (removed.size) {
-      onChange({ ...doc, edges: doc.edges.filter((e) => !removed.has(`${e.source}->${e.target}`)) }, true);
+      onChange((doc) => ({ ...doc, edges: doc.edges.filter((e) => !removed.has(`${e.source}->${e.target}`)) }), true);
     }
-  }, [doc, onChange]);
+    const picks = changes.filter((c) => c.type === "select");
+    if (picks.length || removed.size) {
+      setSelectedEdges((current) => {
+        const next = new Set(current);
+        for (const c of picks) if (c.type === "select") (c.selected ? next.add(c.id) : next.delete(c.id));
+        for (const id of removed) next.delete(id);
+        return next;
+      });
+    }
+  }, [onChange]);
 
   const onConnect = useCallback((c: Connection) => {
     if (!c.source || !c.target || c.source === c.target) return;

@@ -40,14 +40,16 @@ export const EMPTY_DOC: Doc = {
 /** Layers in an order where each comes after its inputs (ties by position, left first). */
 export function topological(doc: Doc): { order: LayerDoc[]; cyclic: boolean } {
   const incoming = new Map(doc.layers.map((l) => [l.id, 0]));
-  for (const e of doc.edges) if (incoming.has(e.target) && e.source !== NETWORK_INPUT) incoming.set(e.target, incoming.get(e.target)! + 1);
+  for (const e of doc.edges) {
+    if (incoming.has(e.target) && incoming.has(e.source)) incoming.set(e.target, incoming.get(e.target)! + 1);
+  }
   const byPosition = (a: LayerDoc, b: LayerDoc) => a.x - b.x || a.y - b.y;
   const ready = doc.layers.filter((l) => incoming.get(l.id) === 0).sort(byPosition);
   const order: LayerDoc[] = [];
   while (ready.length) {
     const layer = ready.shift()!;
     order.push(layer);
-    for (const e of doc.edges.filter((e) => e.source === layer.id)) {
+    for (const e of doc.edges.filter((e) => e.source === layer.id && incoming.has(e.target))) {
       const left = incoming.get(e.target)! - 1;
       incoming.set(e.target, left);
       if (left === 0) {

@@ -28,8 +28,13 @@ export function useEditor(catalog: LayerInfo[], initial: Doc | null) {
   const [fitKey, setFitKey] = useState(0); // bumped when the whole view should fit again
   const doc = history.present;
 
-  const change = useCallback((next: Doc, undoable = true) => {
-    setHistory((h) => (undoable ? commit(h, next) : replace(h, next)));
+  /** Apply an edit: a new document, or a function of the current one (so edits made in
+   * one tick, like removing a node and its edges, compose). */
+  const change = useCallback((next: Doc | ((doc: Doc) => Doc), undoable = true) => {
+    setHistory((h) => {
+      const doc = typeof next === "function" ? next(h.present) : next;
+      return undoable ? commit(h, doc) : replace(h, doc);
+    });
   }, []);
 
   const load = useCallback(async (spec: NetworkSpec) => {
@@ -41,7 +46,9 @@ export function useEditor(catalog: LayerInfo[], initial: Doc | null) {
 
   const addLayer = useCallback((type: string, at?: { x: number; y: number }, after?: string | null) => {
     const id = freshId(doc, type);
-    const anchor = after === NETWORK_INPUT ? doc.inputAt : doc.layers.find((l) => l.id === after);
+    const anchorLayer = doc.layers.find((l) => l.id === after);
+    if (after && after !== NETWORK_INPUT && !anchorLayer) after = null; // it was deleted
+    const anchor = after === NETWORK_INPUT ? doc.inputAt : anchorLayer;
     const position = at ?? (anchor ? { x: anchor.x + 220, y: anchor.y } : { x: 220 * (doc.layers.length + 1), y: 0 });
     const layer: LayerDoc = { id, type, params: newParams(catalog.find((l) => l.type === type)), ...position };
     const edges = after ? [...doc.edges, { source: after, target: id }] : doc.edges;

@@ -30,14 +30,19 @@ export function useValidation(doc: Doc): Validation {
       const local = localIssues(doc);
       const spec = toSpec(doc);
       const started = performance.now();
-      const next: Validation = { ...EMPTY, layerErrors: new Map(local) };
+      const next: Validation = { ...EMPTY, layerErrors: new Map(local), fieldErrors: new Map() };
       if (spec.layers.length === 0) {
         next.hint = doc.layers.length ? null : "Drag a layer from the palette, or load a preset.";
       } else {
         try {
           next.summary = await api.validate(spec);
         } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
+          if (!(error instanceof ApiError)) {
+            next.networkError = `Could not reach the server: ${String(error)}`;
+            next.millis = null;
+            if (ticket === latest.current) setState(next);
+            return;
+          }
           for (const issue of error.issues) {
             const id = issue.layer_id;
             if (!id) {

@@ -107,21 +107,23 @@ export function AttentionView({ runId, sample }: { runId: string; sample: number
       )}
       <div className="strip">
         {data?.layers.map((layer) => {
-          const { values } = decodeArray(layer.weights);
-          const n = layer.queries * layer.keys;
+          const { shape: dims, values } = decodeArray(layer.weights);
+          const [heads, queries, keys] = dims; // what was sent (cut to 256 tokens at most)
+          const n = queries * keys;
           let shown: ArrayLike<number> = values;
           let offset = 0;
           if (head === "mean") {
             const mean = new Float32Array(n);
-            for (let h = 0; h < layer.heads; h++) for (let i = 0; i < n; i++) mean[i] += values[h * n + i] / layer.heads;
+            for (let h = 0; h < heads; h++) for (let i = 0; i < n; i++) mean[i] += values[h * n + i] / heads;
             shown = mean;
           } else {
-            offset = Math.min(head, layer.heads - 1) * n;
+            offset = Math.min(head, heads - 1) * n;
           }
           return (
             <figure key={layer.id}>
               <figcaption><strong>{layer.id}</strong> queries × keys</figcaption>
-              <Heatmap values={shown} offset={offset} rows={layer.queries} cols={layer.keys} scale="viridis" low={0} high={1} size={260} />
+              <Heatmap values={shown} offset={offset} rows={queries} cols={keys} scale="viridis" low={0} high={1} size={260} />
+              {layer.cut && <small className="muted">{layer.cut}</small>}
               {data.tokens && <div className="tokens" title="the sequence">{data.tokens.join("")}</div>}
             </figure>
           );

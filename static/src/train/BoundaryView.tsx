@@ -2,6 +2,7 @@
 // its predicted class, paler where the model is unsure; the data points on top.
 import { useEffect, useRef } from "react";
 import { decodeArray, type BoundaryGrid } from "../api/client";
+import { diverging } from "../inspect/colour";
 
 const CLASS_COLOURS = [[37, 99, 235], [234, 88, 12], [5, 150, 105], [124, 58, 237], [219, 39, 119]];
 const SIZE = 220;
@@ -17,14 +18,23 @@ export function BoundaryView({ grid }: { grid: BoundaryGrid }) {
     cells.width = n;
     cells.height = n;
     const image = cells.getContext("2d")!.createImageData(n, n);
+    // a classifier: class colours, paler where unsure; a regressor: its value on the
+    // diverging scale (blue low, orange high) over the range of values shown
+    const regression = !grid.confidence;
+    let extent = 1e-12;
+    if (regression) for (const v of predicted) extent = Math.max(extent, Math.abs(v));
+    const colourOf = (value: number, strength = 1) => {
+      if (regression) return diverging(value / extent);
+      const colour = CLASS_COLOURS[Math.round(value) % CLASS_COLOURS.length];
+      return colour.map((c) => 255 - (255 - c) * (0.15 + 0.45 * strength));
+    };
     for (let row = 0; row < n; row++) {
       for (let col = 0; col < n; col++) {
         const i = row * n + col;
         const at = 4 * ((n - 1 - row) * n + col); // row 0 is the bottom of the plane
-        const colour = CLASS_COLOURS[predicted[i] % CLASS_COLOURS.length];
-        const strength = confidence ? Math.max(0, (confidence[i] / 255 - 0.5) * 2) : 0.5;
-        for (let k = 0; k < 3; k++) image.data[at + k] = 255 - (255 - colour[k]) * (0.15 + 0.45 * strength);
-        image.data[at + 3] = 255;
+        const strength = confidence ? Math.max(0, (confidence[i] / 255 - 0.5) * 2) : 1;
+        const colour = colourOf(predicted[i], strength);
+        image.data.set([colour[0], colour[1], colour[2], 255], at);
       }
     }
     cells.getContext("2d")!.putImageData(image, 0, 0);
@@ -37,8 +47,8 @@ export function BoundaryView({ grid }: { grid: BoundaryGrid }) {
     for (let i = 0; i < labels.length; i++) {
       const x = ((points[2 * i] - x0) / (x1 - x0)) * SIZE;
       const y = SIZE - ((points[2 * i + 1] - y0) / (y1 - y0)) * SIZE;
-      const colour = CLASS_COLOURS[labels[i] % CLASS_COLOURS.length];
-      context.fillStyle = `rgb(${colour.join(",")})`;
+      const colour = regression ? diverging(labels[i] / extent) : CLASS_COLOURS[Math.round(labels[i]) % CLASS_COLOURS.length];
+      context.fillStyle = `rgb(${colour.map(Math.round).join(",")})`;
       context.strokeStyle = "#fff";
       context.beginPath();
       context.arc(x, y, 2.5, 0, 2 * Math.PI);

@@ -13,7 +13,7 @@ const VAL = "#ea580c";
 
 interface Props {
   runId: string;
-  view: RunView;
+  view: RunView & { setStatus: (status: string) => void };
 }
 
 export function Dashboard({ runId, view }: Props) {
@@ -30,7 +30,8 @@ export function Dashboard({ runId, view }: Props) {
   const act = async (action: "stop" | "pause" | "resume") => {
     try {
       setError(null);
-      await api.action(runId, action);
+      const run = await api.action(runId, action);
+      view.setStatus(run.status);
     } catch (e) {
       setError(e instanceof ApiError ? e.detail : String(e));
     }

@@ -18,7 +18,9 @@ export interface RunView {
   version: number; // bumped on every change, for charts
 }
 
-const FINAL = new Set(["completed", "stopped", "failed", "diverged", "paused", "interrupted"]);
+// The server's final statuses: a paused or interrupted run may go on, so its stream is
+// reopened (the server keeps it open and sends the resumed run's events).
+const FINAL = new Set(["completed", "stopped", "failed", "diverged"]);
 
 /** The stored columns split into per-step rows (train_loss, train_accuracy) and
  * per-epoch rows (marked by epoch_seconds; val_*, lr, and the epoch's train averages,
@@ -44,31 +46,37 @@ function fromSnapshot(metrics: Columns): { steps: Columns; epochs: Columns } {
   return { steps, epochs };
 }
 
-export function useRunStream(runId: string | null): RunView {
+export function useRunStream(runId: string | null): RunView & { setStatus: (status: string) => void } {
   const [view, setView] = useState<RunView>(() => empty());
-  const state = useRef<RunView>(empty());
+  const live = useRef<RunView>(empty()); // the current run's state, changed in place
+  const publishLive = useRef<() => void>(() => undefined);
   useEffect(() => {
-    state.current = empty();
-    setView(state.current);
+    const mine = empty(); // this run's state: a late event of an earlier run cannot reach it
+    live.current = mine;
+    setView({ ...mine });
     if (!runId) return;
     let socket: WebSocket | null = null;
     let closed = false;
     let frame = 0;
+    let retry = 0;
     const publish = () => {
-      if (frame) return;
+      if (frame || closed) return;
       frame = requestAnimationFrame(() => {
         frame = 0;
-        state.current = { ...state.current, version: state.current.version + 1 };
-        setView(state.current);
+        mine.version += 1;
+        setView({ ...mine });
       });
     };
+    publishLive.current = publish;
     const connect = () => {
+      if (closed) return;
       const scheme = window.location.protocol === "https:" ? "wss" : "ws";
       socket = new WebSocket(`${scheme}://${window.location.host}${API}/runs/${runId}/stream`);
-      socket.onopen = () => { state.current.connected = true; publish(); };
+      socket.onopen = () => { mine.connected = true; publish(); };
       socket.onmessage = (message) => {
+        if (closed) return;
         const event = JSON.parse(message.data);
-        const s = state.current;
+        const s = mine;
         switch (event.kind) {
           case "snapshot": {
             Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status });
@@ -104,19 +112,25 @@ export function useRunStream(runId: string | null): RunView {
         publish();
       };
       socket.onclose = () => {
-        state.current.connected = false;
+        mine.connected = false;
         publish();
-        if (!closed && !FINAL.has(state.current.status)) window.setTimeout(connect, 1000);
+        if (!closed && !FINAL.has(mine.status)) retry = window.setTimeout(connect, 1000);
       };
     };
     connect();
     return () => {
       closed = true;
       socket?.close();
+      window.clearTimeout(retry);
       cancelAnimationFrame(frame);
     };
   }, [runId]);
-  return view;
+  /** What an action's answer says (e.g. a paused run stopped: no event tells it). */
+  const setStatus = (status: string) => {
+    live.current.status = status;
+    publishLive.current();
+  };
+  return { ...view, setStatus };
 }
 
 function empty(): RunView {
