@@ -78,6 +78,7 @@ export function initialValue(schema: JsonSchema): unknown {
 
 interface FieldProps {
   name: string;
+  idPrefix: string;
   schema: JsonSchema;
   value: unknown;
   error?: string;
@@ -90,9 +91,9 @@ function parseList(text: string, integer: boolean): number[] | null {
   return parts;
 }
 
-function Field({ name, schema, value, error, onChange }: FieldProps) {
+function Field({ name, idPrefix, schema, value, error, onChange }: FieldProps) {
   const k = kindOf(schema);
-  const id = `field-${name}`;
+  const id = `field-${idPrefix}${name}`;
   const text = Array.isArray(value) ? value.join(", ") : value === null || value === undefined ? "" : String(value);
   const [draft, setDraft] = useState(text);
   useEffect(() => setDraft(text), [text]);
@@ -143,15 +144,16 @@ interface FormProps {
   value: Record<string, unknown>;
   errors?: Record<string, string>;
   skip?: string[];
+  idPrefix?: string; // keeps element ids unique when several forms share a page
   onChange: (value: Record<string, unknown>) => void;
 }
 
-export function SchemaForm({ schema, value, errors = {}, skip = [], onChange }: FormProps) {
+export function SchemaForm({ schema, value, errors = {}, skip = [], idPrefix = "", onChange }: FormProps) {
   const properties = Object.entries(schema.properties ?? {}).filter(([name]) => !skip.includes(name));
   return (
     <div className="schema-form">
       {properties.map(([name, property]) => (
-        <Field key={name} name={name} schema={property} error={errors[name]}
+        <Field key={name} name={name} idPrefix={idPrefix} schema={property} error={errors[name]}
           value={name in value ? value[name] : property.default}
           onChange={(v) => onChange({ ...value, [name]: v })} />
       ))}

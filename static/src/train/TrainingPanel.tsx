@@ -80,7 +80,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         <details key={key} open={key === "optimizer"}>
           <summary>{key.replace("_", " ")}</summary>
           <SchemaForm schema={TRAINING_SCHEMA.properties![key]} value={(training[key] as Record<string, unknown>) ?? {}}
-            onChange={(v) => set(key, v)} />
+            idPrefix={`${key}-`} onChange={(v) => set(key, v)} />
         </details>
       ))}
       <details>
