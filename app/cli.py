@@ -113,12 +113,7 @@ def export(
     from app.nn.codegen import to_python
 
     spec = _load(spec_file)
-    source = _checked(lambda: to_python(spec, Settings().limits))
-    if output is None:
-        typer.echo(source, nl=False)
-    else:
-        output.write_text(source, encoding="utf-8")
-        console.print(f"wrote {output}")
+    _write(_checked(lambda: to_python(spec, Settings().limits)), output)
 
 
 @cli.command()
@@ -129,7 +124,11 @@ def openapi(
     """Print the server's OpenAPI schema (the browser UI's API types are made from it)."""
     from app.api import create_app
 
-    text = json.dumps(create_app().openapi(), indent=1, sort_keys=True) + "\n"
+    _write(json.dumps(create_app().openapi(), indent=1, sort_keys=True) + "\n", output)
+
+
+def _write(text: str, output: Path | None) -> None:
+    """`text` to the file named by -o, or to stdout."""
     if output is None:
         typer.echo(text, nl=False)
     else:

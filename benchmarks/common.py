@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
+import uvicorn
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -89,3 +94,30 @@ class Clock:
             self.total += time.perf_counter() - self._since
             self._since = None
         return self.total
+
+
+@contextmanager
+def server(home: Path, **settings: Any) -> Iterator[tuple[str, Any]]:
+    """A real LayerLab server (uvicorn in a thread) on a free loopback port, with its
+    settings' fields given as keywords; yields its "host:port" and the app (whose
+    executor says when a warm worker is ready)."""
+    from app.api import create_app
+    from app.settings import Settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(Settings(home=home, **settings))
+    uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                                   log_level="warning"))
+    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not uvicorn_server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert uvicorn_server.started, "the server did not start"
+    try:
+        yield f"127.0.0.1:{port}", app
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(30)

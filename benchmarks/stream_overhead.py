@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx2
-import uvicorn
 from websockets.asyncio.client import connect
 
-from common import use_local_mnist
+from common import server, use_local_mnist
 
 EPOCHS = 5
 SUBSCRIBERS = (0, 1, 20)
@@ -39,24 +36,6 @@ MODEL = {"name": "MLP", "input": {"shape": [1, 28, 28]}, "layers": [
 TRAINING = {"dataset": {"name": "mnist-10k"}, "epochs": EPOCHS, "batch_size": 64,
             "optimizer": {"name": "adam", "lr": 1e-3}, "validation_split": 0.0,
             "device": "cpu"}
-
-
-def start_server(home: Path) -> tuple[str, uvicorn.Server, threading.Thread, Any]:
-    from app.api import create_app
-    from app.settings import Settings
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(home=home, max_concurrent_runs=1)
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"127.0.0.1:{port}", server, thread, app
 
 
 async def subscribe(address: str, count: int) -> list[float]:
@@ -109,21 +88,16 @@ def one_run(http: httpx2.Client, address: str, subscribers: int,
 
 def main() -> None:
     use_local_mnist()
-    with tempfile.TemporaryDirectory() as home:
-        address, server, thread, app = start_server(Path(home))
-        try:
-            with httpx2.Client(base_url=f"http://{address}", timeout=60) as http:
-                one_run(http, address, 0, app)  # warm the data cache
-                runs: dict[int, list[tuple[float, list[float]]]] = {n: [] for n in SUBSCRIBERS}
-                for _ in range(REPEATS):
-                    for n in SUBSCRIBERS:
-                        runs[n].append(one_run(http, address, n, app))
-                results = {n: (statistics.median(t for t, _ in r),
-                               [lat for _, lats in r for lat in lats])
-                           for n, r in runs.items()}
-        finally:
-            server.should_exit = True
-            thread.join(30)
+    with tempfile.TemporaryDirectory() as home, \
+            server(Path(home), max_concurrent_runs=1) as (address, app), \
+            httpx2.Client(base_url=f"http://{address}", timeout=60) as http:
+        one_run(http, address, 0, app)  # warm the data cache
+        runs: dict[int, list[tuple[float, list[float]]]] = {n: [] for n in SUBSCRIBERS}
+        for _ in range(REPEATS):
+            for n in SUBSCRIBERS:
+                runs[n].append(one_run(http, address, n, app))
+        results = {n: (statistics.median(t for t, _ in r), [lat for _, lats in r for lat in lats])
+                   for n, r in runs.items()}
     base = results[0][0]
     print(f"MLP 784-256-10 on mnist-10k, {EPOCHS} epochs, CPU, through a real server; "
           f"median of {REPEATS} runs per subscriber count")

@@ -30,25 +30,20 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import torch
-import uvicorn
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 from websockets.sync.client import connect
 
-from app.api import create_app
 from app.nn.infer import clear_shape_cache
-from app.settings import Settings
+
+from common import server
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -125,29 +120,6 @@ COLLECT = """(path) => {
   const entry = performance.getEntriesByType("resource").find((e) => e.name.endsWith(path));
   return { ...window.__ui, fetchStart: entry?.startTime, fetchEnd: entry?.responseEnd };
 }"""
-
-
-@contextmanager
-def server(home: Path) -> Iterator[tuple[str, Any]]:
-    """A real server on a free loopback port, as tests/conftest.py's `serving` starts
-    one, but keeping the app at hand (its executor says when the spare is warm)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(Settings(home=home))
-    uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                                   log_level="warning"))
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uvicorn_server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uvicorn_server.started, "the server did not start"
-    try:
-        yield f"127.0.0.1:{port}", app
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(30)
 
 
 def wait_until_idle(app: Any) -> None:
