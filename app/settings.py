@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Extra origins allowed to open websockets (same origin always is).",
     )
+    worker_memory_mb: int | None = Field(
+        default=None, ge=256,
+        description="Most memory one training worker may allocate on the CPU (its data "
+                    "size, PyTorch's own ~0.3 GB included); a run over it fails with 'out "
+                    "of memory'. Default: no limit.",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     limits: SpecLimits = Field(default_factory=SpecLimits)
     presets_dir: Path = Field(default=PROJECT_ROOT / "models", description="Preset specs.")

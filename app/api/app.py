@@ -52,7 +52,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     marked interrupted (they can resume from their last checkpoint)."""
     settings: Settings = app.state.settings
     store = get_store(settings.store_url)
-    executor = LocalProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout)
+    executor = LocalProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout,
+                                    memory_mb=settings.worker_memory_mb)
     service = RunService(store, executor, settings.runs_dir, settings.limits)
     interrupted = service.recover()
     if interrupted:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from app.datasets.base import DatasetError
 from app.inspect import InspectError
+from app.runs.records import StoreUnavailable
 from app.runs.service import RunNotFound, RunStateError
 from app.spec import SpecError, SpecIssue
 from app.spec.errors import issues_from_errors
@@ -59,6 +60,12 @@ async def _bad_training(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, str(exc), [SpecIssue(str(exc), None, "training")])
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    response = error_response(503, f"{exc}: try again in a moment")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SpecError, _spec_error)
     app.add_exception_handler(RunNotFound, _not_found)
@@ -66,4 +73,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DatasetError, _bad_training)
     app.add_exception_handler(TaskError, _bad_training)
     app.add_exception_handler(InspectError, _bad_view)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(RequestValidationError, _request_validation_error)

@@ -5,6 +5,7 @@ the readers serve the inspection API. A 2-D model's decision boundary is streame
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -29,6 +30,7 @@ HISTOGRAMS = "histograms.jsonl"
 KEEP_EPOCHS = 20  # weight snapshots kept per run; older ones are thinned out evenly
 BOUNDARY_EVERY = 0.25  # least seconds between streamed boundaries (and the last epoch's)
 BOUNDARY_RESOLUTION = 50
+log = logging.getLogger(__name__)
 _SNAPSHOT = re.compile(r"epoch-(\d{5})\.safetensors")
 
 
@@ -85,11 +87,16 @@ class EpochWeights:
 
     def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
         path = epoch_path(self.run_dir, epoch)
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        save_file(state, temporary)
-        os.replace(temporary, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_file(state, temporary)
+            os.replace(temporary, path)
+        except OSError as exc:  # a full disk: training goes on; the checkpoint decides
+            temporary.unlink(missing_ok=True)
+            log.warning("could not keep the weights of epoch %d: %s", epoch, exc)
+            return ()
         for old in thin(saved_epochs(self.run_dir), self.keep):
             epoch_path(self.run_dir, old).unlink(missing_ok=True)
         return ()
@@ -104,8 +111,11 @@ class Histograms:
     def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
         assert isinstance(model, GraphNet)
         line = parameter_histograms(model, epoch, step).model_dump_json()
-        with self.path.open("a") as file:
-            file.write(line + "\n")
+        try:  # a line cut short by a full disk is skipped by read_histograms
+            with self.path.open("a") as file:
+                file.write("\n" + line + "\n")
+        except OSError as exc:
+            log.warning("could not record the histograms of epoch %d: %s", epoch, exc)
         return ()
 
 

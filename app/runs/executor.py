@@ -82,10 +82,12 @@ class LocalProcessExecutor(Executor):
     """
 
     def __init__(self, max_concurrent: int = 2, stop_timeout: float = 10.0,
-                 spares: int = 1) -> None:
+                 spares: int = 1, memory_mb: int | None = None) -> None:
+        """`memory_mb`: the most memory (data size) one worker may allocate on the CPU."""
         self.max_concurrent = max_concurrent
         self.stop_timeout = stop_timeout
         self.spares = spares
+        self.memory_mb = memory_mb
         self._context = mp.get_context("spawn")
         self._lock = threading.Lock()
         self._pending: deque[_Worker] = deque()
@@ -179,7 +181,8 @@ class LocalProcessExecutor(Executor):
         ctx = self._context
         jobs, child = ctx.Pipe(duplex=False)
         events, stop, pause, ready = ctx.Queue(), ctx.Event(), ctx.Event(), ctx.Event()
-        process = ctx.Process(target=spare_main, args=(jobs, events, stop, pause, ready),
+        process = ctx.Process(target=spare_main,
+                              args=(jobs, events, stop, pause, ready, self.memory_mb),
                               name="layerlab-worker", daemon=True)
         process.start()
         jobs.close()  # the child holds the reading end; we keep `child` to write

@@ -19,10 +19,10 @@ from app.nn import build
 from app.nn.graph_module import GraphNet
 from app.runs.artifacts import epoch_path, load_epoch_weights, read_histograms, saved_epochs
 from app.runs.records import RunRecord
-from app.runs.service import RunService, RunStateError
+from app.runs.service import RunService, no_weights_yet
 from app.spec.arrays import EncodedArray
 from app.train import CHECKPOINT_NAME, holdout
-from app.train.checkpoint import load_checkpoint
+from app.train.checkpoint import previous_path
 from app.train.session import check_training
 
 Split = Literal["train", "val", "test"]
@@ -62,9 +62,10 @@ class Inspector:
         run_dir = self.runs.run_dir(run.id)
         if epoch is None:
             path = run_dir / CHECKPOINT_NAME
+            if not path.exists():  # mid-rotation, or the latest was set aside as damaged
+                path = previous_path(path)
             if not path.exists():
-                raise RunStateError(f"run {run_id} is {run.status} and has no weights yet: "
-                                    "wait for its first checkpoint (after an epoch)")
+                raise no_weights_yet(run)
         else:
             kept = saved_epochs(run_dir)
             if epoch not in kept:
@@ -77,7 +78,7 @@ class Inspector:
                 if key in self._models:
                     self._models.move_to_end(key)
                     return self._models[key]
-            weights = (load_checkpoint(path).model if epoch is None
+            weights = (self.runs.weights(run.id) if epoch is None
                        else load_epoch_weights(run_dir, epoch))
         except FileNotFoundError:  # thinned out (or the run deleted) since it was listed
             raise InspectError(f"epoch: the weights of epoch {epoch} are no longer kept; see "

@@ -12,9 +12,24 @@ from app.datasets.base import DatasetError
 from app.spec import NetworkSpec, SpecError, SpecLimits
 from app.spec.events import FinishedEvent
 from app.spec.training import TrainingSpec
-from app.train import Control, Emit, EpochHook, TaskError, train_network
+from app.train import (
+    CheckpointWriteError,
+    Control,
+    Emit,
+    EpochHook,
+    TaskError,
+    train_network,
+)
 
-EXPECTED_ERRORS = (SpecError, DatasetError, TaskError, ValueError)
+EXPECTED_ERRORS = (SpecError, DatasetError, TaskError, CheckpointWriteError, ValueError)
+OUT_OF_MEMORY = "out of memory: use a smaller batch size or network"
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """An allocation failure on any device (PyTorch's CPU allocator raises a plain
+    RuntimeError)."""
+    return isinstance(exc, MemoryError | torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc))
 
 
 def run_local(spec: NetworkSpec, training: TrainingSpec, on_event: Emit, *,
@@ -29,11 +44,11 @@ def run_local(spec: NetworkSpec, training: TrainingSpec, on_event: Emit, *,
                              control=control, resume=resume, limits=limits, hooks=hooks)
     except EXPECTED_ERRORS as exc:
         event = FinishedEvent(status="failed", epoch=0, step=0, reason=str(exc))
-    except (MemoryError, torch.cuda.OutOfMemoryError):
-        event = FinishedEvent(status="failed", epoch=0, step=0,
-                              reason="out of memory: use a smaller batch size or network")
     except Exception as exc:
-        last = traceback.format_exception_only(exc)[-1].strip()
-        event = FinishedEvent(status="failed", epoch=0, step=0, reason=f"internal error: {last}")
+        if out_of_memory(exc):
+            reason = OUT_OF_MEMORY
+        else:
+            reason = f"internal error: {traceback.format_exception_only(exc)[-1].strip()}"
+        event = FinishedEvent(status="failed", epoch=0, step=0, reason=reason)
     on_event(event)
     return event

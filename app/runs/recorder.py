@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from app.runs.records import MetricRow, RunStore
+from app.runs.records import MetricRow, RunStore, StoreUnavailable
 from app.spec.events import EpochEvent, FinishedEvent, MetricsEvent, StartedEvent, TrainingEvent
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,10 @@ def better(name: str, new: float, old: float | None) -> bool:
 class Recorder:
     """Applies events to the store from a background thread."""
 
-    def __init__(self, store: RunStore) -> None:
-        self.store = store
+    def __init__(self, store: RunStore, patience: float = 300.0) -> None:
+        """`patience`: how long a batch is retried while the database is unavailable
+        (locked, restarting) before its events are given up, with an error logged."""
+        self.store, self.patience = store, patience
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
         self._thread.start()
@@ -77,9 +80,25 @@ class Recorder:
             by_run.setdefault(run_id, []).append(event)
         for run_id, run_events in by_run.items():
             try:
-                self._apply_run(run_id, run_events)
+                self._retrying(run_id, run_events)
             except Exception:
                 log.exception("could not record %d events of run %s", len(run_events), run_id)
+
+    def _retrying(self, run_id: str, events: list[TrainingEvent]) -> None:
+        """Apply, retrying with backoff while the store is unavailable; safe because
+        every write is an upsert or sets fields, so a repeat changes nothing."""
+        deadline, delay = time.monotonic() + self.patience, 0.05
+        while True:
+            try:
+                self._apply_run(run_id, events)
+                return
+            except StoreUnavailable as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                if delay == 0.05:
+                    log.warning("%s; retrying the events of run %s", exc, run_id)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     def _apply_run(self, run_id: str, events: list[TrainingEvent]) -> None:
         rows: list[MetricRow] = []

@@ -46,8 +46,13 @@ class MetricRow(BaseModel):
     values: dict[str, float]
 
 
+class StoreUnavailable(Exception):
+    """The database is locked, down or unreachable: the same call may succeed later."""
+
+
 class RunStore(Protocol):
-    """Where runs and their metrics live. Every method is safe to call from any thread."""
+    """Where runs and their metrics live. Every method is safe to call from any thread,
+    and raises StoreUnavailable when the database cannot be reached for now."""
 
     def create_run(self, run: RunRecord) -> None: ...
 

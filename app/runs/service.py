@@ -21,7 +21,7 @@ from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FINAL_STATUSES, BoundaryEvent, FinishedEvent, TrainingEvent
 from app.spec.training import TrainingSpec
 from app.train import CHECKPOINT_NAME
-from app.train.checkpoint import load_checkpoint, read_meta
+from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
 from app.train.session import check_training
 
 Subscriber = Callable[[str, TrainingEvent], None]
@@ -34,6 +34,11 @@ class RunStateError(Exception):
 
 class RunNotFound(KeyError):
     pass
+
+
+def no_weights_yet(run: RunRecord) -> RunStateError:
+    return RunStateError(f"run {run.id} is {run.status} and has no weights yet: wait for its "
+                         "first checkpoint (after an epoch)")
 
 
 class RunService:
@@ -111,13 +116,16 @@ class RunService:
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
     def weights(self, run_id: str) -> dict[str, torch.Tensor]:
-        """The run's latest trained weights (from its checkpoint)."""
-        run = self.get(run_id)
-        path = self.run_dir(run.id) / CHECKPOINT_NAME
-        if not path.exists():
-            raise RunStateError(f"run {run_id} is {run.status} and has no weights yet: "
-                                "wait for its first checkpoint (after an epoch)")
-        return load_checkpoint(path).model
+        """The run's latest trained weights (from its newest usable checkpoint)."""
+        return self._checkpoint(self.get(run_id)).model
+
+    def _checkpoint(self, run: RunRecord) -> Checkpoint:
+        try:
+            return load_latest(self.run_dir(run.id) / CHECKPOINT_NAME).checkpoint
+        except FileNotFoundError:
+            raise no_weights_yet(run) from None
+        except CheckpointError as exc:
+            raise RunStateError(f"run {run.id}'s checkpoints cannot be used: {exc}") from None
 
     def subscribe(self, run_id: str, callback: Subscriber) -> Callable[[], None]:
         """Call `callback` for each event of the run; returns the unsubscribe function."""
@@ -156,13 +164,12 @@ class RunService:
         if not resume:
             return job
         step = -1  # no checkpoint yet: start over
-        if job.checkpoint.exists():
-            try:
-                step = int(read_meta(job.checkpoint)["position"]["step"])
-            except (OSError, ValueError, KeyError) as exc:
-                raise RunStateError(f"run {run.id} cannot resume: its checkpoint is "
-                                    f"unreadable ({exc}); delete the run or start a new one"
-                                    ) from None
+        if job.has_checkpoint:
+            try:  # the one the worker will resume from: the newest usable
+                step = int(self._checkpoint(run).meta["position"]["step"])
+            except (RunStateError, KeyError, TypeError, ValueError) as exc:
+                raise RunStateError(f"run {run.id} cannot resume: {exc}; delete the run or "
+                                    "start a new one") from None
         self.store.delete_metrics_after(run.id, step)
         return job
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import resource
+import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as EventFlag
@@ -14,6 +18,7 @@ from app.runs.local import run_local
 from app.spec import NetworkSpec, SpecLimits, parse_network
 from app.spec.training import TrainingSpec
 from app.train import CHECKPOINT_NAME, Control
+from app.train.checkpoint import previous_path
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,11 @@ class Job:
     def checkpoint(self) -> Path:
         return self.run_dir / CHECKPOINT_NAME
 
+    @property
+    def has_checkpoint(self) -> bool:
+        """The checkpoint or the one before it (kept in case the latest is damaged)."""
+        return self.checkpoint.exists() or previous_path(self.checkpoint).exists()
+
 
 class FlagControl(Control):
     """Stop and pause requests as two multiprocessing events (a cheap check)."""
@@ -45,9 +55,11 @@ class FlagControl(Control):
 
 
 def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
-               ready: EventFlag) -> None:
+               ready: EventFlag, memory_mb: int | None = None) -> None:
     """A warm process: imports and PyTorch's one-time set-up are done by the time a job
-    arrives; it runs one job and exits (None or a closed pipe ends it idle)."""
+    arrives; it runs one job and exits (None or a closed pipe ends it idle). It ends
+    with the server: an orphaned worker would go on writing a run's files."""
+    exit_with_parent()
     warm_up()
     ready.set()
     try:
@@ -55,7 +67,32 @@ def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
     except EOFError:
         return
     if job is not None:
+        if memory_mb is not None:
+            limit_memory(memory_mb)
         worker_main(job, events, stop, pause)
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap the process's data size (heap and anonymous maps: every tensor on the CPU),
+    so a network too big for the machine fails its run with 'out of memory' instead
+    of drawing the kernel's OOM killer onto some other process."""
+    limit = megabytes * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def exit_with_parent(every: float = 0.5) -> None:
+    """Kill this process soon after its parent (the server) is gone, even by kill -9."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 WARM_UP_SPEC = {"input": {"shape": [1, 8, 8]}, "layers": [
@@ -75,7 +112,7 @@ def warm_up() -> None:
 def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag) -> None:
     """Process entry point: train, putting each event on the `events` queue."""
     job.run_dir.mkdir(parents=True, exist_ok=True)
-    resume = job.checkpoint if job.resume and job.checkpoint.exists() else None
+    resume = job.checkpoint if job.resume and job.has_checkpoint else None
     run_local(job.spec, job.training, events.put, checkpoint_dir=job.run_dir,
               control=FlagControl(stop, pause), resume=resume, limits=job.limits,
               hooks=epoch_hooks(job.run_dir, job.spec, job.training, job.limits))

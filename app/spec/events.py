@@ -23,6 +23,8 @@ class StartedEvent(_Event):
     train_samples: int
     val_samples: int
     start_epoch: int = Field(default=0, description="> 0 when resumed from a checkpoint.")
+    notice: str | None = Field(default=None, description="Something the user should know "
+                               "about the start, e.g. a damaged checkpoint passed over.")
 
 
 class MetricsEvent(_Event):

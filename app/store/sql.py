@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from app.runs.records import MetricRow, RunRecord
+from app.runs.records import MetricRow, RunRecord, StoreUnavailable
 from app.store.engine import make_engine, upgrade
 from app.store.tables import MetricValueRow, RunRow
 
@@ -26,6 +27,22 @@ INTERRUPTED_ERROR = "the server stopped while this run was running"
 RESERVED_METRIC_NAMES = frozenset({"step", "epoch"})  # the columnar answer's own keys
 RUN_FIELDS = tuple(RunRecord.model_fields)
 _JSON_FIELDS = frozenset({"spec", "training", "latest_metrics", "best_metrics", "test_metrics"})
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _transient(method: Callable[P, R]) -> Callable[P, R]:
+    """Errors of a locked, down or unreachable database become StoreUnavailable (the
+    caller may retry); every other error stays what it is."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(f"the database is unavailable: {exc.orig or exc}") from exc
+
+    return wrapper
 
 
 class SqlRunStore:
@@ -45,6 +62,7 @@ class SqlRunStore:
     def __repr__(self) -> str:
         return f"SqlRunStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
+    @_transient
     def create_run(self, run: RunRecord) -> None:
         row = RunRow(**{name: _encode(name, getattr(run, name)) for name in RUN_FIELDS})
         try:
@@ -53,6 +71,7 @@ class SqlRunStore:
         except IntegrityError as exc:
             raise ValueError(f"a run with id {run.id!r} already exists") from exc
 
+    @_transient
     def update_run(self, run_id: str, **fields: Any) -> None:
         unknown = sorted(set(fields) - set(RUN_FIELDS))
         if unknown:
@@ -71,11 +90,13 @@ class SqlRunStore:
         if result.rowcount == 0:
             raise KeyError(f"no run {run_id!r}")
 
+    @_transient
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._sessions() as session:
             row = session.get(RunRow, run_id)
             return None if row is None else _to_record(row)
 
+    @_transient
     def list_runs(self, status: str | None = None, limit: int = 50,
                   offset: int = 0) -> list[RunRecord]:
         if limit < 0 or offset < 0:
@@ -87,6 +108,7 @@ class SqlRunStore:
             rows = session.scalars(query.limit(limit).offset(offset)).all()
             return [_to_record(row) for row in rows]
 
+    @_transient
     def append_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> None:
         latest: dict[tuple[int, str], tuple[int, float]] = {}  # a later duplicate wins
         for row in rows:
@@ -108,6 +130,7 @@ class SqlRunStore:
         except IntegrityError as exc:
             raise KeyError(f"no run {run_id!r}") from exc
 
+    @_transient
     def get_metrics(self, run_id: str, names: Sequence[str] | None = None,
                     since_step: int | None = None) -> dict[str, list[float | int | None]]:
         if isinstance(names, str):  # a lone name, not its characters
@@ -123,16 +146,19 @@ class SqlRunStore:
             found = connection.execute(query).all() if names is None or names else []
         return _pivot(found, names)
 
+    @_transient
     def delete_metrics_after(self, run_id: str, step: int) -> None:
         m = MetricValueRow
         with self.engine.begin() as connection:
             connection.execute(delete(m).where(m.run_id == run_id, m.step > step))
 
+    @_transient
     def delete_run(self, run_id: str) -> bool:
         with self.engine.begin() as connection:  # metrics go by ON DELETE CASCADE
             result = connection.execute(delete(RunRow).where(RunRow.id == run_id))
         return result.rowcount > 0
 
+    @_transient
     def mark_interrupted(self) -> list[str]:
         with self.engine.begin() as connection:
             ids = list(connection.scalars(

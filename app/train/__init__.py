@@ -1,12 +1,21 @@
 """The trainer: a pure loop that reports through one emit(event) callback."""
 
-from app.train.loop import CHECKPOINT_NAME, Control, Emit, EpochHook, Trainer, holdout
+from app.train.loop import (
+    CHECKPOINT_NAME,
+    CheckpointWriteError,
+    Control,
+    Emit,
+    EpochHook,
+    Trainer,
+    holdout,
+)
 from app.train.session import train_network
 from app.train.tasks import LOSSES, Task, TaskError, make_task
 
 __all__ = [
     "CHECKPOINT_NAME",
     "LOSSES",
+    "CheckpointWriteError",
     "Control",
     "Emit",
     "EpochHook",

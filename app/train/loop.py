@@ -27,7 +27,7 @@ from app.spec.events import (
     TrainingEvent,
 )
 from app.spec.training import TrainingSpec
-from app.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from app.train.checkpoint import Checkpoint, load_latest, save_checkpoint
 from app.train.devices import device_label
 from app.train.early_stopping import EarlyStopping
 from app.train.evaluate import evaluate
@@ -40,6 +40,10 @@ EpochHook = Callable[[torch.nn.Module, int, int], Iterable[TrainingEvent]]
 in place; what it returns is emitted. Inspection recorders use it."""
 Request = Literal["stop", "pause"] | None
 CHECKPOINT_NAME = "checkpoint.safetensors"
+
+
+class CheckpointWriteError(RuntimeError):
+    """A checkpoint could not be written (a full disk, say); the one before stays valid."""
 
 
 class Control:
@@ -80,6 +84,7 @@ class Trainer:
         self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
         self.checkpoint_every, self.hooks = checkpoint_every, hooks
         self._last_save = -float("inf")
+        self._saved_step: int | None = None  # where the last good checkpoint was taken
         self.optimizer = make_optimizer(self.model, config.optimizer)
         self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
         self.early = EarlyStopping(config.early_stopping)
@@ -105,13 +110,13 @@ class Trainer:
 
     def fit(self, resume: Path | None = None) -> FinishedEvent:
         """Train to the end (or a stop, pause, divergence); returns the final event."""
-        if resume is not None:
-            self._restore(load_checkpoint(resume))
+        notice = self._resume(resume) if resume is not None else None
         params = sum(p.numel() for p in self.model.parameters())
         self.emit(StartedEvent(device=device_label(self.device), epochs=self.config.epochs,
                                steps_per_epoch=self.steps_per_epoch, params=params,
                                train_samples=self.x_train.shape[0],
-                               val_samples=self.x_val.shape[0], start_epoch=self.pos.epoch))
+                               val_samples=self.x_val.shape[0], start_epoch=self.pos.epoch,
+                               notice=notice))
         while self.pos.epoch < self.config.epochs:
             started = time.perf_counter()
             ended = self._run_epoch()
@@ -244,10 +249,30 @@ class Trainer:
             tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
         meta = {"position": vars(self.pos), "early_stopping": self.early.state(),
                 "schedule": self.schedule.state_dict() if self.schedule else None}
-        save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME,
-                        Checkpoint(self.model.state_dict(), self.optimizer.state_dict(), meta,
-                                   tensors, self.early.best_weights))
+        try:
+            save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME,
+                            Checkpoint(self.model.state_dict(), self.optimizer.state_dict(),
+                                       meta, tensors, self.early.best_weights))
+        except OSError as exc:
+            kept = ("no checkpoint was written before it" if self._saved_step is None else
+                    f"the one taken at step {self._saved_step} stays valid")
+            raise CheckpointWriteError(f"could not write the checkpoint "
+                                       f"({exc.strerror or exc}): {kept}") from exc
+        self._saved_step = self.pos.step
         self.emit(CheckpointEvent(epoch=self.pos.epoch, step=self.pos.step))
+
+    def _resume(self, path: Path) -> str | None:
+        """Restore the newest usable checkpoint at `path`; a refused one is set aside (as
+        .damaged, so the next save does not rotate it in) and named in the notice."""
+        latest = load_latest(path)
+        self._restore(latest.checkpoint)
+        self._saved_step = self.pos.step
+        if not latest.refused:
+            return None
+        if latest.path != path and path.exists():
+            path.replace(path.with_suffix(".damaged"))
+        return (f"{'; '.join(latest.refused)}: resumed from the checkpoint before it "
+                f"(epoch {self.pos.epoch}, step {self.pos.step})")
 
     def _restore(self, checkpoint: Checkpoint) -> None:
         self.model.load_state_dict(checkpoint.model)
