@@ -23,13 +23,23 @@ UI_BUILD := static/dist/.vite/manifest.json
 UI_SOURCES := $(shell find static/src -type f) static/vite.config.ts static/tsconfig.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-dev ui api-types browser bench clean
+.PHONY: run test lint install install-dev ui api-types browser bench reliability-report soak clean
 
 run: install ui
 	$(BIN)/layerlab serve --host $(HOST) --port $(PORT)
 
 test: install-dev lint ui browser
 	$(BIN)/python -m pytest
+
+# Faults, load and hostile input (also part of `make test`), as a table of each case's
+# result, time and measured detail; `make soak` runs the longer load and fault cases.
+RELIABILITY := tests/reliability tests/security
+
+reliability-report: install-dev
+	$(BIN)/python -m pytest $(RELIABILITY) -q --case-table
+
+soak: install-dev
+	$(BIN)/python -m pytest $(RELIABILITY) -q -m soak --case-table
 
 # The browser UI: npm packages from the lock file, then a type check and a Vite build
 # into static/dist/ (git-ignored).

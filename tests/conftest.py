@@ -7,7 +7,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -19,6 +21,47 @@ from app.spec import NetworkSpec
 from app.spec.presets import load_presets
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--case-table", action="store_true",
+                     help="end with a table of every case: result, time and the detail it "
+                          "recorded (record_property('detail', ...)); make reliability-report")
+
+
+@dataclass
+class _Case:
+    outcome: str = "passed"
+    seconds: float = 0.0
+    detail: str = ""
+
+
+_cases: dict[str, _Case] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    case = _cases.setdefault(report.nodeid, _Case())
+    case.seconds += report.duration
+    if report.outcome != "passed" and case.outcome == "passed":
+        case.outcome = "error" if report.when != "call" and report.failed else report.outcome
+    for key, value in report.user_properties:
+        if key == "detail":
+            case.detail = str(value)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if not config.getoption("--case-table") or not _cases:
+        return
+    write = terminalreporter.write_line
+    width = max(len(node) for node in _cases)
+    terminalreporter.section("cases")
+    write(f"{'case':<{width}}  {'result':<7}  {'time':>7}  detail")
+    for node, case in _cases.items():
+        detail = " ".join(case.detail.split())
+        write(f"{node:<{width}}  {case.outcome:<7}  {case.seconds:6.1f}s  {detail[:100]}")
+    passed = sum(case.outcome == "passed" for case in _cases.values())
+    total = sum(case.seconds for case in _cases.values())
+    write(f"{passed} of {len(_cases)} passed in {total:.0f} s")
 
 
 @pytest.fixture(scope="session")

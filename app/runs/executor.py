@@ -281,10 +281,10 @@ class LocalProcessExecutor(Executor):
                                  reason=f"killed after {self.stop_timeout:g} s without stopping")
         if code is not None and code < 0:
             try:
-                name = signal.Signals(-code).name
+                name = f" ({signal.Signals(-code).name})"
             except ValueError:
-                name = f"signal {-code}"
-            why = f"the worker process was killed ({name})"
+                name = ""
+            why = f"the worker process exited with signal {-code}{name}"
             if -code == signal.SIGKILL:
                 why += "; the system may have run out of memory"
         else:

@@ -117,15 +117,16 @@ class RunService:
 
     def weights(self, run_id: str) -> dict[str, torch.Tensor]:
         """The run's latest trained weights (from its newest usable checkpoint)."""
-        return self._checkpoint(self.get(run_id)).model
-
-    def _checkpoint(self, run: RunRecord) -> Checkpoint:
+        run = self.get(run_id)
         try:
-            return load_latest(self.run_dir(run.id) / CHECKPOINT_NAME).checkpoint
+            return self._checkpoint(run).model
         except FileNotFoundError:
             raise no_weights_yet(run) from None
         except CheckpointError as exc:
             raise RunStateError(f"run {run.id}'s checkpoints cannot be used: {exc}") from None
+
+    def _checkpoint(self, run: RunRecord) -> Checkpoint:
+        return load_latest(self.run_dir(run.id) / CHECKPOINT_NAME).checkpoint
 
     def subscribe(self, run_id: str, callback: Subscriber) -> Callable[[], None]:
         """Call `callback` for each event of the run; returns the unsubscribe function."""
@@ -167,7 +168,7 @@ class RunService:
         if job.has_checkpoint:
             try:  # the one the worker will resume from: the newest usable
                 step = int(self._checkpoint(run).meta["position"]["step"])
-            except (RunStateError, KeyError, TypeError, ValueError) as exc:
+            except (OSError, KeyError, TypeError, ValueError) as exc:  # CheckpointError too
                 raise RunStateError(f"run {run.id} cannot resume: {exc}; delete the run or "
                                     "start a new one") from None
         self.store.delete_metrics_after(run.id, step)
