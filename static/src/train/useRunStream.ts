@@ -86,6 +86,7 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
           case "started":
             s.status = "running";
             s.started = { epochs: event.epochs, steps_per_epoch: event.steps_per_epoch, start: performance.now() };
+            s.reason = event.notice ?? null; // e.g. a damaged checkpoint passed over on resume
             break;
           case "metrics":
             s.steps.step = [...(s.steps.step ?? []), ...event.step];
