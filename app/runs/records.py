@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
+from app.spec.origin import RunOrigin
 from app.spec.training import TrainingSpec
 
 
@@ -36,6 +37,8 @@ class RunRecord(BaseModel):
     latest_metrics: dict[str, float] = Field(default_factory=dict)
     best_metrics: dict[str, float] = Field(default_factory=dict)
     test_metrics: dict[str, float] = Field(default_factory=dict)
+    origin: RunOrigin | None = Field(
+        default=None, description="The run its first weights came from, and which layers.")
 
 
 class MetricRow(BaseModel):

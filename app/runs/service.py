@@ -13,12 +13,16 @@ from pathlib import Path
 
 import torch
 
+from app.nn.transfer import Matched
+from app.runs.artifacts import load_epoch_weights, saved_epochs
 from app.runs.executor import Executor
+from app.runs.origins import OriginError, match_into, origin_of, save_start
 from app.runs.recorder import Recorder
 from app.runs.records import RunRecord, RunStore
 from app.runs.worker import Job
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FINAL_STATUSES, BoundaryEvent, FinishedEvent, TrainingEvent
+from app.spec.origin import InitFrom, RunOrigin
 from app.spec.training import TrainingSpec
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
@@ -61,15 +65,60 @@ class RunService:
             interrupted.append(run.id)
         return interrupted
 
-    def create(self, spec: NetworkSpec, training: TrainingSpec,
-               name: str | None = None) -> RunRecord:
-        """Validate everything that can be checked without training, then queue the run."""
+    def create(self, spec: NetworkSpec, training: TrainingSpec, name: str | None = None,
+               init_from: InitFrom | None = None) -> RunRecord:
+        """Validate everything that can be checked without training, then queue the run;
+        `init_from` starts it from another run's weights (layers matched by id and shape)."""
         check_training(spec, training, self.limits)
-        run = RunRecord(id=uuid.uuid4().hex, name=name or spec.name, spec=spec,
-                        training=training, created_at=datetime.now(UTC))
+        matched, origin = None, None
+        if init_from is not None:
+            source = self.get(init_from.run_id)
+            weights = self._source_weights(source, init_from.epoch)
+            matched = match_into(spec, weights, f"run {source.id}", self.limits)
+            origin = origin_of(matched, kind="transfer", run_id=source.id, epoch=init_from.epoch)
+        return self._queue_new(spec, training, name or spec.name, matched, origin)
+
+    def continue_run(self, run_id: str, spec: NetworkSpec | None = None,
+                     training: TrainingSpec | None = None, name: str | None = None
+                     ) -> RunRecord:
+        """A new run that goes on from a paused or ended run after an edit of its network
+        or training settings: every layer whose id and shapes still match keeps its
+        weights, and steps and epochs count on from where the run was. The run itself
+        is left as it is."""
+        parent = self.get(run_id)
+        if parent.status not in ("paused", "interrupted", "stopped", "completed"):
+            raise RunStateError(f"run {run_id} is {parent.status}: pause it first (only "
+                                "paused, interrupted, stopped or completed runs continue)")
+        spec, training = spec or parent.spec, training or parent.training
+        check_training(spec, training, self.limits)
+        checkpoint = self._usable_checkpoint(parent)
+        position = checkpoint.meta["position"]
+        if training.epochs <= position["epoch"]:
+            raise OriginError(f"run {run_id} is at epoch {position['epoch']}: set "
+                              f"training.epochs above it to train on")
+        matched = match_into(spec, checkpoint.model, f"run {parent.id}", self.limits)
+        origin = origin_of(matched, kind="edit", run_id=parent.id, step=position["step"],
+                           start_epoch=position["epoch"])
+        return self._queue_new(spec, training, name or parent.name, matched, origin)
+
+    def _queue_new(self, spec: NetworkSpec, training: TrainingSpec, name: str,
+                   matched: Matched | None, origin: RunOrigin | None) -> RunRecord:
+        run = RunRecord(id=uuid.uuid4().hex, name=name, spec=spec, training=training,
+                        created_at=datetime.now(UTC), origin=origin)
+        if matched is not None:
+            save_start(self.run_dir(run.id), matched)
         self.store.create_run(run)
         self._submit(run, resume=False)
         return run
+
+    def _source_weights(self, run: RunRecord, epoch: int | None) -> dict[str, torch.Tensor]:
+        if epoch is None:
+            return self._usable_checkpoint(run).model
+        kept = saved_epochs(self.run_dir(run.id))
+        if epoch not in kept:
+            raise OriginError(f"run {run.id} keeps no weights of epoch {epoch} (kept: "
+                              f"{', '.join(map(str, kept)) or 'none'})")
+        return load_epoch_weights(self.run_dir(run.id), epoch)
 
     def get(self, run_id: str) -> RunRecord:
         run = self.store.get_run(run_id)
@@ -117,9 +166,11 @@ class RunService:
 
     def weights(self, run_id: str) -> dict[str, torch.Tensor]:
         """The run's latest trained weights (from its newest usable checkpoint)."""
-        run = self.get(run_id)
+        return self._usable_checkpoint(self.get(run_id)).model
+
+    def _usable_checkpoint(self, run: RunRecord) -> Checkpoint:
         try:
-            return self._checkpoint(run).model
+            return self._checkpoint(run)
         except FileNotFoundError:
             raise no_weights_yet(run) from None
         except CheckpointError as exc:
@@ -161,7 +212,8 @@ class RunService:
 
     def _job(self, run: RunRecord, resume: bool) -> Job:
         """The job for a run; resuming drops the metrics its checkpoint does not cover."""
-        job = Job(run.id, run.spec, run.training, self.run_dir(run.id), resume, self.limits)
+        job = Job(run.id, run.spec, run.training, self.run_dir(run.id), resume, self.limits,
+                  run.origin)
         if not resume:
             return job
         step = -1  # no checkpoint yet: start over

@@ -16,9 +16,12 @@ from app.nn import analyze
 from app.runs.artifacts import epoch_hooks
 from app.runs.local import run_local
 from app.spec import NetworkSpec, SpecLimits, parse_network
+from app.spec.origin import RunOrigin
 from app.spec.training import TrainingSpec
-from app.train import CHECKPOINT_NAME, Control
+from app.train import CHECKPOINT_NAME, Control, Start
 from app.train.checkpoint import previous_path
+
+INIT_WEIGHTS = "init.safetensors"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,15 @@ class Job:
     run_dir: Path
     resume: bool = False
     limits: SpecLimits | None = None
+    origin: RunOrigin | None = None  # its first weights are in INIT_WEIGHTS
+
+    @property
+    def start(self) -> Start | None:
+        """A run started from another's weights: them, and where its count goes on."""
+        if self.origin is None:
+            return None
+        return Start(self.run_dir / INIT_WEIGHTS, self.origin.start_epoch,
+                     self.origin.step if self.origin.kind == "edit" else 0)
 
     @property
     def checkpoint(self) -> Path:
@@ -115,4 +127,5 @@ def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag) -> Non
     resume = job.checkpoint if job.resume and job.has_checkpoint else None
     run_local(job.spec, job.training, events.put, checkpoint_dir=job.run_dir,
               control=FlagControl(stop, pause), resume=resume, limits=job.limits,
-              hooks=epoch_hooks(job.run_dir, job.spec, job.training, job.limits))
+              hooks=epoch_hooks(job.run_dir, job.spec, job.training, job.limits),
+              start=job.start)

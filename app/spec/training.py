@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from app.spec.base import SpecModel
+from app.spec.base import LayerId, SpecModel
 
 TaskKind = Literal["classification", "regression", "reconstruction", "sequence"]
 LossName = Literal["mse", "mae", "rmse", "huber", "cross_entropy", "bce", "nll"]
@@ -90,3 +90,7 @@ class TrainingSpec(SpecModel):
     report_every: int = Field(
         default=20, ge=1, le=100_000, description="Steps between metric reports."
     )
+    layer_lr: dict[LayerId, Annotated[float, Field(gt=0.0, le=100.0)]] = Field(
+        default_factory=dict, max_length=256,
+        description="Learning-rate multipliers by layer id, e.g. {\"conv1\": 0.1} to "
+                    "fine-tune pretrained layers gently; other layers get 1.")

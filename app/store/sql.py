@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 INTERRUPTED_ERROR = "the server stopped while this run was running"
 RESERVED_METRIC_NAMES = frozenset({"step", "epoch"})  # the columnar answer's own keys
 RUN_FIELDS = tuple(RunRecord.model_fields)
-_JSON_FIELDS = frozenset({"spec", "training", "latest_metrics", "best_metrics", "test_metrics"})
+_JSON_FIELDS = frozenset({"spec", "training", "latest_metrics", "best_metrics", "test_metrics",
+                          "origin"})
 P = ParamSpec("P")
 R = TypeVar("R")
 

@@ -74,6 +74,7 @@ class RunRow(Base):
     latest_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     best_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     test_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class MetricValueRow(Base):

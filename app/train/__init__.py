@@ -9,7 +9,7 @@ from app.train.loop import (
     Trainer,
     holdout,
 )
-from app.train.session import train_network
+from app.train.session import Start, train_network
 from app.train.tasks import LOSSES, Task, TaskError, make_task
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Control",
     "Emit",
     "EpochHook",
+    "Start",
     "Task",
     "TaskError",
     "Trainer",

@@ -76,20 +76,22 @@ class Trainer:
     def __init__(self, model: torch.nn.Module, data: TensorData, config: TrainingSpec,
                  task: Task, emit: Emit, device: torch.device,
                  checkpoint_dir: Path | None = None, control: Control | None = None,
-                 checkpoint_every: float = 1.0, hooks: Sequence[EpochHook] = ()) -> None:
+                 checkpoint_every: float = 1.0, hooks: Sequence[EpochHook] = (),
+                 start: tuple[int, int] = (0, 0)) -> None:
         """`checkpoint_every`: least seconds between epoch checkpoints (tiny epochs would
-        otherwise spend their time in fsync); pauses and the end always checkpoint."""
+        otherwise spend their time in fsync); pauses and the end always checkpoint.
+        `start`: the (epoch, step) to count on from, for a run continuing another."""
         self.model = model.to(device)
         self.config, self.task, self.emit, self.device = config, task, emit, device
         self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
         self.checkpoint_every, self.hooks = checkpoint_every, hooks
         self._last_save = -float("inf")
         self._saved_step: int | None = None  # where the last good checkpoint was taken
-        self.optimizer = make_optimizer(self.model, config.optimizer)
+        self.optimizer = make_optimizer(self.model, config.optimizer, config.layer_lr)
         self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
         self.early = EarlyStopping(config.early_stopping)
         self.shuffle = torch.Generator().manual_seed(config.seed)
-        self.pos = _Position()
+        self.pos = _Position(epoch=start[0], step=start[1])
         self.perm = torch.empty(0, dtype=torch.long)
         self._split(data)
         n, size = self.x_train.shape[0], config.batch_size

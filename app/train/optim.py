@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -10,7 +10,7 @@ from torch.optim import lr_scheduler
 
 from app.spec.training import OptimizerSpec, ScheduleSpec
 
-OptimizerFactory = Callable[[Iterable[torch.nn.Parameter], OptimizerSpec], torch.optim.Optimizer]
+OptimizerFactory = Callable[[Any, OptimizerSpec], torch.optim.Optimizer]  # params or groups
 
 OPTIMIZERS: dict[str, OptimizerFactory] = {
     "sgd": lambda p, s: torch.optim.SGD(p, lr=s.lr, momentum=s.momentum, nesterov=s.nesterov,
@@ -25,11 +25,20 @@ OPTIMIZERS: dict[str, OptimizerFactory] = {
 }
 
 
-def make_optimizer(model: torch.nn.Module, spec: OptimizerSpec) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
+def make_optimizer(model: torch.nn.Module, spec: OptimizerSpec,
+                   layer_lr: Mapping[str, float] | None = None) -> torch.optim.Optimizer:
+    """The optimizer over every trainable parameter; `layer_lr` scales the learning rate
+    of the layers it names (one parameter group per scale, the unscaled group first)."""
+    groups: dict[float, list[torch.nn.Parameter]] = {}
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            scale = (layer_lr or {}).get(name.split(".", 1)[0], 1.0)
+            groups.setdefault(scale, []).append(param)
+    if not groups:
         raise ValueError("every layer is frozen (trainable: false): nothing to train")
-    return OPTIMIZERS[spec.name](params, spec)
+    ordered = sorted(groups.items(), key=lambda item: item[0] != 1.0)
+    param_groups: Any = [{"params": params, "lr": spec.lr * scale} for scale, params in ordered]
+    return OPTIMIZERS[spec.name](param_groups, spec)
 
 
 Scheduler = lr_scheduler.LRScheduler | lr_scheduler.ReduceLROnPlateau

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file
 
 from app.datasets.base import Dataset, DatasetOptions, get_dataset
 from app.nn import Plan, build_from_plan, trace
@@ -48,6 +49,10 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
                         f"vocab_size is {spec.input.vocab_size}")
     task = make_task(info, training.task, training.loss, plan.summary.output_shape,
                      spec.layers[-1].id)
+    unknown = sorted(set(training.layer_lr) - {layer.id for layer in spec.layers})
+    if unknown:
+        raise TaskError(f"layer_lr names {', '.join(map(repr, unknown))}, not a layer of the "
+                        "network: use layer ids from the spec")
     stopping = training.early_stopping
     if stopping.enabled and stopping.monitor.startswith("val_") and not training.validation_split:
         raise TaskError(f"early stopping watches {stopping.monitor}, but validation_split is "
@@ -55,17 +60,34 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     return Checked(plan, dataset, options, task)
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where a new run starts: some weights taken from another (a partial state dict
+    saved as safetensors), and the (epoch, step) it counts on from."""
+
+    weights: Path | None = None
+    epoch: int = 0
+    step: int = 0
+
+
 def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
                   checkpoint_dir: Path | None = None, control: Control | None = None,
                   resume: Path | None = None, limits: SpecLimits | None = None,
-                  hooks: Sequence[EpochHook] = ()) -> FinishedEvent:
+                  hooks: Sequence[EpochHook] = (), start: Start | None = None) -> FinishedEvent:
     """Check, load, build and train. Raises on bad input (SpecError, DatasetError,
-    TaskError); a diverging loss is a result, not an error."""
+    TaskError); a diverging loss is a result, not an error. A `resume` checkpoint wins
+    over `start`."""
     torch.manual_seed(training.seed)
     checked = check_training(spec, training, limits)
     data = checked.dataset.load(checked.options)
     device = resolve_device(training.device)
     model = build_from_plan(checked.plan, device)
+    start = start or Start()
+    if start.weights is not None and resume is None:
+        unexpected = model.load_state_dict(load_file(start.weights), strict=False).unexpected_keys
+        if unexpected:
+            raise TaskError(f"the starting weights name tensors this network lacks: "
+                            f"{', '.join(unexpected[:5])}")
     trainer = Trainer(model, data, training, checked.task, emit, device, checkpoint_dir,
-                      control, hooks=hooks)
+                      control, hooks=hooks, start=(start.epoch, start.step))
     return trainer.fit(resume)

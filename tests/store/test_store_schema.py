@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
-from app.store.engine import alembic_config
+from app.runs.records import RunRecord
+from app.store.engine import alembic_config, make_engine, upgrade
 from app.store.sql import SqlRunStore
 from app.store.tables import Base
 from tests.store.factories import make_run
@@ -38,7 +42,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0001"
+    assert head == "0002"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 
@@ -54,3 +58,29 @@ def test_reopening_an_existing_database_keeps_its_rows(store_url: str) -> None:
         assert second.get_run("r1") == make_run()
     finally:
         second.close()
+
+
+def test_a_database_from_the_first_revision_upgrades_with_its_runs(store_url: str) -> None:
+    """A 0001 database (before runs had an origin) opens, its runs intact, origin None."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0001")
+        row = {k: v for k, v in _row(make_run()).items() if k != "origin"}
+        with engine.begin() as connection:
+            connection.execute(text(
+                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
+            ), row)
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url)
+    try:
+        assert store.get_run("r1") == make_run()
+        assert store.get_run("r1").origin is None  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def _row(run: RunRecord) -> dict[str, Any]:
+    """The run as the runs table's columns (JSON fields as text)."""
+    row = run.model_dump(mode="json")
+    return {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
