@@ -15,7 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.cli_progress import TrainingProgress, metrics_table, run_table, runs_table, status_text
+from app.cli_progress import (
+    TrainingProgress,
+    metrics_table,
+    origin_text,
+    run_table,
+    runs_table,
+    status_text,
+)
 from app.client import LayerLab, LayerLabError
 from app.settings import Settings
 
@@ -44,10 +51,6 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
     """Start the playground server."""
-    import uvicorn
-
-    from app.api import create_app
-
     overrides: dict[str, Any] = {"host": host, "port": port}
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -55,6 +58,9 @@ def serve(
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    import uvicorn  # PyTorch comes with the app: only once the settings are known good
+
+    from app.api import create_app
     console.print(f"LayerLab on http://{settings.host}:{settings.port}")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
@@ -154,6 +160,9 @@ def train(
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or mps.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default 0).")] = None,
     name: Annotated[str | None, typer.Option(help="Run name (with --server).")] = None,
+    init_from: Annotated[str | None, typer.Option(
+        help="Start from this run's weights, layers matched by id and shape (with --server)."
+    )] = None,
     server: Annotated[str | None, typer.Option(
         help="Train on this server instead of in this process.")] = None,
     token: Token = None,
@@ -167,11 +176,15 @@ def train(
     config = _training(dataset, option or [], epochs=epochs, batch_size=batch_size,
                        optimizer=optimizer, lr=lr, device=device, seed=seed)
     if server is None:
+        if init_from is not None:
+            console.print("[red]error:[/red] --init-from needs --server (runs live there)")
+            raise typer.Exit(2)
         spec = _load(spec_file) if spec_file is not None else _preset(preset or "")
         final = _train_here(spec, config)
     else:
         network = _load(spec_file) if spec_file is not None else preset or ""
-        final = _train_on(LayerLab(server, token=token or None), network, config, name)
+        final = _train_on(LayerLab(server, token=token or None), network, config, name,
+                          init_from)
     status, reason = final["status"], final.get("reason")
     if final.get("metrics"):
         console.print(metrics_table("test metrics", final["metrics"]))
@@ -247,10 +260,12 @@ def _train_here(spec: NetworkSpec, config: TrainingSpec) -> dict[str, Any]:
 
 
 def _train_on(lab: LayerLab, spec: NetworkSpec | str, config: TrainingSpec,
-              name: str | None) -> dict[str, Any]:
+              name: str | None, init_from: str | None = None) -> dict[str, Any]:
     with _server_errors(lab.url):
-        run = lab.submit(spec, config, name=name)
+        run = lab.submit(spec, config, name=name, init_from=init_from)
         console.print(f"run {run.id} on {lab.url}", highlight=False)
+        if run.data.get("origin"):
+            console.print(origin_text(run.data["origin"]), highlight=False)
         try:
             with TrainingProgress(console, run.data["name"], config.epochs) as progress:
                 for message in run.stream():
@@ -310,6 +325,31 @@ def runs_stop(run_id: Annotated[str, typer.Argument(help="The run's id.")],
     with _server_errors(server), LayerLab(server, token=token or None) as lab:
         info = lab.run(run_id).stop()
     console.print(f"run {run_id}: {status_text(info['status'])}", highlight=False)
+
+
+@runs_cli.command("continue")
+def runs_continue(
+    run_id: Annotated[str, typer.Argument(help="A paused or ended run's id.")],
+    spec_file: Annotated[Path | None, typer.Option(
+        "--spec", help="The edited network (JSON); default: the run's own.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Train up to this many epochs.")] = None,
+    lr: Annotated[float | None, typer.Option(help="A new learning rate.")] = None,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """Go on from a paused or ended run after an edit, as a new linked run: layers whose
+    id and shapes still match keep their weights; steps and epochs count on."""
+    spec = _load(spec_file) if spec_file is not None else None
+    with _server_errors(server), LayerLab(server, token=token or None) as lab:
+        parent = lab.run(run_id)
+        training = None
+        if epochs is not None or lr is not None:
+            training = dict(parent.data["training"])
+            if epochs is not None:
+                training["epochs"] = epochs
+            if lr is not None:
+                training["optimizer"] = {**training["optimizer"], "lr": lr}
+        child = parent.continue_with(spec, training)
+    console.print(f"run {child.id}: {origin_text(child.data['origin'])}", highlight=False)
 
 
 @runs_cli.command("export")

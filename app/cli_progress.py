@@ -146,6 +146,8 @@ def run_table(run: dict[str, Any]) -> Table:
             ("progress", f"epoch {run['epoch']}/{training['epochs']}, step {run['step']}"),
             ("device", run.get("device") or ""), ("created", run["created_at"]),
             ("started", run.get("started_at") or ""), ("finished", run.get("finished_at") or "")]
+    if run.get("origin"):
+        rows.append(("origin", origin_text(run["origin"])))
     if run.get("error"):
         rows.append(("error", f"[red]{run['error']}[/]"))
     for name, metrics in (("latest", run.get("latest_metrics")), ("best", run.get("best_metrics")),
@@ -155,3 +157,15 @@ def run_table(run: dict[str, Any]) -> Table:
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def origin_text(origin: dict[str, Any]) -> str:
+    """Where a run's first weights came from, and which layers it took."""
+    if origin["kind"] == "edit":
+        text = f"continues run {origin['run_id']} from step {origin['step']}"
+    else:
+        epoch = "" if origin.get("epoch") is None else f" (epoch {origin['epoch']})"
+        text = f"weights of run {origin['run_id']}{epoch}"
+    text += f"; took {', '.join(origin['loaded'])}"
+    skipped = [f"{s['layer']} ({s['reason']})" for s in origin.get("skipped", [])]
+    return text + (f"; fresh: {', '.join(skipped)}" if skipped else "")

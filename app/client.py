@@ -136,12 +136,17 @@ class LayerLab:
         return result
 
     def submit(self, spec: str | Mapping[str, Any] | BaseModel,
-               training: Mapping[str, Any] | BaseModel, name: str | None = None) -> Run:
-        """Queue a run of a spec (dict or NetworkSpec) or of a preset named by a string."""
+               training: Mapping[str, Any] | BaseModel, name: str | None = None,
+               init_from: str | Mapping[str, Any] | None = None) -> Run:
+        """Queue a run of a spec (dict or NetworkSpec) or of a preset named by a string;
+        `init_from` (a run id, or {"run_id", "epoch"}) starts it from that run's weights."""
         model = {"preset": spec} if isinstance(spec, str) else _jsonable(spec)
         body: dict[str, Any] = {"model": model, "training": _jsonable(training)}
         if name is not None:
             body["name"] = name
+        if init_from is not None:
+            body["init_from"] = ({"run_id": init_from} if isinstance(init_from, str)
+                                 else dict(init_from))
         created = self._json("POST", "/runs", json=body)
         return Run(self, created["id"], created)
 
@@ -271,6 +276,21 @@ class Run:
     def resume(self) -> dict[str, Any]:
         """Resume a paused or interrupted run from its last checkpoint."""
         return self._post("resume")
+
+    def continue_with(self, spec: str | Mapping[str, Any] | BaseModel | None = None,
+                      training: Mapping[str, Any] | BaseModel | None = None,
+                      name: str | None = None) -> Run:
+        """A new run going on from this paused or ended one after an edit of its network
+        or training settings (what is None stays as it was); see its `origin`."""
+        body: dict[str, Any] = {}
+        if spec is not None:
+            body["model"] = {"preset": spec} if isinstance(spec, str) else _jsonable(spec)
+        if training is not None:
+            body["training"] = _jsonable(training)
+        if name is not None:
+            body["name"] = name
+        created = self.lab._json("POST", f"/runs/{self.id}/continue", json=body)
+        return Run(self.lab, created["id"], created)
 
     def delete(self) -> None:
         """Delete a run that is not active, with its files."""

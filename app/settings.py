@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     )
     home: Path = Field(
         default_factory=data_folder,
-        description="Where the database (by default), checkpoints and uploads live.",
+        description="Where the database (by default) and the runs' files live; datasets "
+                    "and uploaded tables are kept in LAYERLAB_DATA_DIR.",
     )
     database_url: str | None = Field(
         default=None,

@@ -154,3 +154,31 @@ def test_runs_export(server: str, tmp_path: Path) -> None:
                        env={"LAYERLAB_TOKEN": TOKEN})
     assert result.returncode == 0, result.stdout + result.stderr
     assert target.stat().st_size > 0 and "wrote" in result.stdout
+
+
+def test_train_from_another_run_then_continue_it(server: str) -> None:
+    """--init-from takes a run's weights; `runs continue` goes on from a run with more
+    epochs and a new learning rate; both print which layers were taken."""
+    auth = {"LAYERLAB_TOKEN": TOKEN}
+    first = _layerlab("train", "--preset", "toy-mlp", "--epochs", "1", *SMALL,
+                      "--server", server, env=auth)
+    assert first.returncode == 0, first.stdout + first.stderr
+    found = re.search(r"run ([0-9a-f]{32}) on ", first.stdout)
+    assert found, first.stdout
+    source = found.group(1)
+    second = _layerlab("train", "--preset", "toy-mlp", "--epochs", "1", *SMALL,
+                       "--server", server, "--init-from", source, env=auth)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"weights of run {source}; took hidden1, hidden2, out" in second.stdout
+
+    more = _layerlab("runs", "continue", source, "--epochs", "3", "--lr", "0.0005",
+                     "--server", server, env=auth)
+    assert more.returncode == 0, more.stdout + more.stderr
+    assert f"continues run {source} from step" in more.stdout
+    child = re.search(r"run ([0-9a-f]{32}): continues", more.stdout)
+    assert child, more.stdout
+    shown = _layerlab("runs", "show", child.group(1), "--server", server, env=auth)
+    assert "lr 0.0005" in shown.stdout and f"continues run {source}" in shown.stdout
+
+    alone = _layerlab("train", "--preset", "toy-mlp", *SMALL, "--init-from", source)
+    assert alone.returncode == 2 and "needs --server" in alone.stdout

@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from safetensors import SafetensorError
 
 from app.datasets.base import DatasetError
 from app.inspect import InspectError
+from app.runs.origins import OriginError
 from app.runs.records import StoreUnavailable
 from app.runs.service import RunNotFound, RunStateError
 from app.spec import SpecError, SpecIssue
@@ -52,12 +54,19 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, str(exc))
 
 
-async def _bad_view(request: Request, exc: Exception) -> JSONResponse:
+async def _unprocessable(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, str(exc))
 
 
 async def _bad_training(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, str(exc), [SpecIssue(str(exc), None, "training")])
+
+
+async def _unreadable_weights(request: Request, exc: Exception) -> JSONResponse:
+    # A weights file the run keeps (an epoch's snapshot, say) is damaged or is not a
+    # safetensors file at all: the run's data conflicts with the request, nothing to retry.
+    return error_response(409, f"this run's stored weights cannot be read (damaged or "
+                               f"not written by LayerLab): {exc}")
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -72,6 +81,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RunStateError, _conflict)
     app.add_exception_handler(DatasetError, _bad_training)
     app.add_exception_handler(TaskError, _bad_training)
-    app.add_exception_handler(InspectError, _bad_view)
+    app.add_exception_handler(InspectError, _unprocessable)
+    app.add_exception_handler(OriginError, _unprocessable)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
+    app.add_exception_handler(SafetensorError, _unreadable_weights)
     app.add_exception_handler(RequestValidationError, _request_validation_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from http.cookies import SimpleCookie
@@ -10,11 +11,14 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+async def _send_json(send: Send, status: int, body: dict[str, Any],
+                     close: bool = False) -> None:
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(payload)).encode())]})
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(payload)).encode())]
+    if close:  # the server then stops reading what is left of the request
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -23,7 +27,14 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answers 413 as soon as a body is known to exceed `max_bytes`; never buffers more."""
+    """Answers 413 as soon as a body is known to exceed `max_bytes`; never buffers more.
+
+    A declared Content-Length over the limit is refused before anything is read. A body
+    without one (chunked) is counted as the app reads it: once over the limit the 413
+    goes out at once and the app's own answer is dropped, since the app may well catch
+    the error (FastAPI turns any failure to read a JSON body into a 400). The 413 closes
+    the connection, so the server does not go on reading the rest of a huge body.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -38,31 +49,36 @@ class BodySizeLimit:
             await self._reject(send)
             return
         received = 0
-        started = False
+        started = rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if not started:
+                        rejected = True
+                        await self._reject(send)
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if rejected:
+                return  # the 413 is out: whatever the app answers instead is dropped
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._reject(send)
+        with contextlib.suppress(BodyTooLarge):  # answered already, or the answer had begun
+            await self.app(scope, limited_receive, guarded_send)
 
     async def _reject(self, send: Send) -> None:
         await _send_json(send, 413, {"detail": f"the request body is over the limit of "
-                                               f"{self.max_bytes:,} bytes", "errors": []})
+                                               f"{self.max_bytes:,} bytes", "errors": []},
+                         close=True)
 
 
 TOKEN_COOKIE = "layerlab_token"
@@ -87,7 +103,9 @@ class TokenAuth:
         self.open_paths = open_paths
 
     def _authorised(self, headers: dict[bytes, bytes]) -> bool:
-        bearer = headers.get(b"authorization", b"").removeprefix(b"Bearer ")
+        scheme, _, bearer = headers.get(b"authorization", b"").partition(b" ")
+        if scheme.lower() != b"bearer":
+            bearer = b""
         cookie = _cookie(headers, TOKEN_COOKIE).encode()
         return secrets.compare_digest(bearer, self.token) or secrets.compare_digest(
             cookie, self.token)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from app.runs.records import RunRecord
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
+from app.spec.origin import InitFrom, RunOrigin
 from app.spec.training import TrainingSpec
 
 Responses = dict[int | str, dict[str, Any]]
@@ -87,6 +88,20 @@ class RunCreate(BaseModel):
     name: str | None = Field(default=None, max_length=120, description="Default: the spec's.")
     model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}.")
     training: TrainingSpec
+    init_from: InitFrom | None = Field(
+        default=None, description="Start from another run's weights (transfer learning): "
+                                  "each layer whose id and shapes match is taken.")
+
+
+class RunContinue(BaseModel):
+    """An edited continuation of a paused or ended run; what is left out stays as it was."""
+
+    model_config = {"extra": "forbid"}
+    name: str | None = Field(default=None, max_length=120, description="Default: the run's.")
+    model: NetworkSpec | PresetRef | None = Field(
+        default=None, description="The edited network; default: the run's own.")
+    training: TrainingSpec | None = Field(
+        default=None, description="The edited training settings; default: the run's own.")
 
 
 class RunOut(RunRecord):
@@ -106,6 +121,7 @@ class RunSummaryOut(BaseModel):
     dataset: str
     error: str | None
     latest_metrics: dict[str, float | None]
+    origin: RunOrigin | None = None
 
 
 class RunListOut(BaseModel):

@@ -50,7 +50,10 @@ def class_name(title: str) -> str:
 
 
 def _docstring_safe(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    """Any text as the inside of a triple-quoted docstring: escaped backslashes and
+    quotes (so none can close it), and NUL and CR (which source may not hold raw)."""
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\x00", "\\x00")
+            .replace("\r", "\\r"))
 
 
 def _custom_classes(plan: Plan) -> list[str]:

@@ -40,6 +40,14 @@ _ONNX_LOCK = threading.Lock()
 """The TorchScript-based ONNX exporter keeps its settings in module globals: one at a time."""
 
 
+class WeightsMismatch(ValueError):
+    """The weights given do not fit the network (another network's, or damaged)."""
+
+
+class FormatError(ValueError):
+    """This network cannot be written in the asked format (another format can)."""
+
+
 @dataclass(frozen=True)
 class Exported:
     """An exported model, ready to be sent as a download."""
@@ -54,7 +62,8 @@ def export_model(spec: NetworkSpec, state: dict[str, torch.Tensor], fmt: str,
     """Export the network `spec` describes, with the trained weights `state`, as `fmt`.
 
     `name` becomes the file name once reduced to letters, digits, '_' and '-'.
-    Raises ValueError for an unknown format or weights that do not fit the spec.
+    Raises ValueError for an unknown format, WeightsMismatch for weights that do not fit
+    the spec and FormatError when this network cannot be written as `fmt`.
     """
     if fmt not in _FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of: "
@@ -88,8 +97,8 @@ def _trained_model(plan: Plan, state: dict[str, torch.Tensor]) -> GraphNet:
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
-        raise ValueError(f"the weights do not fit the network {plan.spec.name!r}: "
-                         f"{exc}") from exc
+        raise WeightsMismatch(f"the weights do not fit the network {plan.spec.name!r}: "
+                              f"{exc}") from exc
     return model.eval()
 
 
@@ -190,8 +199,8 @@ def _write_onnx(plan: Plan, model: GraphNet) -> bytes:
             )
     except RuntimeError as exc:  # torch.onnx.OnnxExporterError and tracer failures
         types = ", ".join(sorted({layer.type for layer in plan.spec.layers}))
-        raise ValueError(f"ONNX export (opset {ONNX_OPSET}) failed for a network of "
-                         f"{types}: {exc}") from exc
+        raise FormatError(f"ONNX export (opset {ONNX_OPSET}) failed for a network of "
+                          f"{types}: {exc}") from exc
     return buffer.getvalue()
 
 
@@ -213,8 +222,8 @@ def _check_torchscript(plan: Plan, model: GraphNet, data: bytes) -> None:
     x = example_input(plan.spec, EXAMPLE_BATCH + 1, seed=1)
     reloaded = torch.jit.load(io.BytesIO(data))
     if not torch.allclose(reloaded(x), model(x), rtol=1e-5, atol=1e-5):
-        raise ValueError("the TorchScript trace of this network does not reproduce it on "
-                         "another batch size; use the pytorch or onnx export")
+        raise FormatError("the TorchScript trace of this network does not reproduce it on "
+                          "another batch size; use the pytorch or onnx export")
 
 
 @dataclass(frozen=True)

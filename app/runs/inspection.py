@@ -15,6 +15,7 @@ import torch
 from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
 from app.inspect import InspectError, OutputKind, decode, from_png, output_kind
 from app.inspect.histograms import EpochHistograms
+from app.inspect.step import StepOut, training_step
 from app.nn import build
 from app.nn.graph_module import GraphNet
 from app.runs.artifacts import epoch_path, load_epoch_weights, read_histograms, saved_epochs
@@ -23,6 +24,7 @@ from app.runs.service import RunService, no_weights_yet
 from app.spec.arrays import EncodedArray
 from app.train import CHECKPOINT_NAME, holdout
 from app.train.checkpoint import previous_path
+from app.train.optim import make_optimizer, penalty
 from app.train.session import check_training
 
 Split = Literal["train", "val", "test"]
@@ -136,6 +138,29 @@ class Inspector:
             raise InspectError(f"sample: the {split} split has {len(x)} samples (0 to "
                                f"{len(x) - 1}), not {sample}")
         return x[sample]
+
+    def step(self, subject: Subject, sample: int, split: Split = "train",
+             count: int = 1) -> StepOut:
+        """One training step, laid bare, on `count` samples of a split from `sample` on:
+        the run's loss (with its L1/L2 penalties) and optimizer, on a copy of its network."""
+        run, config = subject.run, subject.run.training
+        xs, ys = self.split(run, split)
+        if sample + count > len(xs):
+            raise InspectError(f"sample: the {split} split has {len(xs)} samples, so "
+                               f"{count} from {sample} do not fit")
+        x, y = xs[sample:sample + count], ys[sample:sample + count]
+        task = check_training(run.spec, config, self.runs.limits).task
+
+        def loss(model: torch.nn.Module, out: torch.Tensor, target: torch.Tensor
+                 ) -> torch.Tensor:
+            shaped, wanted = task.outputs_and_targets(out, x, target)
+            value = task.loss_fn(shaped, wanted)
+            extra = penalty(model, config.l1, config.l2)
+            return value if extra is None else value + extra
+
+        with subject.lock:  # the copy must not take another view's hooks with it
+            return training_step(subject.model, x, y, loss, lambda model: make_optimizer(
+                model, config.optimizer, config.layer_lr), seed=config.seed)
 
     def histograms(self, run_id: str) -> list[EpochHistograms]:
         return read_histograms(self.runs.run_dir(self.runs.get(run_id).id))

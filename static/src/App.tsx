@@ -68,6 +68,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const spec = useMemo(() => toSpec(doc), [doc]);
   const [training, setTraining] = useState<Training | null>(initialTraining);
   const [runId, setRunId] = useState<string | null>(null);
+  const [initFrom, setInitFrom] = useState<string | null>(null); // transfer: a run's weights
   const [trainError, setTrainError] = useState<string | null>(null);
   const [tab, setTab] = useState<"training" | "inspect" | "runs">("training");
   const [theme, setTheme] = useState<"light" | "dark">(
@@ -86,11 +87,11 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     if (fitting) setTraining(defaultsFor(fitting));
   }, [datasets, doc.input]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const train = async () => {
-    if (!training) return;
+  /** Start a run (a new one, or an edited continuation of the current one) and show it. */
+  const start = async (make: () => Promise<{ id: string }>) => {
     setTrainError(null);
     try {
-      const run = await api.createRun(spec, training);
+      const run = await make();
       setRunId(run.id);
       setTab("training");
     } catch (error) {
@@ -98,6 +99,12 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
         ? [error.detail, ...error.issues.map((i) => [i.layer_id, i.field, i.message].filter(Boolean).join(": "))].join(" — ")
         : String(error));
     }
+  };
+  const train = async () => {
+    if (training) await start(() => api.createRun(spec, training, initFrom));
+  };
+  const continueRun = async () => {
+    if (training && runId) await start(() => api.continueRun(runId, spec, training));
   };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -145,7 +152,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
           <button type="button" role="tab" aria-selected={tab === "runs"} className={tab === "runs" ? "active" : ""}
             onClick={() => setTab(tab === "runs" && runId ? "training" : "runs")}>Runs</button>
         </nav>
-        {runId && tab === "training" && <Dashboard runId={runId} view={view} />}
+        {runId && tab === "training" && <Dashboard runId={runId} view={view} onContinue={continueRun} />}
         {tab === "runs" && (
           <RunsPanel current={runId} onOpen={(run) => {
             void editor.load(run.spec);
@@ -162,6 +169,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
       <aside className="inspector" aria-label="Inspector">
         {selectedLayer === null && (
           <TrainingPanel training={training} datasets={datasets} inputShape={doc.input.shape} onChange={setTraining}
+            layerIds={doc.layers.map((l) => l.id)} initFrom={initFrom} onInitFrom={setInitFrom}
             onUseInputShape={(shape) => editor.change({ ...doc, input: { ...doc.input, shape } })} />
         )}
         <Inspector doc={doc} selected={selectedLayer} catalog={catalog} summary={summary}

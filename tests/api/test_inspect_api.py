@@ -495,3 +495,28 @@ def test_attention_maps_of_a_transformer(client: TestClient, runs: Runs) -> None
     assert embed["cut"] == "first 8 of 64 steps"
     assert list(_array(embed["values"]).shape) == [8, 64]
     assert out["shape"] == [64, 64]
+
+
+# --- one training step, laid bare ------------------------------------------------------
+
+def test_a_training_step_of_the_cnn_laid_bare(client: TestClient, runs: Runs) -> None:
+    """Two training samples through the run's own loss and optimizer (Adam, lr 0.01): every
+    layer's output, every parameter's gradient, and Adam's first step of about lr each."""
+    before = _inspect(client, runs.cnn, "filters")
+    step = _inspect(client, runs.cnn, "step", {"sample": 3, "count": 2})
+    assert [layer["layer"] for layer in step["layers"]] == ["conv", "pool", "flat", "out"]
+    assert step["optimizer"] == "Adam" and step["lr"] == pytest.approx(0.01)
+    assert step["loss"] > 0 and step["target"]["shape"] == [2]
+    conv = step["layers"][0]
+    assert conv["inputs"][0]["shape"] == [2, 1, 8, 8] and conv["output"]["shape"] == [2, 6, 8, 8]
+    weight = next(p for p in conv["params"] if p["name"] == "weight")
+    assert weight["key"] == "conv.0.weight" and weight["grad"]["shape"] == [6, 1, 3, 3]
+    grad = decode(EncodedArray(**weight["grad"]["values"]))
+    update = decode(EncodedArray(**weight["update"]["values"]))
+    moved = update[grad.abs() > 1e-6]
+    assert torch.allclose(moved.abs(), torch.full_like(moved, 0.01), rtol=1e-3)
+    assert _inspect(client, runs.cnn, "filters") == before  # the run's weights are untouched
+    answer = _inspect(client, runs.cnn, "step", {"sample": 10_000_000}, status=422)
+    assert "do not fit" in answer["detail"]
+    _inspect(client, runs.cnn, "step", {"count": 17}, status=422)
+    _inspect(client, runs.diverged, "step", {}, status=409)

@@ -38,7 +38,9 @@ from app.inspect.confusion import MAX_WRONG
 from app.inspect.embedding import MAX_SAMPLES
 from app.inspect.filters import MAX_FILTERS
 from app.inspect.saliency import MAX_STEPS
+from app.inspect.step import MAX_BATCH, StepOut
 from app.runs.inspection import Inspector, Split, Subject
+from app.runs.service import RunStateError
 from app.spec.arrays import EncodedArray
 from app.spec.views import BoundaryGrid
 
@@ -83,6 +85,17 @@ class SaliencyIn(InputIn):
     steps: int = Field(default=32, ge=1, le=MAX_STEPS, description="Integrated-gradient steps.")
 
 
+class StepIn(BaseModel):
+    """Samples of a split for one training step: `count` of them from `sample` on."""
+
+    model_config = {"extra": "forbid"}
+    sample: int = Field(default=0, ge=0, le=10_000_000, description="The first sample.")
+    count: int = Field(default=1, ge=1, le=MAX_BATCH, description="How many (a tiny batch).")
+    split: Split = Field(default="train", description="Where the samples are taken from.")
+    epoch: int | None = Field(default=None, ge=0, le=1_000_000,
+                              description="Weights kept at this epoch's end; default: latest.")
+
+
 class HistogramsOut(BaseModel):
     epochs: list[EpochHistograms]
     cut: str | None = None
@@ -96,9 +109,23 @@ def _layers(value: str | None) -> list[str] | None:
     return [v for v in value.split(",") if v] if value else None
 
 
+def _subject(inspector: Inspector, run_id: str, epoch: int | None) -> Subject:
+    """The run's subject. Weights on disk that do not fit the run's network (a file
+    replaced by another model's, or crafted) are the run's problem, a 409, not a 500."""
+    try:
+        return inspector.subject(run_id, epoch)
+    except RuntimeError as exc:  # what load_state_dict raises; anything else stays a 500
+        if "state_dict" not in str(exc):
+            raise
+        first = str(exc).strip().splitlines()[0]
+        which = "its latest checkpoint" if epoch is None else f"epoch {epoch}"
+        raise RunStateError(f"run {run_id}: the weights of {which} do not fit its network "
+                            f"({first.rstrip(':')})") from None
+
+
 def _open(inspector: Inspector, run_id: str, body: InputIn) -> tuple[Subject, torch.Tensor]:
     """The run's subject and the input the body names."""
-    subject = inspector.subject(run_id, body.epoch)
+    subject = _subject(inspector, run_id, body.epoch)
     return subject, inspector.input(subject, body.sample, body.split, body.array, body.png)
 
 
@@ -135,12 +162,21 @@ def inspect_predict(run_id: str, body: InputIn, inspector: InspectorDep) -> Pred
         return predict(subject.model, x, subject.output, subject.class_names)
 
 
+@router.post("/step", responses=ERRORS)
+def inspect_step(run_id: str, body: StepIn, inspector: InspectorDep) -> StepOut:
+    """One training step laid bare on a few samples: each layer's inputs and output, the
+    loss, each parameter's gradient and the update the run's optimizer makes (from a
+    fresh optimizer state, on a copy: the run's weights do not change)."""
+    subject = _subject(inspector, run_id, body.epoch)
+    return inspector.step(subject, body.sample, body.split, body.count)
+
+
 @router.get("/filters", responses=ERRORS)
 def inspect_filters(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
                     layers: LayersQuery = None,
                     max_filters: Annotated[int, Query(ge=1, le=MAX_FILTERS)] = 64) -> FiltersOut:
     """Convolution kernels; a first layer's RGB kernels also as a colour PNG grid."""
-    subject = inspector.subject(run_id, epoch)
+    subject = _subject(inspector, run_id, epoch)
     with subject.lock:
         return filters(subject.model, _layers(layers), max_filters)
 
@@ -150,7 +186,7 @@ def inspect_boundary(run_id: str, inspector: InspectorDep, epoch: EpochQuery = N
                      resolution: Annotated[int, Query(ge=2, le=MAX_RESOLUTION)] = 100,
                      split: Split = "train") -> BoundaryGrid:
     """A 2-D model's prediction over a grid of the plane, with the split's points."""
-    subject = inspector.subject(run_id, epoch)
+    subject = _subject(inspector, run_id, epoch)
     x, y = inspector.split(subject.run, split)
     with subject.lock:
         return boundary(subject.model, x, y, subject.output, resolution)
@@ -164,7 +200,7 @@ def inspect_confusion(run_id: str, inspector: InspectorDep, epoch: EpochQuery = 
                       top_wrong: Annotated[int, Query(ge=0, le=MAX_WRONG)] = 16
                       ) -> ConfusionOut:
     """Confusion matrix, per-class accuracy and the most confidently wrong samples."""
-    subject = inspector.subject(run_id, epoch)
+    subject = _subject(inspector, run_id, epoch)
     if split is None:
         split = "val" if subject.run.training.validation_split > 0 else "test"
     x, y = inspector.split(subject.run, split)
@@ -181,7 +217,7 @@ def inspect_embedding(run_id: str, inspector: InspectorDep,
                       samples: Annotated[int, Query(ge=3, le=MAX_SAMPLES)] = 500
                       ) -> EmbeddingOut:
     """A layer's activations over samples of a split, projected to 2-D by PCA."""
-    subject = inspector.subject(run_id, epoch)
+    subject = _subject(inspector, run_id, epoch)
     x, y = inspector.split(subject.run, split)
     if len(x) < 3:
         raise InspectError(f"the {split} split has {len(x)} samples; an embedding needs 3")

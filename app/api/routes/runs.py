@@ -5,17 +5,21 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from app.api.deps import PresetsDep, RunsDep
+from app.api.downloads import attachment
 from app.api.schemas import (
     ErrorOut,
     PresetRef,
     Responses,
+    RunContinue,
     RunCreate,
     RunListOut,
     RunOut,
     RunSummaryOut,
 )
-from app.nn.export import ExportFormat, export_model
+from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
 from app.runs.records import RunRecord
+from app.runs.service import RunStateError
+from app.spec import NetworkSpec
 from app.spec.events import RunStatus
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -33,14 +37,19 @@ def _summary(run: RunRecord) -> RunSummaryOut:
 @router.post("", status_code=status.HTTP_201_CREATED,
              responses={422: {"model": ErrorOut, "description": "Invalid spec or config."}})
 def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep) -> RunOut:
-    """Validate a network and training config, then queue the run."""
-    spec = body.model
+    """Validate a network and training config, then queue the run; with `init_from`, it
+    starts from another run's weights (its `origin` says which layers were taken)."""
+    spec = _resolve(body.model, presets)
+    return RunOut(**runs.create(spec, body.training, body.name, body.init_from).model_dump())
+
+
+def _resolve(spec: NetworkSpec | PresetRef, presets: dict[str, NetworkSpec]) -> NetworkSpec:
     if isinstance(spec, PresetRef):
         if spec.preset not in presets:
             raise HTTPException(422, f"no preset named {spec.preset!r}; known: "
                                      f"{', '.join(presets)}")
-        spec = presets[spec.preset]
-    return RunOut(**runs.create(spec, body.training, body.name).model_dump())
+        return presets[spec.preset]
+    return spec
 
 
 @router.get("")
@@ -90,6 +99,17 @@ def resume_run(run_id: str, runs: RunsDep) -> RunOut:
     return RunOut(**runs.resume(run_id).model_dump())
 
 
+@router.post("/{run_id}/continue", status_code=status.HTTP_201_CREATED, responses={
+    **CONFLICT, 422: {"model": ErrorOut, "description": "The edit does not fit."}})
+def continue_run(run_id: str, body: RunContinue, runs: RunsDep,
+                 presets: PresetsDep) -> RunOut:
+    """Go on from a paused or ended run after editing its network or training settings:
+    a new run, linked by its `origin`, keeps the weights of every layer whose id and
+    shapes still match and counts steps and epochs on. The run itself is left as is."""
+    spec = _resolve(body.model, presets) if body.model is not None else None
+    return RunOut(**runs.continue_run(run_id, spec, body.training, body.name).model_dump())
+
+
 EXPORT_FILES: Responses = {200: {"description": "The exported file.", "content": {
     "application/zip": {"schema": {"type": "string", "format": "binary"}},
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -101,10 +121,15 @@ def export_run(run_id: str, fmt: ExportFormat, runs: RunsDep) -> Response:
     """The trained network: pytorch (zip: code, weights, README), safetensors, onnx or
     torchscript."""
     run = runs.get(run_id)
-    exported = export_model(run.spec, runs.weights(run_id), fmt, name=run.name,
-                            limits=runs.limits)
+    try:
+        exported = export_model(run.spec, runs.weights(run_id), fmt, name=run.name,
+                                limits=runs.limits)
+    except WeightsMismatch as exc:  # the run's stored weights are not its network's
+        raise RunStateError(f"run {run_id} cannot be exported: {exc}") from None
+    except FormatError as exc:
+        raise HTTPException(422, f"{exc}; another format may work") from None
     return Response(exported.data, media_type=exported.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{exported.filename}"'})
+        "Content-Disposition": attachment(exported.filename, run.name)})
 
 
 @router.delete("/{run_id}", status_code=204, responses=CONFLICT)

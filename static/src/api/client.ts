@@ -15,6 +15,7 @@ export type DatasetDetail = Schemas["DatasetDetailOut"];
 export type TrainingSpec = Schemas["TrainingSpec"];
 export type EncodedArray = Schemas["EncodedArray"];
 export type BoundaryGrid = Schemas["BoundaryGrid"];
+export type RunOrigin = Schemas["RunOrigin"];
 
 export const API = "/api/v1";
 
@@ -54,7 +55,11 @@ export const api = {
   datasets: () => call<DatasetSummary[]>("GET", "/datasets"),
   dataset: (name: string, samples = 8) =>
     call<DatasetDetail>("GET", `/datasets/${encodeURIComponent(name)}?samples=${samples}`),
-  createRun: (model: unknown, training: unknown) => call<RunOut>("POST", "/runs", { model, training }),
+  createRun: (model: unknown, training: unknown, initFrom?: string | null) =>
+    call<RunOut>("POST", "/runs", initFrom ? { model, training, init_from: { run_id: initFrom } } : { model, training }),
+  /** A new run going on from a paused or ended one, with the edited network and settings. */
+  continueRun: (id: string, model: unknown, training: unknown) =>
+    call<RunOut>("POST", `/runs/${id}/continue`, { model, training }),
   run: (id: string) => call<RunOut>("GET", `/runs/${id}`),
   runs: () => call<Schemas["RunListOut"]>("GET", "/runs?limit=100"),
   metrics: (id: string) => call<Record<string, (number | null)[]>>("GET", `/runs/${id}/metrics`),

@@ -160,7 +160,8 @@ export interface paths {
         put?: never;
         /**
          * Create Run
-         * @description Validate a network and training config, then queue the run.
+         * @description Validate a network and training config, then queue the run; with `init_from`, it
+         *     starts from another run's weights (its `origin` says which layers were taken).
          */
         post: operations["create_run_api_v1_runs_post"];
         delete?: never;
@@ -188,6 +189,28 @@ export interface paths {
          * @description Delete a run that is not active: its rows and its files.
          */
         delete: operations["delete_run_api_v1_runs__run_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/continue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Continue Run
+         * @description Go on from a paused or ended run after editing its network or training settings:
+         *     a new run, linked by its `origin`, keeps the weights of every layer whose id and
+         *     shapes still match and counts steps and epochs on. The run itself is left as is.
+         */
+        post: operations["continue_run_api_v1_runs__run_id__continue_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -408,6 +431,28 @@ export interface paths {
          * @description Gradient x input and integrated gradients of one output unit for one input.
          */
         post: operations["inspect_saliency_api_v1_runs__run_id__inspect_saliency_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inspect Step
+         * @description One training step laid bare on a few samples: each layer's inputs and output, the
+         *     loss, each parameter's gradient and the update the run's optimizer makes (from a
+         *     fresh optimizer state, on a copy: the run's weights do not change).
+         */
+        post: operations["inspect_step_api_v1_runs__run_id__inspect_step_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1570,6 +1615,22 @@ export interface components {
             epochs: components["schemas"]["EpochHistograms"][];
         };
         /**
+         * InitFrom
+         * @description Start from another run's weights: every layer whose id and shapes match.
+         */
+        InitFrom: {
+            /**
+             * Epoch
+             * @description Its weights at the end of this epoch (see /inspect/epochs); default: its latest checkpoint.
+             */
+            epoch?: number | null;
+            /**
+             * Run Id
+             * @description The run to take weights from.
+             */
+            run_id: string;
+        };
+        /**
          * InputIn
          * @description One input: exactly one of a dataset sample, an array or a PNG image.
          */
@@ -1802,6 +1863,16 @@ export interface components {
              * @enum {string}
              */
             type: "layernorm";
+        };
+        /** LayerStep */
+        LayerStep: {
+            /** Inputs */
+            inputs: components["schemas"]["TensorView"][];
+            /** Layer */
+            layer: string;
+            output: components["schemas"]["TensorView"];
+            /** Params */
+            params: components["schemas"]["ParamStep"][];
         };
         /** LayerSummaryOut */
         LayerSummaryOut: {
@@ -2144,6 +2215,25 @@ export interface components {
              */
             weight_decay: number;
         };
+        /** ParamStep */
+        ParamStep: {
+            after: components["schemas"]["TensorView"];
+            before: components["schemas"]["TensorView"];
+            /** @description None for a frozen parameter. */
+            grad: components["schemas"]["TensorView"] | null;
+            /**
+             * Key
+             * @description Its key in the network's state dict (and exports).
+             */
+            key: string;
+            /**
+             * Name
+             * @description The parameter's name in its layer, e.g. 'weight'.
+             */
+            name: string;
+            /** @description after - before: what the optimizer changed. */
+            update: components["schemas"]["TensorView"];
+        };
         /** ParameterHistograms */
         ParameterHistograms: {
             /** @description Of the epoch's last step. */
@@ -2376,8 +2466,28 @@ export interface components {
              */
             type: "reshape";
         };
+        /**
+         * RunContinue
+         * @description An edited continuation of a paused or ended run; what is left out stays as it was.
+         */
+        RunContinue: {
+            /**
+             * Model
+             * @description The edited network; default: the run's own.
+             */
+            model?: components["schemas"]["NetworkSpec"] | components["schemas"]["PresetRef"] | null;
+            /**
+             * Name
+             * @description Default: the run's.
+             */
+            name?: string | null;
+            /** @description The edited training settings; default: the run's own. */
+            training?: components["schemas"]["TrainingSpec"] | null;
+        };
         /** RunCreate */
         RunCreate: {
+            /** @description Start from another run's weights (transfer learning): each layer whose id and shapes match is taken. */
+            init_from?: components["schemas"]["InitFrom"] | null;
             /**
              * Model
              * @description A network spec or {'preset': name}.
@@ -2398,6 +2508,47 @@ export interface components {
             offset: number;
             /** Runs */
             runs: components["schemas"]["RunSummaryOut"][];
+        };
+        /**
+         * RunOrigin
+         * @description What a run was started from and which layers it took.
+         */
+        RunOrigin: {
+            /**
+             * Epoch
+             * @description The source epoch, if not the latest.
+             */
+            epoch?: number | null;
+            /**
+             * Kind
+             * @description transfer: weights from another run; edit: continues its parent after a change, steps and epochs going on from `step`/`epoch`.
+             * @enum {string}
+             */
+            kind: "transfer" | "edit";
+            /**
+             * Loaded
+             * @description Layers whose weights were taken (frozen ones included).
+             */
+            loaded?: string[];
+            /** Run Id */
+            run_id: string;
+            /**
+             * Skipped
+             * @description Layers that start fresh, and why.
+             */
+            skipped?: components["schemas"]["SkippedLayer"][];
+            /**
+             * Start Epoch
+             * @description The epoch an edit continues at.
+             * @default 0
+             */
+            start_epoch: number;
+            /**
+             * Step
+             * @description The parent's step where an edit continues.
+             * @default 0
+             */
+            step: number;
         };
         /**
          * RunOut
@@ -2432,6 +2583,8 @@ export interface components {
             };
             /** Name */
             name: string;
+            /** @description The run its first weights came from, and which layers. */
+            origin?: components["schemas"]["RunOrigin"] | null;
             spec: components["schemas"]["NetworkSpec"];
             /**
              * Spec Version
@@ -2482,6 +2635,7 @@ export interface components {
             };
             /** Name */
             name: string;
+            origin?: components["schemas"]["RunOrigin"] | null;
             /** Started At */
             started_at: string | null;
             /**
@@ -2621,6 +2775,83 @@ export interface components {
              */
             type: "sequence_pool";
         };
+        /** SkippedLayer */
+        SkippedLayer: {
+            /** Layer */
+            layer: string;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * StepIn
+         * @description Samples of a split for one training step: `count` of them from `sample` on.
+         */
+        StepIn: {
+            /**
+             * Count
+             * @description How many (a tiny batch).
+             * @default 1
+             */
+            count: number;
+            /**
+             * Epoch
+             * @description Weights kept at this epoch's end; default: latest.
+             */
+            epoch?: number | null;
+            /**
+             * Sample
+             * @description The first sample.
+             * @default 0
+             */
+            sample: number;
+            /**
+             * Split
+             * @description Where the samples are taken from.
+             * @default train
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
+        };
+        /**
+         * StepOut
+         * @description One step on a batch: forward (layers in execution order), loss, backward, update.
+         */
+        StepOut: {
+            /** Layers */
+            layers: components["schemas"]["LayerStep"][];
+            /** Loss */
+            loss: number;
+            /**
+             * Lr
+             * @description The base learning rate (layers may scale it).
+             */
+            lr: number;
+            /**
+             * Note
+             * @description What the numbers are of, e.g. a fresh optimizer state.
+             */
+            note: string;
+            /** Optimizer */
+            optimizer: string;
+            output: components["schemas"]["TensorView"];
+            target: components["schemas"]["TensorView"];
+        };
+        /**
+         * TensorView
+         * @description A tensor's values (when small enough to send) and its summary.
+         */
+        TensorView: {
+            /** Max */
+            max: number;
+            /** Min */
+            min: number;
+            /** Norm */
+            norm: number;
+            /** Shape */
+            shape: number[];
+            /** @description None when over 65,536 values. */
+            values: components["schemas"]["EncodedArray"] | null;
+        };
         /**
          * TrainingSpec
          * @description How to train a network.
@@ -2662,6 +2893,13 @@ export interface components {
              * @default 0
              */
             l2: number;
+            /**
+             * Layer Lr
+             * @description Learning-rate multipliers by layer id, e.g. {"conv1": 0.1} to fine-tune pretrained layers gently; other layers get 1.
+             */
+            layer_lr?: {
+                [key: string]: number;
+            };
             /**
              * Loss
              * @description Default: cross_entropy for classification, mse otherwise.
@@ -3423,6 +3661,77 @@ export interface operations {
             };
         };
     };
+    continue_run_api_v1_runs__run_id__continue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunContinue"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run's status forbids it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The edit does not fit. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     export_run_api_v1_runs__run_id__export__fmt__get: {
         parameters: {
             query?: never;
@@ -4146,6 +4455,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SaliencyOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_step_api_v1_runs__run_id__inspect_step_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
                 };
             };
             /** @description The body is not valid JSON. */

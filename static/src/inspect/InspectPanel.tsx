@@ -4,8 +4,10 @@ import type { NetworkSpec } from "../api/client";
 import {
   ActivationsView, AttentionView, ConfusionView, DrawView, EmbeddingView, FiltersView, HistogramsView, SaliencyView,
 } from "./views";
+import { StepView } from "./StepView";
 
-type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw";
+type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
+  | "one step";
 
 interface Props {
   runId: string;
@@ -23,7 +25,7 @@ export function InspectPanel({ runId, spec, classifier, version }: Props) {
   if (input.dtype !== "token") views.push("saliency");
   views.push("embedding");
   if (classifier) views.push("confusion");
-  views.push("histograms");
+  views.push("histograms", "one step");
   if (input.shape.length === 3 && input.shape[0] === 1 && input.dtype !== "token") views.push("draw");
   const [view, setView] = useState<View>("activations");
   const [sample, setSample] = useState(0);
@@ -55,6 +57,7 @@ export function InspectPanel({ runId, spec, classifier, version }: Props) {
         {view === "confusion" && <ConfusionView runId={runId} />}
         {view === "histograms" && <HistogramsView runId={runId} />}
         {view === "draw" && <DrawView runId={runId} />}
+        {view === "one step" && <StepView runId={runId} />}
       </div>
     </section>
   );

@@ -20,6 +20,7 @@ interface Props {
   xLabel?: string;
   log?: boolean; // a log-scale y axis
   smoothing?: number; // 0..0.99: exponential moving average of each series, as TensorBoard does
+  marks?: number[]; // x values marked by a dashed vertical line (where a run was edited)
 }
 
 /** TensorBoard-style smoothing: an exponential moving average, debiased at the start. */
@@ -47,9 +48,11 @@ function align(series: Series[]): uPlot.AlignedData {
   return [xs, ...columns] as uPlot.AlignedData;
 }
 
-export function Chart({ title, series, version, testId, xLabel = "step", log = false, smoothing = 0 }: Props) {
+export function Chart({ title, series, version, testId, xLabel = "step", log = false, smoothing = 0, marks = [] }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const marked = useRef(marks);
+  marked.current = marks;
   const labels = series.map((s) => s.label).join("|");
   // per-step curves are smoothed; per-epoch points (validation) are shown as they are
   const shown = () => series.map((s) => (s.points ? s : { ...s, y: smooth(s.y, smoothing) }));
@@ -63,6 +66,7 @@ export function Chart({ title, series, version, testId, xLabel = "step", log = f
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
       cursor: { sync: { key: "layerlab-charts" } }, // one crosshair across the charts
       axes: [{ label: xLabel, ...axis }, axis],
+      hooks: { draw: [(u: uPlot) => drawMarks(u, marked.current, ink)] },
       series: [{ label: xLabel }, ...series.map((s) => ({
         label: s.label, stroke: s.colour, width: 1.5, spanGaps: true,
         points: { show: s.points ?? false, size: 5 },
@@ -74,7 +78,23 @@ export function Chart({ title, series, version, testId, xLabel = "step", log = f
   }, [title, labels, xLabel, log]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     plot.current?.setData(align(shown()));
-  }, [version, smoothing]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [version, smoothing, marks.join()]); // eslint-disable-line react-hooks/exhaustive-deps
   const points = series.reduce((n, s) => n + s.y.filter((v) => v !== null).length, 0);
-  return <div ref={box} className="chart" data-testid={testId} data-points={points} />;
+  return <div ref={box} className="chart" data-testid={testId} data-points={points} data-marks={marks.join(" ")} />;
+}
+
+function drawMarks(u: uPlot, marks: number[], colour: string) {
+  const { ctx, bbox } = u;
+  ctx.save();
+  ctx.strokeStyle = colour;
+  ctx.setLineDash([4, 4]);
+  for (const mark of marks) {
+    const x = u.valToPos(mark, "x", true);
+    if (x < bbox.left || x > bbox.left + bbox.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
 }

@@ -2,21 +2,33 @@
 // loss and accuracy charts (train per step, validation per epoch), and the decision
 // boundary of a 2-D model as it forms.
 import { useState } from "react";
-import { API, ApiError, api } from "../api/client";
+import { API, ApiError, api, type RunOrigin } from "../api/client";
 import { duration, metric, percent } from "../format";
 import { BoundaryView } from "./BoundaryView";
 import { Chart } from "./Chart";
-import type { RunView } from "./useRunStream";
+import { concat, type Columns, type RunView } from "./useRunStream";
 
 const TRAIN = "#2563eb";
 const VAL = "#ea580c";
 
+const CONTINUES = ["paused", "interrupted", "stopped", "completed"];
+
 interface Props {
   runId: string;
   view: RunView & { setStatus: (status: string) => void };
+  onContinue: () => void; // go on as a new run with the editor's network and settings
 }
 
-export function Dashboard({ runId, view }: Props) {
+/** Where a run's first weights came from, in a sentence. */
+export function originText(origin: RunOrigin): string {
+  const source = origin.run_id.slice(0, 8);
+  const head = origin.kind === "edit" ? `Continues run ${source} from step ${origin.step}`
+    : `Starts from the weights of run ${source}${origin.epoch === null || origin.epoch === undefined ? "" : ` (epoch ${origin.epoch})`}`;
+  const fresh = (origin.skipped ?? []).map((s) => `${s.layer} (${s.reason})`);
+  return `${head} · kept ${(origin.loaded ?? []).join(", ")}${fresh.length ? ` · fresh: ${fresh.join("; ")}` : ""}`;
+}
+
+export function Dashboard({ runId, view, onContinue }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [smoothing, setSmoothing] = useState(0.6);
   const [log, setLog] = useState(false);
@@ -37,6 +49,10 @@ export function Dashboard({ runId, view }: Props) {
     }
   };
   const hasAccuracy = !!steps.train_accuracy;
+  // an edited run's charts begin with the runs it continues
+  const all = (own: Columns, before?: Columns) => (before?.step?.length ? concat(before, own) : own);
+  const trainRows = all(steps, view.before?.steps);
+  const epochRows = all(epochs, view.before?.epochs);
   return (
     <section className="dashboard" aria-label="Training dashboard" data-testid="dashboard">
       <header>
@@ -49,6 +65,9 @@ export function Dashboard({ runId, view }: Props) {
         <button type="button" onClick={() => act("pause")} disabled={status !== "running"}>Pause</button>
         <button type="button" onClick={() => act("resume")} disabled={!["paused", "interrupted"].includes(status)}>Resume</button>
         <button type="button" onClick={() => act("stop")} disabled={!["running", "queued", "paused"].includes(status)}>Stop</button>
+        <button type="button" onClick={onContinue} disabled={!CONTINUES.includes(status)}
+          title="Go on from here as a new run, with the network and training settings now in the editor: layers whose id and shapes still match keep their weights">
+          Continue with edits</button>
         <label className="muted" title="Exponential moving average of the training curves">smoothing{" "}
           <input type="range" min={0} max={0.99} step={0.01} value={smoothing} aria-label="smoothing"
             onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
@@ -63,18 +82,19 @@ export function Dashboard({ runId, view }: Props) {
         )}
       </header>
       {error && <p className="error" role="alert">{error}</p>}
+      {view.run?.origin && <p className="muted" data-testid="run-origin">{originText(view.run.origin)}</p>}
       {view.reason && !error && (
         <p className={["failed", "diverged"].includes(status) ? "error" : "muted"} role="status">{view.reason}</p>
       )}
       <div className="charts">
-        <Chart title="loss" testId="loss-chart" version={view.version} log={log} smoothing={smoothing} series={[
-          { label: "train", x: steps.step ?? [], y: steps.train_loss ?? [], colour: TRAIN },
-          { label: "validation", x: epochs.step ?? [], y: epochs.val_loss ?? [], colour: VAL, points: true },
+        <Chart title="loss" testId="loss-chart" version={view.version} log={log} smoothing={smoothing} marks={view.edits} series={[
+          { label: "train", x: trainRows.step ?? [], y: trainRows.train_loss ?? [], colour: TRAIN },
+          { label: "validation", x: epochRows.step ?? [], y: epochRows.val_loss ?? [], colour: VAL, points: true },
         ]} />
         {hasAccuracy && (
-          <Chart title="accuracy" testId="accuracy-chart" version={view.version} smoothing={smoothing} series={[
-            { label: "train", x: steps.step ?? [], y: steps.train_accuracy ?? [], colour: TRAIN },
-            { label: "validation", x: epochs.step ?? [], y: epochs.val_accuracy ?? [], colour: VAL, points: true },
+          <Chart title="accuracy" testId="accuracy-chart" version={view.version} smoothing={smoothing} marks={view.edits} series={[
+            { label: "train", x: trainRows.step ?? [], y: trainRows.train_accuracy ?? [], colour: TRAIN },
+            { label: "validation", x: epochRows.step ?? [], y: epochRows.val_accuracy ?? [], colour: VAL, points: true },
           ]} />
         )}
         {view.boundary && <BoundaryView grid={view.boundary} />}

@@ -1,7 +1,7 @@
 // Training settings: a dataset (with a preview of samples and its options) and the
 // training config, both generated from their schemas, with defaults per dataset.
 import { useEffect, useState } from "react";
-import { api, type DatasetDetail, type DatasetSummary } from "../api/client";
+import { api, type DatasetDetail, type DatasetSummary, type RunSummary } from "../api/client";
 import { SchemaForm, type JsonSchema } from "../editor/SchemaForm";
 import { shape } from "../format";
 import { DatasetPreview } from "./DatasetPreview";
@@ -27,9 +27,13 @@ interface Props {
   inputShape: number[];
   onChange: (training: Training) => void;
   onUseInputShape: (shape: number[]) => void;
+  layerIds: string[];
+  initFrom: string | null; // a run whose weights the next run starts from
+  onInitFrom: (runId: string | null) => void;
 }
 
-export function TrainingPanel({ training, datasets, inputShape, onChange, onUseInputShape }: Props) {
+export function TrainingPanel({ training, datasets, inputShape, onChange, onUseInputShape, layerIds, initFrom,
+  onInitFrom }: Props) {
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
   const name = training?.dataset.name;
   const options = training?.dataset.options;
@@ -75,7 +79,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         </details>
       )}
       <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(t as Training)}
-        skip={["dataset", ...NESTED, "report_every", "seed", "device"]} />
+        skip={["dataset", ...NESTED, "report_every", "seed", "device", "layer_lr"]} />
       {NESTED.map((key) => (
         <details key={key} open={key === "optimizer"}>
           <summary>{key.replace("_", " ")}</summary>
@@ -83,11 +87,60 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
             idPrefix={`${key}-`} onChange={(v) => set(key, v)} />
         </details>
       ))}
+      <TransferFields training={training} layerIds={layerIds} initFrom={initFrom} onInitFrom={onInitFrom}
+        onLayerLr={(rates) => set("layer_lr", rates)} />
       <details>
         <summary>more</summary>
         <SchemaForm schema={{ properties: { device: TRAINING_SCHEMA.properties!.device, seed: TRAINING_SCHEMA.properties!.seed,
           report_every: TRAINING_SCHEMA.properties!.report_every } }} value={training} onChange={(t) => onChange(t as Training)} />
       </details>
     </div>
+  );
+}
+
+const WITH_WEIGHTS = new Set(["completed", "paused", "stopped", "interrupted"]);
+
+interface TransferProps {
+  training: Training;
+  layerIds: string[];
+  initFrom: string | null;
+  onInitFrom: (runId: string | null) => void;
+  onLayerLr: (rates: Record<string, number>) => void;
+}
+
+/** Transfer learning: start from a trained run's weights (layers matched by id and
+ * shape; untick "trainable" on a layer to freeze it) and per-layer learning rates. */
+function TransferFields({ training, layerIds, initFrom, onInitFrom, onLayerLr }: TransferProps) {
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const load = () => { api.runs().then((r) => setRuns(r.runs.filter((run) => WITH_WEIGHTS.has(run.status)))).catch(() => undefined); };
+  const rates = (training.layer_lr ?? {}) as Record<string, number>;
+  const setRate = (id: string, value: number) => {
+    const next = Object.fromEntries(Object.entries(rates).filter(([k]) => k !== id && layerIds.includes(k)));
+    onLayerLr(Number.isFinite(value) && value > 0 && value !== 1 ? { ...next, [id]: value } : next);
+  };
+  return (
+    <details onToggle={(e) => (e.currentTarget.open ? load() : undefined)} open={!!initFrom || Object.keys(rates).length > 0}>
+      <summary>transfer learning</summary>
+      <div className="field">
+        <label htmlFor="init-from">start from the weights of</label>
+        <select id="init-from" value={initFrom ?? ""} onFocus={load} onChange={(e) => onInitFrom(e.target.value || null)}>
+          <option value="">nothing (fresh weights)</option>
+          {initFrom && !runs.some((r) => r.id === initFrom) && <option value={initFrom}>run {initFrom.slice(0, 8)}</option>}
+          {runs.map((r) => <option key={r.id} value={r.id}>{r.name} · {r.id.slice(0, 8)} · {r.status}</option>)}
+        </select>
+        <small className="hint">Layers whose id and shapes match take that run&apos;s weights; untick a layer&apos;s
+          “trainable” to freeze it.</small>
+      </div>
+      <fieldset className="layer-lr">
+        <legend>learning-rate multiplier per layer</legend>
+        {layerIds.map((id) => (
+          <div className="field" key={id}>
+            <label htmlFor={`layer-lr-${id}`}>{id}</label>
+            <input id={`layer-lr-${id}`} type="number" min={0} step="any" value={rates[id] ?? 1}
+              onChange={(e) => setRate(id, Number(e.target.value))} />
+          </div>
+        ))}
+      </fieldset>
+    </details>
   );
 }

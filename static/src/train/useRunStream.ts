@@ -1,8 +1,8 @@
 // Follow a run over its websocket: the snapshot, then metric blocks, epochs, boundaries
 // and the final event. Reconnects by itself; the next snapshot fills any gap.
 import { useEffect, useRef, useState } from "react";
-import type { BoundaryGrid, RunOut } from "../api/client";
-import { API } from "../api/client";
+import type { BoundaryGrid, RunOrigin, RunOut } from "../api/client";
+import { API, api } from "../api/client";
 
 export type Columns = Record<string, (number | null)[]>;
 
@@ -14,6 +14,9 @@ export interface RunView {
   boundary: BoundaryGrid | null;
   started: { epochs: number; steps_per_epoch: number; start: number } | null;
   reason: string | null;
+  // the runs this one continues after edits (oldest first), each cut at its edit step
+  before: { steps: Columns; epochs: Columns } | null;
+  edits: number[]; // the steps where the edits happened
   connected: boolean;
   version: number; // bumped on every change, for charts
 }
@@ -44,6 +47,33 @@ function fromSnapshot(metrics: Columns): { steps: Columns; epochs: Columns } {
     }
   });
   return { steps, epochs };
+}
+
+/** Columns joined end to end; a name one side lacks is null there. */
+export function concat(a: Columns, b: Columns): Columns {
+  const length = (c: Columns) => c.step?.length ?? 0;
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return Object.fromEntries([...names].map((name) => [name, [
+    ...(a[name] ?? new Array(length(a)).fill(null)), ...(b[name] ?? new Array(length(b)).fill(null))]]));
+}
+
+/** The metrics of the runs an edited run goes on from, parent first, each up to the step
+ * where the next one took over (at most 8 generations). */
+async function lineage(origin: RunOrigin | null | undefined) {
+  let steps: Columns = { step: [], epoch: [] };
+  let epochs: Columns = { step: [], epoch: [] };
+  const edits: number[] = [];
+  for (let o = origin, depth = 0; o?.kind === "edit" && depth < 8; depth += 1) {
+    const [parent, metrics] = await Promise.all([api.run(o.run_id), api.metrics(o.run_id)]);
+    const keep = (metrics.step ?? []).map((step) => step !== null && step <= o!.step);
+    const cut = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v.filter((_, i) => keep[i])]));
+    const part = fromSnapshot(cut);
+    steps = concat(part.steps, steps);
+    epochs = concat(part.epochs, epochs);
+    edits.unshift(o.step);
+    o = parent.origin;
+  }
+  return { steps, epochs, edits };
 }
 
 export function useRunStream(runId: string | null): RunView & { setStatus: (status: string) => void } {
@@ -81,6 +111,14 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
           case "snapshot": {
             Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status });
             if (event.boundary) s.boundary = event.boundary.boundary;
+            if (event.run.origin?.kind === "edit" && !s.before) {
+              s.before = { steps: {}, epochs: {} }; // asked for once
+              lineage(event.run.origin).then(({ steps, epochs, edits }) => {
+                if (closed) return;
+                Object.assign(s, { before: { steps, epochs }, edits });
+                publish();
+              }).catch(() => undefined); // a deleted parent: the charts start at the edit
+            }
             break;
           }
           case "started":
@@ -136,5 +174,5 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
 
 function empty(): RunView {
   return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, started: null, reason: null,
-    connected: false, version: 0 };
+    before: null, edits: [], connected: false, version: 0 };
 }
