@@ -15,6 +15,7 @@ import torch
 from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
 from app.inspect import InspectError, OutputKind, decode, from_png, output_kind
 from app.inspect.histograms import EpochHistograms
+from app.inspect.sequences import generate
 from app.inspect.step import StepOut, training_step
 from app.nn import build
 from app.nn.graph_module import GraphNet
@@ -161,6 +162,26 @@ class Inspector:
         with subject.lock:  # the copy must not take another view's hooks with it
             return training_step(subject.model, x, y, loss, lambda model: make_optimizer(
                 model, config.optimizer, config.layer_lr), seed=config.seed)
+
+    def generate(self, subject: Subject, prompt: str, length: int, temperature: float,
+                 seed: int = 0) -> str:
+        """Text a character model writes after `prompt`, in its dataset's vocabulary."""
+        vocab = subject.class_names
+        if subject.output != "tokens" or not vocab:
+            raise InspectError("text generation needs a next-token model over characters "
+                               "(e.g. the chars dataset)")
+        index = {token: i for i, token in enumerate(vocab)}
+        if not any(c.isupper() for c in vocab):  # a lower-case vocabulary reads any case
+            prompt = prompt.lower()
+        unknown = sorted({c for c in prompt if c not in index})
+        if unknown:
+            raise InspectError(f"prompt: {', '.join(map(repr, unknown[:10]))} not in the "
+                               f"model's vocabulary of {len(vocab)} characters")
+        pad = index.get(" ", 0)
+        with subject.lock:
+            ids = generate(subject.model, [index[c] for c in prompt], length, temperature,
+                           seed, pad)
+        return "".join(vocab[i] for i in ids)
 
     def histograms(self, run_id: str) -> list[EpochHistograms]:
         return read_histograms(self.runs.run_dir(self.runs.get(run_id).id))

@@ -163,7 +163,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
         )}
         {runId && tab === "inspect" && view.run && (
           <InspectPanel runId={runId} spec={view.run.spec} version={view.status}
-            classifier={datasets.find((d) => d.name === view.run?.training.dataset.name)?.tasks[0] === "classification"} />
+            task={view.run.training.task ?? datasets.find((d) => d.name === view.run?.training.dataset.name)?.tasks[0]} />
         )}
       </section>
       <aside className="inspector" aria-label="Inspector">

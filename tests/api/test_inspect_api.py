@@ -57,6 +57,12 @@ CHARS: dict[str, Any] = {
     "training": {"dataset": {"name": "chars", "options": CHARS_OPTIONS}, "epochs": 1,
                  "batch_size": 64, "device": "cpu"},
 }
+FORECAST: dict[str, Any] = {
+    "model": {"preset": "lstm-sequence"},
+    "training": {"dataset": {"name": "sine-forecast", "options": {"n_samples": 400}},
+                 "epochs": 2, "batch_size": 32, "device": "cpu"},
+}
+FORECAST_TEST = 80  # 400 windows, a fifth for test
 DIVERGING: dict[str, Any] = {  # a linear regression with a huge step: inf within an epoch
     "model": {"input": {"shape": [1]}, "layers": [{"id": "out", "type": "dense", "units": 1}]},
     "training": {"dataset": {"name": "sine"}, "epochs": 3, "batch_size": 4, "device": "cpu",
@@ -70,6 +76,7 @@ class Runs:
     cnn: str
     chars: str
     diverged: str
+    forecast: str
     xor_stream: list[dict[str, Any]]
 
 
@@ -104,13 +111,13 @@ def runs(client: TestClient) -> Runs:
                 messages.append(json.loads(ws.receive_text()))
             except WebSocketDisconnect:
                 break
-    cnn, chars = _create(client, CNN), _create(client, CHARS)
-    finished = {run_id: _wait(client, run_id) for run_id in (xor, diverged, cnn, chars)}
-    for run_id in (xor, cnn, chars):
+    cnn, chars, forecast = _create(client, CNN), _create(client, CHARS), _create(client, FORECAST)
+    finished = {run_id: _wait(client, run_id) for run_id in (xor, diverged, cnn, chars, forecast)}
+    for run_id in (xor, cnn, chars, forecast):
         assert finished[run_id]["status"] == "completed", finished[run_id]
     assert finished[diverged]["status"] == "diverged", finished[diverged]
     assert finished[diverged]["epoch"] == 0  # before any epoch's end: no weights at all
-    return Runs(xor, cnn, chars, diverged, xor_stream=messages)
+    return Runs(xor, cnn, chars, diverged, forecast, xor_stream=messages)
 
 
 def _array(data: Any) -> torch.Tensor:
@@ -520,3 +527,34 @@ def test_a_training_step_of_the_cnn_laid_bare(client: TestClient, runs: Runs) ->
     assert "do not fit" in answer["detail"]
     _inspect(client, runs.cnn, "step", {"count": 17}, status=422)
     _inspect(client, runs.diverged, "step", {}, status=409)
+
+
+# --- sequence lessons --------------------------------------------------------------------
+
+def test_a_forecasters_predictions_next_to_the_truth(client: TestClient, runs: Runs) -> None:
+    answer = _inspect(client, runs.forecast, "predictions", samples=500)
+    truth, guess = _array(answer["truth"]), _array(answer["prediction"])
+    assert truth.shape == guess.shape == (FORECAST_TEST, 1)
+    assert answer["mae"] == pytest.approx(float((guess - truth).abs().mean()), rel=1e-5)
+    assert answer["rmse"] == pytest.approx(float((guess - truth).pow(2).mean().sqrt()), rel=1e-5)
+    assert truth.abs().max() <= 1.5  # a sine with a little noise, in order
+    assert _inspect(client, runs.forecast, "predictions", samples=10)["truth"]["shape"] == [10, 1]
+    answer = _inspect(client, runs.cnn, "predictions", status=422)
+    assert "regression" in answer["detail"]
+
+
+def test_a_character_model_writes_on_from_a_prompt(client: TestClient, runs: Runs) -> None:
+    body = {"prompt": "ROMEO:", "length": 40, "temperature": 0}
+    greedy = _inspect(client, runs.chars, "generate", body)
+    assert greedy["prompt"] == "ROMEO:" and len(greedy["text"]) == 40
+    assert set(greedy["text"]) <= set(VOCAB)
+    assert _inspect(client, runs.chars, "generate", body)["text"] == greedy["text"]
+    warm = {"prompt": "", "length": 40, "temperature": 1.5}
+    first = _inspect(client, runs.chars, "generate", warm | {"seed": 1})["text"]
+    assert _inspect(client, runs.chars, "generate", warm | {"seed": 1})["text"] == first
+    assert _inspect(client, runs.chars, "generate", warm | {"seed": 2})["text"] != first
+    answer = _inspect(client, runs.chars, "generate", {"prompt": "caf\u00e9"}, status=422)
+    assert "'\u00e9' not in the model's vocabulary" in answer["detail"]
+    _inspect(client, runs.chars, "generate", {"length": 501}, status=422)
+    answer = _inspect(client, runs.xor, "generate", {"prompt": "a"}, status=422)
+    assert "next-token model" in answer["detail"]

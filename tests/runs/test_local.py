@@ -99,6 +99,7 @@ PRESET_RUNS = {
     "char-transformer": {"dataset": {"name": "chars",
                                      "options": {"seq_len": 64, "target": "shifted",
                                                  "stride": 16}}},
+    "char-lstm": {"dataset": {"name": "chars", "options": {"seq_len": 64, "stride": 32}}},
 }
 
 

@@ -38,6 +38,8 @@ from app.inspect.confusion import MAX_WRONG
 from app.inspect.embedding import MAX_SAMPLES
 from app.inspect.filters import MAX_FILTERS
 from app.inspect.saliency import MAX_STEPS
+from app.inspect.sequences import MAX_LENGTH, PredictionsOut, predictions
+from app.inspect.sequences import MAX_SAMPLES as SERIES_MAX
 from app.inspect.step import MAX_BATCH, StepOut
 from app.runs.inspection import Inspector, Split, Subject
 from app.runs.service import RunStateError
@@ -94,6 +96,22 @@ class StepIn(BaseModel):
     split: Split = Field(default="train", description="Where the samples are taken from.")
     epoch: int | None = Field(default=None, ge=0, le=1_000_000,
                               description="Weights kept at this epoch's end; default: latest.")
+
+
+class GenerateIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    prompt: str = Field(default="", max_length=2000, description="Text to go on from.")
+    length: int = Field(default=200, ge=1, le=MAX_LENGTH, description="Characters to write.")
+    temperature: float = Field(default=0.8, ge=0.0, le=5.0, description=(
+        "Below 1: safer, repetitive; above 1: wilder; 0: always the likeliest character."))
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    epoch: int | None = Field(default=None, ge=0, le=1_000_000,
+                              description="Weights kept at this epoch's end; default: latest.")
+
+
+class GeneratedOut(BaseModel):
+    prompt: str
+    text: str = Field(description="What the model wrote after the prompt.")
 
 
 class HistogramsOut(BaseModel):
@@ -169,6 +187,27 @@ def inspect_step(run_id: str, body: StepIn, inspector: InspectorDep) -> StepOut:
     fresh optimizer state, on a copy: the run's weights do not change)."""
     subject = _subject(inspector, run_id, body.epoch)
     return inspector.step(subject, body.sample, body.split, body.count)
+
+
+@router.post("/generate", responses=ERRORS)
+def inspect_generate(run_id: str, body: GenerateIn, inspector: InspectorDep) -> GeneratedOut:
+    """A character model writes on from a prompt, one character at a time."""
+    subject = _subject(inspector, run_id, body.epoch)
+    text = inspector.generate(subject, body.prompt, body.length, body.temperature, body.seed)
+    return GeneratedOut(prompt=body.prompt, text=text)
+
+
+@router.get("/predictions", responses=ERRORS)
+def inspect_predictions(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
+                        split: Split = "test",
+                        samples: Annotated[int, Query(ge=1, le=SERIES_MAX)] = 500
+                        ) -> PredictionsOut:
+    """A regression's predictions next to the truth for the first samples of a split, in
+    order: a forecaster's consecutive test windows trace the series."""
+    subject = _subject(inspector, run_id, epoch)
+    x, y = inspector.split(subject.run, split)
+    with subject.lock:
+        return predictions(subject.model, x, y, subject.output, samples)
 
 
 @router.get("/filters", responses=ERRORS)

@@ -377,6 +377,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/inspect/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inspect Generate
+         * @description A character model writes on from a prompt, one character at a time.
+         */
+        post: operations["inspect_generate_api_v1_runs__run_id__inspect_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/inspect/histograms": {
         parameters: {
             query?: never;
@@ -411,6 +431,27 @@ export interface paths {
          * @description The network's answer for one input: class probabilities, a value or a reconstruction.
          */
         post: operations["inspect_predict_api_v1_runs__run_id__inspect_predict_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect Predictions
+         * @description A regression's predictions next to the truth for the first samples of a split, in
+         *     order: a forecaster's consecutive test windows trace the series.
+         */
+        get: operations["inspect_predictions_api_v1_runs__run_id__inspect_predictions_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1517,6 +1558,47 @@ export interface components {
              */
             type: "gru";
         };
+        /** GenerateIn */
+        GenerateIn: {
+            /**
+             * Epoch
+             * @description Weights kept at this epoch's end; default: latest.
+             */
+            epoch?: number | null;
+            /**
+             * Length
+             * @description Characters to write.
+             * @default 200
+             */
+            length: number;
+            /**
+             * Prompt
+             * @description Text to go on from.
+             * @default
+             */
+            prompt: string;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Temperature
+             * @description Below 1: safer, repetitive; above 1: wilder; 0: always the likeliest character.
+             * @default 0.8
+             */
+            temperature: number;
+        };
+        /** GeneratedOut */
+        GeneratedOut: {
+            /** Prompt */
+            prompt: string;
+            /**
+             * Text
+             * @description What the model wrote after the prompt.
+             */
+            text: string;
+        };
         /**
          * GlobalAvgPool2dSpec
          * @description Averages each channel over the whole image: (C, H, W) to (C,).
@@ -2349,6 +2431,18 @@ export interface components {
              * @description A regression output, flattened.
              */
             value?: number[] | null;
+        };
+        /**
+         * PredictionsOut
+         * @description Truth and prediction for the first `samples` of a split, in order: (N, outputs).
+         */
+        PredictionsOut: {
+            /** Mae */
+            mae: number;
+            prediction: components["schemas"]["EncodedArray"];
+            /** Rmse */
+            rmse: number;
+            truth: components["schemas"]["EncodedArray"];
         };
         /** PresetOut */
         PresetOut: {
@@ -4292,6 +4386,77 @@ export interface operations {
             };
         };
     };
+    inspect_generate_api_v1_runs__run_id__inspect_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GeneratedOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     inspect_histograms_api_v1_runs__run_id__inspect_histograms_get: {
         parameters: {
             query?: {
@@ -4384,6 +4549,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PredictOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_predictions_api_v1_runs__run_id__inspect_predictions_get: {
+        parameters: {
+            query?: {
+                /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
+                epoch?: number | null;
+                split?: "train" | "val" | "test";
+                samples?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionsOut"];
                 };
             };
             /** @description The body is not valid JSON. */

@@ -4,19 +4,20 @@ import type { NetworkSpec } from "../api/client";
 import {
   ActivationsView, AttentionView, ConfusionView, DrawView, EmbeddingView, FiltersView, HistogramsView, SaliencyView,
 } from "./views";
+import { GenerateView, PredictionsView } from "./SequenceViews";
 import { StepView } from "./StepView";
 
 type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
-  | "one step";
+  | "one step" | "predictions" | "generate";
 
 interface Props {
   runId: string;
   spec: NetworkSpec;
-  classifier: boolean;
+  task: string | undefined; // the run's task: classification, regression, sequence, ...
   version: string; // changes when the views should fetch again (the run's status)
 }
 
-export function InspectPanel({ runId, spec, classifier, version }: Props) {
+export function InspectPanel({ runId, spec, task, version }: Props) {
   const types = new Set(spec.layers.map((l) => (l as { type: string }).type));
   const input = spec.input as { shape: number[]; dtype?: string };
   const views: View[] = ["activations"];
@@ -24,7 +25,9 @@ export function InspectPanel({ runId, spec, classifier, version }: Props) {
   if (types.has("multihead_attention") || types.has("transformer_encoder_block")) views.push("attention");
   if (input.dtype !== "token") views.push("saliency");
   views.push("embedding");
-  if (classifier) views.push("confusion");
+  if (task === "classification") views.push("confusion");
+  if (task === "regression") views.push("predictions");
+  if (task === "sequence" && input.dtype === "token") views.push("generate");
   views.push("histograms", "one step");
   if (input.shape.length === 3 && input.shape[0] === 1 && input.dtype !== "token") views.push("draw");
   const [view, setView] = useState<View>("activations");
@@ -58,6 +61,8 @@ export function InspectPanel({ runId, spec, classifier, version }: Props) {
         {view === "histograms" && <HistogramsView runId={runId} />}
         {view === "draw" && <DrawView runId={runId} />}
         {view === "one step" && <StepView runId={runId} />}
+        {view === "predictions" && <PredictionsView runId={runId} />}
+        {view === "generate" && <GenerateView runId={runId} />}
       </div>
     </section>
   );

@@ -1,0 +1,75 @@
+"""Sequence lessons: a regression's predictions next to the truth over consecutive
+samples (a forecaster's test windows trace the series), and text generated one token at
+a time by a next-token model."""
+
+from __future__ import annotations
+
+import torch
+from pydantic import BaseModel
+
+from app.inspect.arrays import InspectError, encode
+from app.inspect.capture import evaluating
+from app.inspect.outputs import OutputKind
+from app.nn.graph_module import GraphNet
+from app.spec.arrays import EncodedArray
+
+MAX_SAMPLES = 2000
+MAX_LENGTH = 500
+EVAL_BATCH = 1024
+
+
+class PredictionsOut(BaseModel):
+    """Truth and prediction for the first `samples` of a split, in order: (N, outputs)."""
+
+    truth: EncodedArray
+    prediction: EncodedArray
+    mae: float
+    rmse: float
+
+
+@torch.no_grad()
+def predictions(model: GraphNet, x: torch.Tensor, y: torch.Tensor, output: OutputKind,
+                samples: int = 500) -> PredictionsOut:
+    if output != "value":
+        raise InspectError("predictions vs truth is for regression networks; a classifier's "
+                           "answers are in /inspect/confusion")
+    x, y = x[:min(samples, MAX_SAMPLES)], y[:min(samples, MAX_SAMPLES)]
+    device = next(model.parameters(), torch.empty(0)).device
+    with evaluating(model):
+        out = torch.cat([model(x[i:i + EVAL_BATCH].to(device)).float().cpu()
+                         for i in range(0, len(x), EVAL_BATCH)])
+    truth, guess = y.float().reshape(len(y), -1), out.reshape(len(out), -1)
+    error = guess - truth
+    return PredictionsOut(truth=encode(truth, "float32"), prediction=encode(guess, "float32"),
+                          mae=float(error.abs().mean()), rmse=float(error.pow(2).mean().sqrt()))
+
+
+@torch.no_grad()
+def generate(model: GraphNet, prompt: list[int], length: int, temperature: float,
+             seed: int = 0, pad: int = 0) -> list[int]:
+    """`length` token ids after `prompt`, each drawn from the model's next-token
+    distribution at `temperature` (0: always the likeliest). The model sees the last
+    window of ids (its input length), left-padded with `pad` while the text is shorter."""
+    spec = model.spec.input
+    if spec.dtype != "token" or len(spec.shape) != 1:
+        raise InspectError("text generation needs a network over a sequence of token ids")
+    window, vocab = spec.shape[0], spec.vocab_size or 0
+    if not 1 <= length <= MAX_LENGTH:
+        raise InspectError(f"length: 1 to {MAX_LENGTH} tokens")
+    device = next(model.parameters(), torch.empty(0)).device
+    generator = torch.Generator().manual_seed(seed)
+    ids = list(prompt)
+    with evaluating(model):
+        for _ in range(length):
+            context = ([pad] * window + ids)[-window:]
+            out = model(torch.tensor([context], device=device)).float().cpu()
+            logits = out[0, -1] if out.dim() == 3 else out[0]
+            if logits.dim() != 1 or len(logits) != vocab:
+                raise InspectError(f"the network's output {tuple(out.shape[1:])} is not one "
+                                   f"score per token ({vocab}) for the next position")
+            if temperature <= 0:
+                ids.append(int(logits.argmax()))
+            else:
+                probs = torch.softmax(logits / temperature, dim=0)
+                ids.append(int(torch.multinomial(probs, 1, generator=generator)))
+    return ids[len(prompt):]

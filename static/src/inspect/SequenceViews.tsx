@@ -1,0 +1,75 @@
+// Sequence lessons: a regression's predictions beside the truth (a forecaster's test
+// windows in order trace the series), and a character model writing on from a prompt.
+import { useEffect, useState } from "react";
+import { ApiError, call, decodeArray, type Schemas } from "../api/client";
+import { metric } from "../format";
+import { Chart } from "../train/Chart";
+
+type Predictions = Schemas["PredictionsOut"];
+type Generated = Schemas["GeneratedOut"];
+
+const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
+
+export function PredictionsView({ runId }: { runId: string }) {
+  const [data, setData] = useState<Predictions | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    call<Predictions>("GET", `/runs/${runId}/inspect/predictions?split=test&samples=300`)
+      .then((d) => live && setData(d)).catch((e: unknown) => live && setError(failure(e)));
+    return () => { live = false; };
+  }, [runId]);
+  if (error) return <p className="error" role="alert">{error}</p>;
+  if (!data) return <p className="muted">Loading…</p>;
+  const truth = decodeArray(data.truth);
+  const guess = decodeArray(data.prediction);
+  const width = truth.shape[1] ?? 1; // the first output of each sample
+  const column = (values: ArrayLike<number>) => Array.from({ length: truth.shape[0] }, (_, i) => values[i * width]);
+  const x = Array.from({ length: truth.shape[0] }, (_, i) => i);
+  return (
+    <div className="view" data-testid="predictions-view">
+      <p>test samples in order · MAE {metric(data.mae)} · RMSE {metric(data.rmse)}</p>
+      <Chart title="prediction vs truth" testId="predictions-chart" version={1} xLabel="sample" series={[
+        { label: "truth", x, y: column(truth.values), colour: "#475569" },
+        { label: "prediction", x, y: column(guess.values), colour: "#ea580c" },
+      ]} />
+    </div>
+  );
+}
+
+export function GenerateView({ runId }: { runId: string }) {
+  const [prompt, setPrompt] = useState("to be, or not to be");
+  const [temperature, setTemperature] = useState(0.8);
+  const [length, setLength] = useState(200);
+  const [seed, setSeed] = useState(0);
+  const [text, setText] = useState<Generated | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const write = () => {
+    setBusy(true);
+    setError(null);
+    call<Generated>("POST", `/runs/${runId}/inspect/generate`, { prompt, temperature, length, seed })
+      .then(setText).catch((e: unknown) => setError(failure(e))).finally(() => setBusy(false));
+  };
+  return (
+    <div className="view generate-view" data-testid="generate-view">
+      <label className="field">prompt
+        <textarea value={prompt} rows={2} maxLength={2000} aria-label="prompt" onChange={(e) => setPrompt(e.target.value)} />
+      </label>
+      <div className="controls">
+        <label title="Below 1: safer and repetitive; above 1: wilder; 0: always the likeliest character">
+          temperature {temperature.toFixed(2)}{" "}
+          <input type="range" min={0} max={2} step={0.05} value={temperature} aria-label="temperature"
+            onChange={(e) => setTemperature(Number(e.target.value))} />
+        </label>
+        <label>length <input type="number" min={1} max={500} value={length} aria-label="length"
+          onChange={(e) => setLength(Math.min(500, Math.max(1, Number(e.target.value) || 1)))} /></label>
+        <label>seed <input type="number" min={0} value={seed} aria-label="seed"
+          onChange={(e) => setSeed(Math.max(0, Number(e.target.value) || 0))} /></label>
+        <button type="button" onClick={write} disabled={busy}>{busy ? "Writing…" : "Generate"}</button>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+      {text && <pre className="generated" data-testid="generated"><span className="muted">{text.prompt}</span>{text.text}</pre>}
+    </div>
+  );
+}
