@@ -17,7 +17,7 @@ def output_kind(task: str, loss: str) -> OutputKind:
         return "binary" if loss == "bce" else "classes"
     if task == "sequence":
         return "tokens"
-    return "reconstruction" if task == "reconstruction" else "value"
+    return "reconstruction" if task in ("reconstruction", "vae") else "value"
 
 
 def class_probabilities(out: torch.Tensor, kind: OutputKind) -> torch.Tensor:

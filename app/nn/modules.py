@@ -162,6 +162,31 @@ class Add(nn.Module):
         return out
 
 
+class Sampling(nn.Module):
+    """z = mean + exp(log_var / 2) * noise in training, the mean in evaluation; keeps
+    the batch's KL divergence from the unit gaussian in `kl` (summed over the latent
+    dimensions, averaged over the batch) for the loss."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kl = torch.zeros(())
+
+    def __deepcopy__(self, memo: dict[int, object]) -> "Sampling":
+        # `kl` may hold the last step's autograd graph, which cannot be deep-copied
+        twin = Sampling()
+        twin.train(self.training)
+        memo[id(self)] = twin
+        return twin
+
+    def forward(self, mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+        dims = tuple(range(1, mean.dim()))
+        kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp())
+        self.kl = kl.sum(dim=dims).mean() if dims else kl.mean()
+        if not self.training:
+            return mean
+        return mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+
+
 class Multiply(nn.Module):
     """Element-wise product of its inputs."""
 
@@ -193,6 +218,7 @@ __all__ = [
     "PositionalEncoding",
     "Recurrent",
     "Reshape",
+    "Sampling",
     "SequencePool",
     "TransformerBlock",
 ]

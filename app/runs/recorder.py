@@ -15,7 +15,7 @@ from app.spec.events import EpochEvent, FinishedEvent, MetricsEvent, StartedEven
 
 log = logging.getLogger(__name__)
 _CLOSE = object()
-LOWER_IS_BETTER = ("loss", "mae", "rmse")
+LOWER_IS_BETTER = ("loss", "mae", "rmse", "reconstruction", "kl")
 
 
 def epoch_rows(event: EpochEvent) -> dict[str, float]:

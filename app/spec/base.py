@@ -28,7 +28,7 @@ ActivationName = Literal[
     "linear",
 ]
 
-Category = Literal["core", "convolution", "normalization", "sequence", "merge"]
+Category = Literal["core", "convolution", "normalization", "sequence", "merge", "generative"]
 
 
 class SpecModel(BaseModel):

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from app.spec.base import LayerId, SpecModel
 
-TaskKind = Literal["classification", "regression", "reconstruction", "sequence"]
+TaskKind = Literal["classification", "regression", "reconstruction", "sequence", "vae"]
 LossName = Literal["mse", "mae", "rmse", "huber", "cross_entropy", "bce", "nll"]
 OptimizerName = Literal["sgd", "adagrad", "rmsprop", "adam", "adamw"]
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
@@ -79,6 +79,8 @@ class TrainingSpec(SpecModel):
     validation_split: float = Field(
         default=0.1, ge=0.0, le=0.5, description="Fraction of the training split held out."
     )
+    beta: float = Field(default=1.0, ge=0.0, le=100.0, description=(
+        "vae: the weight of the KL term (beta-VAE); 0 gives a plain autoencoder."))
     l1: float = Field(default=0.0, ge=0.0, le=1.0, description="L1 penalty on weights.")
     l2: float = Field(default=0.0, ge=0.0, le=1.0, description="L2 penalty on weights.")
     grad_clip: float | None = Field(

@@ -17,11 +17,15 @@ def evaluate(model: torch.nn.Module, task: Task, x: torch.Tensor, y: torch.Tenso
     model.eval()
     # loss*n, n, correct, |err|, err^2, sum of targets^2, sum of targets
     sums = torch.zeros(7, dtype=torch.float64, device=x.device)
+    terms = torch.zeros(len(task.terms), dtype=torch.float64, device=x.device)
     for start in range(0, x.shape[0], batch_size):
         xb, yb = x[start:start + batch_size], y[start:start + batch_size]
         out, target = task.outputs_and_targets(model(xb), xb, yb)
         n = target.shape[0]
-        sums[0] += task.loss_fn(out, target).double() * n
+        loss, parts = task.loss_terms(model, out, target)
+        sums[0] += loss.double() * n
+        for i, part in enumerate(parts):
+            terms[i] += part.double() * n
         sums[1] += n
         if task.counts_accuracy:
             sums[2] += task.correct(out, target)
@@ -34,6 +38,8 @@ def evaluate(model: torch.nn.Module, task: Task, x: torch.Tensor, y: torch.Tenso
     model.train(was_training)
     loss_sum, n, correct, abs_err, sq_err, y2_sum, y_sum = sums.tolist()  # the one sync
     metrics = {f"{prefix}_loss": loss_sum / n}
+    metrics |= {f"{prefix}_{name}": total / n
+                for name, total in zip(task.terms, terms.tolist(), strict=True)}
     if task.counts_accuracy:
         metrics[f"{prefix}_accuracy"] = correct / n
     if task.regression_metrics:

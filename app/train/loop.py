@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -61,6 +61,7 @@ class _Position:
     loss_sum: float = 0.0  # this epoch's training sums so far
     correct: float = 0.0
     seen: float = 0.0
+    terms: dict[str, float] = field(default_factory=dict)  # the loss's parts (a VAE's)
 
 
 def holdout(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -140,16 +141,17 @@ class Trainer:
         self.model.train()
         size, every = self.config.batch_size, self.config.report_every
         # Per-step device scalars, stacked and copied out once per report.
-        block: list[torch.Tensor] = []  # loss, then correct when accuracy counts
+        block: list[torch.Tensor] = []  # loss, correct when accuracy counts, the terms
         counts: list[int] = []
         last = self.steps_per_epoch - 1
         for batch in range(self.pos.batch, self.steps_per_epoch):
             end = x.shape[0] if batch == last else (batch + 1) * size
             xb, yb = x[batch * size:end], y[batch * size:end]
-            loss, correct, count = self._step(xb, yb)
+            loss, correct, count, terms = self._step(xb, yb)
             block.append(loss)
             if correct is not None:
                 block.append(correct.to(loss.dtype))
+            block.extend(terms)
             counts.append(count)
             self.pos.batch, self.pos.step = batch + 1, self.pos.step + 1
             if len(counts) == every or batch + 1 == self.steps_per_epoch:
@@ -160,10 +162,10 @@ class Trainer:
                     return ended
         return None
 
-    def _step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor,
-                                                                  torch.Tensor | None, int]:
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor
+              ) -> tuple[torch.Tensor, torch.Tensor | None, int, list[torch.Tensor]]:
         out, target = self.task.outputs_and_targets(self.model(xb), xb, yb)
-        loss = self.task.loss_fn(out, target)
+        loss, terms = self.task.loss_terms(self.model, out, target)
         extra = penalty(self.model, self.config.l1, self.config.l2)
         self.optimizer.zero_grad(set_to_none=True)
         (loss + extra if extra is not None else loss).backward()
@@ -171,7 +173,7 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.optimizer.step()
         correct = self.task.correct(out.detach(), target) if self.task.counts_accuracy else None
-        return loss.detach(), correct, target.shape[0]
+        return loss.detach(), correct, target.shape[0], [t.detach() for t in terms]
 
     def _report(self, rows: torch.Tensor, counts: list[int]) -> FinishedEvent | None:
         """Copy a block of steps out in one transfer, emit it, check loss and control."""
@@ -183,6 +185,9 @@ class Trainer:
         if self.task.counts_accuracy:
             columns["train_accuracy"] = [row[1] / n for row, n in zip(values, counts,
                                                                         strict=True)]
+        first_term = 2 if self.task.counts_accuracy else 1
+        for index, name in enumerate(self.task.terms, start=first_term):
+            columns[f"train_{name}"] = [row[index] for row in values]
         self.emit(MetricsEvent(step=steps, epoch=[self.pos.epoch] * len(steps), values=columns,
                                at=time.time()))
         for step, value in zip(steps, losses, strict=True):
@@ -193,6 +198,9 @@ class Trainer:
         self.pos.loss_sum += sum(row[0] * n for row, n in zip(values, counts, strict=True))
         if self.task.counts_accuracy:
             self.pos.correct += sum(row[1] for row in values)
+        for index, name in enumerate(self.task.terms, start=first_term):
+            self.pos.terms[name] = self.pos.terms.get(name, 0.0) + sum(
+                row[index] * n for row, n in zip(values, counts, strict=True))
         self.pos.seen += sum(counts)
         request = self.control.requested()
         if request == "pause":
@@ -209,6 +217,7 @@ class Trainer:
         metrics = {"train_loss": pos.loss_sum / pos.seen}
         if self.task.counts_accuracy:
             metrics["train_accuracy"] = pos.correct / pos.seen
+        metrics |= {f"train_{name}": total / pos.seen for name, total in pos.terms.items()}
         metrics |= evaluate(self.model, self.task, self.x_val, self.y_val,
                             self._eval_batch(), "val")
         metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])

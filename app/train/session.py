@@ -48,7 +48,10 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
         raise TaskError(f"dataset {info.name!r} has {info.vocab_size} tokens but the input's "
                         f"vocab_size is {spec.input.vocab_size}")
     task = make_task(info, training.task, training.loss, plan.summary.output_shape,
-                     spec.layers[-1].id)
+                     spec.layers[-1].id, training.beta)
+    if task.kind == "vae" and not any(layer.type == "sampling" for layer in spec.layers):
+        raise TaskError("a vae needs a sampling layer: add one that reads a mean and a "
+                        "log-variance layer (two dense layers of the latent size)")
     unknown = sorted(set(training.layer_lr) - {layer.id for layer in spec.layers})
     if unknown:
         raise TaskError(f"layer_lr names {', '.join(map(repr, unknown))}, not a layer of the "

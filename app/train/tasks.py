@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from app.datasets.base import DatasetInfo
+from app.nn.modules import Sampling
 from app.spec.training import LossName, TaskKind
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -40,7 +41,9 @@ DEFAULT_LOSS: dict[str, LossName] = {
     "sequence": "cross_entropy",
     "regression": "mse",
     "reconstruction": "mse",
+    "vae": "mse",
 }
+RECONSTRUCTS = ("reconstruction", "vae")  # the target is the input
 
 
 class TaskError(ValueError):
@@ -54,6 +57,26 @@ class Task:
     kind: TaskKind
     loss_name: LossName
     loss_fn: LossFn
+    beta: float = 1.0  # vae: the weight of the KL term
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Names of the parts of the loss reported beside it (a VAE's two terms)."""
+        return ("reconstruction", "kl") if self.kind == "vae" else ()
+
+    def loss_terms(self, model: torch.nn.Module, out: torch.Tensor, target: torch.Tensor
+                   ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The batch's loss and its parts, in the order of `terms`. A VAE's is the
+        reconstruction loss summed over each sample's values (averaged over the batch)
+        plus beta times the KL divergence its sampling layers measured."""
+        loss = self.loss_fn(out, target)
+        if self.kind != "vae":
+            return loss, []
+        reconstruction = loss * target[0].numel()
+        kl = sum((m.kl for m in model.modules() if isinstance(m, Sampling)),
+                 torch.zeros((), device=out.device))
+        assert isinstance(kl, torch.Tensor)
+        return reconstruction + self.beta * kl, [reconstruction, kl]
 
     @property
     def counts_accuracy(self) -> bool:
@@ -66,7 +89,7 @@ class Task:
     def outputs_and_targets(self, out: torch.Tensor, x: torch.Tensor,
                             y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Shape both so that loss_fn(out, target) is the loss of the batch."""
-        if self.kind == "reconstruction":
+        if self.kind in RECONSTRUCTS:
             return out, x
         if self.kind == "sequence":
             if out.dim() == 3 and y.dim() == 2:  # (B, T, V) vs (B, T): every position
@@ -89,13 +112,14 @@ class Task:
 
 
 def make_task(info: DatasetInfo, kind: TaskKind | None, loss: LossName | None,
-              output_shape: tuple[int, ...], output_layer: str) -> Task:
+              output_shape: tuple[int, ...], output_layer: str, beta: float = 1.0) -> Task:
     """Choose task and loss, and check that the network's output fits the dataset."""
     kind = kind or info.tasks[0]
-    if kind not in info.tasks:
-        raise TaskError(f"dataset {info.name!r} supports {', '.join(info.tasks)}, not {kind}")
+    supported = (*info.tasks, "vae") if "reconstruction" in info.tasks else info.tasks
+    if kind not in supported:
+        raise TaskError(f"dataset {info.name!r} supports {', '.join(supported)}, not {kind}")
     loss = loss or DEFAULT_LOSS[kind]
-    if kind in ("regression", "reconstruction") and loss in CLASS_LOSSES - {"bce"}:
+    if kind in ("regression", *RECONSTRUCTS) and loss in CLASS_LOSSES - {"bce"}:
         raise TaskError(f"{loss} is a classification loss: use mse, mae, rmse or huber for {kind}")
     if kind in ("classification", "sequence") and loss not in CLASS_LOSSES:
         raise TaskError(f"{loss} is a regression loss: use cross_entropy (or nll, bce) "
@@ -104,14 +128,14 @@ def make_task(info: DatasetInfo, kind: TaskKind | None, loss: LossName | None,
         raise TaskError("bce predicts one yes/no value: use cross_entropy (or nll) for "
                         "next-token prediction")
     _check_output(info, kind, loss, output_shape, output_layer)
-    return Task(kind, loss, LOSSES[loss])
+    return Task(kind, loss, LOSSES[loss], beta)
 
 
 def _check_output(info: DatasetInfo, kind: TaskKind, loss: str, shape: tuple[int, ...],
                   layer: str) -> None:
     gives = f"the output layer '{layer}' gives {shape}"
-    if kind == "reconstruction" and shape != info.input_shape:
-        raise TaskError(f"{gives} but reconstruction needs the input shape {info.input_shape}: "
+    if kind in RECONSTRUCTS and shape != info.input_shape:
+        raise TaskError(f"{gives} but {kind} needs the input shape {info.input_shape}: "
                         "end the decoder with a reshape to it")
     if kind == "regression" and math.prod(shape) != math.prod(info.target_shape or (1,)):
         raise TaskError(f"{gives} but dataset {info.name!r} has targets of shape "

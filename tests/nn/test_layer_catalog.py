@@ -217,6 +217,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         {"id": "b", "type": "dense", "units": 2, "inputs": ["input"]},
         {"id": "join", "type": "concat", "axis": -1, "inputs": ["a", "b", "input"]},
     ),
+    # generative
+    "sampling": _net(
+        _float(8),
+        {"id": "mean", "type": "dense", "units": 2},
+        {"id": "log_var", "type": "dense", "units": 2, "inputs": ["input"]},
+        {"id": "z", "type": "sampling", "inputs": ["mean", "log_var"]},
+    ),
 }
 
 
@@ -261,7 +268,8 @@ def test_schema_describes_every_property(kind: str) -> None:
     assert undescribed == [], f"{kind}: no description for {undescribed}"
     assert schema.get("description"), f"{kind}: the class has no docstring"
     assert cls.category in get_args(Category)
-    assert cls.category in {"core", "convolution", "normalization", "sequence", "merge"}
+    assert cls.category in {"core", "convolution", "normalization", "sequence", "merge",
+                            "generative"}
 
 
 # -- analysis matches the real module ------------------------------------------------

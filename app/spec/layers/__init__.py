@@ -26,6 +26,7 @@ from app.spec.layers.core import (
     PermuteSpec,
     ReshapeSpec,
 )
+from app.spec.layers.generative import SamplingSpec
 from app.spec.layers.merge import AddSpec, ConcatSpec, MultiplySpec
 from app.spec.layers.norm import BatchNormSpec, LayerNormSpec, LocalResponseNormSpec
 from app.spec.layers.sequence import (
@@ -68,7 +69,8 @@ LayerSpec = Annotated[
     | SequencePoolSpec
     | AddSpec
     | ConcatSpec
-    | MultiplySpec,
+    | MultiplySpec
+    | SamplingSpec,
     Field(discriminator="type"),
 ]
 """Any layer; pydantic picks the class from the `type` field."""

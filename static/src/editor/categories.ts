@@ -7,9 +7,10 @@ export const CATEGORY_COLOURS: Record<string, string> = {
   normalization: "#059669",
   sequence: "#7c3aed",
   merge: "#db2777",
+  generative: "#0891b2",
 };
 
-export const CATEGORY_ORDER = ["core", "convolution", "normalization", "sequence", "merge"];
+export const CATEGORY_ORDER = ["core", "convolution", "normalization", "sequence", "merge", "generative"];
 
 export function colourOf(category: string): string {
   return CATEGORY_COLOURS[category] ?? "#475569";
