@@ -2230,7 +2230,7 @@ export interface components {
              * Layers
              * @description The layers; each reads the previous one unless it lists its inputs.
              */
-            layers: (components["schemas"]["DenseSpec"] | components["schemas"]["ActivationSpec"] | components["schemas"]["DropoutSpec"] | components["schemas"]["FlattenSpec"] | components["schemas"]["ReshapeSpec"] | components["schemas"]["PermuteSpec"] | components["schemas"]["Conv1dSpec"] | components["schemas"]["Conv2dSpec"] | components["schemas"]["ConvTranspose2dSpec"] | components["schemas"]["MaxPool1dSpec"] | components["schemas"]["MaxPool2dSpec"] | components["schemas"]["AvgPool2dSpec"] | components["schemas"]["GlobalAvgPool2dSpec"] | components["schemas"]["GlobalMaxPool2dSpec"] | components["schemas"]["Upsample2dSpec"] | components["schemas"]["BatchNormSpec"] | components["schemas"]["LayerNormSpec"] | components["schemas"]["LocalResponseNormSpec"] | components["schemas"]["EmbeddingSpec"] | components["schemas"]["RNNSpec"] | components["schemas"]["LSTMSpec"] | components["schemas"]["GRUSpec"] | components["schemas"]["PositionalEncodingSpec"] | components["schemas"]["MultiheadAttentionSpec"] | components["schemas"]["TransformerEncoderBlockSpec"] | components["schemas"]["SequencePoolSpec"] | components["schemas"]["AddSpec"] | components["schemas"]["ConcatSpec"] | components["schemas"]["MultiplySpec"])[];
+            layers: (components["schemas"]["DenseSpec"] | components["schemas"]["ActivationSpec"] | components["schemas"]["DropoutSpec"] | components["schemas"]["FlattenSpec"] | components["schemas"]["ReshapeSpec"] | components["schemas"]["PermuteSpec"] | components["schemas"]["Conv1dSpec"] | components["schemas"]["Conv2dSpec"] | components["schemas"]["ConvTranspose2dSpec"] | components["schemas"]["MaxPool1dSpec"] | components["schemas"]["MaxPool2dSpec"] | components["schemas"]["AvgPool2dSpec"] | components["schemas"]["GlobalAvgPool2dSpec"] | components["schemas"]["GlobalMaxPool2dSpec"] | components["schemas"]["Upsample2dSpec"] | components["schemas"]["BatchNormSpec"] | components["schemas"]["LayerNormSpec"] | components["schemas"]["LocalResponseNormSpec"] | components["schemas"]["EmbeddingSpec"] | components["schemas"]["RNNSpec"] | components["schemas"]["LSTMSpec"] | components["schemas"]["GRUSpec"] | components["schemas"]["PositionalEncodingSpec"] | components["schemas"]["MultiheadAttentionSpec"] | components["schemas"]["TransformerEncoderBlockSpec"] | components["schemas"]["SequencePoolSpec"] | components["schemas"]["AddSpec"] | components["schemas"]["ConcatSpec"] | components["schemas"]["MultiplySpec"] | components["schemas"]["SamplingSpec"])[];
             /**
              * Name
              * @description A short name.
@@ -2800,6 +2800,36 @@ export interface components {
             target: number;
         };
         /**
+         * SamplingSpec
+         * @description A VAE's latent code from two inputs, the mean and the log-variance: z = mean +
+         *     exp(log_var / 2) * noise while training (the reparameterisation trick), the mean
+         *     itself in evaluation. It also measures the KL divergence the vae task adds to the
+         *     loss.
+         */
+        SamplingSpec: {
+            /**
+             * Id
+             * @description Unique layer id: a letter, then letters, digits, '_' or '-' (64 at most).
+             */
+            id: string;
+            /**
+             * Inputs
+             * @description Ids of the layers this one reads. Default: the previous layer (the network input for the first one); 'input' names the network input.
+             */
+            inputs?: string[] | null;
+            /**
+             * Trainable
+             * @description False freezes this layer's parameters (transfer learning).
+             * @default true
+             */
+            trainable: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "sampling";
+        };
+        /**
          * ScheduleSpec
          * @description Learning-rate schedule, stepped once per epoch.
          */
@@ -2956,6 +2986,12 @@ export interface components {
              * @default 64
              */
             batch_size: number;
+            /**
+             * Beta
+             * @description vae: the weight of the KL term (beta-VAE); 0 gives a plain autoencoder.
+             * @default 1
+             */
+            beta: number;
             dataset: components["schemas"]["DatasetSpec"];
             /**
              * Device
@@ -3016,7 +3052,7 @@ export interface components {
              * Task
              * @description Default: the dataset's first task kind.
              */
-            task?: ("classification" | "regression" | "reconstruction" | "sequence") | null;
+            task?: ("classification" | "regression" | "reconstruction" | "sequence" | "vae") | null;
             /**
              * Validation Split
              * @description Fraction of the training split held out.
