@@ -10,11 +10,13 @@ from app.inspect.filters import FiltersOut, filters
 from app.inspect.histograms import EpochHistograms, parameter_histograms
 from app.inspect.outputs import OutputKind, output_kind
 from app.inspect.predict import PredictOut, predict
+from app.inspect.reconstruction import ReconstructionsOut, reconstructions
 from app.inspect.saliency import SaliencyOut, saliency
 
 __all__ = [
     "ActivationsOut", "AttentionOut", "ConfusionOut", "EmbeddingOut", "EpochHistograms",
-    "FiltersOut", "InspectError", "OutputKind", "PredictOut", "SaliencyOut", "activations",
-    "attention", "boundary", "confusion", "decode", "embedding", "encode", "filters",
-    "from_png", "output_kind", "parameter_histograms", "predict", "saliency",
+    "FiltersOut", "InspectError", "OutputKind", "PredictOut", "ReconstructionsOut", "SaliencyOut",
+    "activations", "attention", "boundary", "confusion", "decode", "embedding", "encode",
+    "filters", "from_png", "output_kind", "parameter_histograms", "predict", "reconstructions",
+    "saliency",
 ]

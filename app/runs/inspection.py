@@ -15,6 +15,16 @@ import torch
 from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
 from app.inspect import InspectError, OutputKind, decode, from_png, output_kind
 from app.inspect.histograms import EpochHistograms
+from app.inspect.latent import (
+    DecodedOut,
+    LatentOut,
+    decode_codes,
+    encoder_means,
+    grid_codes,
+    interpolation_codes,
+    latent_points,
+    latent_size,
+)
 from app.inspect.sequences import generate
 from app.inspect.step import StepOut, training_step
 from app.nn import build
@@ -182,6 +192,35 @@ class Inspector:
             ids = generate(subject.model, [index[c] for c in prompt], length, temperature,
                            seed, pad)
         return "".join(vocab[i] for i in ids)
+
+    def latent(self, subject: Subject, split: Split, samples: int) -> LatentOut:
+        x, y = self.split(subject.run, split)
+        with subject.lock:
+            return latent_points(subject.model, x, y, samples)
+
+    def latent_grid(self, subject: Subject, steps: int, extent: float) -> DecodedOut:
+        """What a grid over the first two latent dimensions decodes to."""
+        with subject.lock:
+            codes = grid_codes(latent_size(subject.model), steps, extent)
+            return decode_codes(subject.model, codes, self._squash(subject))
+
+    def interpolate(self, subject: Subject, a: int, b: int, split: Split,
+                    steps: int) -> DecodedOut:
+        """Decoded codes on the line from sample a's latent mean to sample b's."""
+        x, _ = self.split(subject.run, split)
+        for name, index in (("a", a), ("b", b)):
+            if not 0 <= index < len(x):
+                raise InspectError(f"{name}: the {split} split has {len(x)} samples (0 to "
+                                   f"{len(x) - 1}), not {index}")
+        with subject.lock:
+            start, end = encoder_means(subject.model, x[[a, b]])
+            return decode_codes(subject.model, interpolation_codes(start, end, steps),
+                                self._squash(subject))
+
+    @staticmethod
+    def _squash(subject: Subject) -> bool:
+        """A bce-trained decoder gives logits: shown through a sigmoid."""
+        return subject.run.training.loss == "bce"
 
     def histograms(self, run_id: str) -> list[EpochHistograms]:
         return read_histograms(self.runs.run_dir(self.runs.get(run_id).id))

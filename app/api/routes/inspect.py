@@ -22,6 +22,7 @@ from app.inspect import (
     FiltersOut,
     InspectError,
     PredictOut,
+    ReconstructionsOut,
     SaliencyOut,
     activations,
     attention,
@@ -30,6 +31,7 @@ from app.inspect import (
     embedding,
     filters,
     predict,
+    reconstructions,
     saliency,
 )
 from app.inspect.activations import MAX_CHANNELS
@@ -37,6 +39,11 @@ from app.inspect.boundary import MAX_RESOLUTION
 from app.inspect.confusion import MAX_WRONG
 from app.inspect.embedding import MAX_SAMPLES
 from app.inspect.filters import MAX_FILTERS
+from app.inspect.latent import MAX_GRID as LATENT_GRID
+from app.inspect.latent import MAX_SAMPLES as LATENT_SAMPLES
+from app.inspect.latent import MAX_STEPS as LATENT_STEPS
+from app.inspect.latent import DecodedOut, LatentOut
+from app.inspect.reconstruction import MAX_SHOWN, MAX_WORST
 from app.inspect.saliency import MAX_STEPS
 from app.inspect.sequences import MAX_LENGTH, PredictionsOut, predictions
 from app.inspect.sequences import MAX_SAMPLES as SERIES_MAX
@@ -112,6 +119,16 @@ class GenerateIn(BaseModel):
 class GeneratedOut(BaseModel):
     prompt: str
     text: str = Field(description="What the model wrote after the prompt.")
+
+
+class InterpolateIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    a: int = Field(ge=0, le=10_000_000, description="The sample to start from.")
+    b: int = Field(ge=0, le=10_000_000, description="The sample to end at.")
+    split: Split = Field(default="test", description="Where both samples are taken from.")
+    steps: int = Field(default=10, ge=2, le=LATENT_STEPS, description="Images, ends included.")
+    epoch: int | None = Field(default=None, ge=0, le=1_000_000,
+                              description="Weights kept at this epoch's end; default: latest.")
 
 
 class HistogramsOut(BaseModel):
@@ -210,6 +227,32 @@ def inspect_predictions(run_id: str, inspector: InspectorDep, epoch: EpochQuery 
         return predictions(subject.model, x, y, subject.output, samples)
 
 
+@router.get("/latent", responses=ERRORS)
+def inspect_latent(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
+                   split: Split = "test",
+                   samples: Annotated[int, Query(ge=1, le=LATENT_SAMPLES)] = 1000
+                   ) -> LatentOut:
+    """A VAE's latent space: where each sample lands (its encoder mean), with labels."""
+    return inspector.latent(_subject(inspector, run_id, epoch), split, samples)
+
+
+@router.get("/latent/grid", responses=ERRORS)
+def inspect_latent_grid(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
+                        steps: Annotated[int, Query(ge=2, le=LATENT_GRID)] = 15,
+                        extent: Annotated[float, Query(gt=0, le=10)] = 3.0) -> DecodedOut:
+    """What a steps x steps grid over the latent plane ([-extent, extent] on the first
+    two dimensions, the rest 0) decodes to, row by row from the top left."""
+    return inspector.latent_grid(_subject(inspector, run_id, epoch), steps, extent)
+
+
+@router.post("/latent/interpolate", responses=ERRORS)
+def inspect_interpolate(run_id: str, body: InterpolateIn, inspector: InspectorDep
+                        ) -> DecodedOut:
+    """Decoded images on the straight latent line from sample a to sample b."""
+    subject = _subject(inspector, run_id, body.epoch)
+    return inspector.interpolate(subject, body.a, body.b, body.split, body.steps)
+
+
 @router.get("/filters", responses=ERRORS)
 def inspect_filters(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
                     layers: LayersQuery = None,
@@ -247,6 +290,24 @@ def inspect_confusion(run_id: str, inspector: InspectorDep, epoch: EpochQuery = 
     with subject.lock:
         return confusion(subject.model, x, y, subject.output, classes, subject.class_names,
                          top_wrong)
+
+
+@router.get("/reconstructions", responses=ERRORS)
+def inspect_reconstructions(run_id: str, inspector: InspectorDep, epoch: EpochQuery = None,
+                            split: Split = "test",
+                            samples: Annotated[int, Query(ge=0, le=MAX_SHOWN, description=(
+                                "The first samples shown beside their reconstructions."
+                            ))] = 16,
+                            worst: Annotated[int, Query(ge=0, le=MAX_WORST, description=(
+                                "The samples with the largest error sent with theirs."
+                            ))] = 8) -> ReconstructionsOut:
+    """An autoencoder's reconstructions of the first samples of a split, and the mean
+    squared error of every sample: the worst rebuilt and a histogram of the errors."""
+    subject = _subject(inspector, run_id, epoch)
+    x, _ = inspector.split(subject.run, split)
+    logits = subject.run.training.loss == "bce"  # the output is logits of the values
+    with subject.lock:
+        return reconstructions(subject.model, x, subject.output, samples, worst, logits)
 
 
 @router.get("/embedding", responses=ERRORS)

@@ -417,6 +417,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/inspect/latent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect Latent
+         * @description A VAE's latent space: where each sample lands (its encoder mean), with labels.
+         */
+        get: operations["inspect_latent_api_v1_runs__run_id__inspect_latent_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/latent/grid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect Latent Grid
+         * @description What a steps x steps grid over the latent plane ([-extent, extent] on the first
+         *     two dimensions, the rest 0) decodes to, row by row from the top left.
+         */
+        get: operations["inspect_latent_grid_api_v1_runs__run_id__inspect_latent_grid_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/latent/interpolate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inspect Interpolate
+         * @description Decoded images on the straight latent line from sample a to sample b.
+         */
+        post: operations["inspect_interpolate_api_v1_runs__run_id__inspect_latent_interpolate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/inspect/predict": {
         parameters: {
             query?: never;
@@ -450,6 +511,27 @@ export interface paths {
          *     order: a forecaster's consecutive test windows trace the series.
          */
         get: operations["inspect_predictions_api_v1_runs__run_id__inspect_predictions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/reconstructions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect Reconstructions
+         * @description An autoencoder's reconstructions of the first samples of a split, and the mean
+         *     squared error of every sample: the worst rebuilt and a histogram of the errors.
+         */
+        get: operations["inspect_reconstructions_api_v1_runs__run_id__inspect_reconstructions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1252,6 +1334,22 @@ export interface components {
             };
         };
         /**
+         * DecodedOut
+         * @description Decoded images, (N, *output shape) float16 in [0, 1] when `squashed`.
+         */
+        DecodedOut: {
+            /** @description (N, latent size) float32: the codes decoded. */
+            codes: components["schemas"]["EncodedArray"];
+            images: components["schemas"]["EncodedArray"];
+            /** Layer */
+            layer: string;
+            /**
+             * Squashed
+             * @description True when a sigmoid turned logits into [0, 1].
+             */
+            squashed: boolean;
+        };
+        /**
          * DenseSpec
          * @description Fully connected layer: every output unit sees every input feature.
          */
@@ -1765,6 +1863,37 @@ export interface components {
              */
             vocab_size?: number | null;
         };
+        /** InterpolateIn */
+        InterpolateIn: {
+            /**
+             * A
+             * @description The sample to start from.
+             */
+            a: number;
+            /**
+             * B
+             * @description The sample to end at.
+             */
+            b: number;
+            /**
+             * Epoch
+             * @description Weights kept at this epoch's end; default: latest.
+             */
+            epoch?: number | null;
+            /**
+             * Split
+             * @description Where both samples are taken from.
+             * @default test
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
+            /**
+             * Steps
+             * @description Images, ends included.
+             * @default 10
+             */
+            steps: number;
+        };
         /** IssueOut */
         IssueOut: {
             /** Field */
@@ -1830,6 +1959,21 @@ export interface components {
              * @enum {string}
              */
             type: "lstm";
+        };
+        /** LatentOut */
+        LatentOut: {
+            /**
+             * Labels
+             * @description Class labels, when the data has them.
+             */
+            labels: number[] | null;
+            /**
+             * Layer
+             * @description The sampling layer.
+             */
+            layer: string;
+            /** @description (N, latent size) float32: each sample's mean. */
+            points: components["schemas"]["EncodedArray"];
         };
         /** LayerActivation */
         LayerActivation: {
@@ -2527,6 +2671,55 @@ export interface components {
              * @enum {string}
              */
             type: "rnn";
+        };
+        /** ReconstructedSample */
+        ReconstructedSample: {
+            /**
+             * Error
+             * @description Mean squared error between the input and its reconstruction.
+             */
+            error: number;
+            /**
+             * Index
+             * @description Index of the sample in the split.
+             */
+            index: number;
+            /** @description The sample (float16), when it has at most 4096 values. */
+            input?: components["schemas"]["EncodedArray"] | null;
+            /** @description The network's output (float16), shaped like the input; sent with the input. */
+            reconstruction?: components["schemas"]["EncodedArray"] | null;
+        };
+        /** ReconstructionsOut */
+        ReconstructionsOut: {
+            /**
+             * Cut
+             * @description What was left out, if anything.
+             */
+            cut?: string | null;
+            /** @description (samples,) float32: each measured sample's mean squared error, in split order. */
+            errors: components["schemas"]["EncodedArray"];
+            /** @description The per-sample errors in 32 bins. */
+            histogram: components["schemas"]["Histogram"];
+            /**
+             * Mean Error
+             * @description Mean of the per-sample errors.
+             */
+            mean_error: number;
+            /**
+             * Samples
+             * @description Samples whose error was measured.
+             */
+            samples: number;
+            /**
+             * Shown
+             * @description The first samples of the split with their reconstructions.
+             */
+            shown: components["schemas"]["ReconstructedSample"][];
+            /**
+             * Worst
+             * @description The samples rebuilt worst, the largest error first.
+             */
+            worst: components["schemas"]["ReconstructedSample"][];
         };
         /**
          * ReshapeSpec
@@ -4563,6 +4756,221 @@ export interface operations {
             };
         };
     };
+    inspect_latent_api_v1_runs__run_id__inspect_latent_get: {
+        parameters: {
+            query?: {
+                /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
+                epoch?: number | null;
+                split?: "train" | "val" | "test";
+                samples?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatentOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_latent_grid_api_v1_runs__run_id__inspect_latent_grid_get: {
+        parameters: {
+            query?: {
+                /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
+                epoch?: number | null;
+                steps?: number;
+                extent?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecodedOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_interpolate_api_v1_runs__run_id__inspect_latent_interpolate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InterpolateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecodedOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     inspect_predict_api_v1_runs__run_id__inspect_predict_post: {
         parameters: {
             query?: never;
@@ -4657,6 +5065,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PredictionsOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_reconstructions_api_v1_runs__run_id__inspect_reconstructions_get: {
+        parameters: {
+            query?: {
+                /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
+                epoch?: number | null;
+                split?: "train" | "val" | "test";
+                /** @description The first samples shown beside their reconstructions. */
+                samples?: number;
+                /** @description The samples with the largest error sent with theirs. */
+                worst?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconstructionsOut"];
                 };
             };
             /** @description The body is not valid JSON. */

@@ -4,11 +4,13 @@ import type { NetworkSpec } from "../api/client";
 import {
   ActivationsView, AttentionView, ConfusionView, DrawView, EmbeddingView, FiltersView, HistogramsView, SaliencyView,
 } from "./views";
+import { LatentView } from "./LatentView";
+import { ReconstructionView } from "./ReconstructionView";
 import { GenerateView, PredictionsView } from "./SequenceViews";
 import { StepView } from "./StepView";
 
 type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
-  | "one step" | "predictions" | "generate";
+  | "one step" | "predictions" | "generate" | "reconstructions" | "latent space";
 
 interface Props {
   runId: string;
@@ -27,6 +29,8 @@ export function InspectPanel({ runId, spec, task, version }: Props) {
   views.push("embedding");
   if (task === "classification") views.push("confusion");
   if (task === "regression") views.push("predictions");
+  if (task === "reconstruction" || task === "vae") views.push("reconstructions");
+  if (task === "vae") views.push("latent space");
   if (task === "sequence" && input.dtype === "token") views.push("generate");
   views.push("histograms", "one step");
   if (input.shape.length === 3 && input.shape[0] === 1 && input.dtype !== "token") views.push("draw");
@@ -63,6 +67,8 @@ export function InspectPanel({ runId, spec, task, version }: Props) {
         {view === "one step" && <StepView runId={runId} />}
         {view === "predictions" && <PredictionsView runId={runId} />}
         {view === "generate" && <GenerateView runId={runId} />}
+        {view === "latent space" && <LatentView runId={runId} />}
+        {view === "reconstructions" && <ReconstructionView runId={runId} />}
       </div>
     </section>
   );

@@ -97,6 +97,12 @@ export function Dashboard({ runId, view, onContinue }: Props) {
             { label: "validation", x: epochRows.step ?? [], y: epochRows.val_accuracy ?? [], colour: VAL, points: true },
           ]} />
         )}
+        {steps.train_kl && (
+          <Chart title="VAE loss terms" testId="terms-chart" version={view.version} smoothing={smoothing} marks={view.edits} series={[
+            { label: "reconstruction", x: trainRows.step ?? [], y: trainRows.train_reconstruction ?? [], colour: TRAIN },
+            { label: "KL", x: trainRows.step ?? [], y: trainRows.train_kl ?? [], colour: VAL },
+          ]} />
+        )}
         {view.boundary && <BoundaryView grid={view.boundary} />}
       </div>
     </section>
