@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.api import create_app
@@ -78,13 +79,15 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving_app(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
     """A real server on a free loopback port (uvicorn in a thread), for clients that
-    need a socket: schemathesis, the browser. Yields its base URL."""
+    need a socket: schemathesis, the browser, load tests. Yields its base URL and the
+    app (whose state holds the runs service and the stream feeds)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -93,7 +96,14 @@ def serving(settings: Settings) -> Iterator[str]:
         time.sleep(0.05)
     assert server.started, "the server did not start"
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """serving_app, for callers that need only the URL."""
+    with serving_app(settings) as (url, _):
+        yield url

@@ -100,6 +100,14 @@ class StreamBuffer:
         self._bound()
         self.ready.set()
 
+    @property
+    def backlog(self) -> tuple[int, int]:
+        """(messages, metric steps) waiting to be sent; a snapshot, readable from any
+        thread."""
+        pending = list(self._pending)
+        return len(pending), sum(len(m.event.step) for m in pending
+                                 if isinstance(m.event, MetricsEvent))
+
     def _bound(self) -> None:
         while len(self._pending) > MAX_PENDING:
             index = next(i for i, m in enumerate(self._pending)
@@ -178,6 +186,11 @@ class Feeds:
             feed = RunFeed(asyncio.get_running_loop())
             self._feeds[run_id] = feed, self._subscribe(run_id, lambda _, e: feed.add(e))
         self._feeds[run_id][0].buffers.add(buffer)
+
+    def buffers(self, run_id: str) -> list[StreamBuffer]:
+        """The buffers of a run's current subscribers (a copy, readable from any thread)."""
+        entry = self._feeds.get(run_id)
+        return list(entry[0].buffers) if entry is not None else []
 
     def leave(self, run_id: str, buffer: StreamBuffer) -> None:
         feed, unsubscribe = self._feeds[run_id]

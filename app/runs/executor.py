@@ -72,13 +72,26 @@ class _Worker:
         return self.started
 
 
+def worker_context() -> Any:
+    """How worker processes start. Where the platform has it, a fork server that has
+    imported PyTorch and LayerLab once (app.runs.preload) forks each worker, already
+    warm; elsewhere each worker is a fresh interpreter (spawn). Never a plain fork of
+    the server, whose threads and open connections a child must not inherit."""
+    if "forkserver" in mp.get_all_start_methods():
+        context = mp.get_context("forkserver")
+        context.set_forkserver_preload(["app.runs.preload"])
+        return context
+    return mp.get_context("spawn")
+
+
 class LocalProcessExecutor(Executor):
     """One spawned process per run, at most `max_concurrent` at once, the rest queued.
 
     `spares` processes are kept started ahead, with PyTorch already imported, so a new
     run's first metrics arrive in a fraction of a second instead of after the seconds
-    a fresh interpreter takes to import everything. Spares are replaced when no job is
-    running, so their start-up never slows a training run down.
+    a fresh interpreter takes to import everything (with a fork server, a worker forked
+    for a queued run is nearly as quick). Spares are replaced when no job is running,
+    so their start-up never slows a training run down.
     """
 
     def __init__(self, max_concurrent: int = 2, stop_timeout: float = 10.0,
@@ -88,7 +101,7 @@ class LocalProcessExecutor(Executor):
         self.stop_timeout = stop_timeout
         self.spares = spares
         self.memory_mb = memory_mb
-        self._context = mp.get_context("spawn")
+        self._context = worker_context()
         self._lock = threading.Lock()
         self._pending: deque[_Worker] = deque()
         self._running: dict[str, _Worker] = {}
@@ -218,9 +231,8 @@ class LocalProcessExecutor(Executor):
         return fresh
 
     def _launch(self, worker: _Worker) -> None:
-        started = self._take_process(worker.job)
-        started.jobs.close()
-        worker.started = started
+        started = self._take_process(worker.job)  # its `jobs` stays open while it runs:
+        worker.started = started                   # the worker's sign that we are alive
         worker.monitor = threading.Thread(target=self._watch, args=(worker,), daemon=True,
                                           name=f"watch-{worker.job.run_id}")
         worker.monitor.start()
@@ -249,6 +261,7 @@ class LocalProcessExecutor(Executor):
         worker.proc.process.join(self.stop_timeout)
         self._kill(worker)
         worker.proc.events.close()
+        worker.proc.jobs.close()
         with self._lock:
             if self._running.get(run_id) is worker:  # a resumed run may already be back
                 del self._running[run_id]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import resource
 import threading
-import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as EventFlag
@@ -71,7 +70,6 @@ def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
     """A warm process: imports and PyTorch's one-time set-up are done by the time a job
     arrives; it runs one job and exits (None or a closed pipe ends it idle). It ends
     with the server: an orphaned worker would go on writing a run's files."""
-    exit_with_parent()
     warm_up()
     ready.set()
     try:
@@ -79,6 +77,7 @@ def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
     except EOFError:
         return
     if job is not None:
+        exit_with_server(jobs)
         if memory_mb is not None:
             limit_memory(memory_mb)
         worker_main(job, events, stop, pause)
@@ -95,16 +94,17 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
-def exit_with_parent(every: float = 0.5) -> None:
-    """Kill this process soon after its parent (the server) is gone, even by kill -9."""
-    parent = os.getppid()
+def exit_with_server(jobs: Connection) -> None:
+    """End this process as soon as the server is gone, even by kill -9: the server holds
+    the other end of `jobs` open until it has reaped this worker, and sends nothing
+    more, so the pipe becomes readable (end of file) only when the server dies. The
+    parent process may not be the server (a fork server starts workers)."""
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(every)
+        jobs.poll(None)
         os._exit(1)
 
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
 
 
 WARM_UP_SPEC = {"input": {"shape": [1, 8, 8]}, "layers": [

@@ -94,9 +94,16 @@ class ServerProcess:
         return LayerLab(self.url, timeout=30)
 
     def workers(self) -> list[int]:
-        """The server's worker processes (spawned interpreters; not the resource tracker)."""
-        return [pid for pid in children(self.pid)
-                if "spawn_main" in cmdline(pid) and alive(pid)]
+        """The server's worker processes: the children of its fork server (or spawned
+        interpreters where there is none); not the fork server or the resource tracker."""
+        found = []
+        for pid in children(self.pid):
+            line = cmdline(pid)
+            if "spawn_main" in line:
+                found.append(pid)
+            elif "forkserver" in line:
+                found += children(pid)
+        return [pid for pid in found if alive(pid)]
 
     def kill(self) -> None:
         """kill -9: no shutdown, no cleanup."""

@@ -61,8 +61,9 @@ async def stream_run(websocket: WebSocket, run_id: str) -> None:
         pass  # the subscriber left or stalled: nothing else is affected
     finally:
         feeds.leave(run_id, buffer)
-        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close()
+        # a subscriber that stopped reading would hold the close (and this task) forever
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect, TimeoutError):
+            await asyncio.wait_for(websocket.close(), SEND_TIMEOUT)
 
 
 async def _send_snapshot(websocket: WebSocket, runs: RunService, run_id: str,
