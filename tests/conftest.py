@@ -17,9 +17,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.api import create_app
+from app.runs.executor import LocalProcessExecutor
+from app.runs.service import RunService
 from app.settings import Settings
 from app.spec import NetworkSpec
 from app.spec.presets import load_presets
+from app.store import get_store
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -68,6 +71,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 @pytest.fixture(scope="session")
 def presets() -> dict[str, NetworkSpec]:
     return load_presets(MODELS_DIR)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[RunService]:
+    """A real runs service: a SQLite file store and worker processes (2 at a time)."""
+    store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    runs = RunService(store, LocalProcessExecutor(max_concurrent=2, stop_timeout=3.0),
+                      tmp_path / "runs")
+    yield runs
+    runs.close()
+    store.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ which has no reconstructions."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from app.datasets.base import load_dataset
 from app.inspect import decode
 from app.inspect.reconstruction import MAX_SHOWN, MAX_WORST
 from app.spec.arrays import EncodedArray
+from tests.api.test_inspect_api import _create, _wait
 
 API = "/api/v1"
 pytestmark = pytest.mark.slow
@@ -50,22 +50,6 @@ class Runs:
     mse: str
     bce: str
     classifier: str
-
-
-def _create(client: TestClient, body: dict[str, Any]) -> str:
-    response = client.post(f"{API}/runs", json=body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _wait(client: TestClient, run_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = client.get(f"{API}/runs/{run_id}").json()
-        if run["status"] in FINAL:
-            return dict(run)
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not finish")
 
 
 @pytest.fixture(scope="module")

@@ -181,16 +181,6 @@ def test_a_loss_that_overflows_ends_diverged_at_its_step(
 
 # ---- faults below the API: a service on a real SQLite file and real workers ----
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[RunService]:
-    store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")
-    runs = RunService(store, LocalProcessExecutor(max_concurrent=2, stop_timeout=3.0),
-                      tmp_path / "runs")
-    yield runs
-    runs.close()
-    store.close()
-
-
 def settle(service: RunService, run_id: str, timeout: float = 120.0) -> Any:
     def done() -> Any:
         service.recorder.flush()

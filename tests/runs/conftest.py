@@ -1,20 +1,15 @@
-"""A real runs service: SQLite file store, spawned worker processes."""
+"""Helpers for the runs tests (the `service` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from app.runs.executor import LocalProcessExecutor
 from app.runs.records import RunRecord
 from app.runs.service import RunService
 from app.spec import parse_network
 from app.spec.training import TrainingSpec
-from app.store import get_store
 
 TOY_NET = parse_network({"name": "toy", "input": {"shape": [2]}, "layers": [
     {"id": "h", "type": "dense", "units": 16, "activation": "tanh"},
@@ -27,16 +22,6 @@ def toy_training(**overrides: Any) -> TrainingSpec:
                             "epochs": 3, "batch_size": 32, "optimizer": {"lr": 0.02},
                             "device": "cpu"}
     return TrainingSpec.model_validate(base | overrides)
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[RunService]:
-    store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")
-    runs = RunService(store, LocalProcessExecutor(max_concurrent=2, stop_timeout=3.0),
-                      tmp_path / "runs")
-    yield runs
-    runs.close()
-    store.close()
 
 
 def wait_for(service: RunService, run_id: str, done: Callable[[RunRecord], bool],

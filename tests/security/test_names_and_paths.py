@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-import httpx
+import httpx2 as httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
 

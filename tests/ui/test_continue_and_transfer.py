@@ -9,17 +9,13 @@ import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import node, open_playground, set_field, settled
+from tests.ui.test_playground import node, open_preset, set_field, settled
 
 pytestmark = pytest.mark.slow
 
 
 def test_pause_widen_a_layer_and_continue_with_the_edit_marked(page: Page) -> None:
-    open_playground(page)
-    page.get_by_test_id("preset-picker").select_option("toy-mlp")
-    expect(node(page, "hidden2")).to_be_visible()
-    settled(page)
-    page.locator("#dataset").select_option("xor")
+    open_preset(page, "toy-mlp", "hidden2", "xor")
     set_field(page, "epochs", "400")
     page.get_by_role("button", name="Train").click()
     chart = page.get_by_test_id("loss-chart")
@@ -58,11 +54,7 @@ def test_a_run_starts_from_a_trained_runs_weights(page: Page, live_server: str) 
         while http.get(f"/api/v1/runs/{source['id']}").json()["status"] != "completed":
             assert time.monotonic() < deadline, "the source run did not complete"
             time.sleep(0.2)
-    open_playground(page)
-    page.get_by_test_id("preset-picker").select_option("toy-mlp")
-    expect(node(page, "hidden2")).to_be_visible()
-    settled(page)
-    page.locator("#dataset").select_option("xor")
+    open_preset(page, "toy-mlp", "hidden2", "xor")
     set_field(page, "epochs", "2")
     page.get_by_text("transfer learning").click()
     page.locator("#init-from").focus()

@@ -133,15 +133,20 @@ def test_a_shared_link_brings_the_same_network_back(page: Page) -> None:
     expect(page.get_by_test_id("status-bar")).to_contain_text(totals.strip())
 
 
-def train_preset(page: Page, preset: str, layer: str, dataset: str, epochs: int,
-                 **options: str) -> None:
-    """Load a preset (`layer` is one of its layers), pick a dataset and set its options,
-    train to the end."""
+def open_preset(page: Page, preset: str, layer: str, dataset: str) -> None:
+    """Open the playground on a preset (`layer` is one of its layers) and a dataset."""
     open_playground(page)
     page.get_by_test_id("preset-picker").select_option(preset)
     expect(node(page, layer)).to_be_visible()
     settled(page)
     page.locator("#dataset").select_option(dataset)
+
+
+def train_preset(page: Page, preset: str, layer: str, dataset: str, epochs: int,
+                 **options: str) -> None:
+    """Load a preset (`layer` is one of its layers), pick a dataset and set its options,
+    train to the end."""
+    open_preset(page, preset, layer, dataset)
     if options:
         page.get_by_text("Dataset options").click()
         for name, value in options.items():

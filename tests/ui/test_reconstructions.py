@@ -6,17 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import node, open_playground, painted, set_field, settled
+from tests.ui.test_playground import open_preset, painted, set_field
 
 pytestmark = pytest.mark.slow
 
 
 def test_an_autoencoder_shows_its_reconstructions_and_errors(page: Page) -> None:
-    open_playground(page)
-    page.get_by_test_id("preset-picker").select_option("mnist-autoencoder")
-    expect(node(page, "code")).to_be_visible()
-    settled(page)
-    page.locator("#dataset").select_option("mnist-10k")
+    open_preset(page, "mnist-autoencoder", "code", "mnist-10k")
     set_field(page, "task", "reconstruction")
     set_field(page, "epochs", "1")
     page.get_by_role("button", name="Train").click()

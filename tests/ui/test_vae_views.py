@@ -7,17 +7,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import node, open_playground, set_field, settled
+from tests.ui.test_playground import open_preset, set_field
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_vae_trains_and_shows_its_latent_space(page: Page) -> None:
-    open_playground(page)
-    page.get_by_test_id("preset-picker").select_option("mnist-vae")
-    expect(node(page, "z")).to_be_visible()
-    settled(page)
-    page.locator("#dataset").select_option("mnist-10k")
+    open_preset(page, "mnist-vae", "z", "mnist-10k")
     set_field(page, "task", "vae")
     set_field(page, "loss", "bce")
     set_field(page, "epochs", "1")
