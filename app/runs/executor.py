@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import queue
 import signal
 import threading
@@ -214,12 +215,15 @@ class LocalProcessExecutor(Executor):
         return False
 
     def _take_process(self, job: Job) -> _Process:
-        """A warm spare when one is alive, else a fresh process; the job is sent to it."""
+        """A warm spare when one is alive, else a fresh process; the job is sent to it
+        with this process's environment as it is now (a forked worker would otherwise
+        have the fork server's, from when that started)."""
+        order = (job, dict(os.environ))
         while self._idle:
             spare = self._idle.pop(0)  # the oldest spare is the warmest
             if spare.process.is_alive():
                 try:
-                    spare.jobs.send(job)
+                    spare.jobs.send(order)
                     return spare
                 except OSError:
                     pass
@@ -227,7 +231,7 @@ class LocalProcessExecutor(Executor):
             spare.jobs.close()
             spare.events.close()
         fresh = self._spawn()
-        fresh.jobs.send(job)
+        fresh.jobs.send(order)
         return fresh
 
     def _launch(self, worker: _Worker) -> None:

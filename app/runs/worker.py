@@ -68,15 +68,19 @@ class FlagControl(Control):
 def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
                ready: EventFlag, memory_mb: int | None = None) -> None:
     """A warm process: imports and PyTorch's one-time set-up are done by the time a job
-    arrives; it runs one job and exits (None or a closed pipe ends it idle). It ends
-    with the server: an orphaned worker would go on writing a run's files."""
+    arrives, with the server's environment; it runs one job and exits (None or a closed
+    pipe ends it idle). It ends with the server: an orphaned worker would go on writing
+    a run's files."""
     warm_up()
     ready.set()
     try:
-        job = jobs.recv()
+        order = jobs.recv()
     except EOFError:
         return
-    if job is not None:
+    if order is not None:
+        job, environment = order
+        os.environ.clear()
+        os.environ.update(environment)
         exit_with_server(jobs)
         if memory_mb is not None:
             limit_memory(memory_mb)

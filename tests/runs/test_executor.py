@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from app.runs.executor import LocalProcessExecutor
+from app.runs.service import RunService
 from app.runs.worker import Job
+from app.spec import parse_network
 from app.spec.events import FinishedEvent, TrainingEvent
-from tests.runs.conftest import TOY_NET, toy_training
+from tests.runs.conftest import TOY_NET, finished, toy_training, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -70,3 +72,17 @@ def test_a_dead_spare_is_replaced(tmp_path: Path) -> None:
         assert isinstance(final, FinishedEvent) and final.status == "completed"
     finally:
         executor.shutdown()
+
+
+def test_a_worker_sees_the_environment_of_its_submission(
+        service: RunService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers fork from a server started earlier: the settings they read from the
+    environment must still be the server's as they are when the run is submitted."""
+    assert service.executor.wait_until_warm()  # type: ignore[attr-defined]
+    monkeypatch.setenv("LAYERLAB_MNIST_DIR", str(tmp_path / "my-own-digits"))
+    run = service.create(parse_network({"input": {"shape": [1, 28, 28]}, "layers": [
+        {"id": "flat", "type": "flatten"}, {"id": "out", "type": "dense", "units": 10}]}),
+        toy_training(dataset={"name": "mnist-10k"}))
+    failed = wait_for(service, run.id, finished)
+    assert failed.status == "failed"
+    assert "my-own-digits" in (failed.error or "")
