@@ -81,6 +81,9 @@ class TrainingSpec(SpecModel):
     )
     beta: float = Field(default=1.0, ge=0.0, le=100.0, description=(
         "vae: the weight of the KL term (beta-VAE); 0 gives a plain autoencoder."))
+    input_noise: float = Field(default=0.0, ge=0.0, le=10.0, description=(
+        "reconstruction and vae: the std of gaussian noise added to each training input, "
+        "the clean input staying the target (a denoising autoencoder)."))
     l1: float = Field(default=0.0, ge=0.0, le=1.0, description="L1 penalty on weights.")
     l2: float = Field(default=0.0, ge=0.0, le=1.0, description="L2 penalty on weights.")
     grad_clip: float | None = Field(

@@ -164,7 +164,9 @@ class Trainer:
 
     def _step(self, xb: torch.Tensor, yb: torch.Tensor
               ) -> tuple[torch.Tensor, torch.Tensor | None, int, list[torch.Tensor]]:
-        out, target = self.task.outputs_and_targets(self.model(xb), xb, yb)
+        noise = self.config.input_noise  # a denoising autoencoder: noisy in, clean target
+        inputs = xb + noise * torch.randn_like(xb) if noise else xb
+        out, target = self.task.outputs_and_targets(self.model(inputs), xb, yb)
         loss, terms = self.task.loss_terms(self.model, out, target)
         extra = penalty(self.model, self.config.l1, self.config.l2)
         self.optimizer.zero_grad(set_to_none=True)

@@ -16,7 +16,7 @@ from app.spec.events import FinishedEvent
 from app.spec.training import TrainingSpec
 from app.train.devices import resolve_device
 from app.train.loop import Control, Emit, EpochHook, Trainer
-from app.train.tasks import Task, TaskError, make_task
+from app.train.tasks import RECONSTRUCTS, Task, TaskError, make_task
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     if task.kind == "vae" and not any(layer.type == "sampling" for layer in spec.layers):
         raise TaskError("a vae needs a sampling layer: add one that reads a mean and a "
                         "log-variance layer (two dense layers of the latent size)")
+    if training.input_noise and task.kind not in RECONSTRUCTS:
+        raise TaskError(f"input_noise is for reconstruction and vae (the clean input is the "
+                        f"target), not {task.kind}: set it to 0")
     unknown = sorted(set(training.layer_lr) - {layer.id for layer in spec.layers})
     if unknown:
         raise TaskError(f"layer_lr names {', '.join(map(repr, unknown))}, not a layer of the "

@@ -101,3 +101,42 @@ def test_vae_mistakes_are_named() -> None:
         build(parse_network(uneven))
     assert refused.value.issues[0].layer_id == "z"
     assert "same shape" in refused.value.issues[0].message
+
+
+def test_a_denoising_autoencoder_sees_noisy_inputs_and_clean_targets() -> None:
+    """With input_noise, each training batch goes in with gaussian noise of that std
+    added, while the loss compares the output with the clean batch."""
+    from app.datasets.base import load_dataset
+    from app.train import Trainer
+    from app.train.tasks import Task
+
+    spec = parse_network({"input": {"shape": [1, 8, 8]}, "layers": [
+        {"id": "flat", "type": "flatten"}, {"id": "code", "type": "dense", "units": 8},
+        {"id": "dec", "type": "dense", "units": 64},
+        {"id": "image", "type": "reshape", "shape": [1, 8, 8]}]})
+    config = training(task="reconstruction", input_noise=0.5, epochs=1,
+                      validation_split=0.0)
+    checked = check_training(spec, config)
+    seen_in: list[torch.Tensor] = []
+    seen_target: list[torch.Tensor] = []
+
+    def recording_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        seen_target.append(target.detach().clone())
+        return torch.nn.functional.mse_loss(out, target)
+
+    task = Task(checked.task.kind, checked.task.loss_name, recording_loss)
+    model = build(spec)
+    model.layer("flat").register_forward_pre_hook(
+        lambda _, args: seen_in.append(args[0].detach().clone()) if model.training else None)
+    data = load_dataset("digits", {"layout": "image"})
+    Trainer(model, data, config, task, lambda _: None, torch.device("cpu")).fit()
+    steps = len(seen_in)  # the training steps; the test evaluation comes after them
+    assert steps > 10 and len(seen_target) == steps + 1
+    noise = torch.cat([a - b for a, b in zip(seen_in, seen_target[:steps], strict=True)])
+    assert float(noise.std()) == pytest.approx(0.5, rel=0.05)
+    assert float(noise.mean()) == pytest.approx(0.0, abs=0.01)
+    assert float(torch.cat(seen_target).min()) >= 0  # the clean digits
+    with pytest.raises(TaskError, match="input_noise is for reconstruction and vae"):
+        check_training(parse_network({"input": {"shape": [1, 8, 8]}, "layers": [
+            {"id": "flat", "type": "flatten"}, {"id": "out", "type": "dense", "units": 10}]}),
+            training(task="classification", input_noise=0.1))

@@ -3205,6 +3205,12 @@ export interface components {
              */
             grad_clip?: number | null;
             /**
+             * Input Noise
+             * @description reconstruction and vae: the std of gaussian noise added to each training input, the clean input staying the target (a denoising autoencoder).
+             * @default 0
+             */
+            input_noise: number;
+            /**
              * L1
              * @description L1 penalty on weights.
              * @default 0
