@@ -61,7 +61,6 @@ def run_layerlab(device: str, seed: int) -> dict[str, Any]:
     from app.spec import parse_network
     from app.spec.events import EpochEvent, StartedEvent, TrainingEvent
     from app.spec.training import TrainingSpec
-    from app.train import Control
 
     spec = parse_network(json.loads((ROOT / "models" / "mnist-vae.json").read_text()))
     training = TrainingSpec.model_validate({
@@ -76,13 +75,16 @@ def run_layerlab(device: str, seed: int) -> dict[str, Any]:
         elif isinstance(event, EpochEvent) and event.epoch == EPOCHS - 1:
             clock.stop()
 
-    class Keep(Control):  # the trained model, for the latent grid
-        model: Any = None
+    trained: list[Any] = []
 
-    final = run_local(spec, training, on_event, hooks=[lambda m, *_: setattr(Keep, "model", m)
-                                                        or ()])
-    if seed == SEEDS[0] and Keep.model is not None:
-        images = decode_codes(Keep.model.cpu(), grid_codes(2, 15, 3.0), squash=True)
+    def keep(model: Any, epoch: int, step: int) -> tuple[()]:
+        """An epoch hook: the model, to draw its latent grid once trained."""
+        trained[:] = [model]
+        return ()
+
+    final = run_local(spec, training, on_event, hooks=[keep])
+    if seed == SEEDS[0]:
+        images = decode_codes(trained[0].cpu(), grid_codes(2, 15, 3.0), squash=True)
         save_grid(images.images, 15)
     return {"seconds": clock.total, "bce": final.metrics["test_reconstruction"],
             "kl": final.metrics["test_kl"]}
