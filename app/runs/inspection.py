@@ -33,9 +33,9 @@ from app.runs.artifacts import epoch_path, load_epoch_weights, read_histograms, 
 from app.runs.records import RunRecord
 from app.runs.service import RunService, no_weights_yet
 from app.spec.arrays import EncodedArray
-from app.train import CHECKPOINT_NAME, holdout
+from app.train import CHECKPOINT_NAME, holdout, objective
 from app.train.checkpoint import previous_path
-from app.train.optim import make_optimizer, penalty
+from app.train.optim import make_optimizer
 from app.train.session import check_training
 
 Split = Literal["train", "val", "test"]
@@ -164,10 +164,7 @@ class Inspector:
 
         def loss(model: torch.nn.Module, out: torch.Tensor, target: torch.Tensor
                  ) -> torch.Tensor:
-            shaped, wanted = task.outputs_and_targets(out, x, target)
-            value = task.loss_fn(shaped, wanted)
-            extra = penalty(model, config.l1, config.l2)
-            return value if extra is None else value + extra
+            return objective(model, task, config, *task.outputs_and_targets(out, x, target))[0]
 
         with subject.lock:  # the copy must not take another view's hooks with it
             return training_step(subject.model, x, y, loss, lambda model: make_optimizer(

@@ -8,6 +8,7 @@ from app.train.loop import (
     EpochHook,
     Trainer,
     holdout,
+    objective,
 )
 from app.train.session import Start, train_network
 from app.train.tasks import LOSSES, Task, TaskError, make_task
@@ -25,5 +26,6 @@ __all__ = [
     "Trainer",
     "holdout",
     "make_task",
+    "objective",
     "train_network",
 ]

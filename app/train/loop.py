@@ -64,6 +64,15 @@ class _Position:
     terms: dict[str, float] = field(default_factory=dict)  # the loss's parts (a VAE's)
 
 
+def objective(model: torch.nn.Module, task: Task, config: TrainingSpec, out: torch.Tensor,
+              target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    """What a training step minimises: the task's loss plus the L1/L2 penalties; also the
+    loss as reported and its parts (`task.terms`)."""
+    loss, terms = task.loss_terms(model, out, target)
+    extra = penalty(model, config.l1, config.l2)
+    return (loss if extra is None else loss + extra), loss, terms
+
+
 def holdout(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(validation, training) indices of n samples: the validation split of a run."""
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
@@ -167,10 +176,9 @@ class Trainer:
         noise = self.config.input_noise  # a denoising autoencoder: noisy in, clean target
         inputs = xb + noise * torch.randn_like(xb) if noise else xb
         out, target = self.task.outputs_and_targets(self.model(inputs), xb, yb)
-        loss, terms = self.task.loss_terms(self.model, out, target)
-        extra = penalty(self.model, self.config.l1, self.config.l2)
+        minimised, loss, terms = objective(self.model, self.task, self.config, out, target)
         self.optimizer.zero_grad(set_to_none=True)
-        (loss + extra if extra is not None else loss).backward()
+        minimised.backward()
         if self.config.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.optimizer.step()
