@@ -24,6 +24,7 @@ from app.api.routes import (
     login,
     presets,
     runs,
+    samples,
     specs,
     stream,
 )
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for spec in app.state.presets.values():
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
     routers = (health.router, layers.router, specs.router, presets.router, datasets.router,
-               runs.router, inspect.router, stream.router)
+               runs.router, inspect.router, samples.router, stream.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)

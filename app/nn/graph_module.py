@@ -73,9 +73,27 @@ class GraphNet(nn.Module):
         return self.get_submodule(self._layer_names[layer_id])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        values: dict[str, torch.Tensor] = {NETWORK_INPUT: x}
-        for node in self._nodes:
+        return self.run(x)
+
+    def run(self, x: torch.Tensor, *, after: str | None = None,
+            until: str | None = None) -> torch.Tensor:
+        """Walk part of the graph: from the network input, or with `x` standing for the
+        output of layer `after` (only the layers after it in execution order run); up to
+        layer `until` (default: the output). A GAN runs its generator and its
+        discriminator this way. Layers past `after` must not read anything before it."""
+        nodes, start = self._nodes, NETWORK_INPUT
+        if after is not None:
+            start = self._layer_names[after]
+            index = next(i for i, node in enumerate(nodes) if node.name == start)
+            nodes = nodes[index + 1:]
+        stop = self._output if until is None else self._layer_names[until]
+        values: dict[str, torch.Tensor] = {start: x}
+        if start == stop:
+            return x
+        for node in nodes:
             module = self._modules[node.name]
             assert module is not None
             values[node.name] = module(*(values[i] for i in node.inputs))
-        return values[self._output]
+            if node.name == stop:
+                break
+        return values[stop]

@@ -131,8 +131,10 @@ class BoundaryStream:
         self._last = -float("inf")
 
     @staticmethod
-    def applies(spec: NetworkSpec) -> bool:
-        return list(spec.input.shape) == [2] and spec.input.dtype == "float"
+    def applies(spec: NetworkSpec, training: TrainingSpec) -> bool:
+        """A network over 2-D points (a GAN's 2-D input is its noise, not a plane)."""
+        return (list(spec.input.shape) == [2] and spec.input.dtype == "float"
+                and training.task != "gan")
 
     def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
         assert isinstance(model, GraphNet)
@@ -157,6 +159,6 @@ def epoch_hooks(run_dir: Path, spec: NetworkSpec, training: TrainingSpec,
                 limits: SpecLimits | None = None) -> list[EpochHook]:
     """The recorders a worker attaches to a run's trainer."""
     hooks: list[EpochHook] = [EpochWeights(run_dir), Histograms(run_dir)]
-    if BoundaryStream.applies(spec):
+    if BoundaryStream.applies(spec, training):
         hooks.append(BoundaryStream(spec, training, limits))
     return hooks

@@ -13,7 +13,7 @@ from typing import Literal
 import torch
 
 from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
-from app.inspect import InspectError, OutputKind, decode, from_png, output_kind
+from app.inspect import InspectError, OutputKind, decode, encode, from_png, output_kind
 from app.inspect.histograms import EpochHistograms
 from app.inspect.latent import (
     DecodedOut,
@@ -30,8 +30,9 @@ from app.inspect.step import StepOut, training_step
 from app.nn import build
 from app.nn.graph_module import GraphNet
 from app.runs.artifacts import epoch_path, load_epoch_weights, read_histograms, saved_epochs
+from app.runs.gan_samples import SamplesOut, load_grid, sampled_steps
 from app.runs.records import RunRecord
-from app.runs.service import RunService, no_weights_yet
+from app.runs.service import RunService, RunStateError, no_weights_yet
 from app.spec.arrays import EncodedArray
 from app.train import CHECKPOINT_NAME, holdout, objective
 from app.train.checkpoint import previous_path
@@ -123,7 +124,15 @@ class Inspector:
         return data
 
     def split(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
-        """(x, y) of a split as the run saw it: `val` is its held-out validation split."""
+        """(x, y) of a split as the run saw it, for views that feed it to the network:
+        `val` is its held-out validation split."""
+        if run.training.task == "gan":
+            raise InspectError(f"a gan's network reads noise, not {split} samples: look at "
+                               "what it generates (/inspect/samples), its filters or "
+                               "histograms")
+        return self._split(run, split)
+
+    def _split(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
         data = self.data(run)
         if split == "test":
             return data.x_test, data.y_test
@@ -143,7 +152,7 @@ class Inspector:
             return decode(array)
         if png is not None:
             return from_png(png, shape)
-        x, _ = self.split(subject.run, split)
+        x, _ = self.split(subject.run, split)  # a gan refuses: its input is noise
         assert sample is not None
         if not 0 <= sample < len(x):
             raise InspectError(f"sample: the {split} split has {len(x)} samples (0 to "
@@ -155,6 +164,9 @@ class Inspector:
         """One training step, laid bare, on `count` samples of a split from `sample` on:
         the run's loss (with its L1/L2 penalties) and optimizer, on a copy of its network."""
         run, config = subject.run, subject.run.training
+        if config.task == "gan":
+            raise InspectError("the one-step view follows one network's step; a gan "
+                               "alternates two (see its loss terms and samples)")
         xs, ys = self.split(run, split)
         if sample + count > len(xs):
             raise InspectError(f"sample: the {split} split has {len(xs)} samples, so "
@@ -218,6 +230,30 @@ class Inspector:
     def _squash(subject: Subject) -> bool:
         """A bce-trained decoder gives logits: shown through a sigmoid."""
         return subject.run.training.loss == "bce"
+
+    def samples(self, run_id: str, step: int | None, real: bool) -> SamplesOut:
+        """A GAN's sample grid drawn at `step` (default: the latest), with as many real
+        training samples beside it when `real`."""
+        run = self.runs.get(run_id)
+        run_dir = self.runs.run_dir(run.id)
+        steps = sampled_steps(run_dir)
+        if not steps:
+            if run.training.task != "gan":
+                raise InspectError(f"samples are drawn by a gan; run {run.id} trains a "
+                                   f"{run.training.task or 'network'}")
+            raise RunStateError(f"run {run.id} is {run.status} and has drawn no samples yet")
+        step = steps[-1] if step is None else step
+        if step not in steps:
+            near = min(steps, key=lambda s: abs(s - step))
+            raise InspectError(f"step: no samples kept for step {step} (nearest: {near}; "
+                               f"{len(steps)} grids from {steps[0]} to {steps[-1]})")
+        try:
+            grid, epoch = load_grid(run_dir, step)
+        except FileNotFoundError:  # thinned out since it was listed
+            raise InspectError(f"step: the samples of step {step} are no longer kept") from None
+        reals = self._split(run, "train")[0][:len(grid)] if real else None
+        return SamplesOut(steps=steps, step=step, epoch=epoch, samples=encode(grid),
+                          real=None if reals is None else encode(reals))
 
     def histograms(self, run_id: str) -> list[EpochHistograms]:
         return read_histograms(self.runs.run_dir(self.runs.get(run_id).id))

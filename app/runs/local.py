@@ -17,6 +17,7 @@ from app.train import (
     Control,
     Emit,
     EpochHook,
+    SampleHook,
     Start,
     TaskError,
     train_network,
@@ -36,14 +37,15 @@ def out_of_memory(exc: BaseException) -> bool:
 def run_local(spec: NetworkSpec, training: TrainingSpec, on_event: Emit, *,
               checkpoint_dir: Path | None = None, control: Control | None = None,
               resume: Path | None = None, limits: SpecLimits | None = None,
-              hooks: Sequence[EpochHook] = (), start: Start | None = None) -> FinishedEvent:
+              hooks: Sequence[EpochHook] = (), start: Start | None = None,
+              sample_hook: SampleHook | None = None) -> FinishedEvent:
     """Train and report every event to `on_event`. Never raises for a failed run: the
     final event says `failed` with the reason (bad input names its cause; anything
     else carries the exception)."""
     try:
         return train_network(spec, training, on_event, checkpoint_dir=checkpoint_dir,
                              control=control, resume=resume, limits=limits, hooks=hooks,
-                             start=start)
+                             start=start, sample_hook=sample_hook)
     except EXPECTED_ERRORS as exc:
         event = FinishedEvent(status="failed", epoch=0, step=0, reason=str(exc))
     except Exception as exc:

@@ -13,6 +13,7 @@ from typing import Any
 
 from app.nn import analyze
 from app.runs.artifacts import epoch_hooks
+from app.runs.gan_samples import SampleGrids
 from app.runs.local import run_local
 from app.spec import NetworkSpec, SpecLimits, parse_network
 from app.spec.origin import RunOrigin
@@ -132,4 +133,4 @@ def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag) -> Non
     run_local(job.spec, job.training, events.put, checkpoint_dir=job.run_dir,
               control=FlagControl(stop, pause), resume=resume, limits=job.limits,
               hooks=epoch_hooks(job.run_dir, job.spec, job.training, job.limits),
-              start=job.start)
+              start=job.start, sample_hook=SampleGrids(job.run_dir))

@@ -66,6 +66,14 @@ class BoundaryEvent(_Event):
     boundary: BoundaryGrid
 
 
+class SamplesEvent(_Event):
+    """A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples)."""
+
+    kind: Literal["samples"] = "samples"
+    epoch: int
+    step: int
+
+
 RunStatus = Literal[
     "queued", "running", "paused", "completed", "stopped", "failed", "diverged", "interrupted"
 ]
@@ -84,6 +92,7 @@ class FinishedEvent(_Event):
 
 
 TrainingEvent = Annotated[
-    StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent | BoundaryEvent | FinishedEvent,
+    StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent | BoundaryEvent | SamplesEvent
+    | FinishedEvent,
     Field(discriminator="kind"),
 ]

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from app.spec.base import LayerId, SpecModel
 
-TaskKind = Literal["classification", "regression", "reconstruction", "sequence", "vae"]
+TaskKind = Literal["classification", "regression", "reconstruction", "sequence", "vae", "gan"]
 LossName = Literal["mse", "mae", "rmse", "huber", "cross_entropy", "bce", "nll"]
 OptimizerName = Literal["sgd", "adagrad", "rmsprop", "adam", "adamw"]
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
@@ -62,6 +62,26 @@ class EarlyStoppingSpec(SpecModel):
     restore_best: bool = Field(default=True, description="End with the best epoch's weights.")
 
 
+class GanSpec(SpecModel):
+    """A GAN's settings (task gan). The network is the generator followed by the
+    discriminator: its input is the noise, the generator's last layer gives a fake
+    sample, and the layers after it read that sample and end in one logit."""
+
+    generator_output: LayerId | None = Field(default=None, description=(
+        "The generator's last layer; the layers after it are the discriminator. Default: "
+        "the last layer whose output has the dataset's sample shape."))
+    d_steps: int = Field(default=1, ge=1, le=10, description=(
+        "Discriminator updates per batch of real samples, each on fresh noise."))
+    g_steps: int = Field(default=1, ge=1, le=10, description="Generator updates per batch.")
+    label_smoothing: float = Field(default=0.0, ge=0.0, le=0.4, description=(
+        "One-sided label smoothing: the discriminator learns to call real samples "
+        "1 - this, not 1."))
+    sample_every: int = Field(default=50, ge=1, le=100_000, description=(
+        "Steps between the sample grids drawn from one fixed noise batch, to scrub "
+        "through later."))
+    samples: int = Field(default=64, ge=1, le=256, description="Samples in each grid.")
+
+
 class TrainingSpec(SpecModel):
     """How to train a network."""
 
@@ -84,6 +104,8 @@ class TrainingSpec(SpecModel):
     input_noise: float = Field(default=0.0, ge=0.0, le=10.0, description=(
         "reconstruction and vae: the std of gaussian noise added to each training input, "
         "the clean input staying the target (a denoising autoencoder)."))
+    gan: GanSpec = Field(default_factory=GanSpec, description="gan: the generator/"
+                         "discriminator split, updates per side, smoothing and samples.")
     l1: float = Field(default=0.0, ge=0.0, le=1.0, description="L1 penalty on weights.")
     l2: float = Field(default=0.0, ge=0.0, le=1.0, description="L2 penalty on weights.")
     grad_clip: float | None = Field(

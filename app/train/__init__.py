@@ -1,5 +1,6 @@
 """The trainer: a pure loop that reports through one emit(event) callback."""
 
+from app.train.gan import SampleHook
 from app.train.loop import (
     CHECKPOINT_NAME,
     CheckpointWriteError,
@@ -20,6 +21,7 @@ __all__ = [
     "Control",
     "Emit",
     "EpochHook",
+    "SampleHook",
     "Start",
     "Task",
     "TaskError",

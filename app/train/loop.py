@@ -228,8 +228,7 @@ class Trainer:
         if self.task.counts_accuracy:
             metrics["train_accuracy"] = pos.correct / pos.seen
         metrics |= {f"train_{name}": total / pos.seen for name, total in pos.terms.items()}
-        metrics |= evaluate(self.model, self.task, self.x_val, self.y_val,
-                            self._eval_batch(), "val")
+        metrics |= self._evaluate(self.x_val, self.y_val, "val")
         metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])
         self.emit(EpochEvent(epoch=pos.epoch, step=pos.step, metrics=metrics, seconds=seconds))
         for hook in self.hooks:
@@ -251,11 +250,13 @@ class Trainer:
             if self.early.best_weights is not None:
                 self.model.load_state_dict(self.early.best_weights)
             self._save()  # the final weights, for exports and a later look inside
-            test = evaluate(self.model, self.task, self.x_test, self.y_test,
-                            self._eval_batch(), "test")
+            test = self._evaluate(self.x_test, self.y_test, "test")
             event = event.model_copy(update={"metrics": test})
         self.emit(event)
         return event
+
+    def _evaluate(self, x: torch.Tensor, y: torch.Tensor, prefix: str) -> dict[str, float]:
+        return evaluate(self.model, self.task, x, y, self._eval_batch(), prefix)
 
     def _eval_batch(self) -> int:
         return max(self.config.batch_size, 1024)

@@ -15,6 +15,7 @@ from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FinishedEvent
 from app.spec.training import TrainingSpec
 from app.train.devices import resolve_device
+from app.train.gan import GanSplit, GanTrainer, SampleHook, split_gan
 from app.train.loop import Control, Emit, EpochHook, Trainer
 from app.train.tasks import RECONSTRUCTS, Task, TaskError, make_task
 
@@ -27,6 +28,7 @@ class Checked:
     dataset: Dataset
     options: DatasetOptions
     task: Task
+    gan: GanSplit | None = None  # task gan: which layers generate, which discriminate
 
 
 def check_training(spec: NetworkSpec, training: TrainingSpec,
@@ -38,6 +40,11 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     dataset = get_dataset(training.dataset.name)
     options = dataset.parse_options(training.dataset.options)
     info = dataset.info(options)
+    if training.task == "gan":  # the network reads noise; its generator makes samples
+        task = make_task(info, "gan", training.loss, plan.summary.output_shape,
+                         spec.layers[-1].id)
+        split = split_gan(spec, plan, info, training.gan)
+        return Checked(plan, dataset, options, _common_checks(spec, training, task), split)
     wanted = tuple(spec.input.shape)
     if wanted != info.input_shape or spec.input.dtype != info.dtype:
         dtype_hint = f" and input.dtype to '{info.dtype}'" if spec.input.dtype != info.dtype else ""
@@ -52,6 +59,11 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     if task.kind == "vae" and not any(layer.type == "sampling" for layer in spec.layers):
         raise TaskError("a vae needs a sampling layer: add one that reads a mean and a "
                         "log-variance layer (two dense layers of the latent size)")
+    return Checked(plan, dataset, options, _common_checks(spec, training, task))
+
+
+def _common_checks(spec: NetworkSpec, training: TrainingSpec, task: Task) -> Task:
+    """The checks of the training settings that every task shares."""
     if training.input_noise and task.kind not in RECONSTRUCTS:
         raise TaskError(f"input_noise is for reconstruction and vae (the clean input is the "
                         f"target), not {task.kind}: set it to 0")
@@ -63,7 +75,7 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     if stopping.enabled and stopping.monitor.startswith("val_") and not training.validation_split:
         raise TaskError(f"early stopping watches {stopping.monitor}, but validation_split is "
                         "0: set validation_split above 0 or monitor train_loss")
-    return Checked(plan, dataset, options, task)
+    return task
 
 
 @dataclass(frozen=True)
@@ -79,10 +91,11 @@ class Start:
 def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
                   checkpoint_dir: Path | None = None, control: Control | None = None,
                   resume: Path | None = None, limits: SpecLimits | None = None,
-                  hooks: Sequence[EpochHook] = (), start: Start | None = None) -> FinishedEvent:
+                  hooks: Sequence[EpochHook] = (), start: Start | None = None,
+                  sample_hook: SampleHook | None = None) -> FinishedEvent:
     """Check, load, build and train. Raises on bad input (SpecError, DatasetError,
     TaskError); a diverging loss is a result, not an error. A `resume` checkpoint wins
-    over `start`."""
+    over `start`. `sample_hook` takes a GAN's sample grids."""
     torch.manual_seed(training.seed)
     checked = check_training(spec, training, limits)
     data = checked.dataset.load(checked.options)
@@ -94,6 +107,8 @@ def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
         if unexpected:
             raise TaskError(f"the starting weights name tensors this network lacks: "
                             f"{', '.join(unexpected[:5])}")
-    trainer = Trainer(model, data, training, checked.task, emit, device, checkpoint_dir,
-                      control, hooks=hooks, start=(start.epoch, start.step))
-    return trainer.fit(resume)
+    args = (model, data, training, checked.task, emit, device, checkpoint_dir, control)
+    if checked.gan is not None:
+        return GanTrainer(*args, hooks=hooks, start=(start.epoch, start.step),
+                          split=checked.gan, sample_hook=sample_hook).fit(resume)
+    return Trainer(*args, hooks=hooks, start=(start.epoch, start.step)).fit(resume)

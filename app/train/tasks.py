@@ -13,6 +13,10 @@ from app.datasets.base import DatasetInfo
 from app.nn.modules import Sampling
 from app.spec.training import LossName, TaskKind
 
+GAN_TERMS = ("discriminator", "generator", "d_real", "d_fake")
+"""A GAN's parts reported beside its loss (their sum): each side's loss, and the
+discriminator's mean probability of 'real' for real and for generated samples (both
+0.5 when it cannot tell them apart)."""
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -42,6 +46,7 @@ DEFAULT_LOSS: dict[str, LossName] = {
     "regression": "mse",
     "reconstruction": "mse",
     "vae": "mse",
+    "gan": "bce",
 }
 RECONSTRUCTS = ("reconstruction", "vae")  # the target is the input
 
@@ -62,6 +67,8 @@ class Task:
     @property
     def terms(self) -> tuple[str, ...]:
         """Names of the parts of the loss reported beside it (a VAE's two terms)."""
+        if self.kind == "gan":
+            return GAN_TERMS
         return ("reconstruction", "kl") if self.kind == "vae" else ()
 
     def loss_terms(self, model: torch.nn.Module, out: torch.Tensor, target: torch.Tensor
@@ -116,9 +123,16 @@ def make_task(info: DatasetInfo, kind: TaskKind | None, loss: LossName | None,
     """Choose task and loss, and check that the network's output fits the dataset."""
     kind = kind or info.tasks[0]
     supported = (*info.tasks, "vae") if "reconstruction" in info.tasks else info.tasks
+    if info.dtype == "float":
+        supported = (*supported, "gan")  # any float samples can be generated
     if kind not in supported:
         raise TaskError(f"dataset {info.name!r} supports {', '.join(supported)}, not {kind}")
     loss = loss or DEFAULT_LOSS[kind]
+    if kind == "gan":  # its output is checked when the network is split (app.train.gan)
+        if loss != "bce":
+            raise TaskError(f"a gan trains with bce (the discriminator's logit against real "
+                            f"and fake labels), not {loss}")
+        return Task(kind, loss, LOSSES[loss], beta)
     if kind in ("regression", *RECONSTRUCTS) and loss in CLASS_LOSSES - {"bce"}:
         raise TaskError(f"{loss} is a classification loss: use mse, mae, rmse or huber for {kind}")
     if kind in ("classification", "sequence") and loss not in CLASS_LOSSES:

@@ -90,7 +90,7 @@ def test_vae_mistakes_are_named() -> None:
     plain["layers"][3] = {"id": "dec", "type": "dense", "units": 64, "inputs": ["mu"]}
     with pytest.raises(TaskError, match="a vae needs a sampling layer"):
         check_training(parse_network(plain), training())
-    with pytest.raises(TaskError, match="supports classification, not vae"):
+    with pytest.raises(TaskError, match="supports classification, gan, not vae"):
         check_training(parse_network({"input": {"shape": [2]}, "layers": [
             {"id": "out", "type": "dense", "units": 2}]}),
             training(dataset={"name": "xor"}))
