@@ -153,6 +153,13 @@ def train(
     option: Annotated[list[str] | None, typer.Option(
         "--option", "-O", help="A dataset option KEY=VALUE (JSON value), repeatable.")] = None,
     epochs: Annotated[int, typer.Option(help="Epochs.")] = 5,
+    task: Annotated[str | None, typer.Option(help=(
+        "classification, regression, reconstruction, sequence, vae or gan "
+        "(default: the dataset's first)."))] = None,
+    loss: Annotated[str | None, typer.Option(help="The loss (default: the task's).")] = None,
+    setting: Annotated[list[str] | None, typer.Option(
+        "--set", help="Any training setting KEY=VALUE (JSON value, dotted keys for nested "
+                      "ones), repeatable: e.g. --set gan.d_steps=2 --set l2=1e-4.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size (default 64).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate (default 0.001).")] = None,
     optimizer: Annotated[str | None, typer.Option(help="sgd, adagrad, rmsprop, adam, adamw.")
@@ -173,8 +180,9 @@ def train(
     if (spec_file is None) == (preset is None):
         console.print("[red]error:[/red] give a spec file or --preset NAME (one of them)")
         raise typer.Exit(2)
-    config = _training(dataset, option or [], epochs=epochs, batch_size=batch_size,
-                       optimizer=optimizer, lr=lr, device=device, seed=seed)
+    config = _training(dataset, option or [], setting or [], epochs=epochs, task=task,
+                       loss=loss, batch_size=batch_size, optimizer=optimizer, lr=lr,
+                       device=device, seed=seed)
     if server is None:
         if init_from is not None:
             console.print("[red]error:[/red] --init-from needs --server (runs live there)")
@@ -193,26 +201,44 @@ def train(
     raise typer.Exit(0 if status == "completed" else 1)
 
 
-def _training(dataset: str, options: list[str], **given: Any) -> TrainingSpec:
-    from pydantic import ValidationError
-
-    from app.spec.training import TrainingSpec
-
+def _key_values(items: list[str], flag: str) -> dict[str, Any]:
+    """KEY=VALUE pairs, each value read as JSON when it is JSON (else a string)."""
     parsed: dict[str, Any] = {}
-    for key, sep, raw in (item.partition("=") for item in options):
+    for key, sep, raw in (item.partition("=") for item in items):
         if not sep or not key:
-            console.print(f"[red]error:[/red] --option wants KEY=VALUE, not {key + sep + raw!r}")
+            console.print(f"[red]error:[/red] {flag} wants KEY=VALUE, not {key + sep + raw!r}")
             raise typer.Exit(2)
         with suppress(json.JSONDecodeError):
             raw = json.loads(raw)
         parsed[key] = raw
+    return parsed
+
+
+def _training(dataset: str, options: list[str], settings: list[str],
+              **given: Any) -> TrainingSpec:
+    from pydantic import ValidationError
+
+    from app.spec.training import TrainingSpec
+
     optimizer = {k: v for k in ("optimizer", "lr") if (v := given.pop(k)) is not None}
     if "optimizer" in optimizer:
         optimizer["name"] = optimizer.pop("optimizer")
-    body = {k: v for k, v in given.items() if v is not None}
+    body: dict[str, Any] = {"dataset": {"name": dataset, "options": _key_values(options,
+                                                                               "--option")},
+                            "optimizer": optimizer,
+                            **{k: v for k, v in given.items() if v is not None}}
+    for dotted, value in _key_values(settings, "--set").items():
+        *parents, last = dotted.split(".")
+        place = body
+        for part in parents:
+            place = place.setdefault(part, {})
+            if not isinstance(place, dict):
+                console.print(f"[red]error:[/red] --set {dotted}: {part} is not a group of "
+                              "settings")
+                raise typer.Exit(2)
+        place[last] = value
     try:
-        return TrainingSpec.model_validate({"dataset": {"name": dataset, "options": parsed},
-                                            "optimizer": optimizer, **body})
+        return TrainingSpec.model_validate(body)
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"])
@@ -350,6 +376,30 @@ def runs_continue(
                 training["optimizer"] = {**training["optimizer"], "lr": lr}
         child = parent.continue_with(spec, training)
     console.print(f"run {child.id}: {origin_text(child.data['origin'])}", highlight=False)
+
+
+@runs_cli.command("samples")
+def runs_samples(
+    run_id: Annotated[str, typer.Argument(help="A GAN run's id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=(
+        "A .png for image samples (tiled in a grid), a .csv for points."))],
+    step: Annotated[int | None, typer.Option(help="The grid drawn at this step "
+                                                  "(default: the latest).")] = None,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """Save what a GAN's generator made of its fixed noise at one step."""
+    from app.cli_samples import write_samples
+
+    with _server_errors(server), LayerLab(server, token=token or None) as lab:
+        grid = lab.run(run_id).samples(step)
+    try:
+        write_samples(grid["samples"], output)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"wrote {output}: {len(grid['samples'])} samples of step {grid['step']} "
+                  f"(epoch {grid['epoch']}; {len(grid['steps'])} steps kept, "
+                  f"{grid['steps'][0]} to {grid['steps'][-1]})", highlight=False)
 
 
 @runs_cli.command("export")

@@ -218,6 +218,15 @@ class Run:
             return self.lab._json("POST", path, json=_jsonable(options))
         return self.lab._json("GET", path, params=options)
 
+    def samples(self, step: int | None = None, real: bool = False) -> dict[str, Any]:
+        """A GAN's sample grid from its fixed noise (default: the latest step), arrays
+        decoded: {"steps", "step", "epoch", "samples", "real" (None unless asked)}."""
+        options: dict[str, Any] = {"real": real} | ({} if step is None else {"step": step})
+        grid: dict[str, Any] = self.inspect("samples", **options)
+        grid["samples"] = decode_array(grid["samples"])
+        grid["real"] = decode_array(grid["real"]) if grid.get("real") else None
+        return grid
+
     def stream(self) -> Iterator[dict[str, Any]]:
         """Follow the run live: the snapshot {"kind": "snapshot", "run", "metrics"}, then
         each event as the server sends it; ends after the final event (at once, after the

@@ -3,6 +3,7 @@ client's websocket path against a real `layerlab serve` with an access token."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -14,9 +15,11 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from PIL import Image
 
 from app.client import LayerLab, LayerLabError, Run
 from tests.test_client import _export_format
+from tests.train.test_gan import TINY_GAN
 
 TOKEN = "cli-test-token-0123456789"
 pytestmark = pytest.mark.slow
@@ -182,3 +185,34 @@ def test_train_from_another_run_then_continue_it(server: str) -> None:
 
     alone = _layerlab("train", "--preset", "toy-mlp", *SMALL, "--init-from", source)
     assert alone.returncode == 2 and "needs --server" in alone.stdout
+
+
+def test_train_a_gan_on_a_server_then_save_its_samples(server: str, tmp_path: Path) -> None:
+    auth = {"LAYERLAB_TOKEN": TOKEN}
+    spec = tmp_path / "gan.json"
+    spec.write_text(json.dumps(TINY_GAN))
+    trained = _layerlab("train", str(spec), "--dataset", "digits", "-O", 'layout="image"',
+                        "--task", "gan", "--epochs", "2", "--device", "cpu",
+                        "--set", "gan.sample_every=5", "--set", "gan.samples=9",
+                        "--server", server, env=auth)
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+    assert "test_discriminator" in trained.stdout
+    run_id = re.search(r"run ([0-9a-f]{32}) on ", trained.stdout).group(1)  # type: ignore[union-attr]
+
+    saved = _layerlab("runs", "samples", run_id, "-o", str(tmp_path / "grid.png"),
+                      "--step", "5", "--server", server, env=auth)
+    assert saved.returncode == 0, saved.stdout + saved.stderr
+    assert "9 samples of step 5 (epoch 0;" in saved.stdout
+    with Image.open(tmp_path / "grid.png") as image:  # 3x3 tiles of 8+2 pixels, scaled 4x
+        assert image.size == (120, 120) and image.mode == "L"
+
+    wrong = _layerlab("runs", "samples", run_id, "-o", str(tmp_path / "grid.csv"),
+                      "--server", server, env=auth)
+    assert wrong.returncode == 2 and "written as .png" in wrong.stdout
+
+
+def test_a_bad_setting_is_named() -> None:
+    result = _layerlab("train", "--preset", "toy-mlp", *SMALL, "--set", "gan.d_steps=99")
+    assert result.returncode == 1 and "gan.d_steps" in result.stdout
+    result = _layerlab("train", "--preset", "toy-mlp", *SMALL, "--set", "epochs.x=1")
+    assert result.returncode == 2 and "epochs is not a group" in result.stdout
