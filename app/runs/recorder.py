@@ -15,7 +15,7 @@ from app.spec.events import EpochEvent, FinishedEvent, MetricsEvent, StartedEven
 
 log = logging.getLogger(__name__)
 _CLOSE = object()
-LOWER_IS_BETTER = ("loss", "mae", "rmse", "reconstruction", "kl")
+LOWER_IS_BETTER = ("loss", "mae", "rmse", "reconstruction", "kl", "discriminator", "generator")
 
 
 def epoch_rows(event: EpochEvent) -> dict[str, float]:
