@@ -80,9 +80,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const view = useRunStream(runId);
   useEffect(() => writeUrl({ spec, training: training ?? undefined }), [spec, training]);
   useEffect(() => {
-    // follow the network: a dataset that fits its input, unless the chosen one does
+    // follow the network: a dataset that fits its input, unless the chosen one does (or a
+    // GAN's is chosen: its network reads noise, not the dataset's samples)
     const chosen = datasets.find((d) => d.name === training?.dataset.name);
-    if (chosen && fits(chosen, doc.input)) return;
+    if (chosen && (training?.task === "gan" || fits(chosen, doc.input))) return;
     const fitting = datasets.find((d) => fits(d, doc.input)) ?? (training ? undefined : datasets[0]);
     if (fitting) setTraining(defaultsFor(fitting));
   }, [datasets, doc.input]); // eslint-disable-line react-hooks/exhaustive-deps

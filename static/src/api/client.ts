@@ -16,6 +16,7 @@ export type TrainingSpec = Schemas["TrainingSpec"];
 export type EncodedArray = Schemas["EncodedArray"];
 export type BoundaryGrid = Schemas["BoundaryGrid"];
 export type RunOrigin = Schemas["RunOrigin"];
+export type SamplesOut = Schemas["SamplesOut"];
 
 export const API = "/api/v1";
 
@@ -64,6 +65,9 @@ export const api = {
   runs: () => call<Schemas["RunListOut"]>("GET", "/runs?limit=100"),
   metrics: (id: string) => call<Record<string, (number | null)[]>>("GET", `/runs/${id}/metrics`),
   action: (id: string, action: "stop" | "pause" | "resume") => call<RunOut>("POST", `/runs/${id}/${action}`),
+  /** A GAN's sample grid at `step` (null: the latest), with real samples beside it when `real`. */
+  samples: (id: string, step: number | null = null, real = false) =>
+    call<SamplesOut>("GET", `/runs/${id}/inspect/samples?real=${real}${step === null ? "" : `&step=${step}`}`),
 };
 
 /** Decode an EncodedArray's bytes into a typed array (little-endian, as sent). */

@@ -560,6 +560,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/inspect/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect Samples
+         * @description A GAN's samples from its fixed noise at one step, and the steps that have a grid.
+         */
+        get: operations["inspect_samples_api_v1_runs__run_id__inspect_samples_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/inspect/step": {
         parameters: {
             query?: never;
@@ -1655,6 +1675,49 @@ export interface components {
              * @enum {string}
              */
             type: "gru";
+        };
+        /**
+         * GanSpec
+         * @description A GAN's settings (task gan). The network is the generator followed by the
+         *     discriminator: its input is the noise, the generator's last layer gives a fake
+         *     sample, and the layers after it read that sample and end in one logit.
+         */
+        GanSpec: {
+            /**
+             * D Steps
+             * @description Discriminator updates per batch of real samples, each on fresh noise.
+             * @default 1
+             */
+            d_steps: number;
+            /**
+             * G Steps
+             * @description Generator updates per batch.
+             * @default 1
+             */
+            g_steps: number;
+            /**
+             * Generator Output
+             * @description The generator's last layer; the layers after it are the discriminator. Default: the last layer whose output has the dataset's sample shape.
+             */
+            generator_output?: string | null;
+            /**
+             * Label Smoothing
+             * @description One-sided label smoothing: the discriminator learns to call real samples 1 - this, not 1.
+             * @default 0
+             */
+            label_smoothing: number;
+            /**
+             * Sample Every
+             * @description Steps between the sample grids drawn from one fixed noise batch, to scrub through later.
+             * @default 50
+             */
+            sample_every: number;
+            /**
+             * Samples
+             * @description Samples in each grid.
+             * @default 64
+             */
+            samples: number;
         };
         /** GenerateIn */
         GenerateIn: {
@@ -2993,6 +3056,31 @@ export interface components {
             target: number;
         };
         /**
+         * SamplesOut
+         * @description One of a GAN's sample grids, and which steps have one.
+         */
+        SamplesOut: {
+            /**
+             * Epoch
+             * @description The epoch it was drawn in.
+             */
+            epoch: number;
+            /** @description (N, *sample shape) float16: as many real training samples, when asked for. */
+            real?: components["schemas"]["EncodedArray"] | null;
+            /** @description (N, *sample shape) float16: the generator's output for the run's fixed noise. */
+            samples: components["schemas"]["EncodedArray"];
+            /**
+             * Step
+             * @description The step this grid was drawn at.
+             */
+            step: number;
+            /**
+             * Steps
+             * @description Steps whose grid is kept, oldest first.
+             */
+            steps: number[];
+        };
+        /**
          * SamplingSpec
          * @description A VAE's latent code from two inputs, the mean and the log-variance: z = mean +
          *     exp(log_var / 2) * noise while training (the reparameterisation trick), the mean
@@ -3199,6 +3287,8 @@ export interface components {
              * @default 10
              */
             epochs: number;
+            /** @description gan: the generator/discriminator split, updates per side, smoothing and samples. */
+            gan?: components["schemas"]["GanSpec"];
             /**
              * Grad Clip
              * @description Clip the gradient norm to this value.
@@ -3251,7 +3341,7 @@ export interface components {
              * Task
              * @description Default: the dataset's first task kind.
              */
-            task?: ("classification" | "regression" | "reconstruction" | "sequence" | "vae") | null;
+            task?: ("classification" | "regression" | "reconstruction" | "sequence" | "vae" | "gan") | null;
             /**
              * Validation Split
              * @description Fraction of the training split held out.
@@ -5217,6 +5307,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SaliencyOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_samples_api_v1_runs__run_id__inspect_samples_get: {
+        parameters: {
+            query?: {
+                /** @description The grid drawn at this step (see `steps`); default: the latest. */
+                step?: number | null;
+                /** @description Also send as many real training samples, to compare. */
+                real?: boolean;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplesOut"];
                 };
             };
             /** @description The body is not valid JSON. */

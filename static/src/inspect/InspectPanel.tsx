@@ -6,11 +6,12 @@ import {
 } from "./views";
 import { LatentView } from "./LatentView";
 import { ReconstructionView } from "./ReconstructionView";
+import { SamplesView } from "./SamplesView";
 import { GenerateView, PredictionsView } from "./SequenceViews";
 import { StepView } from "./StepView";
 
 type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
-  | "one step" | "predictions" | "generate" | "reconstructions" | "latent space";
+  | "one step" | "predictions" | "generate" | "reconstructions" | "latent space" | "samples";
 
 interface Props {
   runId: string;
@@ -19,11 +20,15 @@ interface Props {
   version: string; // changes when the views should fetch again (the run's status)
 }
 
-export function InspectPanel({ runId, spec, task, version }: Props) {
+/** The views a run can give: a GAN's network reads noise, not the dataset's samples, so
+ * it has none of the views that feed it one (the API refuses them). */
+function viewsOf(spec: NetworkSpec, task: string | undefined): View[] {
   const types = new Set(spec.layers.map((l) => (l as { type: string }).type));
   const input = spec.input as { shape: number[]; dtype?: string };
+  const convolutions = [...types].some((t) => t.startsWith("conv"));
+  if (task === "gan") return ["samples", ...(convolutions ? ["filters" as const] : []), "histograms"];
   const views: View[] = ["activations"];
-  if ([...types].some((t) => t.startsWith("conv"))) views.push("filters");
+  if (convolutions) views.push("filters");
   if (types.has("multihead_attention") || types.has("transformer_encoder_block")) views.push("attention");
   if (input.dtype !== "token") views.push("saliency");
   views.push("embedding");
@@ -34,7 +39,13 @@ export function InspectPanel({ runId, spec, task, version }: Props) {
   if (task === "sequence" && input.dtype === "token") views.push("generate");
   views.push("histograms", "one step");
   if (input.shape.length === 3 && input.shape[0] === 1 && input.dtype !== "token") views.push("draw");
-  const [view, setView] = useState<View>("activations");
+  return views;
+}
+
+export function InspectPanel({ runId, spec, task, version }: Props) {
+  const views = viewsOf(spec, task);
+  const [chosen, setView] = useState<View>(views[0]);
+  const view = views.includes(chosen) ? chosen : views[0]; // another run may not have it
   const [sample, setSample] = useState(0);
   const [refreshed, setRefreshed] = useState(0);
   const key = `${runId}:${version}:${refreshed}`;
@@ -69,6 +80,7 @@ export function InspectPanel({ runId, spec, task, version }: Props) {
         {view === "generate" && <GenerateView runId={runId} />}
         {view === "latent space" && <LatentView runId={runId} />}
         {view === "reconstructions" && <ReconstructionView runId={runId} />}
+        {view === "samples" && <SamplesView runId={runId} />}
       </div>
     </section>
   );

@@ -38,3 +38,30 @@ export function paint(canvas: HTMLCanvasElement, values: ArrayLike<number>, offs
   }
   context.putImageData(image, 0, 0);
 }
+
+/** Paint one picture, (channels, height, width) with 1 or 3 channels of values in [0, 1],
+ * read from `values` at `offset`, into a canvas of that size (CSS scales it up,
+ * pixelated). An attribution of the same layout is drawn over it: blue negative,
+ * orange positive, opaque where strong. */
+export function paintImage(canvas: HTMLCanvasElement, values: ArrayLike<number>, offset: number,
+  [channels, height, width]: number[], attribution?: ArrayLike<number> | null): void {
+  const plane = height * width;
+  let extent = 1e-12;
+  if (attribution) for (let i = 0; i < attribution.length; i++) extent = Math.max(extent, Math.abs(attribution[i]));
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext("2d")!;
+  const pixels = context.createImageData(width, height);
+  for (let p = 0; p < plane; p++) {
+    let rgb = [0, 1, 2].map((k) => 255 * Math.min(1, Math.max(0, values[offset + (channels === 3 ? k : 0) * plane + p])));
+    if (attribution) {
+      let a = 0;
+      for (let k = 0; k < channels; k++) a += attribution[k * plane + p];
+      const strength = Math.min(1, Math.abs(a) / extent);
+      const colour = diverging(a / extent);
+      rgb = rgb.map((v, k) => v * 0.35 * (1 - strength) + colour[k] * strength);
+    }
+    pixels.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * p);
+  }
+  context.putImageData(pixels, 0, 0);
+}

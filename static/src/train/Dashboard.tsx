@@ -1,11 +1,12 @@
 // The live dashboard of one run: status, progress and ETA, stop / pause / resume,
-// loss and accuracy charts (train per step, validation per epoch), and the decision
-// boundary of a 2-D model as it forms.
+// loss and accuracy charts (train per step, validation per epoch), the decision
+// boundary of a 2-D model as it forms, and a GAN's two players and its newest samples.
 import { useState } from "react";
 import { API, ApiError, api, type RunOrigin } from "../api/client";
 import { duration, metric, percent } from "../format";
 import { BoundaryView } from "./BoundaryView";
 import { Chart } from "./Chart";
+import { LiveSamples } from "./LiveSamples";
 import { concat, type Columns, type RunView } from "./useRunStream";
 
 const TRAIN = "#2563eb";
@@ -49,6 +50,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
     }
   };
   const hasAccuracy = !!steps.train_accuracy;
+  const gan = view.run?.training.task === "gan" || !!steps.train_d_real;
   // an edited run's charts begin with the runs it continues
   const all = (own: Columns, before?: Columns) => (before?.step?.length ? concat(before, own) : own);
   const trainRows = all(steps, view.before?.steps);
@@ -60,7 +62,8 @@ export function Dashboard({ runId, view, onContinue }: Props) {
         <span>epoch {(last(steps.epoch) ?? -1) + 1}{started ? ` / ${started.epochs}` : ""} · step {step}</span>
         <progress max={1} value={progress} aria-label="progress" />
         <span className="muted">{status === "running" ? `ETA ${duration(eta)}` : ""}</span>
-        <span>loss {metric(last(steps.train_loss))}{hasAccuracy ? ` · acc ${percent(last(steps.train_accuracy) ?? 0)}` : ""}</span>
+        <span>loss {metric(last(steps.train_loss))}{hasAccuracy ? ` · acc ${percent(last(steps.train_accuracy) ?? 0)}` : ""}
+          {gan ? ` · D ${metric(last(steps.train_discriminator))} · G ${metric(last(steps.train_generator))}` : ""}</span>
         <span className="spacer" />
         <button type="button" onClick={() => act("pause")} disabled={status !== "running"}>Pause</button>
         <button type="button" onClick={() => act("resume")} disabled={!["paused", "interrupted"].includes(status)}>Resume</button>
@@ -86,7 +89,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
       {view.reason && !error && (
         <p className={["failed", "diverged"].includes(status) ? "error" : "muted"} role="status">{view.reason}</p>
       )}
-      <div className="charts">
+      <div className={gan ? "charts gan" : "charts"}>
         <Chart title="loss" testId="loss-chart" version={view.version} log={log} smoothing={smoothing} marks={view.edits} series={[
           { label: "train", x: trainRows.step ?? [], y: trainRows.train_loss ?? [], colour: TRAIN },
           { label: "validation", x: epochRows.step ?? [], y: epochRows.val_loss ?? [], colour: VAL, points: true },
@@ -102,6 +105,21 @@ export function Dashboard({ runId, view, onContinue }: Props) {
             { label: "reconstruction", x: trainRows.step ?? [], y: trainRows.train_reconstruction ?? [], colour: TRAIN },
             { label: "KL", x: trainRows.step ?? [], y: trainRows.train_kl ?? [], colour: VAL },
           ]} />
+        )}
+        {gan && <LiveSamples key={runId} runId={runId} drawn={view.samplesDrawn} />}
+        {gan && (
+          <Chart title="GAN losses" testId="gan-loss-chart" version={view.version} log={log} smoothing={smoothing}
+            marks={view.edits} series={[
+              { label: "discriminator", x: trainRows.step ?? [], y: trainRows.train_discriminator ?? [], colour: TRAIN },
+              { label: "generator", x: trainRows.step ?? [], y: trainRows.train_generator ?? [], colour: VAL },
+            ]} />
+        )}
+        {gan && (
+          <Chart title="D(real) vs D(fake)" testId="gan-d-chart" version={view.version} smoothing={smoothing}
+            marks={view.edits} series={[
+              { label: "D(real)", x: trainRows.step ?? [], y: trainRows.train_d_real ?? [], colour: TRAIN },
+              { label: "D(fake)", x: trainRows.step ?? [], y: trainRows.train_d_fake ?? [], colour: VAL },
+            ]} />
         )}
         {view.boundary && <BoundaryView grid={view.boundary} />}
       </div>

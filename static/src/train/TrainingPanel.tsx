@@ -5,7 +5,7 @@ import { api, type DatasetDetail, type DatasetSummary, type RunSummary } from ".
 import { SchemaForm, type JsonSchema } from "../editor/SchemaForm";
 import { shape } from "../format";
 import { DatasetPreview } from "./DatasetPreview";
-import { NESTED, TRAINING_SCHEMA } from "./schemas";
+import { NESTED, TASK_NESTED, TRAINING_SCHEMA } from "./schemas";
 
 export type Training = Record<string, unknown> & { dataset: { name: string; options: Record<string, unknown> } };
 
@@ -45,9 +45,12 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   }, [name, JSON.stringify(options)]); // eslint-disable-line react-hooks/exhaustive-deps
   if (!training) return <p className="muted">Loading datasets…</p>;
   const dataset = datasets.find((d) => d.name === name);
+  // a GAN's network reads noise: the dataset's shape is what its generator must give
+  const gan = training.task === "gan";
   // (with options set, e.g. a window length, the shapes are the server's to check on Train)
-  const mismatch = dataset && !Object.keys(training.dataset.options).length
+  const mismatch = dataset && !gan && !Object.keys(training.dataset.options).length
     && shape(dataset.input_shape) !== shape(inputShape);
+  const nested = [...NESTED, ...Object.entries(TASK_NESTED).filter(([task]) => task === training.task).map(([, key]) => key)];
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
   return (
     <div className="training-panel">
@@ -63,6 +66,10 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
           ))}
         </select>
         {dataset && <small className="hint">{dataset.description}</small>}
+        {dataset && gan && (
+          <small className="hint" data-testid="gan-shapes">A GAN: the network takes {shape(inputShape)} of noise; its generator
+            must give {shape(dataset.input_shape)}, the discriminator after it one logit.</small>
+        )}
         {mismatch && (
           <small className="error" role="alert">
             This dataset gives {shape(dataset.input_shape)} but the network takes {shape(inputShape)}.{" "}
@@ -79,11 +86,11 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         </details>
       )}
       <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(t as Training)}
-        skip={["dataset", ...NESTED, "report_every", "seed", "device", "layer_lr"]} />
-      {NESTED.map((key) => (
-        <details key={key} open={key === "optimizer"}>
+        skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), "report_every", "seed", "device", "layer_lr"]} />
+      {nested.map((key) => (
+        <details key={key} open={key === "optimizer" || key === training.task} data-testid={`${key}-settings`}>
           <summary>{key.replace("_", " ")}</summary>
-          <SchemaForm schema={TRAINING_SCHEMA.properties![key]} value={(training[key] as Record<string, unknown>) ?? {}}
+          <SchemaForm schema={nestedSchema(key, layerIds)} value={(training[key] as Record<string, unknown>) ?? {}}
             idPrefix={`${key}-`} onChange={(v) => set(key, v)} />
         </details>
       ))}
@@ -96,6 +103,15 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
       </details>
     </div>
   );
+}
+
+/** A nested settings' schema; a GAN's generator output is picked from the network's layers. */
+function nestedSchema(key: string, layerIds: string[]): JsonSchema {
+  const schema = TRAINING_SCHEMA.properties![key];
+  const output = schema.properties?.generator_output;
+  if (key !== "gan" || !output || !layerIds.length) return schema;
+  return { ...schema, properties: { ...schema.properties,
+    generator_output: { ...output, anyOf: [{ enum: layerIds }, { type: "null" }] } } };
 }
 
 const WITH_WEIGHTS = new Set(["completed", "paused", "stopped", "interrupted"]);

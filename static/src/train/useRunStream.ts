@@ -1,5 +1,5 @@
-// Follow a run over its websocket: the snapshot, then metric blocks, epochs, boundaries
-// and the final event. Reconnects by itself; the next snapshot fills any gap.
+// Follow a run over its websocket: the snapshot, then metric blocks, epochs, boundaries,
+// a GAN's sample grids and the final event. Reconnects by itself; the next snapshot fills any gap.
 import { useEffect, useRef, useState } from "react";
 import type { BoundaryGrid, RunOrigin, RunOut } from "../api/client";
 import { API, api } from "../api/client";
@@ -12,6 +12,9 @@ export interface RunView {
   steps: Columns; // step, epoch, train_loss, train_accuracy, ...
   epochs: Columns; // step, epoch, val_loss, val_accuracy, ... (one row per epoch)
   boundary: BoundaryGrid | null;
+  // bumped for each sample grid a GAN draws, and by a snapshot of a run that has trained
+  // (it may have drawn some before we came): fetch the newest when it changes; 0: none yet
+  samplesDrawn: number;
   started: { epochs: number; steps_per_epoch: number; start: number } | null;
   reason: string | null;
   // the runs this one continues after edits (oldest first), each cut at its edit step
@@ -111,6 +114,7 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
           case "snapshot": {
             Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status });
             if (event.boundary) s.boundary = event.boundary.boundary;
+            if (event.metrics.step?.length) s.samplesDrawn += 1;
             if (event.run.origin?.kind === "edit" && !s.before) {
               s.before = { steps: {}, epochs: {} }; // asked for once
               lineage(event.run.origin).then(({ steps, epochs, edits }) => {
@@ -143,6 +147,9 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
           case "boundary":
             s.boundary = event.boundary;
             break;
+          case "samples":
+            s.samplesDrawn += 1;
+            break;
           case "finished":
             s.status = event.status;
             s.reason = event.reason ?? null;
@@ -173,6 +180,6 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
 }
 
 function empty(): RunView {
-  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, started: null, reason: null,
+  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null, reason: null,
     before: null, edits: [], connected: false, version: 0 };
 }
