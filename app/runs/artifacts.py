@@ -10,6 +10,7 @@ import os
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -25,42 +26,79 @@ from app.spec.training import TrainingSpec
 from app.train import EpochHook, holdout
 from app.train.session import check_training
 
-EPOCHS_DIR = "epochs"
 HISTOGRAMS = "histograms.jsonl"
 KEEP_EPOCHS = 20  # weight snapshots kept per run; older ones are thinned out evenly
 BOUNDARY_EVERY = 0.25  # least seconds between streamed boundaries (and the last epoch's)
 BOUNDARY_RESOLUTION = 50
 log = logging.getLogger(__name__)
-_SNAPSHOT = re.compile(r"epoch-(\d{5})\.safetensors")
+
+
+def thin(numbers: list[int], keep: int) -> list[int]:
+    """Which snapshots to delete so that `keep` remain: the first and last always stay;
+    each drop removes the snapshot whose neighbours are closest together (the earliest
+    on a tie), so older ones thin out evenly while the latest stay dense."""
+    numbers, drop = list(numbers), []
+    while len(numbers) > max(keep, 2):
+        gaps = [numbers[i + 1] - numbers[i - 1] for i in range(1, len(numbers) - 1)]
+        index = 1 + gaps.index(min(gaps))
+        drop.append(numbers.pop(index))
+    return drop
+
+
+@dataclass(frozen=True)
+class Series:
+    """Numbered safetensors files in a folder of a run's, `<prefix>-<n>.safetensors`,
+    written atomically and thinned to the `keep` newest-dense ones."""
+
+    folder: str
+    prefix: str
+    digits: int
+    keep: int
+
+    def path(self, run_dir: Path, number: int) -> Path:
+        return run_dir / self.folder / f"{self.prefix}-{number:0{self.digits}d}.safetensors"
+
+    def kept(self, run_dir: Path) -> list[int]:
+        """The numbers that have a file, in order."""
+        folder = run_dir / self.folder
+        if not folder.is_dir():
+            return []
+        pattern = re.compile(rf"{self.prefix}-(\d{{{self.digits}}})\.safetensors")
+        return sorted(int(m.group(1)) for p in folder.iterdir()
+                      if (m := pattern.fullmatch(p.name)))
+
+    def save(self, run_dir: Path, number: int, tensors: dict[str, torch.Tensor]) -> bool:
+        """Write one file and thin the series; False (logged) when the disk refused it:
+        training goes on, and the checkpoint decides whether the run can."""
+        path = self.path(run_dir, number)
+        temporary = path.with_suffix(".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_file(tensors, temporary)
+            os.replace(temporary, path)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            log.warning("could not keep %s: %s", path.name, exc)
+            return False
+        for old in thin(self.kept(run_dir), self.keep):
+            self.path(run_dir, old).unlink(missing_ok=True)
+        return True
+
+
+EPOCHS = Series("epochs", "epoch", 5, KEEP_EPOCHS)
 
 
 def epoch_path(run_dir: Path, epoch: int) -> Path:
-    return run_dir / EPOCHS_DIR / f"epoch-{epoch:05d}.safetensors"
+    return EPOCHS.path(run_dir, epoch)
 
 
 def saved_epochs(run_dir: Path) -> list[int]:
     """Epochs whose end-of-epoch weights are kept, oldest first."""
-    folder = run_dir / EPOCHS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(int(m.group(1)) for p in folder.iterdir()
-                  if (m := _SNAPSHOT.fullmatch(p.name)))
+    return EPOCHS.kept(run_dir)
 
 
 def load_epoch_weights(run_dir: Path, epoch: int) -> dict[str, torch.Tensor]:
     return load_file(epoch_path(run_dir, epoch))
-
-
-def thin(epochs: list[int], keep: int) -> list[int]:
-    """Which snapshots to delete so that `keep` remain: the first and last always stay;
-    each drop removes the snapshot whose neighbours are closest together (the earliest
-    on a tie), so older epochs thin out evenly while the latest stay dense."""
-    epochs, drop = list(epochs), []
-    while len(epochs) > max(keep, 2):
-        gaps = [epochs[i + 1] - epochs[i - 1] for i in range(1, len(epochs) - 1)]
-        index = 1 + gaps.index(min(gaps))
-        drop.append(epochs.pop(index))
-    return drop
 
 
 def read_histograms(run_dir: Path) -> list[EpochHistograms]:
@@ -83,22 +121,11 @@ class EpochWeights:
     """Saves the weights at each epoch's end (atomically), keeping at most `keep`."""
 
     def __init__(self, run_dir: Path, keep: int = KEEP_EPOCHS) -> None:
-        self.run_dir, self.keep = run_dir, keep
+        self.run_dir, self.series = run_dir, replace(EPOCHS, keep=keep)
 
     def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
-        path = epoch_path(self.run_dir, epoch)
-        temporary = path.with_suffix(".tmp")
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save_file(state, temporary)
-            os.replace(temporary, path)
-        except OSError as exc:  # a full disk: training goes on; the checkpoint decides
-            temporary.unlink(missing_ok=True)
-            log.warning("could not keep the weights of epoch %d: %s", epoch, exc)
-            return ()
-        for old in thin(saved_epochs(self.run_dir), self.keep):
-            epoch_path(self.run_dir, old).unlink(missing_ok=True)
+        self.series.save(self.run_dir, epoch, state)
         return ()
 
 
