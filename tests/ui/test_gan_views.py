@@ -20,6 +20,7 @@ def test_a_gan_trains_and_its_samples_scrub_by_step(page: Page) -> None:
     set_field(page, "task", "gan")
     expect(mismatch).to_have_count(0)  # a GAN's network reads noise, not digits
     expect(page.get_by_test_id("gan-settings")).to_be_visible()
+    expect(page.locator("#field-optimizer-lr")).to_have_value("0.0002")  # DCGAN's Adam
     set_field(page, "epochs", "1")
     page.get_by_role("button", name="Train").click()
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)

@@ -68,7 +68,8 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         {dataset && <small className="hint">{dataset.description}</small>}
         {dataset && gan && (
           <small className="hint" data-testid="gan-shapes">A GAN: the network takes {shape(inputShape)} of noise; its generator
-            must give {shape(dataset.input_shape)}, the discriminator after it one logit.</small>
+            must give {shape(dataset.input_shape)}, the discriminator after it one logit. Choosing the gan task sets Adam
+            with lr 0.0002 and betas 0.5, 0.999, as DCGAN trains.</small>
         )}
         {mismatch && (
           <small className="error" role="alert">
@@ -85,7 +86,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
             onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
         </details>
       )}
-      <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(t as Training)}
+      <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training))}
         skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), "report_every", "seed", "device", "layer_lr"]} />
       {nested.map((key) => (
         <details key={key} open={key === "optimizer" || key === training.task} data-testid={`${key}-settings`}>
@@ -103,6 +104,14 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
       </details>
     </div>
   );
+}
+
+/** Switching the task to gan takes the optimizer GANs are trained with (DCGAN's Adam, lr 0.0002,
+ * betas 0.5 and 0.999): the usual defaults let the discriminator win at once. */
+export function withTaskDefaults(before: Training, after: Training): Training {
+  if (after.task !== "gan" || before.task === "gan") return after;
+  const optimizer = (after.optimizer ?? {}) as Record<string, unknown>;
+  return { ...after, optimizer: { ...optimizer, name: "adam", lr: 0.0002, betas: [0.5, 0.999] } };
 }
 
 /** A nested settings' schema; a GAN's generator output is picked from the network's layers. */
