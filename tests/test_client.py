@@ -72,7 +72,11 @@ def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
     messages = list(run.stream())
     assert messages[0]["kind"] == "snapshot" and messages[0]["run"]["id"] == run.id
     assert messages[-1]["kind"] == "finished" and messages[-1]["status"] == "completed"
-    assert {"started", "metrics", "epoch"} <= {m["kind"] for m in messages}
+    kinds = {m["kind"] for m in messages}
+    assert {"metrics", "epoch"} <= kinds
+    # a run starts in milliseconds: its started event can come before this subscriber
+    # joined, and then the snapshot already says it runs
+    assert "started" in kinds or messages[0]["run"]["status"] == "running"
     info = run.wait(timeout=60)
     assert info["status"] == run.status == "completed"
     assert info["test_metrics"]["test_accuracy"] > 0.5

@@ -33,7 +33,7 @@ def test_same_seed_same_metrics_on_cpu() -> None:
 
 
 @pytest.mark.parametrize(("spec", "training", "words"), [
-    (TOY_NET, {"task": "reconstruction"}, "supports classification, not reconstruction"),
+    (TOY_NET, {"task": "reconstruction"}, "supports classification, gan, not reconstruction"),
     (TOY_NET.model_copy(update={"layers": TOY_NET.layers[:1]}), {}, "has 2 classes"),
     (TOY_NET, {"dataset": {"name": "digits"}}, "set input.shape to [64]"),
     (TOY_NET, {"loss": "mse"}, "regression loss"),
