@@ -67,7 +67,8 @@ def test_validate_errors_name_the_layer(lab: LayerLab) -> None:
 
 @pytest.mark.slow
 def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
-    run = lab.submit("toy-mlp", TRAINING, name="client test")
+    # long enough (a second or two) that the stream joins before the run ends
+    run = lab.submit("toy-mlp", {**TRAINING, "epochs": 30}, name="client test")
     assert run.data["name"] == "client test" and run.data["status"] == "queued"
     messages = list(run.stream())
     assert messages[0]["kind"] == "snapshot" and messages[0]["run"]["id"] == run.id
