@@ -12,8 +12,8 @@ export interface RunView {
   steps: Columns; // step, epoch, train_loss, train_accuracy, ...
   epochs: Columns; // step, epoch, val_loss, val_accuracy, ... (one row per epoch)
   boundary: BoundaryGrid | null;
-  // bumped for each sample grid a GAN draws, and by a snapshot of a run that has trained
-  // (it may have drawn some before we came): fetch the newest when it changes; 0: none yet
+  // bumped for each sample grid a GAN draws, and by a GAN's snapshot (it may have drawn
+  // some before we came): fetch the newest when it changes; 0: none yet
   samplesDrawn: number;
   started: { epochs: number; steps_per_epoch: number; start: number } | null;
   reason: string | null;
@@ -114,7 +114,8 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
           case "snapshot": {
             Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status });
             if (event.boundary) s.boundary = event.boundary.boundary;
-            if (event.metrics.step?.length) s.samplesDrawn += 1;
+            // a GAN's newest grid, if it drew one before we came (none yet answers 409, ignored)
+            if (event.run.training.task === "gan") s.samplesDrawn += 1;
             if (event.run.origin?.kind === "edit" && !s.before) {
               s.before = { steps: {}, epochs: {} }; // asked for once
               lineage(event.run.origin).then(({ steps, epochs, edits }) => {
