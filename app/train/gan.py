@@ -63,9 +63,11 @@ def split_gan(spec: NetworkSpec, plan: Plan, info: DatasetInfo, gan: GanSpec) ->
     inputs = resolve_inputs(spec.layers)
     generator = _ancestors(split, inputs)
     discriminator = [layer.id for layer in spec.layers if layer.id not in generator]
-    if not discriminator:
-        raise TaskError(f"the network ends with the generator's output '{split}': add the "
-                        "discriminator after it, ending in a dense layer of 1 unit")
+    last = spec.layers[-1].id
+    if last in generator:
+        raise TaskError(f"the network's last layer '{last}' is part of the generator (which "
+                        f"ends at '{split}'): add the discriminator after '{split}', ending "
+                        "in a dense layer of 1 unit")
     for layer_id in discriminator:
         foreign = [i for i in inputs[layer_id] if i != split and i not in discriminator]
         if foreign:
@@ -74,9 +76,8 @@ def split_gan(spec: NetworkSpec, plan: Plan, info: DatasetInfo, gan: GanSpec) ->
             raise TaskError(f"discriminator layer '{layer_id}' reads {source}: the "
                             f"discriminator may read only the generator's output '{split}' "
                             "and its own layers")
-    output = spec.layers[-1].id
-    if shapes[output] not in ((1,), ()):
-        raise TaskError(f"the discriminator's last layer '{output}' gives {shapes[output]} but "
+    if shapes[last] not in ((1,), ()):
+        raise TaskError(f"the discriminator's last layer '{last}' gives {shapes[last]} but "
                         "it must give one logit (real or fake): end with a dense layer of "
                         "1 unit")
     order = [layer.id for layer in spec.layers]

@@ -70,6 +70,8 @@ def test_the_split_defaults_to_the_last_layer_of_the_sample_shape() -> None:
      "discriminator layer 'd1' reads the noise"),
     (with_layers(verdict={"id": "verdict", "type": "dense", "units": 2}), {},
      r"discriminator's last layer 'verdict' gives \(2,\).*dense layer of 1 unit"),
+    ({**TINY_GAN, "layers": TINY_GAN["layers"][:3]}, {},
+     "the network's last layer 'fake' is part of the generator"),
     (TINY_GAN, {"loss": "mse"}, "a gan trains with bce"),
     (TINY_GAN, {"input_noise": 0.1}, "input_noise is for reconstruction and vae"),
 ])
