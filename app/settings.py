@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     limits: SpecLimits = Field(default_factory=SpecLimits)
     presets_dir: Path = Field(default=PROJECT_ROOT / "models", description="Preset specs.")
+    lessons_dir: Path = Field(default=PROJECT_ROOT / "models" / "lessons",
+                              description="Guided lessons.")
     templates_dir: Path = Field(default=PROJECT_ROOT / "templates")
     static_dir: Path = Field(default=PROJECT_ROOT / "static")
 

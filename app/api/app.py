@@ -21,6 +21,7 @@ from app.api.routes import (
     health,
     inspect,
     layers,
+    lessons,
     login,
     presets,
     runs,
@@ -35,6 +36,7 @@ from app.runs.executor import LocalProcessExecutor
 from app.runs.inspection import Inspector
 from app.runs.service import RunService
 from app.settings import Settings
+from app.spec.lessons import load_lessons
 from app.spec.presets import load_presets
 from app.store import get_store
 
@@ -78,10 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "look inside.")
     app.state.settings = settings
     app.state.presets = load_presets(settings.presets_dir)
+    app.state.lessons = load_lessons(settings.lessons_dir, app.state.presets)
     for spec in app.state.presets.values():
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
-    routers = (health.router, layers.router, specs.router, presets.router, datasets.router,
-               runs.router, inspect.router, samples.router, stream.router)
+    routers = (health.router, layers.router, specs.router, presets.router, lessons.router,
+               datasets.router, runs.router, inspect.router, samples.router, stream.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)

@@ -10,6 +10,7 @@ from app.runs.inspection import Inspector
 from app.runs.service import RunService
 from app.settings import Settings
 from app.spec import NetworkSpec, SpecLimits
+from app.spec.lessons import LessonSpec
 
 
 def get_settings(request: Request) -> Settings:
@@ -36,8 +37,14 @@ def get_presets(request: Request) -> dict[str, NetworkSpec]:
     return presets
 
 
+def get_lessons(request: Request) -> dict[str, LessonSpec]:
+    lessons: dict[str, LessonSpec] = request.app.state.lessons
+    return lessons
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
 PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]
+LessonsDep = Annotated[dict[str, LessonSpec], Depends(get_lessons)]
 RunsDep = Annotated[RunService, Depends(get_runs)]
 InspectorDep = Annotated[Inspector, Depends(get_inspector)]

@@ -105,6 +105,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lessons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lessons
+         * @description The lessons in the course's order.
+         */
+        get: operations["list_lessons_api_v1_lessons_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lessons/{lesson_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Lesson
+         * @description One lesson: its network and settings, and each experiment with what it runs.
+         */
+        get: operations["get_lesson_api_v1_lessons__lesson_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/presets": {
         parameters: {
             query?: never;
@@ -973,6 +1013,34 @@ export interface components {
                 number
             ];
         };
+        /**
+         * Check
+         * @description A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
+         *     and its last epoch's) above or below a number, or than the same metric of another
+         *     experiment of the lesson.
+         */
+        Check: {
+            /**
+             * Metric
+             * @description e.g. test_accuracy.
+             */
+            metric: string;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "above" | "below";
+            /**
+             * Than
+             * @description Or this experiment.
+             */
+            than?: string | null;
+            /**
+             * Value
+             * @description The number to compare with.
+             */
+            value?: number | null;
+        };
         /** ClassScore */
         ClassScore: {
             /** Index */
@@ -1586,6 +1654,51 @@ export interface components {
             detail: string;
             /** Errors */
             errors?: components["schemas"]["IssueOut"][];
+        };
+        /** ExperimentOut */
+        ExperimentOut: {
+            /**
+             * Change
+             * @description What the experiment changes, in words.
+             */
+            change: string;
+            /**
+             * Checks
+             * @description The claims a test verifies.
+             */
+            checks: components["schemas"]["Check"][];
+            /**
+             * Edits
+             * @description The edits of the network.
+             */
+            edits: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Expect
+             * @description What should happen.
+             */
+            expect: string;
+            /** Id */
+            id: string;
+            /** @description The network the experiment trains. */
+            network: components["schemas"]["NetworkSpec"];
+            /** Title */
+            title: string;
+            /** @description The settings it trains with. */
+            training: components["schemas"]["TrainingSpec"];
+            /**
+             * Training Changes
+             * @description The settings it changes.
+             */
+            training_changes: {
+                [key: string]: unknown;
+            };
+            /**
+             * Watch
+             * @description The chart or view that shows the outcome.
+             */
+            watch: string;
         };
         /** FiltersOut */
         FiltersOut: {
@@ -2205,6 +2318,42 @@ export interface components {
             };
             /** Type */
             type: string;
+        };
+        /** LessonOut */
+        LessonOut: {
+            /** Chapter */
+            chapter: number;
+            /** Experiments */
+            experiments: components["schemas"]["ExperimentOut"][];
+            /** Id */
+            id: string;
+            network: components["schemas"]["NetworkSpec"];
+            /**
+             * Preset
+             * @description The preset its network is, if it is one.
+             */
+            preset: string | null;
+            /**
+             * Teaches
+             * @description What the lesson teaches.
+             */
+            teaches: string;
+            /** Title */
+            title: string;
+            training: components["schemas"]["TrainingSpec"];
+        };
+        /** LessonSummaryOut */
+        LessonSummaryOut: {
+            /** Chapter */
+            chapter: number;
+            /** Experiments */
+            experiments: number;
+            /** Id */
+            id: string;
+            /** Teaches */
+            teaches: string;
+            /** Title */
+            title: string;
         };
         /**
          * LocalResponseNormSpec
@@ -3723,6 +3872,117 @@ export interface operations {
             };
             /** @description The body is not valid JSON. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_lessons_api_v1_lessons_get: {
+        parameters: {
+            query?: {
+                /** @description The language of the texts: en or es. */
+                lang?: "en" | "es";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LessonSummaryOut"][];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_lesson_api_v1_lessons__lesson_id__get: {
+        parameters: {
+            query?: {
+                /** @description The language of the texts: en or es. */
+                lang?: "en" | "es";
+            };
+            header?: never;
+            path: {
+                lesson_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LessonOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such lesson. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

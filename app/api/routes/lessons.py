@@ -1,0 +1,83 @@
+"""Guided lessons, in the language asked for: the course chapter by chapter, each with
+the network, settings and experiments to run."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from app.api.deps import LessonsDep, PresetsDep
+from app.api.schemas import ErrorOut
+from app.spec import NetworkSpec
+from app.spec.lessons import Check, Lang, LessonSpec, apply_experiment, lesson_network
+from app.spec.training import TrainingSpec
+
+router = APIRouter(prefix="/lessons", tags=["lessons"])
+LangQuery = Annotated[Lang, Query(description="The language of the texts: en or es.")]
+
+
+class LessonSummaryOut(BaseModel):
+    id: str
+    chapter: int
+    title: str
+    teaches: str
+    experiments: int
+
+
+class ExperimentOut(BaseModel):
+    id: str
+    title: str
+    change: str = Field(description="What the experiment changes, in words.")
+    edits: list[dict[str, Any]] = Field(description="The edits of the network.")
+    training_changes: dict[str, Any] = Field(description="The settings it changes.")
+    watch: str = Field(description="The chart or view that shows the outcome.")
+    expect: str = Field(description="What should happen.")
+    checks: list[Check] = Field(description="The claims a test verifies.")
+    network: NetworkSpec = Field(description="The network the experiment trains.")
+    training: TrainingSpec = Field(description="The settings it trains with.")
+
+
+class LessonOut(BaseModel):
+    id: str
+    chapter: int
+    title: str
+    teaches: str = Field(description="What the lesson teaches.")
+    preset: str | None = Field(description="The preset its network is, if it is one.")
+    network: NetworkSpec
+    training: TrainingSpec
+    experiments: list[ExperimentOut]
+
+
+def _summary(lesson: LessonSpec, lang: Lang) -> LessonSummaryOut:
+    return LessonSummaryOut(id=lesson.id, chapter=lesson.chapter, title=lesson.title[lang],
+                            teaches=lesson.teaches[lang], experiments=len(lesson.experiments))
+
+
+@router.get("")
+def list_lessons(lessons: LessonsDep, lang: LangQuery = "en") -> list[LessonSummaryOut]:
+    """The lessons in the course's order."""
+    return [_summary(lesson, lang) for lesson in lessons.values()]
+
+
+@router.get("/{lesson_id}", responses={404: {"model": ErrorOut, "description": "No such lesson."}})
+def get_lesson(lesson_id: str, lessons: LessonsDep, presets: PresetsDep,
+               lang: LangQuery = "en") -> LessonOut:
+    """One lesson: its network and settings, and each experiment with what it runs."""
+    if lesson_id not in lessons:
+        raise HTTPException(404, f"no lesson {lesson_id!r}; known: {', '.join(lessons)}")
+    lesson = lessons[lesson_id]
+    network = lesson_network(lesson, presets)
+    experiments = []
+    for experiment in lesson.experiments:
+        spec, training = apply_experiment(network, lesson.training, experiment)
+        experiments.append(ExperimentOut(
+            id=experiment.id, title=experiment.title[lang], change=experiment.change[lang],
+            edits=[edit.model_dump(mode="json") for edit in experiment.edits],
+            training_changes=experiment.training, watch=experiment.watch,
+            expect=experiment.expect[lang], checks=experiment.checks, network=spec,
+            training=training))
+    return LessonOut(id=lesson.id, chapter=lesson.chapter, title=lesson.title[lang],
+                     teaches=lesson.teaches[lang], preset=lesson.preset, network=network,
+                     training=lesson.training, experiments=experiments)

@@ -1,0 +1,191 @@
+"""Guided lessons: content, not code. A lesson is a network (a preset or its own spec), a
+dataset and training settings, and two to four experiments; an experiment is an edit of
+the network or the settings, what to watch, and what should happen. Every text is in
+each of LANGS; a lesson file that lacks one does not load."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from app.spec.base import NETWORK_INPUT, LayerId, SpecModel
+from app.spec.network import NetworkSpec
+from app.spec.training import TrainingSpec
+
+LANGS = ("en", "es")
+Lang = Literal["en", "es"]
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+View = Literal["loss", "accuracy", "boundary", "histograms", "filters", "feature maps",
+               "confusion", "reconstructions", "latent space", "samples", "attention",
+               "runs"]
+
+
+class Text(SpecModel):
+    """One text in every language the lessons are written in."""
+
+    en: str = Field(min_length=1, max_length=4000)
+    es: str = Field(min_length=1, max_length=4000)
+
+    def __getitem__(self, lang: str) -> str:
+        return str(getattr(self, lang))
+
+
+class LayerEdit(SpecModel):
+    """One change to the lesson's network."""
+
+    op: Literal["set", "insert_after", "remove"] = Field(description=(
+        "set: change fields of `layer`; insert_after: put the layer in `values` after "
+        "`layer` ('input': first); remove: drop `layer`."))
+    layer: LayerId | Literal["input"] = Field(description="The layer the edit is about.")
+    values: dict[str, Any] = Field(default_factory=dict, description=(
+        "set: the fields and their new values; insert_after: the new layer's spec."))
+
+
+class Check(SpecModel):
+    """A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
+    and its last epoch's) above or below a number, or than the same metric of another
+    experiment of the lesson."""
+
+    metric: str = Field(min_length=1, max_length=64, description="e.g. test_accuracy.")
+    op: Literal["above", "below"]
+    value: float | None = Field(default=None, description="The number to compare with.")
+    than: str | None = Field(default=None, pattern=SLUG, description="Or this experiment.")
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Check:
+        if (self.value is None) == (self.than is None):
+            raise ValueError("a check compares with a value or with another experiment "
+                             "(than), one of them")
+        return self
+
+    def holds(self, mine: float, other: float | None = None) -> bool:
+        bound = self.value if self.value is not None else other
+        assert bound is not None
+        return mine > bound if self.op == "above" else mine < bound
+
+
+class ExperimentSpec(SpecModel):
+    """Something to try: a change, what to watch, and what should happen."""
+
+    id: str = Field(pattern=SLUG, max_length=64)
+    title: Text
+    change: Text = Field(description="What the experiment changes, in words.")
+    edits: list[LayerEdit] = Field(default_factory=list, max_length=32)
+    training: dict[str, Any] = Field(default_factory=dict, description=(
+        "Training settings merged into the lesson's (nested groups merge key by key)."))
+    watch: View = Field(description="The chart or view that shows the outcome.")
+    expect: Text = Field(description="What should happen.")
+    checks: list[Check] = Field(min_length=1, max_length=8, description=(
+        "The claims of `expect`, checked by running the experiment."))
+
+
+class LessonSpec(SpecModel):
+    """One chapter of the course as experiments to run."""
+
+    id: str = Field(pattern=SLUG, max_length=64)
+    chapter: int = Field(ge=1, le=100)
+    title: Text
+    teaches: Text = Field(description="What the lesson teaches.")
+    preset: str | None = Field(default=None, pattern=SLUG, description="A preset network.")
+    network: NetworkSpec | None = Field(default=None, description="Or a network of its own.")
+    training: TrainingSpec
+    experiments: list[ExperimentSpec] = Field(min_length=2, max_length=4)
+
+    @model_validator(mode="after")
+    def _one_network(self) -> LessonSpec:
+        if (self.preset is None) == (self.network is None):
+            raise ValueError("a lesson names a preset or gives a network, one of them")
+        ids = [experiment.id for experiment in self.experiments]
+        for experiment in self.experiments:
+            for check in experiment.checks:
+                if check.than is not None and check.than not in ids:
+                    raise ValueError(f"experiment {experiment.id}: a check compares with "
+                                     f"{check.than!r}, not an experiment of this lesson")
+        return self
+
+
+class LessonError(ValueError):
+    """A lesson or an experiment that does not apply."""
+
+
+def merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it; nested mappings merge key by key."""
+    merged = dict(base)
+    for key, value in changes.items():
+        old = merged.get(key)
+        merged[key] = (merge(old, value) if isinstance(old, Mapping) and isinstance(value, Mapping)
+                       else value)
+    return merged
+
+
+def edit_network(network: NetworkSpec, edits: list[LayerEdit]) -> NetworkSpec:
+    """The network after the edits, validated again; a LessonError names a bad edit."""
+    data = network.model_dump(mode="json", exclude_none=True)
+    layers: list[dict[str, Any]] = data["layers"]
+    for edit in edits:
+        ids = [layer["id"] for layer in layers]
+        if edit.layer != NETWORK_INPUT and edit.layer not in ids:
+            raise LessonError(f"an edit names layer {edit.layer!r}, not one of {ids}")
+        at = -1 if edit.layer == NETWORK_INPUT else ids.index(edit.layer)
+        if edit.op == "set":
+            layers[at] = {**layers[at], **edit.values}
+        elif edit.op == "insert_after":
+            layers.insert(at + 1, dict(edit.values))
+        else:
+            layers.pop(at)
+    try:
+        return NetworkSpec.model_validate(data)
+    except ValidationError as exc:
+        raise LessonError(f"the edits give an invalid network: {exc}") from None
+
+
+def apply_experiment(network: NetworkSpec, training: TrainingSpec,
+                     experiment: ExperimentSpec) -> tuple[NetworkSpec, TrainingSpec]:
+    """The network and settings an experiment runs with."""
+    changed = merge(training.model_dump(mode="json"), experiment.training)
+    try:
+        settings = TrainingSpec.model_validate(changed)
+    except ValidationError as exc:
+        raise LessonError(f"experiment {experiment.id!r} gives invalid settings: {exc}") from None
+    return edit_network(network, experiment.edits), settings
+
+
+def load_lessons(folder: Path, presets: Mapping[str, NetworkSpec]) -> dict[str, LessonSpec]:
+    """Every `*.json` in folder by lesson id, in chapter order. A lesson that does not load,
+    names an unknown preset, or has an experiment that does not apply is an error."""
+    lessons: list[LessonSpec] = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            lesson = LessonSpec.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, ValidationError) as exc:
+            raise ValueError(f"lesson {path.name} is invalid: {exc}") from exc
+        if lesson.preset is not None and lesson.preset not in presets:
+            raise ValueError(f"lesson {path.name} names preset {lesson.preset!r}, which "
+                             "does not exist")
+        network = lesson_network(lesson, presets)
+        for experiment in lesson.experiments:
+            try:
+                apply_experiment(network, lesson.training, experiment)
+            except LessonError as exc:
+                raise ValueError(f"lesson {path.name}, experiment {experiment.id}: {exc}") \
+                    from None
+        lessons.append(lesson)
+    ids = [lesson.id for lesson in lessons]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"lesson ids repeat: {ids}")
+    return {lesson.id: lesson for lesson in sorted(lessons, key=lambda item: item.chapter)}
+
+
+def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> NetworkSpec:
+    if lesson.network is not None:
+        return lesson.network
+    assert lesson.preset is not None
+    return presets[lesson.preset]
+
+
+__all__ = ["LANGS", "Check", "ExperimentSpec", "LayerEdit", "LessonError", "LessonSpec", "Text",
+           "apply_experiment", "edit_network", "lesson_network", "load_lessons", "merge"]
