@@ -50,7 +50,9 @@ class Check(SpecModel):
     and its last epoch's) above or below a number, or than the same metric of another
     experiment of the lesson."""
 
-    metric: str = Field(min_length=1, max_length=64, description="e.g. test_accuracy.")
+    metric: str = Field(min_length=1, max_length=64, description=(
+        "A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap "
+        "(val_loss - train_loss at the last epoch) or epochs (how many ran)."))
     op: Literal["above", "below"]
     value: float | None = Field(default=None, description="The number to compare with.")
     than: str | None = Field(default=None, pattern=SLUG, description="Or this experiment.")
@@ -66,6 +68,15 @@ class Check(SpecModel):
         bound = self.value if self.value is not None else other
         assert bound is not None
         return mine > bound if self.op == "above" else mine < bound
+
+
+def outcome(epochs: list[Mapping[str, float]], test: Mapping[str, float]) -> dict[str, float]:
+    """The metrics checks read, from each epoch's metrics and the final test metrics."""
+    last = dict(epochs[-1]) if epochs else {}
+    derived = {"epochs": float(len(epochs))}
+    if "val_loss" in last and "train_loss" in last:
+        derived["gap"] = last["val_loss"] - last["train_loss"]
+    return last | dict(test) | derived
 
 
 class ExperimentSpec(SpecModel):
@@ -188,4 +199,5 @@ def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> Ne
 
 
 __all__ = ["LANGS", "Check", "ExperimentSpec", "LayerEdit", "LessonError", "LessonSpec", "Text",
-           "apply_experiment", "edit_network", "lesson_network", "load_lessons", "merge"]
+           "apply_experiment", "edit_network", "lesson_network", "load_lessons", "merge",
+           "outcome"]
