@@ -9,9 +9,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from app.inspect import decode
-from app.spec.arrays import EncodedArray
-from tests.api.test_inspect_api import _inspect, _wait
+from tests.api.test_inspect_api import _array, _create, _inspect, _wait
 from tests.train.test_gan import TINY_GAN
 
 API = "/api/v1"
@@ -25,15 +23,9 @@ GAN: dict[str, Any] = {
 }
 
 
-def _array(data: Any) -> torch.Tensor:
-    return decode(EncodedArray.model_validate(data))
-
-
 @pytest.fixture(scope="module")
 def gan(client: TestClient) -> str:
-    created = client.post(f"{API}/runs", json=GAN)
-    assert created.status_code == 201, created.text
-    run = _wait(client, created.json()["id"])
+    run = _wait(client, _create(client, GAN))
     assert run["status"] == "completed", run
     assert {"val_discriminator", "val_generator", "val_d_real"} <= set(run["best_metrics"])
     return str(run["id"])

@@ -9,9 +9,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from app.inspect import decode
-from app.spec.arrays import EncodedArray
-from tests.api.test_inspect_api import _inspect, _wait
+from tests.api.test_inspect_api import _array, _create, _inspect, _wait
 
 API = "/api/v1"
 pytestmark = pytest.mark.slow
@@ -33,15 +31,9 @@ VAE: dict[str, Any] = {
 }
 
 
-def _array(data: Any) -> torch.Tensor:
-    return decode(EncodedArray.model_validate(data))
-
-
 @pytest.fixture(scope="module")
 def vae(client: TestClient) -> str:
-    created = client.post(f"{API}/runs", json=VAE)
-    assert created.status_code == 201, created.text
-    run = _wait(client, created.json()["id"])
+    run = _wait(client, _create(client, VAE))
     assert run["status"] == "completed", run
     assert {"val_reconstruction", "val_kl"} <= set(run["best_metrics"])
     return str(run["id"])
