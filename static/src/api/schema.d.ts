@@ -1022,7 +1022,7 @@ export interface components {
         Check: {
             /**
              * Metric
-             * @description e.g. test_accuracy.
+             * @description A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch) or epochs (how many ran).
              */
             metric: string;
             /**
