@@ -70,6 +70,14 @@ class Check(SpecModel):
         return mine > bound if self.op == "above" else mine < bound
 
 
+class ShapeCheck(SpecModel):
+    """A claim about shapes, checked without training: a layer's output shape (per
+    sample, channels first) in the experiment's network."""
+
+    layer: LayerId
+    shape: list[int] = Field(min_length=1, max_length=4)
+
+
 def outcome(epochs: list[Mapping[str, float]], test: Mapping[str, float]) -> dict[str, float]:
     """The metrics checks read, from each epoch's metrics and the final test metrics."""
     last = dict(epochs[-1]) if epochs else {}
@@ -90,8 +98,9 @@ class ExperimentSpec(SpecModel):
         "Training settings merged into the lesson's (nested groups merge key by key)."))
     watch: View = Field(description="The chart or view that shows the outcome.")
     expect: Text = Field(description="What should happen.")
-    checks: list[Check] = Field(min_length=1, max_length=8, description=(
-        "The claims of `expect`, checked by running the experiment."))
+    checks: list[Check | ShapeCheck] = Field(min_length=1, max_length=8, description=(
+        "The claims of `expect`, checked by running the experiment (or, for shapes, by "
+        "checking its network)."))
 
 
 class LessonSpec(SpecModel):
@@ -113,7 +122,7 @@ class LessonSpec(SpecModel):
         ids = [experiment.id for experiment in self.experiments]
         for experiment in self.experiments:
             for check in experiment.checks:
-                if check.than is not None and check.than not in ids:
+                if isinstance(check, Check) and check.than is not None and check.than not in ids:
                     raise ValueError(f"experiment {experiment.id}: a check compares with "
                                      f"{check.than!r}, not an experiment of this lesson")
         return self
@@ -198,6 +207,6 @@ def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> Ne
     return presets[lesson.preset]
 
 
-__all__ = ["LANGS", "Check", "ExperimentSpec", "LayerEdit", "LessonError", "LessonSpec", "Text",
-           "apply_experiment", "edit_network", "lesson_network", "load_lessons", "merge",
-           "outcome"]
+__all__ = ["LANGS", "Check", "ExperimentSpec", "LayerEdit", "LessonError", "LessonSpec",
+           "ShapeCheck", "Text", "apply_experiment", "edit_network", "lesson_network",
+           "load_lessons", "merge", "outcome"]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from app.nn import analyze
 from app.runs import run_local
 from app.spec import NetworkSpec
 from app.spec.events import EpochEvent, TrainingEvent
@@ -18,6 +19,7 @@ from app.spec.lessons import (
     LayerEdit,
     LessonError,
     LessonSpec,
+    ShapeCheck,
     Text,
     apply_experiment,
     edit_network,
@@ -45,7 +47,7 @@ def texts(value: Any) -> list[Text]:
 
 def test_the_lessons_load_in_chapter_order_in_both_languages() -> None:
     assert list(LESSONS)[:2] == ["perceptron", "xor"]
-    assert len(LESSONS) >= 5
+    assert len(LESSONS) >= 6
     chapters = [lesson.chapter for lesson in LESSONS.values()]
     assert chapters == sorted(chapters) and len(set(chapters)) == len(chapters)
     for lesson in LESSONS.values():
@@ -116,7 +118,14 @@ def test_every_claim_of_a_lesson_holds(lesson_id: str) -> None:
     network = lesson_network(lesson, PRESETS)
     results = {e.id: run_experiment(network, lesson, e.id) for e in lesson.experiments}
     for experiment in lesson.experiments:
+        spec = apply_experiment(network, lesson.training, experiment)[0]
+        shapes = {layer.id: list(layer.output_shape) for layer in analyze(spec).layers}
         for check in experiment.checks:
+            if isinstance(check, ShapeCheck):
+                assert shapes[check.layer] == check.shape, (
+                    f"{lesson_id}/{experiment.id}: '{check.layer}' gives {shapes[check.layer]}, "
+                    f"not {check.shape}; it claims: {experiment.expect.en}")
+                continue
             mine = results[experiment.id][check.metric]
             other = results[check.than][check.metric] if check.than else None
             assert check.holds(mine, other), (

@@ -11,7 +11,14 @@ from pydantic import BaseModel, Field
 from app.api.deps import LessonsDep, PresetsDep
 from app.api.schemas import ErrorOut
 from app.spec import NetworkSpec
-from app.spec.lessons import Check, Lang, LessonSpec, apply_experiment, lesson_network
+from app.spec.lessons import (
+    Check,
+    Lang,
+    LessonSpec,
+    ShapeCheck,
+    apply_experiment,
+    lesson_network,
+)
 from app.spec.training import TrainingSpec
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
@@ -34,7 +41,7 @@ class ExperimentOut(BaseModel):
     training_changes: dict[str, Any] = Field(description="The settings it changes.")
     watch: str = Field(description="The chart or view that shows the outcome.")
     expect: str = Field(description="What should happen.")
-    checks: list[Check] = Field(description="The claims a test verifies.")
+    checks: list[Check | ShapeCheck] = Field(description="The claims a test verifies.")
     network: NetworkSpec = Field(description="The network the experiment trains.")
     training: TrainingSpec = Field(description="The settings it trains with.")
 

@@ -1666,7 +1666,7 @@ export interface components {
              * Checks
              * @description The claims a test verifies.
              */
-            checks: components["schemas"]["Check"][];
+            checks: (components["schemas"]["Check"] | components["schemas"]["ShapeCheck"])[];
             /**
              * Edits
              * @description The edits of the network.
@@ -3328,6 +3328,20 @@ export interface components {
              * @enum {string}
              */
             type: "sequence_pool";
+        };
+        /**
+         * ShapeCheck
+         * @description A claim about shapes, checked without training: a layer's output shape (per
+         *     sample, channels first) in the experiment's network.
+         */
+        ShapeCheck: {
+            /**
+             * Layer
+             * @description A layer id.
+             */
+            layer: string;
+            /** Shape */
+            shape: number[];
         };
         /** SkippedLayer */
         SkippedLayer: {
