@@ -32,6 +32,7 @@ from app.spec.presets import load_presets
 MODELS = Path(__file__).resolve().parents[2] / "models"
 PRESETS = load_presets(MODELS)
 LESSONS = load_lessons(MODELS / "lessons", PRESETS)
+SHARED_MNIST = MODELS.parents[1] / "shared" / "data" / "mnist"
 
 
 def texts(value: Any) -> list[Text]:
@@ -112,8 +113,11 @@ def run_experiment(network: NetworkSpec, lesson: LessonSpec,
     return outcome(epochs, final.metrics)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
-def test_every_claim_of_a_lesson_holds(lesson_id: str) -> None:
+def test_every_claim_of_a_lesson_holds(lesson_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if SHARED_MNIST.exists():  # mnist-10k reads the shared real digits
+        monkeypatch.setenv("LAYERLAB_MNIST_DIR", str(SHARED_MNIST))
     lesson = LESSONS[lesson_id]
     network = lesson_network(lesson, PRESETS)
     results = {e.id: run_experiment(network, lesson, e.id) for e in lesson.experiments}
