@@ -5,43 +5,32 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx2
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from app.cli_progress import (
-    TrainingProgress,
-    metrics_table,
-    origin_text,
-    run_table,
-    runs_table,
-    status_text,
+from app.cli_common import (
+    SpecFile,
+    Token,
+    checked,
+    console,
+    load_spec,
+    server_errors,
 )
-from app.client import LayerLab, LayerLabError
+from app.cli_progress import TrainingProgress, metrics_table, origin_text, status_text
+from app.cli_runs import runs_cli
+from app.client import LayerLab
 from app.settings import Settings
 
 if TYPE_CHECKING:
     from app.spec import NetworkSpec
     from app.spec.training import TrainingSpec
 
-T = TypeVar("T")
 cli = typer.Typer(help="LayerLab: build, train and look inside neural networks.",
                   no_args_is_help=True, add_completion=False)
-console = Console()
-SpecFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                          help="A network spec as JSON.")]
-DEFAULT_SERVER = "http://127.0.0.1:8000"
-Server = Annotated[str, typer.Option(envvar="LAYERLAB_SERVER", help="The LayerLab server.")]
-Token = Annotated[str | None, typer.Option(envvar="LAYERLAB_TOKEN", show_default=False,
-                                           help="Access token (default: $LAYERLAB_TOKEN).")]
-runs_cli = typer.Typer(help="List, show, stop and export a server's runs.",
-                       no_args_is_help=True)
 cli.add_typer(runs_cli, name="runs")
 
 
@@ -65,36 +54,13 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
-def _load(path: Path) -> NetworkSpec:
-    from app.spec import parse_network
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        console.print(f"[red]error:[/red] {path} is not valid JSON: {exc}")
-        raise typer.Exit(1) from None
-    return _checked(lambda: parse_network(data))
-
-
-def _checked(action: Callable[[], T]) -> T:
-    """Run a spec operation; a SpecError prints each issue and exits with 1."""
-    from app.spec import SpecError
-
-    try:
-        return action()
-    except SpecError as exc:
-        for issue in exc.issues:
-            console.print(f"[red]error:[/red] {issue}", highlight=False)
-        raise typer.Exit(1) from None
-
-
 @cli.command()
 def validate(spec_file: SpecFile) -> None:
     """Check a spec: a table of layers, output shapes and parameters."""
     from app.nn import analyze
 
-    spec = _load(spec_file)
-    summary = _checked(lambda: analyze(spec, Settings().limits))
+    spec = load_spec(spec_file)
+    summary = checked(lambda: analyze(spec, Settings().limits))
     table = Table(title=f"{spec.name}: input {tuple(summary.input_shape)}")
     for column in ("layer", "type", "output shape", "params", "FLOPs"):
         table.add_column(column, justify="right" if column in ("params", "FLOPs") else "left")
@@ -118,8 +84,8 @@ def export(
     """Export a spec as a standalone PyTorch module."""
     from app.nn.codegen import to_python
 
-    spec = _load(spec_file)
-    _write(_checked(lambda: to_python(spec, Settings().limits)), output)
+    spec = load_spec(spec_file)
+    _write(checked(lambda: to_python(spec, Settings().limits)), output)
 
 
 @cli.command()
@@ -187,10 +153,10 @@ def train(
         if init_from is not None:
             console.print("[red]error:[/red] --init-from needs --server (runs live there)")
             raise typer.Exit(2)
-        spec = _load(spec_file) if spec_file is not None else _preset(preset or "")
+        spec = load_spec(spec_file) if spec_file is not None else _preset(preset or "")
         final = _train_here(spec, config)
     else:
-        network = _load(spec_file) if spec_file is not None else preset or ""
+        network = load_spec(spec_file) if spec_file is not None else preset or ""
         final = _train_on(LayerLab(server, token=token or None), network, config, name,
                           init_from)
     status, reason = final["status"], final.get("reason")
@@ -287,7 +253,7 @@ def _train_here(spec: NetworkSpec, config: TrainingSpec) -> dict[str, Any]:
 
 def _train_on(lab: LayerLab, spec: NetworkSpec | str, config: TrainingSpec,
               name: str | None, init_from: str | None = None) -> dict[str, Any]:
-    with _server_errors(lab.url):
+    with server_errors(lab.url):
         run = lab.submit(spec, config, name=name, init_from=init_from)
         console.print(f"run {run.id} on {lab.url}", highlight=False)
         if run.data.get("origin"):
@@ -303,116 +269,6 @@ def _train_on(lab: LayerLab, spec: NetworkSpec | str, config: TrainingSpec,
             raise typer.Exit(130) from None
     return {"status": info["status"], "reason": info.get("error"),
             "metrics": info.get("test_metrics")}
-
-
-@contextmanager
-def _server_errors(url: str) -> Iterator[None]:
-    """A refused request or an unreachable server ends the command with its reason."""
-    try:
-        yield
-    except LayerLabError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    except httpx2.TransportError as exc:
-        console.print(f"[red]error:[/red] cannot reach {url}: {exc}", highlight=False)
-        raise typer.Exit(1) from None
-
-
-@runs_cli.command("list")
-def runs_list(
-    status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
-    server: Server = DEFAULT_SERVER, token: Token = None,
-) -> None:
-    """The server's runs, newest first."""
-    with _server_errors(server), LayerLab(server, token=token or None) as lab:
-        console.print(runs_table(lab.runs(status=status, limit=limit)))
-
-
-@runs_cli.command("show")
-def runs_show(
-    run_id: Annotated[str, typer.Argument(help="The run's id.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
-    server: Server = DEFAULT_SERVER, token: Token = None,
-) -> None:
-    """One run: status, progress, timings, error and metrics."""
-    with _server_errors(server), LayerLab(server, token=token or None) as lab:
-        info = lab.run(run_id).data
-    if as_json:
-        typer.echo(json.dumps(info, indent=2))
-    else:
-        console.print(run_table(info))
-
-
-@runs_cli.command("stop")
-def runs_stop(run_id: Annotated[str, typer.Argument(help="The run's id.")],
-              server: Server = DEFAULT_SERVER, token: Token = None) -> None:
-    """Stop a queued, running or paused run."""
-    with _server_errors(server), LayerLab(server, token=token or None) as lab:
-        info = lab.run(run_id).stop()
-    console.print(f"run {run_id}: {status_text(info['status'])}", highlight=False)
-
-
-@runs_cli.command("continue")
-def runs_continue(
-    run_id: Annotated[str, typer.Argument(help="A paused or ended run's id.")],
-    spec_file: Annotated[Path | None, typer.Option(
-        "--spec", help="The edited network (JSON); default: the run's own.")] = None,
-    epochs: Annotated[int | None, typer.Option(help="Train up to this many epochs.")] = None,
-    lr: Annotated[float | None, typer.Option(help="A new learning rate.")] = None,
-    server: Server = DEFAULT_SERVER, token: Token = None,
-) -> None:
-    """Go on from a paused or ended run after an edit, as a new linked run: layers whose
-    id and shapes still match keep their weights; steps and epochs count on."""
-    spec = _load(spec_file) if spec_file is not None else None
-    with _server_errors(server), LayerLab(server, token=token or None) as lab:
-        parent = lab.run(run_id)
-        training = None
-        if epochs is not None or lr is not None:
-            training = dict(parent.data["training"])
-            if epochs is not None:
-                training["epochs"] = epochs
-            if lr is not None:
-                training["optimizer"] = {**training["optimizer"], "lr": lr}
-        child = parent.continue_with(spec, training)
-    console.print(f"run {child.id}: {origin_text(child.data['origin'])}", highlight=False)
-
-
-@runs_cli.command("samples")
-def runs_samples(
-    run_id: Annotated[str, typer.Argument(help="A GAN run's id.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help=(
-        "A .png for image samples (tiled in a grid), a .csv for points."))],
-    step: Annotated[int | None, typer.Option(help="The grid drawn at this step "
-                                                  "(default: the latest).")] = None,
-    server: Server = DEFAULT_SERVER, token: Token = None,
-) -> None:
-    """Save what a GAN's generator made of its fixed noise at one step."""
-    from app.cli_samples import write_samples
-
-    with _server_errors(server), LayerLab(server, token=token or None) as lab:
-        grid = lab.run(run_id).samples(step)
-    try:
-        write_samples(grid["samples"], output)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    console.print(f"wrote {output}: {len(grid['samples'])} samples of step {grid['step']} "
-                  f"(epoch {grid['epoch']}; {len(grid['steps'])} steps kept, "
-                  f"{grid['steps'][0]} to {grid['steps'][-1]})", highlight=False)
-
-
-@runs_cli.command("export")
-def runs_export(
-    run_id: Annotated[str, typer.Argument(help="The run's id.")],
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The export format.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="A file or a folder.")],
-    server: Server = DEFAULT_SERVER, token: Token = None,
-) -> None:
-    """Download a run in one of the server's export formats."""
-    with _server_errors(server), LayerLab(server, token=token or None) as lab:
-        written = lab.run(run_id).export(fmt, output)
-    console.print(f"wrote {written}", highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,114 @@
+"""`layerlab runs`: list, show, stop, continue and export a server's runs, and save a
+GAN's samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli_common import DEFAULT_SERVER, Server, Token, console, load_spec, server_errors
+from app.cli_progress import origin_text, run_table, runs_table, status_text
+from app.client import LayerLab
+
+runs_cli = typer.Typer(help="List, show, stop and export a server's runs.",
+                       no_args_is_help=True)
+
+
+@runs_cli.command("list")
+def runs_list(
+    status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """The server's runs, newest first."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        console.print(runs_table(lab.runs(status=status, limit=limit)))
+
+
+@runs_cli.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """One run: status, progress, timings, error and metrics."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        info = lab.run(run_id).data
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+    else:
+        console.print(run_table(info))
+
+
+@runs_cli.command("stop")
+def runs_stop(run_id: Annotated[str, typer.Argument(help="The run's id.")],
+              server: Server = DEFAULT_SERVER, token: Token = None) -> None:
+    """Stop a queued, running or paused run."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        info = lab.run(run_id).stop()
+    console.print(f"run {run_id}: {status_text(info['status'])}", highlight=False)
+
+
+@runs_cli.command("continue")
+def runs_continue(
+    run_id: Annotated[str, typer.Argument(help="A paused or ended run's id.")],
+    spec_file: Annotated[Path | None, typer.Option(
+        "--spec", help="The edited network (JSON); default: the run's own.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Train up to this many epochs.")] = None,
+    lr: Annotated[float | None, typer.Option(help="A new learning rate.")] = None,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """Go on from a paused or ended run after an edit, as a new linked run: layers whose
+    id and shapes still match keep their weights; steps and epochs count on."""
+    spec = load_spec(spec_file) if spec_file is not None else None
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        parent = lab.run(run_id)
+        training = None
+        if epochs is not None or lr is not None:
+            training = dict(parent.data["training"])
+            if epochs is not None:
+                training["epochs"] = epochs
+            if lr is not None:
+                training["optimizer"] = {**training["optimizer"], "lr": lr}
+        child = parent.continue_with(spec, training)
+    console.print(f"run {child.id}: {origin_text(child.data['origin'])}", highlight=False)
+
+
+@runs_cli.command("samples")
+def runs_samples(
+    run_id: Annotated[str, typer.Argument(help="A GAN run's id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=(
+        "A .png for image samples (tiled in a grid), a .csv for points."))],
+    step: Annotated[int | None, typer.Option(help="The grid drawn at this step "
+                                                  "(default: the latest).")] = None,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """Save what a GAN's generator made of its fixed noise at one step."""
+    from app.cli_samples import write_samples
+
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        grid = lab.run(run_id).samples(step)
+    try:
+        write_samples(grid["samples"], output)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"wrote {output}: {len(grid['samples'])} samples of step {grid['step']} "
+                  f"(epoch {grid['epoch']}; {len(grid['steps'])} steps kept, "
+                  f"{grid['steps'][0]} to {grid['steps'][-1]})", highlight=False)
+
+
+@runs_cli.command("export")
+def runs_export(
+    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The export format.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="A file or a folder.")],
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """Download a run in one of the server's export formats."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        written = lab.run(run_id).export(fmt, output)
+    console.print(f"wrote {written}", highlight=False)
