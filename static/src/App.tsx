@@ -1,6 +1,7 @@
 // The playground: top bar, palette, canvas, inspector and the training dashboard.
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, api, type DatasetSummary, type LayerInfo, type NetworkSpec, type PresetSummary } from "./api/client";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
@@ -19,6 +20,7 @@ import { TrainingPanel, defaultsFor, type Training } from "./train/TrainingPanel
 import { useRunStream } from "./train/useRunStream";
 
 export function App() {
+  const { t } = useTranslation();
   const [catalog, setCatalog] = useState<LayerInfo[] | null>(null);
   const [presets, setPresets] = useState<PresetSummary[]>([]);
   const [initial, setInitial] = useState<Doc | null>(null);
@@ -38,8 +40,8 @@ export function App() {
     })().catch((error: unknown) => setFailure(String(error)));
   }, []);
 
-  if (failure) return <div className="fatal" role="alert">The server did not answer: {failure}</div>;
-  if (!catalog) return <div className="loading">Loading the layer catalog…</div>;
+  if (failure) return <div className="fatal" role="alert">{t("app.noAnswer", { error: failure })}</div>;
+  if (!catalog) return <div className="loading">{t("app.loading")}</div>;
   return (
     <ReactFlowProvider>
       <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
@@ -62,6 +64,7 @@ function fits(dataset: DatasetSummary, input: Doc["input"]): boolean {
 }
 
 function Playground({ catalog, presets, initial, datasets, initialTraining }: PlaygroundProps) {
+  const { t } = useTranslation();
   const editor = useEditor(catalog, initial);
   const { doc, selected } = editor;
   const validation = useValidation(doc);
@@ -132,26 +135,26 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
         <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
           {validation.hint ? <span className="muted">{validation.hint}</span>
             : validation.networkError ? <span className="error">{validation.networkError}</span>
-            : summary ? <span>{count(summary.total_params)} params · {flops(summary.total_flops)} · output {summary.output_shape.join("×")}</span>
-            : validation.layerErrors.size ? <span className="error">{validation.layerErrors.size} layer(s) need attention</span>
-            : <span>checking…</span>}
-          {validation.millis !== null && <span className="muted" data-testid="validate-ms">checked in {Math.round(validation.millis)} ms</span>}
+            : summary ? <span>{t("status.summary", { params: count(summary.total_params), flops: flops(summary.total_flops), shape: summary.output_shape.join("×") })}</span>
+            : validation.layerErrors.size ? <span className="error">{t("status.needAttention", { count: validation.layerErrors.size })}</span>
+            : <span>{t("status.checking")}</span>}
+          {validation.millis !== null && <span className="muted" data-testid="validate-ms">{t("status.checkedIn", { ms: Math.round(validation.millis) })}</span>}
         </footer>
       </main>
       <section className="dash" key={theme /* charts take the theme's colours when made */}>
         {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
-        <nav className="tabs" role="tablist" aria-label="Run views">
+        <nav className="tabs" role="tablist" aria-label={t("tabs.label")}>
           {runId && (
             <button type="button" role="tab" aria-selected={tab === "training"} className={tab === "training" ? "active" : ""}
-              onClick={() => setTab("training")}>Training</button>
+              onClick={() => setTab("training")}>{t("tabs.training")}</button>
           )}
           {runId && (
             <button type="button" role="tab" aria-selected={tab === "inspect"} className={tab === "inspect" ? "active" : ""}
               onClick={() => setTab("inspect")} disabled={view.status === "queued" || !view.epochs.step?.length}
-              title="Look inside the network (after its first epoch)">Inspect</button>
+              title={t("tabs.inspectTitle")}>{t("tabs.inspect")}</button>
           )}
           <button type="button" role="tab" aria-selected={tab === "runs"} className={tab === "runs" ? "active" : ""}
-            onClick={() => setTab(tab === "runs" && runId ? "training" : "runs")}>Runs</button>
+            onClick={() => setTab(tab === "runs" && runId ? "training" : "runs")}>{t("tabs.runs")}</button>
         </nav>
         {runId && tab === "training" && <Dashboard runId={runId} view={view} onContinue={continueRun} />}
         {tab === "runs" && (
@@ -167,7 +170,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
             task={view.run.training.task ?? datasets.find((d) => d.name === view.run?.training.dataset.name)?.tasks[0]} />
         )}
       </section>
-      <aside className="inspector" aria-label="Inspector">
+      <aside className="inspector" aria-label={t("app.inspector")}>
         {selectedLayer === null && (
           <TrainingPanel training={training} datasets={datasets} inputShape={doc.input.shape} onChange={setTraining}
             layerIds={doc.layers.map((l) => l.id)} initFrom={initFrom} onInitFrom={setInitFrom}

@@ -1,6 +1,8 @@
 // Name, presets, import/export, code export, share, layout, undo/redo.
 import { useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, api, type NetworkSpec, type PresetSummary } from "../api/client";
+import { LANGS, type Lang } from "../i18n";
 import type { Doc } from "./model";
 import type { useEditor } from "./useEditor";
 
@@ -25,6 +27,7 @@ function download(name: string, text: string, type: string) {
 }
 
 export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme }: Props) {
+  const { t, i18n } = useTranslation();
   const file = useRef<HTMLInputElement>(null);
   const [code, setCode] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -32,52 +35,56 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
   return (
     <header className="top-bar">
       <strong className="brand">LayerLab</strong>
-      <input className="network-name" aria-label="Network name" value={doc.name}
+      <input className="network-name" aria-label={t("topBar.networkName")} value={doc.name}
         onChange={(e) => editor.change({ ...doc, name: e.target.value }, false)} />
-      <select aria-label="Load a preset" value="" data-testid="preset-picker"
+      <select aria-label={t("topBar.loadPreset")} value="" data-testid="preset-picker"
         onChange={async (e) => e.target.value && editor.load(await api.preset(e.target.value))}>
-        <option value="">Load a preset…</option>
+        <option value="">{t("topBar.loadPresetChoice")}</option>
         {presets.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
       </select>
-      <button type="button" onClick={editor.undo} disabled={!editor.history.past.length} title="Undo (Ctrl+Z)">Undo</button>
-      <button type="button" onClick={editor.redo} disabled={!editor.history.future.length} title="Redo (Ctrl+Y)">Redo</button>
-      <button type="button" onClick={editor.relayout} title="Arrange left to right">Auto-layout</button>
-      <button type="button" onClick={() => file.current?.click()}>Import</button>
-      <input ref={file} type="file" accept="application/json,.json" hidden aria-label="Import a spec"
+      <button type="button" onClick={editor.undo} disabled={!editor.history.past.length} title={t("topBar.undoTitle")}>{t("topBar.undo")}</button>
+      <button type="button" onClick={editor.redo} disabled={!editor.history.future.length} title={t("topBar.redoTitle")}>{t("topBar.redo")}</button>
+      <button type="button" onClick={editor.relayout} title={t("topBar.autoLayoutTitle")}>{t("topBar.autoLayout")}</button>
+      <button type="button" onClick={() => file.current?.click()}>{t("topBar.import")}</button>
+      <input ref={file} type="file" accept="application/json,.json" hidden aria-label={t("topBar.importSpec")}
         onChange={async (e) => {
           const chosen = e.target.files?.[0];
           if (!chosen) return;
           try {
             await editor.load(JSON.parse(await chosen.text()) as NetworkSpec);
           } catch (error) {
-            setMessage(`That file is not a network spec: ${String(error)}`);
+            setMessage(t("topBar.notASpec", { error: String(error) }));
           }
           e.target.value = "";
         }} />
-      <button type="button" onClick={() => download(`${slug}.json`, JSON.stringify(spec, null, 2), "application/json")}>Export JSON</button>
+      <button type="button" onClick={() => download(`${slug}.json`, JSON.stringify(spec, null, 2), "application/json")}>{t("topBar.exportJson")}</button>
       <button type="button" onClick={async () => {
         try {
           setCode(await api.exportCode(spec));
         } catch (error) {
-          setMessage(error instanceof ApiError ? `Fix the network first: ${error.issues[0]?.message ?? error.detail}` : String(error));
+          setMessage(error instanceof ApiError ? t("topBar.fixFirst", { message: error.issues[0]?.message ?? error.detail }) : String(error));
         }
-      }}>Export PyTorch code</button>
+      }}>{t("topBar.exportCode")}</button>
       <button type="button" onClick={async () => {
         await navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
-        setMessage("The link to this network is in the address bar (and copied).");
-      }}>Share</button>
+        setMessage(t("topBar.shared"));
+      }}>{t("topBar.share")}</button>
       <button type="button" onClick={() => onTheme(theme === "light" ? "dark" : "light")}
-        aria-label={`Switch to the ${theme === "light" ? "dark" : "light"} theme`}>{theme === "light" ? "Dark" : "Light"}</button>
+        aria-label={theme === "light" ? t("topBar.toDark") : t("topBar.toLight")}>{theme === "light" ? t("topBar.dark") : t("topBar.light")}</button>
+      <select aria-label={t("topBar.language")} value={i18n.language} data-testid="language"
+        onChange={(e) => void i18n.changeLanguage(e.target.value as Lang)}>
+        {LANGS.map((lang) => <option key={lang} value={lang}>{t(`languages.${lang}`)}</option>)}
+      </select>
       <button type="button" className="primary train-button" onClick={onTrain} disabled={!canTrain}
-        title="Train (Ctrl+Enter)">Train</button>
+        title={t("topBar.trainTitle")}>{t("topBar.train")}</button>
       {message && <span className="top-message" role="status" onClick={() => setMessage(null)}>{message}</span>}
       {code !== null && (
-        <div className="modal" role="dialog" aria-label="PyTorch code">
+        <div className="modal" role="dialog" aria-label={t("code.title")}>
           <div className="modal-body">
             <header>
-              <h2>PyTorch code</h2>
-              <button type="button" onClick={() => download(`${slug}.py`, code, "text/x-python")}>Download</button>
-              <button type="button" onClick={() => setCode(null)}>Close</button>
+              <h2>{t("code.title")}</h2>
+              <button type="button" onClick={() => download(`${slug}.py`, code, "text/x-python")}>{t("code.download")}</button>
+              <button type="button" onClick={() => setCode(null)}>{t("code.close")}</button>
             </header>
             <pre data-testid="code">{code}</pre>
           </div>
