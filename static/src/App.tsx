@@ -14,6 +14,7 @@ import { readUrl, writeUrl } from "./editor/urlState";
 import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
 import { InspectPanel } from "./inspect/InspectPanel";
+import { LessonsPanel, type LessonActions } from "./lessons/LessonsPanel";
 import { Dashboard } from "./train/Dashboard";
 import { RunsPanel } from "./train/RunsPanel";
 import { TrainingPanel, defaultsFor, type Training } from "./train/TrainingPanel";
@@ -58,6 +59,9 @@ interface PlaygroundProps {
   initialTraining: Training | null;
 }
 
+/** What a lesson says to watch that the training dashboard shows (the rest are inspect views). */
+const CHART_VIEWS = new Set(["loss", "accuracy", "boundary", "samples"]);
+
 /** Whether a dataset gives what the network takes (shape and kind of values). */
 function fits(dataset: DatasetSummary, input: Doc["input"]): boolean {
   return dataset.input_shape.join() === input.shape.join() && dataset.dtype === (input.dtype ?? "float");
@@ -74,6 +78,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const [initFrom, setInitFrom] = useState<string | null>(null); // transfer: a run's weights
   const [trainError, setTrainError] = useState<string | null>(null);
   const [tab, setTab] = useState<"training" | "inspect" | "runs">("training");
+  const [lessonsOpen, setLessonsOpen] = useState(() => localStorage.getItem("layerlab-lessons") === "open");
+  useEffect(() => localStorage.setItem("layerlab-lessons", lessonsOpen ? "open" : "closed"), [lessonsOpen]);
   const [theme, setTheme] = useState<"light" | "dark">(
     () => (localStorage.getItem("layerlab-theme") === "dark" ? "dark" : "light"));
   useEffect(() => {
@@ -91,17 +97,20 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     if (fitting) setTraining(defaultsFor(fitting));
   }, [datasets, doc.input]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  /** Start a run (a new one, or an edited continuation of the current one) and show it. */
-  const start = async (make: () => Promise<{ id: string }>) => {
+  /** Start a run (a new one, or an edited continuation of the current one) and show it;
+   * its id, or null when the server refused it (the reason is shown). */
+  const start = async (make: () => Promise<{ id: string }>): Promise<string | null> => {
     setTrainError(null);
     try {
       const run = await make();
       setRunId(run.id);
       setTab("training");
+      return run.id;
     } catch (error) {
       setTrainError(error instanceof ApiError
         ? [error.detail, ...error.issues.map((i) => [i.layer_id, i.field, i.message].filter(Boolean).join(": "))].join(" — ")
         : String(error));
+      return null;
     }
   };
   const train = async () => {
@@ -121,12 +130,35 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     return () => window.removeEventListener("keydown", onKey);
   });
 
+  /** A lesson's network and settings in the editor, and the weights it starts from. */
+  const show = async (network: NetworkSpec, settings: unknown, weights: string | null) => {
+    setTraining(settings as Training);
+    setInitFrom(weights);
+    await editor.load(network);
+  };
+  const lessonActions: LessonActions = {
+    apply: (experiment, weights) => show(experiment.network, experiment.training, weights),
+    train: async (experiment, weights) => {
+      await show(experiment.network, experiment.training, weights);
+      return start(() => api.createRun(experiment.network, experiment.training, weights));
+    },
+    load: (lesson) => show(lesson.network, lesson.training, null),
+    watch: (watched) => {
+      if (watched === "runs") setTab("runs");
+      else if (runId) setTab(CHART_VIEWS.has(watched) ? "training" : "inspect");
+    },
+  };
+
   const selectedLayer = selected === "input" ? "input" : doc.layers.find((l) => l.id === selected) ?? null;
   const summary = validation.summary;
   return (
-    <div className="app">
+    <div className={lessonsOpen ? "app with-lessons" : "app"}>
       <TopBar doc={doc} spec={spec} presets={presets} editor={editor}
-        onTrain={train} canTrain={!!training && !!validation.summary} theme={theme} onTheme={setTheme} />
+        onTrain={train} canTrain={!!training && !!validation.summary} theme={theme} onTheme={setTheme}
+        lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} />
+      {lessonsOpen && (
+        <LessonsPanel actions={lessonActions} current={{ runId, status: view.status }} onClose={() => setLessonsOpen(false)} />
+      )}
       <Palette catalog={catalog} onAdd={(type) => editor.addLayer(type, undefined, selected ?? "input")} />
       <main className="centre">
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}

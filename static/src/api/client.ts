@@ -17,6 +17,9 @@ export type EncodedArray = Schemas["EncodedArray"];
 export type BoundaryGrid = Schemas["BoundaryGrid"];
 export type RunOrigin = Schemas["RunOrigin"];
 export type SamplesOut = Schemas["SamplesOut"];
+export type LessonSummary = Schemas["LessonSummaryOut"];
+export type Lesson = Schemas["LessonOut"];
+export type Experiment = Schemas["ExperimentOut"];
 
 export const API = "/api/v1";
 
@@ -68,6 +71,8 @@ export const api = {
   /** A GAN's sample grid at `step` (null: the latest), with real samples beside it when `real`. */
   samples: (id: string, step: number | null = null, real = false) =>
     call<SamplesOut>("GET", `/runs/${id}/inspect/samples?real=${real}${step === null ? "" : `&step=${step}`}`),
+  lessons: (lang: string) => call<LessonSummary[]>("GET", `/lessons?lang=${lang}`),
+  lesson: (id: string, lang: string) => call<Lesson>("GET", `/lessons/${encodeURIComponent(id)}?lang=${lang}`),
 };
 
 /** Decode an EncodedArray's bytes into a typed array (little-endian, as sent). */

@@ -15,6 +15,8 @@ interface Props {
   canTrain: boolean;
   theme: "light" | "dark";
   onTheme: (theme: "light" | "dark") => void;
+  lessonsOpen: boolean;
+  onLessons: (open: boolean) => void;
 }
 
 function download(name: string, text: string, type: string) {
@@ -26,7 +28,7 @@ function download(name: string, text: string, type: string) {
   URL.revokeObjectURL(url);
 }
 
-export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme }: Props) {
+export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme, lessonsOpen, onLessons }: Props) {
   const { t, i18n } = useTranslation();
   const file = useRef<HTMLInputElement>(null);
   const [code, setCode] = useState<string | null>(null);
@@ -35,6 +37,8 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
   return (
     <header className="top-bar">
       <strong className="brand">LayerLab</strong>
+      <button type="button" aria-pressed={lessonsOpen} onClick={() => onLessons(!lessonsOpen)}
+        data-testid="lessons-toggle">{t("topBar.lessons")}</button>
       <input className="network-name" aria-label={t("topBar.networkName")} value={doc.name}
         onChange={(e) => editor.change({ ...doc, name: e.target.value }, false)} />
       <select aria-label={t("topBar.loadPreset")} value="" data-testid="preset-picker"

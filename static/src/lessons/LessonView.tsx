@@ -1,0 +1,134 @@
+// One lesson: what it teaches, and each experiment with its change shown as a diff of the
+// network and settings, what to watch and what should happen. An experiment is applied to
+// the editor with one click, or trained as it is; its run counts toward the progress.
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, type Experiment, type Lesson } from "../api/client";
+import { currentLang } from "../i18n";
+import { changes } from "./changes";
+import type { LessonActions } from "./LessonsPanel";
+import type { Attempt } from "./progress";
+
+interface Props {
+  id: string;
+  actions: LessonActions;
+  current: { runId: string | null; status: string };
+  attempts: Record<string, Attempt>;
+  onAttempt: (experiment: string, attempt: Attempt) => void;
+  onBack: () => void;
+}
+
+/** The experiment whose trained weights this one starts from, if any. */
+function startsFrom(experiment: Experiment): string | null {
+  return (experiment as { init_from?: string | null }).init_from ?? null;
+}
+
+export function LessonView({ id, actions, current, attempts, onAttempt, onBack }: Props) {
+  const { t, i18n } = useTranslation("lessons");
+  const [lesson, setLesson] = useState<Lesson | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  useEffect(() => {
+    api.lesson(id, currentLang()).then(setLesson, (error: unknown) => setFailure(String(error)));
+  }, [id, i18n.language]);
+
+  // an attempt is done once its run completes: the run the dashboard follows tells at once;
+  // the others (trained while this lesson was closed) are asked for when it opens
+  useEffect(() => {
+    for (const [experiment, attempt] of Object.entries(attempts)) {
+      if (attempt.runId === current.runId && current.status === "completed" && !attempt.completed) {
+        onAttempt(experiment, { ...attempt, completed: true });
+      }
+    }
+  }, [current.runId, current.status]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    for (const [experiment, attempt] of Object.entries(attempts)) {
+      if (attempt.completed || attempt.runId === current.runId) continue;
+      api.run(attempt.runId).then((run) => {
+        if (run.status === "completed") onAttempt(experiment, { ...attempt, completed: true });
+      }, () => undefined); // a deleted run stays not done
+    }
+  }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  if (failure) return <p className="error" role="alert">{t("failed", { error: failure })}</p>;
+  if (!lesson) return <p className="muted">{t("loading")}</p>;
+  const base = { network: lesson.network, training: lesson.training };
+
+  /** The run an experiment starts from, when it needs one: the named experiment's, if trained. */
+  const weightsFor = (experiment: Experiment) => {
+    const from = startsFrom(experiment);
+    return from ? (attempts[from]?.completed ? attempts[from].runId : undefined) : null;
+  };
+  const act = async (experiment: Experiment, train: boolean) => {
+    const weights = weightsFor(experiment);
+    if (weights === undefined) return;
+    setBusy(experiment.id);
+    try {
+      if (!train) await actions.apply(experiment, weights);
+      else {
+        const runId = await actions.train(experiment, weights);
+        if (runId) onAttempt(experiment.id, { runId, completed: false });
+      }
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <article className="lesson" data-testid="lesson">
+      <button type="button" className="link" onClick={onBack}>{t("back")}</button>
+      <h2><span className="chapter">{lesson.chapter}</span> {lesson.title}</h2>
+      <p>{lesson.teaches}</p>
+      <button type="button" onClick={() => void actions.load(lesson)}>{t("loadLesson")}</button>
+      <ol className="experiments">
+        {lesson.experiments.map((experiment) => {
+          const attempt = attempts[experiment.id];
+          const diff = changes(base, experiment);
+          const from = startsFrom(experiment);
+          const blocked = weightsFor(experiment) === undefined;
+          return (
+            <li key={experiment.id} className="experiment" data-testid={`experiment-${experiment.id}`}>
+              <h3>
+                {experiment.title}
+                {attempt?.completed && <span className="done" title={t("doneTitle")}> ✓</span>}
+              </h3>
+              <p><strong>{t("change")}</strong> {experiment.change}</p>
+              {diff.length ? (
+                <table className="lesson-diff" aria-label={t("diff")}>
+                  <tbody>
+                    {diff.map((row) => (
+                      <tr key={row.path}>
+                        <th scope="row">{row.path}</th>
+                        <td className="before">{row.before ?? "–"}</td>
+                        <td className="after">{row.after ?? "–"}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : <p className="muted">{t("noDiff")}</p>}
+              <p>
+                <strong>{t("watchLabel")}</strong> {t(`watch.${experiment.watch}` as "watch.loss")}{" "}
+                <button type="button" className="link" onClick={() => actions.watch(experiment.watch)}>{t("open")}</button>
+              </p>
+              <p><strong>{t("expect")}</strong> {experiment.expect}</p>
+              {from && blocked && <p className="muted">{t("needsRun", { experiment: from })}</p>}
+              <div className="experiment-actions">
+                <button type="button" onClick={() => void act(experiment, false)} disabled={blocked || busy !== null}>
+                  {t("apply")}
+                </button>
+                <button type="button" className="primary" onClick={() => void act(experiment, true)}
+                  disabled={blocked || busy !== null}>{t("train")}</button>
+              </div>
+              {attempt && (
+                <p className="muted" data-testid="attempt">
+                  {t("attempt", { run: attempt.runId.slice(0, 8) })}{" "}
+                  {attempt.completed ? t("completed") : attempt.runId === current.runId ? current.status : ""}
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </article>
+  );
+}

@@ -1,0 +1,61 @@
+"""A lesson in a real browser: open lesson 2 (XOR), train its experiments as they are, see
+the decision boundary change when a hidden layer is added, and read the same lesson in
+Spanish, with the language and the progress remembered across a reload."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.ui.test_playground import node, open_playground
+
+pytestmark = pytest.mark.slow
+
+
+def train_experiment(page: Page, experiment: str) -> str:
+    """Train one experiment as the lesson gives it; the boundary it ends with, as an image."""
+    card = page.get_by_test_id(f"experiment-{experiment}")
+    card.get_by_role("button", name="Train this experiment").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
+    expect(card.locator(".done")).to_be_visible()
+    return str(page.get_by_test_id("boundary").evaluate("c => c.toDataURL()"))
+
+
+def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("lessons-toggle").click()
+    lessons = page.get_by_test_id("lessons")
+    expect(lessons.get_by_test_id("lesson-xor")).to_contain_text("XOR needs a hidden layer")
+    lessons.get_by_test_id("lesson-xor").click()
+    expect(lessons.get_by_test_id("lesson").get_by_role("heading", level=2)).to_contain_text("XOR needs a hidden layer")
+
+    perceptron = train_experiment(page, "perceptron-on-xor")
+
+    # the experiment's change, as a diff of the network, applied to the editor in one click
+    hidden = page.get_by_test_id("experiment-add-a-hidden-layer")
+    diff = hidden.get_by_role("table", name="What the experiment changes")
+    expect(diff.get_by_role("row", name="layers.hidden.units")).to_contain_text("8")
+    expect(diff.get_by_role("row", name="layers.hidden.activation")).to_contain_text('"tanh"')
+    expect(node(page, "hidden")).to_have_count(0)
+    hidden.get_by_role("button", name="Apply").click()
+    expect(node(page, "hidden")).to_have_count(1)
+
+    bent = train_experiment(page, "add-a-hidden-layer")
+    assert bent != perceptron, "the boundary did not change with a hidden layer"
+
+    lessons.get_by_role("button", name="← All lessons").click()
+    expect(lessons.get_by_test_id("lesson-xor").locator("xpath=..")).to_contain_text("2/2")
+
+    page.get_by_test_id("language").select_option("es")
+    expect(page.get_by_role("button", name="Entrenar", exact=True)).to_be_visible()
+    expect(lessons.get_by_test_id("lesson-xor")).to_contain_text("XOR necesita una capa oculta")
+    lessons.get_by_test_id("lesson-xor").click()
+    expect(lessons.get_by_test_id("lesson").get_by_role("heading", level=2)).to_contain_text("XOR necesita una capa oculta")
+    expect(hidden.get_by_role("button", name="Entrenar este experimento")).to_be_visible()
+    expect(hidden).to_contain_text("Inserta una capa densa de 8 unidades tanh")
+
+    page.reload()  # the language, the open lesson and the progress are remembered
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_test_id("lesson").get_by_role("heading", level=2)).to_contain_text(
+        "XOR necesita una capa oculta")
+    expect(page.get_by_test_id("experiment-add-a-hidden-layer").locator(".done")).to_be_visible()
