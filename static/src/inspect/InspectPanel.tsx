@@ -1,5 +1,6 @@
 // The Inspect tab: pick a view and, for views of one input, a test sample.
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { NetworkSpec } from "../api/client";
 import {
   ActivationsView, AttentionView, ConfusionView, DrawView, EmbeddingView, FiltersView, HistogramsView, SaliencyView,
@@ -12,6 +13,24 @@ import { StepView } from "./StepView";
 
 type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
   | "one step" | "predictions" | "generate" | "reconstructions" | "latent space" | "samples";
+
+/** Each view's tab label in the catalog. */
+const LABELS = {
+  activations: "views.activations",
+  filters: "views.filters",
+  attention: "views.attention",
+  saliency: "views.saliency",
+  embedding: "views.embedding",
+  confusion: "views.confusion",
+  histograms: "views.histograms",
+  draw: "views.draw",
+  "one step": "views.oneStep",
+  predictions: "views.predictions",
+  generate: "views.generate",
+  reconstructions: "views.reconstructions",
+  "latent space": "views.latentSpace",
+  samples: "views.samples",
+} as const satisfies Record<View, string>;
 
 interface Props {
   runId: string;
@@ -43,6 +62,7 @@ function viewsOf(spec: NetworkSpec, task: string | undefined): View[] {
 }
 
 export function InspectPanel({ runId, spec, task, version }: Props) {
+  const { t } = useTranslation("inspect");
   const views = viewsOf(spec, task);
   const [chosen, setView] = useState<View>(views[0]);
   const view = views.includes(chosen) ? chosen : views[0]; // another run may not have it
@@ -50,19 +70,19 @@ export function InspectPanel({ runId, spec, task, version }: Props) {
   const [refreshed, setRefreshed] = useState(0);
   const key = `${runId}:${version}:${refreshed}`;
   return (
-    <section className="inspect" aria-label="Inspect">
+    <section className="inspect" aria-label={t("panel.label")}>
       <nav className="tabs" role="tablist">
         {views.map((v) => (
           <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? "active" : ""}
-            onClick={() => setView(v)}>{v === "draw" ? "draw a digit" : v}</button>
+            onClick={() => setView(v)}>{t(LABELS[v])}</button>
         ))}
         {(view === "activations" || view === "attention" || view === "saliency") && (
-          <label>test sample{" "}
-            <input type="number" min={0} value={sample} aria-label="test sample"
+          <label>{t("panel.testSample")}{" "}
+            <input type="number" min={0} value={sample} aria-label={t("panel.testSample")}
               onChange={(e) => setSample(Math.max(0, Number(e.target.value) || 0))} />
           </label>
         )}
-        <button type="button" onClick={() => setRefreshed((n) => n + 1)} title="Use the latest checkpoint">Refresh</button>
+        <button type="button" onClick={() => setRefreshed((n) => n + 1)} title={t("panel.refreshTitle")}>{t("panel.refresh")}</button>
       </nav>
       <div key={key}>
         {view === "activations" && <ActivationsView runId={runId} sample={sample} />}

@@ -1,11 +1,14 @@
 // A VAE's latent space: where the test samples land (coloured by label), what a grid over
 // the latent plane decodes to, and the way from one sample to another.
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, call, decodeArray, type Schemas } from "../api/client";
 import { Heatmap } from "./Heatmap";
 
 type Latent = Schemas["LatentOut"];
 type Decoded = Schemas["DecodedOut"];
+
+const EXTENT = 3; // the decoded grid spans -EXTENT..EXTENT on both latent axes
 
 const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
@@ -50,6 +53,7 @@ function Scatter({ data }: { data: Latent }) {
 }
 
 export function LatentView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const [latent, setLatent] = useState<Latent | null>(null);
   const [grid, setGrid] = useState<Decoded | null>(null);
   const [line, setLine] = useState<Decoded | null>(null);
@@ -60,7 +64,7 @@ export function LatentView({ runId }: { runId: string }) {
     let live = true;
     Promise.all([
       call<Latent>("GET", `/runs/${runId}/inspect/latent?samples=1000`),
-      call<Decoded>("GET", `/runs/${runId}/inspect/latent/grid?steps=${steps}&extent=3`),
+      call<Decoded>("GET", `/runs/${runId}/inspect/latent/grid?steps=${steps}&extent=${EXTENT}`),
     ]).then(([points, decoded]) => { if (live) { setLatent(points); setGrid(decoded); } })
       .catch((e: unknown) => live && setError(failure(e)));
     return () => { live = false; };
@@ -76,23 +80,23 @@ export function LatentView({ runId }: { runId: string }) {
       <div className="latent-row">
         {latent && (
           <figure>
-            <figcaption>test samples in the latent space ({latent.layer}); colour: label</figcaption>
+            <figcaption>{t("latent.scatter", { layer: latent.layer })}</figcaption>
             <Scatter data={latent} />
           </figure>
         )}
         {grid && (
           <figure>
-            <figcaption>the latent plane from −3 to 3, decoded</figcaption>
+            <figcaption>{t("latent.grid", { extent: EXTENT })}</figcaption>
             <Images data={grid} columns={steps} testId="latent-grid" />
           </figure>
         )}
       </div>
       <div className="controls">
-        <label>from test sample <input type="number" min={0} value={ends[0]} aria-label="from sample"
+        <label>{t("latent.from")} <input type="number" min={0} value={ends[0]} aria-label={t("latent.fromLabel")}
           onChange={(e) => setEnds([Math.max(0, Number(e.target.value) || 0), ends[1]])} /></label>
-        <label>to <input type="number" min={0} value={ends[1]} aria-label="to sample"
+        <label>{t("latent.to")} <input type="number" min={0} value={ends[1]} aria-label={t("latent.toLabel")}
           onChange={(e) => setEnds([ends[0], Math.max(0, Number(e.target.value) || 0)])} /></label>
-        <button type="button" onClick={interpolate}>Interpolate</button>
+        <button type="button" onClick={interpolate}>{t("latent.interpolate")}</button>
       </div>
       {line && <Images data={line} columns={10} testId="interpolation" />}
     </div>

@@ -2,6 +2,7 @@
 // rebuilt from them, the per-sample error (mean squared) as a histogram, and the samples
 // it rebuilds worst.
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, call, decodeArray, type EncodedArray, type Schemas } from "../api/client";
 import { metric } from "../format";
 import { Heatmap } from "./Heatmap";
@@ -9,7 +10,8 @@ import { InputImage } from "./InputImage";
 
 type Reconstructions = Schemas["ReconstructionsOut"];
 type Sample = Schemas["ReconstructedSample"];
-type Split = "test" | "val" | "train";
+const SPLITS = ["test", "val", "train"] as const;
+type Split = (typeof SPLITS)[number];
 
 const SHOWN = 16;
 const WORST = 8;
@@ -25,6 +27,7 @@ function Picture({ array, extent, label }: { array: EncodedArray; extent: number
 
 /** The input above its reconstruction, with the sample's index and error. */
 function Pair({ sample }: { sample: Sample }) {
+  const { t } = useTranslation("inspect");
   if (!sample.input || !sample.reconstruction) {
     return <figure><figcaption>#{sample.index} · {metric(sample.error)}</figcaption></figure>;
   }
@@ -33,25 +36,26 @@ function Pair({ sample }: { sample: Sample }) {
     for (const v of decodeArray(array).values) if (Number.isFinite(v)) extent = Math.max(extent, Math.abs(v));
   }
   return (
-    <figure data-testid="reconstruction-pair" title={`sample ${sample.index}: input above, reconstruction below`}>
-      <Picture array={sample.input} extent={extent} label="input" />
-      <Picture array={sample.reconstruction} extent={extent} label="reconstruction" />
+    <figure data-testid="reconstruction-pair" title={t("reconstructions.pair", { index: sample.index })}>
+      <Picture array={sample.input} extent={extent} label={t("reconstructions.input")} />
+      <Picture array={sample.reconstruction} extent={extent} label={t("reconstructions.reconstruction")} />
       <figcaption>#{sample.index} · {metric(sample.error)}</figcaption>
     </figure>
   );
 }
 
 function ErrorHistogram({ histogram }: { histogram: Reconstructions["histogram"] }) {
+  const { t } = useTranslation("inspect");
   const { counts, low, high } = histogram;
   const max = Math.max(1, ...counts);
   return (
     <figure style={{ margin: "10px 0 0", maxWidth: 360 }}>
-      <figcaption>samples per error, {metric(low)} … {metric(high)}</figcaption>
+      <figcaption>{t("reconstructions.histogram", { low: metric(low), high: metric(high) })}</figcaption>
       <svg className="bars" data-testid="error-histogram" viewBox={`0 0 ${counts.length} 20`} preserveAspectRatio="none"
         style={{ height: 60 }}>
         {counts.map((c, i) => (
           <rect key={i} x={i + 0.1} width={0.8} y={20 - (20 * c) / max} height={(20 * c) / max} fill="#2563eb">
-            <title>{c} samples</title>
+            <title>{t("reconstructions.bar", { samples: c })}</title>
           </rect>
         ))}
       </svg>
@@ -60,6 +64,7 @@ function ErrorHistogram({ histogram }: { histogram: Reconstructions["histogram"]
 }
 
 export function ReconstructionView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const [split, setSplit] = useState<Split>("test");
   const [data, setData] = useState<Reconstructions | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -73,27 +78,28 @@ export function ReconstructionView({ runId }: { runId: string }) {
   }, [runId, split]);
   return (
     <div className="view" data-testid="reconstructions-view">
-      <label>split{" "}
-        <select value={split} aria-label="split" onChange={(e) => setSplit(e.target.value as Split)}>
-          <option value="test">test</option>
-          <option value="val">validation</option>
-          <option value="train">train</option>
+      <label>{t("reconstructions.split")}{" "}
+        <select value={split} aria-label={t("reconstructions.split")} onChange={(e) => setSplit(e.target.value as Split)}>
+          {SPLITS.map((s) => <option key={s} value={s}>{t(`reconstructions.splits.${s}`)}</option>)}
         </select>
       </label>
       {error && <p className="error" role="alert">{error}</p>}
-      {!data && !error && <p className="muted">Loading…</p>}
+      {!data && !error && <p className="muted">{t("loading")}</p>}
       {data && (
         <>
-          <p data-testid="mean-error">mean squared error {metric(data.mean_error)} over {data.samples} {split === "val" ? "validation" : split} samples
+          <p data-testid="mean-error">
+            {t("reconstructions.meanError", {
+              error: metric(data.mean_error), samples: data.samples, split: t(`reconstructions.splits.${split}`),
+            })}
             {data.cut && <small className="muted"> ({data.cut})</small>}</p>
-          <p className="muted">The first samples (above) and what the network rebuilt from them (below):</p>
+          <p className="muted">{t("reconstructions.intro")}</p>
           <div className="mistakes" data-testid="reconstruction-grid">
             {data.shown.map((s) => <Pair key={s.index} sample={s} />)}
           </div>
           <ErrorHistogram histogram={data.histogram} />
           {data.worst.length > 0 && (
             <>
-              <p className="muted">Rebuilt worst, the largest error first:</p>
+              <p className="muted">{t("reconstructions.worst")}</p>
               <div className="mistakes" data-testid="worst-reconstructions">
                 {data.worst.map((s) => <Pair key={s.index} sample={s} />)}
               </div>

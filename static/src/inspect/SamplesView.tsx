@@ -1,12 +1,14 @@
 // A GAN's samples: what its generator made of one fixed noise batch, scrubbed step by
 // step from noise to the end of training, with real training samples beside them.
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, api, type SamplesOut } from "../api/client";
 import { SampleGrid, SampleScatter, arePoints } from "./SampleGrid";
 
 const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
 export function SamplesView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const [step, setStep] = useState<number | null>(null); // null: the latest grid
   const [real, setReal] = useState(false);
   const [data, setData] = useState<SamplesOut | null>(null);
@@ -29,33 +31,33 @@ export function SamplesView({ runId }: { runId: string }) {
     <div className="view samples-view" data-testid="samples-view">
       {data && (
         <div className="controls">
-          <label>step{" "}
-            <input type="range" min={0} max={Math.max(0, steps.length - 1)} value={index} aria-label="step"
+          <label>{t("samples.step")}{" "}
+            <input type="range" min={0} max={Math.max(0, steps.length - 1)} value={index} aria-label={t("samples.step")}
               onChange={(e) => setStep(steps[Number(e.target.value)] ?? null)} />
           </label>
-          <output data-testid="samples-step">step {data.step} · epoch {data.epoch}</output>
-          <span className="muted">grid {steps.indexOf(data.step) + 1} of {steps.length}</span>
-          <label><input type="checkbox" checked={real} onChange={(e) => setReal(e.target.checked)} /> show real samples</label>
+          <output data-testid="samples-step">{t("samples.stepEpoch", { step: data.step, epoch: data.epoch })}</output>
+          <span className="muted">{t("samples.gridOf", { index: steps.indexOf(data.step) + 1, total: steps.length })}</span>
+          <label><input type="checkbox" checked={real} onChange={(e) => setReal(e.target.checked)} /> {t("samples.showReal")}</label>
         </div>
       )}
       {error && <p className="error" role="alert">{error}</p>}
-      {!data && !error && <p className="muted">Loading…</p>}
+      {!data && !error && <p className="muted">{t("loading")}</p>}
       {data && (
         <div className={`latent-row${loading ? " stale" : ""}`}>
           {arePoints(data.samples) ? (
             <figure>
-              <figcaption>generated (orange){real ? " over real (blue)" : ""}, step {data.step}</figcaption>
+              <figcaption>{t(real ? "samples.generatedOverReal" : "samples.generated", { step: data.step })}</figcaption>
               <SampleScatter samples={data.samples} real={real ? data.real : null} size={260} testId="samples-scatter" />
             </figure>
           ) : (
             <>
               <figure>
-                <figcaption>generated from fixed noise, step {data.step}</figcaption>
+                <figcaption>{t("samples.fromNoise", { step: data.step })}</figcaption>
                 <SampleGrid array={data.samples} size={36} testId="generated-samples" />
               </figure>
               {real && data.real && (
                 <figure>
-                  <figcaption>real training samples</figcaption>
+                  <figcaption>{t("samples.real")}</figcaption>
                   <SampleGrid array={data.real} size={36} testId="real-samples" />
                 </figure>
               )}
@@ -63,8 +65,7 @@ export function SamplesView({ runId }: { runId: string }) {
           )}
         </div>
       )}
-      <p className="muted">The same noise goes through the generator at every grid: early on it gives noise, and as the
-        discriminator teaches it, shapes like the real samples.</p>
+      <p className="muted">{t("samples.explain")}</p>
     </div>
   );
 }

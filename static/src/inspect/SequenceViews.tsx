@@ -1,6 +1,7 @@
 // Sequence lessons: a regression's predictions beside the truth (a forecaster's test
 // windows in order trace the series), and a character model writing on from a prompt.
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, call, decodeArray, type Schemas } from "../api/client";
 import { metric } from "../format";
 import { Chart } from "../train/Chart";
@@ -11,6 +12,7 @@ type Generated = Schemas["GeneratedOut"];
 const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
 export function PredictionsView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const [data, setData] = useState<Predictions | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -20,7 +22,7 @@ export function PredictionsView({ runId }: { runId: string }) {
     return () => { live = false; };
   }, [runId]);
   if (error) return <p className="error" role="alert">{error}</p>;
-  if (!data) return <p className="muted">Loading…</p>;
+  if (!data) return <p className="muted">{t("loading")}</p>;
   const truth = decodeArray(data.truth);
   const guess = decodeArray(data.prediction);
   const width = truth.shape[1] ?? 1; // the first output of each sample
@@ -28,16 +30,17 @@ export function PredictionsView({ runId }: { runId: string }) {
   const x = Array.from({ length: truth.shape[0] }, (_, i) => i);
   return (
     <div className="view" data-testid="predictions-view">
-      <p>test samples in order · MAE {metric(data.mae)} · RMSE {metric(data.rmse)}</p>
-      <Chart title="prediction vs truth" testId="predictions-chart" version={1} xLabel="sample" series={[
-        { label: "truth", x, y: column(truth.values), colour: "#475569" },
-        { label: "prediction", x, y: column(guess.values), colour: "#ea580c" },
+      <p>{t("predictions.summary", { mae: metric(data.mae), rmse: metric(data.rmse) })}</p>
+      <Chart title={t("predictions.chart")} testId="predictions-chart" version={1} xLabel={t("predictions.sample")} series={[
+        { label: t("predictions.truth"), x, y: column(truth.values), colour: "#475569" },
+        { label: t("predictions.prediction"), x, y: column(guess.values), colour: "#ea580c" },
       ]} />
     </div>
   );
 }
 
 export function GenerateView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const [prompt, setPrompt] = useState("to be, or not to be");
   const [temperature, setTemperature] = useState(0.8);
   const [length, setLength] = useState(200);
@@ -53,20 +56,20 @@ export function GenerateView({ runId }: { runId: string }) {
   };
   return (
     <div className="view generate-view" data-testid="generate-view">
-      <label className="field">prompt
-        <textarea value={prompt} rows={2} maxLength={2000} aria-label="prompt" onChange={(e) => setPrompt(e.target.value)} />
+      <label className="field">{t("generate.prompt")}
+        <textarea value={prompt} rows={2} maxLength={2000} aria-label={t("generate.prompt")} onChange={(e) => setPrompt(e.target.value)} />
       </label>
       <div className="controls">
-        <label title="Below 1: safer and repetitive; above 1: wilder; 0: always the likeliest character">
-          temperature {temperature.toFixed(2)}{" "}
-          <input type="range" min={0} max={2} step={0.05} value={temperature} aria-label="temperature"
+        <label title={t("generate.temperatureTitle")}>
+          {t("generate.temperatureValue", { value: temperature.toFixed(2) })}{" "}
+          <input type="range" min={0} max={2} step={0.05} value={temperature} aria-label={t("generate.temperature")}
             onChange={(e) => setTemperature(Number(e.target.value))} />
         </label>
-        <label>length <input type="number" min={1} max={500} value={length} aria-label="length"
+        <label>{t("generate.length")} <input type="number" min={1} max={500} value={length} aria-label={t("generate.length")}
           onChange={(e) => setLength(Math.min(500, Math.max(1, Number(e.target.value) || 1)))} /></label>
-        <label>seed <input type="number" min={0} value={seed} aria-label="seed"
+        <label>{t("generate.seed")} <input type="number" min={0} value={seed} aria-label={t("generate.seed")}
           onChange={(e) => setSeed(Math.max(0, Number(e.target.value) || 0))} /></label>
-        <button type="button" onClick={write} disabled={busy}>{busy ? "Writing…" : "Generate"}</button>
+        <button type="button" onClick={write} disabled={busy}>{busy ? t("generate.writing") : t("generate.generate")}</button>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       {text && <pre className="generated" data-testid="generated"><span className="muted">{text.prompt}</span>{text.text}</pre>}

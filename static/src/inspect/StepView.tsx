@@ -1,6 +1,7 @@
 // One training step laid bare: forward through each layer, the loss, then each
 // parameter's gradient and the optimizer's update (POST /inspect/step).
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, call, decodeArray, type Schemas } from "../api/client";
 import { metric, shape } from "../format";
 import { Heatmap } from "./Heatmap";
@@ -32,6 +33,7 @@ function Tensor({ t, label }: { t: TensorView | null | undefined; label: string 
 }
 
 export function StepView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const [sample, setSample] = useState(0);
   const [count, setCount] = useState(1);
   const [step, setStep] = useState<Step | null>(null);
@@ -45,23 +47,27 @@ export function StepView({ runId }: { runId: string }) {
   return (
     <div className="view step-view" data-testid="step-view">
       <div className="controls">
-        <label>training sample <input type="number" min={0} value={sample} aria-label="first sample"
+        <label>{t("step.trainingSample")} <input type="number" min={0} value={sample} aria-label={t("step.firstSample")}
           onChange={(e) => setSample(Math.max(0, Number(e.target.value) || 0))} /></label>
-        <label>batch of <input type="number" min={1} max={16} value={count} aria-label="batch size"
+        <label>{t("step.batchOf")} <input type="number" min={1} max={16} value={count} aria-label={t("step.batchSize")}
           onChange={(e) => setCount(Math.min(16, Math.max(1, Number(e.target.value) || 1)))} /></label>
-        <button type="button" onClick={run}>Take one step</button>
+        <button type="button" onClick={run}>{t("step.take")}</button>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       {step && (
         <>
           <p>
-            <strong>loss {metric(step.loss)}</strong> · target <Tensor t={step.target} label="target" /> · output{" "}
-            <Tensor t={step.output} label="output" /> · {step.optimizer}, lr {metric(step.lr)}
+            <strong>{t("step.loss", { loss: metric(step.loss) })}</strong> · {t("step.target")}{" "}
+            <Tensor t={step.target} label={t("step.target")} /> · {t("step.output")}{" "}
+            <Tensor t={step.output} label={t("step.output")} /> · {t("step.optimizer", { optimizer: step.optimizer, lr: metric(step.lr) })}
           </p>
           <p className="muted">{step.note}</p>
           <table className="step-table">
             <thead>
-              <tr><th>layer</th><th>forward: input → output</th><th>parameter</th><th>value</th><th>gradient</th><th>update</th></tr>
+              <tr>
+                <th>{t("step.columns.layer")}</th><th>{t("step.columns.forward")}</th><th>{t("step.columns.parameter")}</th>
+                <th>{t("step.columns.value")}</th><th>{t("step.columns.gradient")}</th><th>{t("step.columns.update")}</th>
+              </tr>
             </thead>
             <tbody>
               {step.layers.flatMap((layer) => {
@@ -72,15 +78,16 @@ export function StepView({ runId }: { runId: string }) {
                       <>
                         <th scope="row" rowSpan={rows.length}>{layer.layer}</th>
                         <td rowSpan={rows.length}>
-                          {layer.inputs.map((t) => shape(t.shape.slice(1))).join(" + ")} → {shape(layer.output.shape.slice(1))}
-                          <br /><Tensor t={layer.output} label={`${layer.layer} output`} />
+                          {layer.inputs.map((input) => shape(input.shape.slice(1))).join(" + ")} → {shape(layer.output.shape.slice(1))}
+                          <br /><Tensor t={layer.output} label={t("step.layerOutput", { layer: layer.layer })} />
                         </td>
                       </>
                     )}
-                    <td>{p ? `${p.name} ${shape(p.before.shape)}` : <span className="muted">no parameters</span>}</td>
-                    <td>{p && <Tensor t={p.before} label={`${layer.layer} ${p.name}`} />}</td>
-                    <td>{p && (p.grad ? <Tensor t={p.grad} label={`${layer.layer} ${p.name} gradient`} /> : <span className="muted">frozen</span>)}</td>
-                    <td>{p && <Tensor t={p.update} label={`${layer.layer} ${p.name} update`} />}</td>
+                    <td>{p ? <>{p.name} {shape(p.before.shape)}</> : <span className="muted">{t("step.noParameters")}</span>}</td>
+                    <td>{p && <Tensor t={p.before} label={t("step.parameter", { layer: layer.layer, parameter: p.name })} />}</td>
+                    <td>{p && (p.grad ? <Tensor t={p.grad} label={t("step.gradient", { layer: layer.layer, parameter: p.name })} />
+                      : <span className="muted">{t("step.frozen")}</span>)}</td>
+                    <td>{p && <Tensor t={p.update} label={t("step.update", { layer: layer.layer, parameter: p.name })} />}</td>
                   </tr>
                 ));
               })}

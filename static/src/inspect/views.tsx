@@ -1,6 +1,7 @@
 // The inspection views over /runs/{id}/inspect/...: feature maps per layer for a sample,
 // filters, attention per head, confusion, histograms by epoch, and draw-a-digit.
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, call, decodeArray, type Schemas } from "../api/client";
 import { percent, shape } from "../format";
 import { Heatmap } from "./Heatmap";
@@ -29,8 +30,9 @@ function useView<T>(runId: string, method: string, path: string, body: unknown, 
 }
 
 function Status({ error, loading }: { error: string | null; loading: boolean }) {
+  const { t } = useTranslation("inspect");
   if (error) return <p className="error" role="alert">{error}</p>;
-  return loading ? <p className="muted">Loading…</p> : null;
+  return loading ? <p className="muted">{t("loading")}</p> : null;
 }
 
 export function ActivationsView({ runId, sample }: { runId: string; sample: number }) {
@@ -64,23 +66,24 @@ export function ActivationsView({ runId, sample }: { runId: string; sample: numb
 }
 
 export function FiltersView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const { data, error, loading } = useView<Filters>(runId, "GET", "filters?max_filters=32", undefined, "");
   return (
     <div className="view" data-testid="filters-view">
       <Status error={error} loading={loading} />
-      {data && !data.layers.length && <p className="muted">This network has no convolution layers.</p>}
+      {data && !data.layers.length && <p className="muted">{t("filters.none")}</p>}
       {data?.layers.map((layer) => {
         const { shape: dims, values } = decodeArray(layer.values);
         const [out, inputs, kh, kw] = dims.length === 4 ? dims : [dims[0], dims[1], 1, dims[2]];
         return (
           <figure key={layer.id}>
             <figcaption><strong>{layer.id}</strong> {shape(layer.shape)} {layer.cut && <small className="muted">({layer.cut})</small>}</figcaption>
-            {layer.png ? <img className="filter-grid" alt={`${layer.id} filters`} src={`data:image/png;base64,${layer.png}`} />
+            {layer.png ? <img className="filter-grid" alt={t("filters.alt", { layer: layer.id })} src={`data:image/png;base64,${layer.png}`} />
               : (
                 <div className="maps">
                   {Array.from({ length: out }, (_, f) => (
                     <Heatmap key={f} values={values} offset={f * inputs * kh * kw} rows={kh} cols={kw}
-                      scale="diverging" low={layer.min} high={layer.max} size={28} title={`filter ${f}, input channel 0`} />
+                      scale="diverging" low={layer.min} high={layer.max} size={28} title={t("filters.filter", { filter: f, channel: 0 })} />
                   ))}
                 </div>
               )}
@@ -92,15 +95,16 @@ export function FiltersView({ runId }: { runId: string }) {
 }
 
 export function AttentionView({ runId, sample }: { runId: string; sample: number }) {
+  const { t } = useTranslation("inspect");
   const { data, error, loading } = useView<Attention>(runId, "POST", "attention", { sample }, String(sample));
   const [head, setHead] = useState<number | "mean">("mean");
   return (
     <div className="view" data-testid="attention-view">
       <Status error={error} loading={loading} />
       {data && (
-        <label>head{" "}
+        <label>{t("attention.head")}{" "}
           <select value={String(head)} onChange={(e) => setHead(e.target.value === "mean" ? "mean" : Number(e.target.value))}>
-            <option value="mean">average</option>
+            <option value="mean">{t("attention.average")}</option>
             {Array.from({ length: data.layers[0]?.heads ?? 0 }, (_, h) => <option key={h} value={h}>{h}</option>)}
           </select>
         </label>
@@ -121,10 +125,10 @@ export function AttentionView({ runId, sample }: { runId: string; sample: number
           }
           return (
             <figure key={layer.id}>
-              <figcaption><strong>{layer.id}</strong> queries × keys</figcaption>
+              <figcaption><strong>{layer.id}</strong> {t("attention.axes")}</figcaption>
               <Heatmap values={shown} offset={offset} rows={queries} cols={keys} scale="viridis" low={0} high={1} size={260} />
               {layer.cut && <small className="muted">{layer.cut}</small>}
-              {data.tokens && <div className="tokens" title="the sequence">{data.tokens.join("")}</div>}
+              {data.tokens && <div className="tokens" title={t("attention.sequence")}>{data.tokens.join("")}</div>}
             </figure>
           );
         })}
@@ -134,6 +138,7 @@ export function AttentionView({ runId, sample }: { runId: string; sample: number
 }
 
 export function ConfusionView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const { data, error, loading } = useView<Confusion>(runId, "GET", "confusion", undefined, "");
   const max = data ? Math.max(1, ...data.matrix.flat()) : 1;
   const names = (i: number) => data?.class_names?.[i] ?? String(i);
@@ -142,10 +147,10 @@ export function ConfusionView({ runId }: { runId: string }) {
       <Status error={error} loading={loading} />
       {data && (
         <>
-          <p>{percent(data.accuracy)} of {data.samples} samples right (rows: true class, columns: predicted)</p>
+          <p>{t("confusion.summary", { accuracy: percent(data.accuracy), samples: data.samples })}</p>
           <table className="confusion">
             <tbody>
-              <tr><th />{data.matrix.map((_, j) => <th key={j}>{names(j)}</th>)}<th>recall</th></tr>
+              <tr><th />{data.matrix.map((_, j) => <th key={j}>{names(j)}</th>)}<th>{t("confusion.recall")}</th></tr>
               {data.matrix.map((row, i) => (
                 <tr key={i}>
                   <th>{names(i)}</th>
@@ -159,7 +164,7 @@ export function ConfusionView({ runId }: { runId: string }) {
           </table>
           {data.wrong.length > 0 && (
             <>
-              <p className="muted">The most confident mistakes (true → predicted):</p>
+              <p className="muted">{t("confusion.mistakes")}</p>
               <div className="mistakes" data-testid="mistakes">
                 {data.wrong.slice(0, 12).map((w) => (
                   <figure key={w.index}>
@@ -186,6 +191,7 @@ function Bars({ counts, colour }: { counts: number[]; colour: string }) {
 }
 
 export function HistogramsView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const { data, error, loading } = useView<Histograms>(runId, "GET", "histograms", undefined, "");
   const [index, setIndex] = useState<number | null>(null);
   const epochs = data?.epochs ?? [];
@@ -195,18 +201,20 @@ export function HistogramsView({ runId }: { runId: string }) {
       <Status error={error} loading={loading} />
       {at && (
         <>
-          <label>epoch {at.epoch}{" "}
+          <label>{t("histograms.epoch", { epoch: at.epoch })}{" "}
             <input type="range" min={0} max={epochs.length - 1} value={index ?? epochs.length - 1}
-              onChange={(e) => setIndex(Number(e.target.value))} aria-label="epoch" />
+              onChange={(e) => setIndex(Number(e.target.value))} aria-label={t("histograms.epochLabel")} />
           </label>
           <div className="histograms">
             {at.parameters.map((p) => (
               <figure key={`${p.layer}.${p.parameter}`}>
                 <figcaption>{p.layer}.{p.parameter}</figcaption>
                 <Bars counts={p.weights.counts} colour="#2563eb" />
-                <small className="muted">weights {p.weights.low.toPrecision(2)} … {p.weights.high.toPrecision(2)}</small>
+                <small className="muted">
+                  {t("histograms.weights", { low: p.weights.low.toPrecision(2), high: p.weights.high.toPrecision(2) })}
+                </small>
                 {p.gradients && <Bars counts={p.gradients.counts} colour="#ea580c" />}
-                {p.gradients && <small className="muted">gradients σ {p.gradients.std.toPrecision(2)}</small>}
+                {p.gradients && <small className="muted">{t("histograms.gradients", { std: p.gradients.std.toPrecision(2) })}</small>}
               </figure>
             ))}
           </div>
@@ -217,6 +225,7 @@ export function HistogramsView({ runId }: { runId: string }) {
 }
 
 export function DrawView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
   const canvas = useRef<HTMLCanvasElement>(null);
   const drawing = useRef(false);
   const [result, setResult] = useState<Prediction | null>(null);
@@ -254,7 +263,7 @@ export function DrawView({ runId }: { runId: string }) {
         onPointerUp={() => { drawing.current = false; void predict(); }}
         onPointerLeave={() => { drawing.current = false; }} />
       <div>
-        <button type="button" onClick={clear}>Clear</button>
+        <button type="button" onClick={clear}>{t("draw.clear")}</button>
         {error && <p className="error" role="alert">{error}</p>}
         {result?.top && (
           <ol className="top-classes" data-testid="prediction">
@@ -279,6 +288,7 @@ function grid(dims: number[]): [number, number] {
 }
 
 export function SaliencyView({ runId, sample }: { runId: string; sample: number }) {
+  const { t } = useTranslation("inspect");
   const { data, error, loading } = useView<Saliency>(runId, "POST", "saliency", { sample }, String(sample));
   return (
     <div className="view" data-testid="saliency-view">
@@ -286,17 +296,17 @@ export function SaliencyView({ runId, sample }: { runId: string; sample: number 
       {data && (
         <div className="strip">
           <figure>
-            <figcaption>integrated gradients over the input</figcaption>
+            <figcaption>{t("saliency.overlay")}</figcaption>
             <InputImage input={data.input} overlay={data.integrated_gradients} size={160} />
           </figure>
-          {([["gradient × input", data.gradient_x_input], ["integrated gradients", data.integrated_gradients]] as const).map(([label, array]) => {
+          {([["gradientTimesInput", data.gradient_x_input], ["integratedGradients", data.integrated_gradients]] as const).map(([method, array]) => {
             const { shape: dims, values } = decodeArray(array);
             const [rows, cols] = grid(dims);
             let extent = 0;
             for (const v of values) extent = Math.max(extent, Math.abs(v));
             return (
-              <figure key={label}>
-                <figcaption>{label} for output {data.target}</figcaption>
+              <figure key={method}>
+                <figcaption>{t("saliency.forOutput", { method: t(`saliency.${method}`), target: data.target })}</figcaption>
                 <Heatmap values={values} rows={rows} cols={cols} scale="diverging" low={-extent} high={extent} size={160} />
               </figure>
             );
@@ -308,6 +318,7 @@ export function SaliencyView({ runId, sample }: { runId: string; sample: number 
 }
 
 export function EmbeddingView({ runId, layers }: { runId: string; layers: string[] }) {
+  const { t } = useTranslation("inspect");
   const [layer, setLayer] = useState(layers[Math.max(0, layers.length - 2)] ?? "");
   const { data, error, loading } = useView<Embedding>(runId, "GET",
     `embedding?layer=${encodeURIComponent(layer)}&samples=500`, undefined, layer);
@@ -333,15 +344,20 @@ export function EmbeddingView({ runId, layers }: { runId: string; layers: string
   }, [data]);
   return (
     <div className="view" data-testid="embedding-view">
-      <label>layer{" "}
+      <label>{t("embedding.layer")}{" "}
         <select value={layer} onChange={(e) => setLayer(e.target.value)}>
           {layers.map((l) => <option key={l} value={l}>{l}</option>)}
         </select>
       </label>
       <Status error={error} loading={loading} />
       <canvas ref={canvas} width={260} height={260} className="embedding" />
-      {data && <p className="muted">{data.dimensions} dimensions → 2 principal components
-        ({percent(data.explained[0] ?? 0)} and {percent(data.explained[1] ?? 0)} of the variance); colour: label</p>}
+      {data && (
+        <p className="muted">
+          {t("embedding.projection", {
+            dimensions: data.dimensions, first: percent(data.explained[0] ?? 0), second: percent(data.explained[1] ?? 0),
+          })}
+        </p>
+      )}
     </div>
   );
 }
