@@ -12,8 +12,10 @@ import {
   type EdgeChange,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { shape } from "../format";
+import { entry } from "./labels";
 import { LayerNode, type LayerFlowNode } from "./LayerNode";
 import { NETWORK_INPUT, type Doc } from "./model";
 import { DRAG_TYPE } from "./Palette";
@@ -34,6 +36,7 @@ interface Props {
 }
 
 export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, colorMode, onSelect, onChange, onDropLayer }: Props) {
+  const { t } = useTranslation("editor");
   const flow = useReactFlow();
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
   useEffect(() => {
@@ -54,7 +57,7 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
     {
       id: NETWORK_INPUT, type: "layer", position: doc.inputAt, selected: selected === NETWORK_INPUT, deletable: false,
       data: { type: "input", category: "input", params: {}, isInput: true, acceptsInput: false,
-        inputLabel: `${doc.input.dtype === "token" ? "tokens " : ""}${shape(doc.input.shape)}` },
+        inputLabel: doc.input.dtype === "token" ? t("canvas.tokens", { shape: shape(doc.input.shape) }) : shape(doc.input.shape) },
     },
     ...doc.layers.map((l) => ({
       id: l.id, type: "layer" as const, position: { x: l.x, y: l.y }, selected: selected === l.id,
@@ -64,7 +67,23 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
         outputShape: shapes.has(l.id) ? shape(shapes.get(l.id)!) : undefined,
       },
     })),
-  ], [doc, selected, info, params, layerErrors, shapes]);
+  ], [doc, selected, info, params, layerErrors, shapes, t]);
+
+  // React Flow's own texts (keyboard help, the controls' tooltips) in the current language
+  const ariaLabelConfig = useMemo(() => ({
+    "node.a11yDescription.default": t("canvas.flow.node"),
+    "node.a11yDescription.keyboardDisabled": t("canvas.flow.nodeKeyboardDisabled"),
+    "node.a11yDescription.ariaLiveMessage": ({ direction, x, y }: { direction: string; x: number; y: number }) =>
+      t("canvas.flow.moved", { direction: entry(t("canvas.directions", { returnObjects: true }), direction) ?? direction, x, y }),
+    "edge.a11yDescription.default": t("canvas.flow.edge"),
+    "controls.ariaLabel": t("canvas.flow.controls"),
+    "controls.zoomIn.ariaLabel": t("canvas.flow.zoomIn"),
+    "controls.zoomOut.ariaLabel": t("canvas.flow.zoomOut"),
+    "controls.fitView.ariaLabel": t("canvas.flow.fitView"),
+    "controls.interactive.ariaLabel": t("canvas.flow.interactive"),
+    "minimap.ariaLabel": t("canvas.flow.minimap"),
+    "handle.ariaLabel": t("canvas.flow.handle"),
+  }), [t]);
 
   const edges: Edge[] = useMemo(() => doc.edges.map((e) => ({
     id: `${e.source}->${e.target}`, source: e.source, target: e.target,
@@ -150,13 +169,13 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
       <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes}
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
         onPaneClick={() => onSelect(null)} deleteKeyCode={["Delete", "Backspace"]}
-        fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2} colorMode={colorMode}>
+        fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2} colorMode={colorMode} ariaLabelConfig={ariaLabelConfig}>
         <Background gap={16} />
         <MiniMap pannable zoomable />
         <Controls />
       </ReactFlow>
       {doc.layers.length === 0 && (
-        <div className="canvas-empty">Drag a layer from the palette onto the canvas, or load a preset.</div>
+        <div className="canvas-empty">{t("canvas.empty")}</div>
       )}
     </div>
   );

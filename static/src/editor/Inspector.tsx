@@ -1,7 +1,9 @@
 // The right panel: the selected layer's form (from its JSON schema), or the network
 // input's shape.
+import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { count, flops, shape } from "../format";
+import { layerFormText } from "./labels";
 import type { Doc, LayerDoc } from "./model";
 import { SchemaForm, type JsonSchema } from "./SchemaForm";
 
@@ -18,26 +20,27 @@ interface Props {
 }
 
 export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerError, onLayer, onRename, onInput }: Props) {
+  const { t } = useTranslation("editor");
   if (selected === "input") {
     return (
       <div className="inspector-body">
-        <h2>Network input</h2>
+        <h2>{t("inspector.networkInput")}</h2>
         <div className="field">
-          <label htmlFor="input-shape">shape</label>
+          <label htmlFor="input-shape">{t("inspector.shape")}</label>
           <input id="input-shape" defaultValue={doc.input.shape.join(", ")} key={doc.input.shape.join(",")}
             onBlur={(e) => {
               const dims = e.target.value.split(/[,×x\s]+/).filter(Boolean).map(Number);
               if (dims.length && dims.every((d) => Number.isInteger(d) && d > 0)) onInput({ ...doc.input, shape: dims });
             }} />
-          <small className="hint">Channels first, no batch dimension: 2 for 2-D points, 1, 28, 28 for MNIST.</small>
+          <small className="hint">{t("inspector.shapeHint")}</small>
         </div>
         <div className="field">
-          <label htmlFor="input-dtype">values</label>
+          <label htmlFor="input-dtype">{t("inspector.values")}</label>
           <select id="input-dtype" value={doc.input.dtype ?? "float"}
             onChange={(e) => onInput({ ...doc.input, dtype: e.target.value as "float" | "token",
               vocab_size: e.target.value === "token" ? doc.input.vocab_size ?? 64 : null })}>
-            <option value="float">numbers</option>
-            <option value="token">token ids</option>
+            <option value="float">{t("inspector.numbers")}</option>
+            <option value="token">{t("inspector.tokenIds")}</option>
           </select>
         </div>
       </div>
@@ -51,20 +54,20 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
       <h2>{selected.type}</h2>
       <p className="description">{info?.description}</p>
       <div className="field">
-        <label htmlFor="layer-id">id</label>
+        <label htmlFor="layer-id">{t("inspector.id")}</label>
         <input id="layer-id" defaultValue={selected.id} key={selected.id}
           onBlur={(e) => e.target.value !== selected.id && onRename(selected.id, e.target.value)} />
       </div>
       {layer && (
         <p className="layer-facts">
           {layer.input_shapes.map(shape).join(" + ")} → <strong>{shape(layer.output_shape)}</strong> ·{" "}
-          {count(layer.params)} params · {flops(layer.flops)}
+          {t("inspector.facts", { params: count(layer.params), flops: flops(layer.flops) })}
         </p>
       )}
       {layerError && <p className="error" role="alert">{layerError}</p>}
       {info && (
         <SchemaForm schema={info.schema as JsonSchema} value={selected.params} errors={fieldErrors}
-          skip={["id", "type", "inputs"]}
+          skip={["id", "type", "inputs"]} text={layerFormText()}
           onChange={(params) => onLayer({ ...selected, params })} />
       )}
     </div>

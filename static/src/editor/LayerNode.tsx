@@ -2,6 +2,7 @@
 // type, id, key settings and parameter count; a red outline and the server's message
 // when it is invalid.
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { useTranslation } from "react-i18next";
 import { count } from "../format";
 import { colourOf, keySettings } from "./categories";
 
@@ -20,20 +21,21 @@ export type LayerNodeData = {
 export type LayerFlowNode = Node<LayerNodeData, "layer">;
 
 export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
+  const { t } = useTranslation("editor");
   const colour = colourOf(data.category);
   return (
     <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}`}
       style={{ borderColor: data.error ? undefined : colour }} data-testid={`node-${id}`}>
       {data.acceptsInput && <Handle type="target" position={Position.Left} />}
       <div className="layer-node-head" style={{ background: colour }}>
-        <span className="layer-type">{data.isInput ? "input" : data.type}</span>
+        <span className="layer-type">{data.isInput ? t("node.input") : data.type}</span>
         {!data.isInput && <span className="layer-id">{id}</span>}
       </div>
       <div className="layer-node-body">
         <div className="layer-settings">{data.isInput ? data.inputLabel : keySettings(data.params) || " "}</div>
         <div className="layer-params">
-          {data.outputShape && <span className="layer-shape" title="output shape">→ {data.outputShape}</span>}
-          {data.paramCount !== undefined && data.paramCount > 0 && <span>{count(data.paramCount)} params</span>}
+          {data.outputShape && <span className="layer-shape" title={t("node.outputShape")}>→ {data.outputShape}</span>}
+          {data.paramCount !== undefined && data.paramCount > 0 && <span>{t("node.params", { params: count(data.paramCount) })}</span>}
         </div>
         {data.error && <div className="layer-error" role="alert">{data.error}</div>}
       </div>

@@ -1,8 +1,10 @@
 // The layer palette: generated from the catalog, grouped by category, searchable; drag
 // an entry onto the canvas, or press Enter to add it after the selected layer.
 import { useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { LayerInfo } from "../api/client";
 import { CATEGORY_ORDER, colourOf } from "./categories";
+import { categoryLabel } from "./labels";
 
 export const DRAG_TYPE = "application/x-layerlab-layer";
 
@@ -12,6 +14,7 @@ interface Props {
 }
 
 export function Palette({ catalog, onAdd }: Props) {
+  const { t } = useTranslation("editor");
   const [query, setQuery] = useState("");
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -20,12 +23,12 @@ export function Palette({ catalog, onAdd }: Props) {
     return categories.map((c) => [c, shown.filter((l) => l.category === c)] as const).filter(([, ls]) => ls.length);
   }, [catalog, query]);
   return (
-    <nav className="palette" aria-label="Layer palette">
-      <input className="palette-search" type="search" placeholder="Search layers" value={query}
-        aria-label="Search layers" onChange={(e) => setQuery(e.target.value)} />
+    <nav className="palette" aria-label={t("palette.label")}>
+      <input className="palette-search" type="search" placeholder={t("palette.search")} value={query}
+        aria-label={t("palette.search")} onChange={(e) => setQuery(e.target.value)} />
       {groups.map(([category, layers]) => (
         <section key={category}>
-          <h3 style={{ color: colourOf(category) }}>{category}</h3>
+          <h3 style={{ color: colourOf(category) }}>{categoryLabel(category)}</h3>
           <ul>
             {layers.map((layer) => (
               <li key={layer.type}>

@@ -1,6 +1,8 @@
 // A form generated from a JSON schema (a layer's, or the training config's): a new
 // layer type or option needs no UI code. Bounds and descriptions become hints.
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import i18n from "../i18n";
 
 export type JsonSchema = {
   type?: string;
@@ -19,6 +21,13 @@ export type JsonSchema = {
   exclusiveMaximum?: number;
   $ref?: string;
 };
+
+/** A form's texts in the current language: a field's label and a choice's, each by the
+ * field's name (and the choice's value, which is what is sent); undefined: the schema's own. */
+export interface FormText {
+  label?: (name: string) => string | undefined;
+  option?: (name: string, value: unknown) => string | undefined;
+}
 
 type Kind =
   | { kind: "choice"; options: unknown[]; nullable: boolean }
@@ -52,13 +61,13 @@ function hint(schema: JsonSchema): string {
   if (numeric) {
     const low = numeric.minimum ?? numeric.exclusiveMinimum;
     const high = numeric.maximum ?? numeric.exclusiveMaximum;
-    parts.push(`${low ?? "…"} to ${high ?? "…"}`);
+    parts.push(i18n.t("editor:form.range", { low: low ?? "…", high: high ?? "…" }));
   }
   return parts.filter(Boolean).join(" · ");
 }
 
-function label(name: string, schema: JsonSchema): string {
-  return schema.title ?? name.replace(/_/g, " ");
+function label(name: string, schema: JsonSchema, text: FormText): string {
+  return text.label?.(name) ?? schema.title ?? name.replace(/_/g, " ");
 }
 
 /** A sensible starting value for a property (its default, else something valid-ish). */
@@ -82,6 +91,7 @@ interface FieldProps {
   schema: JsonSchema;
   value: unknown;
   error?: string;
+  text: FormText;
   onChange: (value: unknown) => void;
 }
 
@@ -91,7 +101,8 @@ function parseList(text: string, integer: boolean): number[] | null {
   return parts;
 }
 
-function Field({ name, idPrefix, schema, value, error, onChange }: FieldProps) {
+function Field({ name, idPrefix, schema, value, error, text: formText, onChange }: FieldProps) {
+  const { t } = useTranslation("editor");
   const k = kindOf(schema);
   const id = `field-${idPrefix}${name}`;
   const text = Array.isArray(value) ? value.join(", ") : value === null || value === undefined ? "" : String(value);
@@ -102,8 +113,8 @@ function Field({ name, idPrefix, schema, value, error, onChange }: FieldProps) {
     control = (
       <select id={id} value={value === null ? "" : String(value)}
         onChange={(e) => onChange(e.target.value === "" ? null : k.options.find((o) => String(o) === e.target.value))}>
-        {k.nullable && <option value="">none</option>}
-        {k.options.map((o) => <option key={String(o)} value={String(o)}>{String(o)}</option>)}
+        {k.nullable && <option value="">{t("form.none")}</option>}
+        {k.options.map((o) => <option key={String(o)} value={String(o)}>{formText.option?.(name, o) ?? String(o)}</option>)}
       </select>
     );
   } else if (k.kind === "boolean") {
@@ -131,7 +142,7 @@ function Field({ name, idPrefix, schema, value, error, onChange }: FieldProps) {
   }
   return (
     <div className={`field${error ? " invalid" : ""}`} data-field={name}>
-      <label htmlFor={id} title={schema.description}>{label(name, schema)}</label>
+      <label htmlFor={id} title={schema.description}>{label(name, schema, formText)}</label>
       {control}
       <small className="hint">{hint(schema)}</small>
       {error && <small className="error" role="alert">{error}</small>}
@@ -145,15 +156,16 @@ interface FormProps {
   errors?: Record<string, string>;
   skip?: string[];
   idPrefix?: string; // keeps element ids unique when several forms share a page
+  text?: FormText;
   onChange: (value: Record<string, unknown>) => void;
 }
 
-export function SchemaForm({ schema, value, errors = {}, skip = [], idPrefix = "", onChange }: FormProps) {
+export function SchemaForm({ schema, value, errors = {}, skip = [], idPrefix = "", text = {}, onChange }: FormProps) {
   const properties = Object.entries(schema.properties ?? {}).filter(([name]) => !skip.includes(name));
   return (
     <div className="schema-form">
       {properties.map(([name, property]) => (
-        <Field key={name} name={name} idPrefix={idPrefix} schema={property} error={errors[name]}
+        <Field key={name} name={name} idPrefix={idPrefix} schema={property} error={errors[name]} text={text}
           value={name in value ? value[name] : property.default}
           onChange={(v) => onChange({ ...value, [name]: v })} />
       ))}

@@ -1,5 +1,7 @@
 // One fixed colour per layer category: the same in the palette, on the canvas and in
 // legends.
+import i18n from "../i18n";
+
 export const CATEGORY_COLOURS: Record<string, string> = {
   input: "#6b7280",
   core: "#2563eb",
@@ -27,7 +29,7 @@ export function keySettings(params: Record<string, unknown>): string {
     if (key === "kernel_size" || key === "pool_size") {
       parts.push(Array.isArray(value) ? value.join("×") : `${value}×${value}`);
     } else if (key === "stride") {
-      if (value !== 1) parts.push(`stride ${value}`);
+      if (value !== 1) parts.push(i18n.t("editor:node.stride", { value: String(value) }));
     } else if (Array.isArray(value)) {
       parts.push(value.join("×"));
     } else {

@@ -1,6 +1,7 @@
 // The editor's document: layers with their settings and positions, and the edges
 // between them. It converts to and from the server's NetworkSpec.
 import type { NetworkSpec } from "../api/client";
+import i18n from "../i18n";
 
 export const NETWORK_INPUT = "input";
 
@@ -33,9 +34,10 @@ export interface Doc {
   edges: EdgeDoc[];
 }
 
-export const EMPTY_DOC: Doc = {
-  name: "My network", input: { shape: [2] }, inputAt: { x: 0, y: 0 }, layers: [], edges: [],
-};
+/** A new, empty document (named in the current language). */
+export function emptyDoc(): Doc {
+  return { name: i18n.t("editor:doc.newName"), input: { shape: [2] }, inputAt: { x: 0, y: 0 }, layers: [], edges: [] };
+}
 
 /** Layers in an order where each comes after its inputs (ties by position, left first). */
 export function topological(doc: Doc): { order: LayerDoc[]; cyclic: boolean } {
@@ -70,11 +72,11 @@ export function localIssues(doc: Doc): Map<string, string> {
   const issues = new Map<string, string>();
   for (const layer of doc.layers) {
     if (inputsOf(doc, layer.id).length === 0) {
-      issues.set(layer.id, "not connected: drag from the output (right) of a layer or the input to this layer's left side");
+      issues.set(layer.id, i18n.t("editor:issues.notConnected"));
     }
   }
   if (topological(doc).cyclic) {
-    for (const layer of doc.layers) if (!issues.has(layer.id)) issues.set(layer.id, "the connections make a cycle");
+    for (const layer of doc.layers) if (!issues.has(layer.id)) issues.set(layer.id, i18n.t("editor:issues.cycle"));
   }
   return issues;
 }
@@ -103,7 +105,7 @@ export function fromSpec(spec: NetworkSpec): Doc {
   });
   const input = spec.input as unknown as InputDoc;
   return {
-    name: spec.name ?? "Network",
+    name: spec.name ?? i18n.t("editor:doc.unnamed"),
     input: { shape: [...input.shape], dtype: input.dtype ?? "float", vocab_size: input.vocab_size ?? null },
     inputAt: { x: 0, y: 0 },
     layers,

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { LayerInfo, NetworkSpec } from "../api/client";
 import { commit, redo, replace, start, undo, type History } from "./history";
 import { layout } from "./layout";
-import { EMPTY_DOC, NETWORK_INPUT, freshId, fromSpec, type Doc, type LayerDoc, type Params } from "./model";
+import { NETWORK_INPUT, emptyDoc, freshId, fromSpec, type Doc, type LayerDoc, type Params } from "./model";
 import { initialValue, type JsonSchema } from "./SchemaForm";
 
 export function newParams(info: LayerInfo | undefined): Params {
@@ -23,7 +23,7 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 export function useEditor(catalog: LayerInfo[], initial: Doc | null) {
-  const [history, setHistory] = useState<History>(() => start(initial ?? EMPTY_DOC));
+  const [history, setHistory] = useState<History>(() => start(initial ?? emptyDoc()));
   const [selected, setSelected] = useState<string | null>(null);
   const [fitKey, setFitKey] = useState(0); // bumped when the whole view should fit again
   const doc = history.present;

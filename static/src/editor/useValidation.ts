@@ -1,6 +1,7 @@
 // Validate the network as it changes (debounced): shapes, parameter counts and the
 // server's errors, per layer and per field.
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, api, type ValidateOut } from "../api/client";
 import { localIssues, toSpec, type Doc } from "./model";
 
@@ -21,6 +22,7 @@ const EMPTY: Validation = {
 const DEBOUNCE_MS = 150;
 
 export function useValidation(doc: Doc): Validation {
+  const { t } = useTranslation("editor"); // the messages are made again in a new language
   const [state, setState] = useState<Validation>(EMPTY);
   const latest = useRef(0);
   useEffect(() => {
@@ -32,13 +34,13 @@ export function useValidation(doc: Doc): Validation {
       const started = performance.now();
       const next: Validation = { ...EMPTY, layerErrors: new Map(local), fieldErrors: new Map() };
       if (spec.layers.length === 0) {
-        next.hint = doc.layers.length ? null : "Drag a layer from the palette, or load a preset.";
+        next.hint = doc.layers.length ? null : t("validation.emptyHint");
       } else {
         try {
           next.summary = await api.validate(spec);
         } catch (error) {
           if (!(error instanceof ApiError)) {
-            next.networkError = `Could not reach the server: ${String(error)}`;
+            next.networkError = t("validation.unreachable", { error: String(error) });
             next.millis = null;
             if (ticket === latest.current) setState(next);
             return;
@@ -62,6 +64,6 @@ export function useValidation(doc: Doc): Validation {
       if (ticket === latest.current) setState(next);
     }, DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
-  }, [doc]);
+  }, [doc, t]);
   return state;
 }

@@ -1,6 +1,7 @@
 // A uPlot line chart over columnar data; new points are appended with setData, at most
 // once per animation frame (the stream hook batches them).
 import { useEffect, useRef } from "react";
+import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
@@ -17,7 +18,7 @@ interface Props {
   series: Series[];
   version: number;
   testId: string;
-  xLabel?: string;
+  xLabel?: string; // the x axis's title; default: the training step
   log?: boolean; // a log-scale y axis
   smoothing?: number; // 0..0.99: exponential moving average of each series, as TensorBoard does
   marks?: number[]; // x values marked by a dashed vertical line (where a run was edited)
@@ -48,7 +49,9 @@ function align(series: Series[]): uPlot.AlignedData {
   return [xs, ...columns] as uPlot.AlignedData;
 }
 
-export function Chart({ title, series, version, testId, xLabel = "step", log = false, smoothing = 0, marks = [] }: Props) {
+export function Chart({ title, series, version, testId, xLabel: xTitle, log = false, smoothing = 0, marks = [] }: Props) {
+  const { t } = useTranslation("train");
+  const xLabel = xTitle ?? t("charts.step");
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const marked = useRef(marks);

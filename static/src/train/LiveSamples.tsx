@@ -1,6 +1,7 @@
 // A GAN's newest sample grid while it trains: fetched again each time the stream says a
 // grid was drawn, one request at a time (grids announced meanwhile fold into the next).
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { ApiError, api, type EncodedArray, type SamplesOut } from "../api/client";
 import { SampleGrid, SampleScatter, arePoints } from "../inspect/SampleGrid";
 
@@ -10,6 +11,7 @@ interface Props {
 }
 
 export function LiveSamples({ runId, drawn }: Props) {
+  const { t } = useTranslation("train");
   const [data, setData] = useState<SamplesOut | null>(null);
   const [real, setReal] = useState<EncodedArray | null>(null); // 2-D points: the same real ones each time
   const [error, setError] = useState<string | null>(null);
@@ -44,9 +46,9 @@ export function LiveSamples({ runId, drawn }: Props) {
   }, [runId, drawn]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <figure className="live-samples" data-testid="live-samples" data-step={data?.step ?? ""}>
-      <figcaption>{data ? `samples · step ${data.step} · epoch ${data.epoch}` : "samples"}</figcaption>
+      <figcaption>{data ? t("samples.at", { step: data.step, epoch: data.epoch }) : t("samples.title")}</figcaption>
       {error && <p className="error" role="alert">{error}</p>}
-      {!data && !error && <div className="samples-placeholder muted">The generator&apos;s first samples appear here.</div>}
+      {!data && !error && <div className="samples-placeholder muted">{t("samples.waiting")}</div>}
       {data && (arePoints(data.samples)
         ? <SampleScatter samples={data.samples} real={real} testId="live-samples-scatter" />
         : <SampleGrid array={data.samples} size={26} testId="live-samples-grid" />)}

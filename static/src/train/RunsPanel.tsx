@@ -1,10 +1,12 @@
 // The runs table beside overlaid curves: tick several runs to compare their validation
 // (or training) loss per epoch, with a diff of their specs and settings.
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { api, type RunOut, type RunSummary } from "../api/client";
 import { metric } from "../format";
 import { Chart, type Series } from "./Chart";
 import { differences, flatten } from "./diff";
+import { statusLabel } from "./labels";
 
 const PALETTE = ["#2563eb", "#ea580c", "#059669", "#7c3aed", "#db2777", "#0891b2", "#ca8a04", "#475569"];
 
@@ -20,6 +22,7 @@ interface Props {
 }
 
 export function RunsPanel({ current, onOpen }: Props) {
+  const { t } = useTranslation("train");
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [ticked, setTicked] = useState<string[]>(current ? [current] : []);
   const [compared, setCompared] = useState<Compared[]>([]);
@@ -51,22 +54,23 @@ export function RunsPanel({ current, onOpen }: Props) {
   const flats = compared.map((c) => flatten({ spec: c.run.spec, training: c.run.training }));
   const changed = compared.length > 1 ? differences(flats) : [];
   return (
-    <section className="runs-panel" aria-label="Runs" data-testid="runs-panel">
+    <section className="runs-panel" aria-label={t("runs.label")} data-testid="runs-panel">
       <div className="runs-table-box">
         <table className="runs-table">
-          <thead><tr><th /><th>run</th><th>status</th><th>dataset</th><th>epoch</th><th>val loss</th><th>val acc</th><th /></tr></thead>
+          <thead><tr><th /><th>{t("runs.run")}</th><th>{t("runs.status")}</th><th>{t("runs.dataset")}</th><th>{t("runs.epoch")}</th>
+            <th>{t("runs.valLoss")}</th><th>{t("runs.valAcc")}</th><th /></tr></thead>
           <tbody>
             {runs.map((r) => (
               <tr key={r.id} className={r.id === current ? "current" : ""}>
                 <td><input type="checkbox" checked={ticked.includes(r.id)} onChange={() => toggle(r.id)}
-                  aria-label={`compare ${r.name}`} /></td>
+                  aria-label={t("runs.compare", { name: r.name })} /></td>
                 <td title={r.id}>{r.name}</td>
-                <td><span className={`status-chip status-${r.status}`}>{r.status}</span></td>
+                <td><span className={`status-chip status-${r.status}`}>{statusLabel(r.status)}</span></td>
                 <td>{r.dataset}</td>
                 <td>{r.epoch}</td>
                 <td>{metric(r.latest_metrics.val_loss)}</td>
                 <td>{metric(r.latest_metrics.val_accuracy)}</td>
-                <td><button type="button" onClick={async () => onOpen(await api.run(r.id))}>Open</button></td>
+                <td><button type="button" onClick={async () => onOpen(await api.run(r.id))}>{t("runs.open")}</button></td>
               </tr>
             ))}
           </tbody>
@@ -74,12 +78,12 @@ export function RunsPanel({ current, onOpen }: Props) {
       </div>
       <div className="runs-compare">
         {compared.length > 0 && (
-          <Chart title="loss per epoch (validation, else training)" testId="overlay-chart" series={series} xLabel="epoch"
+          <Chart title={t("runs.overlay")} testId="overlay-chart" series={series} xLabel={t("charts.epoch")}
             version={compared.length} />
         )}
         {changed.length > 0 && (
           <table className="runs-diff" data-testid="runs-diff">
-            <thead><tr><th>setting</th>{compared.map((c, i) => <th key={c.run.id} style={{ color: PALETTE[i % PALETTE.length] }}>{c.run.id.slice(0, 6)}</th>)}</tr></thead>
+            <thead><tr><th>{t("runs.setting")}</th>{compared.map((c, i) => <th key={c.run.id} style={{ color: PALETTE[i % PALETTE.length] }}>{c.run.id.slice(0, 6)}</th>)}</tr></thead>
             <tbody>
               {changed.map((path) => (
                 <tr key={path}><td>{path}</td>{flats.map((f, i) => <td key={i}>{f[path] ?? "–"}</td>)}</tr>

@@ -1,10 +1,14 @@
 // Training settings: a dataset (with a preview of samples and its options) and the
 // training config, both generated from their schemas, with defaults per dataset.
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { api, type DatasetDetail, type DatasetSummary, type RunSummary } from "../api/client";
 import { SchemaForm, type JsonSchema } from "../editor/SchemaForm";
+import { entry } from "../editor/labels";
 import { shape } from "../format";
+import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
+import { statusLabel, trainingFormText, type Section } from "./labels";
 import { NESTED, TASK_NESTED, TRAINING_SCHEMA } from "./schemas";
 
 export type Training = Record<string, unknown> & { dataset: { name: string; options: Record<string, unknown> } };
@@ -34,6 +38,7 @@ interface Props {
 
 export function TrainingPanel({ training, datasets, inputShape, onChange, onUseInputShape, layerIds, initFrom,
   onInitFrom }: Props) {
+  const { t } = useTranslation("train");
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
   const name = training?.dataset.name;
   const options = training?.dataset.options;
@@ -43,7 +48,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
     api.dataset(name, 8).then((d) => live && setDetail(d)).catch(() => live && setDetail(null));
     return () => { live = false; };
   }, [name, JSON.stringify(options)]); // eslint-disable-line react-hooks/exhaustive-deps
-  if (!training) return <p className="muted">Loading datasets…</p>;
+  if (!training) return <p className="muted">{t("panel.loading")}</p>;
   const dataset = datasets.find((d) => d.name === name);
   // a GAN's network reads noise: the dataset's shape is what its generator must give
   const gan = training.task === "gan";
@@ -54,9 +59,9 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
   return (
     <div className="training-panel">
-      <h2>Training</h2>
+      <h2>{t("panel.title")}</h2>
       <div className="field">
-        <label htmlFor="dataset">dataset</label>
+        <label htmlFor="dataset">{t("panel.dataset")}</label>
         <select id="dataset" value={name}
           onChange={(e) => onChange({ ...defaultsFor(datasets.find((d) => d.name === e.target.value)!),
             ...Object.fromEntries(Object.entries(training).filter(([k]) => k !== "dataset")),
@@ -67,51 +72,60 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         </select>
         {dataset && <small className="hint">{dataset.description}</small>}
         {dataset && gan && (
-          <small className="hint" data-testid="gan-shapes">A GAN: the network takes {shape(inputShape)} of noise; its generator
-            must give {shape(dataset.input_shape)}, the discriminator after it one logit. Choosing the gan task sets Adam
-            with lr 0.0002 and betas 0.5, 0.999, as DCGAN trains.</small>
+          <small className="hint" data-testid="gan-shapes">{t("panel.ganShapes", { noise: shape(inputShape),
+            sample: shape(dataset.input_shape), lr: GAN_OPTIMIZER.lr, betas: GAN_OPTIMIZER.betas.join(", ") })}</small>
         )}
         {mismatch && (
           <small className="error" role="alert">
-            This dataset gives {shape(dataset.input_shape)} but the network takes {shape(inputShape)}.{" "}
-            <button type="button" onClick={() => onUseInputShape(dataset.input_shape)}>Use {shape(dataset.input_shape)}</button>
+            {t("panel.mismatch", { dataset: shape(dataset.input_shape), network: shape(inputShape) })}{" "}
+            <button type="button" onClick={() => onUseInputShape(dataset.input_shape)}>
+              {t("panel.useShape", { shape: shape(dataset.input_shape) })}</button>
           </small>
         )}
       </div>
       {detail && <DatasetPreview dataset={detail} />}
       {dataset && Object.keys((dataset.options_schema as JsonSchema).properties ?? {}).length > 0 && (
         <details>
-          <summary>Dataset options</summary>
+          <summary>{t("panel.datasetOptions")}</summary>
           <SchemaForm schema={dataset.options_schema as JsonSchema} value={training.dataset.options}
             onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
         </details>
       )}
       <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training))}
-        skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), "report_every", "seed", "device", "layer_lr"]} />
+        text={trainingFormText("training")} skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), "report_every", "seed", "device", "layer_lr"]} />
       {nested.map((key) => (
         <details key={key} open={key === "optimizer" || key === training.task} data-testid={`${key}-settings`}>
-          <summary>{key.replace("_", " ")}</summary>
+          <summary>{sectionTitle(key)}</summary>
           <SchemaForm schema={nestedSchema(key, layerIds)} value={(training[key] as Record<string, unknown>) ?? {}}
-            idPrefix={`${key}-`} onChange={(v) => set(key, v)} />
+            idPrefix={`${key}-`} text={trainingFormText(key as Section)} onChange={(v) => set(key, v)} />
         </details>
       ))}
       <TransferFields training={training} layerIds={layerIds} initFrom={initFrom} onInitFrom={onInitFrom}
         onLayerLr={(rates) => set("layer_lr", rates)} />
       <details>
-        <summary>more</summary>
+        <summary>{t("panel.more")}</summary>
         <SchemaForm schema={{ properties: { device: TRAINING_SCHEMA.properties!.device, seed: TRAINING_SCHEMA.properties!.seed,
-          report_every: TRAINING_SCHEMA.properties!.report_every } }} value={training} onChange={(t) => onChange(t as Training)} />
+          report_every: TRAINING_SCHEMA.properties!.report_every } }} value={training} onChange={(t) => onChange(t as Training)}
+          text={trainingFormText("training")} />
       </details>
     </div>
   );
 }
 
-/** Switching the task to gan takes the optimizer GANs are trained with (DCGAN's Adam, lr 0.0002,
- * betas 0.5 and 0.999): the usual defaults let the discriminator win at once. */
+/** The optimizer GANs are trained with (DCGAN's Adam, lr 0.0002, betas 0.5 and 0.999). */
+const GAN_OPTIMIZER = { name: "adam", lr: 0.0002, betas: [0.5, 0.999] };
+
+/** Switching the task to gan takes the optimizer GANs are trained with: the usual defaults
+ * let the discriminator win at once. */
 export function withTaskDefaults(before: Training, after: Training): Training {
   if (after.task !== "gan" || before.task === "gan") return after;
   const optimizer = (after.optimizer ?? {}) as Record<string, unknown>;
-  return { ...after, optimizer: { ...optimizer, name: "adam", lr: 0.0002, betas: [0.5, 0.999] } };
+  return { ...after, optimizer: { ...optimizer, ...GAN_OPTIMIZER, betas: [...GAN_OPTIMIZER.betas] } };
+}
+
+/** A group of nested settings as its heading names it. */
+function sectionTitle(key: string): string {
+  return entry(i18n.t("train:sections", { returnObjects: true }), key) ?? key.replace("_", " ");
 }
 
 /** A nested settings' schema; a GAN's generator output is picked from the network's layers. */
@@ -136,6 +150,7 @@ interface TransferProps {
 /** Transfer learning: start from a trained run's weights (layers matched by id and
  * shape; untick "trainable" on a layer to freeze it) and per-layer learning rates. */
 function TransferFields({ training, layerIds, initFrom, onInitFrom, onLayerLr }: TransferProps) {
+  const { t } = useTranslation("train");
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const load = () => { api.runs().then((r) => setRuns(r.runs.filter((run) => WITH_WEIGHTS.has(run.status)))).catch(() => undefined); };
   const rates = (training.layer_lr ?? {}) as Record<string, number>;
@@ -145,19 +160,18 @@ function TransferFields({ training, layerIds, initFrom, onInitFrom, onLayerLr }:
   };
   return (
     <details onToggle={(e) => (e.currentTarget.open ? load() : undefined)} open={!!initFrom || Object.keys(rates).length > 0}>
-      <summary>transfer learning</summary>
+      <summary>{t("transfer.title")}</summary>
       <div className="field">
-        <label htmlFor="init-from">start from the weights of</label>
+        <label htmlFor="init-from">{t("transfer.from")}</label>
         <select id="init-from" value={initFrom ?? ""} onFocus={load} onChange={(e) => onInitFrom(e.target.value || null)}>
-          <option value="">nothing (fresh weights)</option>
-          {initFrom && !runs.some((r) => r.id === initFrom) && <option value={initFrom}>run {initFrom.slice(0, 8)}</option>}
-          {runs.map((r) => <option key={r.id} value={r.id}>{r.name} · {r.id.slice(0, 8)} · {r.status}</option>)}
+          <option value="">{t("transfer.nothing")}</option>
+          {initFrom && !runs.some((r) => r.id === initFrom) && <option value={initFrom}>{t("transfer.run", { id: initFrom.slice(0, 8) })}</option>}
+          {runs.map((r) => <option key={r.id} value={r.id}>{r.name} · {r.id.slice(0, 8)} · {statusLabel(r.status)}</option>)}
         </select>
-        <small className="hint">Layers whose id and shapes match take that run&apos;s weights; untick a layer&apos;s
-          “trainable” to freeze it.</small>
+        <small className="hint">{t("transfer.hint")}</small>
       </div>
       <fieldset className="layer-lr">
-        <legend>learning-rate multiplier per layer</legend>
+        <legend>{t("transfer.layerLr")}</legend>
         {layerIds.map((id) => (
           <div className="field" key={id}>
             <label htmlFor={`layer-lr-${id}`}>{id}</label>
