@@ -21,6 +21,7 @@ from app.api.routes import (
     health,
     inspect,
     layers,
+    lesson_results,
     lessons,
     login,
     presets,
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for spec in app.state.presets.values():
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
     routers = (health.router, layers.router, specs.router, presets.router, lessons.router,
-               datasets.router, runs.router, inspect.router, samples.router, stream.router)
+               lesson_results.router, datasets.router, runs.router, inspect.router,
+               samples.router, stream.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)

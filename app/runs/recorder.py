@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,21 @@ def epoch_rows(event: EpochEvent) -> dict[str, float]:
     epoch's training time."""
     rows = {(f"epoch_{k}" if k.startswith("train_") else k): v for k, v in event.metrics.items()}
     return rows | {"epoch_seconds": event.seconds}
+
+
+def reported_epochs(columns: Mapping[str, Sequence[float | int | None]]) -> list[dict[str, float]]:
+    """Each epoch's metrics as its event reported them, oldest first, from the stored
+    columns (`RunStore.get_metrics`): the inverse of `epoch_rows`. Epoch rows are the ones
+    with an epoch_seconds; the per-step train_* written at the same step are not theirs."""
+    names = [name for name in columns if name not in ("step", "epoch", "epoch_seconds")
+             and not name.startswith("train_")]
+    epochs = []
+    for row, seconds in enumerate(columns.get("epoch_seconds", [])):
+        if seconds is None:
+            continue
+        values = {name.removeprefix("epoch_"): columns[name][row] for name in names}
+        epochs.append({name: float(value) for name, value in values.items() if value is not None})
+    return epochs
 
 
 def better(name: str, new: float, old: float | None) -> bool:

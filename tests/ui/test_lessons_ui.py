@@ -12,12 +12,15 @@ from tests.ui.test_playground import node, open_playground
 pytestmark = pytest.mark.slow
 
 
-def train_experiment(page: Page, experiment: str) -> str:
-    """Train one experiment as the lesson gives it; the boundary it ends with, as an image."""
+def train_experiment(page: Page, experiment: str, claims: int) -> str:
+    """Train one experiment as the lesson gives it and see each of its claims hold on the
+    run; the boundary it ends with, as an image."""
     card = page.get_by_test_id(f"experiment-{experiment}")
     card.get_by_role("button", name="Train this experiment").click()
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
     expect(card.locator(".done")).to_be_visible()
+    expect(card.get_by_test_id("claims").locator("li")).to_have_count(claims)
+    expect(card.get_by_test_id("claims").locator("[data-holds=holds]")).to_have_count(claims)
     return str(page.get_by_test_id("boundary").evaluate("c => c.toDataURL()"))
 
 
@@ -27,9 +30,10 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     lessons = page.get_by_test_id("lessons")
     expect(lessons.get_by_test_id("lesson-xor")).to_contain_text("XOR needs a hidden layer")
     lessons.get_by_test_id("lesson-xor").click()
-    expect(lessons.get_by_test_id("lesson").get_by_role("heading", level=2)).to_contain_text("XOR needs a hidden layer")
+    heading = lessons.get_by_test_id("lesson").get_by_role("heading", level=2)
+    expect(heading).to_contain_text("XOR needs a hidden layer")
 
-    perceptron = train_experiment(page, "perceptron-on-xor")
+    perceptron = train_experiment(page, "perceptron-on-xor", claims=2)
 
     # the experiment's change, as a diff of the network, applied to the editor in one click
     hidden = page.get_by_test_id("experiment-add-a-hidden-layer")
@@ -40,7 +44,7 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     hidden.get_by_role("button", name="Apply").click()
     expect(node(page, "hidden")).to_have_count(1)
 
-    bent = train_experiment(page, "add-a-hidden-layer")
+    bent = train_experiment(page, "add-a-hidden-layer", claims=3)
     assert bent != perceptron, "the boundary did not change with a hidden layer"
 
     lessons.get_by_role("button", name="← All lessons").click()
@@ -50,9 +54,10 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     expect(page.get_by_role("button", name="Entrenar", exact=True)).to_be_visible()
     expect(lessons.get_by_test_id("lesson-xor")).to_contain_text("XOR necesita una capa oculta")
     lessons.get_by_test_id("lesson-xor").click()
-    expect(lessons.get_by_test_id("lesson").get_by_role("heading", level=2)).to_contain_text("XOR necesita una capa oculta")
+    expect(heading).to_contain_text("XOR necesita una capa oculta")
     expect(hidden.get_by_role("button", name="Entrenar este experimento")).to_be_visible()
     expect(hidden).to_contain_text("Inserta una capa densa de 8 unidades tanh")
+    expect(hidden.get_by_test_id("claims")).to_contain_text("Lo que midió tu ejecución")
 
     page.reload()  # the language, the open lesson and the progress are remembered
     expect(page.locator("html")).to_have_attribute("lang", "es")

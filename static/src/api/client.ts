@@ -20,6 +20,7 @@ export type SamplesOut = Schemas["SamplesOut"];
 export type LessonSummary = Schemas["LessonSummaryOut"];
 export type Lesson = Schemas["LessonOut"];
 export type Experiment = Schemas["ExperimentOut"];
+export type ExperimentResult = Schemas["ExperimentResult"];
 
 export const API = "/api/v1";
 
@@ -73,6 +74,9 @@ export const api = {
     call<SamplesOut>("GET", `/runs/${id}/inspect/samples?real=${real}${step === null ? "" : `&step=${step}`}`),
   lessons: (lang: string) => call<LessonSummary[]>("GET", `/lessons?lang=${lang}`),
   lesson: (id: string, lang: string) => call<Lesson>("GET", `/lessons/${encodeURIComponent(id)}?lang=${lang}`),
+  /** Each experiment's claims measured on the runs that trained them (experiment id -> run id). */
+  lessonResults: (id: string, runs: Record<string, string>) =>
+    call<ExperimentResult[]>("POST", `/lessons/${encodeURIComponent(id)}/results`, { runs }),
 };
 
 /** Decode an EncodedArray's bytes into a typed array (little-endian, as sent). */

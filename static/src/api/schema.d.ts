@@ -145,6 +145,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lessons/{lesson_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lesson Results
+         * @description Each experiment's claims with the value its run measured and whether it holds. A
+         *     claim is unknown (null) until its run completes; a run that is gone counts as none.
+         */
+        post: operations["lesson_results_api_v1_lessons__lesson_id__results_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/presets": {
         parameters: {
             query?: never;
@@ -1017,9 +1038,15 @@ export interface components {
          * Check
          * @description A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
          *     and its last epoch's) above or below a number, or than the same metric of another
-         *     experiment of the lesson.
+         *     experiment of the lesson (by at least `margin`).
          */
         Check: {
+            /**
+             * Margin
+             * @description With than: by at least this much (above: more than theirs + margin; below: less than theirs - margin).
+             * @default 0
+             */
+            margin: number;
             /**
              * Metric
              * @description A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch) or epochs (how many ran).
@@ -1040,6 +1067,26 @@ export interface components {
              * @description The number to compare with.
              */
             value?: number | null;
+        };
+        /** CheckResult */
+        CheckResult: {
+            /**
+             * Against
+             * @description What it is compared with: the claim's value, or the other experiment's measure.
+             */
+            against: number | number[] | null;
+            /** Claim */
+            claim: components["schemas"]["Check"] | components["schemas"]["ShapeCheck"];
+            /**
+             * Holds
+             * @description Whether the claim holds; null while unknown.
+             */
+            holds: boolean | null;
+            /**
+             * Measured
+             * @description The run's value of the metric (a shape claim: the layer's output shape); null while no completed run of the experiment is known, or when it did not report it.
+             */
+            measured: number | number[] | null;
         };
         /** ClassScore */
         ClassScore: {
@@ -1699,6 +1746,25 @@ export interface components {
              * @description The chart or view that shows the outcome.
              */
             watch: string;
+        };
+        /** ExperimentResult */
+        ExperimentResult: {
+            /**
+             * As Given
+             * @description Whether the run trained the experiment's network and settings unchanged: the claims are about those.
+             */
+            as_given?: boolean | null;
+            /** Checks */
+            checks: components["schemas"]["CheckResult"][];
+            /** Experiment */
+            experiment: string;
+            /** Run Id */
+            run_id?: string | null;
+            /**
+             * Status
+             * @description The run's status.
+             */
+            status?: string | null;
         };
         /** FiltersOut */
         FiltersOut: {
@@ -2965,6 +3031,16 @@ export interface components {
              */
             type: "reshape";
         };
+        /** ResultsIn */
+        ResultsIn: {
+            /**
+             * Runs
+             * @description Experiment id -> the run that trained it (experiments not named have no run).
+             */
+            runs: {
+                [key: string]: string;
+            };
+        };
         /**
          * RunContinue
          * @description An edited continuation of a paused or ended run; what is left out stays as it was.
@@ -3484,7 +3560,7 @@ export interface components {
             };
             /**
              * Loss
-             * @description Default: cross_entropy for classification, mse otherwise.
+             * @description Default: cross_entropy for classification, mse otherwise. A classifier may also train with mse, mae, rmse or huber: they compare the softmax of its logits (one per class) with one-hot targets.
              */
             loss?: ("mse" | "mae" | "rmse" | "huber" | "cross_entropy" | "bce" | "nll") | null;
             optimizer?: components["schemas"]["OptimizerSpec"];
@@ -4014,6 +4090,68 @@ export interface operations {
                 };
             };
             /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    lesson_results_api_v1_lessons__lesson_id__results_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lesson_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResultsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentResult"][];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such lesson. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description An experiment the lesson does not have. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -3,9 +3,10 @@
 // the editor with one click, or trained as it is; its run counts toward the progress.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type Experiment, type Lesson } from "../api/client";
+import { api, type Experiment, type ExperimentResult, type Lesson } from "../api/client";
 import { currentLang } from "../i18n";
 import { changes } from "./changes";
+import { Claims } from "./Claims";
 import type { LessonActions } from "./LessonsPanel";
 import type { Attempt } from "./progress";
 
@@ -28,6 +29,7 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
   const [lesson, setLesson] = useState<Lesson | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [results, setResults] = useState<Record<string, ExperimentResult>>({});
   useEffect(() => {
     api.lesson(id, currentLang()).then(setLesson, (error: unknown) => setFailure(String(error)));
   }, [id, i18n.language]);
@@ -49,6 +51,16 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
       }, () => undefined); // a deleted run stays not done
     }
   }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // the claims, measured on the runs: asked for again when an attempt starts or ends, and
+  // when the run the dashboard follows (one of them) changes status
+  const runs = Object.fromEntries(Object.entries(attempts).map(([experiment, attempt]) => [experiment, attempt.runId]));
+  const following = Object.values(runs).includes(current.runId ?? "") ? current.status : "";
+  useEffect(() => {
+    api.lessonResults(id, runs).then(
+      (answer) => setResults(Object.fromEntries(answer.map((result) => [result.experiment, result]))),
+      () => undefined); // the lesson itself reports a failure to load
+  }, [id, JSON.stringify(attempts), following]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (failure) return <p className="error" role="alert">{t("failed", { error: failure })}</p>;
   if (!lesson) return <p className="muted">{t("loading")}</p>;
@@ -124,6 +136,9 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
                   {t("attempt", { run: attempt.runId.slice(0, 8) })}{" "}
                   {attempt.completed ? t("completed") : attempt.runId === current.runId ? current.status : ""}
                 </p>
+              )}
+              {results[experiment.id] && (attempt || !experiment.checks.some((c) => "metric" in c)) && (
+                <Claims result={results[experiment.id]} />
               )}
             </li>
           );

@@ -1,0 +1,49 @@
+"""How a learner's runs of a lesson came out: each experiment's claims, measured on the
+runs the browser trained them as."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from app.api.deps import LessonsDep, PresetsDep, RunsDep
+from app.api.schemas import ErrorOut
+from app.runs.lesson_results import ExperimentResult, judge, run_outcome
+from app.spec.lessons import apply_experiment, lesson_network
+
+router = APIRouter(prefix="/lessons", tags=["lessons"])
+
+
+class ResultsIn(BaseModel):
+    runs: dict[str, str] = Field(max_length=8, description=(
+        "Experiment id -> the run that trained it (experiments not named have no run)."))
+
+
+@router.post("/{lesson_id}/results", responses={
+    404: {"model": ErrorOut, "description": "No such lesson."},
+    422: {"model": ErrorOut, "description": "An experiment the lesson does not have."}})
+def lesson_results(lesson_id: str, body: ResultsIn, lessons: LessonsDep, presets: PresetsDep,
+                   runs: RunsDep) -> list[ExperimentResult]:
+    """Each experiment's claims with the value its run measured and whether it holds. A
+    claim is unknown (null) until its run completes; a run that is gone counts as none."""
+    if lesson_id not in lessons:
+        raise HTTPException(404, f"no lesson {lesson_id!r}; known: {', '.join(lessons)}")
+    lesson = lessons[lesson_id]
+    experiments = {experiment.id: experiment for experiment in lesson.experiments}
+    unknown = sorted(set(body.runs) - set(experiments))
+    if unknown:
+        raise HTTPException(422, f"lesson {lesson_id!r} has no experiment {', '.join(unknown)}; "
+                                 f"its experiments: {', '.join(experiments)}")
+    network = lesson_network(lesson, presets)
+    records = {name: runs.store.get_run(run_id) for name, run_id in body.runs.items()}
+    found = {name: record for name, record in records.items() if record is not None}
+    results = judge(lesson, network, {name: run_outcome(runs.store, record)
+                                      for name, record in found.items()})
+    for result in results:
+        record = found.get(result.experiment)
+        if record is None:
+            continue
+        spec, training = apply_experiment(network, lesson.training, experiments[result.experiment])
+        result.run_id, result.status = record.id, record.status
+        result.as_given = record.spec == spec and record.training == training
+    return results

@@ -1,0 +1,72 @@
+"""How a learner's runs of a lesson's experiments came out: every claim of the lesson
+checked against what the runs reported, the same way the lessons' own tests check it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, Field
+
+from app.nn import analyze
+from app.runs.recorder import reported_epochs
+from app.runs.records import RunRecord, RunStore
+from app.spec import NetworkSpec
+from app.spec.lessons import Check, LessonSpec, ShapeCheck, apply_experiment, outcome
+
+
+class CheckResult(BaseModel):
+    claim: Check | ShapeCheck
+    measured: float | list[int] | None = Field(description=(
+        "The run's value of the metric (a shape claim: the layer's output shape); null "
+        "while no completed run of the experiment is known, or when it did not report it."))
+    against: float | list[int] | None = Field(description=(
+        "What it is compared with: the claim's value, or the other experiment's measure."))
+    holds: bool | None = Field(description="Whether the claim holds; null while unknown.")
+
+
+class ExperimentResult(BaseModel):
+    experiment: str
+    run_id: str | None = None
+    status: str | None = Field(default=None, description="The run's status.")
+    as_given: bool | None = Field(default=None, description=(
+        "Whether the run trained the experiment's network and settings unchanged: the "
+        "claims are about those."))
+    checks: list[CheckResult]
+
+
+def run_outcome(store: RunStore, run: RunRecord) -> dict[str, float] | None:
+    """What the claims read from a run: None until it has completed."""
+    if run.status != "completed":
+        return None
+    return outcome(reported_epochs(store.get_metrics(run.id)), run.test_metrics)
+
+
+def judge(lesson: LessonSpec, network: NetworkSpec,
+          outcomes: Mapping[str, Mapping[str, float] | None]) -> list[ExperimentResult]:
+    """Each experiment's claims against the outcomes known (by experiment id); shape
+    claims are checked on the experiment's network and need no run."""
+    results = []
+    for experiment in lesson.experiments:
+        spec = apply_experiment(network, lesson.training, experiment)[0]
+        mine = outcomes.get(experiment.id)
+        shapes = ({layer.id: list(layer.output_shape) for layer in analyze(spec).layers}
+                  if any(isinstance(claim, ShapeCheck) for claim in experiment.checks) else {})
+        checks = []
+        for claim in experiment.checks:
+            if isinstance(claim, ShapeCheck):
+                shape = shapes.get(claim.layer)
+                checks.append(CheckResult(claim=claim, measured=shape, against=claim.shape,
+                                          holds=shape == claim.shape))
+                continue
+            other = outcomes.get(claim.than) if claim.than else None
+            measured = mine.get(claim.metric) if mine else None
+            against = claim.value if claim.than is None else (
+                other.get(claim.metric) if other else None)
+            holds = None if measured is None or against is None else claim.holds(measured, against)
+            checks.append(CheckResult(claim=claim, measured=measured, against=against,
+                                      holds=holds))
+        results.append(ExperimentResult(experiment=experiment.id, checks=checks))
+    return results
+
+
+__all__ = ["CheckResult", "ExperimentResult", "judge", "run_outcome"]

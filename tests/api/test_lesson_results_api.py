@@ -1,0 +1,75 @@
+"""A learner's runs of a lesson, judged through the API: each claim with the value its run
+measured, unknown until the run completes, and flagged when the run changed the
+experiment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.test_inspect_api import _create, _wait
+
+API = "/api/v1"
+
+
+def results(client: TestClient, lesson: str, runs: dict[str, str]) -> Any:
+    return client.post(f"{API}/lessons/{lesson}/results", json={"runs": runs})
+
+
+def test_each_claim_is_measured_on_the_learners_run(client: TestClient) -> None:
+    lesson = client.get(f"{API}/lessons/xor").json()
+    plain, hidden = lesson["experiments"]
+    ids = {e["id"]: _create(client, {"model": e["network"], "training": e["training"]})
+           for e in (plain, hidden)}
+    assert results(client, "xor", ids).status_code == 200  # while they train: unknown or known
+
+    finished = {name: _wait(client, run_id) for name, run_id in ids.items()}
+    assert all(run["status"] == "completed" for run in finished.values())
+    answer = results(client, "xor", ids).json()
+    assert [r["experiment"] for r in answer] == [plain["id"], hidden["id"]]
+    for result in answer:
+        run = finished[result["experiment"]]
+        assert result["run_id"] == run["id"] and result["as_given"] is True
+        for check in result["checks"]:
+            claim = check["claim"]
+            assert check["measured"] == run["test_metrics"][claim["metric"]]
+            if claim["than"] is None:
+                assert check["against"] == claim["value"]
+            else:  # compared with the other experiment's run
+                assert check["against"] == finished[claim["than"]]["test_metrics"][claim["metric"]]
+            assert check["holds"] is True, check
+
+
+def test_claims_stay_unknown_without_a_completed_run(client: TestClient) -> None:
+    lesson = client.get(f"{API}/lessons/xor").json()
+    changed = lesson["experiments"][0]
+    training = {**changed["training"], "epochs": 1}  # not the experiment as given
+    run_id = _create(client, {"model": changed["network"], "training": training})
+    answer = results(client, "xor", {changed["id"]: run_id, "add-a-hidden-layer": "gone"}).json()
+    assert answer[0]["run_id"] == run_id and answer[0]["as_given"] is False
+    assert answer[1]["run_id"] is None  # no such run: as if none was trained
+    assert all(check["measured"] is None and check["holds"] is None
+               for check in answer[1]["checks"])
+    assert _wait(client, run_id)["status"] == "completed"
+    # the hidden layer's comparison with the plain run: its bound is known, not its value
+    answer = results(client, "xor", {changed["id"]: run_id}).json()
+    measured = answer[0]["checks"][0]["measured"]
+    assert measured is not None
+    compared = answer[1]["checks"][2]
+    assert compared["claim"]["than"] == changed["id"] and compared["against"] == measured
+    assert compared["measured"] is None and compared["holds"] is None
+
+
+def test_shape_claims_hold_without_a_run(client: TestClient) -> None:
+    answer = results(client, "convolution-arithmetic", {}).json()
+    checks = [check for result in answer for check in result["checks"] if "shape" in check["claim"]]
+    assert checks and all(check["holds"] is True for check in checks)
+    assert checks[0]["measured"] == checks[0]["claim"]["shape"]
+
+
+def test_an_unknown_lesson_or_experiment_is_refused(client: TestClient) -> None:
+    assert results(client, "nope", {}).status_code == 404
+    wrong = results(client, "xor", {"nope": "r1"})
+    assert wrong.status_code == 422
+    assert "lesson 'xor' has no experiment nope" in wrong.json()["detail"]

@@ -1,0 +1,33 @@
+"""The recorder's epoch rows read back as the epoch events reported them: the per-step
+train_loss written at the same step as an epoch's average does not leak into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.runs.recorder import Recorder, reported_epochs
+from app.spec.events import EpochEvent, MetricsEvent
+from app.store import get_store
+from tests.store.factories import make_run
+
+
+def test_stored_epochs_read_back_as_reported(tmp_path: Path) -> None:
+    store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    store.create_run(make_run("r1"))
+    recorder = Recorder(store)
+    epochs = [EpochEvent(epoch=0, step=2, seconds=0.5,
+                         metrics={"train_loss": 0.9, "val_loss": 1.1, "lr": 0.1}),
+              EpochEvent(epoch=1, step=4, seconds=0.4,
+                         metrics={"train_loss": 0.5, "train_accuracy": 0.8, "val_loss": 0.7,
+                                  "val_accuracy": 0.75, "lr": 0.05})]
+    recorder.record("r1", MetricsEvent(step=[1, 2], epoch=[0, 0],
+                                       values={"train_loss": [1.0, 0.8]}))
+    recorder.record("r1", epochs[0])
+    recorder.record("r1", MetricsEvent(step=[3, 4], epoch=[1, 1],
+                                       values={"train_loss": [0.6, 0.4],
+                                               "train_accuracy": [0.7, 0.9]}))
+    recorder.record("r1", epochs[1])
+    recorder.flush()
+    recorder.close()
+    assert reported_epochs(store.get_metrics("r1")) == [event.metrics for event in epochs]
+    store.close()
