@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Experiment, type ExperimentResult, type Lesson } from "../api/client";
 import { currentLang } from "../i18n";
+import { statusLabel } from "../train/labels";
 import { changes } from "./changes";
 import { Claims } from "./Claims";
 import type { LessonActions } from "./LessonsPanel";
@@ -134,7 +135,7 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
               {attempt && (
                 <p className="muted" data-testid="attempt">
                   {t("attempt", { run: attempt.runId.slice(0, 8) })}{" "}
-                  {attempt.completed ? t("completed") : attempt.runId === current.runId ? current.status : ""}
+                  {attempt.completed ? t("completed") : attempt.runId === current.runId ? statusLabel(current.status) : ""}
                 </p>
               )}
               {results[experiment.id] && (attempt || !experiment.checks.some((c) => "metric" in c)) && (
