@@ -13,7 +13,7 @@ import { layout } from "./editor/layout";
 import { readUrl, writeUrl } from "./editor/urlState";
 import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
-import { InspectPanel } from "./inspect/InspectPanel";
+import { InspectPanel, type View as InspectView } from "./inspect/InspectPanel";
 import { LessonsPanel, type LessonActions } from "./lessons/LessonsPanel";
 import { Dashboard } from "./train/Dashboard";
 import { RunsPanel } from "./train/RunsPanel";
@@ -59,8 +59,13 @@ interface PlaygroundProps {
   initialTraining: Training | null;
 }
 
-/** What a lesson says to watch that the training dashboard shows (the rest are inspect views). */
-const CHART_VIEWS = new Set(["loss", "accuracy", "boundary", "samples"]);
+/** What a lesson says to watch that the training dashboard shows. */
+const CHART_VIEWS = new Set(["loss", "accuracy", "boundary"]);
+/** The inspect view that shows the rest. */
+const WATCHED: Record<string, InspectView> = {
+  histograms: "histograms", filters: "filters", "feature maps": "activations", confusion: "confusion",
+  reconstructions: "reconstructions", "latent space": "latent space", samples: "samples", attention: "attention",
+};
 
 /** Whether a dataset gives what the network takes (shape and kind of values). */
 function fits(dataset: DatasetSummary, input: Doc["input"]): boolean {
@@ -78,6 +83,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const [initFrom, setInitFrom] = useState<string | null>(null); // transfer: a run's weights
   const [trainError, setTrainError] = useState<string | null>(null);
   const [tab, setTab] = useState<"training" | "inspect" | "runs">("training");
+  const [inspectAsked, setInspectAsked] = useState<{ view: InspectView } | null>(null);
   const [lessonsOpen, setLessonsOpen] = useState(() => localStorage.getItem("layerlab-lessons") === "open");
   useEffect(() => localStorage.setItem("layerlab-lessons", lessonsOpen ? "open" : "closed"), [lessonsOpen]);
   const [theme, setTheme] = useState<"light" | "dark">(
@@ -130,6 +136,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     return () => window.removeEventListener("keydown", onKey);
   });
 
+  const inspectable = view.status !== "queued" && !!view.epochs.step?.length; // after its first epoch
   /** A lesson's network and settings in the editor, and the weights it starts from. */
   const show = async (network: NetworkSpec, settings: unknown, weights: string | null) => {
     setTraining(settings as Training);
@@ -145,7 +152,12 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     load: (lesson) => show(lesson.network, lesson.training, null),
     watch: (watched) => {
       if (watched === "runs") setTab("runs");
-      else if (runId) setTab(CHART_VIEWS.has(watched) ? "training" : "inspect");
+      else if (!runId) return; // nothing to watch before a run
+      else if (CHART_VIEWS.has(watched) || !WATCHED[watched] || !inspectable) setTab("training");
+      else {
+        setInspectAsked({ view: WATCHED[watched] });
+        setTab("inspect");
+      }
     },
   };
 
@@ -182,7 +194,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
           )}
           {runId && (
             <button type="button" role="tab" aria-selected={tab === "inspect"} className={tab === "inspect" ? "active" : ""}
-              onClick={() => setTab("inspect")} disabled={view.status === "queued" || !view.epochs.step?.length}
+              onClick={() => setTab("inspect")} disabled={!inspectable}
               title={t("tabs.inspectTitle")}>{t("tabs.inspect")}</button>
           )}
           <button type="button" role="tab" aria-selected={tab === "runs"} className={tab === "runs" ? "active" : ""}
@@ -198,7 +210,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
           }} />
         )}
         {runId && tab === "inspect" && view.run && (
-          <InspectPanel runId={runId} spec={view.run.spec} version={view.status}
+          <InspectPanel runId={runId} spec={view.run.spec} version={view.status} asked={inspectAsked}
             task={view.run.training.task ?? datasets.find((d) => d.name === view.run?.training.dataset.name)?.tasks[0]} />
         )}
       </section>

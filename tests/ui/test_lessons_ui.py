@@ -47,6 +47,12 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     bent = train_experiment(page, "add-a-hidden-layer", claims=3)
     assert bent != perceptron, "the boundary did not change with a hidden layer"
 
+    # what to watch opens from the lesson: the boundary is on the training dashboard
+    page.get_by_role("tab", name="Runs").click()
+    expect(page.get_by_test_id("boundary")).to_have_count(0)
+    hidden.get_by_role("button", name="open").click()
+    expect(page.get_by_test_id("boundary")).to_be_visible()
+
     lessons.get_by_role("button", name="← All lessons").click()
     expect(lessons.get_by_test_id("lesson-xor").locator("xpath=..")).to_contain_text("2/2")
 

@@ -1,5 +1,5 @@
 // The Inspect tab: pick a view and, for views of one input, a test sample.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { NetworkSpec } from "../api/client";
 import {
@@ -11,7 +11,7 @@ import { SamplesView } from "./SamplesView";
 import { GenerateView, PredictionsView } from "./SequenceViews";
 import { StepView } from "./StepView";
 
-type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
+export type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
   | "one step" | "predictions" | "generate" | "reconstructions" | "latent space" | "samples";
 
 /** Each view's tab label in the catalog. */
@@ -37,6 +37,7 @@ interface Props {
   spec: NetworkSpec;
   task: string | undefined; // the run's task: classification, regression, sequence, ...
   version: string; // changes when the views should fetch again (the run's status)
+  asked?: { view: View } | null; // a view asked for from outside (a lesson's "watch"); a new object each time
 }
 
 /** The views a run can give: a GAN's network reads noise, not the dataset's samples, so
@@ -61,10 +62,13 @@ function viewsOf(spec: NetworkSpec, task: string | undefined): View[] {
   return views;
 }
 
-export function InspectPanel({ runId, spec, task, version }: Props) {
+export function InspectPanel({ runId, spec, task, version, asked }: Props) {
   const { t } = useTranslation("inspect");
   const views = viewsOf(spec, task);
-  const [chosen, setView] = useState<View>(views[0]);
+  const [chosen, setView] = useState<View>(asked?.view ?? views[0]);
+  useEffect(() => {
+    if (asked) setView(asked.view);
+  }, [asked]);
   const view = views.includes(chosen) ? chosen : views[0]; // another run may not have it
   const [sample, setSample] = useState(0);
   const [refreshed, setRefreshed] = useState(0);
