@@ -92,7 +92,8 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         </details>
       )}
       <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training))}
-        text={trainingFormText("training")} skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), "report_every", "seed", "device", "layer_lr"]} />
+        skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), "report_every", "seed", "device", "layer_lr"]}
+        text={trainingFormText("training")} />
       {nested.map((key) => (
         <details key={key} open={key === "optimizer" || key === training.task} data-testid={`${key}-settings`}>
           <summary>{sectionTitle(key)}</summary>
