@@ -3,7 +3,7 @@
 import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { count, flops, shape } from "../format";
-import { layerFormText } from "./labels";
+import { layerDescription, layerFieldDescription, layerFormText } from "./labels";
 import type { Doc, LayerDoc } from "./model";
 import { SchemaForm, type JsonSchema } from "./SchemaForm";
 
@@ -49,12 +49,14 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
   if (selected === null) return null;
   const info = catalog.find((l) => l.type === selected.type);
   const layer = summary?.layers.find((l) => l.id === selected.id);
+  const idSchema = (info?.schema as JsonSchema | undefined)?.properties?.id;
   return (
     <div className="inspector-body">
       <h2>{selected.type}</h2>
-      <p className="description">{info?.description}</p>
+      <p className="description">{info && layerDescription(info)}</p>
       <div className="field">
-        <label htmlFor="layer-id">{t("inspector.id")}</label>
+        <label htmlFor="layer-id" title={layerFieldDescription(selected.type, "id", idSchema?.description)}>
+          {t("inspector.id")}</label>
         <input id="layer-id" defaultValue={selected.id} key={selected.id}
           onBlur={(e) => e.target.value !== selected.id && onRename(selected.id, e.target.value)} />
       </div>
@@ -67,7 +69,7 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
       {layerError && <p className="error" role="alert">{layerError}</p>}
       {info && (
         <SchemaForm schema={info.schema as JsonSchema} value={selected.params} errors={fieldErrors}
-          skip={["id", "type", "inputs"]} text={layerFormText()}
+          skip={["id", "type", "inputs"]} text={layerFormText(selected.type)}
           onChange={(params) => onLayer({ ...selected, params })} />
       )}
     </div>

@@ -4,7 +4,7 @@ import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { LayerInfo } from "../api/client";
 import { CATEGORY_ORDER, colourOf } from "./categories";
-import { categoryLabel } from "./labels";
+import { categoryLabel, layerDescription } from "./labels";
 
 export const DRAG_TYPE = "application/x-layerlab-layer";
 
@@ -14,14 +14,15 @@ interface Props {
 }
 
 export function Palette({ catalog, onAdd }: Props) {
-  const { t } = useTranslation("editor");
+  const { t, i18n } = useTranslation("editor");
   const [query, setQuery] = useState("");
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const shown = catalog.filter((l) => !q || l.type.includes(q) || l.description.toLowerCase().includes(q));
+    const shown = catalog.filter((l) => !q || l.type.includes(q) || l.description.toLowerCase().includes(q)
+      || layerDescription(l).toLowerCase().includes(q));
     const categories = [...new Set([...CATEGORY_ORDER, ...shown.map((l) => l.category)])];
     return categories.map((c) => [c, shown.filter((l) => l.category === c)] as const).filter(([, ls]) => ls.length);
-  }, [catalog, query]);
+  }, [catalog, query, i18n.language]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <nav className="palette" aria-label={t("palette.label")}>
       <input className="palette-search" type="search" placeholder={t("palette.search")} value={query}
@@ -32,7 +33,7 @@ export function Palette({ catalog, onAdd }: Props) {
           <ul>
             {layers.map((layer) => (
               <li key={layer.type}>
-                <button type="button" className="palette-item" draggable title={layer.description}
+                <button type="button" className="palette-item" draggable title={layerDescription(layer)}
                   data-testid={`palette-${layer.type}`} style={{ borderLeftColor: colourOf(layer.category) }}
                   onDragStart={(e) => {
                     e.dataTransfer.setData(DRAG_TYPE, layer.type);

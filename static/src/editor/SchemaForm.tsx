@@ -22,10 +22,12 @@ export type JsonSchema = {
   $ref?: string;
 };
 
-/** A form's texts in the current language: a field's label and a choice's, each by the
- * field's name (and the choice's value, which is what is sent); undefined: the schema's own. */
+/** A form's texts in the current language: a field's label, its description (given the
+ * schema's own, in English) and a choice's, each by the field's name (and the choice's
+ * value, which is what is sent); undefined: the schema's own. */
 export interface FormText {
   label?: (name: string) => string | undefined;
+  description?: (name: string, english: string) => string | undefined;
   option?: (name: string, value: unknown) => string | undefined;
 }
 
@@ -54,10 +56,10 @@ export function kindOf(schema: JsonSchema): Kind {
   return { kind: "text", nullable };
 }
 
-function hint(schema: JsonSchema): string {
+function hint(schema: JsonSchema, description: string | undefined): string {
   const numeric = (schema.anyOf ?? [schema]).find((v) => v.minimum !== undefined || v.maximum !== undefined
     || v.exclusiveMinimum !== undefined || v.exclusiveMaximum !== undefined);
-  const parts = [schema.description ?? ""];
+  const parts = [description ?? ""];
   if (numeric) {
     const low = numeric.minimum ?? numeric.exclusiveMinimum;
     const high = numeric.maximum ?? numeric.exclusiveMaximum;
@@ -68,6 +70,10 @@ function hint(schema: JsonSchema): string {
 
 function label(name: string, schema: JsonSchema, text: FormText): string {
   return text.label?.(name) ?? schema.title ?? name.replace(/_/g, " ");
+}
+
+function description(name: string, schema: JsonSchema, text: FormText): string | undefined {
+  return schema.description && (text.description?.(name, schema.description) ?? schema.description);
 }
 
 /** A sensible starting value for a property (its default, else something valid-ish). */
@@ -105,6 +111,7 @@ function Field({ name, idPrefix, schema, value, error, text: formText, onChange 
   const { t } = useTranslation("editor");
   const k = kindOf(schema);
   const id = `field-${idPrefix}${name}`;
+  const described = description(name, schema, formText);
   const text = Array.isArray(value) ? value.join(", ") : value === null || value === undefined ? "" : String(value);
   const [draft, setDraft] = useState(text);
   useEffect(() => setDraft(text), [text]);
@@ -142,9 +149,9 @@ function Field({ name, idPrefix, schema, value, error, text: formText, onChange 
   }
   return (
     <div className={`field${error ? " invalid" : ""}`} data-field={name}>
-      <label htmlFor={id} title={schema.description}>{label(name, schema, formText)}</label>
+      <label htmlFor={id} title={described}>{label(name, schema, formText)}</label>
       {control}
-      <small className="hint">{hint(schema)}</small>
+      <small className="hint">{hint(schema, described)}</small>
       {error && <small className="error" role="alert">{error}</small>}
     </div>
   );

@@ -8,7 +8,7 @@ import { entry } from "../editor/labels";
 import { shape } from "../format";
 import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
-import { statusLabel, trainingFormText, type Section } from "./labels";
+import { datasetDescription, datasetOptionsText, statusLabel, trainingFormText, type Section } from "./labels";
 import { NESTED, TASK_NESTED, TRAINING_SCHEMA } from "./schemas";
 
 export type Training = Record<string, unknown> & { dataset: { name: string; options: Record<string, unknown> } };
@@ -70,7 +70,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
             <option key={d.name} value={d.name}>{d.name} · {shape(d.input_shape)}</option>
           ))}
         </select>
-        {dataset && <small className="hint">{dataset.description}</small>}
+        {dataset && <small className="hint">{datasetDescription(dataset)}</small>}
         {dataset && gan && (
           <small className="hint" data-testid="gan-shapes">{t("panel.ganShapes", { noise: shape(inputShape),
             sample: shape(dataset.input_shape), lr: GAN_OPTIMIZER.lr, betas: GAN_OPTIMIZER.betas.join(", ") })}</small>
@@ -88,7 +88,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         <details>
           <summary>{t("panel.datasetOptions")}</summary>
           <SchemaForm schema={dataset.options_schema as JsonSchema} value={training.dataset.options}
-            onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
+            text={datasetOptionsText(dataset.name)} onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
         </details>
       )}
       <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training))}

@@ -1,19 +1,35 @@
 // Training texts whose key is data (a run's status, a setting's name, a choice's value):
 // each falls back to the server's own word where the catalog has no text for it.
-import { entry } from "../editor/labels";
+import { described, entry } from "../editor/labels";
 import type { FormText } from "../editor/SchemaForm";
 import i18n from "../i18n";
 
 /** The training settings' forms: the top level and each nested group. */
 export type Section = "training" | "optimizer" | "schedule" | "early_stopping" | "gan";
 
-/** A training form's texts: its fields' labels and its choices' (the values sent stay as they are). */
+/** A training form's texts: its fields' labels, descriptions and choices' (the values
+ * sent stay as they are). */
 export function trainingFormText(section: Section): FormText {
   const fields = i18n.t("train:fields", { returnObjects: true });
   const options = i18n.t("train:options", { returnObjects: true });
   return {
     label: (name) => entry(fields, section, name),
+    description: (name, english) => described(english, ["train", "fieldDescriptions", section, name]),
     option: (name, value) => entry(options, section, name, String(value)),
+  };
+}
+
+/** What a dataset is (the line under the dataset picker). */
+export function datasetDescription(dataset: { name: string; description: string }): string {
+  return described(dataset.description, ["train", "datasetDescriptions", dataset.name]);
+}
+
+/** A dataset's options form: each option's description, its own for this dataset where it
+ * says something else there, else the one the option has in most datasets. */
+export function datasetOptionsText(dataset: string): FormText {
+  return {
+    description: (name, english) => described(english, ["train", "datasetOptionsOf", dataset, name],
+      ["train", "datasetOptions", name]),
   };
 }
 
