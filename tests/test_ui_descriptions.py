@@ -164,3 +164,21 @@ def test_a_missing_or_reworded_text_is_named() -> None:
         "(e.g. editor:layerDescriptions.new_layer: 'Does something new.')",
         "layer dense: not in the catalogs as the server words it "
         "(e.g. editor:layerDescriptions.dense: 'Some other words.')"]
+
+
+def test_every_dataset_option_has_a_label_and_its_choices_a_name(client: TestClient) -> None:
+    """The dataset options' forms label each option, and each choice of one, from the train
+    catalogs (the values sent stay as they are)."""
+    missing = []
+    for dataset in client.get("/api/v1/datasets").json():
+        for option, prop in dataset["options_schema"].get("properties", {}).items():
+            choices = prop.get("enum") or [value for alt in prop.get("anyOf", [])
+                                           for value in alt.get("enum", [])]
+            for lang in ("en", "es"):
+                train = CATALOG[lang, "train"]
+                if not at(train, ("datasetOptionLabels", option)):
+                    missing.append(f"{lang}: label of option {option} ({dataset['name']})")
+                missing += [f"{lang}: choice {choice} of option {option} ({dataset['name']})"
+                            for choice in choices
+                            if not at(train, ("datasetOptionChoices", option, str(choice)))]
+    assert missing == []

@@ -27,7 +27,11 @@ export function datasetDescription(dataset: { name: string; description: string 
 /** A dataset's options form: each option's description, its own for this dataset where it
  * says something else there, else the one the option has in most datasets. */
 export function datasetOptionsText(dataset: string): FormText {
+  const labels = i18n.t("train:datasetOptionLabels", { returnObjects: true });
+  const choices = i18n.t("train:datasetOptionChoices", { returnObjects: true });
   return {
+    label: (name) => entry(labels, name),
+    option: (name, value) => entry(choices, name, String(value)),
     description: (name, english) => described(english, ["train", "datasetOptionsOf", dataset, name],
       ["train", "datasetOptions", name]),
   };
