@@ -90,8 +90,10 @@ class TrainingSpec(SpecModel):
         default=None, description="Default: the dataset's first task kind."
     )
     loss: LossName | None = Field(
-        default=None, description="Default: cross_entropy for classification, mse otherwise."
-    )
+        default=None, description=(
+            "Default: cross_entropy for classification, mse otherwise. A classifier may "
+            "also train with mse, mae, rmse or huber: they compare the softmax of its "
+            "logits (one per class) with one-hot targets."))
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
     batch_size: int = Field(default=64, ge=1, le=65536)

@@ -1,4 +1,10 @@
-"""Task kinds: what the target is, which loss fits, and how accuracy is counted."""
+"""Task kinds: what the target is, which loss fits, and how accuracy is counted.
+
+A classifier may also train with a regression loss (mse, mae, rmse, huber), as courses
+compare them: the loss then reads the softmax of the network's outputs against one-hot
+targets, so the network still ends in one logit per class (what inspection, prediction
+and the code export read) and accuracy is the argmax, counted the same way.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ LOSSES: dict[str, LossFn] = {
 """Loss name -> function(output, target). bce takes logits; nll takes log-probabilities."""
 
 CLASS_LOSSES = {"cross_entropy", "nll", "bce"}
+REGRESSION_LOSSES = {"mse", "mae", "rmse", "huber"}
 DEFAULT_LOSS: dict[str, LossName] = {
     "classification": "cross_entropy",
     "sequence": "cross_entropy",
@@ -86,6 +93,12 @@ class Task:
         return reconstruction + self.beta * kl, [reconstruction, kl]
 
     @property
+    def on_probabilities(self) -> bool:
+        """A classifier trained with a regression loss: the loss compares the softmax of
+        its logits with one-hot targets."""
+        return self.kind == "classification" and self.loss_name in REGRESSION_LOSSES
+
+    @property
     def counts_accuracy(self) -> bool:
         return self.kind in ("classification", "sequence")
 
@@ -107,6 +120,9 @@ class Task:
                 y = y[:, -1]
         if self.loss_name == "bce":
             return out.reshape(-1), y.reshape(-1)
+        if self.on_probabilities:  # (B, C) probabilities against (B, C) one-hot rows
+            probabilities = torch.softmax(out, dim=-1)
+            return probabilities, F.one_hot(y, out.shape[-1]).to(probabilities.dtype)
         if self.kind == "regression":
             return out.reshape(y.shape), y  # e.g. (B, 1, 1) against (B, 1)
         return out, y
@@ -115,6 +131,8 @@ class Task:
         """Number of right predictions in the batch (a device tensor: no sync)."""
         if self.loss_name == "bce":
             return ((out > 0).long() == target.long()).sum()
+        if self.on_probabilities:  # the target is one-hot
+            return (out.argmax(dim=-1) == target.argmax(dim=-1)).sum()
         return (out.argmax(dim=-1) == target).sum()
 
 
@@ -135,9 +153,9 @@ def make_task(info: DatasetInfo, kind: TaskKind | None, loss: LossName | None,
         return Task(kind, loss, LOSSES[loss], beta)
     if kind in ("regression", *RECONSTRUCTS) and loss in CLASS_LOSSES - {"bce"}:
         raise TaskError(f"{loss} is a classification loss: use mse, mae, rmse or huber for {kind}")
-    if kind in ("classification", "sequence") and loss not in CLASS_LOSSES:
-        raise TaskError(f"{loss} is a regression loss: use cross_entropy (or nll, bce) "
-                        f"for {kind}")
+    if kind == "sequence" and loss not in CLASS_LOSSES:
+        raise TaskError(f"{loss} is a regression loss: use cross_entropy (or nll) for "
+                        f"{kind}")
     if kind == "sequence" and loss == "bce":
         raise TaskError("bce predicts one yes/no value: use cross_entropy (or nll) for "
                         "next-token prediction")
@@ -162,8 +180,10 @@ def _check_output(info: DatasetInfo, kind: TaskKind, loss: str, shape: tuple[int
                 raise TaskError(f"{gives}; bce needs 2 classes and 1 output unit "
                                 f"(dataset {info.name!r} has {classes} classes)")
         elif shape != (classes,):
+            probabilities = (f"; {loss} compares the softmax of one logit per class with "
+                             "one-hot targets" if loss in REGRESSION_LOSSES else "")
             raise TaskError(f"{gives} but dataset {info.name!r} has {classes} classes: "
-                            f"end with a dense layer of {classes} units")
+                            f"end with a dense layer of {classes} units{probabilities}")
     if kind == "sequence" and shape[-1:] != (info.vocab_size,):
         raise TaskError(f"{gives} but dataset {info.name!r} has a vocabulary of "
                         f"{info.vocab_size}: end with a dense layer of {info.vocab_size} units")

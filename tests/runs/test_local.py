@@ -36,7 +36,7 @@ def test_same_seed_same_metrics_on_cpu() -> None:
     (TOY_NET, {"task": "reconstruction"}, "supports classification, gan, not reconstruction"),
     (TOY_NET.model_copy(update={"layers": TOY_NET.layers[:1]}), {}, "has 2 classes"),
     (TOY_NET, {"dataset": {"name": "digits"}}, "set input.shape to [64]"),
-    (TOY_NET, {"loss": "mse"}, "regression loss"),
+    (TOY_NET, {"loss": "bce"}, "bce needs 2 classes and 1 output unit"),
     (TOY_NET, {"dataset": {"name": "circle", "options": {"noise": "lots"}}}, "noise"),
     (TOY_NET, {"dataset": {"name": "imagenet"}}, "unknown dataset 'imagenet'"),
 ])
