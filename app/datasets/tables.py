@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import ClassVar, Literal
 
@@ -74,11 +75,18 @@ class _BundledTable(Dataset):
 
 
 class DigitsOptions(SplitOptions):
-    """Digits options: the split, plus flat vectors or 8x8 images."""
+    """Digits options: the split, flat vectors or 8x8 images, and for transfer learning
+    another target on the same images (odd or even) and few training samples."""
 
     layout: Literal["flat", "image"] = Field(
         default="flat", description="flat: 64 values; image: a (1, 8, 8) picture for conv nets."
     )
+    target: Literal["digit", "parity"] = Field(default="digit", description=(
+        "digit: ten classes, one per digit; parity: two, even (0) and odd (1). The split "
+        "is drawn by digit either way, so both targets test on the same images."))
+    train_samples: int | None = Field(default=None, ge=10, le=1797, description=(
+        "Keep only this many training samples, each class keeping its share; the test "
+        "split stays whole."))
 
 
 @register_dataset
@@ -95,6 +103,27 @@ class Digits(_BundledTable):
     def input_shape(self, options: DatasetOptions) -> tuple[int, ...]:
         assert isinstance(options, DigitsOptions)
         return (64,) if options.layout == "flat" else (1, 8, 8)
+
+    def info(self, options: DatasetOptions) -> DatasetInfo:
+        assert isinstance(options, DigitsOptions)
+        info = super().info(options)
+        if options.train_samples is not None:
+            info.splits["train"] = min(info.splits["train"], options.train_samples)
+        if options.target == "parity":
+            info = replace(info, num_classes=2, class_names=("even", "odd"))
+        return info
+
+    def load(self, options: DatasetOptions) -> TensorData:
+        assert isinstance(options, DigitsOptions)
+        x, digit = _bundled(self.loader)
+        train, test = stratified_split(digit, options.test_fraction, options.seed)
+        wanted = options.train_samples
+        if wanted is not None and wanted < len(train):
+            # a stratified "test" part of exactly `wanted` samples is the subset kept
+            train = train[stratified_split(digit[train], wanted / len(train), options.seed)[1]]
+        y = digit % 2 if options.target == "parity" else digit
+        x_train, x_test = self.features(x[train], x[test], options)
+        return as_tensor_data(self.info(options), x_train, y[train], x_test, y[test])
 
     def features(
         self, x_train: np.ndarray, x_test: np.ndarray, options: DatasetOptions

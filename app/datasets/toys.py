@@ -154,15 +154,30 @@ class Moons(_Toy2D):
     generate = _moons
 
 
+class SineOptions(ToyOptions):
+    """The toy options, plus gross errors in a share of the training targets."""
+
+    outliers: float = Field(default=0.0, ge=0.0, le=0.5, description=(
+        "Share of the training targets replaced by outliers, each 4 to 6 above the true "
+        "value (a faulty sensor); the test targets stay clean."))
+
+
+OUTLIER_OFFSET = (4.0, 6.0)
+"""How far above the true value an outlier lies, drawn uniformly."""
+
+
 @register_dataset
 class Sine(Dataset):
-    """y = sin(x) + noise for x uniform in [-pi, pi]."""
+    """y = sin(x) + noise for x uniform in [-pi, pi]; optionally with outliers in the
+    training targets, so a loss's robustness shows on the clean test split. The
+    validation split is held out of the training split and has outliers in the same
+    share."""
 
     name = "sine"
-    Options = ToyOptions
+    Options = SineOptions
 
     def info(self, options: DatasetOptions) -> DatasetInfo:
-        assert isinstance(options, ToyOptions)
+        assert isinstance(options, SineOptions)
         return DatasetInfo(
             name=self.name, description="Fit y = sin(x) from noisy samples (1-D regression).",
             tasks=("regression",), input_shape=(1,), target_shape=(1,),
@@ -170,10 +185,14 @@ class Sine(Dataset):
         )
 
     def load(self, options: DatasetOptions) -> TensorData:
-        assert isinstance(options, ToyOptions)
+        assert isinstance(options, SineOptions)
         info = self.info(options)
         rng = np.random.default_rng(options.seed)
         x = rng.uniform(-np.pi, np.pi, (options.n_samples, 1))  # (N, 1)
         y = np.sin(x) + rng.normal(0.0, options.noise, x.shape)  # (N, 1)
         n_train = info.splits["train"]  # x is already in random order
-        return as_tensor_data(info, x[:n_train], y[:n_train], x[n_train:], y[n_train:])
+        y_train = y[:n_train].copy()
+        if options.outliers:  # drawn after the clean set, so the clean points stay the same
+            hit = rng.permutation(n_train)[:round(n_train * options.outliers)]
+            y_train[hit, 0] += rng.uniform(*OUTLIER_OFFSET, len(hit))
+        return as_tensor_data(info, x[:n_train], y_train, x[n_train:], y[n_train:])

@@ -42,3 +42,31 @@ def test_class_names_match_sklearn(name: str) -> None:
     bunch = getattr(datasets, f"load_{name}")()
     assert describe_dataset(name).class_names == tuple(bunch.target_names)
     assert sum(describe_dataset(name).splits.values()) == len(bunch.target)
+
+
+def test_parity_labels_the_same_split_odd_or_even() -> None:
+    digits = load_dataset("digits")
+    parity = load_dataset("digits", {"target": "parity"})
+    assert torch.equal(parity.x_train, digits.x_train) and torch.equal(parity.x_test,
+                                                                        digits.x_test)
+    assert torch.equal(parity.y_train, digits.y_train % 2)
+    info = describe_dataset("digits", {"target": "parity"})
+    assert info.num_classes == 2 and info.class_names == ("even", "odd")
+
+
+def test_few_training_samples_keep_each_digit_share_and_the_whole_test_split() -> None:
+    whole = load_dataset("digits")
+    few = load_dataset("digits", {"train_samples": 20, "target": "parity"})
+    assert len(few.y_train) == 20 and torch.equal(few.x_test, whole.x_test)
+    digit_of = {tuple(x.tolist()): int(y) for x, y in zip(whole.x_train, whole.y_train,
+                                                          strict=True)}
+    kept = [digit_of[tuple(x.tolist())] for x in few.x_train]  # all from the training split
+    assert sorted(kept) == sorted(list(range(10)) * 2)  # two of each digit
+    assert describe_dataset("digits", {"train_samples": 20}).splits == {"train": 20,
+                                                                        "test": 359}
+
+
+@pytest.mark.parametrize("options", [{"target": "odd"}, {"train_samples": 5}])
+def test_bad_digit_options_are_refused(options: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match=r"target|train_samples"):
+        load_dataset("digits", options)

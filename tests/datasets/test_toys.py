@@ -69,3 +69,19 @@ def test_sine_is_sin_plus_noise() -> None:
     noisy = load_dataset("sine", {"noise": 0.2})
     residual = noisy.y_train - torch.sin(noisy.x_train)
     assert 0.15 < residual.std() < 0.25
+
+
+def test_sine_outliers_corrupt_only_that_share_of_the_training_targets() -> None:
+    clean = load_dataset("sine", {"n_samples": 500, "noise": 0.0})
+    dirty = load_dataset("sine", {"n_samples": 500, "noise": 0.0, "outliers": 0.1})
+    assert torch.equal(clean.x_train, dirty.x_train) and torch.equal(clean.x_test, dirty.x_test)
+    assert torch.equal(clean.y_test, dirty.y_test)  # the test split stays clean
+    offset = (dirty.y_train - clean.y_train).squeeze(1)
+    hit = offset != 0
+    assert hit.sum().item() == 40  # 10% of the 400 training targets
+    assert offset[hit].min() >= 4.0 and offset[hit].max() <= 6.0  # all far above
+
+
+def test_sine_outliers_are_a_bounded_share() -> None:
+    with pytest.raises(ValueError, match="outliers"):
+        load_dataset("sine", {"outliers": 0.6})
