@@ -73,6 +73,7 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python train_throughput.py
 	cd benchmarks && ../$(BIN)/python time_to_accuracy.py
 	cd benchmarks && ../$(BIN)/python run_overhead.py
+	cd benchmarks && ../$(BIN)/python executor_overhead.py
 	cd benchmarks && ../$(BIN)/python stream_overhead.py
 	cd benchmarks && ../$(BIN)/python inspect_speed.py
 	cd benchmarks && ../$(BIN)/python ui_latency.py
@@ -95,11 +96,11 @@ $(VENV)/.installed: pyproject.toml $(TORCH_STAMP)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(TORCH_STAMP)
-	$(PIP) install -e ".[dev]"
+	$(PIP) install -e ".[dev,ray]"
 	touch $(VENV)/.installed $@
 
 $(VENV)/.installed-bench: pyproject.toml $(TORCH_STAMP)
-	$(PIP) install -e ".[dev,bench]"
+	$(PIP) install -e ".[dev,ray,bench]"
 	touch $@
 
 clean:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,7 +40,9 @@ class Settings(BaseSettings):
         default=None,
         description="sqlite:///path.db or postgresql+psycopg://...; default: SQLite in home.",
     )
-    max_concurrent_runs: int = Field(default=2, ge=1, le=64, description="Runs at once.")
+    max_concurrent_runs: int = Field(default=2, ge=1, le=64,
+                                     description="Runs at once (the local executor; "
+                                                 "on Ray its resources decide).")
     stop_timeout: float = Field(
         default=10.0, gt=0, le=600, description="Seconds a run gets to stop before it is killed."
     )
@@ -56,6 +59,28 @@ class Settings(BaseSettings):
         description="Most memory one training worker may allocate on the CPU (its data "
                     "size, PyTorch's own ~0.3 GB included); a run over it fails with 'out "
                     "of memory'. Default: no limit.",
+    )
+    executor: Literal["local", "ray"] = Field(
+        default="local",
+        description="Where runs train: local worker processes, or Ray (pip install "
+                    "'layerlab[ray]'), on a cluster at ray_address or a local one.",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster to join (e.g. ray://head:10001 or auto); default: start a "
+                    "local Ray on this machine, loopback only, no dashboard.",
+    )
+    ray_cpus_per_run: float = Field(default=1.0, gt=0, le=256,
+                                    description="CPUs each run asks Ray for.")
+    ray_gpus_per_run: float = Field(
+        default=0.0, ge=0, le=64,
+        description="GPUs each run asks Ray for (a fraction shares one); runs whose device "
+                    "is cpu ask for none, runs on cuda for at least one.",
+    )
+    ray_spares: int = Field(
+        default=1, ge=0, le=64,
+        description="Warm Ray actors kept ready while nothing runs (each holds a run's "
+                    "resources), so a run starts without waiting for PyTorch's imports.",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     limits: SpecLimits = Field(default_factory=SpecLimits)

@@ -33,7 +33,7 @@ from app.api.routes import (
 from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
 from app.nn import analyze
-from app.runs.executor import LocalProcessExecutor
+from app.runs.executor import Executor, LocalProcessExecutor
 from app.runs.inspection import Inspector
 from app.runs.service import RunService
 from app.settings import Settings
@@ -56,8 +56,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     marked interrupted (they can resume from their last checkpoint)."""
     settings: Settings = app.state.settings
     store = get_store(settings.store_url)
-    executor = LocalProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout,
-                                    memory_mb=settings.worker_memory_mb)
+    executor = build_executor(settings)
     service = RunService(store, executor, settings.runs_dir, settings.limits)
     interrupted = service.recover()
     if interrupted:
@@ -71,6 +70,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         service.close()
         store.close()
+
+
+def build_executor(settings: Settings) -> Executor:
+    """The executor LAYERLAB_EXECUTOR names; Ray is imported only when chosen."""
+    if settings.executor == "local":
+        return LocalProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout,
+                                    memory_mb=settings.worker_memory_mb)
+    try:
+        from app.runs.ray_executor import RayExecutor
+    except ImportError as exc:
+        raise RuntimeError(f"LAYERLAB_EXECUTOR=ray needs Ray ({exc}): pip install "
+                           "'layerlab[ray]' (make install-dev installs it)") from None
+    return RayExecutor(settings.ray_address, settings.ray_cpus_per_run,
+                       settings.ray_gpus_per_run, settings.stop_timeout, settings.ray_spares)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import pytest
 
 from app.runs.records import RunRecord
 from app.runs.service import RunService
@@ -39,3 +41,17 @@ def wait_for(service: RunService, run_id: str, done: Callable[[RunRecord], bool]
 
 def finished(run: RunRecord) -> bool:
     return run.status in ("completed", "stopped", "failed", "diverged", "paused")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[None]:
+    """One local Ray for the whole session (loopback only, no dashboard, 2 CPUs): its
+    start takes seconds. Skipped where Ray is not installed (pip install '.[ray]')."""
+    pytest.importorskip("ray")
+    import ray
+
+    from app.runs.ray_executor import start_ray
+
+    start_ray(num_cpus=2)
+    yield
+    ray.shutdown()

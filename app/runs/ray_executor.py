@@ -1,0 +1,298 @@
+"""Runs on a Ray cluster: each run is a Ray actor that holds its resource request (CPUs,
+GPUs or a fraction of one) for as long as it trains, and Ray queues the runs that do
+not fit. LayerLab writes no cluster code of its own: placement, queueing, process
+start-up and failure detection are Ray's.
+
+The actor runs the same `worker_main` as a local worker process. Its events wait in a
+queue inside the actor; one monitor thread per run in the server pulls them back in
+batches (`drain`) and hands them to on_event in order. A run's files go to its run_dir
+as on one machine, so on a cluster of several nodes the runs folder must be on storage
+every node mounts at the same path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import ray
+from ray.exceptions import RayError
+
+from app.runs.executor import Executor, OnEvent
+from app.runs.worker import Job, warm_up, worker_main
+from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
+
+NAMESPACE = "layerlab"
+DRAIN_WAIT = 0.25  # seconds a drain call waits for a first event before it answers
+LOCAL_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
+    """Connect to the Ray cluster at `address`, or start a local one for this machine
+    alone; True if this call started Ray (so its owner shuts it down). The local
+    cluster has no dashboard and listens on the loopback address only: Ray has no bind
+    option, but with its cluster mode off it takes 127.0.0.1 as the node address, and
+    every one of its servers listens there."""
+    if ray.is_initialized():
+        return False
+    if address is None:
+        os.environ[LOCAL_ONLY] = "0"  # read by the Ray processes this starts
+        ray._private.ray_constants.ENABLE_RAY_CLUSTER = False  # and by this one
+    ray.init(address=address, num_cpus=num_cpus, namespace=NAMESPACE,
+             include_dashboard=False, log_to_driver=False, configure_logging=False)
+    return True
+
+
+class RunActor:
+    """Lives in a Ray worker process, one per run: `run` trains on one of the actor's
+    threads while `drain`, `stop` and `pause` calls arrive on others. The server owns
+    the actor, so Ray ends it if the server goes away: no orphan writes a run's files."""
+
+    def __init__(self) -> None:
+        warm_up()  # PyTorch's imports and first-network set-up, before a job is waiting
+        self._events: queue.Queue[TrainingEvent] = queue.Queue()
+        self._stop, self._pause = threading.Event(), threading.Event()
+
+    def ready(self) -> bool:
+        return True
+
+    def run(self, job: Job, environment: dict[str, str]) -> None:
+        """Train with the server's LAYERLAB_* settings (dataset folders and the like)."""
+        os.environ.update(environment)
+        # threading events have the is_set() that FlagControl asks of its flags
+        worker_main(job, self._events, cast(Any, self._stop), cast(Any, self._pause))
+
+    def drain(self, wait: float) -> list[TrainingEvent]:
+        """The events so far, in order; waits up to `wait` seconds for a first one."""
+        try:
+            events = [self._events.get(timeout=wait)]
+        except queue.Empty:
+            return []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                events.append(self._events.get_nowait())
+        return events
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def pause(self) -> None:
+        self._pause.set()
+
+
+@dataclass
+class _Run:
+    job: Job
+    on_event: OnEvent
+    actor: Any
+    started: bool = False
+    finished: bool = False
+    stop_requested: bool = False
+    dropped: bool = False  # ended by shutdown before it started: no event, interrupted
+    monitor: threading.Thread | None = field(default=None, repr=False)
+
+
+class RayExecutor(Executor):
+    """Each run is an actor asking Ray for `cpus` CPUs and `gpus` GPUs (a fraction
+    shares one); runs that ask for no GPU (training.device "cpu") get none, and one
+    that insists on "cuda" gets at least one. `spares` warm actors with the default
+    request are kept ahead while nothing runs, so a run starts without waiting for
+    PyTorch's imports; each holds its resources while it waits."""
+
+    def __init__(self, address: str | None = None, cpus: float = 1.0, gpus: float = 0.0,
+                 stop_timeout: float = 10.0, spares: int = 1) -> None:
+        self.cpus, self.gpus, self.stop_timeout, self.spares = cpus, gpus, stop_timeout, spares
+        self._owns_ray = start_ray(address)
+        self._actor_class = ray.remote(RunActor)
+        self._lock = threading.Lock()
+        self._runs: dict[str, _Run] = {}
+        self._idle: list[Any] = []
+        self._closed = False
+        self._replenish()
+
+    def resources(self, job: Job) -> tuple[float, float]:
+        """(CPUs, GPUs) the run asks Ray for."""
+        device = job.training.device
+        gpus = 0.0 if device in ("cpu", "mps") else self.gpus
+        if device == "cuda" and gpus == 0:
+            gpus = 1.0
+        return self.cpus, gpus
+
+    def submit(self, job: Job, on_event: OnEvent) -> None:
+        cpus, gpus = self.resources(job)
+        missing = self._missing(cpus, gpus)
+        if missing:
+            on_event(job.run_id, FinishedEvent(status="failed", epoch=0, step=0, reason=missing))
+            return
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the executor is shut down")
+            fits_spare = (cpus, gpus) == (self.cpus, self.gpus) and self._idle
+            actor = self._idle.pop(0) if fits_spare else self._new_actor(cpus, gpus)
+            run = _Run(job, on_event, actor)
+            self._runs[job.run_id] = run
+        environment = {k: v for k, v in os.environ.items() if k.startswith("LAYERLAB_")}
+        done = actor.run.remote(job, environment)
+        run.monitor = threading.Thread(target=self._watch, args=(run, done), daemon=True,
+                                       name=f"ray-watch-{job.run_id}")
+        run.monitor.start()
+
+    def stop(self, run_id: str) -> bool:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.finished:
+                return False
+            run.stop_requested = True
+        if not run.started:  # still waiting for its resources (or its process)
+            ray.kill(run.actor)
+            return True
+        run.actor.stop.remote()
+        timer = threading.Timer(self.stop_timeout, self._kill, args=(run,))
+        timer.daemon = True
+        timer.start()
+        return True
+
+    def pause(self, run_id: str) -> bool:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.finished:
+                return False
+        run.actor.pause.remote()
+        return True
+
+    def active(self) -> set[str]:
+        with self._lock:
+            return set(self._runs)
+
+    def shutdown(self) -> set[str]:
+        """Pause every started run (each writes a checkpoint), drop the ones still
+        waiting, and return the ids of both: they are interrupted."""
+        with self._lock:
+            self._closed = True
+            runs = list(self._runs.values())
+            idle, self._idle = self._idle, []
+        interrupted = {run.job.run_id for run in runs if not run.finished}
+        for run in runs:
+            if run.started:
+                run.actor.pause.remote()
+            else:
+                run.dropped = True
+                ray.kill(run.actor)
+        for actor in idle:
+            ray.kill(actor)
+        deadline = time.monotonic() + self.stop_timeout
+        for run in runs:
+            if run.monitor is not None:
+                run.monitor.join(max(0.0, deadline - time.monotonic()))
+            self._kill(run)
+        if self._owns_ray:
+            ray.shutdown()
+        return interrupted
+
+    def wait_until_warm(self, timeout: float = 60.0) -> bool:
+        """Block until every spare actor has done its imports (True) or the timeout."""
+        with self._lock:
+            idle = list(self._idle)
+        try:
+            ray.get([actor.ready.remote() for actor in idle], timeout=timeout)
+        except (RayError, TimeoutError):
+            return False
+        return True
+
+    def _new_actor(self, cpus: float, gpus: float) -> Any:
+        # threads: `run` holds one for the whole run; drain, stop and pause use others
+        return self._actor_class.options(num_cpus=cpus, num_gpus=gpus, max_concurrency=4,
+                                         max_restarts=0).remote()
+
+    def _missing(self, cpus: float, gpus: float) -> str | None:
+        """Why the cluster can never place this request, or None (Ray queues the rest)."""
+        total = ray.cluster_resources()
+        for name, wanted in (("CPU", cpus), ("GPU", gpus)):
+            have = total.get(name, 0.0)
+            if wanted > have:
+                return (f"the Ray cluster has {have:g} {name}(s) in all and this run asks "
+                        f"for {wanted:g}: set LAYERLAB_RAY_{name}S_PER_RUN lower or add nodes")
+        return None
+
+    def _replenish(self) -> None:
+        """Start spares only while nothing runs: their imports would slow a run down."""
+        with self._lock:
+            if self._closed or self._runs:
+                return
+            while len(self._idle) < self.spares:
+                self._idle.append(self._new_actor(self.cpus, self.gpus))
+
+    def _watch(self, run: _Run, done: Any) -> None:
+        """Forward events until the run's FinishedEvent; a dead actor fails the run."""
+        try:
+            while not run.finished:
+                try:
+                    events = ray.get(run.actor.drain.remote(DRAIN_WAIT))
+                except RayError as exc:
+                    self._died(run, exc)
+                    break
+                for event in events:
+                    self._forward(run, event)
+                if not events and not run.finished and ray.wait([done], timeout=0)[0]:
+                    self._ended_silently(run, done)
+            with contextlib.suppress(RayError):  # let `run` return: its files are written
+                ray.wait([done], timeout=self.stop_timeout)
+        finally:
+            self._release(run)
+
+    def _forward(self, run: _Run, event: TrainingEvent) -> None:
+        run.started = run.started or isinstance(event, StartedEvent)
+        run.finished = event.kind == "finished"
+        run.on_event(run.job.run_id, event)
+
+    def _ended_silently(self, run: _Run, done: Any) -> None:
+        """`run` returned or raised without a FinishedEvent: pick up the last events."""
+        for event in ray.get(run.actor.drain.remote(0.0)):
+            self._forward(run, event)
+        if run.finished:
+            return
+        try:
+            ray.get(done)
+            why = "the run ended without a final event"
+        except RayError as exc:
+            why = f"the Ray task failed: {_ray_reason(exc)}"
+        self._forward(run, FinishedEvent(status="failed", epoch=0, step=0, reason=why))
+
+    def _died(self, run: _Run, exc: RayError) -> None:
+        if run.dropped:
+            return
+        if run.stop_requested:
+            why = ("stopped before it started" if not run.started
+                   else f"killed after {self.stop_timeout:g} s without stopping")
+            event = FinishedEvent(status="stopped", epoch=0, step=0, reason=why)
+        else:
+            event = FinishedEvent(status="failed", epoch=0, step=0,
+                                  reason=f"the Ray worker died: {_ray_reason(exc)}")
+        self._forward(run, event)
+
+    def _release(self, run: _Run) -> None:
+        """End the actor (freeing its resources) once its last event is in."""
+        self._kill(run)
+        with self._lock:
+            if self._runs.get(run.job.run_id) is run:  # a resumed run may already be back
+                del self._runs[run.job.run_id]
+        self._replenish()
+
+    @staticmethod
+    def _kill(run: _Run) -> None:
+        with contextlib.suppress(RayError, ValueError):
+            ray.kill(run.actor)
+
+
+def _ray_reason(exc: BaseException) -> str:
+    """Ray's error text without the actor's id card (tab-indented `key: value` lines)
+    or the traceback it may append: what happened and why, in at most 400 characters."""
+    lines = [line.strip() for line in str(exc).splitlines()
+             if line.strip() and not line.startswith("\t")]
+    lines = [line for line in lines if not line.startswith("Traceback")][:3]
+    return " ".join(lines)[:400] if lines else type(exc).__name__

@@ -1,0 +1,188 @@
+"""What every executor must do, run against each one: local worker processes and Ray
+actors (a real local Ray cluster, started once per session)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.runs.executor import Executor, LocalProcessExecutor
+from app.runs.worker import Job
+from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
+from tests.runs.conftest import TOY_NET, toy_training
+
+LONG = {"epochs": 400, "dataset": {"name": "circle", "options": {"n_samples": 1000}}}
+WAIT = 120.0
+
+
+class Events:
+    """on_event for every job: each run's events, and when each kind first arrived."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, list[TrainingEvent]] = {}
+        self.order: list[tuple[str, str]] = []  # (run id, kind) as they arrive
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+
+    def __call__(self, run_id: str, event: TrainingEvent) -> None:
+        with self.changed:
+            self.runs.setdefault(run_id, []).append(event)
+            self.order.append((run_id, event.kind))
+            self.changed.notify_all()
+
+    def wait(self, run_id: str, kind: str, timeout: float = WAIT) -> TrainingEvent:
+        """The run's first event of this kind, once it has arrived."""
+        with self.changed:
+            found = self.changed.wait_for(lambda: (run_id, kind) in self.order, timeout)
+            assert found, f"no {kind} event from {run_id} in {timeout} s: {self.kinds(run_id)}"
+            return next(e for e in self.runs[run_id] if e.kind == kind)
+
+    def final(self, run_id: str) -> FinishedEvent:
+        event = self.wait(run_id, "finished")
+        assert isinstance(event, FinishedEvent)
+        return event
+
+    def kinds(self, run_id: str) -> list[str]:
+        return [event.kind for event in self.runs.get(run_id, [])]
+
+
+def job(tmp_path: Path, name: str, resume: bool = False, **training: Any) -> Job:
+    run_id = name * 32
+    return Job(run_id, TOY_NET, toy_training(**training), tmp_path / run_id, resume)
+
+
+def kill_worker(executor: Executor, run_id: str) -> str:
+    """Kill the run's worker as its platform can lose one (the OOM killer, a node lost);
+    returns what the run's failure reason must name."""
+    if isinstance(executor, LocalProcessExecutor):
+        executor._running[run_id].proc.process.kill()
+        return "SIGKILL"
+    import ray
+
+    ray.kill(executor._runs[run_id].actor)  # type: ignore[attr-defined]
+    return "killed by `ray.kill`"
+
+
+Make = Callable[..., Executor]
+
+
+@pytest.fixture(params=["local", "ray"])
+def make(request: pytest.FixtureRequest) -> Iterator[Make]:
+    """make(capacity): an executor that runs at most `capacity` jobs at once; all are
+    shut down after the test."""
+    made: list[Executor] = []
+    if request.param == "ray":
+        request.getfixturevalue("ray_cluster")
+
+    def build(capacity: int = 2) -> Executor:
+        executor: Executor
+        if request.param == "local":
+            executor = LocalProcessExecutor(max_concurrent=capacity, stop_timeout=3.0)
+        else:
+            from app.runs.ray_executor import RayExecutor
+
+            executor = RayExecutor(cpus=2 / capacity, stop_timeout=3.0)  # the cluster has 2
+        made.append(executor)
+        return executor
+
+    yield build
+    for executor in made:
+        executor.shutdown()
+
+
+def test_a_job_runs_to_completion_with_its_events_in_order(make: Make, tmp_path: Path) -> None:
+    executor, events, a = make(), Events(), job(tmp_path, "a", epochs=2)
+    executor.submit(a, events)
+    assert a.run_id in executor.active()
+    final = events.final(a.run_id)
+    assert final.status == "completed", final.reason
+    kinds = events.kinds(a.run_id)
+    assert kinds[0] == "started" and kinds[-1] == "finished" and kinds.count("finished") == 1
+    assert {"metrics", "epoch", "checkpoint"} <= set(kinds)
+    epochs = [e.epoch for e in events.runs[a.run_id] if e.kind == "epoch"]  # type: ignore[union-attr]
+    assert epochs == [0, 1]
+    assert a.has_checkpoint
+    deadline = time.monotonic() + 30
+    while executor.active() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert executor.active() == set()
+
+
+def test_stop_ends_a_running_job_and_a_queued_one(make: Make, tmp_path: Path) -> None:
+    executor, events = make(capacity=1), Events()
+    running, queued = job(tmp_path, "a", **LONG), job(tmp_path, "b", **LONG)
+    executor.submit(running, events)
+    executor.submit(queued, events)
+    events.wait(running.run_id, "metrics")
+    assert executor.stop(queued.run_id)
+    stopped = events.final(queued.run_id)
+    assert stopped.status == "stopped" and "before it started" in (stopped.reason or "")
+    assert "started" not in events.kinds(queued.run_id)
+    assert executor.stop(running.run_id)
+    assert events.final(running.run_id).status == "stopped"
+    assert events.kinds(running.run_id).count("finished") == 1
+    assert not executor.stop("c" * 32)
+
+
+def test_pause_checkpoints_and_a_resubmitted_job_resumes(make: Make, tmp_path: Path) -> None:
+    executor, events, first = make(), Events(), job(tmp_path, "a", **LONG)
+    executor.submit(first, events)
+    events.wait(first.run_id, "epoch")
+    assert executor.pause(first.run_id)
+    paused = events.final(first.run_id)
+    assert paused.status == "paused" and paused.epoch >= 1
+    assert first.has_checkpoint
+    again, resumed = replace(first, resume=True), Events()  # as service.resume does
+    executor.submit(again, resumed)
+    started = resumed.wait(first.run_id, "started")
+    assert isinstance(started, StartedEvent) and started.start_epoch == paused.epoch
+    resumed.wait(first.run_id, "epoch")
+    assert executor.stop(first.run_id)
+    assert resumed.final(first.run_id).status == "stopped"
+
+
+@pytest.mark.slow
+def test_a_job_beyond_capacity_waits_for_a_slot(make: Make, tmp_path: Path) -> None:
+    executor, events = make(capacity=1), Events()
+    a, b = job(tmp_path, "a", epochs=2), job(tmp_path, "b", epochs=2)
+    executor.submit(a, events)
+    executor.submit(b, events)
+    assert executor.active() == {a.run_id, b.run_id}
+    assert events.final(a.run_id).status == "completed"
+    assert events.final(b.run_id).status == "completed"
+    assert events.order.index((b.run_id, "started")) > events.order.index((a.run_id, "finished"))
+
+
+def test_shutdown_pauses_running_jobs_and_returns_the_unfinished(make: Make,
+                                                                 tmp_path: Path) -> None:
+    executor, events = make(capacity=1), Events()
+    running, queued = job(tmp_path, "a", **LONG), job(tmp_path, "b", **LONG)
+    executor.submit(running, events)
+    executor.submit(queued, events)
+    events.wait(running.run_id, "epoch")
+    assert executor.shutdown() == {running.run_id, queued.run_id}
+    assert events.final(running.run_id).status == "paused"
+    assert running.has_checkpoint
+    assert events.kinds(queued.run_id) == []
+    with pytest.raises(RuntimeError):
+        executor.submit(job(tmp_path, "c"), events)
+
+
+def test_a_killed_worker_fails_its_run_with_the_reason(make: Make, tmp_path: Path) -> None:
+    executor, events = make(), Events()
+    victim, other = job(tmp_path, "a", **LONG), job(tmp_path, "b", epochs=2)
+    executor.submit(victim, events)
+    events.wait(victim.run_id, "metrics")
+    cause = kill_worker(executor, victim.run_id)
+    failed = events.final(victim.run_id)
+    assert failed.status == "failed"
+    assert cause in (failed.reason or ""), failed.reason
+    assert events.kinds(victim.run_id).count("finished") == 1
+    executor.submit(other, events)  # the executor goes on
+    assert events.final(other.run_id).status == "completed"
