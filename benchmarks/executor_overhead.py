@@ -8,6 +8,10 @@ as median and max; then one run at a time on an idle, warm executor (median of 3
 "ray, 1 spare" is the default: one warm actor, the rest start a fresh Ray worker
 process that imports PyTorch; "ray, 8 spares" keeps 8 warm actors ahead.
 
+Ray gives each actor as many OpenMP threads as it has CPUs (1 here); a local worker
+uses PyTorch's default, a thread per core, so 8 local workers oversubscribe a small
+machine: run with OMP_NUM_THREADS=1 to compare the executors at equal threads.
+
     python benchmarks/executor_overhead.py
 """
 
@@ -113,7 +117,8 @@ def main() -> None:
 
         ray.shutdown()
     print(f"{RUNS} toy MLP runs on circle (1,000 points, 3 epochs) submitted at once; CPU, "
-          f"{os.cpu_count()} cores; local Ray started in {ray_start:.1f} s (once per server)")
+          f"{os.cpu_count()} cores; local Ray started in {ray_start:.1f} s (once per server); "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
     print(f"{'':<20} {'wall':>7} {'runs/s':>7} {'start median':>13} {'start max':>10} "
           f"{'one run start':>14}")
     for label, row in rows.items():
