@@ -2,7 +2,7 @@
 
 from app.inspect.activations import ActivationsOut, activations
 from app.inspect.arrays import InspectError, decode, encode, from_png
-from app.inspect.attention import AttentionOut, attention
+from app.inspect.attention import AttentionOut, WorkedAttention, attention, worked_attention
 from app.inspect.boundary import boundary
 from app.inspect.confusion import ConfusionOut, confusion
 from app.inspect.embedding import EmbeddingOut, embedding
@@ -16,7 +16,7 @@ from app.inspect.saliency import SaliencyOut, saliency
 __all__ = [
     "ActivationsOut", "AttentionOut", "ConfusionOut", "EmbeddingOut", "EpochHistograms",
     "FiltersOut", "InspectError", "OutputKind", "PredictOut", "ReconstructionsOut", "SaliencyOut",
-    "activations", "attention", "boundary", "confusion", "decode", "embedding", "encode",
-    "filters", "from_png", "output_kind", "parameter_histograms", "predict", "reconstructions",
-    "saliency",
+    "WorkedAttention", "activations", "attention", "boundary", "confusion", "decode",
+    "embedding", "encode", "filters", "from_png", "output_kind", "parameter_histograms",
+    "predict", "reconstructions", "saliency", "worked_attention",
 ]

@@ -7,19 +7,28 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
 
-from app.nn import analyze
+from app.inspect import worked_attention
+from app.nn import analyze, build
 from app.runs.recorder import reported_epochs
 from app.runs.records import RunRecord, RunStore
 from app.spec import NetworkSpec
-from app.spec.lessons import Check, LessonSpec, ShapeCheck, apply_experiment, outcome
+from app.spec.lessons import (
+    AnyCheck,
+    AttentionCheck,
+    LessonSpec,
+    ShapeCheck,
+    apply_experiment,
+    outcome,
+)
 
 
 class CheckResult(BaseModel):
-    claim: Check | ShapeCheck
-    measured: float | list[int] | None = Field(description=(
-        "The run's value of the metric (a shape claim: the layer's output shape); null "
-        "while no completed run of the experiment is known, or when it did not report it."))
-    against: float | list[int] | None = Field(description=(
+    claim: AnyCheck
+    measured: float | list[int] | list[float] | None = Field(description=(
+        "The run's value of the metric (a shape claim: the layer's output shape; an "
+        "attention claim: the weights the layer computed); null while no completed run of "
+        "the experiment is known, or when it did not report it."))
+    against: float | list[int] | list[float] | None = Field(description=(
         "What it is compared with: the claim's value, or the other experiment's measure."))
     holds: bool | None = Field(description="Whether the claim holds; null while unknown.")
 
@@ -43,8 +52,8 @@ def run_outcome(store: RunStore, run: RunRecord) -> dict[str, float] | None:
 
 def judge(lesson: LessonSpec, network: NetworkSpec,
           outcomes: Mapping[str, Mapping[str, float] | None]) -> list[ExperimentResult]:
-    """Each experiment's claims against the outcomes known (by experiment id); shape
-    claims are checked on the experiment's network and need no run."""
+    """Each experiment's claims against the outcomes known (by experiment id); shape and
+    attention claims are checked on the experiment's network and need no run."""
     results = []
     for experiment in lesson.experiments:
         spec = apply_experiment(network, lesson.training, experiment)[0]
@@ -58,6 +67,9 @@ def judge(lesson: LessonSpec, network: NetworkSpec,
                 checks.append(CheckResult(claim=claim, measured=shape, against=claim.shape,
                                           holds=shape == claim.shape))
                 continue
+            if isinstance(claim, AttentionCheck):
+                checks.append(_worked(claim, spec))
+                continue
             other = outcomes.get(claim.than) if claim.than else None
             measured = mine.get(claim.metric) if mine else None
             against = claim.value if claim.than is None else (
@@ -67,6 +79,13 @@ def judge(lesson: LessonSpec, network: NetworkSpec,
                                       holds=holds))
         results.append(ExperimentResult(experiment=experiment.id, checks=checks))
     return results
+
+
+def _worked(claim: AttentionCheck, spec: NetworkSpec) -> CheckResult:
+    """The attention example worked out by the experiment's real layer."""
+    worked = worked_attention(build(spec, device="cpu"), claim.layer, claim.scores)
+    return CheckResult(claim=claim, measured=worked.weights, against=claim.weights,
+                       holds=worked.d_k == claim.d_k and claim.holds(worked.weights))
 
 
 __all__ = ["CheckResult", "ExperimentResult", "judge", "run_outcome"]

@@ -1,7 +1,8 @@
 """Guided lessons: content, not code. A lesson is a network (a preset or its own spec), a
 dataset and training settings, and two to four experiments; an experiment is an edit of
-the network or the settings, what to watch, and what should happen. Every text is in
-each of LANGS; a lesson file that lacks one does not load."""
+the network or the settings, what to watch, what should happen and the checks that claim
+it, and may start from the weights another experiment of the lesson ends with. Every
+text is in each of LANGS; a lesson file that lacks one does not load."""
 
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from app.spec.base import NETWORK_INPUT, LayerId, SpecModel
+from app.spec.lesson_checks import (
+    ATTENTION_LAYERS,
+    SLUG,
+    AnyCheck,
+    AttentionCheck,
+    Check,
+    ShapeCheck,
+    outcome,
+)
 from app.spec.network import NetworkSpec
 from app.spec.training import TrainingSpec
 
 LANGS = ("en", "es")
 Lang = Literal["en", "es"]
-SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 View = Literal["loss", "accuracy", "boundary", "histograms", "filters", "feature maps",
                "confusion", "reconstructions", "latent space", "samples", "attention",
                "runs"]
@@ -38,53 +47,12 @@ class LayerEdit(SpecModel):
     """One change to the lesson's network."""
 
     op: Literal["set", "insert_after", "remove"] = Field(description=(
-        "set: change fields of `layer`; insert_after: put the layer in `values` after "
-        "`layer` ('input': first); remove: drop `layer`."))
+        "set: change fields of `layer` ('input': of the network input, e.g. its shape); "
+        "insert_after: put the layer in `values` after `layer` ('input': first); remove: "
+        "drop `layer`."))
     layer: LayerId | Literal["input"] = Field(description="The layer the edit is about.")
     values: dict[str, Any] = Field(default_factory=dict, description=(
         "set: the fields and their new values; insert_after: the new layer's spec."))
-
-
-class Check(SpecModel):
-    """A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
-    and its last epoch's) above or below a number, or than the same metric of another
-    experiment of the lesson."""
-
-    metric: str = Field(min_length=1, max_length=64, description=(
-        "A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap "
-        "(val_loss - train_loss at the last epoch) or epochs (how many ran)."))
-    op: Literal["above", "below"]
-    value: float | None = Field(default=None, description="The number to compare with.")
-    than: str | None = Field(default=None, pattern=SLUG, description="Or this experiment.")
-
-    @model_validator(mode="after")
-    def _one_side(self) -> Check:
-        if (self.value is None) == (self.than is None):
-            raise ValueError("a check compares with a value or with another experiment "
-                             "(than), one of them")
-        return self
-
-    def holds(self, mine: float, other: float | None = None) -> bool:
-        bound = self.value if self.value is not None else other
-        assert bound is not None
-        return mine > bound if self.op == "above" else mine < bound
-
-
-class ShapeCheck(SpecModel):
-    """A claim about shapes, checked without training: a layer's output shape (per
-    sample, channels first) in the experiment's network."""
-
-    layer: LayerId
-    shape: list[int] = Field(min_length=1, max_length=4)
-
-
-def outcome(epochs: list[Mapping[str, float]], test: Mapping[str, float]) -> dict[str, float]:
-    """The metrics checks read, from each epoch's metrics and the final test metrics."""
-    last = dict(epochs[-1]) if epochs else {}
-    derived = {"epochs": float(len(epochs))}
-    if "val_loss" in last and "train_loss" in last:
-        derived["gap"] = last["val_loss"] - last["train_loss"]
-    return last | dict(test) | derived
 
 
 class ExperimentSpec(SpecModel):
@@ -95,12 +63,22 @@ class ExperimentSpec(SpecModel):
     change: Text = Field(description="What the experiment changes, in words.")
     edits: list[LayerEdit] = Field(default_factory=list, max_length=32)
     training: dict[str, Any] = Field(default_factory=dict, description=(
-        "Training settings merged into the lesson's (nested groups merge key by key)."))
+        "Training settings merged into the lesson's (nested groups merge key by key; "
+        "naming another dataset starts from none of the lesson's dataset options)."))
+    init_from: str | None = Field(default=None, pattern=SLUG, description=(
+        "Start from the weights that this earlier experiment of the lesson ends with "
+        "(every layer whose id and shapes match, as a run's init_from), e.g. to fine-tune "
+        "a head on a feature extractor trained there; that experiment runs first."))
     watch: View = Field(description="The chart or view that shows the outcome.")
     expect: Text = Field(description="What should happen.")
-    checks: list[Check | ShapeCheck] = Field(min_length=1, max_length=8, description=(
-        "The claims of `expect`, checked by running the experiment (or, for shapes, by "
-        "checking its network)."))
+    checks: list[AnyCheck] = Field(min_length=1, max_length=8, description=(
+        "The claims of `expect`, checked by running the experiment (or, for shapes and "
+        "the attention example, on its network without training)."))
+
+    @property
+    def trains(self) -> bool:
+        """Whether a check needs the experiment's run (the others read its network)."""
+        return any(isinstance(check, Check) for check in self.checks)
 
 
 class LessonSpec(SpecModel):
@@ -120,12 +98,21 @@ class LessonSpec(SpecModel):
         if (self.preset is None) == (self.network is None):
             raise ValueError("a lesson names a preset or gives a network, one of them")
         ids = [experiment.id for experiment in self.experiments]
-        for experiment in self.experiments:
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"experiment ids repeat: {ids}")
+        for at, experiment in enumerate(self.experiments):
             for check in experiment.checks:
                 if isinstance(check, Check) and check.than is not None and check.than not in ids:
                     raise ValueError(f"experiment {experiment.id}: a check compares with "
                                      f"{check.than!r}, not an experiment of this lesson")
+            if experiment.init_from is not None and experiment.init_from not in ids[:at]:
+                raise ValueError(f"experiment {experiment.id}: init_from names "
+                                 f"{experiment.init_from!r}, not an experiment before it "
+                                 f"(before it: {ids[:at] or 'none'})")
         return self
+
+    def experiment(self, experiment_id: str) -> ExperimentSpec:
+        return next(e for e in self.experiments if e.id == experiment_id)
 
 
 class LessonError(ValueError):
@@ -151,7 +138,11 @@ def edit_network(network: NetworkSpec, edits: list[LayerEdit]) -> NetworkSpec:
         if edit.layer != NETWORK_INPUT and edit.layer not in ids:
             raise LessonError(f"an edit names layer {edit.layer!r}, not one of {ids}")
         at = -1 if edit.layer == NETWORK_INPUT else ids.index(edit.layer)
-        if edit.op == "set":
+        if edit.layer == NETWORK_INPUT and edit.op != "insert_after":
+            if edit.op == "remove":
+                raise LessonError("the network input cannot be removed")
+            data["input"] = {**data["input"], **edit.values}
+        elif edit.op == "set":
             layers[at] = {**layers[at], **edit.values}
         elif edit.op == "insert_after":
             layers.insert(at + 1, dict(edit.values))
@@ -166,7 +157,12 @@ def edit_network(network: NetworkSpec, edits: list[LayerEdit]) -> NetworkSpec:
 def apply_experiment(network: NetworkSpec, training: TrainingSpec,
                      experiment: ExperimentSpec) -> tuple[NetworkSpec, TrainingSpec]:
     """The network and settings an experiment runs with."""
-    changed = merge(training.model_dump(mode="json"), experiment.training)
+    base = training.model_dump(mode="json")
+    dataset = experiment.training.get("dataset")
+    if isinstance(dataset, Mapping) and dataset.get("name", base["dataset"]["name"]) != \
+            base["dataset"]["name"]:
+        base["dataset"]["options"] = {}  # another dataset: one's options do not fit another
+    changed = merge(base, experiment.training)
     try:
         settings = TrainingSpec.model_validate(changed)
     except ValidationError as exc:
@@ -189,7 +185,8 @@ def load_lessons(folder: Path, presets: Mapping[str, NetworkSpec]) -> dict[str, 
         network = lesson_network(lesson, presets)
         for experiment in lesson.experiments:
             try:
-                apply_experiment(network, lesson.training, experiment)
+                spec = apply_experiment(network, lesson.training, experiment)[0]
+                check_layers(spec, experiment)
             except LessonError as exc:
                 raise ValueError(f"lesson {path.name}, experiment {experiment.id}: {exc}") \
                     from None
@@ -200,6 +197,18 @@ def load_lessons(folder: Path, presets: Mapping[str, NetworkSpec]) -> dict[str, 
     return {lesson.id: lesson for lesson in sorted(lessons, key=lambda item: item.chapter)}
 
 
+def check_layers(spec: NetworkSpec, experiment: ExperimentSpec) -> None:
+    """The layers that shape and attention checks name are in the experiment's network
+    (an attention check's of an attention kind)."""
+    kinds = {layer.id: layer.type for layer in spec.layers}
+    for check in experiment.checks:
+        if isinstance(check, ShapeCheck | AttentionCheck) and check.layer not in kinds:
+            raise LessonError(f"a check names layer {check.layer!r}, not one of {list(kinds)}")
+        if isinstance(check, AttentionCheck) and kinds[check.layer] not in ATTENTION_LAYERS:
+            raise LessonError(f"the attention check names layer {check.layer!r}, a "
+                              f"{kinds[check.layer]}: name a {' or '.join(ATTENTION_LAYERS)}")
+
+
 def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> NetworkSpec:
     if lesson.network is not None:
         return lesson.network
@@ -207,6 +216,7 @@ def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> Ne
     return presets[lesson.preset]
 
 
-__all__ = ["LANGS", "Check", "ExperimentSpec", "LayerEdit", "LessonError", "LessonSpec",
-           "ShapeCheck", "Text", "apply_experiment", "edit_network", "lesson_network",
-           "load_lessons", "merge", "outcome"]
+__all__ = ["LANGS", "AnyCheck", "AttentionCheck", "Check", "ExperimentSpec", "LayerEdit",
+           "LessonError", "LessonSpec", "ShapeCheck", "Text", "apply_experiment",
+           "check_layers", "edit_network", "lesson_network", "load_lessons", "merge",
+           "outcome"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.test_inspect_api import _create, _wait
@@ -66,6 +67,14 @@ def test_shape_claims_hold_without_a_run(client: TestClient) -> None:
     checks = [check for result in answer for check in result["checks"] if "shape" in check["claim"]]
     assert checks and all(check["holds"] is True for check in checks)
     assert checks[0]["measured"] == checks[0]["claim"]["shape"]
+
+
+def test_the_attention_example_holds_without_a_run(client: TestClient) -> None:
+    answer = results(client, "attention", {}).json()
+    (check,) = answer[0]["checks"]
+    assert check["claim"]["scores"] == [112, 96] and check["against"] == [0.88, 0.12]
+    assert check["measured"] == pytest.approx([0.8808, 0.1192], abs=1e-4)
+    assert check["holds"] is True
 
 
 def test_an_unknown_lesson_or_experiment_is_refused(client: TestClient) -> None:

@@ -10,12 +10,15 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import LessonsDep, PresetsDep
 from app.api.schemas import ErrorOut
+from app.inspect import WorkedAttention, worked_attention
+from app.nn import build
 from app.spec import NetworkSpec
 from app.spec.lessons import (
-    Check,
+    AnyCheck,
+    AttentionCheck,
+    ExperimentSpec,
     Lang,
     LessonSpec,
-    ShapeCheck,
     apply_experiment,
     lesson_network,
 )
@@ -39,9 +42,15 @@ class ExperimentOut(BaseModel):
     change: str = Field(description="What the experiment changes, in words.")
     edits: list[dict[str, Any]] = Field(description="The edits of the network.")
     training_changes: dict[str, Any] = Field(description="The settings it changes.")
+    init_from: str | None = Field(description=(
+        "The earlier experiment whose run's weights it starts from (every layer whose id "
+        "and shapes match: a run's init_from), or null for fresh weights."))
     watch: str = Field(description="The chart or view that shows the outcome.")
     expect: str = Field(description="What should happen.")
-    checks: list[Check | ShapeCheck] = Field(description="The claims a test verifies.")
+    checks: list[AnyCheck] = Field(description="The claims a test verifies.")
+    worked: list[WorkedAttention] = Field(description=(
+        "Each attention check worked out by the real layer it names, in the experiment's "
+        "network: the vectors fed, the dot products and the weights the layer computed."))
     network: NetworkSpec = Field(description="The network the experiment trains.")
     training: TrainingSpec = Field(description="The settings it trains with.")
 
@@ -82,9 +91,17 @@ def get_lesson(lesson_id: str, lessons: LessonsDep, presets: PresetsDep,
         experiments.append(ExperimentOut(
             id=experiment.id, title=experiment.title[lang], change=experiment.change[lang],
             edits=[edit.model_dump(mode="json") for edit in experiment.edits],
-            training_changes=experiment.training, watch=experiment.watch,
-            expect=experiment.expect[lang], checks=experiment.checks, network=spec,
-            training=training))
+            training_changes=experiment.training, init_from=experiment.init_from,
+            watch=experiment.watch, expect=experiment.expect[lang], checks=experiment.checks,
+            worked=_worked(spec, experiment), network=spec, training=training))
     return LessonOut(id=lesson.id, chapter=lesson.chapter, title=lesson.title[lang],
                      teaches=lesson.teaches[lang], preset=lesson.preset, network=network,
                      training=lesson.training, experiments=experiments)
+
+
+def _worked(spec: NetworkSpec, experiment: ExperimentSpec) -> list[WorkedAttention]:
+    claims = [c for c in experiment.checks if isinstance(c, AttentionCheck)]
+    if not claims:
+        return []
+    model = build(spec, device="cpu")
+    return [worked_attention(model, claim.layer, claim.scores) for claim in claims]

@@ -904,6 +904,42 @@ export interface components {
              */
             type: "add";
         };
+        /**
+         * AttentionCheck
+         * @description The worked example of scaled dot-product attention, reproduced on a real layer and
+         *     checked without training: the layer's projections are set so that one query's dot
+         *     products with the keys are `scores`, and the attention weights the layer then
+         *     computes are claimed to be `weights`, softmax(scores / sqrt(d_k)), to within
+         *     `tolerance`. Every head of the layer is d_k wide.
+         */
+        AttentionCheck: {
+            /**
+             * D K
+             * @description The width of each head's queries and keys.
+             */
+            d_k: number;
+            /**
+             * Layer
+             * @description A multihead_attention or transformer_encoder_block layer of the experiment's network.
+             */
+            layer: string;
+            /**
+             * Scores
+             * @description The query's dot products with each key, q·k.
+             */
+            scores: number[];
+            /**
+             * Tolerance
+             * @description How far a computed weight may be from the stated one.
+             * @default 0.005
+             */
+            tolerance: number;
+            /**
+             * Weights
+             * @description The attention weight of each key, as the lesson states it (rounded).
+             */
+            weights: number[];
+        };
         /** AttentionOut */
         AttentionOut: {
             /** Layers */
@@ -1074,9 +1110,9 @@ export interface components {
              * Against
              * @description What it is compared with: the claim's value, or the other experiment's measure.
              */
-            against: number | number[] | null;
+            against: number | number[] | number[] | null;
             /** Claim */
-            claim: components["schemas"]["Check"] | components["schemas"]["ShapeCheck"];
+            claim: components["schemas"]["Check"] | components["schemas"]["ShapeCheck"] | components["schemas"]["AttentionCheck"];
             /**
              * Holds
              * @description Whether the claim holds; null while unknown.
@@ -1084,9 +1120,9 @@ export interface components {
             holds: boolean | null;
             /**
              * Measured
-             * @description The run's value of the metric (a shape claim: the layer's output shape); null while no completed run of the experiment is known, or when it did not report it.
+             * @description The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed); null while no completed run of the experiment is known, or when it did not report it.
              */
-            measured: number | number[] | null;
+            measured: number | number[] | number[] | null;
         };
         /** ClassScore */
         ClassScore: {
@@ -1713,7 +1749,7 @@ export interface components {
              * Checks
              * @description The claims a test verifies.
              */
-            checks: (components["schemas"]["Check"] | components["schemas"]["ShapeCheck"])[];
+            checks: (components["schemas"]["Check"] | components["schemas"]["ShapeCheck"] | components["schemas"]["AttentionCheck"])[];
             /**
              * Edits
              * @description The edits of the network.
@@ -1728,6 +1764,11 @@ export interface components {
             expect: string;
             /** Id */
             id: string;
+            /**
+             * Init From
+             * @description The earlier experiment whose run's weights it starts from (every layer whose id and shapes match: a run's init_from), or null for fresh weights.
+             */
+            init_from: string | null;
             /** @description The network the experiment trains. */
             network: components["schemas"]["NetworkSpec"];
             /** Title */
@@ -1746,6 +1787,11 @@ export interface components {
              * @description The chart or view that shows the outcome.
              */
             watch: string;
+            /**
+             * Worked
+             * @description Each attention check worked out by the real layer it names, in the experiment's network: the vectors fed, the dot products and the weights the layer computed.
+             */
+            worked: components["schemas"]["WorkedAttention"][];
         };
         /** ExperimentResult */
         ExperimentResult: {
@@ -3710,6 +3756,41 @@ export interface components {
             valid: boolean;
             /** Warnings */
             warnings: string[];
+        };
+        /**
+         * WorkedAttention
+         * @description One query attending to a few keys in a real attention layer, every step shown.
+         */
+        WorkedAttention: {
+            /**
+             * D K
+             * @description The width of each head's queries and keys.
+             */
+            d_k: number;
+            /** Heads */
+            heads: number;
+            /**
+             * Keys
+             * @description The key vectors, one per key.
+             */
+            keys: number[][];
+            /** Layer */
+            layer: string;
+            /**
+             * Query
+             * @description The query vector fed to the layer (its width).
+             */
+            query: number[];
+            /**
+             * Scores
+             * @description q·k of the projected query and each projected key, in the first head (every head alike).
+             */
+            scores: number[];
+            /**
+             * Weights
+             * @description The attention weights the layer computed, softmax(scores / sqrt(d_k)), in the first head.
+             */
+            weights: number[];
         };
         /** WrongSample */
         WrongSample: {
