@@ -12,15 +12,19 @@ from tests.ui.test_playground import node, open_playground
 pytestmark = pytest.mark.slow
 
 
-def train_experiment(page: Page, experiment: str, claims: int) -> str:
+def train_experiment(page: Page, experiment: str, claims: int) -> None:
     """Train one experiment as the lesson gives it and see each of its claims hold on the
-    run; the boundary it ends with, as an image."""
+    run."""
     card = page.get_by_test_id(f"experiment-{experiment}")
     card.get_by_role("button", name="Train this experiment").click()
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
     expect(card.locator(".done")).to_be_visible()
     expect(card.get_by_test_id("claims").locator("li")).to_have_count(claims)
     expect(card.get_by_test_id("claims").locator("[data-holds=holds]")).to_have_count(claims)
+
+
+def boundary(page: Page) -> str:
+    """The decision boundary the dashboard shows, as an image."""
     return str(page.get_by_test_id("boundary").evaluate("c => c.toDataURL()"))
 
 
@@ -33,7 +37,8 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     heading = lessons.get_by_test_id("lesson").get_by_role("heading", level=2)
     expect(heading).to_contain_text("XOR needs a hidden layer")
 
-    perceptron = train_experiment(page, "perceptron-on-xor", claims=2)
+    train_experiment(page, "perceptron-on-xor", claims=2)
+    perceptron = boundary(page)
 
     # the experiment's change, as a diff of the network, applied to the editor in one click
     hidden = page.get_by_test_id("experiment-add-a-hidden-layer")
@@ -44,7 +49,8 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     hidden.get_by_role("button", name="Apply").click()
     expect(node(page, "hidden")).to_have_count(1)
 
-    bent = train_experiment(page, "add-a-hidden-layer", claims=3)
+    train_experiment(page, "add-a-hidden-layer", claims=3)
+    bent = boundary(page)
     assert bent != perceptron, "the boundary did not change with a hidden layer"
 
     # what to watch opens from the lesson: the boundary is on the training dashboard
@@ -70,3 +76,20 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     expect(page.get_by_test_id("lesson").get_by_role("heading", level=2)).to_contain_text(
         "XOR necesita una capa oculta")
     expect(page.get_by_test_id("experiment-add-a-hidden-layer").locator(".done")).to_be_visible()
+
+
+def test_an_experiment_starts_from_the_weights_of_the_one_it_names(page: Page) -> None:
+    """Transfer learning: fine-tuning the head waits for the pretraining run, then starts
+    from its weights, and its claims hold on the learner's run."""
+    open_playground(page)
+    page.get_by_test_id("lessons-toggle").click()
+    page.get_by_test_id("lesson-transfer-learning").click()
+    fine_tune = page.get_by_test_id("experiment-fine-tune-head")
+    expect(fine_tune).to_contain_text("Train the experiment “Learn to read the digits” first")
+    expect(fine_tune.get_by_role("button", name="Train this experiment")).to_be_disabled()
+
+    train_experiment(page, "pretrain", claims=1)
+    train_experiment(page, "scratch", claims=3)
+    expect(fine_tune.get_by_role("button", name="Train this experiment")).to_be_enabled()
+    train_experiment(page, "fine-tune-head", claims=3)
+    expect(page.get_by_test_id("dashboard")).to_contain_text("Starts from the weights of run")

@@ -6,9 +6,10 @@ import { metric, shape } from "../format";
 
 type Value = number | number[] | null;
 
-function show(value: Value): string {
+function show(value: Value, list = false): string {
   if (value === null) return "?";
-  return Array.isArray(value) ? shape(value) : metric(value);
+  if (!Array.isArray(value)) return metric(value);
+  return list ? `[${value.map((v) => v.toFixed(3)).join(", ")}]` : shape(value);
 }
 
 export function Claims({ result }: { result: ExperimentResult }) {
@@ -19,14 +20,17 @@ export function Claims({ result }: { result: ExperimentResult }) {
       {result.as_given === false && <p className="muted">{t("notAsGiven")}</p>}
       <ul>
         {result.checks.map((check, i) => {
-          const claim = check.claim as { metric?: string; op?: "above" | "below"; than?: string | null; layer?: string };
+          const claim = check.claim as {
+            metric?: string; op?: "above" | "below"; than?: string | null; layer?: string; weights?: number[];
+          };
           const verdict = check.holds === null ? "unknown" : check.holds ? "holds" : "fails";
-          const name = claim.metric ?? t("shapeOf", { layer: claim.layer });
-          const relation = claim.op === "above" ? ">" : claim.op === "below" ? "<" : "=";
+          const weights = claim.weights !== undefined; // the attention example: weights, not a shape
+          const name = claim.metric ?? t(weights ? "weightsOf" : "shapeOf", { layer: claim.layer });
+          const relation = claim.op === "above" ? ">" : claim.op === "below" ? "<" : weights ? "≈" : "=";
           return (
             <li key={i} className={`claim ${verdict}`} data-holds={verdict} title={t(`verdict.${verdict}`)}>
               <span className="mark">{verdict === "holds" ? "✓" : verdict === "fails" ? "✗" : "…"}</span>{" "}
-              {name} {show(check.measured)} {relation} {show(check.against)}
+              {name} {show(check.measured, weights)} {relation} {show(check.against, weights)}
               {claim.than && <span className="muted"> {t("than", { experiment: claim.than })}</span>}
             </li>
           );

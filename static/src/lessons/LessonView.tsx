@@ -8,6 +8,7 @@ import { currentLang } from "../i18n";
 import { statusLabel } from "../train/labels";
 import { changes } from "./changes";
 import { Claims } from "./Claims";
+import { WorkedAttention } from "./WorkedAttention";
 import type { LessonActions } from "./LessonsPanel";
 import type { Attempt } from "./progress";
 
@@ -20,10 +21,6 @@ interface Props {
   onBack: () => void;
 }
 
-/** The experiment whose trained weights this one starts from, if any. */
-function startsFrom(experiment: Experiment): string | null {
-  return (experiment as { init_from?: string | null }).init_from ?? null;
-}
 
 export function LessonView({ id, actions, current, attempts, onAttempt, onBack }: Props) {
   const { t, i18n } = useTranslation("lessons");
@@ -69,7 +66,7 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
 
   /** The run an experiment starts from, when it needs one: the named experiment's, if trained. */
   const weightsFor = (experiment: Experiment) => {
-    const from = startsFrom(experiment);
+    const from = experiment.init_from;
     return from ? (attempts[from]?.completed ? attempts[from].runId : undefined) : null;
   };
   const act = async (experiment: Experiment, train: boolean) => {
@@ -97,7 +94,7 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
         {lesson.experiments.map((experiment) => {
           const attempt = attempts[experiment.id];
           const diff = changes(base, experiment);
-          const from = startsFrom(experiment);
+          const from = experiment.init_from;
           const blocked = weightsFor(experiment) === undefined;
           return (
             <li key={experiment.id} className="experiment" data-testid={`experiment-${experiment.id}`}>
@@ -123,8 +120,9 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
                 <strong>{t("watchLabel")}</strong> {t(`watch.${experiment.watch}` as "watch.loss")}{" "}
                 <button type="button" className="link" onClick={() => actions.watch(experiment.watch)}>{t("open")}</button>
               </p>
+              {experiment.worked.map((worked) => <WorkedAttention key={worked.layer} worked={worked} />)}
               <p><strong>{t("expect")}</strong> {experiment.expect}</p>
-              {from && blocked && <p className="muted">{t("needsRun", { experiment: from })}</p>}
+              {from && blocked && <p className="muted">{t("needsRun", { experiment: lesson.experiments.find((e) => e.id === from)?.title ?? from })}</p>}
               <div className="experiment-actions">
                 <button type="button" onClick={() => void act(experiment, false)} disabled={blocked || busy !== null}>
                   {t("apply")}
