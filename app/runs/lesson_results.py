@@ -29,7 +29,8 @@ class CheckResult(BaseModel):
         "attention claim: the weights the layer computed); null while no completed run of "
         "the experiment is known, or when it did not report it."))
     against: float | list[int] | list[float] | None = Field(description=(
-        "What it is compared with: the claim's value, or the other experiment's measure."))
+        "The bound it is compared with: the claim's value, or the other experiment's "
+        "measure widened by the claim's margin."))
     holds: bool | None = Field(description="Whether the claim holds; null while unknown.")
 
 
@@ -70,11 +71,12 @@ def judge(lesson: LessonSpec, network: NetworkSpec,
             if isinstance(claim, AttentionCheck):
                 checks.append(_worked(claim, spec))
                 continue
-            other = outcomes.get(claim.than) if claim.than else None
+            theirs = outcomes.get(claim.than) if claim.than else None
+            other = theirs.get(claim.metric) if theirs else None
             measured = mine.get(claim.metric) if mine else None
             against = claim.value if claim.than is None else (
-                other.get(claim.metric) if other else None)
-            holds = None if measured is None or against is None else claim.holds(measured, against)
+                None if other is None else claim.bound(other))
+            holds = None if measured is None or against is None else claim.holds(measured, other)
             checks.append(CheckResult(claim=claim, measured=measured, against=against,
                                       holds=holds))
         results.append(ExperimentResult(experiment=experiment.id, checks=checks))

@@ -1108,7 +1108,7 @@ export interface components {
         CheckResult: {
             /**
              * Against
-             * @description What it is compared with: the claim's value, or the other experiment's measure.
+             * @description The bound it is compared with: the claim's value, or the other experiment's measure widened by the claim's margin.
              */
             against: number | number[] | number[] | null;
             /** Claim */
