@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,19 @@ class Settings(BaseSettings):
         default=None,
         description="sqlite:///path.db or postgresql+psycopg://...; default: SQLite in home.",
     )
+    database_pool_size: int = Field(
+        default=8, ge=1, le=1000,
+        description="PostgreSQL connections kept open (the recorder thread and request "
+                    "threads each hold one only for a call).")
+    database_max_overflow: int = Field(
+        default=16, ge=0, le=1000,
+        description="PostgreSQL connections opened beyond the pool in a burst, closed after.")
+    database_pool_recycle: float = Field(
+        default=1800.0, gt=0,
+        description="Seconds after which a PostgreSQL connection is replaced.")
+    database_pool_timeout: float = Field(
+        default=30.0, gt=0, le=600,
+        description="Seconds a call waits for a free PostgreSQL connection before failing.")
     max_concurrent_runs: int = Field(default=2, ge=1, le=64,
                                      description="Runs at once (the local executor; "
                                                  "on Ray its resources decide).")
@@ -98,6 +111,17 @@ class Settings(BaseSettings):
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'layerlab.db').as_posix()}"
+
+    @property
+    def store_options(self) -> dict[str, Any]:
+        """get_store's keyword arguments beyond the URL."""
+        from app.store.engine import PoolSettings  # SQLAlchemy only once a store opens
+
+        pool = PoolSettings(pool_size=self.database_pool_size,
+                            max_overflow=self.database_max_overflow,
+                            pool_recycle=self.database_pool_recycle,
+                            pool_timeout=self.database_pool_timeout)
+        return {"pool": pool}
 
     @property
     def trusted_hosts(self) -> list[str]:

@@ -55,7 +55,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the store and the runs service; runs a previous server left running are
     marked interrupted (they can resume from their last checkpoint)."""
     settings: Settings = app.state.settings
-    store = get_store(settings.store_url)
+    store = get_store(settings.store_url, **settings.store_options)
     executor = build_executor(settings)
     service = RunService(store, executor, settings.runs_dir, settings.limits)
     interrupted = service.recover()

@@ -36,8 +36,9 @@ def url_scheme(url: str) -> str:
     return head.split("+", 1)[0].lower() if sep else ""
 
 
-def get_store(url: str) -> RunStore:
-    """Open the store a URL names: sqlite:///path/layerlab.db or postgresql+psycopg://..."""
+def get_store(url: str, **options: Any) -> RunStore:
+    """Open the store a URL names: sqlite:///path/layerlab.db or postgresql+psycopg://...;
+    `options` go to the backend's factory (SqlRunStore: pool)."""
     scheme = url_scheme(url)
     target = _BACKENDS.get(scheme)
     if target is None:
@@ -47,7 +48,7 @@ def get_store(url: str) -> RunStore:
         )
     module_name, _, attribute = target.partition(":")
     factory: Any = getattr(importlib.import_module(module_name), attribute)
-    store: RunStore = factory(url)
+    store: RunStore = factory(url, **options)
     return store
 
 

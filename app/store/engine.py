@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,23 @@ SQLITE_PRAGMAS = (
 )
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An Engine for a sqlite:// or postgresql[+psycopg]:// URL."""
+@dataclass(frozen=True)
+class PoolSettings:
+    """A PostgreSQL server's connection pool. Each request thread and the recorder thread
+    hold a connection only for one short call, so a few stay open (pool_size) and bursts
+    open more (max_overflow); past both a caller waits pool_timeout seconds, then fails
+    as StoreUnavailable. Connections older than pool_recycle seconds are replaced, before
+    a firewall or the server drops idle ones."""
+
+    pool_size: int = 8
+    max_overflow: int = 16
+    pool_recycle: float = 1800.0
+    pool_timeout: float = 30.0
+
+
+def make_engine(url: str | URL, pool: PoolSettings | None = None) -> Engine:
+    """An Engine for a sqlite:// or postgresql[+psycopg]:// URL; `pool` sizes
+    PostgreSQL's connection pool (SQLite keeps SQLAlchemy's own)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -30,7 +46,7 @@ def make_engine(url: str | URL) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, **asdict(pool or PoolSettings()))
     raise ValueError(f"no SQL engine for {parsed.drivername!r} URLs (sqlite or postgresql)")
 
 

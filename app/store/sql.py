@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from app.runs.records import MetricRow, RunRecord, StoreUnavailable
-from app.store.engine import make_engine, upgrade
+from app.store.engine import PoolSettings, make_engine, upgrade
 from app.store.tables import MetricValueRow, RunRow
 
 if TYPE_CHECKING:
@@ -50,8 +50,8 @@ class SqlRunStore:
     """Runs and metrics in a SQL database. One Engine (its pool is thread-safe) and a
     short session or connection per call, so any thread may call any method."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, pool: PoolSettings | None = None) -> None:
+        self.engine = make_engine(url, pool)
         try:
             upgrade(self.engine)
         except BaseException:
