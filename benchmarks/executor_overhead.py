@@ -9,8 +9,9 @@ as median and max; then one run at a time on an idle, warm executor (median of 3
 process that imports PyTorch; "ray, 8 spares" keeps 8 warm actors ahead.
 
 Ray gives each actor as many OpenMP threads as it has CPUs (1 here); a local worker
-uses PyTorch's default, a thread per core, so 8 local workers oversubscribe a small
-machine: run with OMP_NUM_THREADS=1 to compare the executors at equal threads.
+gets the cores shared out among the runs it may hold at once (at least one thread).
+"local, a thread per core each" is the local executor as it was before that share:
+PyTorch's default in every worker, which oversubscribes a small machine.
 
     python benchmarks/executor_overhead.py
 """
@@ -26,7 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from app.runs.executor import Executor, LocalProcessExecutor
+from app.runs.executor import Executor, LocalProcessExecutor, usable_cores
 from app.runs.worker import Job
 from app.spec import parse_network
 from app.spec.events import TrainingEvent
@@ -108,6 +109,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
         rows["local (8 at once)"] = measure(LocalProcessExecutor(max_concurrent=RUNS), home)
+        rows["local, a thread per core each"] = measure(
+            LocalProcessExecutor(max_concurrent=RUNS, threads_per_run=usable_cores()), home)
         started = time.perf_counter()
         start_ray(num_cpus=RUNS)
         ray_start = time.perf_counter() - started
@@ -119,10 +122,10 @@ def main() -> None:
     print(f"{RUNS} toy MLP runs on circle (1,000 points, 3 epochs) submitted at once; CPU, "
           f"{os.cpu_count()} cores; local Ray started in {ray_start:.1f} s (once per server); "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
-    print(f"{'':<20} {'wall':>7} {'runs/s':>7} {'start median':>13} {'start max':>10} "
+    print(f"{'':<30} {'wall':>7} {'runs/s':>7} {'start median':>13} {'start max':>10} "
           f"{'one run start':>14}")
     for label, row in rows.items():
-        print(f"{label:<20} {row['wall']:6.2f}s {row['rate']:7.2f} {row['median']:12.3f}s "
+        print(f"{label:<30} {row['wall']:6.2f}s {row['rate']:7.2f} {row['median']:12.3f}s "
               f"{row['max']:9.3f}s {row['single']:13.3f}s")
 
 

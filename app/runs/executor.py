@@ -85,6 +85,13 @@ def worker_context() -> Any:
     return mp.get_context("spawn")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the platform tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class LocalProcessExecutor(Executor):
     """One spawned process per run, at most `max_concurrent` at once, the rest queued.
 
@@ -96,9 +103,15 @@ class LocalProcessExecutor(Executor):
     """
 
     def __init__(self, max_concurrent: int = 2, stop_timeout: float = 10.0,
-                 spares: int = 1, memory_mb: int | None = None) -> None:
-        """`memory_mb`: the most memory (data size) one worker may allocate on the CPU."""
+                 spares: int = 1, memory_mb: int | None = None,
+                 threads_per_run: int | None = None) -> None:
+        """`memory_mb`: the most memory (data size) one worker may allocate on the CPU.
+        `threads_per_run`: PyTorch's CPU threads in each worker; by default the cores
+        shared out among `max_concurrent` runs, at least one, so runs side by side do
+        not oversubscribe the cores (on 2 cores, 8 runs of 2 threads each took 30 times
+        as long as with one thread each: benchmarks/executor_overhead.py)."""
         self.max_concurrent = max_concurrent
+        self.threads_per_run = threads_per_run or max(1, usable_cores() // max_concurrent)
         self.stop_timeout = stop_timeout
         self.spares = spares
         self.memory_mb = memory_mb
@@ -218,7 +231,7 @@ class LocalProcessExecutor(Executor):
         """A warm spare when one is alive, else a fresh process; the job is sent to it
         with this process's environment as it is now (a forked worker would otherwise
         have the fork server's, from when that started)."""
-        order = (job, dict(os.environ))
+        order = (job, dict(os.environ), self.threads_per_run)
         while self._idle:
             spare = self._idle.pop(0)  # the oldest spare is the warmest
             if spare.process.is_alive():

@@ -11,6 +11,8 @@ from multiprocessing.synchronize import Event as EventFlag
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from app.nn import analyze
 from app.runs.artifacts import epoch_hooks
 from app.runs.gan_samples import SampleGrids
@@ -69,7 +71,8 @@ class FlagControl(Control):
 def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
                ready: EventFlag, memory_mb: int | None = None) -> None:
     """A warm process: imports and PyTorch's one-time set-up are done by the time a job
-    arrives, with the server's environment; it runs one job and exits (None or a closed
+    arrives, with the server's environment and its share of the cores (PyTorch threads);
+    it runs one job and exits (None or a closed
     pipe ends it idle). It ends with the server: an orphaned worker would go on writing
     a run's files."""
     warm_up()
@@ -79,9 +82,10 @@ def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
     except EOFError:
         return
     if order is not None:
-        job, environment = order
+        job, environment, threads = order
         os.environ.clear()
         os.environ.update(environment)
+        torch.set_num_threads(threads)
         exit_with_server(jobs)
         if memory_mb is not None:
             limit_memory(memory_mb)

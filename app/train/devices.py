@@ -21,8 +21,12 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 
 def device_label(device: torch.device) -> str:
-    """'cpu', or 'cuda:0 (NVIDIA H100 80GB HBM3)'."""
+    """'cpu (2 threads)' (PyTorch's threads for this run), or 'cuda:0 (NVIDIA H100 80GB
+    HBM3)'."""
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    if device.type == "cpu":
+        threads = torch.get_num_threads()
+        return f"cpu ({threads} thread{'s' if threads > 1 else ''})"
     return device.type

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app.runs.executor import LocalProcessExecutor
+from app.runs.executor import LocalProcessExecutor, usable_cores
 from app.runs.service import RunService
 from app.runs.worker import Job
 from app.spec import parse_network
-from app.spec.events import FinishedEvent, TrainingEvent
+from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
 from tests.runs.conftest import TOY_NET, finished, toy_training, wait_for
 
 pytestmark = pytest.mark.slow
@@ -68,3 +68,25 @@ def test_a_worker_sees_the_environment_of_its_submission(
     failed = wait_for(service, run.id, finished)
     assert failed.status == "failed"
     assert "my-own-digits" in (failed.error or "")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_worker_trains_with_its_share_of_the_cores(tmp_path: Path, threads: int) -> None:
+    executor = LocalProcessExecutor(max_concurrent=1, spares=1, threads_per_run=threads)
+    collect = Collector()
+    try:
+        collect.expect("d" * 32)
+        executor.submit(_job("d" * 32, tmp_path), collect)
+        assert collect.finished["d" * 32].wait(120)
+        (started,) = [e for e in collect.events["d" * 32] if isinstance(e, StartedEvent)]
+        assert started.device == f"cpu ({threads} thread{'s' if threads > 1 else ''})"
+    finally:
+        executor.shutdown()
+
+
+def test_by_default_the_cores_are_shared_out_among_the_runs_at_once() -> None:
+    cores = usable_cores()
+    for runs in (1, 2, cores + 1):
+        executor = LocalProcessExecutor(max_concurrent=runs, spares=0)
+        assert executor.threads_per_run == max(1, cores // runs)
+        executor.shutdown()

@@ -28,7 +28,9 @@ def test_a_run_completes_and_its_metrics_are_stored(service: RunService) -> None
     assert run.status == "queued"
     done = wait_for(service, run.id, finished)
     assert done.status == "completed", done.error
-    assert done.started_at and done.finished_at and done.device == "cpu"
+    assert done.started_at and done.finished_at
+    threads = service.executor.threads_per_run  # type: ignore[attr-defined]
+    assert done.device == f"cpu ({threads} thread{'s' if threads > 1 else ''})"
     assert done.test_metrics["test_accuracy"] > 0.6
     assert {"val_loss", "val_accuracy"} <= set(done.best_metrics)
     metrics = service.store.get_metrics(run.id, names=["train_loss"])
