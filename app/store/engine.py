@@ -8,11 +8,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock key held while migrating: any fixed 64-bit number that no
+# other application on the database uses ("LayerLab" in ASCII, read as hex digits).
+MIGRATION_LOCK_KEY = 0x4C617965724C6162
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",  # readers don't block the writer
@@ -81,8 +84,20 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database's schema up to `revision` in one transaction."""
+    """Bring the database's schema up to `revision` in one transaction. On PostgreSQL,
+    servers starting together take turns: the first migrates, the others then find the
+    schema at `revision` and do nothing."""
     config = alembic_config()
     with engine.begin() as connection:
+        _lock_migrations(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _lock_migrations(connection: Connection) -> None:
+    """Wait for an advisory lock held by this transaction (released at its commit or
+    rollback), on the connection Alembic migrates through. Only PostgreSQL takes it:
+    a SQLite file is one server's own, in its LAYERLAB_HOME."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": MIGRATION_LOCK_KEY})
