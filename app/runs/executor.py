@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.runs.gpus import GpuSlots, environment_for, visible_gpus
 from app.runs.worker import Job, spare_main
 from app.spec.events import FinishedEvent, TrainingEvent
 
@@ -66,6 +67,7 @@ class _Worker:
     stop_requested: bool = False
     finished: bool = False
     monitor: threading.Thread | None = field(default=None, repr=False)
+    gpu: int | None = None  # the GPU slot it holds while it runs
 
     @property
     def proc(self) -> _Process:
@@ -104,14 +106,18 @@ class LocalProcessExecutor(Executor):
 
     def __init__(self, max_concurrent: int = 2, stop_timeout: float = 10.0,
                  spares: int = 1, memory_mb: int | None = None,
-                 threads_per_run: int | None = None) -> None:
+                 threads_per_run: int | None = None, gpus: int | None = None,
+                 runs_per_gpu: int = 1) -> None:
         """`memory_mb`: the most memory (data size) one worker may allocate on the CPU.
         `threads_per_run`: PyTorch's CPU threads in each worker; by default the cores
         shared out among `max_concurrent` runs, at least one, so runs side by side do
         not oversubscribe the cores (on 2 cores, 8 runs of 2 threads each took 30 times
-        as long as with one thread each: benchmarks/executor_overhead.py)."""
+        as long as with one thread each: benchmarks/executor_overhead.py). `gpus`: how
+        many GPUs to place runs on (default: those this process sees), each holding at
+        most `runs_per_gpu` runs; a run that would use a GPU waits for a free one."""
         self.max_concurrent = max_concurrent
         self.threads_per_run = threads_per_run or max(1, usable_cores() // max_concurrent)
+        self.gpus = GpuSlots(visible_gpus() if gpus is None else gpus, runs_per_gpu)
         self.stop_timeout = stop_timeout
         self.spares = spares
         self.memory_mb = memory_mb
@@ -192,11 +198,18 @@ class LocalProcessExecutor(Executor):
     def _start_pending(self) -> None:
         with self._lock:
             failed: list[tuple[_Worker, str]] = []
-            while self._pending and len(self._running) < self.max_concurrent:
-                worker = self._pending.popleft()
+            for worker in list(self._pending):  # in order; a GPU run waits for a GPU
+                if len(self._running) >= self.max_concurrent:
+                    break
+                if self.gpus.wants(worker.job.training):
+                    worker.gpu = self.gpus.take()
+                    if worker.gpu is None:
+                        continue
+                self._pending.remove(worker)
                 try:
                     self._launch(worker)
                 except OSError as exc:  # e.g. too many processes or open files
+                    self._free_gpu(worker)
                     failed.append((worker, f"could not start a worker process: {exc}"))
                     continue
                 self._running[worker.job.run_id] = worker
@@ -227,11 +240,14 @@ class LocalProcessExecutor(Executor):
             time.sleep(0.05)
         return False
 
-    def _take_process(self, job: Job) -> _Process:
+    def _take_process(self, job: Job, gpu: int | None) -> _Process:
         """A warm spare when one is alive, else a fresh process; the job is sent to it
         with this process's environment as it is now (a forked worker would otherwise
         have the fork server's, from when that started)."""
-        order = (job, dict(os.environ), self.threads_per_run)
+        environment = dict(os.environ)
+        if gpu is not None:
+            environment = environment_for(gpu, environment)
+        order = (job, environment, self.threads_per_run)
         while self._idle:
             spare = self._idle.pop(0)  # the oldest spare is the warmest
             if spare.process.is_alive():
@@ -248,7 +264,7 @@ class LocalProcessExecutor(Executor):
         return fresh
 
     def _launch(self, worker: _Worker) -> None:
-        started = self._take_process(worker.job)  # its `jobs` stays open while it runs:
+        started = self._take_process(worker.job, worker.gpu)  # its `jobs` stays open while it runs:
         worker.started = started                   # the worker's sign that we are alive
         worker.monitor = threading.Thread(target=self._watch, args=(worker,), daemon=True,
                                           name=f"watch-{worker.job.run_id}")
@@ -272,6 +288,12 @@ class LocalProcessExecutor(Executor):
         finally:
             self._release(worker)
 
+    def _free_gpu(self, worker: _Worker) -> None:
+        """Give the worker's GPU slot back (under the lock)."""
+        if worker.gpu is not None:
+            self.gpus.give_back(worker.gpu)
+            worker.gpu = None
+
     def _release(self, worker: _Worker) -> None:
         """Reap the process (killed if its teardown hangs) and free its slot."""
         run_id = worker.job.run_id
@@ -280,6 +302,7 @@ class LocalProcessExecutor(Executor):
         worker.proc.events.close()
         worker.proc.jobs.close()
         with self._lock:
+            self._free_gpu(worker)
             if self._running.get(run_id) is worker:  # a resumed run may already be back
                 del self._running[run_id]
         self._start_pending()
