@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import socket
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.spec import SpecLimits
@@ -53,6 +55,12 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(
         default=30.0, gt=0, le=600,
         description="Seconds a call waits for a free PostgreSQL connection before failing.")
+    server_id: str = Field(
+        default="", max_length=128,
+        description="This server's name in a database several servers share: it owns the "
+                    "runs it queues and trains, and at start-up interrupts only its own "
+                    "unfinished runs. Default: the host name and a hash of home, the same "
+                    "after a restart.")
     max_concurrent_runs: int = Field(default=2, ge=1, le=64,
                                      description="Runs at once (the local executor; "
                                                  "on Ray its resources decide).")
@@ -80,8 +88,9 @@ class Settings(BaseSettings):
     )
     ray_address: str | None = Field(
         default=None,
-        description="Ray cluster to join (e.g. ray://head:10001 or auto); default: start a "
-                    "local Ray on this machine, loopback only, no dashboard.",
+        description="Ray cluster to join, from a node of it (auto, or the head's "
+                    "host:6379); default: start a local Ray on this machine, loopback "
+                    "only, no dashboard.",
     )
     ray_cpus_per_run: float = Field(default=1.0, gt=0, le=256,
                                     description="CPUs each run asks Ray for.")
@@ -108,6 +117,13 @@ class Settings(BaseSettings):
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @model_validator(mode="after")
+    def _default_server_id(self) -> Settings:
+        if not self.server_id:
+            home = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
+            self.server_id = f"{socket.gethostname()[:100]}-{home}"
+        return self
+
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'layerlab.db').as_posix()}"
@@ -121,7 +137,7 @@ class Settings(BaseSettings):
                             max_overflow=self.database_max_overflow,
                             pool_recycle=self.database_pool_recycle,
                             pool_timeout=self.database_pool_timeout)
-        return {"pool": pool}
+        return {"pool": pool, "server_id": self.server_id}
 
     @property
     def trusted_hosts(self) -> list[str]:

@@ -39,6 +39,11 @@ class RunRecord(BaseModel):
     test_metrics: dict[str, float] = Field(default_factory=dict)
     origin: RunOrigin | None = Field(
         default=None, description="The run its first weights came from, and which layers.")
+    server: str | None = Field(
+        default=None,
+        description="The server that queued or trains it (LAYERLAB_SERVER_ID): several "
+                    "servers may share one database, and only this one can stop or pause "
+                    "the run while it is queued or running.")
 
 
 class MetricRow(BaseModel):
@@ -49,13 +54,24 @@ class MetricRow(BaseModel):
     values: dict[str, float]
 
 
+def owned_by(run: RunRecord, server_id: str | None) -> bool:
+    """Whether the server `server_id` answers for the run: a store that names no server
+    owns every run, and a run from before runs had servers belongs to any server."""
+    return server_id is None or run.server is None or run.server == server_id
+
+
 class StoreUnavailable(Exception):
     """The database is locked, down or unreachable: the same call may succeed later."""
 
 
 class RunStore(Protocol):
     """Where runs and their metrics live. Every method is safe to call from any thread,
-    and raises StoreUnavailable when the database cannot be reached for now."""
+    and raises StoreUnavailable when the database cannot be reached for now.
+
+    `server_id` names the server the store was opened for: runs it creates, queues or
+    starts become that server's (RunRecord.server)."""
+
+    server_id: str | None
 
     def create_run(self, run: RunRecord) -> None: ...
 
@@ -86,7 +102,8 @@ class RunStore(Protocol):
         ...
 
     def mark_interrupted(self) -> list[str]:
-        """Runs left 'running' by a previous server: mark them interrupted, return ids."""
+        """Runs this server (see owned_by) left 'running' when it last stopped: mark them
+        interrupted, return their ids. Other servers' runs are left as they are."""
         ...
 
     def close(self) -> None: ...

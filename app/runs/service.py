@@ -18,7 +18,7 @@ from app.runs.artifacts import load_epoch_weights, saved_epochs
 from app.runs.executor import Executor
 from app.runs.origins import OriginError, match_into, origin_of, save_start
 from app.runs.recorder import Recorder
-from app.runs.records import RunRecord, RunStore
+from app.runs.records import RunRecord, RunStore, owned_by
 from app.runs.worker import Job
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FINAL_STATUSES, BoundaryEvent, FinishedEvent, TrainingEvent
@@ -56,10 +56,13 @@ class RunService:
         self._lock = threading.Lock()
 
     def recover(self) -> list[str]:
-        """At start-up: runs a previous server left running or queued are interrupted
-        (resuming one continues from its last checkpoint, or starts it over)."""
+        """At start-up: runs this server left running or queued when it last stopped are
+        interrupted (resuming one continues from its last checkpoint, or starts it over).
+        Runs other servers on the same database own are theirs, alive or not."""
         interrupted = self.store.mark_interrupted()
         for run in self.store.list_runs(status="queued", limit=10_000):
+            if not owned_by(run, self.store.server_id):
+                continue
             self.store.update_run(run.id, status="interrupted",
                                   error="the server stopped before this run started")
             interrupted.append(run.id)

@@ -9,7 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from app.runs.records import RunStore
 
 INTERRUPTED_ERROR = "the server stopped while this run was running"
+ACTIVE_STATUSES = frozenset({"queued", "running"})  # a server's own runs, as it sets them
 RESERVED_METRIC_NAMES = frozenset({"step", "epoch"})  # the columnar answer's own keys
 RUN_FIELDS = tuple(RunRecord.model_fields)
 _JSON_FIELDS = frozenset({"spec", "training", "latest_metrics", "best_metrics", "test_metrics",
@@ -48,9 +49,14 @@ def _transient(method: Callable[P, R]) -> Callable[P, R]:
 
 class SqlRunStore:
     """Runs and metrics in a SQL database. One Engine (its pool is thread-safe) and a
-    short session or connection per call, so any thread may call any method."""
+    short session or connection per call, so any thread may call any method.
 
-    def __init__(self, url: str, pool: PoolSettings | None = None) -> None:
+    With a `server_id`, runs this store creates, queues or starts are stamped with it
+    (the server column), and mark_interrupted touches only those."""
+
+    def __init__(self, url: str, pool: PoolSettings | None = None,
+                 server_id: str | None = None) -> None:
+        self.server_id = server_id
         self.engine = make_engine(url, pool)
         try:
             upgrade(self.engine)
@@ -65,6 +71,8 @@ class SqlRunStore:
 
     @_transient
     def create_run(self, run: RunRecord) -> None:
+        if run.server is None and self.server_id is not None:
+            run = run.model_copy(update={"server": self.server_id})
         row = RunRow(**{name: _encode(name, getattr(run, name)) for name in RUN_FIELDS})
         try:
             with self._sessions.begin() as session:
@@ -83,6 +91,8 @@ class SqlRunStore:
             raise ValueError("a run's id cannot change")
         if not fields:
             return
+        if fields.get("status") in ACTIVE_STATUSES and self.server_id is not None:
+            fields.setdefault("server", self.server_id)  # resumed here: this server's now
         values = {name: _encode(name, value) for name, value in fields.items()}
         with self.engine.begin() as connection:
             result = connection.execute(
@@ -162,10 +172,11 @@ class SqlRunStore:
     @_transient
     def mark_interrupted(self) -> list[str]:
         with self.engine.begin() as connection:
-            ids = list(connection.scalars(
-                select(RunRow.id).where(RunRow.status == "running")
-                .order_by(RunRow.created_at, RunRow.id)
-            ))
+            query = select(RunRow.id).where(RunRow.status == "running")
+            if self.server_id is not None:
+                query = query.where(or_(RunRow.server == self.server_id,
+                                        RunRow.server.is_(None)))
+            ids = list(connection.scalars(query.order_by(RunRow.created_at, RunRow.id)))
             if ids:
                 connection.execute(
                     update(RunRow)

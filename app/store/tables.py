@@ -75,6 +75,7 @@ class RunRow(Base):
     best_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     test_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    server: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class MetricValueRow(Base):

@@ -42,7 +42,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0002"
+    assert head == "0003"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 
@@ -65,7 +65,7 @@ def test_a_database_from_the_first_revision_upgrades_with_its_runs(store_url: st
     engine = make_engine(store_url)
     try:
         upgrade(engine, "0001")
-        row = {k: v for k, v in _row(make_run()).items() if k != "origin"}
+        row = {k: v for k, v in _row(make_run()).items() if k not in ("origin", "server")}
         with engine.begin() as connection:
             connection.execute(text(
                 f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
@@ -84,3 +84,24 @@ def _row(run: RunRecord) -> dict[str, Any]:
     """The run as the runs table's columns (JSON fields as text)."""
     row = run.model_dump(mode="json")
     return {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
+
+
+def test_a_database_from_before_servers_upgrades_with_its_runs(store_url: str) -> None:
+    """A 0002 database (before runs had a server) opens, its runs intact, server None:
+    any server sharing it may recover them."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0002")
+        row = {k: v for k, v in _row(make_run(status="running")).items() if k != "server"}
+        with engine.begin() as connection:
+            connection.execute(text(
+                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
+            ), row)
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url, server_id="a")
+    try:
+        assert store.get_run("r1").server is None  # type: ignore[union-attr]
+        assert store.mark_interrupted() == ["r1"]
+    finally:
+        store.close()

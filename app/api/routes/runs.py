@@ -17,8 +17,8 @@ from app.api.schemas import (
     RunSummaryOut,
 )
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
-from app.runs.records import RunRecord
-from app.runs.service import RunStateError
+from app.runs.records import RunRecord, owned_by
+from app.runs.service import RunService, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
 
@@ -26,6 +26,9 @@ router = APIRouter(prefix="/runs", tags=["runs"])
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this id."}}
 CONFLICT: Responses = {
     **NOT_FOUND, 409: {"model": ErrorOut, "description": "The run's status forbids it."}}
+CONTROL: Responses = {**NOT_FOUND, 409: {
+    "model": ErrorOut,
+    "description": "The run's status forbids it, or another server trains it."}}
 MetricColumns = dict[str, list[float | int | None]]
 
 
@@ -79,16 +82,27 @@ def get_metrics(run_id: str, runs: RunsDep,
     return runs.store.get_metrics(run_id, names=wanted, since_step=since_step)
 
 
-@router.post("/{run_id}/stop", status_code=202, responses=CONFLICT)
+def _check_trained_here(runs: RunService, run_id: str) -> None:
+    """A queued or running run lives in its own server's executor: only that server can
+    stop or pause it (servers sharing a database don't signal each other)."""
+    run = runs.get(run_id)
+    if run.status in ("queued", "running") and not owned_by(run, runs.store.server_id):
+        raise RunStateError(f"run {run_id} is {run.status} on server {run.server}: stop "
+                            "or pause it through that server")
+
+
+@router.post("/{run_id}/stop", status_code=202, responses=CONTROL)
 def stop_run(run_id: str, runs: RunsDep) -> RunOut:
     """Stop a queued, running or paused run (killed if it does not stop in time)."""
+    _check_trained_here(runs, run_id)
     runs.stop(run_id)
     return RunOut(**runs.get(run_id).model_dump())
 
 
-@router.post("/{run_id}/pause", status_code=202, responses=CONFLICT)
+@router.post("/{run_id}/pause", status_code=202, responses=CONTROL)
 def pause_run(run_id: str, runs: RunsDep) -> RunOut:
     """Pause a running run; its weights are kept in a checkpoint."""
+    _check_trained_here(runs, run_id)
     runs.pause(run_id)
     return RunOut(**runs.get(run_id).model_dump())
 

@@ -3206,6 +3206,11 @@ export interface components {
             name: string;
             /** @description The run its first weights came from, and which layers. */
             origin?: components["schemas"]["RunOrigin"] | null;
+            /**
+             * Server
+             * @description The server that queued or trains it (LAYERLAB_SERVER_ID): several servers may share one database, and only this one can stop or pause the run while it is queued or running.
+             */
+            server?: string | null;
             spec: components["schemas"]["NetworkSpec"];
             /**
              * Spec Version
@@ -6094,7 +6099,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The run's status forbids it. */
+            /** @description The run's status forbids it, or another server trains it. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6228,7 +6233,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The run's status forbids it. */
+            /** @description The run's status forbids it, or another server trains it. */
             409: {
                 headers: {
                     [name: string]: unknown;
