@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
 from app.runs.records import MetricRow, RunRecord, StoreUnavailable
@@ -34,15 +35,17 @@ R = TypeVar("R")
 
 
 def _transient(method: Callable[P, R]) -> Callable[P, R]:
-    """Errors of a locked, down or unreachable database become StoreUnavailable (the
-    caller may retry); every other error stays what it is."""
+    """Errors of a locked, down or unreachable database, or of a pool with no free
+    connection in time, become StoreUnavailable (the caller may retry); every other
+    error stays what it is."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except (OperationalError, InterfaceError) as exc:
-            raise StoreUnavailable(f"the database is unavailable: {exc.orig or exc}") from exc
+        except (OperationalError, InterfaceError, PoolTimeout) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreUnavailable(f"the database is unavailable: {reason}") from exc
 
     return wrapper
 

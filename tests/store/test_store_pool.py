@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.pool import QueuePool
 
+from app.runs.records import StoreUnavailable
 from app.settings import Settings
 from app.store import get_store
 from app.store.engine import PoolSettings
@@ -58,3 +59,14 @@ def test_the_defaults_leave_room_for_the_server_threads() -> None:
     pool = PoolSettings()
     assert pool.pool_size >= 2  # the recorder thread and at least one request at once
     assert pool.pool_size + pool.max_overflow >= 16
+
+
+def test_a_call_waiting_past_the_pool_timeout_is_unavailable(postgres_url: str) -> None:
+    pool = PoolSettings(pool_size=1, max_overflow=0, pool_timeout=0.2)
+    store = SqlRunStore(postgres_url, pool=pool)
+    try:
+        with store.engine.connect(), pytest.raises(StoreUnavailable, match="unavailable"):
+            store.get_run("r1")  # the only connection is taken
+        assert store.get_run("r1") is None  # and free again
+    finally:
+        store.close()
