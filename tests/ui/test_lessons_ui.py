@@ -38,6 +38,7 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
     expect(heading).to_contain_text("XOR needs a hidden layer")
 
     train_experiment(page, "perceptron-on-xor", claims=2)
+    expect(page.get_by_test_id("run-device")).to_contain_text("on cpu (")  # and its threads
     perceptron = boundary(page)
 
     # the experiment's change, as a diff of the network, applied to the editor in one click

@@ -70,6 +70,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
           : t("dashboard.progress", { epoch, step })}</span>
         <progress max={1} value={progress} aria-label={t("dashboard.progressLabel")} />
         <span className="muted">{status === "running" ? t("dashboard.eta", { time: duration(eta) }) : ""}</span>
+        {view.device && <span className="muted" data-testid="run-device">{t("dashboard.device", { device: view.device })}</span>}
         <span>{[
           t("dashboard.loss", { loss: metric(last(steps.train_loss)) }),
           ...(hasAccuracy ? [t("dashboard.accuracy", { accuracy: percent(last(steps.train_accuracy) ?? 0) })] : []),

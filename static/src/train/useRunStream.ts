@@ -16,6 +16,7 @@ export interface RunView {
   // some before we came): fetch the newest when it changes; 0: none yet
   samplesDrawn: number;
   started: { epochs: number; steps_per_epoch: number; start: number } | null;
+  device: string | null; // where it trains, as the worker says: "cpu (2 threads)", "cuda:0 (…)"
   reason: string | null;
   // the runs this one continues after edits (oldest first), each cut at its edit step
   before: { steps: Columns; epochs: Columns } | null;
@@ -112,7 +113,8 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
         const s = mine;
         switch (event.kind) {
           case "snapshot": {
-            Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status });
+            Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status,
+              device: event.run.device ?? s.device });
             if (event.boundary) s.boundary = event.boundary.boundary;
             // a GAN's newest grid, if it drew one before we came (none yet answers 409, ignored)
             if (event.run.training.task === "gan") s.samplesDrawn += 1;
@@ -129,6 +131,7 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
           case "started":
             s.status = "running";
             s.started = { epochs: event.epochs, steps_per_epoch: event.steps_per_epoch, start: performance.now() };
+            s.device = event.device;
             s.reason = event.notice ?? null; // e.g. a damaged checkpoint passed over on resume
             break;
           case "metrics":
@@ -181,6 +184,6 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
 }
 
 function empty(): RunView {
-  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null, reason: null,
+  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null, device: null, reason: null,
     before: null, edits: [], connected: false, version: 0 };
 }
