@@ -65,11 +65,8 @@ def test_a_database_from_the_first_revision_upgrades_with_its_runs(store_url: st
     engine = make_engine(store_url)
     try:
         upgrade(engine, "0001")
-        row = {k: v for k, v in _row(make_run()).items() if k not in ("origin", "server")}
-        with engine.begin() as connection:
-            connection.execute(text(
-                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
-            ), row)
+        _insert(engine, {k: v for k, v in _row(make_run()).items()
+                         if k not in ("origin", "server")})
     finally:
         engine.dispose()
     store = SqlRunStore(store_url)
@@ -78,6 +75,14 @@ def test_a_database_from_the_first_revision_upgrades_with_its_runs(store_url: st
         assert store.get_run("r1").origin is None  # type: ignore[union-attr]
     finally:
         store.close()
+
+
+def _insert(engine: Any, row: dict[str, Any]) -> None:
+    """A runs row written as an older revision's table holds it."""
+    with engine.begin() as connection:
+        connection.execute(text(
+            f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
+        ), row)
 
 
 def _row(run: RunRecord) -> dict[str, Any]:
@@ -92,11 +97,8 @@ def test_a_database_from_before_servers_upgrades_with_its_runs(store_url: str) -
     engine = make_engine(store_url)
     try:
         upgrade(engine, "0002")
-        row = {k: v for k, v in _row(make_run(status="running")).items() if k != "server"}
-        with engine.begin() as connection:
-            connection.execute(text(
-                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
-            ), row)
+        _insert(engine, {k: v for k, v in _row(make_run(status="running")).items()
+                         if k != "server"})
     finally:
         engine.dispose()
     store = SqlRunStore(store_url, server_id="a")

@@ -4,7 +4,6 @@ server interrupts the runs it left unfinished."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from app.api import create_app
 from app.settings import Settings
 from app.store.sql import SqlRunStore
 from tests.postgres import PostgresServer
+from tests.security.helpers import wait_for
 from tests.store.factories import make_run
 
 API = "/api/v1"
@@ -45,22 +45,12 @@ def _create(client: TestClient, epochs: int) -> str:
     return run_id
 
 
-def _wait_for(client: TestClient, run_id: str, statuses: set[str]) -> dict[str, Any]:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        run: dict[str, Any] = client.get(f"{API}/runs/{run_id}").json()
-        if run["status"] in statuses:
-            return run
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} never reached {statuses}")
-
-
 def test_servers_share_runs_and_control_their_own(tmp_path: Path, postgres_url: str) -> None:
     with TestClient(create_app(_settings(tmp_path, postgres_url, "a"))) as a:
         done = _create(a, epochs=2)
-        assert _wait_for(a, done, {"completed", "failed"})["status"] == "completed"
+        assert wait_for(a, done, ("completed", "failed"))["status"] == "completed"
         live = _create(a, epochs=500)
-        _wait_for(a, live, {"running"})
+        wait_for(a, live, ("running",))
 
         with TestClient(create_app(_settings(tmp_path, postgres_url, "b"))) as b:
             listed = {run["id"] for run in b.get(f"{API}/runs").json()["runs"]}
@@ -78,7 +68,7 @@ def test_servers_share_runs_and_control_their_own(tmp_path: Path, postgres_url: 
         # b's start-up and shut-down left a's run training.
         assert a.get(f"{API}/runs/{live}").json()["status"] == "running"
         assert a.post(f"{API}/runs/{live}/stop").status_code == 202
-        assert _wait_for(a, live, {"stopped"})["server"] == "a"
+        assert wait_for(a, live, ("stopped",))["server"] == "a"
 
 
 def test_a_restarted_server_interrupts_only_its_own_runs(tmp_path: Path,
