@@ -51,14 +51,25 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
   }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // the claims, measured on the runs: asked for again when an attempt starts or ends, and
-  // when the run the dashboard follows (one of them) changes status
+  // when the run the dashboard follows (one of them) changes status. The stream can tell
+  // a run completed a moment before the server has stored it: while the answer still has
+  // a completed attempt's run unfinished, ask again shortly (a few times).
   const runs = Object.fromEntries(Object.entries(attempts).map(([experiment, attempt]) => [experiment, attempt.runId]));
   const following = Object.values(runs).includes(current.runId ?? "") ? current.status : "";
+  const [retries, setRetries] = useState(0);
+  useEffect(() => setRetries(0), [id, JSON.stringify(attempts), following]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
-    api.lessonResults(id, runs).then(
-      (answer) => setResults(Object.fromEntries(answer.map((result) => [result.experiment, result]))),
-      () => undefined); // the lesson itself reports a failure to load
-  }, [id, JSON.stringify(attempts), following]); // eslint-disable-line react-hooks/exhaustive-deps
+    let timer = 0;
+    api.lessonResults(id, runs).then((answer) => {
+      setResults(Object.fromEntries(answer.map((result) => [result.experiment, result])));
+      const finished = (runId: string | null | undefined, experiment: string) => attempts[experiment]?.completed
+        || (runId === current.runId && following === "completed");
+      const behind = answer.some((result) => result.run_id && finished(result.run_id, result.experiment)
+        && result.status !== "completed");
+      if (behind && retries < 20) timer = window.setTimeout(() => setRetries((n) => n + 1), 500);
+    }, () => undefined); // the lesson itself reports a failure to load
+    return () => window.clearTimeout(timer);
+  }, [id, JSON.stringify(attempts), following, retries]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (failure) return <p className="error" role="alert">{t("failed", { error: failure })}</p>;
   if (!lesson) return <p className="muted">{t("loading")}</p>;
