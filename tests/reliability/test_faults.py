@@ -78,7 +78,9 @@ def test_kill_9_of_a_worker_fails_its_run_and_nothing_else(
     victim = lab.submit(TOY, toy_training(4000, epochs=400))
     wait_until(lambda: victim.info()["step"] > 0, what="the first steps")
     (pid,) = server.workers()  # the spare took the job; none is started while it runs
-    other = lab.submit(TOY, toy_training())
+    # long enough to be seen running, and to be running still when its neighbour dies (a
+    # 3-epoch toy run can go from queued to completed between two looks)
+    other = lab.submit(TOY, toy_training(4000, epochs=12))
     wait_until(lambda: other.info()["status"] == "running", what="the second run")
     stored = len(victim.metrics("train_loss")["step"])
     os.kill(pid, signal.SIGKILL)
