@@ -4,17 +4,19 @@ weights with a gentler learning rate for one layer. In a real browser."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import httpx2
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.ui.test_playground import node, open_preset, set_field, settled
 
 pytestmark = pytest.mark.slow
 
 
-def test_pause_widen_a_layer_and_continue_with_the_edit_marked(page: Page) -> None:
+def test_pause_widen_a_layer_and_continue_with_the_edit_marked(page: Page,
+                                                               live_server: str) -> None:
     open_preset(page, "toy-mlp", "hidden2", "xor")
     set_field(page, "epochs", "400")
     page.get_by_role("button", name="Train").click()
@@ -40,8 +42,28 @@ def test_pause_widen_a_layer_and_continue_with_the_edit_marked(page: Page) -> No
     page.wait_for_function(
         f"document.querySelector('[data-testid=loss-chart]').dataset.points > {before + 5}",
         timeout=30_000)
-    page.get_by_role("button", name="Stop").click()
-    expect(page.get_by_test_id("run-status")).to_have_text("stopped", timeout=30_000)
+    # the stop's answer ("running": the worker winds down) held back until the run has
+    # stopped, so the stream's "finished" comes first: the older answer must not undo it
+    page.route("**/stop", _answer_after_the_run_ends(live_server))
+    with page.expect_response("**/stop", timeout=60_000):
+        page.get_by_role("button", name="Stop").click()
+    page.wait_for_timeout(500)  # the answer read and the page drawn again
+    expect(page.get_by_test_id("run-status")).to_have_text("stopped")
+
+
+def _answer_after_the_run_ends(base: str) -> Callable[[Route], None]:
+    def handle(route: Route) -> None:
+        response = route.fetch()
+        run_id = response.json()["id"]
+        print("ANSWER", response.json()["status"])
+        deadline = time.monotonic() + 30
+        with httpx2.Client(base_url=base, timeout=30) as http:
+            while http.get(f"/api/v1/runs/{run_id}").json()["status"] != "stopped":
+                assert time.monotonic() < deadline, "the run did not stop"
+                time.sleep(0.1)
+        time.sleep(1)  # the stream's event on its way to the page
+        route.fulfill(response=response)
+    return handle
 
 
 def test_a_run_starts_from_a_trained_runs_weights(page: Page, live_server: str) -> None:

@@ -177,10 +177,23 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
   }, [runId]);
   /** What an action's answer says (e.g. a paused run stopped: no event tells it). */
   const setStatus = (status: string) => {
-    live.current.status = status;
+    const next = afterAction(live.current.status, status);
+    if (next === live.current.status) return;
+    live.current.status = next;
     publishLive.current();
   };
   return { ...view, setStatus };
+}
+
+/** The status to show once an action answers. The answer may be older than what the
+ * stream has told meanwhile: a run asked to stop or pause answers "running" while its
+ * worker winds down, and its "finished" event can come first. A final status stays; a
+ * run going on is told by its "started" event, so "running" and a "queued" that a
+ * "started" has overtaken are passed over. */
+export function afterAction(shown: string, answer: string): string {
+  if (FINAL.has(shown) || answer === "running") return shown;
+  if (answer === "queued" && shown === "running") return shown;
+  return answer;
 }
 
 function empty(): RunView {
