@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
 from app.spec.origin import RunOrigin
+from app.spec.sweep import SweepSpec
 from app.spec.training import TrainingSpec
 
 
@@ -44,6 +45,27 @@ class RunRecord(BaseModel):
         description="The server that queued or trains it (LAYERLAB_SERVER_ID): several "
                     "servers may share one database, and only this one can stop or pause "
                     "the run while it is queued or running.")
+
+
+class Trial(BaseModel):
+    """One run of a sweep and the values it tries."""
+
+    run_id: str
+    params: dict[str, JsonValue]
+
+
+class SweepRecord(BaseModel):
+    """A sweep: the network and settings every trial starts from, what it varies, and
+    its trials' runs (the runs hold their own status and metrics)."""
+
+    id: str
+    name: str
+    created_at: datetime
+    spec: NetworkSpec
+    training: TrainingSpec
+    sweep: SweepSpec
+    trials: list[Trial]
+    server: str | None = Field(default=None, description="The server that queued it.")
 
 
 class MetricRow(BaseModel):
@@ -99,6 +121,22 @@ class RunStore(Protocol):
 
     def delete_run(self, run_id: str) -> bool:
         """Remove the run and its metrics; False when there was no such run."""
+        ...
+
+    def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """The runs of these ids that exist, in the order asked for."""
+        ...
+
+    def create_sweep(self, sweep: SweepRecord) -> None: ...
+
+    def get_sweep(self, sweep_id: str) -> SweepRecord | None: ...
+
+    def list_sweeps(self, limit: int = 50, offset: int = 0) -> list[SweepRecord]:
+        """Newest first."""
+        ...
+
+    def delete_sweep(self, sweep_id: str) -> bool:
+        """Remove the sweep (not its runs); False when there was no such sweep."""
         ...
 
     def mark_interrupted(self) -> list[str]:

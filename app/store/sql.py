@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
-from app.runs.records import MetricRow, RunRecord, StoreUnavailable
+from app.runs.records import MetricRow, RunRecord, StoreUnavailable, SweepRecord
 from app.store.engine import PoolSettings, make_engine, upgrade
-from app.store.tables import MetricValueRow, RunRow
+from app.store.tables import MetricValueRow, RunRow, SweepRow
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert
@@ -173,6 +173,45 @@ class SqlRunStore:
         return result.rowcount > 0
 
     @_transient
+    def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        with self._sessions() as session:
+            rows = {row.id: row for row in
+                    session.scalars(select(RunRow).where(RunRow.id.in_(list(run_ids))))}
+            return [_to_record(rows[run_id]) for run_id in run_ids if run_id in rows]
+
+    @_transient
+    def create_sweep(self, sweep: SweepRecord) -> None:
+        if sweep.server is None and self.server_id is not None:
+            sweep = sweep.model_copy(update={"server": self.server_id})
+        row = SweepRow(**_finite_json(sweep.model_dump(mode="json")))
+        row.created_at = sweep.created_at
+        try:
+            with self._sessions.begin() as session:
+                session.add(row)
+        except IntegrityError as exc:
+            raise ValueError(f"a sweep with id {sweep.id!r} already exists") from exc
+
+    @_transient
+    def get_sweep(self, sweep_id: str) -> SweepRecord | None:
+        with self._sessions() as session:
+            row = session.get(SweepRow, sweep_id)
+            return None if row is None else _to_sweep(row)
+
+    @_transient
+    def list_sweeps(self, limit: int = 50, offset: int = 0) -> list[SweepRecord]:
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must be >= 0")
+        query = select(SweepRow).order_by(SweepRow.created_at.desc(), SweepRow.id.desc())
+        with self._sessions() as session:
+            return [_to_sweep(row) for row in session.scalars(query.limit(limit).offset(offset))]
+
+    @_transient
+    def delete_sweep(self, sweep_id: str) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(delete(SweepRow).where(SweepRow.id == sweep_id))
+        return result.rowcount > 0
+
+    @_transient
     def mark_interrupted(self) -> list[str]:
         with self.engine.begin() as connection:
             query = select(RunRow.id).where(RunRow.status == "running")
@@ -256,6 +295,11 @@ def _finite_json(value: Any) -> Any:
 
 def _to_record(row: RunRow) -> RunRecord:
     return RunRecord.model_validate({name: getattr(row, name) for name in RUN_FIELDS})
+
+
+def _to_sweep(row: SweepRow) -> SweepRecord:
+    return SweepRecord.model_validate({name: getattr(row, name)
+                                       for name in SweepRecord.model_fields})
 
 
 if TYPE_CHECKING:

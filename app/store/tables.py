@@ -1,4 +1,5 @@
-"""The database tables: one row per run, one row per (run, step, metric name)."""
+"""The database tables: one row per run, one row per (run, step, metric name), one row
+per sweep."""
 
 from __future__ import annotations
 
@@ -92,3 +93,19 @@ class MetricValueRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     epoch: Mapped[int] = mapped_column(Integer)
     value: Mapped[float | None] = mapped_column(Float)
+
+
+class SweepRow(Base):
+    """One sweep; mirrors app.runs.records.SweepRecord. Its trials (run id and values)
+    are a JSON list: they are written once, with the sweep, and read with it."""
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    training: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sweep: Mapped[dict[str, Any]] = mapped_column(JSON)
+    trials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    server: Mapped[str | None] = mapped_column(String(128), nullable=True)

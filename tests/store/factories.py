@@ -1,11 +1,12 @@
-"""A small but real run record for the store tests."""
+"""Small but real run and sweep records for the store tests."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.runs.records import RunRecord
+from app.runs.records import RunRecord, SweepRecord, Trial
 from app.spec import parse_network
+from app.spec.sweep import SweepSpec
 from app.spec.training import DatasetSpec, OptimizerSpec, TrainingSpec
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -30,3 +31,15 @@ def make_run(run_id: str = "r1", minutes: int = 0, status: str = "queued") -> Ru
         "id": run_id, "name": f"run {run_id}", "status": status, "spec": spec,
         "training": training, "created_at": T0 + timedelta(minutes=minutes),
     })
+
+
+def make_sweep(sweep_id: str = "s1", minutes: int = 0,
+               run_ids: tuple[str, ...] = ("r1", "r2")) -> SweepRecord:
+    run = make_run()
+    return SweepRecord(
+        id=sweep_id, name=f"sweep {sweep_id}", created_at=T0 + timedelta(minutes=minutes),
+        spec=run.spec, training=run.training,
+        sweep=SweepSpec.model_validate({"parameters": {
+            "optimizer.lr": [0.1, 0.01][:len(run_ids)], "layers.hidden.units": [8]}}),
+        trials=[Trial(run_id=run_id, params={"optimizer.lr": lr, "layers.hidden.units": 8})
+                for run_id, lr in zip(run_ids, [0.1, 0.01], strict=False)])
