@@ -29,6 +29,7 @@ from app.api.routes import (
     samples,
     specs,
     stream,
+    sweeps,
 )
 from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
     routers = (health.router, layers.router, specs.router, presets.router, lessons.router,
                lesson_results.router, datasets.router, runs.router, inspect.router,
-               samples.router, stream.router)
+               samples.router, stream.router, sweeps.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)

@@ -14,8 +14,10 @@ from app.inspect import InspectError
 from app.runs.origins import OriginError
 from app.runs.records import StoreUnavailable
 from app.runs.service import RunNotFound, RunStateError
+from app.runs.sweeps import SweepNotFound
 from app.spec import SpecError, SpecIssue
 from app.spec.errors import issues_from_errors
+from app.spec.sweep import SweepError
 from app.train.tasks import TaskError
 
 
@@ -50,6 +52,10 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
     return error_response(404, f"no run with id {exc.args[0]!r}")
 
 
+async def _sweep_not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, f"no sweep with id {exc.args[0]!r}")
+
+
 async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, str(exc))
 
@@ -78,6 +84,8 @@ async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SpecError, _spec_error)
     app.add_exception_handler(RunNotFound, _not_found)
+    app.add_exception_handler(SweepNotFound, _sweep_not_found)
+    app.add_exception_handler(SweepError, _unprocessable)
     app.add_exception_handler(RunStateError, _conflict)
     app.add_exception_handler(DatasetError, _bad_training)
     app.add_exception_handler(TaskError, _bad_training)

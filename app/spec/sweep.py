@@ -11,7 +11,7 @@ import itertools
 import math
 import random
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
@@ -23,6 +23,7 @@ MAX_TRIALS = 256
 """The most runs one sweep queues."""
 PATH = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+){0,7}$"
 ParamPath = Annotated[str, Field(pattern=PATH, max_length=200)]
+M = TypeVar("M", bound=SpecModel)
 Params = dict[str, JsonValue]
 """One trial's values, by parameter path."""
 
@@ -148,12 +149,26 @@ def apply_params(network: NetworkSpec, training: TrainingSpec, params: Mapping[s
             _set(net["input"], rest, value, path)
         else:
             _set(settings, path, value, path)
+    wrong: list[str] = []
+    tried, tried_settings = _validated(NetworkSpec, net, wrong), _validated(TrainingSpec,
+                                                                          settings, wrong)
+    if tried is None or tried_settings is None:
+        raise SweepError("; ".join(wrong))
+    return tried, tried_settings
+
+
+def _validated(model: type[M], data: dict[str, Any], wrong: list[str]) -> M | None:
+    """The data as a `model`, or None with what is wrong added to `wrong`, each named by
+    its path (a layer by its id, not its place)."""
     try:
-        return NetworkSpec.model_validate(net), TrainingSpec.model_validate(settings)
+        return model.model_validate(data)
     except ValidationError as exc:
-        wrong = "; ".join(f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-                          for error in exc.errors())
-        raise SweepError(f"the values {dict(params)} do not fit: {wrong}") from None
+        for error in exc.errors():
+            loc = list(error["loc"])
+            if loc[:1] == ["layers"] and len(loc) > 2 and isinstance(loc[1], int):
+                loc = ["layers", data["layers"][loc[1]].get("id", loc[1]), *loc[3:]]
+            wrong.append(f"{'.'.join(map(str, loc))}: {error['msg']}")
+        return None
 
 
 def _set(target: dict[str, Any], dotted: str, value: Any, path: str) -> None:

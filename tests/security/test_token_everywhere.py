@@ -48,11 +48,17 @@ def victim(lab: Lab) -> str:
     return run_id
 
 
+def _path_values(run_id: str) -> dict[str, str]:
+    """A plausible value for each path parameter (a sweep that does not exist: 404)."""
+    return {"run_id": run_id, "name": "xor", "fmt": "pytorch", "lesson_id": "xor",
+            "sweep_id": "0" * 32}
+
+
 def test_every_api_route_needs_the_token(lab: Lab, victim: str,
                                          record_property: pytest.RecordProperty) -> None:
     """Each /api/v1 route, websocket and export included, answers 401 (ws: 4401) without it."""
     endpoints = api_endpoints(lab.app)
-    values = {"run_id": victim, "name": "xor", "fmt": "pytorch", "lesson_id": "xor"}
+    values = _path_values(victim)
     kinds = {e.method for e in endpoints}
     assert {"GET", "POST", "DELETE", "WS"} <= kinds
     assert any("/export/" in e.path for e in endpoints), "the export route was not found"
@@ -76,7 +82,7 @@ def test_every_api_route_opens_with_the_token(lab: Lab, victim: str,
                                               record_property: pytest.RecordProperty) -> None:
     """With the bearer token no route answers 401/4401, and none fails with a 5xx."""
     endpoints = api_endpoints(lab.app)
-    values = {"run_id": victim, "name": "xor", "fmt": "pytorch", "lesson_id": "xor"}
+    values = _path_values(victim)
     seen: dict[str, int] = {}
     for endpoint in endpoints:
         url = fill(endpoint.path, values)

@@ -100,7 +100,9 @@ def test_input_values_reach_the_network_input() -> None:
     ({"input": [3]}, "name a field of the input"),
     ({"optimizer.lr": -1}, "optimizer.lr: Input should be greater than 0"),
     ({"optimizer.lrr": 0.1}, "optimizer.lrr: Extra inputs are not permitted"),
-    ({"layers.fc1.units": "many"}, "units"),
+    ({"layers.fc1.units": "many"}, "layers.fc1.units: Input should be a valid integer"),
+    ({"layers.out.units": 0, "batch_size": 0},
+     "layers.out.units: Input should be greater than or equal to 1; batch_size: "),
     ({"epochs.count": 3}, "epochs holds a value, not fields"),
 ])
 def test_values_that_do_not_fit_name_their_path(params: dict[str, object], words: str) -> None:

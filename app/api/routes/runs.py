@@ -42,11 +42,13 @@ def _summary(run: RunRecord) -> RunSummaryOut:
 def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep) -> RunOut:
     """Validate a network and training config, then queue the run; with `init_from`, it
     starts from another run's weights (its `origin` says which layers were taken)."""
-    spec = _resolve(body.model, presets)
+    spec = resolve_model(body.model, presets)
     return RunOut(**runs.create(spec, body.training, body.name, body.init_from).model_dump())
 
 
-def _resolve(spec: NetworkSpec | PresetRef, presets: dict[str, NetworkSpec]) -> NetworkSpec:
+def resolve_model(spec: NetworkSpec | PresetRef, presets: dict[str, NetworkSpec]
+                  ) -> NetworkSpec:
+    """The network a request names: its own spec, or a preset's."""
     if isinstance(spec, PresetRef):
         if spec.preset not in presets:
             raise HTTPException(422, f"no preset named {spec.preset!r}; known: "
@@ -120,7 +122,7 @@ def continue_run(run_id: str, body: RunContinue, runs: RunsDep,
     """Go on from a paused or ended run after editing its network or training settings:
     a new run, linked by its `origin`, keeps the weights of every layer whose id and
     shapes still match and counts steps and epochs on. The run itself is left as is."""
-    spec = _resolve(body.model, presets) if body.model is not None else None
+    spec = resolve_model(body.model, presets) if body.model is not None else None
     return RunOut(**runs.continue_run(run_id, spec, body.training, body.name).model_dump())
 
 

@@ -783,6 +783,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sweeps
+         * @description Sweeps, newest first, each with its trials' counts and its best run.
+         */
+        get: operations["list_sweeps_api_v1_sweeps_get"];
+        put?: never;
+        /**
+         * Create Sweep
+         * @description Check every trial (the network and settings with its values), then queue a run for
+         *     each through the executor; nothing is queued when one trial does not fit.
+         */
+        post: operations["create_sweep_api_v1_sweeps_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sweep
+         * @description The sweep and its results: each trial's values, status and score, and the best.
+         */
+        get: operations["get_sweep_api_v1_sweeps__sweep_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Sweep
+         * @description Remove the sweep and its trials' runs (stop it first).
+         */
+        delete: operations["delete_sweep_api_v1_sweeps__sweep_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Sweep
+         * @description Stop every trial that has not ended.
+         */
+        post: operations["stop_sweep_api_v1_sweeps__sweep_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2191,6 +2260,7 @@ export interface components {
             /** Message */
             message: string;
         };
+        JsonValue: unknown;
         /**
          * LSTMSpec
          * @description Long short-term memory: gated memory cells that keep long-range context.
@@ -2996,6 +3066,28 @@ export interface components {
              */
             type: "rnn";
         };
+        /**
+         * Range
+         * @description Numbers from `low` to `high` (random search only).
+         */
+        Range: {
+            /** High */
+            high: number;
+            /**
+             * Integer
+             * @description Round to whole numbers (units, batch sizes).
+             * @default false
+             */
+            integer: boolean;
+            /**
+             * Log
+             * @description Draw the logarithm uniformly, so each power of ten is tried as often (for a learning rate, say); low must be above 0.
+             * @default false
+             */
+            log: boolean;
+            /** Low */
+            low: number;
+        };
         /** ReconstructedSample */
         ReconstructedSample: {
             /**
@@ -3531,6 +3623,158 @@ export interface components {
             output: components["schemas"]["TensorView"];
             target: components["schemas"]["TensorView"];
         };
+        /** SweepCreate */
+        SweepCreate: {
+            /**
+             * Model
+             * @description A network spec or {'preset': name}: what every trial starts from.
+             */
+            model: components["schemas"]["NetworkSpec"] | components["schemas"]["PresetRef"];
+            /**
+             * Name
+             * @description Default: the network's name and 'sweep'.
+             */
+            name?: string | null;
+            sweep: components["schemas"]["SweepSpec"];
+            /** @description The settings every trial starts from. */
+            training: components["schemas"]["TrainingSpec"];
+        };
+        /** SweepListOut */
+        SweepListOut: {
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Sweeps */
+            sweeps: components["schemas"]["SweepSummaryOut"][];
+        };
+        /** SweepOut */
+        SweepOut: {
+            /**
+             * Best Run Id
+             * @description The completed trial with the best score.
+             */
+            best_run_id: string | null;
+            /** Best Score */
+            best_score: number | null;
+            /**
+             * Counts
+             * @description Trials by their run's status.
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "grid" | "random";
+            /** Metric */
+            metric: string;
+            /** Name */
+            name: string;
+            spec: components["schemas"]["NetworkSpec"];
+            /**
+             * Status
+             * @description running while a trial is queued or running.
+             * @enum {string}
+             */
+            status: "running" | "finished";
+            sweep: components["schemas"]["SweepSpec"];
+            training: components["schemas"]["TrainingSpec"];
+            /** Trials */
+            trials: components["schemas"]["TrialOut"][];
+        };
+        /**
+         * SweepSpec
+         * @description What to try, and how to tell the best trial.
+         */
+        SweepSpec: {
+            /**
+             * Method
+             * @description grid: every combination of the listed values; random: `trials` draws.
+             * @default grid
+             * @enum {string}
+             */
+            method: "grid" | "random";
+            /**
+             * Metric
+             * @description What ranks the trials: an epoch metric at its best epoch (val_loss, val_accuracy, train_loss...) or a test metric after training (test_accuracy).
+             * @default val_loss
+             */
+            metric: string;
+            /**
+             * Mode
+             * @description auto: max for accuracy and r2, min otherwise.
+             * @default auto
+             * @enum {string}
+             */
+            mode: "auto" | "min" | "max";
+            /**
+             * Parameters
+             * @description The fields to vary, by dotted path: e.g. {'optimizer.lr': [0.01, 0.001], 'layers.hidden1.units': [8, 16, 32]}; a random search may give a range, {'low': 1e-4, 'high': 0.1, 'log': true}.
+             */
+            parameters: {
+                [key: string]: components["schemas"]["JsonValue"][] | components["schemas"]["Range"];
+            };
+            /**
+             * Seed
+             * @description Seeds the random draws.
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Trials
+             * @description random: how many runs to draw; grid: leave out (every combination runs).
+             */
+            trials?: number | null;
+        };
+        /** SweepSummaryOut */
+        SweepSummaryOut: {
+            /**
+             * Best Run Id
+             * @description The completed trial with the best score.
+             */
+            best_run_id: string | null;
+            /** Best Score */
+            best_score: number | null;
+            /**
+             * Counts
+             * @description Trials by their run's status.
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "grid" | "random";
+            /** Metric */
+            metric: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @description running while a trial is queued or running.
+             * @enum {string}
+             */
+            status: "running" | "finished";
+        };
         /**
          * TensorView
          * @description A tensor's values (when small enough to send) and its summary.
@@ -3697,6 +3941,42 @@ export interface components {
              * @enum {string}
              */
             type: "transformer_encoder_block";
+        };
+        /** TrialOut */
+        TrialOut: {
+            /** Best Metrics */
+            best_metrics: {
+                [key: string]: number | null;
+            };
+            /** Epoch */
+            epoch: number;
+            /** Error */
+            error: string | null;
+            /**
+             * Number
+             * @description 1 for the first trial queued.
+             */
+            number: number;
+            /**
+             * Params
+             * @description The values this trial tries, by path.
+             */
+            params: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            /** Run Id */
+            run_id: string;
+            /**
+             * Score
+             * @description The sweep's metric for this trial: an epoch metric at its best epoch, or a test metric.
+             */
+            score: number | null;
+            /** Status */
+            status: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted") | "deleted";
+            /** Test Metrics */
+            test_metrics: {
+                [key: string]: number | null;
+            };
         };
         /**
          * Upsample2dSpec
@@ -6354,6 +6634,297 @@ export interface operations {
                 };
             };
             /** @description The spec is invalid; errors name each layer. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_sweeps_api_v1_sweeps_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepListOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    create_sweep_api_v1_sweeps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The sweep, or one of its trials, does not fit. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_sweep_api_v1_sweeps__sweep_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No sweep has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_sweep_api_v1_sweeps__sweep_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No sweep has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A trial is queued or running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    stop_sweep_api_v1_sweeps__sweep_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No sweep has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Another server trains some of its trials. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
