@@ -22,6 +22,7 @@ from app.cli_common import (
 )
 from app.cli_progress import TrainingProgress, metrics_table, origin_text, status_text
 from app.cli_runs import runs_cli
+from app.cli_sweeps import sweeps_cli
 from app.client import LayerLab
 from app.settings import Settings
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 cli = typer.Typer(help="LayerLab: build, train and look inside neural networks.",
                   no_args_is_help=True, add_completion=False)
 cli.add_typer(runs_cli, name="runs")
+cli.add_typer(sweeps_cli, name="sweeps")
 
 
 @cli.command()

@@ -27,6 +27,7 @@ import httpx2
 import numpy as np
 from pydantic import BaseModel
 
+from app.client_sweeps import Sweep
 from app.spec.events import FINAL_STATUSES
 
 API = "/api/v1"
@@ -162,6 +163,39 @@ class LayerLab:
     def run(self, run_id: str) -> Run:
         """A run by id (fetched, so an unknown id raises LayerLabError 404)."""
         return Run(self, run_id, self._json("GET", f"/runs/{run_id}"))
+
+    def submit_sweep(self, spec: str | Mapping[str, Any] | BaseModel,
+                     training: Mapping[str, Any] | BaseModel,
+                     parameters: Mapping[str, Any], *, method: str = "grid",
+                     trials: int | None = None, seed: int = 0, metric: str = "val_loss",
+                     mode: str = "auto", name: str | None = None) -> Sweep:
+        """Queue a run per trial of a spec (or a preset named by a string) and training
+        settings, each with `parameters` set to values tried: {path: [values]} for a grid,
+        or also {path: {"low", "high", "log", "integer"}} for a random search of `trials`
+        draws. Paths: layers.<id>.<field>, input.<field>, else a training setting
+        (optimizer.lr, batch_size...). Trials are ranked by `metric`."""
+        tried = {path: _jsonable(values) for path, values in parameters.items()}
+        sweep: dict[str, Any] = {"method": method, "parameters": tried, "seed": seed,
+                                 "metric": metric, "mode": mode}
+        if trials is not None:
+            sweep["trials"] = trials
+        body: dict[str, Any] = {"model": {"preset": spec} if isinstance(spec, str)
+                                else _jsonable(spec), "training": _jsonable(training),
+                                "sweep": sweep}
+        if name is not None:
+            body["name"] = name
+        created = self._json("POST", "/sweeps", json=body)
+        return Sweep(self, created["id"], created)
+
+    def sweeps(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Sweep summaries, newest first: status, counts by status, best run and score."""
+        found: list[dict[str, Any]] = self._json(
+            "GET", "/sweeps", params={"limit": limit, "offset": offset})["sweeps"]
+        return found
+
+    def sweep(self, sweep_id: str) -> Sweep:
+        """A sweep by id (fetched, so an unknown id raises LayerLabError 404)."""
+        return Sweep(self, sweep_id, self._json("GET", f"/sweeps/{sweep_id}"))
 
 
 class Run:

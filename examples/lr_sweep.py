@@ -1,9 +1,9 @@
 """A learning-rate sweep through the LayerLab client.
 
-The toy MLP preset on the `circle` dataset with plain SGD at four learning rates: all
-four runs are submitted at once (the server runs a few at a time), waited for, and
-compared in one table. In 15 epochs the largest rate separates the two classes while
-the smallest has barely started.
+The toy MLP preset on the `circle` dataset with plain SGD at four learning rates: one
+sweep queues a run per rate (the server runs a few at a time), waited for, and compared
+in one table. In 15 epochs the largest rate separates the two classes while the smallest
+has barely started.
 
     layerlab serve &
     python examples/lr_sweep.py --server http://127.0.0.1:8000
@@ -47,15 +47,18 @@ def main(client: LayerLab | None = None, *, server: str = "http://127.0.0.1:8000
     lab = client or LayerLab(server, token=token)
     console = console or Console()
     try:
-        runs = [(lr, lab.submit("toy-mlp", training(lr, epochs, n_samples), name=f"sgd lr={lr}"))
-                for lr in learning_rates]
-        console.print(f"submitted {len(runs)} runs to {lab.url}")
+        sweep = lab.submit_sweep("toy-mlp", training(learning_rates[0], epochs, n_samples),
+                                 {"optimizer.lr": list(learning_rates)}, name="sgd lr",
+                                 metric="test_accuracy")
+        console.print(f"sweep {sweep.id}: {len(learning_rates)} runs queued on {lab.url}")
+        sweep.wait(timeout=timeout)
         rows = []
-        for lr, run in runs:
-            info = run.wait(timeout=timeout)
+        for trial, run in zip(sweep.data["trials"], sweep.runs(), strict=True):
+            info = run.info()
             column = run.metrics(names=["val_loss"]).get("val_loss", [])
             val_loss = [v for v in column if v is not None]
-            rows.append({"lr": lr, "id": run.id, "status": info["status"],
+            rows.append({"lr": trial["params"]["optimizer.lr"], "id": run.id,
+                         "status": info["status"],
                          "val_loss": val_loss[-1] if val_loss else None,
                          "test_accuracy": info["test_metrics"].get("test_accuracy"),
                          "seconds": _seconds(info)})

@@ -1,5 +1,6 @@
-"""`layerlab train` and `layerlab runs`, run as real subprocesses; the runs commands and the
-client's websocket path against a real `layerlab serve` with an access token."""
+"""`layerlab train`, `layerlab runs` and `layerlab sweeps`, run as real subprocesses; the
+runs and sweeps commands and the client's websocket path against a real `layerlab serve`
+with an access token."""
 
 from __future__ import annotations
 
@@ -216,3 +217,33 @@ def test_a_bad_setting_is_named() -> None:
     assert result.returncode == 1 and "gan.d_steps" in result.stdout
     result = _layerlab("train", "--preset", "toy-mlp", *SMALL, "--set", "epochs.x=1")
     assert result.returncode == 2 and "epochs is not a group" in result.stdout
+
+
+def test_sweeps_start_follow_show_and_delete(server: str, tmp_path: Path) -> None:
+    auth = {"LAYERLAB_TOKEN": TOKEN}
+    body = {"name": "cli sweep", "model": {"preset": "toy-mlp"},
+            "training": {"dataset": {"name": "circle", "options": {"n_samples": 200}},
+                         "epochs": 1, "device": "cpu"},
+            "sweep": {"parameters": {"optimizer.lr": [0.05, 0.001]}}}
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(body))
+    started = _layerlab("sweeps", "start", str(path), "--wait", "--server", server, env=auth)
+    assert started.returncode == 0, started.stdout + started.stderr
+    found = re.search(r"sweep ([0-9a-f]{32}): 2 trial\(s\) queued", started.stdout)
+    assert found, started.stdout
+    sweep_id = found.group(1)
+    assert "cli sweep: grid over optimizer.lr, by val_loss" in started.stdout
+    assert started.stdout.count("completed") == 2 and "★" in started.stdout
+    listed = _layerlab("sweeps", "list", "--server", server, env=auth)
+    assert sweep_id in listed.stdout and "2 completed" in listed.stdout
+    shown = _layerlab("sweeps", "show", sweep_id, "--json", "--server", server, env=auth)
+    info = json.loads(shown.stdout)
+    assert info["counts"] == {"completed": 2} and info["best_run_id"] in shown.stdout
+    deleted = _layerlab("sweeps", "delete", sweep_id, "--server", server, env=auth)
+    assert deleted.returncode == 0 and f"sweep {sweep_id} deleted" in deleted.stdout
+    gone = _layerlab("sweeps", "show", sweep_id, "--server", server, env=auth)
+    assert gone.returncode == 1 and "no sweep with id" in gone.stdout
+    body["sweep"] = {"parameters": {"layers.nope.units": [4]}}
+    path.write_text(json.dumps(body))
+    refused = _layerlab("sweeps", "start", str(path), "--server", server, env=auth)
+    assert refused.returncode == 1 and "with a layer of this network" in refused.stdout

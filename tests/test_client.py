@@ -180,3 +180,34 @@ def test_the_lr_sweep_example(lab: LayerLab) -> None:
     assert all(row["val_loss"] is not None and row["test_accuracy"] is not None for row in rows)
     assert all(row["seconds"] is not None and row["seconds"] >= 0 for row in rows)
     assert "learning-rate sweep" in out.getvalue() and "0.03" in out.getvalue()
+
+
+@pytest.mark.slow
+def test_a_sweep_through_the_client(lab: LayerLab) -> None:
+    from app.spec.sweep import Range
+
+    sweep = lab.submit_sweep("toy-mlp", TRAINING | {"epochs": 1},
+                             {"optimizer.lr": Range(low=1e-3, high=0.1, log=True),
+                              "layers.hidden1.units": [4, 8]},
+                             method="random", trials=3, seed=2, metric="test_accuracy",
+                             name="client sweep")
+    assert repr(sweep).startswith(f"Sweep('{sweep.id}'")
+    info = sweep.wait(timeout=120)
+    assert info["status"] == "finished" and info["counts"] == {"completed": 3}
+    rows = sweep.table()
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    assert set(rows[0]) == {"number", "run_id", "status", "score", "optimizer.lr",
+                            "layers.hidden1.units"}
+    best = sweep.best()
+    assert best is not None and best.id == rows[0]["run_id"] == info["best_run_id"]
+    assert [run.id for run in sweep.runs()] == [t["run_id"] for t in info["trials"]]
+    assert any(s["id"] == sweep.id for s in lab.sweeps())
+    assert lab.sweep(sweep.id).data["name"] == "client sweep"
+    assert sweep.stop()["counts"] == {"completed": 3}  # nothing left to stop
+    sweep.delete()
+    with pytest.raises(LayerLabError) as gone:
+        lab.sweep(sweep.id)
+    assert gone.value.status == 404 and "no sweep with id" in str(gone.value)
+    with pytest.raises(LayerLabError) as refused:
+        lab.submit_sweep("toy-mlp", TRAINING, {"optimizer.lr": Range(low=1e-3, high=0.1)})
+    assert refused.value.status == 422 and "a grid needs listed values" in str(refused.value)

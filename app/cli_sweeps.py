@@ -1,0 +1,143 @@
+"""`layerlab sweeps`: start a sweep from a JSON file, follow it, and list, show, stop and
+delete a server's sweeps."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.cli_common import DEFAULT_SERVER, Server, Token, console, server_errors
+from app.cli_progress import fmt, status_text
+from app.client import LayerLab
+from app.client_sweeps import Sweep, ranked
+
+sweeps_cli = typer.Typer(help="Start, follow, list, stop and delete sweeps.",
+                         no_args_is_help=True)
+SweepFile = Annotated[Path, typer.Argument(
+    exists=True, dir_okay=False, readable=True,
+    help="The sweep as JSON: {name?, model: spec or {preset}, training, sweep: {method, "
+         "parameters, trials?, seed?, metric?, mode?}}.")]
+ENDED = ("completed", "stopped", "failed", "diverged", "deleted")
+
+
+@sweeps_cli.command("start")
+def sweeps_start(
+    sweep_file: SweepFile,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow the trials until none is "
+                                                      "queued or running, then show them.")]
+    = False,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """Queue a run per trial of the sweep in the file."""
+    try:
+        body = json.loads(sweep_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        console.print(f"[red]error:[/red] {sweep_file} is not valid JSON: {exc}")
+        raise typer.Exit(1) from None
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        data = lab.request("POST", "/sweeps", json=body).json()
+        sweep = Sweep(lab, data["id"], data)
+        console.print(f"sweep {sweep.id}: {len(data['trials'])} trial(s) queued",
+                      highlight=False)
+        if wait:
+            _follow(sweep)
+            console.print(sweep_table(sweep.data))
+
+
+def _follow(sweep: Sweep, poll: float = 1.0) -> None:
+    """A bar over the trials that have ended, until none is queued or running."""
+    total = len(sweep.data["trials"])
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[best]}"), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task(sweep.data["name"], total=total, best="")
+        while True:
+            info = sweep.info()
+            ended = sum(n for status, n in info["counts"].items() if status in ENDED)
+            best = ("" if info["best_score"] is None
+                    else f"best {info['metric']} {fmt(info['best_score'])}")
+            progress.update(task, completed=ended, best=best)
+            if info["status"] == "finished":
+                return
+            time.sleep(poll)
+
+
+@sweeps_cli.command("list")
+def sweeps_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+                server: Server = DEFAULT_SERVER, token: Token = None) -> None:
+    """The server's sweeps, newest first."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        sweeps = lab.sweeps(limit=limit)
+    table = Table(title=f"{len(sweeps)} sweep(s), newest first")
+    table.add_column("id", no_wrap=True, min_width=32)
+    for column in ("name", "method", "status", "trials", "best", "created"):
+        table.add_column(column)
+    for sweep in sweeps:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(sweep["counts"].items()))
+        best = ("" if sweep["best_score"] is None
+                else f"{sweep['metric']} {fmt(sweep['best_score'])}")
+        table.add_row(sweep["id"], sweep["name"], sweep["method"], sweep["status"], counts,
+                      best, sweep["created_at"][:19].replace("T", " "))
+    console.print(table)
+
+
+@sweeps_cli.command("show")
+def sweeps_show(
+    sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the sweep as JSON.")] = False,
+    server: Server = DEFAULT_SERVER, token: Token = None,
+) -> None:
+    """One sweep: each trial's values, status and score, best first."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        info = lab.sweep(sweep_id).data
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+    else:
+        console.print(sweep_table(info))
+
+
+@sweeps_cli.command("stop")
+def sweeps_stop(sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
+                server: Server = DEFAULT_SERVER, token: Token = None) -> None:
+    """Stop every trial that has not ended."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        info = lab.sweep(sweep_id).stop()
+    console.print(f"sweep {sweep_id}: stopping {info['counts']}", highlight=False)
+
+
+@sweeps_cli.command("delete")
+def sweeps_delete(sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
+                  server: Server = DEFAULT_SERVER, token: Token = None) -> None:
+    """Delete a sweep that has no queued or running trial, with its runs."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        lab.sweep(sweep_id).delete()
+    console.print(f"sweep {sweep_id} deleted", highlight=False)
+
+
+def sweep_table(info: dict[str, Any]) -> Table:
+    """The trials best first, the best run starred; each parameter a column."""
+    paths = list(info["sweep"]["parameters"])
+    table = Table(title=f"{info['name']}: {info['sweep']['method']} over "
+                        f"{', '.join(paths)}, by {info['metric']}")
+    table.add_column("#", justify="right")
+    for path in paths:
+        table.add_column(path, justify="right")
+    for column in ("status", info["metric"], "run"):
+        table.add_column(column, justify="right" if column == info["metric"] else "left",
+                         no_wrap=column == "run")
+    for row in ranked(info):
+        star = " ★" if row["run_id"] == info["best_run_id"] else ""
+        table.add_row(str(row["number"]), *(_value(row[path]) for path in paths),
+                      status_text(row["status"]),
+                      "" if row["score"] is None else fmt(row["score"]) + star, row["run_id"])
+    return table
+
+
+def _value(value: Any) -> str:
+    return fmt(value) if isinstance(value, float) else json.dumps(value)
