@@ -1,5 +1,5 @@
-"""`layerlab sweeps`: start a sweep from a JSON file, follow it, and list, show, stop and
-delete a server's sweeps."""
+"""`layerlab sweeps`: start a sweep from a JSON file, follow it, and list, show, stop,
+resume and delete a server's sweeps."""
 
 from __future__ import annotations
 
@@ -109,6 +109,15 @@ def sweeps_stop(sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")]
     with server_errors(server), LayerLab(server, token=token or None) as lab:
         info = lab.sweep(sweep_id).stop()
     console.print(f"sweep {sweep_id}: stopping {info['counts']}", highlight=False)
+
+
+@sweeps_cli.command("resume")
+def sweeps_resume(sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
+                  server: Server = DEFAULT_SERVER, token: Token = None) -> None:
+    """Resume every paused or interrupted trial (after a server restart, say)."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        info = lab.sweep(sweep_id).resume()
+    console.print(f"sweep {sweep_id}: {info['counts']}", highlight=False)
 
 
 @sweeps_cli.command("delete")

@@ -73,6 +73,11 @@ class Sweep:
         self.data = self.lab._json("POST", f"/sweeps/{self.id}/stop")
         return self.data
 
+    def resume(self) -> dict[str, Any]:
+        """Resume every paused or interrupted trial from its last checkpoint."""
+        self.data = self.lab._json("POST", f"/sweeps/{self.id}/resume")
+        return self.data
+
     def delete(self) -> None:
         """Delete the sweep and its trials' runs (stop it first)."""
         self.lab.request("DELETE", f"/sweeps/{self.id}")

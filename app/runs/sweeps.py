@@ -130,6 +130,16 @@ class SweepService:
                     self.runs.stop(run.id)
         return sweep
 
+    def resume(self, sweep_id: str) -> SweepRecord:
+        """Resume every paused or interrupted trial (a server restart interrupts the queued
+        and running ones) from its last checkpoint."""
+        sweep = self.get(sweep_id)
+        for run in self.store.get_runs([t.run_id for t in sweep.trials]):
+            if run.status in ("paused", "interrupted") and owned_by(run, self.store.server_id):
+                with contextlib.suppress(RunStateError):  # resumed meanwhile
+                    self.runs.resume(run.id)
+        return sweep
+
     def delete(self, sweep_id: str) -> None:
         """Remove the sweep and its trials' runs; refused while a trial is active."""
         sweep = self.get(sweep_id)

@@ -117,3 +117,24 @@ def test_stop_then_delete_a_sweep_with_its_runs(client: TestClient) -> None:
     assert client.get(f"{API}/sweeps/{created['id']}").status_code == 404
     for trial in created["trials"]:
         assert client.get(f"{API}/runs/{trial['run_id']}").status_code == 404
+
+
+def test_a_paused_trial_resumes_with_its_sweep(client: TestClient) -> None:
+    created = _sweep(client, {"parameters": {"seed": [1, 2]}},
+                     training=SMALL | {"epochs": 400, "dataset": {
+                         "name": "xor", "options": {"n_samples": 2000}}})
+    first = created["trials"][0]["run_id"]
+    deadline = time.monotonic() + 60
+    while client.get(f"{API}/runs/{first}").json()["status"] != "running":
+        assert time.monotonic() < deadline, "the first trial did not start"
+        time.sleep(0.1)
+    assert client.post(f"{API}/runs/{first}/pause").status_code == 202
+    while client.get(f"{API}/runs/{first}").json()["status"] != "paused":
+        assert time.monotonic() < deadline, "the first trial did not pause"
+        time.sleep(0.1)
+    resumed = client.post(f"{API}/sweeps/{created['id']}/resume")
+    assert resumed.status_code == 202
+    assert resumed.json()["trials"][0]["status"] in ("queued", "running")
+    client.post(f"{API}/sweeps/{created['id']}/stop")
+    assert _finished(client, created["id"])["counts"] == {"stopped": 2}
+    assert client.post(f"{API}/sweeps/{'0' * 32}/resume").status_code == 404

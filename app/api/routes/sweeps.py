@@ -135,6 +135,13 @@ def stop_sweep(sweep_id: str, sweeps: SweepsDep) -> SweepOut:
     return _out(sweeps.results(sweeps.stop(sweep_id)))
 
 
+@router.post("/{sweep_id}/resume", status_code=202, responses=NOT_FOUND)
+def resume_sweep(sweep_id: str, sweeps: SweepsDep) -> SweepOut:
+    """Resume every paused or interrupted trial (a server restart interrupts the queued
+    and running ones) from its last checkpoint."""
+    return _out(sweeps.results(sweeps.resume(sweep_id)))
+
+
 @router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, responses={
     **NOT_FOUND, 409: {"model": ErrorOut, "description": "A trial is queued or running."}})
 def delete_sweep(sweep_id: str, sweeps: SweepsDep) -> Response:
