@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from app.client_sweeps import Sweep
+from app.client_wait import wait_until
 from app.spec.events import FINAL_STATUSES
 
 API = "/api/v1"
@@ -219,16 +219,8 @@ class Run:
 
     def wait(self, timeout: float | None = None, poll: float = 0.5) -> dict[str, Any]:
         """Poll until the run is over, paused or interrupted; return its info."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            info = self.info()
-            if info["status"] in RESTING_STATUSES:
-                return info
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"run {self.id} is still {info['status']} "
-                                   f"after {timeout} s")
-            time.sleep(poll if deadline is None
-                       else max(0.0, min(poll, deadline - time.monotonic())))
+        return wait_until(self.info, lambda info: info["status"] in RESTING_STATUSES, timeout,
+                          poll, lambda info: f"run {self.id} is still {info['status']}")
 
     def metrics(self, names: str | list[str] | None = None,
                 since_step: int | None = None) -> dict[str, list[Any]]:

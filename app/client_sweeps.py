@@ -10,9 +10,9 @@ server queuing a run per trial and ranking them.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
+from app.client_wait import wait_until
 from app.spec.sweep import SweepSpec
 
 if TYPE_CHECKING:
@@ -41,16 +41,9 @@ class Sweep:
 
     def wait(self, timeout: float | None = None, poll: float = 1.0) -> dict[str, Any]:
         """Poll until no trial is queued or running; return the sweep's info."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            info = self.info()
-            if info["status"] == "finished":
-                return info
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"sweep {self.id} still has trials running after "
-                                   f"{timeout} s: {info['counts']}")
-            time.sleep(poll if deadline is None
-                       else max(0.0, min(poll, deadline - time.monotonic())))
+        return wait_until(self.info, lambda info: info["status"] == "finished", timeout, poll,
+                          lambda info: f"sweep {self.id} still has trials running "
+                                       f"({info['counts']})")
 
     def table(self) -> list[dict[str, Any]]:
         """A row per trial, best first: see `ranked`."""
