@@ -21,6 +21,11 @@ export type LessonSummary = Schemas["LessonSummaryOut"];
 export type Lesson = Schemas["LessonOut"];
 export type Experiment = Schemas["ExperimentOut"];
 export type ExperimentResult = Schemas["ExperimentResult"];
+export type SweepSpec = Schemas["SweepSpec"];
+export type SweepRange = Schemas["Range"];
+export type SweepSummary = Schemas["SweepSummaryOut"];
+export type SweepOut = Schemas["SweepOut"];
+export type TrialOut = Schemas["TrialOut"];
 
 export const API = "/api/v1";
 
@@ -72,6 +77,15 @@ export const api = {
   /** A GAN's sample grid at `step` (null: the latest), with real samples beside it when `real`. */
   samples: (id: string, step: number | null = null, real = false) =>
     call<SamplesOut>("GET", `/runs/${id}/inspect/samples?real=${real}${step === null ? "" : `&step=${step}`}`),
+  /** Queue one run per trial of a sweep over `model` and `training` (a 422 names the trial and path). */
+  createSweep: (model: unknown, training: unknown, sweep: SweepSpec, name?: string | null) =>
+    call<SweepOut>("POST", "/sweeps", name ? { name, model, training, sweep } : { model, training, sweep }),
+  sweeps: () => call<Schemas["SweepListOut"]>("GET", "/sweeps?limit=100"),
+  sweep: (id: string) => call<SweepOut>("GET", `/sweeps/${id}`),
+  stopSweep: (id: string) => call<SweepOut>("POST", `/sweeps/${id}/stop`),
+  /** Resume its paused or interrupted trials (a server restart interrupts them) from their checkpoints. */
+  resumeSweep: (id: string) => call<SweepOut>("POST", `/sweeps/${id}/resume`),
+  deleteSweep: (id: string) => call<void>("DELETE", `/sweeps/${id}`),
   lessons: (lang: string) => call<LessonSummary[]>("GET", `/lessons?lang=${lang}`),
   lesson: (id: string, lang: string) => call<Lesson>("GET", `/lessons/${encodeURIComponent(id)}?lang=${lang}`),
   /** Each experiment's claims measured on the runs that trained them (experiment id -> run id). */
