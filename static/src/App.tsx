@@ -2,7 +2,7 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type DatasetSummary, type LayerInfo, type NetworkSpec, type PresetSummary } from "./api/client";
+import { ApiError, api, type DatasetSummary, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
 import { Inspector } from "./editor/Inspector";
@@ -15,6 +15,8 @@ import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
 import { InspectPanel, type View as InspectView } from "./inspect/InspectPanel";
 import { LessonsPanel, type LessonActions } from "./lessons/LessonsPanel";
+import { SweepsPanel } from "./sweeps/SweepsPanel";
+import { pathSuggestions } from "./sweeps/params";
 import { Dashboard } from "./train/Dashboard";
 import { RunsPanel } from "./train/RunsPanel";
 import { TrainingPanel, defaultsFor, type Training } from "./train/TrainingPanel";
@@ -82,7 +84,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const [runId, setRunId] = useState<string | null>(null);
   const [initFrom, setInitFrom] = useState<string | null>(null); // transfer: a run's weights
   const [trainError, setTrainError] = useState<string | null>(null);
-  const [tab, setTab] = useState<"training" | "inspect" | "runs">("training");
+  const [tab, setTab] = useState<"training" | "inspect" | "runs" | "sweeps">("training");
+  const [sweepId, setSweepId] = useState<string | null>(null);
   const [inspectAsked, setInspectAsked] = useState<{ view: InspectView } | null>(null);
   const [lessonsOpen, setLessonsOpen] = useState(() => localStorage.getItem("layerlab-lessons") === "open");
   useEffect(() => localStorage.setItem("layerlab-lessons", lessonsOpen ? "open" : "closed"), [lessonsOpen]);
@@ -135,6 +138,18 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   });
+
+  /** A finished or running run in the editor and the dashboard (from the runs or a sweep). */
+  const openRun = (run: RunOut) => {
+    void editor.load(run.spec);
+    setTraining(run.training as unknown as Training);
+    setRunId(run.id);
+    setTab("training");
+  };
+  const datasetOptions = Object.keys((datasets.find((d) => d.name === training?.dataset.name)?.options_schema as
+    { properties?: object } | undefined)?.properties ?? {});
+  const suggestions = useMemo(() => pathSuggestions(doc, catalog, datasetOptions),
+    [doc, catalog, datasetOptions.join()]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const inspectable = view.status !== "queued" && !!view.epochs.step?.length; // after its first epoch
   /** A lesson's network and settings in the editor, and the weights it starts from. */
@@ -199,15 +214,16 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
           )}
           <button type="button" role="tab" aria-selected={tab === "runs"} className={tab === "runs" ? "active" : ""}
             onClick={() => setTab(tab === "runs" && runId ? "training" : "runs")}>{t("tabs.runs")}</button>
+          <button type="button" role="tab" aria-selected={tab === "sweeps"} className={tab === "sweeps" ? "active" : ""}
+            onClick={() => setTab(tab === "sweeps" && runId ? "training" : "sweeps")}>{t("tabs.sweeps")}</button>
         </nav>
         {runId && tab === "training" && <Dashboard runId={runId} view={view} onContinue={continueRun} />}
         {tab === "runs" && (
-          <RunsPanel current={runId} onOpen={(run) => {
-            void editor.load(run.spec);
-            setTraining(run.training as unknown as Training);
-            setRunId(run.id);
-            setTab("training");
-          }} />
+          <RunsPanel current={runId} onOpen={openRun} />
+        )}
+        {tab === "sweeps" && (
+          <SweepsPanel spec={spec} training={training} suggestions={suggestions} selected={sweepId} onSelect={setSweepId}
+            onOpen={(id) => void api.run(id).then(openRun).catch((error: unknown) => setTrainError(String(error)))} />
         )}
         {runId && tab === "inspect" && view.run && (
           <InspectPanel runId={runId} spec={view.run.spec} version={view.status} asked={inspectAsked}

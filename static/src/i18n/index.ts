@@ -8,11 +8,13 @@ import enCommon from "./en/common.json";
 import enEditor from "./en/editor.json";
 import enInspect from "./en/inspect.json";
 import enLessons from "./en/lessons.json";
+import enSweeps from "./en/sweeps.json";
 import enTrain from "./en/train.json";
 import esCommon from "./es/common.json";
 import esEditor from "./es/editor.json";
 import esInspect from "./es/inspect.json";
 import esLessons from "./es/lessons.json";
+import esSweeps from "./es/sweeps.json";
 import esTrain from "./es/train.json";
 
 export const LANGS = ["en", "es"] as const;
@@ -20,8 +22,8 @@ export type Lang = (typeof LANGS)[number];
 export const STORAGE_KEY = "layerlab-lang";
 
 export const resources = {
-  en: { common: enCommon, editor: enEditor, inspect: enInspect, lessons: enLessons, train: enTrain },
-  es: { common: esCommon, editor: esEditor, inspect: esInspect, lessons: esLessons, train: esTrain },
+  en: { common: enCommon, editor: enEditor, inspect: enInspect, lessons: enLessons, sweeps: enSweeps, train: enTrain },
+  es: { common: esCommon, editor: esEditor, inspect: esInspect, lessons: esLessons, sweeps: esSweeps, train: esTrain },
 } as const;
 
 /** The language chosen before (kept in the browser), else the browser's own if we have it. */

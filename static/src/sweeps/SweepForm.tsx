@@ -1,0 +1,92 @@
+// A new sweep of the network in the editor with the training settings as they are now:
+// the method, the parameters (a path and its values or range per row), the metric that
+// ranks the trials; the server's answer, when it refuses one, shown as it gives it.
+import { useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError, api, type NetworkSpec, type SweepOut, type SweepSpec } from "../api/client";
+import { METRICS, emptyRow, gridSize, toParameters, type Method, type ParamRow } from "./params";
+import { ParamRows } from "./ParamRows";
+
+interface Props {
+  spec: NetworkSpec;
+  training: Record<string, unknown> | null;
+  suggestions: string[];
+  onCreated: (sweep: SweepOut) => void;
+  onCancel: () => void;
+}
+
+const OTHER = "";
+
+export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: Props) {
+  const { t } = useTranslation("sweeps");
+  const [name, setName] = useState("");
+  const [method, setMethod] = useState<Method>("grid");
+  const [rows, setRows] = useState<ParamRow[]>([emptyRow("optimizer.lr")]);
+  const [trials, setTrials] = useState("8");
+  const [seed, setSeed] = useState("0");
+  const [metricChoice, setMetricChoice] = useState(METRICS[0]);
+  const [typedMetric, setTypedMetric] = useState("");
+  const [mode, setMode] = useState<SweepSpec["mode"]>("auto");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const runs = method === "grid" ? gridSize(rows) : Number(trials) || 0;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!training) return;
+    const sweep: SweepSpec = {
+      method, parameters: toParameters(rows, method), seed: Number(seed) || 0,
+      metric: metricChoice === OTHER ? typedMetric.trim() : metricChoice, mode,
+      ...(method === "random" ? { trials: Number(trials) } : {}),
+    };
+    setError(null);
+    setBusy(true);
+    try {
+      onCreated(await api.createSweep(spec, training, sweep, name.trim() || null));
+    } catch (err) {
+      setError(err instanceof ApiError
+        ? [err.detail, ...err.issues.map((i) => [i.field, i.message].filter(Boolean).join(": "))].join(" — ")
+        : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="sweep-form" onSubmit={submit} aria-label={t("form.label")} data-testid="sweep-form">
+      <p className="muted">{t("form.intro", { network: spec.name })}</p>
+      <div className="sweep-settings">
+        <label>{t("form.name")} <input value={name} onChange={(e) => setName(e.target.value)}
+          placeholder={t("form.namePlaceholder", { network: spec.name })} /></label>
+        <label>{t("form.method")} <select value={method} onChange={(e) => setMethod(e.target.value as Method)}>
+          <option value="grid">{t("form.grid")}</option>
+          <option value="random">{t("form.random")}</option>
+        </select></label>
+        {method === "random" && (
+          <label>{t("form.trials")} <input type="number" min={1} max={256} value={trials}
+            onChange={(e) => setTrials(e.target.value)} /></label>
+        )}
+        <label>{t("form.seed")} <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} /></label>
+        <label>{t("form.metric")} <select value={metricChoice} onChange={(e) => setMetricChoice(e.target.value)}>
+          {METRICS.map((m) => <option key={m} value={m}>{m}</option>)}
+          <option value={OTHER}>{t("form.otherMetric")}</option>
+        </select></label>
+        {metricChoice === OTHER && (
+          <input aria-label={t("form.typedMetric")} placeholder={t("form.typedMetricPlaceholder")} value={typedMetric}
+            onChange={(e) => setTypedMetric(e.target.value)} />
+        )}
+        <label>{t("form.mode")} <select value={mode} onChange={(e) => setMode(e.target.value as SweepSpec["mode"])}>
+          {(["auto", "min", "max"] as const).map((m) => <option key={m} value={m}>{t(`form.modes.${m}`)}</option>)}
+        </select></label>
+      </div>
+      <ParamRows rows={rows} method={method} suggestions={suggestions} onChange={setRows} />
+      <p className="sweep-count" data-testid="sweep-count" data-runs={runs}>
+        {method === "grid" ? t("form.gridCount", { count: runs }) : t("form.randomCount", { count: runs })}</p>
+      {error && <p className="error" role="alert" data-testid="sweep-error">{error}</p>}
+      {!training && <p className="muted">{t("form.noTraining")}</p>}
+      <div className="sweep-actions">
+        <button type="submit" className="primary" disabled={!training || busy || runs < 1}>{t("form.start")}</button>
+        <button type="button" onClick={onCancel}>{t("form.cancel")}</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,93 @@
+"""A sweep of the network in the editor, in a real browser: a bad path answered in plain
+words, then a grid over the learning rate and a layer's width, its trials ranked in a
+table, drawn as parallel coordinates and as overlaid curves, the best one opened."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.ui.test_playground import open_preset, set_field
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_grid_sweep_ranks_its_trials_and_opens_the_best(page: Page, live_server: str) -> None:
+    open_preset(page, "toy-mlp", "hidden2", "xor")
+    page.get_by_text("Dataset options").click()
+    set_field(page, "n_samples", "200")
+    set_field(page, "epochs", "3")
+    page.get_by_role("tab", name="Sweeps").click()
+    form = page.get_by_test_id("sweep-form")
+    expect(form.locator("#sweep-paths option[value='layers.hidden1.units']")).to_have_count(1)
+    expect(form.locator("#sweep-paths option[value='optimizer.lr']")).to_have_count(1)
+
+    # a layer the network lacks: nothing is queued, the server's reason is shown
+    page.get_by_label("parameter 1 path").fill("layers.nope.units")
+    page.get_by_label("parameter 1 values").fill("4, 8")
+    expect(page.get_by_test_id("sweep-count")).to_have_attribute("data-runs", "2")
+    page.get_by_role("button", name="Start sweep").click()
+    alert = form.get_by_role("alert")
+    expect(alert).to_contain_text("trial 1")
+    expect(alert).to_contain_text("layers.nope.units")
+    expect(alert).to_contain_text("hidden1")  # the layers it could name
+
+    page.get_by_label("parameter 1 path").fill("optimizer.lr")
+    page.get_by_label("parameter 1 values").fill("0.01, 0.1")
+    page.get_by_role("button", name="Add a parameter").click()
+    page.get_by_label("parameter 2 path").fill("layers.hidden1.units")
+    page.get_by_label("parameter 2 values").fill("4, 8")
+    expect(page.get_by_test_id("sweep-count")).to_have_attribute("data-runs", "4")
+    page.get_by_role("button", name="Start sweep").click()
+
+    view = page.get_by_test_id("sweep-view")
+    table = view.get_by_test_id("trials-table")
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(1)).to_contain_text("0.01")  # trial 2: the first lr, the second width
+    expect(rows.nth(1)).to_contain_text("8")
+    expect(view).to_have_attribute("data-status", "finished", timeout=90_000)
+    expect(table.get_by_test_id("trial-status")).to_have_text(["completed"] * 4)
+    expect(page.get_by_test_id("sweeps-table").locator("tbody tr")).to_have_count(1)
+
+    # the best run, as the server ranks it, carries the star
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        (summary,) = http.get("/api/v1/sweeps").json()["sweeps"]
+        sweep = http.get(f"/api/v1/sweeps/{summary['id']}").json()
+    (best_trial,) = [t for t in sweep["trials"] if t["run_id"] == sweep["best_run_id"]]
+    best = table.locator("tbody tr[data-best]")
+    expect(best).to_have_count(1)
+    expect(best).to_have_attribute("data-trial", str(best_trial["number"]))
+    expect(best).to_contain_text("\u2605")
+    # sorted by score (val_loss: lower is better), the best comes first
+    table.get_by_role("button", name="val_loss").click()
+    expect(rows.first).to_have_attribute("data-best", "true")
+
+    # one line per trial across the two parameters' axes and the score's
+    plot = page.get_by_test_id("parallel-coordinates")
+    expect(plot.locator("polyline[data-trial]")).to_have_count(4)
+    expect(plot.locator("[data-axis]")).to_have_count(3)
+    expect(plot.locator("[data-axis='optimizer.lr']")).to_have_attribute("data-scale", "linear")
+    plot.locator("polyline[data-trial='3']").dispatch_event("click")
+    expect(table.locator("tbody tr[data-trial='3']")).to_have_attribute("data-lit", "true")
+    expect(plot.locator("polyline[data-trial='3']")).to_have_attribute("data-lit", "true")
+    # every trial's validation loss at each of its 3 epochs, overlaid
+    expect(page.get_by_test_id("sweep-curves")).to_have_attribute("data-points", "12")
+
+    best.get_by_role("button", name="Open").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=30_000)
+    lr = best_trial["params"]["optimizer.lr"]
+    expect(page.locator("#field-optimizer-lr")).to_have_value(str(lr))
+    page.get_by_role("tab", name="Runs").click()
+    expect(page.locator("tr.current td[title]")).to_have_attribute("title", sweep["best_run_id"])
+
+    # back on the tab, the sweep is still shown; deleting it (asked twice) removes its runs
+    page.get_by_role("tab", name="Sweeps").click()
+    expect(view).to_have_attribute("data-status", "finished")
+    view.get_by_role("button", name="Delete", exact=True).click()
+    view.get_by_role("button", name="Delete the sweep and its runs (4)").click()
+    expect(page.get_by_test_id("sweeps-table")).to_have_count(0)
+    expect(page.get_by_test_id("sweep-form")).to_be_visible()
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        assert http.get(f"/api/v1/runs/{sweep['best_run_id']}").status_code == 404
