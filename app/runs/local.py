@@ -6,8 +6,6 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
-
 from app.datasets.base import DatasetError
 from app.spec import NetworkSpec, SpecError, SpecLimits
 from app.spec.events import FinishedEvent
@@ -22,16 +20,10 @@ from app.train import (
     TaskError,
     train_network,
 )
+from app.train.devices import out_of_memory
 
 EXPECTED_ERRORS = (SpecError, DatasetError, TaskError, CheckpointWriteError, ValueError)
 OUT_OF_MEMORY = "out of memory: use a smaller batch size or network"
-
-
-def out_of_memory(exc: BaseException) -> bool:
-    """An allocation failure on any device (PyTorch's CPU allocator raises a plain
-    RuntimeError)."""
-    return isinstance(exc, MemoryError | torch.OutOfMemoryError) or (
-        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc))
 
 
 def run_local(spec: NetworkSpec, training: TrainingSpec, on_event: Emit, *,

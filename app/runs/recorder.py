@@ -19,19 +19,27 @@ _CLOSE = object()
 LOWER_IS_BETTER = ("loss", "mae", "rmse", "reconstruction", "kl", "discriminator", "generator")
 
 
+EPOCH_FACTS = ("epoch_seconds", "epoch_memory_mb")
+"""Stored with an epoch's metrics but not metrics of the network: its training time and
+the run's peak memory (kept out of best_metrics)."""
+
+
 def epoch_rows(event: EpochEvent) -> dict[str, float]:
     """Epoch metrics as stored: train averages get an 'epoch_' prefix so they don't
     collide with the per-step train_loss written at the same step; epoch_seconds is the
-    epoch's training time."""
+    epoch's training time, epoch_memory_mb the run's peak memory so far (when known)."""
     rows = {(f"epoch_{k}" if k.startswith("train_") else k): v for k, v in event.metrics.items()}
-    return rows | {"epoch_seconds": event.seconds}
+    rows["epoch_seconds"] = event.seconds
+    if event.memory_mb is not None:
+        rows["epoch_memory_mb"] = event.memory_mb
+    return rows
 
 
 def reported_epochs(columns: Mapping[str, Sequence[float | int | None]]) -> list[dict[str, float]]:
     """Each epoch's metrics as its event reported them, oldest first, from the stored
     columns (`RunStore.get_metrics`): the inverse of `epoch_rows`. Epoch rows are the ones
     with an epoch_seconds; the per-step train_* written at the same step are not theirs."""
-    names = [name for name in columns if name not in ("step", "epoch", "epoch_seconds")
+    names = [name for name in columns if name not in ("step", "epoch", *EPOCH_FACTS)
              and not name.startswith("train_")]
     epochs = []
     for row, seconds in enumerate(columns.get("epoch_seconds", [])):

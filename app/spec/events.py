@@ -49,6 +49,11 @@ class EpochEvent(_Event):
     step: int
     metrics: dict[str, float]
     seconds: float
+    memory_mb: float | None = Field(default=None, description=(
+        "The run's peak memory so far, in MB (2^20 bytes): on CUDA the most its tensors "
+        "held at once since training started (torch.cuda.max_memory_allocated), on the "
+        "CPU the worker process's peak resident set size (Python and PyTorch included); "
+        "null on other devices."))
 
 
 class CheckpointEvent(_Event):

@@ -12,6 +12,7 @@ TaskKind = Literal["classification", "regression", "reconstruction", "sequence",
 LossName = Literal["mse", "mae", "rmse", "huber", "cross_entropy", "bce", "nll"]
 OptimizerName = Literal["sgd", "adagrad", "rmsprop", "adam", "adamw"]
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
+PrecisionName = Literal["fp32", "bf16", "fp16"]
 
 
 class DatasetSpec(SpecModel):
@@ -123,3 +124,24 @@ class TrainingSpec(SpecModel):
         default_factory=dict, max_length=256,
         description="Learning-rate multipliers by layer id, e.g. {\"conv1\": 0.1} to "
                     "fine-tune pretrained layers gently; other layers get 1.")
+    precision: PrecisionName = Field(default="fp32", description=(
+        "Mixed precision: bf16 or fp16 runs the training forward pass under autocast on "
+        "the run's device (fp16 with a gradient scaler); weights, optimizer state, the "
+        "loss and every metric stay fp32. Faster on GPUs with tensor cores and on CPUs "
+        "with bf16 units, often slower elsewhere."))
+    channels_last: bool = Field(default=False, description=(
+        "Keep image batches (N, C, H, W) and convolution weights in the channels_last "
+        "memory format, which convolutions on recent GPUs (with bf16 or fp16) and oneDNN "
+        "CPUs run faster; a network without 4-D tensors is unchanged."))
+    compile: bool = Field(default=False, description=(
+        "Train through torch.compile: the first steps take longer while it compiles, "
+        "the later ones may run faster. Checkpoints, exports and inspection use the "
+        "plain network. Not for task gan."))
+
+    @model_validator(mode="after")
+    def _compile_not_for_gan(self) -> TrainingSpec:
+        if self.compile and self.task == "gan":
+            raise ValueError("compile is not available for task gan (its generator and "
+                             "discriminator run as separate halves of the network): set "
+                             "compile to false")
+        return self

@@ -12,6 +12,7 @@ from app.train.loop import (
     objective,
 )
 from app.train.session import Start, train_network
+from app.train.speed import SpeedSettingError
 from app.train.tasks import LOSSES, Task, TaskError, make_task
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Emit",
     "EpochHook",
     "SampleHook",
+    "SpeedSettingError",
     "Start",
     "Task",
     "TaskError",

@@ -30,3 +30,10 @@ def device_label(device: torch.device) -> str:
         threads = torch.get_num_threads()
         return f"cpu ({threads} thread{'s' if threads > 1 else ''})"
     return device.type
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """An allocation failure on any device (PyTorch's CPU allocator raises a plain
+    RuntimeError)."""
+    return isinstance(exc, MemoryError | torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc))

@@ -148,25 +148,28 @@ class GanTrainer(Trainer):
         if not params:  # that side is frozen altogether (trainable: false)
             return
         extra = penalty(self.model, self.config.l1, self.config.l2)  # this side's weights
-        self.optimizer.zero_grad(set_to_none=True)
-        (loss if extra is None else loss + extra).backward()
-        if self.config.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(params, self.config.grad_clip)
-        self.optimizer.step()
+        self.speed.optimize(self.optimizer, loss if extra is None else loss + extra, params,
+                            self.config.grad_clip)
 
     def _step(self, xb: torch.Tensor, yb: torch.Tensor
               ) -> tuple[torch.Tensor, torch.Tensor | None, int, list[torch.Tensor]]:
         if self.pos.step == 0:
             self._sample(0)  # what the untrained generator makes
         n, real_label = xb.shape[0], 1.0 - self.gan.label_smoothing
+        # the forward passes in the run's precision; the logits, losses and metrics in fp32
         with self._frozen(self.g_params):
             for _ in range(self.gan.d_steps):
-                real, fake = self.discriminate(xb), self.discriminate(self.generate(self.noise(n)))
+                with self.speed.autocast:
+                    real = self.discriminate(xb)
+                    fake = self.discriminate(self.generate(self.noise(n)))
+                real, fake = real.float(), fake.float()
                 d_loss = _bce(real, real_label) + _bce(fake, 0.0)
                 self._update(d_loss, self.d_params)
         with self._frozen(self.d_params):
             for _ in range(self.gan.g_steps):
-                g_loss = _bce(self.discriminate(self.generate(self.noise(n))), 1.0)
+                with self.speed.autocast:
+                    judged = self.discriminate(self.generate(self.noise(n)))
+                g_loss = _bce(judged.float(), 1.0)
                 self._update(g_loss, self.g_params)
         d_loss, g_loss = d_loss.detach(), g_loss.detach()
         d_real, d_fake = torch.sigmoid(real.detach()).mean(), torch.sigmoid(fake.detach()).mean()

@@ -3,7 +3,9 @@ about HTTP, processes or databases.
 
 Speed rules (see DESIGN.md): data lives on the device, a batch is a slice of the
 epoch's shuffled tensors, and per-step metrics stay on the device until the report
-interval, when they are copied out in one transfer.
+interval, when they are copied out in one transfer. The speed settings (precision,
+channels_last, compile: app.train.speed) change only the training steps; evaluation,
+checkpoints and hooks use the plain module in fp32.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ from app.train.devices import device_label
 from app.train.early_stopping import EarlyStopping
 from app.train.evaluate import evaluate
 from app.train.optim import make_optimizer, make_schedule, penalty, step_schedule
+from app.train.speed import (
+    SpeedSettingError,
+    optimizer_fusable,
+    peak_memory_mb,
+    prepare,
+    reset_peak_memory,
+)
 from app.train.tasks import Task
 
 Emit = Callable[[TrainingEvent], None]
@@ -91,13 +100,17 @@ class Trainer:
         """`checkpoint_every`: least seconds between epoch checkpoints (tiny epochs would
         otherwise spend their time in fsync); pauses and the end always checkpoint.
         `start`: the (epoch, step) to count on from, for a run continuing another."""
-        self.model = model.to(device)
+        reset_peak_memory(device)
+        self.model = model.to(device)  # the plain module: checkpoints, evaluation, hooks
         self.config, self.task, self.emit, self.device = config, task, emit, device
+        self.speed = prepare(self.model, config, device)
+        self._stepped = False  # the first step tells whether the device can train so
         self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
         self.checkpoint_every, self.hooks = checkpoint_every, hooks
         self._last_save = -float("inf")
         self._saved_step: int | None = None  # where the last good checkpoint was taken
-        self.optimizer = make_optimizer(self.model, config.optimizer, config.layer_lr)
+        self.optimizer = make_optimizer(self.model, config.optimizer, config.layer_lr,
+                                        fused=optimizer_fusable(config, device))
         self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
         self.early = EarlyStopping(config.early_stopping)
         self.shuffle = torch.Generator().manual_seed(config.seed)
@@ -146,7 +159,7 @@ class Trainer:
         if self.pos.batch == 0:
             self.perm = torch.randperm(self.x_train.shape[0], generator=self.shuffle)
         perm = self.perm.to(self.device)
-        x, y = self.x_train[perm], self.y_train[perm]  # this epoch's order
+        x, y = self.speed.layout(self.x_train[perm]), self.y_train[perm]  # this epoch's order
         self.model.train()
         size, every = self.config.batch_size, self.config.report_every
         # Per-step device scalars, stacked and copied out once per report.
@@ -156,7 +169,8 @@ class Trainer:
         for batch in range(self.pos.batch, self.steps_per_epoch):
             end = x.shape[0] if batch == last else (batch + 1) * size
             xb, yb = x[batch * size:end], y[batch * size:end]
-            loss, correct, count, terms = self._step(xb, yb)
+            step = self._step if self._stepped else self._first_step
+            loss, correct, count, terms = step(xb, yb)
             block.append(loss)
             if correct is not None:
                 block.append(correct.to(loss.dtype))
@@ -171,19 +185,33 @@ class Trainer:
                     return ended
         return None
 
+    def _first_step(self, xb: torch.Tensor, yb: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor | None, int, list[torch.Tensor]]:
+        """The fit's first step: an operation the device cannot run in the chosen precision,
+        or a network torch.compile cannot compile here, fails the run naming the setting."""
+        try:
+            result = self._step(xb, yb)
+        except Exception as exc:
+            reason = self.speed.explain(exc)
+            if reason is None:
+                raise
+            raise SpeedSettingError(reason) from exc
+        self._stepped = True
+        return result
+
     def _step(self, xb: torch.Tensor, yb: torch.Tensor
               ) -> tuple[torch.Tensor, torch.Tensor | None, int, list[torch.Tensor]]:
         noise = self.config.input_noise  # a denoising autoencoder: noisy in, clean target
         inputs = xb + noise * torch.randn_like(xb) if noise else xb
-        out, target = self.task.outputs_and_targets(self.model(inputs), xb, yb)
+        with self.speed.autocast:
+            raw = self.speed.forward(inputs)
+        # the loss and metrics in fp32, whatever the forward pass computed in
+        out, target = self.task.outputs_and_targets(raw.float(), xb, yb)
         minimised, loss, terms = objective(self.model, self.task, self.config, out, target)
-        self.optimizer.zero_grad(set_to_none=True)
-        minimised.backward()
-        if self.config.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-        self.optimizer.step()
+        self.speed.optimize(self.optimizer, minimised, self.model.parameters(),
+                            self.config.grad_clip)
         correct = self.task.correct(out.detach(), target) if self.task.counts_accuracy else None
-        return loss.detach(), correct, target.shape[0], [t.detach() for t in terms]
+        return loss.detach(), correct, target.shape[0], [t.detach().float() for t in terms]
 
     def _report(self, rows: torch.Tensor, counts: list[int]) -> FinishedEvent | None:
         """Copy a block of steps out in one transfer, emit it, check loss and control."""
@@ -230,7 +258,8 @@ class Trainer:
         metrics |= {f"train_{name}": total / pos.seen for name, total in pos.terms.items()}
         metrics |= self._evaluate(self.x_val, self.y_val, "val")
         metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])
-        self.emit(EpochEvent(epoch=pos.epoch, step=pos.step, metrics=metrics, seconds=seconds))
+        self.emit(EpochEvent(epoch=pos.epoch, step=pos.step, metrics=metrics, seconds=seconds,
+                             memory_mb=peak_memory_mb(self.device)))
         for hook in self.hooks:
             for event in hook(self.model, pos.epoch, pos.step):
                 self.emit(event)
@@ -269,8 +298,10 @@ class Trainer:
                    "perm": self.perm}
         if self.device.type == "cuda":
             tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        scaler = self.speed.scaler
         meta = {"position": vars(self.pos), "early_stopping": self.early.state(),
-                "schedule": self.schedule.state_dict() if self.schedule else None}
+                "schedule": self.schedule.state_dict() if self.schedule else None,
+                "scaler": scaler.state_dict() if scaler is not None else None}
         try:
             save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME,
                             Checkpoint(self.model.state_dict(), self.optimizer.state_dict(),
@@ -304,6 +335,8 @@ class Trainer:
         best = ({k: v.to(self.device) for k, v in checkpoint.best.items()}
                 if checkpoint.best is not None else None)
         self.early.load_state(checkpoint.meta["early_stopping"], best)
+        if self.speed.scaler is not None and checkpoint.meta.get("scaler"):
+            self.speed.scaler.load_state_dict(checkpoint.meta["scaler"])
         self.pos = _Position(**checkpoint.meta["position"])
         torch.set_rng_state(checkpoint.tensors["rng.torch"])
         self.shuffle.set_state(checkpoint.tensors["rng.shuffle"])

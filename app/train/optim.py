@@ -10,25 +10,32 @@ from torch.optim import lr_scheduler
 
 from app.spec.training import OptimizerSpec, ScheduleSpec
 
-OptimizerFactory = Callable[[Any, OptimizerSpec], torch.optim.Optimizer]  # params or groups
+OptimizerFactory = Callable[..., torch.optim.Optimizer]  # (params or groups, spec, **extra)
 
 OPTIMIZERS: dict[str, OptimizerFactory] = {
-    "sgd": lambda p, s: torch.optim.SGD(p, lr=s.lr, momentum=s.momentum, nesterov=s.nesterov,
-                                        weight_decay=s.weight_decay),
-    "adagrad": lambda p, s: torch.optim.Adagrad(p, lr=s.lr, weight_decay=s.weight_decay),
-    "rmsprop": lambda p, s: torch.optim.RMSprop(p, lr=s.lr, alpha=s.alpha, momentum=s.momentum,
-                                                weight_decay=s.weight_decay),
-    "adam": lambda p, s: torch.optim.Adam(p, lr=s.lr, betas=s.betas,
-                                          weight_decay=s.weight_decay),
-    "adamw": lambda p, s: torch.optim.AdamW(p, lr=s.lr, betas=s.betas,
-                                            weight_decay=s.weight_decay),
+    "sgd": lambda p, s, **extra: torch.optim.SGD(
+        p, lr=s.lr, momentum=s.momentum, nesterov=s.nesterov, weight_decay=s.weight_decay,
+        **extra),
+    "adagrad": lambda p, s, **extra: torch.optim.Adagrad(
+        p, lr=s.lr, weight_decay=s.weight_decay, **extra),
+    "rmsprop": lambda p, s, **extra: torch.optim.RMSprop(
+        p, lr=s.lr, alpha=s.alpha, momentum=s.momentum, weight_decay=s.weight_decay, **extra),
+    "adam": lambda p, s, **extra: torch.optim.Adam(
+        p, lr=s.lr, betas=s.betas, weight_decay=s.weight_decay, **extra),
+    "adamw": lambda p, s, **extra: torch.optim.AdamW(
+        p, lr=s.lr, betas=s.betas, weight_decay=s.weight_decay, **extra),
 }
+FUSED = frozenset({"sgd", "adam", "adamw"})
+"""Optimizers with a fused implementation on the CPU and CUDA: one kernel per step, and
+a gradient scaler's inf check done on the device."""
 
 
 def make_optimizer(model: torch.nn.Module, spec: OptimizerSpec,
-                   layer_lr: Mapping[str, float] | None = None) -> torch.optim.Optimizer:
+                   layer_lr: Mapping[str, float] | None = None,
+                   fused: bool = False) -> torch.optim.Optimizer:
     """The optimizer over every trainable parameter; `layer_lr` scales the learning rate
-    of the layers it names (one parameter group per scale, the unscaled group first)."""
+    of the layers it names (one parameter group per scale, the unscaled group first).
+    `fused`: the fused implementation, where the optimizer has one (FUSED)."""
     groups: dict[float, list[torch.nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if param.requires_grad:
@@ -38,7 +45,8 @@ def make_optimizer(model: torch.nn.Module, spec: OptimizerSpec,
         raise ValueError("every layer is frozen (trainable: false): nothing to train")
     ordered = sorted(groups.items(), key=lambda item: item[0] != 1.0)
     param_groups: Any = [{"params": params, "lr": spec.lr * scale} for scale, params in ordered]
-    return OPTIMIZERS[spec.name](param_groups, spec)
+    extra = {"fused": True} if fused and spec.name in FUSED else {}
+    return OPTIMIZERS[spec.name](param_groups, spec, **extra)
 
 
 Scheduler = lr_scheduler.LRScheduler | lr_scheduler.ReduceLROnPlateau

@@ -127,12 +127,30 @@ def test_unknown_run_actions_are_404(client: TestClient) -> None:
     ({"model": {"preset": "toy-mlp"}, "training": TRAINING | {"dataset": {"name": "digits"}}},
      422, "set input.shape to [64]"),
     ({"model": {"preset": "toy-mlp"}, "training": TRAINING | {"epochs": 0}}, 422, "epochs"),
+    ({"model": {"preset": "toy-mlp"}, "training": TRAINING | {"precision": "fp8"}}, 422,
+     "precision"),
+    ({"model": {"preset": "toy-mlp"}, "training": TRAINING | {"task": "gan", "compile": True}},
+     422, "compile is not available for task gan"),
 ])
 def test_bad_runs_are_refused(client: TestClient, body: dict[str, Any], status: int,
                               words: str) -> None:
     response = client.post(f"{API}/runs", json=body)
     assert response.status_code == status
     assert words in json.dumps(response.json())
+
+
+def test_each_epoch_stores_the_runs_peak_memory(client: TestClient) -> None:
+    """Beside each epoch's metrics, like its time; not a metric of the network, so it is
+    not among the best ones."""
+    run_id = _create(client, precision="bf16")["id"]
+    epochs = [m for m in _stream(client, run_id) if m["kind"] == "epoch"]
+    assert all(m["memory_mb"] > 10 for m in epochs)
+    run = _wait(client, run_id)
+    assert run["status"] == "completed"
+    stored = client.get(f"{API}/runs/{run_id}/metrics?names=epoch_memory_mb").json()
+    peaks = [v for v in stored["epoch_memory_mb"] if v is not None]
+    assert len(peaks) == 3 and all(v > 10 for v in peaks)  # a worker with PyTorch loaded
+    assert not [name for name in run["best_metrics"] if "memory" in name]
 
 
 def test_a_diverged_run_streams_nulls_not_nan(client: TestClient) -> None:

@@ -3828,6 +3828,18 @@ export interface components {
              * @default 1
              */
             beta: number;
+            /**
+             * Channels Last
+             * @description Keep image batches (N, C, H, W) and convolution weights in the channels_last memory format, which convolutions on recent GPUs (with bf16 or fp16) and oneDNN CPUs run faster; a network without 4-D tensors is unchanged.
+             * @default false
+             */
+            channels_last: boolean;
+            /**
+             * Compile
+             * @description Train through torch.compile: the first steps take longer while it compiles, the later ones may run faster. Checkpoints, exports and inspection use the plain network. Not for task gan.
+             * @default false
+             */
+            compile: boolean;
             dataset: components["schemas"]["DatasetSpec"];
             /**
              * Device
@@ -3880,6 +3892,13 @@ export interface components {
              */
             loss?: ("mse" | "mae" | "rmse" | "huber" | "cross_entropy" | "bce" | "nll") | null;
             optimizer?: components["schemas"]["OptimizerSpec"];
+            /**
+             * Precision
+             * @description Mixed precision: bf16 or fp16 runs the training forward pass under autocast on the run's device (fp16 with a gradient scaler); weights, optimizer state, the loss and every metric stay fp32. Faster on GPUs with tensor cores and on CPUs with bf16 units, often slower elsewhere.
+             * @default fp32
+             * @enum {string}
+             */
+            precision: "fp32" | "bf16" | "fp16";
             /**
              * Report Every
              * @description Steps between metric reports.

@@ -13,6 +13,9 @@ import { NESTED, TASK_NESTED, TRAINING_SCHEMA } from "./schemas";
 
 export type Training = Record<string, unknown> & { dataset: { name: string; options: Record<string, unknown> } };
 
+/** Settings under "more": where and how fast it trains, the seed, how often it reports. */
+const MORE = ["device", "precision", "channels_last", "compile", "seed", "report_every"];
+
 /** Sensible settings for a dataset: toys train fast with a high learning rate. */
 export function defaultsFor(dataset: DatasetSummary): Training {
   const toy = dataset.input_shape.length === 1 && dataset.input_shape[0] <= 16;
@@ -92,7 +95,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         </details>
       )}
       <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training))}
-        skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), "report_every", "seed", "device", "layer_lr"]}
+        skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), ...MORE, "layer_lr"]}
         text={trainingFormText("training")} />
       {nested.map((key) => (
         <details key={key} open={key === "optimizer" || key === training.task} data-testid={`${key}-settings`}>
@@ -105,9 +108,8 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         onLayerLr={(rates) => set("layer_lr", rates)} />
       <details>
         <summary>{t("panel.more")}</summary>
-        <SchemaForm schema={{ properties: { device: TRAINING_SCHEMA.properties!.device, seed: TRAINING_SCHEMA.properties!.seed,
-          report_every: TRAINING_SCHEMA.properties!.report_every } }} value={training} onChange={(t) => onChange(t as Training)}
-          text={trainingFormText("training")} />
+        <SchemaForm schema={{ properties: Object.fromEntries(MORE.map((name) => [name, TRAINING_SCHEMA.properties![name]])) }}
+          value={training} onChange={(t) => onChange(t as Training)} text={trainingFormText("training")} />
       </details>
     </div>
   );
