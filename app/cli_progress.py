@@ -103,8 +103,10 @@ class TrainingProgress:
             self.progress.update(self.task, total=self.epochs * self.steps_per_epoch)
         shown = "  ".join(f"{name} {fmt(value)}" for name, value in metrics.items()
                           if name != "lr")
-        self.progress.console.print(f"epoch {epoch + 1}/{self.epochs}  {shown}  "
-                                    f"({message['seconds']:.1f} s)", highlight=False)
+        memory = message.get("memory_mb")  # the run's peak so far
+        took = f"{message['seconds']:.1f} s" + (f", {memory:.0f} MB peak" if memory else "")
+        self.progress.console.print(f"epoch {epoch + 1}/{self.epochs}  {shown}  ({took})",
+                                    highlight=False)
         self.progress.update(self.task, completed=step, stats=self._stats(epoch))
 
 

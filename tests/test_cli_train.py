@@ -78,6 +78,7 @@ def test_train_in_process_prints_test_metrics() -> None:
     result = _layerlab("train", "--preset", "toy-mlp", "--epochs", "2", *SMALL)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "epoch 2/2" in result.stdout and "val_loss" in result.stdout
+    assert " MB peak)" in result.stdout  # each epoch's line ends with the run's peak memory
     assert "test_accuracy" in result.stdout and "run completed" in result.stdout
 
 

@@ -39,6 +39,7 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
 
     train_experiment(page, "perceptron-on-xor", claims=2)
     expect(page.get_by_test_id("run-device")).to_contain_text("on cpu (")  # and its threads
+    expect(page.get_by_test_id("run-memory")).to_contain_text(" MB peak")  # the run's peak RSS
     perceptron = boundary(page)
 
     # the experiment's change, as a diff of the network, applied to the editor in one click

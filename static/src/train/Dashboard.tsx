@@ -71,6 +71,8 @@ export function Dashboard({ runId, view, onContinue }: Props) {
         <progress max={1} value={progress} aria-label={t("dashboard.progressLabel")} />
         <span className="muted">{status === "running" ? t("dashboard.eta", { time: duration(eta) }) : ""}</span>
         {view.device && <span className="muted" data-testid="run-device">{t("dashboard.device", { device: view.device })}</span>}
+        {view.memoryMb !== null && <span className="muted" data-testid="run-memory" title={t("dashboard.memoryTitle")}>
+          {t("dashboard.memory", { memory: Math.round(view.memoryMb) })}</span>}
         <span>{[
           t("dashboard.loss", { loss: metric(last(steps.train_loss)) }),
           ...(hasAccuracy ? [t("dashboard.accuracy", { accuracy: percent(last(steps.train_accuracy) ?? 0) })] : []),

@@ -17,6 +17,7 @@ export interface RunView {
   samplesDrawn: number;
   started: { epochs: number; steps_per_epoch: number; start: number } | null;
   device: string | null; // where it trains, as the worker says: "cpu (2 threads)", "cuda:0 (…)"
+  memoryMb: number | null; // the run's peak memory so far, as its latest epoch reported it
   reason: string | null;
   // the runs this one continues after edits (oldest first), each cut at its edit step
   before: { steps: Columns; epochs: Columns } | null;
@@ -114,7 +115,8 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
         switch (event.kind) {
           case "snapshot": {
             Object.assign(s, fromSnapshot(event.metrics), { run: event.run, status: event.run.status,
-              device: event.run.device ?? s.device });
+              device: event.run.device ?? s.device,
+              memoryMb: [...(event.metrics.epoch_memory_mb ?? [])].reverse().find((v) => v !== null) ?? s.memoryMb });
             if (event.boundary) s.boundary = event.boundary.boundary;
             // a GAN's newest grid, if it drew one before we came (none yet answers 409, ignored)
             if (event.run.training.task === "gan") s.samplesDrawn += 1;
@@ -147,6 +149,7 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
             for (const [name, value] of Object.entries(event.metrics as Record<string, number | null>)) {
               s.epochs[name] = [...(s.epochs[name] ?? []), value];
             }
+            s.memoryMb = event.memory_mb ?? s.memoryMb;
             break;
           case "boundary":
             s.boundary = event.boundary;
@@ -197,6 +200,6 @@ export function afterAction(shown: string, answer: string): string {
 }
 
 function empty(): RunView {
-  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null, device: null, reason: null,
+  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null, device: null, memoryMb: null, reason: null,
     before: null, edits: [], connected: false, version: 0 };
 }
