@@ -1,12 +1,14 @@
 """What placing runs costs: 8 small runs submitted at once through the local executor
-(worker processes from a warm fork server) and through the Ray executor (one actor per
-run, on a local Ray started here with 8 logical CPUs so that all 8 fit at once, as the
+(worker processes from a warm fork server) and through the Ray executor (an actor per
+run at a time, on a local Ray started here with 8 logical CPUs so that all 8 fit at once, as the
 local executor is allowed 8), on this machine. Each row: the wall time until all 8
 finished, runs per second, and each run's start overhead (submit -> its StartedEvent)
 as median and max; then one run at a time on an idle, warm executor (median of 3).
 
-"ray, 1 spare" is the default: one warm actor, the rest start a fresh Ray worker
-process that imports PyTorch; "ray, 8 spares" keeps 8 warm actors ahead.
+"ray, 1 spare" is the default: one warm actor; each run that finds none waits for the
+first warm one, an actor freed by a run that ended (reused) or a fresh Ray worker
+process started for it (its PyTorch imports take seconds), whichever is ready first.
+"ray, 8 spares" keeps 8 warm actors ahead.
 
 Ray gives each actor as many OpenMP threads as it has CPUs (1 here); a local worker
 gets the cores shared out among the runs it may hold at once (at least one thread).

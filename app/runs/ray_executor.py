@@ -3,6 +3,11 @@ GPUs or a fraction of one) for as long as it trains, and Ray queues the runs tha
 not fit. LayerLab writes no cluster code of its own: placement, queueing, process
 start-up and failure detection are Ray's.
 
+A run asking for the default resources waits for the first warm actor: a spare, one
+freed by a run that ended cleanly (reused, so a burst such as a sweep does not pay
+PyTorch's imports per run), or a fresh one started for it, whichever is ready first.
+Ray still places every actor and queues the ones that do not fit.
+
 The actor runs the same `worker_main` as a local worker process. Its events wait in a
 queue inside the actor; one monitor thread per run in the server pulls them back in
 batches (`drain`) and hands them to on_event in order. A run's files go to its run_dir
@@ -13,10 +18,12 @@ every node mounts at the same path.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -29,6 +36,8 @@ from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
 
 NAMESPACE = "layerlab"
 DRAIN_WAIT = 0.25  # seconds a drain call waits for a first event before it answers
+REUSABLE = frozenset({"completed", "stopped", "paused", "diverged"})
+"""A run that ended so, its `run` call returned, leaves an actor fit for the next run."""
 LOCAL_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
@@ -84,14 +93,30 @@ class RunActor:
     def pause(self) -> None:
         self._pause.set()
 
+    def reset(self) -> None:
+        """Ready for another run: fresh controls, nothing left of the last run's events or
+        tensors (CUDA's cached blocks go back to the device)."""
+        self._stop.clear()
+        self._pause.clear()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._events.get_nowait()
+        gc.collect()
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
 
 @dataclass
 class _Run:
     job: Job
     on_event: OnEvent
-    actor: Any
+    actor: Any = None  # None while it waits for a warm actor
     started: bool = False
     finished: bool = False
+    returned: bool = False  # its `run` call came back without an error
+    status: str | None = None  # its FinishedEvent's
     stop_requested: bool = False
     dropped: bool = False  # ended by shutdown before it started: no event, interrupted
     monitor: threading.Thread | None = field(default=None, repr=False)
@@ -100,9 +125,10 @@ class _Run:
 class RayExecutor(Executor):
     """Each run is an actor asking Ray for `cpus` CPUs and `gpus` GPUs (a fraction
     shares one); runs that ask for no GPU (training.device "cpu") get none, and one
-    that insists on "cuda" gets at least one. `spares` warm actors with the default
-    request are kept ahead while nothing runs, so a run starts without waiting for
-    PyTorch's imports; each holds its resources while it waits."""
+    that insists on "cuda" gets at least one. Actors with the default request are warm
+    and reused: `spares` of them are kept ahead while nothing runs, one freed by a run
+    that ended cleanly goes to the next waiting run, and each holds its resources while
+    it waits. Other requests get an actor of their own, ended with their run."""
 
     def __init__(self, address: str | None = None, cpus: float = 1.0, gpus: float = 0.0,
                  stop_timeout: float = 10.0, spares: int = 1) -> None:
@@ -111,7 +137,9 @@ class RayExecutor(Executor):
         self._actor_class = ray.remote(RunActor)
         self._lock = threading.Lock()
         self._runs: dict[str, _Run] = {}
-        self._idle: list[Any] = []
+        self._idle: list[Any] = []  # warm default actors with nothing to do
+        self._waiting: deque[_Run] = deque()  # default runs with no actor yet
+        self._starting: list[Any] = []  # fresh default actors still doing their imports
         self._closed = False
         self._replenish()
 
@@ -129,18 +157,72 @@ class RayExecutor(Executor):
         if missing:
             on_event(job.run_id, FinishedEvent(status="failed", epoch=0, step=0, reason=missing))
             return
+        fresh = False
         with self._lock:
             if self._closed:
                 raise RuntimeError("the executor is shut down")
-            fits_spare = (cpus, gpus) == (self.cpus, self.gpus) and self._idle
-            actor = self._idle.pop(0) if fits_spare else self._new_actor(cpus, gpus)
-            run = _Run(job, on_event, actor)
+            run = _Run(job, on_event)
             self._runs[job.run_id] = run
+            if (cpus, gpus) != (self.cpus, self.gpus):
+                actor = self._new_actor(cpus, gpus)
+            elif self._idle:
+                actor = self._idle.pop(0)
+            else:
+                actor = None
+                self._waiting.append(run)
+                fresh = len(self._starting) < len(self._waiting)
+        if actor is not None:
+            self._bind(run, actor)
+        elif fresh:
+            self._start_fresh()
+
+    def _bind(self, run: _Run, actor: Any) -> None:
+        """Start the run on the actor, and a thread that forwards its events."""
+        run.actor = actor
         environment = {k: v for k, v in os.environ.items() if k.startswith("LAYERLAB_")}
-        done = actor.run.remote(job, environment)
+        done = actor.run.remote(run.job, environment)
         run.monitor = threading.Thread(target=self._watch, args=(run, done), daemon=True,
-                                       name=f"ray-watch-{job.run_id}")
+                                       name=f"ray-watch-{run.job.run_id}")
         run.monitor.start()
+
+    def _start_fresh(self) -> None:
+        """A new default actor for the waiting runs: once its imports are done, it goes
+        to the first run still waiting (another actor may have served it meanwhile)."""
+        actor = self._new_actor(self.cpus, self.gpus)
+        with self._lock:
+            self._starting.append(actor)
+
+        def offer_when_ready() -> None:
+            try:
+                ray.get(actor.ready.remote())
+                ready = True
+            except RayError:  # killed by a shutdown, or its process died
+                ready = False
+            with self._lock:
+                if actor in self._starting:
+                    self._starting.remove(actor)
+                again = (not ready and not self._closed
+                         and len(self._starting) < len(self._waiting))
+            if ready:
+                self._offer(actor)
+            elif again:
+                self._start_fresh()
+
+        threading.Thread(target=offer_when_ready, daemon=True, name="ray-fresh-actor").start()
+
+    def _offer(self, actor: Any) -> None:
+        """A warm default actor with nothing to do: the first waiting run gets it, else it
+        stays as a spare, or ends when there are spares enough."""
+        with self._lock:
+            run = self._waiting.popleft() if self._waiting and not self._closed else None
+            keep = run is None and not self._closed and len(self._idle) < self.spares
+            if keep:
+                self._idle.append(actor)
+        if run is not None:
+            self._bind(run, actor)
+        elif not keep:
+            with contextlib.suppress(RayError, ValueError):
+                ray.kill(actor)
 
     def stop(self, run_id: str) -> bool:
         with self._lock:
@@ -148,11 +230,19 @@ class RayExecutor(Executor):
             if run is None or run.finished:
                 return False
             run.stop_requested = True
+            waiting = run in self._waiting
+            if waiting:
+                self._waiting.remove(run)
+                del self._runs[run_id]
+        if waiting:
+            run.on_event(run_id, FinishedEvent(status="stopped", epoch=0, step=0,
+                                               reason="stopped before it started"))
+            return True
         if not run.started:  # still waiting for its resources (or its process)
             ray.kill(run.actor)
             return True
         run.actor.stop.remote()
-        timer = threading.Timer(self.stop_timeout, self._kill, args=(run,))
+        timer = threading.Timer(self.stop_timeout, self._kill_unfinished, args=(run,))
         timer.daemon = True
         timer.start()
         return True
@@ -160,7 +250,7 @@ class RayExecutor(Executor):
     def pause(self, run_id: str) -> bool:
         with self._lock:
             run = self._runs.get(run_id)
-            if run is None or run.finished:
+            if run is None or run.finished or run.actor is None:
                 return False
         run.actor.pause.remote()
         return True
@@ -175,15 +265,18 @@ class RayExecutor(Executor):
         with self._lock:
             self._closed = True
             runs = list(self._runs.values())
-            idle, self._idle = self._idle, []
+            spare = self._idle + self._starting
+            self._idle, self._starting = [], []
+            self._waiting.clear()
         interrupted = {run.job.run_id for run in runs if not run.finished}
         for run in runs:
             if run.started:
                 run.actor.pause.remote()
             else:
                 run.dropped = True
-                ray.kill(run.actor)
-        for actor in idle:
+                if run.actor is not None:
+                    ray.kill(run.actor)
+        for actor in spare:
             ray.kill(actor)
         deadline = time.monotonic() + self.stop_timeout
         for run in runs:
@@ -241,13 +334,17 @@ class RayExecutor(Executor):
                 if not events and not run.finished and ray.wait([done], timeout=0)[0]:
                     self._ended_silently(run, done)
             with contextlib.suppress(RayError):  # let `run` return: its files are written
-                ray.wait([done], timeout=self.stop_timeout)
+                if ray.wait([done], timeout=self.stop_timeout)[0]:
+                    ray.get(done)
+                    run.returned = True
         finally:
             self._release(run)
 
     def _forward(self, run: _Run, event: TrainingEvent) -> None:
         run.started = run.started or isinstance(event, StartedEvent)
         run.finished = event.kind == "finished"
+        if isinstance(event, FinishedEvent):
+            run.status = event.status
         run.on_event(run.job.run_id, event)
 
     def _ended_silently(self, run: _Run, done: Any) -> None:
@@ -276,12 +373,29 @@ class RayExecutor(Executor):
         self._forward(run, event)
 
     def _release(self, run: _Run) -> None:
-        """End the actor (freeing its resources) once its last event is in."""
-        self._kill(run)
-        with self._lock:
+        """Once its last event is in: a clean end hands a default actor on (reset), any
+        other end ends the actor, freeing its resources."""
+        reuse = (run.returned and run.status in REUSABLE
+                 and self.resources(run.job) == (self.cpus, self.gpus))
+        if reuse:
+            try:
+                ray.get(run.actor.reset.remote(), timeout=self.stop_timeout)
+            except (RayError, TimeoutError):
+                reuse = False
+        with self._lock:  # active until its actor is handed on or ended
             if self._runs.get(run.job.run_id) is run:  # a resumed run may already be back
                 del self._runs[run.job.run_id]
+        if reuse:
+            self._offer(run.actor)
+        else:
+            self._kill(run)
         self._replenish()
+
+    def _kill_unfinished(self, run: _Run) -> None:
+        """A stop's deadline: the run's actor ends unless the run has ended (its actor
+        may serve another run by now)."""
+        if not run.finished:
+            self._kill(run)
 
     @staticmethod
     def _kill(run: _Run) -> None:
