@@ -69,9 +69,21 @@ def test_a_grid_sweep_ranks_its_trials_and_opens_the_best(page: Page, live_serve
     expect(plot.locator("polyline[data-trial]")).to_have_count(4)
     expect(plot.locator("[data-axis]")).to_have_count(3)
     expect(plot.locator("[data-axis='optimizer.lr']")).to_have_attribute("data-scale", "linear")
-    plot.locator("polyline[data-trial='3']").dispatch_event("click")
-    expect(table.locator("tbody tr[data-trial='3']")).to_have_attribute("data-lit", "true")
-    expect(plot.locator("polyline[data-trial='3']")).to_have_attribute("data-lit", "true")
+    line, row = plot.locator("polyline[data-trial='3']"), table.locator("tr[data-trial='3']")
+    line.scroll_into_view_if_needed()
+    x, y = line.evaluate("""l => {  // the middle of its first segment, on the page
+        const m = l.getScreenCTM(), [a, b] = [l.points[0], l.points[1]];
+        const p = new DOMPoint((a.x + b.x) / 2, (a.y + b.y) / 2).matrixTransform(m);
+        return [p.x, p.y];
+    }""")
+    page.mouse.move(x, y)  # hovering lights the trial's row
+    expect(row).to_have_attribute("data-lit", "true")
+    page.mouse.move(1, 1)  # off the plot and the table
+    expect(row).to_have_attribute("data-lit", "false")
+    page.mouse.click(x, y)  # a click keeps it lit
+    page.mouse.move(1, 1)  # off the plot and the table
+    expect(row).to_have_attribute("data-lit", "true")
+    expect(line).to_have_attribute("data-lit", "true")
     # every trial's validation loss at each of its 3 epochs, overlaid
     expect(page.get_by_test_id("sweep-curves")).to_have_attribute("data-points", "12")
 

@@ -39,11 +39,29 @@ export function ParallelCoordinates({ trials, paths, metricName, colours, lit, o
     const at = axis.place(value(trial));
     return at === null ? [] : [`${x(i)},${y(at).toFixed(1)}`];
   }).join(" ");
-  // the lit line drawn last, over the others
-  const order = trials.map((_, i) => i).sort((a, b) => Number(trials[a].number === lit) - Number(trials[b].number === lit));
+  const litAt = trials.findIndex((trial) => trial.number === lit);
   return (
     <svg className="parallel-coordinates" data-testid="parallel-coordinates" viewBox={`0 0 ${width} ${HEIGHT}`}
       width={width} height={HEIGHT} role="group" aria-label={t("plot.label")}>
+      {trials.map((trial, i) => {
+        const on = trial.number === lit;
+        return (
+          <g key={trial.run_id} className={on ? "pc-trial lit" : "pc-trial"} tabIndex={0}
+            aria-label={t("plot.trial", { number: trial.number, score: metric(trial.score) })}
+            onMouseEnter={() => onHover(trial.number)} onMouseLeave={() => onHover(null)}
+            onFocus={() => onHover(trial.number)} onBlur={() => onHover(null)} onClick={() => onPick(trial.number)}
+            onKeyDown={(e) => e.key === "Enter" && onPick(trial.number)}>
+            <title>{t("plot.trial", { number: trial.number, score: metric(trial.score) })}</title>
+            <polyline className="pc-line" points={points(trial)} stroke={colours[i] ?? "var(--muted)"}
+              data-trial={trial.number} data-lit={on} />
+            <polyline className="pc-hit" points={points(trial)} />{/* a wider line to point at */}
+          </g>
+        );
+      })}
+      {litAt >= 0 && ( // drawn again over the others (moving its own element would lose a click under way)
+        <polyline className="pc-line pc-lit" points={points(trials[litAt])} stroke={colours[litAt] ?? "var(--muted)"} />
+      )}
+      {/* the axes over the lines, their labels readable */}
       {columns.map(({ name, axis }, i) => (
         <g key={name} className="pc-axis" data-axis={name} data-scale={axis.kind}>
           <line x1={x(i)} x2={x(i)} y1={MARGIN.top} y2={MARGIN.top + PLOT} />
@@ -55,20 +73,6 @@ export function ParallelCoordinates({ trials, paths, metricName, colours, lit, o
           ))}
         </g>
       ))}
-      {order.map((i) => {
-        const trial = trials[i];
-        const on = trial.number === lit;
-        return (
-          <polyline key={trial.run_id} className={on ? "pc-line lit" : "pc-line"} points={points(trial)}
-            stroke={colours[i] ?? "var(--muted)"} data-trial={trial.number} data-lit={on} tabIndex={0}
-            aria-label={t("plot.trial", { number: trial.number, score: metric(trial.score) })}
-            onMouseEnter={() => onHover(trial.number)} onMouseLeave={() => onHover(null)}
-            onFocus={() => onHover(trial.number)} onBlur={() => onHover(null)} onClick={() => onPick(trial.number)}
-            onKeyDown={(e) => e.key === "Enter" && onPick(trial.number)}>
-            <title>{t("plot.trial", { number: trial.number, score: metric(trial.score) })}</title>
-          </polyline>
-        );
-      })}
     </svg>
   );
 }

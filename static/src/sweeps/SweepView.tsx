@@ -46,7 +46,8 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
     }
   };
   const paths = Object.keys(sweep.sweep.parameters);
-  const colours = scoreColours(sweep.trials.map((tr) => tr.score), maximizes(sweep.sweep));
+  const dark = document.documentElement.dataset.theme === "dark"; // the tab is made again when it changes
+  const colours = scoreColours(sweep.trials.map((tr) => tr.score), maximizes(sweep.sweep), dark);
   const series: Series[] = sweep.trials.filter((tr) => curves.has(tr.run_id)).map((tr) => ({
     label: t("view.curve", { number: tr.number }), x: curves.get(tr.run_id)!.epochs, y: curves.get(tr.run_id)!.loss,
     colour: colours[sweep.trials.indexOf(tr)] ?? "#94a3b8", points: true,

@@ -54,15 +54,16 @@ export function maximizes(sweep: Pick<SweepSpec, "metric" | "mode">): boolean {
 }
 
 /** A colour per trial from its score: viridis from the worst (dark) to the best (bright);
- * null for a trial with no score yet. */
-export function scoreColours(scores: (number | null)[], maximize: boolean): (string | null)[] {
+ * null for a trial with no score yet. Each theme leaves out the end that would vanish into
+ * its background (the brightest yellows on white, the darkest purples on the dark theme). */
+export function scoreColours(scores: (number | null)[], maximize: boolean, dark = false): (string | null)[] {
   const known = scores.filter((s): s is number => s !== null);
   const [low, high] = [Math.min(...known), Math.max(...known)];
   return scores.map((s) => {
     if (s === null) return null;
     const good = high > low ? (s - low) / (high - low) : 1;
-    // the brightest yellows are hard to read on white: stop short of them
-    const [r, g, b] = viridis(0.85 * (maximize ? good : 1 - good));
+    const [from, to] = dark ? [0.25, 1] : [0, 0.85];
+    const [r, g, b] = viridis(from + (to - from) * (maximize ? good : 1 - good));
     return `rgb(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)})`;
   });
 }
