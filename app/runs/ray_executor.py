@@ -141,6 +141,7 @@ class RayExecutor(Executor):
         self._waiting: deque[_Run] = deque()  # default runs with no actor yet
         self._starting: list[Any] = []  # fresh default actors still doing their imports
         self._closed = False
+        self._nodes = max(1, sum(1 for node in ray.nodes() if node.get("Alive")))
         self._replenish()
 
     def resources(self, job: Job) -> tuple[float, float]:
@@ -170,7 +171,7 @@ class RayExecutor(Executor):
             else:
                 actor = None
                 self._waiting.append(run)
-                fresh = len(self._starting) < len(self._waiting)
+                fresh = self._wants_fresh()
         if actor is not None:
             self._bind(run, actor)
         elif fresh:
@@ -201,14 +202,22 @@ class RayExecutor(Executor):
             with self._lock:
                 if actor in self._starting:
                     self._starting.remove(actor)
-                again = (not ready and not self._closed
-                         and len(self._starting) < len(self._waiting))
             if ready:
                 self._offer(actor)
-            elif again:
+            with self._lock:
+                again = self._wants_fresh()
+            if again:
                 self._start_fresh()
 
         threading.Thread(target=offer_when_ready, daemon=True, name="ray-fresh-actor").start()
+
+    def _wants_fresh(self) -> bool:
+        """Whether runs wait for more actors than are starting, and fewer are starting
+        than the cluster has nodes: fresh actors import PyTorch one per node at a time,
+        so that on a small machine their imports do not starve the runs training there
+        (a warm actor freed meanwhile serves the queue first). Called under the lock."""
+        return (not self._closed and len(self._starting) < len(self._waiting)
+                and len(self._starting) < self._nodes)
 
     def _offer(self, actor: Any) -> None:
         """A warm default actor with nothing to do: the first waiting run gets it, else it
