@@ -79,6 +79,7 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python ui_latency.py
 	cd benchmarks && ../$(BIN)/python vae_speed.py
 	cd benchmarks && ../$(BIN)/python dcgan_speed.py
+	cd benchmarks && ../$(BIN)/python speed_options.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
