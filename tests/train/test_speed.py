@@ -18,10 +18,11 @@ from app.runs import run_local
 from app.spec import parse_network
 from app.spec.events import EpochEvent, MetricsEvent, TrainingEvent
 from app.spec.training import TrainingSpec
-from app.train import CHECKPOINT_NAME, Control, SpeedSettingError
+from app.train import CHECKPOINT_NAME, SpeedSettingError
 from app.train.checkpoint import load_checkpoint
 from app.train.speed import check_device
 from tests.train.conftest import TrainFn, config
+from tests.train.test_checkpoints import PauseAt
 from tests.train.test_gan import TINY_GAN
 from tests.train.test_gan import training as gan_training
 
@@ -127,15 +128,6 @@ def test_each_epoch_reports_the_peak_memory(train: TrainFn) -> None:
     assert all(p is not None and p > 10 for p in peaks)  # a process with PyTorch loaded
     assert peaks == sorted(peaks)  # the run's peak so far: it never falls
     assert all("memory" not in name for e in epochs_of(events) for name in e.metrics)
-
-
-class PauseAt(Control):
-    def __init__(self, n: int) -> None:
-        self.n, self.calls = n, 0
-
-    def requested(self) -> Any:
-        self.calls += 1
-        return "pause" if self.calls == self.n else None
 
 
 @pytest.mark.slow
