@@ -235,6 +235,11 @@ def test_runs_are_compared_with_overlaid_curves_and_a_diff(page: Page, live_serv
     expect(diff).not_to_contain_text("spec.")  # the same network
     overlay = page.get_by_test_id("overlay-chart")
     expect(overlay).to_have_attribute("data-points", "6")
+    # a 2-D run that ended before the dashboard opened still shows its decision boundary
+    row = page.locator("tr", has=page.get_by_label(f"compare {names[0]}"))
+    row.get_by_role("button", name="Open").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed")
+    expect(page.get_by_test_id("boundary")).to_be_visible()
 
 
 def test_the_dark_theme_is_one_click_away_and_stays(page: Page) -> None:

@@ -74,6 +74,9 @@ export const api = {
   runs: () => call<Schemas["RunListOut"]>("GET", "/runs?limit=100"),
   metrics: (id: string) => call<Record<string, (number | null)[]>>("GET", `/runs/${id}/metrics`),
   action: (id: string, action: "stop" | "pause" | "resume") => call<RunOut>("POST", `/runs/${id}/${action}`),
+  /** A 2-D model's prediction over the plane, from its latest weights, with its training points. */
+  boundary: (id: string, resolution: number) =>
+    call<BoundaryGrid>("GET", `/runs/${id}/inspect/boundary?resolution=${resolution}`),
   /** A GAN's sample grid at `step` (null: the latest), with real samples beside it when `real`. */
   samples: (id: string, step: number | null = null, real = false) =>
     call<SamplesOut>("GET", `/runs/${id}/inspect/samples?real=${real}${step === null ? "" : `&step=${step}`}`),

@@ -30,6 +30,16 @@ export interface RunView {
 // reopened (the server keeps it open and sends the resumed run's events).
 const FINAL = new Set(["completed", "stopped", "failed", "diverged"]);
 
+const BOUNDARY_RESOLUTION = 50; // as the server streams it
+
+/** A run over 2-D points that is not training now: the stream will send no boundary, and
+ * the snapshot has none once the run has ended (a GAN's 2-D input is its noise). */
+function drawsBoundary(run: RunOut): boolean {
+  const shape = run.spec.input.shape;
+  return shape.length === 1 && shape[0] === 2 && run.spec.input.dtype !== "token"
+    && run.training.task !== "gan" && !["queued", "running"].includes(run.status);
+}
+
 /** The stored columns split into per-step rows (train_loss, train_accuracy) and
  * per-epoch rows (marked by epoch_seconds; val_*, lr, and the epoch's train averages,
  * stored as epoch_train_*). */
@@ -118,6 +128,14 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
               device: event.run.device ?? s.device,
               memoryMb: [...(event.metrics.epoch_memory_mb ?? [])].reverse().find((v) => v !== null) ?? s.memoryMb });
             if (event.boundary) s.boundary = event.boundary.boundary;
+            else if (!s.boundary && drawsBoundary(event.run)) {
+              // a run that ended before we came: its boundary as the last weights draw it
+              api.boundary(runId, BOUNDARY_RESOLUTION).then((grid) => {
+                if (closed || s.boundary) return;
+                s.boundary = grid;
+                publish();
+              }).catch(() => undefined); // no weights yet: the stream brings it
+            }
             // a GAN's newest grid, if it drew one before we came (none yet answers 409, ignored)
             if (event.run.training.task === "gan") s.samplesDrawn += 1;
             if (event.run.origin?.kind === "edit" && !s.before) {
