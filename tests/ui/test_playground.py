@@ -29,6 +29,17 @@ def node(page: Page, layer_id: str) -> Locator:
     return page.locator(f".react-flow__node[data-id='{layer_id}']")
 
 
+
+def inspect_view(page: Page, name: str) -> None:
+    """Open the Inspect tab, then one of its views. The first view (activations) grows the
+    dock as it draws, moving the tabs: the view is chosen once that has happened."""
+    page.get_by_role("tab", name="Inspect").click()
+    first = page.get_by_test_id("activations-view").locator("canvas").first
+    expect(first).to_be_visible(timeout=30_000)
+    tab = page.get_by_role("tab", name=name)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+
 def settled(page: Page) -> None:
     """Wait until the last edit is validated (nodes may change size when errors go)."""
     expect(page.get_by_test_id("status-bar")).to_have_attribute("data-pending", "false")
@@ -203,8 +214,7 @@ def test_a_cnn_shows_its_filters_and_feature_maps(page: Page) -> None:
 
 def test_a_transformer_shows_its_attention(page: Page) -> None:
     train_preset(page, "char-transformer", "embed", "chars", 1, seq_len="64", stride="16")
-    page.get_by_role("tab", name="Inspect").click()
-    page.get_by_role("tab", name="attention").click()
+    inspect_view(page, "attention")
     maps = page.get_by_test_id("attention-view").locator("canvas")
     expect(maps).to_have_count(2, timeout=30_000)
     assert painted(maps.first)

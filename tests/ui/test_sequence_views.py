@@ -6,15 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import train_preset
+from tests.ui.test_playground import inspect_view, train_preset
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_forecaster_draws_its_predictions_beside_the_truth(page: Page) -> None:
     train_preset(page, "lstm-sequence", "lstm", "sine-forecast", 2, n_samples="500")
-    page.get_by_role("tab", name="Inspect").click()
-    page.get_by_role("tab", name="predictions").click()
+    inspect_view(page, "predictions")
     view = page.get_by_test_id("predictions-view")
     expect(view).to_contain_text("RMSE")
     expect(view.get_by_test_id("predictions-chart")).to_have_attribute("data-points", "200")
@@ -22,8 +21,7 @@ def test_a_forecaster_draws_its_predictions_beside_the_truth(page: Page) -> None
 
 def test_a_character_lstm_writes_text(page: Page) -> None:
     train_preset(page, "char-lstm", "lstm", "chars", 1, seq_len="64", stride="64")
-    page.get_by_role("tab", name="Inspect").click()
-    page.get_by_role("tab", name="generate").click()
+    inspect_view(page, "generate")
     view = page.get_by_test_id("generate-view")
     view.get_by_label("prompt").fill("ROMEO: ")
     view.get_by_label("length").fill("120")

@@ -6,15 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import train_preset
+from tests.ui.test_playground import inspect_view, train_preset
 
 pytestmark = pytest.mark.slow
 
 
 def test_one_step_of_the_toy_mlp_shows_gradients_and_updates(page: Page) -> None:
     train_preset(page, "toy-mlp", "hidden1", "xor", 2)
-    page.get_by_role("tab", name="Inspect").click()
-    page.get_by_role("tab", name="one step").click()
+    inspect_view(page, "one step")
     view = page.get_by_test_id("step-view")
     view.get_by_label("batch size").fill("4")
     view.get_by_role("button", name="Take one step").click()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import open_preset, set_field
+from tests.ui.test_playground import inspect_view, open_preset, set_field
 
 pytestmark = pytest.mark.slow
 
@@ -21,8 +21,7 @@ def test_a_vae_trains_and_shows_its_latent_space(page: Page) -> None:
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
     expect(page.get_by_test_id("terms-chart")).not_to_have_attribute("data-points", "0")
 
-    page.get_by_role("tab", name="Inspect").click()
-    page.get_by_role("tab", name="latent space").click()
+    inspect_view(page, "latent space")
     view = page.get_by_test_id("latent-view")
     expect(view.get_by_test_id("latent-scatter")).to_have_attribute("data-points", "1000")
     expect(view.get_by_test_id("latent-grid").locator("canvas")).to_have_count(144)
