@@ -105,7 +105,8 @@ def measure(executor: Any, home: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    from app.runs.ray_executor import RayExecutor, start_ray
+    from app.runs.ray_actor import start_ray
+    from app.runs.ray_executor import RayExecutor
 
     rows: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:

@@ -18,94 +18,24 @@ every node mounts at the same path.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
-import queue
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import ray
 from ray.exceptions import RayError
 
 from app.runs.executor import Executor, OnEvent
-from app.runs.worker import Job, warm_up, worker_main
+from app.runs.ray_actor import RunActor, ray_reason, start_ray
+from app.runs.worker import Job
 from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
 
-NAMESPACE = "layerlab"
 DRAIN_WAIT = 0.25  # seconds a drain call waits for a first event before it answers
 REUSABLE = frozenset({"completed", "stopped", "paused", "diverged"})
 """A run that ended so, its `run` call returned, leaves an actor fit for the next run."""
-LOCAL_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
-
-
-def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
-    """Connect to the Ray cluster at `address`, or start a local one for this machine
-    alone; True if this call started Ray (so its owner shuts it down). The local
-    cluster has no dashboard and listens on the loopback address only: Ray has no bind
-    option, but with its cluster mode off it takes 127.0.0.1 as the node address, and
-    every one of its servers listens there."""
-    if ray.is_initialized():
-        return False
-    if address is None:
-        os.environ[LOCAL_ONLY] = "0"  # read by the Ray processes this starts
-        ray._private.ray_constants.ENABLE_RAY_CLUSTER = False  # and by this one
-    ray.init(address=address, num_cpus=num_cpus, namespace=NAMESPACE,
-             include_dashboard=False, log_to_driver=False, configure_logging=False)
-    return True
-
-
-class RunActor:
-    """Lives in a Ray worker process, one per run: `run` trains on one of the actor's
-    threads while `drain`, `stop` and `pause` calls arrive on others. The server owns
-    the actor, so Ray ends it if the server goes away: no orphan writes a run's files."""
-
-    def __init__(self) -> None:
-        warm_up()  # PyTorch's imports and first-network set-up, before a job is waiting
-        self._events: queue.Queue[TrainingEvent] = queue.Queue()
-        self._stop, self._pause = threading.Event(), threading.Event()
-
-    def ready(self) -> bool:
-        return True
-
-    def run(self, job: Job, environment: dict[str, str]) -> None:
-        """Train with the server's LAYERLAB_* settings (dataset folders and the like)."""
-        os.environ.update(environment)
-        # threading events have the is_set() that FlagControl asks of its flags
-        worker_main(job, self._events, cast(Any, self._stop), cast(Any, self._pause))
-
-    def drain(self, wait: float) -> list[TrainingEvent]:
-        """The events so far, in order; waits up to `wait` seconds for a first one."""
-        try:
-            events = [self._events.get(timeout=wait)]
-        except queue.Empty:
-            return []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                events.append(self._events.get_nowait())
-        return events
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def pause(self) -> None:
-        self._pause.set()
-
-    def reset(self) -> None:
-        """Ready for another run: fresh controls, nothing left of the last run's events or
-        tensors (CUDA's cached blocks go back to the device)."""
-        self._stop.clear()
-        self._pause.clear()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self._events.get_nowait()
-        gc.collect()
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
 
 
 @dataclass
@@ -366,7 +296,7 @@ class RayExecutor(Executor):
             ray.get(done)
             why = "the run ended without a final event"
         except RayError as exc:
-            why = f"the Ray task failed: {_ray_reason(exc)}"
+            why = f"the Ray task failed: {ray_reason(exc)}"
         self._forward(run, FinishedEvent(status="failed", epoch=0, step=0, reason=why))
 
     def _died(self, run: _Run, exc: RayError) -> None:
@@ -378,7 +308,7 @@ class RayExecutor(Executor):
             event = FinishedEvent(status="stopped", epoch=0, step=0, reason=why)
         else:
             event = FinishedEvent(status="failed", epoch=0, step=0,
-                                  reason=f"the Ray worker died: {_ray_reason(exc)}")
+                                  reason=f"the Ray worker died: {ray_reason(exc)}")
         self._forward(run, event)
 
     def _release(self, run: _Run) -> None:
@@ -410,12 +340,3 @@ class RayExecutor(Executor):
     def _kill(run: _Run) -> None:
         with contextlib.suppress(RayError, ValueError):
             ray.kill(run.actor)
-
-
-def _ray_reason(exc: BaseException) -> str:
-    """Ray's error text without the actor's id card (tab-indented `key: value` lines)
-    or the traceback it may append: what happened and why, in at most 400 characters."""
-    lines = [line.strip() for line in str(exc).splitlines()
-             if line.strip() and not line.startswith("\t")]
-    lines = [line for line in lines if not line.startswith("Traceback")][:3]
-    return " ".join(lines)[:400] if lines else type(exc).__name__

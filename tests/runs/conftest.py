@@ -50,7 +50,7 @@ def ray_cluster() -> Iterator[None]:
     pytest.importorskip("ray")
     import ray
 
-    from app.runs.ray_executor import start_ray
+    from app.runs.ray_actor import start_ray
 
     start_ray(num_cpus=2)
     yield

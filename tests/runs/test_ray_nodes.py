@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_runs_spread_over_the_nodes_of_a_cluster_joined_by_address() -> None:
     pytest.importorskip("ray")
-    from app.runs.ray_executor import LOCAL_ONLY
+    from app.runs.ray_actor import LOCAL_ONLY
 
     # the nodes listen on the loopback address, and a driver takes the node address of
     # its own machine: with Ray's cluster mode off (as LayerLab's local Ray has it),
