@@ -13,14 +13,26 @@ pytestmark = pytest.mark.slow
 
 
 def drop_layer(page: Page, layer: str, x: float, y: float) -> str:
-    """Drag a palette entry onto the canvas at (x, y) of the canvas; returns its id."""
-    before = set(page.locator(".react-flow__node").evaluate_all(
-        "nodes => nodes.map(n => n.dataset.id)"))
-    page.get_by_test_id(f"palette-{layer}").drag_to(
-        page.get_by_test_id("canvas"), target_position={"x": x, "y": y})
-    expect(page.locator(".react-flow__node")).to_have_count(len(before) + 1)
-    after = set(page.locator(".react-flow__node").evaluate_all(
-        "nodes => nodes.map(n => n.dataset.id)"))
+    """Drag a palette entry onto the canvas at (x, y) of the canvas; returns its id.
+
+    Playwright tells an HTML5 drag from a plain mouse move by a zero-delay timer set when
+    the first move arrives; on a loaded machine Chromium's dragstart can come after that
+    timer, and Playwright then discards the drag it caught, so the page sees a press and
+    a release but no drop. A lost gesture is made again; a drop that did arrive adds
+    exactly one node, which the count checks."""
+    nodes = page.locator(".react-flow__node")
+    before = set(nodes.evaluate_all("nodes => nodes.map(n => n.dataset.id)"))
+    settled(page)
+    for _ in range(3):
+        page.get_by_test_id(f"palette-{layer}").drag_to(
+            page.get_by_test_id("canvas"), target_position={"x": x, "y": y})
+        try:
+            expect(nodes).to_have_count(len(before) + 1, timeout=5_000)
+            break
+        except AssertionError:
+            continue
+    expect(nodes).to_have_count(len(before) + 1)
+    after = set(nodes.evaluate_all("nodes => nodes.map(n => n.dataset.id)"))
     (added,) = after - before
     return str(added)
 
