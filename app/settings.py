@@ -77,9 +77,9 @@ class Settings(BaseSettings):
     )
     worker_memory_mb: int | None = Field(
         default=None, ge=256,
-        description="Most memory one training worker may allocate on the CPU (its data "
-                    "size, PyTorch's own ~0.3 GB included); a run over it fails with 'out "
-                    "of memory'. Default: no limit.",
+        description="Most memory one training worker (a local process or a Ray actor) may "
+                    "allocate on the CPU (its data size, PyTorch's own ~0.3 GB included); a "
+                    "run over it fails with 'out of memory'. Default: no limit.",
     )
     executor: Literal["local", "ray"] = Field(
         default="local",

@@ -84,7 +84,8 @@ def build_executor(settings: Settings) -> Executor:
         raise RuntimeError(f"LAYERLAB_EXECUTOR=ray needs Ray ({exc}): pip install "
                            "'layerlab[ray]' (make install-dev installs it)") from None
     return RayExecutor(settings.ray_address, settings.ray_cpus_per_run,
-                       settings.ray_gpus_per_run, settings.stop_timeout, settings.ray_spares)
+                       settings.ray_gpus_per_run, settings.stop_timeout, settings.ray_spares,
+                       memory_mb=settings.worker_memory_mb)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import ray
 
-from app.runs.worker import Job, warm_up, worker_main
+from app.runs.worker import Job, limit_memory, warm_up, worker_main
 from app.spec.events import TrainingEvent
 
 NAMESPACE = "layerlab"
@@ -41,8 +41,10 @@ class RunActor:
     threads while `drain`, `stop` and `pause` calls arrive on others. The server owns
     the actor, so Ray ends it if the server goes away: no orphan writes a run's files."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_mb: int | None = None) -> None:
         warm_up()  # PyTorch's imports and first-network set-up, before a job is waiting
+        if memory_mb is not None:  # as a local worker's cap: a run over it fails its run
+            limit_memory(memory_mb)
         self._events: queue.Queue[TrainingEvent] = queue.Queue()
         self._stop, self._pause = threading.Event(), threading.Event()
 

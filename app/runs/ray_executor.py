@@ -58,11 +58,17 @@ class RayExecutor(Executor):
     that insists on "cuda" gets at least one. Actors with the default request are warm
     and reused: `spares` of them are kept ahead while nothing runs, one freed by a run
     that ended cleanly goes to the next waiting run, and each holds its resources while
-    it waits. Other requests get an actor of their own, ended with their run."""
+    it waits. Other requests get an actor of their own, ended with their run.
+
+    `memory_mb` caps each actor's data size as it caps a local worker's, and is also
+    asked of Ray (its `memory` resource), so Ray places no more runs on a node than
+    the node's memory holds."""
 
     def __init__(self, address: str | None = None, cpus: float = 1.0, gpus: float = 0.0,
-                 stop_timeout: float = 10.0, spares: int = 1) -> None:
+                 stop_timeout: float = 10.0, spares: int = 1,
+                 memory_mb: int | None = None) -> None:
         self.cpus, self.gpus, self.stop_timeout, self.spares = cpus, gpus, stop_timeout, spares
+        self.memory_mb = memory_mb
         self._owns_ray = start_ray(address)
         self._actor_class = ray.remote(RunActor)
         self._lock = threading.Lock()
@@ -238,8 +244,9 @@ class RayExecutor(Executor):
 
     def _new_actor(self, cpus: float, gpus: float) -> Any:
         # threads: `run` holds one for the whole run; drain, stop and pause use others
+        memory = {"memory": self.memory_mb * 2**20} if self.memory_mb else {}
         return self._actor_class.options(num_cpus=cpus, num_gpus=gpus, max_concurrency=4,
-                                         max_restarts=0).remote()
+                                         max_restarts=0, **memory).remote(self.memory_mb)
 
     def _missing(self, cpus: float, gpus: float) -> str | None:
         """Why the cluster can never place this request, or None (Ray queues the rest)."""
@@ -249,6 +256,11 @@ class RayExecutor(Executor):
             if wanted > have:
                 return (f"the Ray cluster has {have:g} {name}(s) in all and this run asks "
                         f"for {wanted:g}: set LAYERLAB_RAY_{name}S_PER_RUN lower or add nodes")
+        if self.memory_mb and self.memory_mb * 2**20 > total.get("memory", 0.0):
+            have = total.get("memory", 0.0) / 2**20
+            return (f"the Ray cluster has {have:,.0f} MB of memory for tasks in all and each "
+                    f"run asks for {self.memory_mb:,} MB: set LAYERLAB_WORKER_MEMORY_MB lower "
+                    "or add nodes")
         return None
 
     def _replenish(self) -> None:
