@@ -86,6 +86,10 @@ def test_a_grid_sweep_ranks_its_trials_and_opens_the_best(page: Page, live_serve
     expect(line).to_have_attribute("data-lit", "true")
     # every trial's validation loss at each of its 3 epochs, overlaid
     expect(page.get_by_test_id("sweep-curves")).to_have_attribute("data-points", "12")
+    # the lit trial's curve is drawn in full, the others faded (uPlot fades their legend too)
+    legend = page.get_by_test_id("sweep-curves").locator(".u-legend tr.u-series")
+    expect(legend.filter(has_text="trial 3")).to_have_css("opacity", "1")
+    expect(legend.filter(has_text="trial 1")).to_have_css("opacity", "0.3")
 
     best.get_by_role("button", name="Open").click()
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=30_000)

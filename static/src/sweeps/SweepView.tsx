@@ -48,11 +48,13 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
   const paths = Object.keys(sweep.sweep.parameters);
   const dark = document.documentElement.dataset.theme === "dark"; // the tab is made again when it changes
   const colours = scoreColours(sweep.trials.map((tr) => tr.score), maximizes(sweep.sweep), dark);
-  const series: Series[] = sweep.trials.filter((tr) => curves.has(tr.run_id)).map((tr) => ({
+  const drawn = sweep.trials.filter((tr) => curves.has(tr.run_id));
+  const series: Series[] = drawn.map((tr) => ({
     label: t("view.curve", { number: tr.number }), x: curves.get(tr.run_id)!.epochs, y: curves.get(tr.run_id)!.loss,
     colour: colours[sweep.trials.indexOf(tr)] ?? "#94a3b8", points: true,
   }));
   const lit = hovered ?? picked;
+  const focus = drawn.findIndex((tr) => tr.number === lit); // the lit trial's curve stands out
   const pick = (trial: number) => setPicked((p) => (p === trial ? null : trial));
   return (
     <section className="sweep-view" aria-label={t("view.label", { name: sweep.name })} data-testid="sweep-view"
@@ -74,7 +76,7 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
           </div>
           {series.length ? (
             <Chart key={series.map((s) => s.colour).join()} title={t("view.curves")} testId="sweep-curves" series={series}
-              xLabel={t("view.epoch")} version={version} />
+              xLabel={t("view.epoch")} version={version} focus={focus < 0 ? null : focus} />
           ) : <div className="chart chart-waiting muted">{t("view.noCurves")}</div>}
         </div>
       </div>

@@ -22,6 +22,7 @@ interface Props {
   log?: boolean; // a log-scale y axis
   smoothing?: number; // 0..0.99: exponential moving average of each series, as TensorBoard does
   marks?: number[]; // x values marked by a dashed vertical line (where a run was edited)
+  focus?: number | null; // the series (an index into `series`) shown in full, the others faded
 }
 
 /** TensorBoard-style smoothing: an exponential moving average, debiased at the start. */
@@ -49,7 +50,8 @@ function align(series: Series[]): uPlot.AlignedData {
   return [xs, ...columns] as uPlot.AlignedData;
 }
 
-export function Chart({ title, series, version, testId, xLabel: xTitle, log = false, smoothing = 0, marks = [] }: Props) {
+export function Chart({ title, series, version, testId, xLabel: xTitle, log = false, smoothing = 0, marks = [],
+  focus = null }: Props) {
   const { t } = useTranslation("train");
   const xLabel = xTitle ?? t("charts.step");
   const box = useRef<HTMLDivElement>(null);
@@ -79,6 +81,9 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
     resize.observe(element);
     return () => { resize.disconnect(); plot.current?.destroy(); plot.current = null; };
   }, [title, labels, xLabel, log]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => { // after the chart is made: a new chart has every series in full
+    plot.current?.setSeries(focus === null ? null : focus + 1, { focus: focus !== null });
+  }, [focus, title, labels, xLabel, log]);
   useEffect(() => {
     plot.current?.setData(align(shown()));
   }, [version, smoothing, marks.join()]); // eslint-disable-line react-hooks/exhaustive-deps
