@@ -39,6 +39,12 @@ def test_a_grid_sweep_ranks_its_trials_and_opens_the_best(page: Page, live_serve
     page.get_by_label("parameter 2 path").fill("layers.hidden1.units")
     page.get_by_label("parameter 2 values").fill("4, 8")
     expect(page.get_by_test_id("sweep-count")).to_have_attribute("data-runs", "4")
+    # what was typed is still there after leaving the tab (which closes the form)
+    page.get_by_role("tab", name="Runs").click()
+    expect(form).to_have_count(0)
+    page.get_by_role("tab", name="Sweeps").click()
+    expect(page.get_by_label("parameter 2 path")).to_have_value("layers.hidden1.units")
+    expect(page.get_by_test_id("sweep-count")).to_have_attribute("data-runs", "4")
     page.get_by_role("button", name="Start sweep").click()
 
     view = page.get_by_test_id("sweep-view")

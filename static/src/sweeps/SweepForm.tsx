@@ -1,11 +1,13 @@
 // A new sweep of the network in the editor with the training settings as they are now:
 // the method, the parameters (a path and its values or range per row), the metric that
-// ranks the trials; the server's answer, when it refuses one, shown as it gives it.
+// ranks the trials; the server's answer, when it refuses one, shown as it gives it. What
+// is typed is kept for the session (useDraft), so leaving the tab loses nothing.
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type NetworkSpec, type SweepOut, type SweepSpec } from "../api/client";
-import { METRICS, emptyRow, gridSize, toParameters, type Method, type ParamRow } from "./params";
+import { METRICS, gridSize, toParameters, type Method } from "./params";
 import { ParamRows } from "./ParamRows";
+import { useDraft } from "./useDraft";
 
 interface Props {
   spec: NetworkSpec;
@@ -19,14 +21,8 @@ const OTHER = "";
 
 export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: Props) {
   const { t } = useTranslation("sweeps");
-  const [name, setName] = useState("");
-  const [method, setMethod] = useState<Method>("grid");
-  const [rows, setRows] = useState<ParamRow[]>([emptyRow("optimizer.lr")]);
-  const [trials, setTrials] = useState("8");
-  const [seed, setSeed] = useState("0");
-  const [metricChoice, setMetricChoice] = useState(METRICS[0]);
-  const [typedMetric, setTypedMetric] = useState("");
-  const [mode, setMode] = useState<SweepSpec["mode"]>("auto");
+  const [draft, update] = useDraft();
+  const { name, method, rows, trials, seed, metricChoice, typedMetric, mode } = draft;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const runs = method === "grid" ? gridSize(rows) : Number(trials) || 0;
@@ -42,7 +38,9 @@ export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: 
     setError(null);
     setBusy(true);
     try {
-      onCreated(await api.createSweep(spec, training, sweep, name.trim() || null));
+      const created = await api.createSweep(spec, training, sweep, name.trim() || null);
+      update({ name: "" }); // a name is one sweep's; the rest stays for the next
+      onCreated(created);
     } catch (err) {
       setError(err instanceof ApiError
         ? [err.detail, ...err.issues.map((i) => [i.field, i.message].filter(Boolean).join(": "))].join(" — ")
@@ -55,30 +53,30 @@ export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: 
     <form className="sweep-form" onSubmit={submit} aria-label={t("form.label")} data-testid="sweep-form">
       <p className="muted">{t("form.intro", { network: spec.name })}</p>
       <div className="sweep-settings">
-        <label>{t("form.name")} <input value={name} onChange={(e) => setName(e.target.value)}
+        <label>{t("form.name")} <input value={name} onChange={(e) => update({ name: e.target.value })}
           placeholder={t("form.namePlaceholder", { network: spec.name })} /></label>
-        <label>{t("form.method")} <select value={method} onChange={(e) => setMethod(e.target.value as Method)}>
+        <label>{t("form.method")} <select value={method} onChange={(e) => update({ method: e.target.value as Method })}>
           <option value="grid">{t("form.grid")}</option>
           <option value="random">{t("form.random")}</option>
         </select></label>
         {method === "random" && (
           <label>{t("form.trials")} <input type="number" min={1} max={256} value={trials}
-            onChange={(e) => setTrials(e.target.value)} /></label>
+            onChange={(e) => update({ trials: e.target.value })} /></label>
         )}
-        <label>{t("form.seed")} <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} /></label>
-        <label>{t("form.metric")} <select value={metricChoice} onChange={(e) => setMetricChoice(e.target.value)}>
+        <label>{t("form.seed")} <input type="number" min={0} value={seed} onChange={(e) => update({ seed: e.target.value })} /></label>
+        <label>{t("form.metric")} <select value={metricChoice} onChange={(e) => update({ metricChoice: e.target.value })}>
           {METRICS.map((m) => <option key={m} value={m}>{m}</option>)}
           <option value={OTHER}>{t("form.otherMetric")}</option>
         </select></label>
         {metricChoice === OTHER && (
           <input aria-label={t("form.typedMetric")} placeholder={t("form.typedMetricPlaceholder")} value={typedMetric}
-            onChange={(e) => setTypedMetric(e.target.value)} />
+            onChange={(e) => update({ typedMetric: e.target.value })} />
         )}
-        <label>{t("form.mode")} <select value={mode} onChange={(e) => setMode(e.target.value as SweepSpec["mode"])}>
+        <label>{t("form.mode")} <select value={mode} onChange={(e) => update({ mode: e.target.value as SweepSpec["mode"] })}>
           {(["auto", "min", "max"] as const).map((m) => <option key={m} value={m}>{t(`form.modes.${m}`)}</option>)}
         </select></label>
       </div>
-      <ParamRows rows={rows} method={method} suggestions={suggestions} onChange={setRows} />
+      <ParamRows rows={rows} method={method} suggestions={suggestions} onChange={(next) => update({ rows: next })} />
       <p className="sweep-count" data-testid="sweep-count" data-runs={runs}>
         {method === "grid" ? t("form.gridCount", { count: runs }) : t("form.randomCount", { count: runs })}</p>
       {error && <p className="error" role="alert" data-testid="sweep-error">{error}</p>}
