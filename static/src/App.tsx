@@ -200,7 +200,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
           {validation.millis !== null && <span className="muted" data-testid="validate-ms">{t("status.checkedIn", { ms: Math.round(validation.millis) })}</span>}
         </footer>
       </main>
-      <section className="dash" key={theme /* charts take the theme's colours when made */}>
+      {/* with a run open the dock keeps one height, so data arriving never moves its tabs */}
+      <section className={runId ? "dash with-run" : "dash"} key={theme /* charts take the theme's colours when made */}>
         {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
         <nav className="tabs" role="tablist" aria-label={t("tabs.label")}>
           {runId && (

@@ -43,14 +43,12 @@ def node(page: Page, layer_id: str) -> Locator:
 
 
 def inspect_view(page: Page, name: str) -> None:
-    """Open the Inspect tab, then one of its views. The first view (activations) grows the
-    dock as it draws, moving the tabs: the view is chosen once that has happened."""
+    """Open the Inspect tab, then one of its views."""
     page.get_by_role("tab", name="Inspect").click()
-    first = page.get_by_test_id("activations-view").locator("canvas").first
-    expect(first).to_be_visible(timeout=30_000)
     tab = page.get_by_role("tab", name=name)
     tab.click()
     expect(tab).to_have_attribute("aria-selected", "true")
+
 
 def settled(page: Page) -> None:
     """Wait until the last edit is validated (nodes may change size when errors go)."""
@@ -190,11 +188,29 @@ def painted(canvas: Locator) -> bool:
     }"""))
 
 
+def within(inner: Locator, outer: Locator) -> bool:
+    a, b = inner.bounding_box(), outer.bounding_box()
+    assert a and b
+    return (b["x"] <= a["x"] and a["x"] + a["width"] <= b["x"] + b["width"]
+            and b["y"] <= a["y"] and a["y"] + a["height"] <= b["y"] + b["height"])
+
+
 def test_a_cnn_shows_its_filters_and_feature_maps(page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})  # the smallest screen served
     train_preset(page, "lenet5", "conv1", "mnist-10k", 1)
-    page.get_by_role("tab", name="Inspect").click()
+    # the dock that opened for the run kept the network in view (the canvas's middle stays)
+    nodes = page.locator(".react-flow__node")
+    assert all(within(nodes.nth(i), page.get_by_test_id("canvas")) for i in range(nodes.count()))
+    inspect = page.get_by_role("tab", name="Inspect")
+    dock = inspect.bounding_box()
+    inspect.click()
+    views = page.get_by_role("tab", name="filters")
+    expect(views).to_be_visible()
+    tabs = views.bounding_box()
     maps = page.get_by_test_id("activations-view").locator("canvas")
     expect(maps.first).to_be_visible(timeout=30_000)
+    # no layout jump as the maps arrive: the dock's tabs and the views' stay put
+    assert (inspect.bounding_box(), views.bounding_box()) == (dock, tabs)
     assert maps.count() > 10
     assert sum(painted(maps.nth(i)) for i in range(maps.count())) > maps.count() // 2
     page.get_by_role("tab", name="filters").click()

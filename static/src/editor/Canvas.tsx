@@ -11,7 +11,7 @@ import {
   type NodeChange,
   type EdgeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { shape } from "../format";
@@ -19,6 +19,7 @@ import { entry } from "./labels";
 import { LayerNode, type LayerFlowNode } from "./LayerNode";
 import { NETWORK_INPUT, type Doc } from "./model";
 import { DRAG_TYPE } from "./Palette";
+import { useKeepCentre } from "./useKeepCentre";
 
 const nodeTypes = { layer: LayerNode };
 
@@ -38,6 +39,8 @@ interface Props {
 export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, colorMode, onSelect, onChange, onDropLayer }: Props) {
   const { t } = useTranslation("editor");
   const flow = useReactFlow();
+  const box = useRef<HTMLDivElement>(null);
+  useKeepCentre(box);
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
   useEffect(() => {
     if (fitKey) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
@@ -153,7 +156,7 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
   }, [doc, info, onChange]);
 
   return (
-    <div className="canvas" data-testid="canvas"
+    <div className="canvas" data-testid="canvas" ref={box}
       onDragOver={(e) => {
         if (e.dataTransfer.types.includes(DRAG_TYPE)) {
           e.preventDefault();
