@@ -9,10 +9,10 @@ PyTorch's imports per run), or a fresh one started for it, whichever is ready fi
 Ray still places every actor and queues the ones that do not fit.
 
 The actor runs the same `worker_main` as a local worker process. Its events wait in a
-queue inside the actor; one monitor thread per run in the server pulls them back in
-batches (`drain`) and hands them to on_event in order. A run's files go to its run_dir
-as on one machine, so on a cluster of several nodes the runs folder must be on storage
-every node mounts at the same path.
+queue inside the actor; one monitor thread per run in the server (app.runs.ray_run)
+pulls them back in batches (`drain`) and hands them to on_event in order. A run's files
+go to its run_dir as on one machine, so on a cluster of several nodes the runs folder
+must be on storage every node mounts at the same path.
 """
 
 from __future__ import annotations
@@ -22,34 +22,19 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 import ray
 from ray.exceptions import RayError
 
 from app.runs.executor import Executor, OnEvent
-from app.runs.ray_actor import RunActor, ray_reason, start_ray
+from app.runs.ray_actor import RunActor, start_ray
+from app.runs.ray_run import RayRun
 from app.runs.worker import Job
-from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
+from app.spec.events import FinishedEvent
 
-DRAIN_WAIT = 0.25  # seconds a drain call waits for a first event before it answers
 REUSABLE = frozenset({"completed", "stopped", "paused", "diverged"})
 """A run that ended so, its `run` call returned, leaves an actor fit for the next run."""
-
-
-@dataclass
-class _Run:
-    job: Job
-    on_event: OnEvent
-    actor: Any = None  # None while it waits for a warm actor
-    started: bool = False
-    finished: bool = False
-    returned: bool = False  # its `run` call came back without an error
-    status: str | None = None  # its FinishedEvent's
-    stop_requested: bool = False
-    dropped: bool = False  # ended by shutdown before it started: no event, interrupted
-    monitor: threading.Thread | None = field(default=None, repr=False)
 
 
 class RayExecutor(Executor):
@@ -72,9 +57,9 @@ class RayExecutor(Executor):
         self._owns_ray = start_ray(address)
         self._actor_class = ray.remote(RunActor)
         self._lock = threading.Lock()
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, RayRun] = {}
         self._idle: list[Any] = []  # warm default actors with nothing to do
-        self._waiting: deque[_Run] = deque()  # default runs with no actor yet
+        self._waiting: deque[RayRun] = deque()  # default runs with no actor yet
         self._starting: list[Any] = []  # fresh default actors still doing their imports
         self._closed = False
         self._nodes = max(1, sum(1 for node in ray.nodes() if node.get("Alive")))
@@ -98,7 +83,7 @@ class RayExecutor(Executor):
         with self._lock:
             if self._closed:
                 raise RuntimeError("the executor is shut down")
-            run = _Run(job, on_event)
+            run = RayRun(job, on_event)
             self._runs[job.run_id] = run
             if (cpus, gpus) != (self.cpus, self.gpus):
                 actor = self._new_actor(cpus, gpus)
@@ -113,14 +98,11 @@ class RayExecutor(Executor):
         elif fresh:
             self._start_fresh()
 
-    def _bind(self, run: _Run, actor: Any) -> None:
+    def _bind(self, run: RayRun, actor: Any) -> None:
         """Start the run on the actor, and a thread that forwards its events."""
         run.actor = actor
         environment = {k: v for k, v in os.environ.items() if k.startswith("LAYERLAB_")}
-        done = actor.run.remote(run.job, environment)
-        run.monitor = threading.Thread(target=self._watch, args=(run, done), daemon=True,
-                                       name=f"ray-watch-{run.job.run_id}")
-        run.monitor.start()
+        run.follow(actor.run.remote(run.job, environment), self.stop_timeout, self._release)
 
     def _start_fresh(self) -> None:
         """A new default actor for the waiting runs: once its imports are done, it goes
@@ -271,59 +253,7 @@ class RayExecutor(Executor):
             while len(self._idle) < self.spares:
                 self._idle.append(self._new_actor(self.cpus, self.gpus))
 
-    def _watch(self, run: _Run, done: Any) -> None:
-        """Forward events until the run's FinishedEvent; a dead actor fails the run."""
-        try:
-            while not run.finished:
-                try:
-                    events = ray.get(run.actor.drain.remote(DRAIN_WAIT))
-                except RayError as exc:
-                    self._died(run, exc)
-                    break
-                for event in events:
-                    self._forward(run, event)
-                if not events and not run.finished and ray.wait([done], timeout=0)[0]:
-                    self._ended_silently(run, done)
-            with contextlib.suppress(RayError):  # let `run` return: its files are written
-                if ray.wait([done], timeout=self.stop_timeout)[0]:
-                    ray.get(done)
-                    run.returned = True
-        finally:
-            self._release(run)
-
-    def _forward(self, run: _Run, event: TrainingEvent) -> None:
-        run.started = run.started or isinstance(event, StartedEvent)
-        run.finished = event.kind == "finished"
-        if isinstance(event, FinishedEvent):
-            run.status = event.status
-        run.on_event(run.job.run_id, event)
-
-    def _ended_silently(self, run: _Run, done: Any) -> None:
-        """`run` returned or raised without a FinishedEvent: pick up the last events."""
-        for event in ray.get(run.actor.drain.remote(0.0)):
-            self._forward(run, event)
-        if run.finished:
-            return
-        try:
-            ray.get(done)
-            why = "the run ended without a final event"
-        except RayError as exc:
-            why = f"the Ray task failed: {ray_reason(exc)}"
-        self._forward(run, FinishedEvent(status="failed", epoch=0, step=0, reason=why))
-
-    def _died(self, run: _Run, exc: RayError) -> None:
-        if run.dropped:
-            return
-        if run.stop_requested:
-            why = ("stopped before it started" if not run.started
-                   else f"killed after {self.stop_timeout:g} s without stopping")
-            event = FinishedEvent(status="stopped", epoch=0, step=0, reason=why)
-        else:
-            event = FinishedEvent(status="failed", epoch=0, step=0,
-                                  reason=f"the Ray worker died: {ray_reason(exc)}")
-        self._forward(run, event)
-
-    def _release(self, run: _Run) -> None:
+    def _release(self, run: RayRun) -> None:
         """Once its last event is in: a clean end hands a default actor on (reset), any
         other end ends the actor, freeing its resources."""
         reuse = (run.returned and run.status in REUSABLE
@@ -342,13 +272,13 @@ class RayExecutor(Executor):
             self._kill(run)
         self._replenish()
 
-    def _kill_unfinished(self, run: _Run) -> None:
+    def _kill_unfinished(self, run: RayRun) -> None:
         """A stop's deadline: the run's actor ends unless the run has ended (its actor
         may serve another run by now)."""
         if not run.finished:
             self._kill(run)
 
     @staticmethod
-    def _kill(run: _Run) -> None:
+    def _kill(run: RayRun) -> None:
         with contextlib.suppress(RayError, ValueError):
             ray.kill(run.actor)
