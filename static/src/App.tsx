@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { ApiError, api, type DatasetSummary, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
+import { CanvasTools } from "./editor/CanvasTools";
 import { Inspector } from "./editor/Inspector";
 import { fromSpec, toSpec, type Doc } from "./editor/model";
 import { Palette } from "./editor/Palette";
@@ -190,7 +191,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
       <main className="centre">
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
           selected={selected} fitKey={editor.fitKey} colorMode={theme} onSelect={editor.setSelected} onChange={editor.change}
-          onDropLayer={(type, at) => editor.addLayer(type, at)} />
+          onDropLayer={(type, at) => editor.addLayer(type, at)} tools={<CanvasTools editor={editor} />} />
         <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
           {validation.hint ? <span className="muted">{validation.hint}</span>
             : validation.networkError ? <span className="error">{validation.networkError}</span>

@@ -4,6 +4,7 @@ import {
   Background,
   Controls,
   MiniMap,
+  Panel,
   ReactFlow,
   useReactFlow,
   type Connection,
@@ -11,7 +12,7 @@ import {
   type NodeChange,
   type EdgeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { shape } from "../format";
@@ -34,9 +35,11 @@ interface Props {
   onSelect: (id: string | null) => void;
   onChange: (next: Doc | ((doc: Doc) => Doc), undoable: boolean) => void;
   onDropLayer: (type: string, at: { x: number; y: number }) => void;
+  tools?: ReactNode; // shown over the top-left corner
 }
 
-export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, colorMode, onSelect, onChange, onDropLayer }: Props) {
+export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, colorMode, onSelect, onChange, onDropLayer,
+  tools }: Props) {
   const { t } = useTranslation("editor");
   const flow = useReactFlow();
   const box = useRef<HTMLDivElement>(null);
@@ -173,6 +176,7 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
         onPaneClick={() => onSelect(null)} deleteKeyCode={["Delete", "Backspace"]}
         fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2} colorMode={colorMode} ariaLabelConfig={ariaLabelConfig}>
+        {tools && <Panel position="top-left">{tools}</Panel>}
         <Background gap={16} />
         <MiniMap pannable zoomable />
         <Controls />

@@ -1,8 +1,10 @@
-// Name, presets, import/export, code export, share, layout, undo/redo.
+// Name, presets, import and export, share, theme, language, train. Undo, redo and
+// auto-layout sit on the canvas (CanvasTools).
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type NetworkSpec, type PresetSummary } from "../api/client";
+import { api, type NetworkSpec, type PresetSummary } from "../api/client";
 import { LANGS, type Lang } from "../i18n";
+import { ExportMenu } from "./ExportMenu";
 import type { Doc } from "./model";
 import type { useEditor } from "./useEditor";
 
@@ -19,19 +21,9 @@ interface Props {
   onLessons: (open: boolean) => void;
 }
 
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
-
 export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme, lessonsOpen, onLessons }: Props) {
   const { t, i18n } = useTranslation();
   const file = useRef<HTMLInputElement>(null);
-  const [code, setCode] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const slug = (doc.name || "network").toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return (
@@ -46,9 +38,6 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
         <option value="">{t("topBar.loadPresetChoice")}</option>
         {presets.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
       </select>
-      <button type="button" onClick={editor.undo} disabled={!editor.history.past.length} title={t("topBar.undoTitle")}>{t("topBar.undo")}</button>
-      <button type="button" onClick={editor.redo} disabled={!editor.history.future.length} title={t("topBar.redoTitle")}>{t("topBar.redo")}</button>
-      <button type="button" onClick={editor.relayout} title={t("topBar.autoLayoutTitle")}>{t("topBar.autoLayout")}</button>
       <button type="button" onClick={() => file.current?.click()}>{t("topBar.import")}</button>
       <input ref={file} type="file" accept="application/json,.json" hidden aria-label={t("topBar.importSpec")}
         onChange={async (e) => {
@@ -61,14 +50,7 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
           }
           e.target.value = "";
         }} />
-      <button type="button" onClick={() => download(`${slug}.json`, JSON.stringify(spec, null, 2), "application/json")}>{t("topBar.exportJson")}</button>
-      <button type="button" onClick={async () => {
-        try {
-          setCode(await api.exportCode(spec));
-        } catch (error) {
-          setMessage(error instanceof ApiError ? t("topBar.fixFirst", { message: error.issues[0]?.message ?? error.detail }) : String(error));
-        }
-      }}>{t("topBar.exportCode")}</button>
+      <ExportMenu spec={spec} slug={slug} onMessage={setMessage} />
       <button type="button" onClick={async () => {
         await navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
         setMessage(t("topBar.shared"));
@@ -82,18 +64,6 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
       <button type="button" className="primary train-button" onClick={onTrain} disabled={!canTrain}
         title={t("topBar.trainTitle")}>{t("topBar.train")}</button>
       {message && <span className="top-message" role="status" onClick={() => setMessage(null)}>{message}</span>}
-      {code !== null && (
-        <div className="modal" role="dialog" aria-label={t("code.title")}>
-          <div className="modal-body">
-            <header>
-              <h2>{t("code.title")}</h2>
-              <button type="button" onClick={() => download(`${slug}.py`, code, "text/x-python")}>{t("code.download")}</button>
-              <button type="button" onClick={() => setCode(null)}>{t("code.close")}</button>
-            </header>
-            <pre data-testid="code">{code}</pre>
-          </div>
-        </div>
-      )}
     </header>
   );
 }

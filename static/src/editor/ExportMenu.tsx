@@ -1,0 +1,69 @@
+// Export, as one menu in the top bar: the network spec as a JSON file, or the network as
+// PyTorch code (shown, then downloadable). A refused export is said by onMessage.
+import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError, api, type NetworkSpec } from "../api/client";
+
+interface Props {
+  spec: NetworkSpec;
+  slug: string; // the files' name
+  onMessage: (message: string) => void;
+}
+
+function download(name: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+export function ExportMenu({ spec, slug, onMessage }: Props) {
+  const { t } = useTranslation();
+  const menu = useRef<HTMLDetailsElement>(null);
+  const [code, setCode] = useState<string | null>(null);
+  useEffect(() => { // a click elsewhere closes the menu, as Escape does
+    const close = (e: MouseEvent) => {
+      if (menu.current && !menu.current.contains(e.target as Node)) menu.current.open = false;
+    };
+    document.addEventListener("click", close);
+    return () => document.removeEventListener("click", close);
+  }, []);
+  const choose = (action: () => void) => () => {
+    if (menu.current) menu.current.open = false;
+    action();
+  };
+  const exportCode = async () => {
+    try {
+      setCode(await api.exportCode(spec));
+    } catch (error) {
+      onMessage(error instanceof ApiError ? t("topBar.fixFirst", { message: error.issues[0]?.message ?? error.detail }) : String(error));
+    }
+  };
+  return (
+    <>
+      <details className="menu" ref={menu} data-testid="export-menu"
+        onKeyDown={(e) => { if (e.key === "Escape" && menu.current) menu.current.open = false; }}>
+        <summary>{t("topBar.export")}</summary>
+        <div className="menu-items" role="group" aria-label={t("topBar.export")}>
+          <button type="button" onClick={choose(() => download(`${slug}.json`, JSON.stringify(spec, null, 2), "application/json"))}>
+            {t("topBar.exportJson")}</button>
+          <button type="button" onClick={choose(() => void exportCode())}>{t("topBar.exportCode")}</button>
+        </div>
+      </details>
+      {code !== null && (
+        <div className="modal" role="dialog" aria-label={t("code.title")}>
+          <div className="modal-body">
+            <header>
+              <h2>{t("code.title")}</h2>
+              <button type="button" onClick={() => download(`${slug}.py`, code, "text/x-python")}>{t("code.download")}</button>
+              <button type="button" onClick={() => setCode(null)}>{t("code.close")}</button>
+            </header>
+            <pre data-testid="code">{code}</pre>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
