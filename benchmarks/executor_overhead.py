@@ -29,7 +29,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from app.runs.executor import Executor, LocalProcessExecutor, usable_cores
+from app.runs.executor import Executor
+from app.runs.local_executor import LocalProcessExecutor, usable_cores
 from app.runs.worker import Job
 from app.spec import parse_network
 from app.spec.events import TrainingEvent

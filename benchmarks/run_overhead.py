@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from app.runs import run_local
-from app.runs.executor import LocalProcessExecutor
+from app.runs.local_executor import LocalProcessExecutor
 from app.runs.service import RunService
 from app.spec import parse_network
 from app.spec.events import MetricsEvent, TrainingEvent

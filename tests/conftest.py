@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.runs.executor import LocalProcessExecutor
+from app.runs.local_executor import LocalProcessExecutor
 from app.runs.service import RunService
 from app.settings import Settings
 from app.spec import NetworkSpec

@@ -34,8 +34,9 @@ from app.api.routes import (
 from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
 from app.nn import analyze
-from app.runs.executor import Executor, LocalProcessExecutor
+from app.runs.executor import Executor
 from app.runs.inspection import Inspector
+from app.runs.local_executor import LocalProcessExecutor
 from app.runs.service import RunService
 from app.settings import Settings
 from app.spec.lessons import load_lessons

@@ -25,8 +25,8 @@ import pytest
 import torch
 
 from app.client import LayerLab
-from app.runs.executor import LocalProcessExecutor
 from app.runs.local import run_local
+from app.runs.local_executor import LocalProcessExecutor
 from app.runs.service import RunService, RunStateError
 from app.spec import parse_network
 from app.spec.events import FinishedEvent, MetricsEvent, StartedEvent, TrainingEvent

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.runs.executor import LocalProcessExecutor, usable_cores
+from app.runs.local_executor import LocalProcessExecutor, usable_cores
 from app.runs.service import RunService
 from app.runs.worker import Job
 from app.spec import parse_network

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from app.runs.executor import Executor, LocalProcessExecutor
+from app.runs.executor import Executor
+from app.runs.local_executor import LocalProcessExecutor
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
 from tests.runs.conftest import TOY_NET, toy_training

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.runs.executor import LocalProcessExecutor
 from app.runs.gpus import GpuSlots, environment_for, visible_gpus
+from app.runs.local_executor import LocalProcessExecutor
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent, TrainingEvent
 from tests.runs.conftest import TOY_NET, toy_training

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.runs.executor import LocalProcessExecutor
+from app.runs.local_executor import LocalProcessExecutor
 from app.runs.service import RunService, RunStateError
 from app.spec.events import BoundaryEvent, MetricsEvent, TrainingEvent
 from app.store import get_store
