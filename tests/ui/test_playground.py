@@ -141,6 +141,9 @@ def test_a_shared_link_brings_the_same_network_back(page: Page) -> None:
     page.get_by_test_id("preset-picker").select_option("lenet5")
     expect(node(page, "conv1")).to_be_visible()
     expect(page.get_by_test_id("status-bar")).to_contain_text("params")
+    # the minimap draws every layer (it needs the sizes React Flow measured)
+    expect(page.locator(".react-flow__minimap-node")).to_have_count(
+        page.locator(".react-flow__node").count())
     ids = sorted(page.locator(".react-flow__node").evaluate_all(
         "nodes => nodes.map(n => n.dataset.id)"))
     totals = page.get_by_test_id("status-bar").inner_text().split("·")[0]

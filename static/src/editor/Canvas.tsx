@@ -10,12 +10,14 @@ import {
   type Connection,
   type Edge,
   type NodeChange,
+  type NodeDimensionChange,
   type EdgeChange,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { shape } from "../format";
+import { colourOf } from "./categories";
 import { entry } from "./labels";
 import { LayerNode, type LayerFlowNode } from "./LayerNode";
 import { NETWORK_INPUT, type Doc } from "./model";
@@ -45,6 +47,8 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
   const box = useRef<HTMLDivElement>(null);
   useKeepCentre(box);
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
+  // each node's size as React Flow measured it: the minimap draws only nodes that have one
+  const [sizes, setSizes] = useState<Map<string, { width: number; height: number }>>(new Map());
   useEffect(() => {
     if (fitKey) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
   }, [fitKey, flow]);
@@ -62,18 +66,19 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
   const nodes: LayerFlowNode[] = useMemo(() => [
     {
       id: NETWORK_INPUT, type: "layer", position: doc.inputAt, selected: selected === NETWORK_INPUT, deletable: false,
+      measured: sizes.get(NETWORK_INPUT),
       data: { type: "input", category: "input", params: {}, isInput: true, acceptsInput: false,
         inputLabel: doc.input.dtype === "token" ? t("canvas.tokens", { shape: shape(doc.input.shape) }) : shape(doc.input.shape) },
     },
     ...doc.layers.map((l) => ({
-      id: l.id, type: "layer" as const, position: { x: l.x, y: l.y }, selected: selected === l.id,
+      id: l.id, type: "layer" as const, position: { x: l.x, y: l.y }, selected: selected === l.id, measured: sizes.get(l.id),
       data: {
         type: l.type, category: info.get(l.type)?.category ?? "core", params: l.params,
         paramCount: params.get(l.id), error: layerErrors.get(l.id), acceptsInput: true,
         outputShape: shapes.has(l.id) ? shape(shapes.get(l.id)!) : undefined,
       },
     })),
-  ], [doc, selected, info, params, layerErrors, shapes, t]);
+  ], [doc, selected, sizes, info, params, layerErrors, shapes, t]);
 
   // React Flow's own texts (keyboard help, the controls' tooltips) in the current language
   const ariaLabelConfig = useMemo(() => ({
@@ -99,6 +104,14 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
   })), [doc.edges, shapes, selectedEdges]);
 
   const onNodesChange = useCallback((changes: NodeChange<LayerFlowNode>[]) => {
+    const measured = changes.filter((c): c is NodeDimensionChange => c.type === "dimensions" && !!c.dimensions);
+    if (measured.length) {
+      setSizes((current) => {
+        const next = new Map(current);
+        for (const change of measured) next.set(change.id, change.dimensions!);
+        return next;
+      });
+    }
     const edits = changes.filter((c) => (c.type === "position" && c.position) || (c.type === "remove" && c.id !== NETWORK_INPUT));
     if (edits.length) {
       const undoable = edits.some((c) => c.type === "remove" || (c.type === "position" && c.dragging === false));
@@ -178,7 +191,7 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
         fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2} colorMode={colorMode} ariaLabelConfig={ariaLabelConfig}>
         {tools && <Panel position="top-left">{tools}</Panel>}
         <Background gap={16} />
-        <MiniMap pannable zoomable />
+        <MiniMap pannable zoomable nodeColor={(n) => colourOf((n as LayerFlowNode).data.category)} />
         <Controls />
       </ReactFlow>
       {doc.layers.length === 0 && (
