@@ -99,11 +99,15 @@ class SweepService:
             raise SweepNotFound(sweep_id)
         return sweep
 
+    def _trial_runs(self, sweep: SweepRecord) -> list[RunRecord]:
+        """The trials' runs that still exist, read in one query."""
+        return self.store.get_runs([t.run_id for t in sweep.trials])
+
     def list(self, limit: int = 50, offset: int = 0) -> list[SweepRecord]:
         return self.store.list_sweeps(limit=limit, offset=offset)
 
     def results(self, sweep: SweepRecord) -> SweepResults:
-        runs = {run.id: run for run in self.store.get_runs([t.run_id for t in sweep.trials])}
+        runs = {run.id: run for run in self._trial_runs(sweep)}
         metric = sweep.sweep.metric
         trials = [TrialResult(trial, runs.get(trial.run_id),
                               score(runs[trial.run_id], metric) if trial.run_id in runs else None)
@@ -117,7 +121,7 @@ class SweepService:
     def stop(self, sweep_id: str) -> SweepRecord:
         """Stop every trial that has not ended (queued, running, paused, interrupted)."""
         sweep = self.get(sweep_id)
-        runs = self.store.get_runs([t.run_id for t in sweep.trials])
+        runs = self._trial_runs(sweep)
         elsewhere = {run.server for run in runs
                      if run.status in ACTIVE and not owned_by(run, self.store.server_id)}
         if elsewhere:  # servers sharing a database do not signal each other
@@ -134,7 +138,7 @@ class SweepService:
         """Resume every paused or interrupted trial (a server restart interrupts the queued
         and running ones) from its last checkpoint."""
         sweep = self.get(sweep_id)
-        for run in self.store.get_runs([t.run_id for t in sweep.trials]):
+        for run in self._trial_runs(sweep):
             if run.status in ("paused", "interrupted") and owned_by(run, self.store.server_id):
                 with contextlib.suppress(RunStateError):  # resumed meanwhile
                     self.runs.resume(run.id)
@@ -143,7 +147,7 @@ class SweepService:
     def delete(self, sweep_id: str) -> None:
         """Remove the sweep and its trials' runs; refused while a trial is active."""
         sweep = self.get(sweep_id)
-        runs = self.store.get_runs([t.run_id for t in sweep.trials])
+        runs = self._trial_runs(sweep)
         active = [run.id for run in runs if run.status in ACTIVE]
         if active:
             raise RunStateError(f"sweep {sweep_id} has {len(active)} queued or running "

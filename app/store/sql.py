@@ -76,12 +76,16 @@ class SqlRunStore:
     def create_run(self, run: RunRecord) -> None:
         if run.server is None and self.server_id is not None:
             run = run.model_copy(update={"server": self.server_id})
-        row = RunRow(**{name: _encode(name, getattr(run, name)) for name in RUN_FIELDS})
+        self._insert(RunRow(**{name: _encode(name, getattr(run, name)) for name in RUN_FIELDS}),
+                     f"a run with id {run.id!r} already exists")
+
+    def _insert(self, row: Any, taken: str) -> None:
+        """Add one new row; ValueError(`taken`) when its id is already in use."""
         try:
             with self._sessions.begin() as session:
                 session.add(row)
         except IntegrityError as exc:
-            raise ValueError(f"a run with id {run.id!r} already exists") from exc
+            raise ValueError(taken) from exc
 
     @_transient
     def update_run(self, run_id: str, **fields: Any) -> None:
@@ -185,11 +189,7 @@ class SqlRunStore:
             sweep = sweep.model_copy(update={"server": self.server_id})
         row = SweepRow(**_finite_json(sweep.model_dump(mode="json")))
         row.created_at = sweep.created_at
-        try:
-            with self._sessions.begin() as session:
-                session.add(row)
-        except IntegrityError as exc:
-            raise ValueError(f"a sweep with id {sweep.id!r} already exists") from exc
+        self._insert(row, f"a sweep with id {sweep.id!r} already exists")
 
     @_transient
     def get_sweep(self, sweep_id: str) -> SweepRecord | None:
