@@ -12,12 +12,12 @@ from safetensors import SafetensorError
 from app.datasets.base import DatasetError
 from app.inspect import InspectError
 from app.runs.origins import OriginError
-from app.runs.records import StoreUnavailable
 from app.runs.service import RunNotFound, RunStateError
 from app.runs.sweeps import SweepNotFound
 from app.spec import SpecError, SpecIssue
 from app.spec.errors import issues_from_errors
 from app.spec.sweep import SweepError
+from app.store.base import StoreUnavailable
 from app.train.tasks import TaskError
 
 

@@ -31,9 +31,9 @@ from app.nn import build
 from app.nn.graph_module import GraphNet
 from app.runs.artifacts import epoch_path, load_epoch_weights, read_histograms, saved_epochs
 from app.runs.gan_samples import SamplesOut, load_grid, sampled_steps
-from app.runs.records import RunRecord
 from app.runs.service import RunService, RunStateError, no_weights_yet
 from app.spec.arrays import EncodedArray
+from app.store.base import RunRecord
 from app.train import CHECKPOINT_NAME, holdout, objective
 from app.train.checkpoint import previous_path
 from app.train.optim import make_optimizer

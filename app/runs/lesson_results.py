@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from app.inspect import worked_attention
 from app.nn import analyze, build
 from app.runs.recorder import reported_epochs
-from app.runs.records import RunRecord, RunStore
 from app.spec import NetworkSpec
 from app.spec.lessons import (
     AnyCheck,
@@ -20,6 +19,7 @@ from app.spec.lessons import (
     apply_experiment,
     outcome,
 )
+from app.store.base import RunRecord, RunStore
 
 
 class CheckResult(BaseModel):

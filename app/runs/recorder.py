@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from app.runs.records import MetricRow, RunStore, StoreUnavailable
 from app.spec.events import EpochEvent, FinishedEvent, MetricsEvent, StartedEvent, TrainingEvent
+from app.store.base import MetricRow, RunStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 _CLOSE = object()

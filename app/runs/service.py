@@ -18,12 +18,12 @@ from app.runs.artifacts import load_epoch_weights, saved_epochs
 from app.runs.executor import Executor
 from app.runs.origins import OriginError, match_into, origin_of, save_start
 from app.runs.recorder import Recorder
-from app.runs.records import RunRecord, RunStore, owned_by
 from app.runs.worker import Job
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FINAL_STATUSES, BoundaryEvent, FinishedEvent, TrainingEvent
 from app.spec.origin import InitFrom, RunOrigin
 from app.spec.training import TrainingSpec
+from app.store.base import RunRecord, RunStore, owned_by
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
 from app.train.session import check_training

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from app.datasets.base import DatasetError
-from app.runs.records import RunRecord, SweepRecord, Trial, owned_by
 from app.runs.service import RunNotFound, RunService, RunStateError
 from app.spec import NetworkSpec, SpecError
 from app.spec.events import FINAL_STATUSES
 from app.spec.sweep import SweepError, SweepSpec, apply_params, trial_params
 from app.spec.training import TrainingSpec
+from app.store.base import RunRecord, SweepRecord, Trial, owned_by
 from app.train.session import check_training
 from app.train.tasks import TaskError
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.runs.records import RunStore
+    from app.store.base import RunStore
 
 # scheme -> "module:attribute" of a callable taking the URL and returning a RunStore.
 _BACKENDS: dict[str, str] = {

@@ -15,14 +15,14 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
-from app.runs.records import MetricRow, RunRecord, StoreUnavailable, SweepRecord
+from app.store.base import MetricRow, RunRecord, StoreUnavailable, SweepRecord
 from app.store.engine import PoolSettings, make_engine, upgrade
 from app.store.tables import MetricValueRow, RunRow, SweepRow
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert
 
-    from app.runs.records import RunStore
+    from app.store.base import RunStore
 
 INTERRUPTED_ERROR = "the server stopped while this run was running"
 ACTIVE_STATUSES = frozenset({"queued", "running"})  # a server's own runs, as it sets them

@@ -55,7 +55,7 @@ class Base(DeclarativeBase):
 
 
 class RunRow(Base):
-    """One run; mirrors app.runs.records.RunRecord field for field."""
+    """One run; mirrors app.store.base.RunRecord field for field."""
 
     __tablename__ = "runs"
 
@@ -96,7 +96,7 @@ class MetricValueRow(Base):
 
 
 class SweepRow(Base):
-    """One sweep; mirrors app.runs.records.SweepRecord. Its trials (run id and values)
+    """One sweep; mirrors app.store.base.SweepRecord. Its trials (run id and values)
     are a JSON list: they are written once, with the sweep, and read with it."""
 
     __tablename__ = "sweeps"

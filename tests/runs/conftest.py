@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.runs.records import RunRecord
 from app.runs.service import RunService
 from app.spec import parse_network
 from app.spec.training import TrainingSpec
+from app.store.base import RunRecord
 
 TOY_NET = parse_network({"name": "toy", "input": {"shape": [2]}, "layers": [
     {"id": "h", "type": "dense", "units": 16, "activation": "tanh"},

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.runs.records import RunRecord, SweepRecord, Trial
 from app.spec import parse_network
 from app.spec.sweep import SweepSpec
 from app.spec.training import DatasetSpec, OptimizerSpec, TrainingSpec
+from app.store.base import RunRecord, SweepRecord, Trial
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.runs.records import MetricRow
+from app.store.base import MetricRow
 from app.store.sql import INTERRUPTED_ERROR, SqlRunStore
 from tests.store.factories import T0, make_run
 

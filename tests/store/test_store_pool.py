@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.pool import QueuePool
 
-from app.runs.records import StoreUnavailable
 from app.settings import Settings
 from app.store import get_store
+from app.store.base import StoreUnavailable
 from app.store.engine import PoolSettings
 from app.store.sql import SqlRunStore
 from tests.postgres import PostgresServer

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from app.runs.records import RunRecord
+from app.store.base import RunRecord
 from app.store.engine import alembic_config, make_engine, upgrade
 from app.store.sql import SqlRunStore
 from app.store.tables import Base

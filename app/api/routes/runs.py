@@ -17,10 +17,10 @@ from app.api.schemas import (
     RunSummaryOut,
 )
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
-from app.runs.records import RunRecord, owned_by
 from app.runs.service import RunService, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
+from app.store.base import RunRecord, owned_by
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this id."}}

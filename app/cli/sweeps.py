@@ -12,10 +12,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli_common import DEFAULT_SERVER, Server, Token, console, server_errors
-from app.cli_progress import fmt, status_text
-from app.client import LayerLab
-from app.client_sweeps import Sweep, ranked
+from app.cli.common import DEFAULT_SERVER, Server, Token, console, server_errors
+from app.cli.progress import fmt, status_text
+from app.client.lab import LayerLab
+from app.client.sweeps import Sweep, ranked
 
 sweeps_cli = typer.Typer(help="Start, follow, list, stop and delete sweeps.",
                          no_args_is_help=True)

@@ -1,7 +1,6 @@
-"""A run as the runs service sees it, and the store interface it writes through.
-
-The store package implements RunStore (SQLite or PostgreSQL); the runs service only
-knows this protocol, so imports keep pointing downward.
+"""The store's interface and its records: a run, a sweep and a metric row as they are
+kept, and the RunStore protocol every backend (SQLite or PostgreSQL, `app.store.sql`)
+implements. The runs service above writes through this protocol only.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import httpx2
 import typer
 from rich.console import Console
 
-from app.client import LayerLabError
+from app.client.lab import LayerLabError
 
 if TYPE_CHECKING:
     from app.spec import NetworkSpec

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from app.cli_common import (
+from app.cli.common import (
     SpecFile,
     Token,
     checked,
@@ -20,10 +20,10 @@ from app.cli_common import (
     load_spec,
     server_errors,
 )
-from app.cli_progress import TrainingProgress, metrics_table, origin_text, status_text
-from app.cli_runs import runs_cli
-from app.cli_sweeps import sweeps_cli
-from app.client import LayerLab
+from app.cli.progress import TrainingProgress, metrics_table, origin_text, status_text
+from app.cli.runs import runs_cli
+from app.cli.sweeps import sweeps_cli
+from app.client.lab import LayerLab
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -276,6 +276,3 @@ def _train_on(lab: LayerLab, spec: NetworkSpec | str, config: TrainingSpec,
 def main() -> None:
     cli()
 
-
-if __name__ == "__main__":
-    main()

@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from app.cli_common import DEFAULT_SERVER, Server, Token, console, load_spec, server_errors
-from app.cli_progress import origin_text, run_table, runs_table, status_text
-from app.client import LayerLab
+from app.cli.common import DEFAULT_SERVER, Server, Token, console, load_spec, server_errors
+from app.cli.progress import origin_text, run_table, runs_table, status_text
+from app.client.lab import LayerLab
 
 runs_cli = typer.Typer(help="List, show, stop and export a server's runs.",
                        no_args_is_help=True)
@@ -87,7 +87,7 @@ def runs_samples(
     server: Server = DEFAULT_SERVER, token: Token = None,
 ) -> None:
     """Save what a GAN's generator made of its fixed noise at one step."""
-    from app.cli_samples import write_samples
+    from app.cli.samples import write_samples
 
     with server_errors(server), LayerLab(server, token=token or None) as lab:
         grid = lab.run(run_id).samples(step)

@@ -26,8 +26,8 @@ import httpx2
 import numpy as np
 from pydantic import BaseModel
 
-from app.client_sweeps import Sweep
-from app.client_wait import wait_until
+from app.client.sweeps import Sweep
+from app.client.wait import wait_until
 from app.spec.events import FINAL_STATUSES
 
 API = "/api/v1"

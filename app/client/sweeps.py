@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.client_wait import wait_until
+from app.client.wait import wait_until
 from app.spec.sweep import SweepSpec
 
 if TYPE_CHECKING:
-    from app.client import LayerLab, Run
+    from app.client.lab import LayerLab, Run
 
 
 class Sweep:
@@ -56,7 +56,7 @@ class Sweep:
 
     def runs(self) -> list[Run]:
         """Every trial's run, in trial order (a deleted run is left out)."""
-        from app.client import Run
+        from app.client.lab import Run
 
         return [Run(self.lab, t["run_id"]) for t in self.info()["trials"]
                 if t["status"] != "deleted"]
