@@ -20,6 +20,7 @@ from app.cli.common import (
     load_spec,
     server_errors,
 )
+from app.cli.export import export
 from app.cli.progress import TrainingProgress, metrics_table, origin_text, status_text
 from app.cli.runs import runs_cli
 from app.cli.sweeps import sweeps_cli
@@ -34,6 +35,7 @@ cli = typer.Typer(help="LayerLab: build, train and look inside neural networks."
                   no_args_is_help=True, add_completion=False)
 cli.add_typer(runs_cli, name="runs")
 cli.add_typer(sweeps_cli, name="sweeps")
+cli.command()(export)
 
 
 @cli.command()
@@ -75,19 +77,6 @@ def validate(spec_file: SpecFile) -> None:
                   f"{summary.total_flops:,}, activations ≈ {summary.activation_mb:.2f} MiB")
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-
-
-@cli.command()
-def export(
-    spec_file: SpecFile,
-    output: Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="Write here instead of stdout.")] = None,
-) -> None:
-    """Export a spec as a standalone PyTorch module."""
-    from app.nn.codegen import to_python
-
-    spec = load_spec(spec_file)
-    _write(checked(lambda: to_python(spec, Settings().limits)), output)
 
 
 @cli.command()

@@ -1,7 +1,10 @@
 """Checkpoints: one safetensors file holding model, optimizer, RNG and best weights,
 with the trainer state as JSON in its header. Written atomically, the one before kept
 beside it; a digest of the tensors in the header catches damage; loading never
-unpickles anything."""
+unpickles anything.
+
+A checkpoint also carries the network spec and training settings it was trained with
+(as nanoGPT keeps `model_args`), so the file alone rebuilds its model: see trained_with."""
 
 from __future__ import annotations
 
@@ -10,14 +13,20 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
+from pydantic import ValidationError
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
+from app.spec import NetworkSpec
+from app.spec.errors import issues_from_validation
+from app.spec.training import TrainingSpec
+
 FORMAT = "layerlab-checkpoint-1"
+M = TypeVar("M", NetworkSpec, TrainingSpec)
 
 
 class CheckpointError(ValueError):
@@ -33,6 +42,40 @@ class Checkpoint:
     meta: dict[str, Any]
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
     best: dict[str, torch.Tensor] | None = None
+
+
+@dataclass(frozen=True)
+class TrainedWith:
+    """What a checkpoint's model was trained with: enough to rebuild it on its own."""
+
+    network: NetworkSpec
+    training: TrainingSpec
+
+    def meta(self) -> dict[str, Any]:
+        """The entries a checkpoint's trainer state holds them in."""
+        return {"network": self.network.model_dump(mode="json"),
+                "training": self.training.model_dump(mode="json")}
+
+
+def trained_with(meta: dict[str, Any], name: str) -> TrainedWith:
+    """The network and settings recorded in a checkpoint's trainer state (`name` is the
+    file's, for errors). Raises CheckpointError for a checkpoint written before
+    checkpoints carried them (it still resumes: only rebuilding it alone needs them)."""
+    if "network" not in meta or "training" not in meta:
+        raise CheckpointError(f"{name} was written before checkpoints carried their network "
+                              "and training settings: export it through the server that "
+                              "trained it (`layerlab runs export RUN_ID FORMAT`)")
+    return TrainedWith(_parsed(NetworkSpec, meta["network"], name),
+                       _parsed(TrainingSpec, meta["training"], name))
+
+
+def _parsed(model: type[M], data: Any, name: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        wrong = "; ".join(map(str, issues_from_validation(exc, data)))
+        raise CheckpointError(f"{name} holds a {model.__name__} this version cannot read: "
+                              f"{wrong}") from None
 
 
 def previous_path(path: Path) -> Path:

@@ -20,6 +20,7 @@ from typing import Literal
 import torch
 
 from app.datasets.base import TensorData
+from app.nn.graph_module import GraphNet
 from app.spec.events import (
     CheckpointEvent,
     EpochEvent,
@@ -29,7 +30,7 @@ from app.spec.events import (
     TrainingEvent,
 )
 from app.spec.training import TrainingSpec
-from app.train.checkpoint import Checkpoint, load_latest, save_checkpoint
+from app.train.checkpoint import Checkpoint, TrainedWith, load_latest, save_checkpoint
 from app.train.devices import device_label
 from app.train.early_stopping import EarlyStopping
 from app.train.evaluate import evaluate
@@ -109,6 +110,10 @@ class Trainer:
         self.checkpoint_every, self.hooks = checkpoint_every, hooks
         self._last_save = -float("inf")
         self._saved_step: int | None = None  # where the last good checkpoint was taken
+        # A built network knows its spec: each checkpoint records it with the settings,
+        # so the file alone rebuilds the model (an export needs no database).
+        self._trained_with = (TrainedWith(model.spec, config).meta()
+                              if isinstance(model, GraphNet) else {})
         self.optimizer = make_optimizer(self.model, config.optimizer, config.layer_lr,
                                         fused=optimizer_fusable(config, device))
         self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
@@ -301,7 +306,8 @@ class Trainer:
         scaler = self.speed.scaler
         meta = {"position": vars(self.pos), "early_stopping": self.early.state(),
                 "schedule": self.schedule.state_dict() if self.schedule else None,
-                "scaler": scaler.state_dict() if scaler is not None else None}
+                "scaler": scaler.state_dict() if scaler is not None else None,
+                **self._trained_with}
         try:
             save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME,
                             Checkpoint(self.model.state_dict(), self.optimizer.state_dict(),
