@@ -214,7 +214,7 @@ def _preset(name: str) -> NetworkSpec:
 
 
 def _train_here(spec: NetworkSpec, config: TrainingSpec) -> dict[str, Any]:
-    from app.runs.local import run_local
+    from app.runs.in_process import run_local
     from app.train import Control
 
     class CtrlC(Control):

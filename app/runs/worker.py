@@ -16,7 +16,7 @@ import torch
 from app.nn import analyze
 from app.runs.artifacts import epoch_hooks
 from app.runs.gan_samples import SampleGrids
-from app.runs.local import run_local
+from app.runs.in_process import run_local
 from app.spec import NetworkSpec, SpecLimits, parse_network
 from app.spec.origin import RunOrigin
 from app.spec.training import TrainingSpec

@@ -25,7 +25,7 @@ import pytest
 import torch
 
 from app.client import LayerLab
-from app.runs.local import run_local
+from app.runs.in_process import run_local
 from app.runs.local_executor import LocalProcessExecutor
 from app.runs.service import RunService, RunStateError
 from app.spec import parse_network
@@ -306,7 +306,7 @@ def test_postgres_restarting_mid_run_loses_no_metric(tmp_path: Path,
 DISK_FULL_WORKER = """
 import json, resource, sys
 from pathlib import Path
-from app.runs.local import run_local
+from app.runs.in_process import run_local
 from app.spec import parse_network
 from app.spec.training import TrainingSpec
 

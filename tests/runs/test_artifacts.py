@@ -18,7 +18,7 @@ from app.runs.artifacts import (
     saved_epochs,
     thin,
 )
-from app.runs.local import run_local
+from app.runs.in_process import run_local
 from app.spec import parse_network
 from app.spec.events import BoundaryEvent, TrainingEvent
 from app.spec.training import TrainingSpec

@@ -22,7 +22,7 @@ WIDE = parse_network({"name": "wide", "input": {"shape": [2]}, "layers": [
 
 
 def test_a_run_over_the_cap_fails_out_of_memory_and_the_next_trains(tmp_path: Path) -> None:
-    from app.runs.local import OUT_OF_MEMORY
+    from app.runs.in_process import OUT_OF_MEMORY
     from app.runs.ray_executor import RayExecutor
 
     executor = RayExecutor(cpus=2.0, stop_timeout=3.0, memory_mb=1024)  # one run at a time

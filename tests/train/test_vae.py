@@ -11,7 +11,7 @@ import torch
 
 from app.nn import build
 from app.nn.modules import Sampling
-from app.runs.local import run_local
+from app.runs.in_process import run_local
 from app.spec import SpecError, parse_network
 from app.spec.events import EpochEvent, MetricsEvent, TrainingEvent
 from app.spec.training import TrainingSpec
