@@ -23,7 +23,7 @@ UI_BUILD := static/dist/.vite/manifest.json
 UI_SOURCES := $(shell find static/src -type f) static/vite.config.ts static/tsconfig.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-dev ui api-types browser bench reliability-report soak clean
+.PHONY: run test lint install install-dev ui api-types docs browser bench reliability-report soak clean
 
 run: install ui
 	$(BIN)/layerlab serve --host $(HOST) --port $(PORT)
@@ -57,6 +57,11 @@ $(UI_BUILD): $(UI_STAMP) $(UI_SOURCES)
 api-types: install
 	$(BIN)/layerlab openapi -o static/src/api/openapi.json
 	cd static && npm run --silent api-types
+
+# The guide in docs/ as a static site (MkDocs Material) in site/ (git-ignored); --strict
+# refuses broken links and pages missing from mkdocs.yml's nav, as tests/test_docs.py does.
+docs: install-dev
+	$(BIN)/mkdocs build --strict --site-dir site
 
 # Debian's chromium for the Playwright tests (Playwright's own download is not used).
 browser:
@@ -105,5 +110,5 @@ $(VENV)/.installed-bench: pyproject.toml $(TORCH_STAMP)
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info \
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info site \
 		static/dist static/node_modules
