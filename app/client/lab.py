@@ -235,7 +235,7 @@ class Run:
         return result
 
     def inspect(self, view: str, **options: Any) -> Any:
-        """A look inside (see the README's inspection table). Views of one input
+        """A look inside (see docs/inspection.md). Views of one input
         (activations, attention, saliency, predict) take e.g. `sample=0` or `png=...`;
         the others take their query options, e.g. `inspect("boundary", resolution=50)`.
         Arrays in the answer decode with `decode_array`."""
