@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from app.cli.common import (
@@ -26,6 +27,7 @@ from app.cli.runs import runs_cli
 from app.cli.sweeps import sweeps_cli
 from app.client.lab import LayerLab
 from app.settings import Settings
+from app.spec.errors import issues_from_validation
 
 if TYPE_CHECKING:
     from app.spec import NetworkSpec
@@ -45,10 +47,15 @@ def serve(
 ) -> None:
     """Start the playground server."""
     overrides: dict[str, Any] = {"host": host, "port": port}
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**given)
         settings.check_exposure()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+    except ValidationError as exc:  # a LAYERLAB_* setting or an option
+        for issue in issues_from_validation(exc, given):
+            console.print(f"[red]error:[/red] {issue}", highlight=False)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     import uvicorn  # PyTorch comes with the app: only once the settings are known good
@@ -173,8 +180,6 @@ def _key_values(items: list[str], flag: str) -> dict[str, Any]:
 
 def _training(dataset: str, options: list[str], settings: list[str],
               **given: Any) -> TrainingSpec:
-    from pydantic import ValidationError
-
     from app.spec.training import TrainingSpec
 
     optimizer = {k: v for k in ("optimizer", "lr") if (v := given.pop(k)) is not None}
@@ -197,9 +202,8 @@ def _training(dataset: str, options: list[str], settings: list[str],
     try:
         return TrainingSpec.model_validate(body)
     except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            console.print(f"[red]error:[/red] {where}: {error['msg']}", highlight=False)
+        for issue in issues_from_validation(exc, body):
+            console.print(f"[red]error:[/red] {issue}", highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -11,6 +11,8 @@ from typing import Any, ClassVar, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from app.spec.errors import describe_validation
+
 TaskKind = Literal["classification", "regression", "reconstruction", "sequence"]
 
 
@@ -71,11 +73,8 @@ class Dataset(ABC):
         try:
             return self.Options.model_validate(options)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}"
-                for e in exc.errors(include_url=False)
-            )
-            raise DatasetError(f"dataset {self.name!r}: {problems}") from None
+            raise DatasetError(f"dataset {self.name!r}: "
+                               f"{describe_validation(exc, options)}") from None
 
     @abstractmethod
     def info(self, options: DatasetOptions) -> DatasetInfo:

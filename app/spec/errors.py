@@ -1,4 +1,7 @@
-"""Spec problems as data: each names the layer and field and says what to change."""
+"""Spec problems as data: each names the layer and field and says what to change.
+
+Every pydantic validation error in LayerLab (a spec, training settings, a sweep's trial,
+dataset options, a request body) is turned into words here, by issues_from_errors."""
 
 from __future__ import annotations
 
@@ -24,6 +27,13 @@ class SpecIssue:
         where = ".".join(p for p in (self.layer_id, self.field) if p)
         return f"{where}: {self.message}" if where else self.message
 
+    @property
+    def path(self) -> str:
+        """Where it is as a dotted path into the spec's JSON, a layer named by its id:
+        'layers.conv1.filters', 'optimizer.lr' ('' for the whole)."""
+        layer = f"layers.{self.layer_id}" if self.layer_id is not None else None
+        return ".".join(p for p in (layer, self.field) if p)
+
 
 class SpecError(ValueError):
     """A spec that cannot be built, with every problem found."""
@@ -40,8 +50,14 @@ class SpecError(ValueError):
 
 
 def issues_from_validation(exc: ValidationError, data: Any) -> list[SpecIssue]:
-    """Translate pydantic errors on a NetworkSpec into layer-named issues."""
+    """Translate pydantic errors on `data` (a NetworkSpec's, or any other model's) into
+    issues; a spec's layers are named by their ids."""
     return issues_from_errors(exc.errors(include_url=False), data)
+
+
+def describe_validation(exc: ValidationError, data: Any) -> str:
+    """The same as one line: 'conv1.filters: Input should be ...; optimizer.lr: ...'."""
+    return "; ".join(map(str, issues_from_validation(exc, data)))
 
 
 def issues_from_errors(errors: Sequence[Mapping[str, Any]], data: Any) -> list[SpecIssue]:

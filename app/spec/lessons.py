@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from app.spec.base import NETWORK_INPUT, LayerId, SpecModel
+from app.spec.errors import describe_validation
 from app.spec.lesson_checks import (
     ATTENTION_LAYERS,
     SLUG,
@@ -151,7 +152,8 @@ def edit_network(network: NetworkSpec, edits: list[LayerEdit]) -> NetworkSpec:
     try:
         return NetworkSpec.model_validate(data)
     except ValidationError as exc:
-        raise LessonError(f"the edits give an invalid network: {exc}") from None
+        raise LessonError(f"the edits give an invalid network: "
+                          f"{describe_validation(exc, data)}") from None
 
 
 def apply_experiment(network: NetworkSpec, training: TrainingSpec,
@@ -166,7 +168,8 @@ def apply_experiment(network: NetworkSpec, training: TrainingSpec,
     try:
         settings = TrainingSpec.model_validate(changed)
     except ValidationError as exc:
-        raise LessonError(f"experiment {experiment.id!r} gives invalid settings: {exc}") from None
+        raise LessonError(f"experiment {experiment.id!r} gives invalid settings: "
+                          f"{describe_validation(exc, changed)}") from None
     return edit_network(network, experiment.edits), settings
 
 

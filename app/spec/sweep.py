@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from app.spec.base import NETWORK_INPUT, SpecModel
+from app.spec.errors import issues_from_validation
 from app.spec.network import NetworkSpec
 from app.spec.training import TrainingSpec
 
@@ -162,12 +163,9 @@ def _validated(model: type[M], data: dict[str, Any], wrong: list[str]) -> M | No
     its path (a layer by its id, not its place)."""
     try:
         return model.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = list(error["loc"])
-            if loc[:1] == ["layers"] and len(loc) > 2 and isinstance(loc[1], int):
-                loc = ["layers", data["layers"][loc[1]].get("id", loc[1]), *loc[3:]]
-            wrong.append(f"{'.'.join(map(str, loc))}: {error['msg']}")
+    except ValidationError as exc:  # named by paths, as a sweep's parameters are
+        wrong.extend(f"{issue.path}: {issue.message}" if issue.path else issue.message
+                     for issue in issues_from_validation(exc, data))
         return None
 
 

@@ -21,11 +21,6 @@ _BACKENDS: dict[str, str] = {
 }
 
 
-def register_backend(scheme: str, target: str) -> None:
-    """Map a URL scheme (the part before '+driver') to a "module:attribute" factory."""
-    _BACKENDS[scheme] = target
-
-
 def known_schemes() -> list[str]:
     return sorted(_BACKENDS)
 
@@ -68,6 +63,5 @@ __all__ = [
     "default_database_url",
     "get_store",
     "known_schemes",
-    "register_backend",
     "url_scheme",
 ]

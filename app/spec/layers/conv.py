@@ -119,16 +119,3 @@ class Upsample2dSpec(LayerSpecBase):
     mode: Literal["nearest", "bilinear"] = Field(
         default="nearest", description="How new pixels are filled."
     )
-
-
-CONV_LAYERS = (
-    Conv1dSpec,
-    Conv2dSpec,
-    ConvTranspose2dSpec,
-    MaxPool1dSpec,
-    MaxPool2dSpec,
-    AvgPool2dSpec,
-    GlobalAvgPool2dSpec,
-    GlobalMaxPool2dSpec,
-    Upsample2dSpec,
-)

@@ -89,6 +89,3 @@ class PermuteSpec(LayerSpecBase):
         if sorted(dims) != list(range(len(dims))):
             raise ValueError(f"{dims} is not a permutation of 0..{len(dims) - 1}")
         return dims
-
-
-CORE_LAYERS = (DenseSpec, ActivationSpec, DropoutSpec, FlattenSpec, ReshapeSpec, PermuteSpec)

@@ -35,6 +35,3 @@ class ConcatSpec(_MergeBase):
         default=0,
         description="Axis to join, without the batch dimension: 0 is channels (or features).",
     )
-
-
-MERGE_LAYERS = (AddSpec, MultiplySpec, ConcatSpec)

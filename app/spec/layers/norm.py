@@ -40,6 +40,3 @@ class LocalResponseNormSpec(LayerSpecBase):
     alpha: float = Field(default=1e-4, ge=0.0, le=10.0, description="Scale of the sum.")
     beta: float = Field(default=0.75, ge=0.0, le=10.0, description="Exponent.")
     k: float = Field(default=2.0, ge=0.0, le=100.0, description="Additive constant.")
-
-
-NORM_LAYERS = (BatchNormSpec, LayerNormSpec, LocalResponseNormSpec)

@@ -105,15 +105,3 @@ class SequencePoolSpec(LayerSpecBase):
     mode: Literal["last", "mean", "max"] = Field(
         default="mean", description="Take the last step, the mean or the max over time."
     )
-
-
-SEQUENCE_LAYERS = (
-    EmbeddingSpec,
-    RNNSpec,
-    LSTMSpec,
-    GRUSpec,
-    PositionalEncodingSpec,
-    MultiheadAttentionSpec,
-    TransformerEncoderBlockSpec,
-    SequencePoolSpec,
-)
