@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -24,9 +25,9 @@ from app.api.routes import (
     lesson_results,
     lessons,
     login,
+    meta,
     presets,
     runs,
-    samples,
     specs,
     stream,
     sweeps,
@@ -35,9 +36,10 @@ from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
 from app.nn import analyze
 from app.runs.executor import Executor
-from app.runs.inspection import Inspector
-from app.runs.local_executor import LocalProcessExecutor
+from app.runs.inspection import SubjectCache
+from app.runs.process_executor import ProcessExecutor
 from app.runs.service import RunService
+from app.runs.sweeps import SweepService
 from app.settings import Settings
 from app.spec.lessons import load_lessons
 from app.spec.presets import load_presets
@@ -65,8 +67,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("%d run(s) were interrupted by the last shutdown: %s", len(interrupted),
                     ", ".join(interrupted))
     app.state.runs = service
+    app.state.sweeps = SweepService(service, store)
     app.state.feeds = Feeds(service.subscribe)
-    app.state.inspector = Inspector(service)
+    app.state.subjects = SubjectCache(service)
     try:
         yield
     finally:
@@ -77,8 +80,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def build_executor(settings: Settings) -> Executor:
     """The executor LAYERLAB_EXECUTOR names; Ray is imported only when chosen."""
     if settings.executor == "local":
-        return LocalProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout,
-                                    memory_mb=settings.worker_memory_mb)
+        return ProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout,
+                               memory_mb=settings.worker_memory_mb)
     try:
         from app.runs.ray_executor import RayExecutor
     except ImportError as exc:
@@ -89,12 +92,19 @@ def build_executor(settings: Settings) -> Executor:
                        memory_mb=settings.worker_memory_mb)
 
 
+def operation_id(route: APIRoute) -> str:
+    """An operation's id is its handler's name (`get_run`): generated clients name their
+    functions after it, and handler names are unique across the routers."""
+    return route.name
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; every preset is validated here, so a broken one fails at start-up."""
     settings = settings or Settings()
     app = FastAPI(title="LayerLab", version=__version__, lifespan=lifespan,
                   description="Build PyTorch networks from JSON layer specs, train them, "
-                              "look inside.")
+                              "look inside.",
+                  generate_unique_id_function=operation_id)
     app.state.settings = settings
     app.state.presets = load_presets(settings.presets_dir)
     app.state.lessons = load_lessons(settings.lessons_dir, app.state.presets)
@@ -102,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
     routers = (health.router, layers.router, specs.router, presets.router, lessons.router,
                lesson_results.router, datasets.router, runs.router, inspect.router,
-               samples.router, stream.router, sweeps.router)
+               stream.router, sweeps.router, meta.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)

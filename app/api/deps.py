@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.runs.inspection import Inspector
+from app.runs.inspection import SubjectCache
 from app.runs.service import RunService
+from app.runs.sweeps import SweepService
 from app.settings import Settings
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.lessons import LessonSpec
@@ -27,9 +28,14 @@ def get_runs(request: Request) -> RunService:
     return runs
 
 
-def get_inspector(request: Request) -> Inspector:
-    inspector: Inspector = request.app.state.inspector
-    return inspector
+def get_sweeps(request: Request) -> SweepService:
+    sweeps: SweepService = request.app.state.sweeps
+    return sweeps
+
+
+def get_subjects(request: Request) -> SubjectCache:
+    subjects: SubjectCache = request.app.state.subjects
+    return subjects
 
 
 def get_presets(request: Request) -> dict[str, NetworkSpec]:
@@ -42,9 +48,9 @@ def get_lessons(request: Request) -> dict[str, LessonSpec]:
     return lessons
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
 PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]
 LessonsDep = Annotated[dict[str, LessonSpec], Depends(get_lessons)]
 RunsDep = Annotated[RunService, Depends(get_runs)]
-InspectorDep = Annotated[Inspector, Depends(get_inspector)]
+SweepsDep = Annotated[SweepService, Depends(get_sweeps)]
+SubjectsDep = Annotated[SubjectCache, Depends(get_subjects)]

@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.runs.service import RunRecord
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
 from app.spec.origin import InitFrom, RunOrigin
 from app.spec.training import TrainingSpec
-from app.store.base import RunRecord
 
 Responses = dict[int | str, dict[str, Any]]
 """The type of a route's `responses=` (extra documented answers)."""

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from app.inspect import worked_attention
 from app.nn import analyze, build
 from app.runs.recorder import reported_epochs
+from app.runs.service import RunService
 from app.spec import NetworkSpec
 from app.spec.lessons import (
     AnyCheck,
@@ -19,7 +20,7 @@ from app.spec.lessons import (
     apply_experiment,
     outcome,
 )
-from app.store.base import RunRecord, RunStore
+from app.store.base import RunRecord
 
 
 class CheckResult(BaseModel):
@@ -44,11 +45,32 @@ class ExperimentResult(BaseModel):
     checks: list[CheckResult]
 
 
-def run_outcome(store: RunStore, run: RunRecord) -> dict[str, float] | None:
+def run_outcome(runs: RunService, run: RunRecord) -> dict[str, float] | None:
     """What the claims read from a run: None until it has completed."""
     if run.status != "completed":
         return None
-    return outcome(reported_epochs(store.get_metrics(run.id)), run.test_metrics)
+    return outcome(reported_epochs(runs.metrics(run.id)), run.test_metrics)
+
+
+def judge_runs(runs: RunService, lesson: LessonSpec, network: NetworkSpec,
+                   run_ids: Mapping[str, str]) -> list[ExperimentResult]:
+    """Each experiment's claims judged on the run that trained it (experiment id -> run
+    id; a run that is gone counts as none), with whether that run trained the
+    experiment's network and settings as given."""
+    found = {run.id: run for run in runs.existing(list(run_ids.values()))}
+    records = {name: found[run_id] for name, run_id in run_ids.items() if run_id in found}
+    results = judge(lesson, network, {name: run_outcome(runs, record)
+                                      for name, record in records.items()})
+    experiments = {experiment.id: experiment for experiment in lesson.experiments}
+    for result in results:
+        record = records.get(result.experiment)
+        if record is None:
+            continue
+        spec, training = apply_experiment(network, lesson.training,
+                                          experiments[result.experiment])
+        result.run_id, result.status = record.id, record.status
+        result.as_given = record.spec == spec and record.training == training
+    return results
 
 
 def judge(lesson: LessonSpec, network: NetworkSpec,
@@ -90,4 +112,4 @@ def _worked(claim: AttentionCheck, spec: NetworkSpec) -> CheckResult:
                        holds=worked.d_k == claim.d_k and claim.holds(worked.weights))
 
 
-__all__ = ["CheckResult", "ExperimentResult", "judge", "run_outcome"]
+__all__ = ["CheckResult", "ExperimentResult", "judge", "judge_runs", "run_outcome"]

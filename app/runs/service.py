@@ -7,7 +7,8 @@ import logging
 import shutil
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,10 +18,18 @@ from app.nn.transfer import Matched
 from app.runs.artifacts import load_epoch_weights, saved_epochs
 from app.runs.executor import Executor
 from app.runs.origins import OriginError, match_into, origin_of, save_start
-from app.runs.recorder import Recorder
+from app.runs.recorder import Recorder, split_metrics
 from app.runs.worker import Job
 from app.spec import NetworkSpec, SpecLimits
-from app.spec.events import FINAL_STATUSES, BoundaryEvent, FinishedEvent, TrainingEvent
+from app.spec.events import (
+    CONTINUABLE_STATUSES,
+    FINAL_STATUSES,
+    BoundaryEvent,
+    FinishedEvent,
+    RunMetrics,
+    RunStatus,
+    TrainingEvent,
+)
 from app.spec.origin import InitFrom, RunOrigin
 from app.spec.training import TrainingSpec
 from app.store.base import RunRecord, RunStore, owned_by
@@ -29,6 +38,7 @@ from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
 from app.train.session import check_training
 
 Subscriber = Callable[[str, TrainingEvent], None]
+MetricColumns = dict[str, list[float | int | None]]
 log = logging.getLogger(__name__)
 
 
@@ -37,7 +47,7 @@ class RunStateError(Exception):
 
 
 class RunNotFound(KeyError):
-    pass
+    """No run has this id (an API 404)."""
 
 
 def no_weights_yet(run: RunRecord) -> RunStateError:
@@ -45,12 +55,22 @@ def no_weights_yet(run: RunRecord) -> RunStateError:
                          "first checkpoint (after an epoch)")
 
 
+@dataclass(frozen=True)
+class RunSnapshot:
+    """A run, its metrics so far and its latest boundary, read at one moment."""
+
+    run: RunRecord
+    metrics: RunMetrics
+    boundary: BoundaryEvent | None
+
+
 class RunService:
     def __init__(self, store: RunStore, executor: Executor, runs_dir: Path,
                  limits: SpecLimits | None = None) -> None:
-        self.store, self.executor, self.runs_dir = store, executor, runs_dir
+        # The store and recorder are private: callers above (the API) go through methods.
+        self._store, self.executor, self.runs_dir = store, executor, runs_dir
         self.limits = limits
-        self.recorder = Recorder(store)
+        self._recorder = Recorder(store)
         self._subscribers: dict[str, list[Subscriber]] = {}
         self._boundaries: dict[str, BoundaryEvent] = {}  # the latest, while a run is active
         self._lock = threading.Lock()
@@ -59,11 +79,11 @@ class RunService:
         """At start-up: runs this server left running or queued when it last stopped are
         interrupted (resuming one continues from its last checkpoint, or starts it over).
         Runs other servers on the same database own are theirs, alive or not."""
-        interrupted = self.store.mark_interrupted()
-        for run in self.store.list_runs(status="queued", limit=10_000):
-            if not owned_by(run, self.store.server_id):
+        interrupted = self._store.mark_interrupted()
+        for run in self._store.list_runs(status="queued", limit=10_000):
+            if not self.owns(run):
                 continue
-            self.store.update_run(run.id, status="interrupted",
+            self._store.update_run(run.id, status="interrupted",
                                   error="the server stopped before this run started")
             interrupted.append(run.id)
         return interrupted
@@ -89,7 +109,7 @@ class RunService:
         weights, and steps and epochs count on from where the run was. The run itself
         is left as it is."""
         parent = self.get(run_id)
-        if parent.status not in ("paused", "interrupted", "stopped", "completed"):
+        if parent.status not in CONTINUABLE_STATUSES:
             raise RunStateError(f"run {run_id} is {parent.status}: pause it first (only "
                                 "paused, interrupted, stopped or completed runs continue)")
         spec, training = spec or parent.spec, training or parent.training
@@ -110,7 +130,7 @@ class RunService:
                         created_at=datetime.now(UTC), origin=origin)
         if matched is not None:
             save_start(self.run_dir(run.id), matched)
-        self.store.create_run(run)
+        self._store.create_run(run)
         self._submit(run, resume=False)
         return run
 
@@ -124,27 +144,59 @@ class RunService:
         return load_epoch_weights(self.run_dir(run.id), epoch)
 
     def get(self, run_id: str) -> RunRecord:
-        run = self.store.get_run(run_id)
+        run = self._store.get_run(run_id)
         if run is None:
             raise RunNotFound(run_id)
         return run
 
+    def list_runs(self, status: RunStatus | None = None, limit: int = 50,
+                  offset: int = 0) -> list[RunRecord]:
+        """Runs, newest first, optionally only those with one status."""
+        return self._store.list_runs(status=status, limit=limit, offset=offset)
+
+    def existing(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """The runs of these ids that still exist, in the order asked for (one read)."""
+        return self._store.get_runs(run_ids)
+
+    def metrics(self, run_id: str, names: Sequence[str] | None = None,
+                since_step: int | None = None) -> MetricColumns:
+        """A run's metrics as columns ({step: [...], epoch: [...], name: [...]}, by step;
+        `since_step` exclusive); RunNotFound when there is no such run."""
+        self.get(run_id)
+        return self._store.get_metrics(run_id, names=names, since_step=since_step)
+
+    def owns(self, run: RunRecord) -> bool:
+        """Whether this server trains the run, or would: servers sharing a database each
+        queue, train, stop and pause only their own runs."""
+        return owned_by(run, self._store.server_id)
+
+    def _check_here(self, run: RunRecord) -> None:
+        """A queued or running run lives in its own server's executor: only that server can
+        stop or pause it (servers sharing a database don't signal each other)."""
+        if run.status in ("queued", "running") and not self.owns(run):
+            raise RunStateError(f"run {run.id} is {run.status} on server {run.server}: stop "
+                                "or pause it through that server")
+
     def stop(self, run_id: str) -> None:
+        """Stop a queued, running or paused run of this server."""
         run = self.get(run_id)
+        self._check_here(run)
         if run.status in FINAL_STATUSES:
             raise RunStateError(f"run {run_id} is {run.status}: only queued, running or "
                                 "paused runs can be stopped")
         if run.status in ("running", "queued") and self.executor.stop(run_id):
             return
-        self.recorder.flush()  # the worker may have just ended (a pause, say)
+        self._recorder.flush()  # the worker may have just ended (a pause, say)
         run = self.get(run_id)
         if run.status in FINAL_STATUSES:
             raise RunStateError(f"run {run_id} is {run.status}: it has already ended")
-        self.store.update_run(run_id, status="stopped", finished_at=datetime.now(UTC),
+        self._store.update_run(run_id, status="stopped", finished_at=datetime.now(UTC),
                               error="stopped on request")
 
     def pause(self, run_id: str) -> None:
+        """Pause a running run of this server (its weights go to a checkpoint)."""
         run = self.get(run_id)
+        self._check_here(run)
         if run.status != "running" or not self.executor.pause(run_id):
             raise RunStateError(f"run {run_id} is {run.status}: only running runs can pause")
 
@@ -155,7 +207,7 @@ class RunService:
             raise RunStateError(f"run {run_id} is {run.status}: only paused or interrupted "
                                 "runs can resume")
         job = self._job(run, resume=True)
-        self.store.update_run(run_id, status="queued", error=None)
+        self._store.update_run(run_id, status="queued", error=None)
         self.executor.submit(job, self._on_event)
         return self.get(run_id)
 
@@ -164,7 +216,7 @@ class RunService:
         run = self.get(run_id)
         if run.status in ("queued", "running"):  # a finished worker may still be exiting
             raise RunStateError(f"run {run_id} is {run.status}: stop it before deleting it")
-        self.store.delete_run(run_id)
+        self._store.delete_run(run_id)
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
     def weights(self, run_id: str) -> dict[str, torch.Tensor]:
@@ -202,13 +254,13 @@ class RunService:
         """Shut down: running runs checkpoint and, like queued ones, become interrupted
         (a later server resumes them)."""
         unfinished = self.executor.shutdown()
-        self.recorder.flush()
+        self._recorder.flush()
         for run_id in unfinished:
-            run = self.store.get_run(run_id)
+            run = self._store.get_run(run_id)
             if run is not None and run.status not in FINAL_STATUSES:
-                self.store.update_run(run_id, status="interrupted",
+                self._store.update_run(run_id, status="interrupted",
                                       error="the server stopped while this run was active")
-        self.recorder.close()
+        self._recorder.close()
 
     def _submit(self, run: RunRecord, resume: bool) -> None:
         self.executor.submit(self._job(run, resume), self._on_event)
@@ -226,7 +278,7 @@ class RunService:
             except (OSError, KeyError, TypeError, ValueError) as exc:  # CheckpointError too
                 raise RunStateError(f"run {run.id} cannot resume: {exc}; delete the run or "
                                     "start a new one") from None
-        self.store.delete_metrics_after(run.id, step)
+        self._store.delete_metrics_after(run.id, step)
         return job
 
     def last_boundary(self, run_id: str) -> BoundaryEvent | None:
@@ -234,9 +286,18 @@ class RunService:
         with self._lock:
             return self._boundaries.get(run_id)
 
+    def snapshot(self, run_id: str) -> RunSnapshot:
+        """The run as its stream starts: every event so far recorded (a RunNotFound when
+        there is no such run), its metrics as step rows and epoch rows, and the decision
+        boundary a running 2-D model streamed last."""
+        self._recorder.flush()
+        run = self.get(run_id)
+        metrics = split_metrics(self._store.get_metrics(run_id))
+        return RunSnapshot(run, metrics, self.last_boundary(run_id))
+
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
         """Called on a worker's monitor thread: nothing here may raise or block."""
-        self.recorder.record(run_id, event)
+        self._recorder.record(run_id, event)
         with self._lock:
             if isinstance(event, BoundaryEvent):
                 self._boundaries[run_id] = event

@@ -11,20 +11,21 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from app.datasets.base import DatasetError
-from app.runs.service import RunNotFound, RunService, RunStateError
+from app.runs.service import RunService, RunStateError
 from app.spec import NetworkSpec, SpecError
 from app.spec.events import FINAL_STATUSES
 from app.spec.sweep import SweepError, SweepSpec, apply_params, trial_params
 from app.spec.training import TrainingSpec
-from app.store.base import RunRecord, SweepRecord, Trial, owned_by
+from app.store.base import RunRecord, RunStore, SweepRecord, Trial
 from app.train.session import check_training
 from app.train.tasks import TaskError
 
 ACTIVE = ("queued", "running")
 
 
-class SweepNotFound(RunNotFound):
-    """No sweep has this id (an API 404)."""
+class SweepNotFound(KeyError):
+    """No sweep has this id (an API 404). Not a missing run: a sweep's trials are runs,
+    and the two are told apart wherever either can be missing."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,11 @@ def score(run: RunRecord, metric: str) -> float | None:
 
 
 class SweepService:
-    def __init__(self, runs: RunService) -> None:
-        self.runs, self.store = runs, runs.store
+    """Sweeps over the runs service: trials are queued, stopped and read through it; the
+    store only keeps the sweeps' own records."""
+
+    def __init__(self, runs: RunService, store: RunStore) -> None:
+        self.runs, self._store = runs, store
 
     def create(self, spec: NetworkSpec, training: TrainingSpec, sweep: SweepSpec,
                name: str | None = None) -> SweepRecord:
@@ -90,21 +94,21 @@ class SweepService:
             trials.append(Trial(run_id=run.id, params=params))
         record = SweepRecord(id=uuid.uuid4().hex, name=name, created_at=datetime.now(UTC),
                              spec=spec, training=training, sweep=sweep, trials=trials)
-        self.store.create_sweep(record)
+        self._store.create_sweep(record)
         return self.get(record.id)
 
     def get(self, sweep_id: str) -> SweepRecord:
-        sweep = self.store.get_sweep(sweep_id)
+        sweep = self._store.get_sweep(sweep_id)
         if sweep is None:
             raise SweepNotFound(sweep_id)
         return sweep
 
     def _trial_runs(self, sweep: SweepRecord) -> list[RunRecord]:
         """The trials' runs that still exist, read in one query."""
-        return self.store.get_runs([t.run_id for t in sweep.trials])
+        return self.runs.existing([t.run_id for t in sweep.trials])
 
     def list(self, limit: int = 50, offset: int = 0) -> list[SweepRecord]:
-        return self.store.list_sweeps(limit=limit, offset=offset)
+        return self._store.list_sweeps(limit=limit, offset=offset)
 
     def results(self, sweep: SweepRecord) -> SweepResults:
         runs = {run.id: run for run in self._trial_runs(sweep)}
@@ -123,7 +127,7 @@ class SweepService:
         sweep = self.get(sweep_id)
         runs = self._trial_runs(sweep)
         elsewhere = {run.server for run in runs
-                     if run.status in ACTIVE and not owned_by(run, self.store.server_id)}
+                     if run.status in ACTIVE and not self.runs.owns(run)}
         if elsewhere:  # servers sharing a database do not signal each other
             raise RunStateError(f"sweep {sweep_id} has trials queued or running on server(s) "
                                 f"{', '.join(sorted(map(str, elsewhere)))}: stop it through "
@@ -139,7 +143,7 @@ class SweepService:
         and running ones) from its last checkpoint."""
         sweep = self.get(sweep_id)
         for run in self._trial_runs(sweep):
-            if run.status in ("paused", "interrupted") and owned_by(run, self.store.server_id):
+            if run.status in ("paused", "interrupted") and self.runs.owns(run):
                 with contextlib.suppress(RunStateError):  # resumed meanwhile
                     self.runs.resume(run.id)
         return sweep
@@ -154,4 +158,4 @@ class SweepService:
                                 "trial(s): stop it before deleting it")
         for run in runs:
             self.runs.delete(run.id)
-        self.store.delete_sweep(sweep_id)
+        self._store.delete_sweep(sweep_id)

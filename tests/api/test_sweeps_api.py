@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.runs.service import RunNotFound
+from app.runs.sweeps import SweepNotFound
 from tests.api.test_runs_api import API, TRAINING
 
 pytestmark = pytest.mark.slow
@@ -101,6 +103,19 @@ def test_a_trial_that_does_not_fit_queues_nothing(client: TestClient) -> None:
     assert len(client.get(f"{API}/runs", params={"limit": 500}).json()["runs"]) == before
     answer = client.get(f"{API}/sweeps/{'0' * 32}")
     assert answer.status_code == 404 and answer.json()["detail"] == f"no sweep with id {'0' * 32!r}"
+
+
+def test_a_missing_sweep_is_not_a_missing_run(client: TestClient) -> None:
+    """Each answers its own 404: a trial's run id names no sweep, a sweep id no run."""
+    assert not issubclass(SweepNotFound, RunNotFound)
+    created = _sweep(client, {"parameters": {"seed": [1]}})
+    run_id = created["trials"][0]["run_id"]
+    for path, detail in ((f"sweeps/{run_id}", f"no sweep with id {run_id!r}"),
+                         (f"sweeps/{run_id}/stop", f"no sweep with id {run_id!r}"),
+                         (f"runs/{created['id']}", f"no run with id {created['id']!r}")):
+        answer = (client.post if path.endswith("stop") else client.get)(f"{API}/{path}")
+        assert answer.status_code == 404 and answer.json()["detail"] == detail, path
+    _finished(client, created["id"])
 
 
 def test_stop_then_delete_a_sweep_with_its_runs(client: TestClient) -> None:

@@ -26,7 +26,7 @@ import torch
 
 from app.client import LayerLab
 from app.runs.in_process import run_local
-from app.runs.local_executor import LocalProcessExecutor
+from app.runs.process_executor import ProcessExecutor
 from app.runs.service import RunService, RunStateError
 from app.spec import parse_network
 from app.spec.events import FinishedEvent, MetricsEvent, StartedEvent, TrainingEvent
@@ -185,8 +185,7 @@ def test_a_loss_that_overflows_ends_diverged_at_its_step(
 
 def settle(service: RunService, run_id: str, timeout: float = 120.0) -> Any:
     def done() -> Any:
-        service.recorder.flush()
-        run = service.get(run_id)
+        run = service.snapshot(run_id).run  # every event so far stored
         return run if run.status in FINAL else None
 
     return wait_until(done, timeout, what=f"the end of run {run_id}")
@@ -272,7 +271,7 @@ def test_a_locked_database_is_waited_out_and_no_metric_is_lost(
         assert locker.wait(30) == 0
     done = settle(service, run.id)
     assert done.status == "completed", done.error
-    steps = service.store.get_metrics(run.id, names=["train_loss"])["step"]
+    steps = service.metrics(run.id, names=["train_loss"])["step"]
     assert steps == list(range(1, done.step + 1))
     retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert retried and "locked" in retried[0]
@@ -285,7 +284,7 @@ def test_postgres_restarting_mid_run_loses_no_metric(tmp_path: Path,
     (a fresh pooled connection after it is back) and every step is stored."""
     with postgres() as pg:
         store = get_store(pg.url(pg.new_database()))
-        runs = RunService(store, LocalProcessExecutor(stop_timeout=3.0), tmp_path / "runs")
+        runs = RunService(store, ProcessExecutor(stop_timeout=3.0), tmp_path / "runs")
         try:
             run = runs.create(parse_network(TOY), TrainingSpec.model_validate(
                 toy_training(4000, epochs=8)))

@@ -28,11 +28,11 @@ def toy_training(**overrides: Any) -> TrainingSpec:
 
 def wait_for(service: RunService, run_id: str, done: Callable[[RunRecord], bool],
              timeout: float = 90.0) -> RunRecord:
-    """Poll the store (as a client would) until `done(run)`; flushes the recorder first."""
+    """Poll the store (as a client would) until `done(run)`, each time with every event
+    received so far stored (as a stream's snapshot is)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        service.recorder.flush()
-        run = service.get(run_id)
+        run = service.snapshot(run_id).run
         if done(run):
             return run
         time.sleep(0.1)

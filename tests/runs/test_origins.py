@@ -75,7 +75,7 @@ def test_transfer_without_a_matching_layer_is_refused_naming_why(service: RunSer
         service.create(other, toy_training(), init_from=InitFrom(run_id=source))
     with pytest.raises(OriginError, match="keeps no weights of epoch 99"):
         service.create(deep(), toy_training(), init_from=InitFrom(run_id=source, epoch=99))
-    assert len(service.store.list_runs()) == 1
+    assert len(service.list_runs()) == 1
 
 
 def test_a_paused_run_continues_after_widening_a_layer(service: RunService) -> None:
@@ -98,7 +98,7 @@ def test_a_paused_run_continues_after_widening_a_layer(service: RunService) -> N
     assert origin.step == paused.step and origin.start_epoch == paused.epoch
     done = wait_for(service, child.id, finished)
     assert done.status == "completed"
-    steps = service.store.get_metrics(child.id, names=["train_loss"])["step"]
+    steps = service.metrics(child.id, names=["train_loss"])["step"]
     assert steps[0] == paused.step + 1
     assert service.get(parent.id).status == "paused"  # left as it was
     assert torch.equal(final_weights(service, parent.id)["h1.0.weight"], parent_h1)

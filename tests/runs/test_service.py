@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.runs.local_executor import LocalProcessExecutor
+from app.runs.process_executor import ProcessExecutor
 from app.runs.service import RunService, RunStateError
 from app.spec.events import BoundaryEvent, MetricsEvent, TrainingEvent
 from app.store import get_store
@@ -33,7 +33,7 @@ def test_a_run_completes_and_its_metrics_are_stored(service: RunService) -> None
     assert done.device == f"cpu ({threads} thread{'s' if threads > 1 else ''})"
     assert done.test_metrics["test_accuracy"] > 0.6
     assert {"val_loss", "val_accuracy"} <= set(done.best_metrics)
-    metrics = service.store.get_metrics(run.id, names=["train_loss"])
+    metrics = service.metrics(run.id, names=["train_loss"])
     assert metrics["step"] == sorted(metrics["step"]) and len(metrics["step"]) == done.step
     assert seen and seen[-1].kind == "finished"
     assert (service.run_dir(run.id) / CHECKPOINT_NAME).exists()
@@ -45,7 +45,7 @@ def test_bad_input_is_refused_before_queueing(service: RunService) -> None:
                        toy_training())
     with pytest.raises(ValueError, match="unknown dataset"):
         service.create(TOY_NET, toy_training(dataset={"name": "nope"}))
-    assert service.store.list_runs() == []
+    assert service.list_runs() == []
 
 
 def test_kill_9_fails_the_run_and_others_go_on(service: RunService) -> None:
@@ -56,7 +56,7 @@ def test_kill_9_fails_the_run_and_others_go_on(service: RunService) -> None:
     started = threading.Event()
     service.subscribe(victim.id, lambda _, e: isinstance(e, MetricsEvent) and started.set())
     assert started.wait(60)
-    worker = service.executor._running[victim.id].proc.process  # type: ignore[attr-defined]
+    worker = service.executor.worker_of(victim.id).process  # type: ignore[attr-defined]
     os.kill(worker.pid, signal.SIGKILL)
     failed = wait_for(service, victim.id, finished)
     assert failed.status == "failed"
@@ -104,7 +104,7 @@ def test_pause_resume_matches_an_uninterrupted_run(service: RunService, tmp_path
     a = load_checkpoint(service.run_dir(reference.id) / CHECKPOINT_NAME).model
     b = load_checkpoint(service.run_dir(paused.id) / CHECKPOINT_NAME).model
     assert all(torch.equal(a[k], b[k]) for k in a)
-    steps = service.store.get_metrics(paused.id, names=["train_loss"])["step"]
+    steps = service.metrics(paused.id, names=["train_loss"])["step"]
     assert steps == sorted(set(steps))  # re-reported steps replaced, none doubled
 
 
@@ -115,17 +115,17 @@ def test_restart_marks_running_runs_interrupted_and_resumes(tmp_path: Path) -> N
     training = toy_training(epochs=6, dataset={"name": "circle",
                                                "options": {"n_samples": 3000}})
     store = get_store(url)
-    first = RunService(store, LocalProcessExecutor(stop_timeout=1.0), tmp_path / "runs")
+    first = RunService(store, ProcessExecutor(stop_timeout=1.0), tmp_path / "runs")
     run = first.create(TOY_NET, training)
     wait_for(first, run.id, lambda r: r.epoch >= 2)
-    first.executor._kill(first.executor._running[run.id])  # type: ignore[attr-defined]
-    first.recorder.close()  # the server is gone: nothing more is recorded
+    first.executor.worker_of(run.id).kill()  # type: ignore[attr-defined]
+    first._recorder.close()  # the server is gone: nothing more is recorded
     store.update_run(run.id, status="running")  # what a crash leaves in the store
     first.executor.shutdown()
     store.close()
 
     store = get_store(url)
-    second = RunService(store, LocalProcessExecutor(), tmp_path / "runs")
+    second = RunService(store, ProcessExecutor(), tmp_path / "runs")
     try:
         assert second.recover() == [run.id]
         assert second.get(run.id).status == "interrupted"
@@ -154,7 +154,7 @@ def test_a_broken_subscriber_does_not_stop_a_run(service: RunService) -> None:
 def test_shutdown_interrupts_active_runs_which_resume_later(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     store = get_store(url)
-    first = RunService(store, LocalProcessExecutor(), tmp_path / "runs")
+    first = RunService(store, ProcessExecutor(), tmp_path / "runs")
     training = toy_training(epochs=200)
     running = first.create(TOY_NET, training)
     wait_for(first, running.id, lambda r: r.step > 0)
@@ -163,7 +163,7 @@ def test_shutdown_interrupts_active_runs_which_resume_later(tmp_path: Path) -> N
     assert (first.run_dir(running.id) / CHECKPOINT_NAME).exists()  # paused: weights kept
     store.close()
     store = get_store(url)
-    second = RunService(store, LocalProcessExecutor(), tmp_path / "runs")
+    second = RunService(store, ProcessExecutor(), tmp_path / "runs")
     try:
         second.resume(running.id)
         wait_for(second, running.id, lambda r: r.status == "running")
@@ -182,3 +182,29 @@ def test_the_latest_boundary_is_kept_while_a_2d_run_trains(service: RunService) 
     assert wait_for(service, run.id, finished).status == "completed"
     assert kept and all(isinstance(b, BoundaryEvent) for b in kept)
     assert service.last_boundary(run.id) is None  # dropped once the run is over
+
+
+def test_only_the_server_that_trains_a_run_stops_or_pauses_it(tmp_path: Path) -> None:
+    """Two servers on one database: each sees the other's runs, and is refused (naming
+    the owner) when it would stop or pause one that the other is training."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    stores = [get_store(url, server_id=name) for name in ("a", "b")]
+    a, b = (RunService(store, ProcessExecutor(stop_timeout=3.0), tmp_path / "runs")
+            for store in stores)
+    try:
+        run = a.create(TOY_NET, toy_training(epochs=500, dataset={
+            "name": "circle", "options": {"n_samples": 3000}}))
+        live = wait_for(a, run.id, lambda r: r.status == "running")
+        assert a.owns(live) and not b.owns(live)
+        assert [r.id for r in b.list_runs(status="running")] == [run.id]
+        for action in (b.stop, b.pause):
+            with pytest.raises(RunStateError, match="running on server a: stop or pause it "
+                                                    "through that server"):
+                action(run.id)
+        assert b.get(run.id).status == "running"
+        a.stop(run.id)
+        assert wait_for(a, run.id, finished).status == "stopped"
+    finally:
+        for service, store in zip((a, b), stores, strict=True):
+            service.close()
+            store.close()

@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import LessonsDep, PresetsDep, RunsDep
 from app.api.schemas import ErrorOut
-from app.runs.lesson_results import ExperimentResult, judge, run_outcome
-from app.spec.lessons import apply_experiment, lesson_network
+from app.runs.lesson_results import ExperimentResult, judge_runs
+from app.spec.lessons import lesson_network
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
 
@@ -34,16 +34,4 @@ def lesson_results(lesson_id: str, body: ResultsIn, lessons: LessonsDep, presets
     if unknown:
         raise HTTPException(422, f"lesson {lesson_id!r} has no experiment {', '.join(unknown)}; "
                                  f"its experiments: {', '.join(experiments)}")
-    network = lesson_network(lesson, presets)
-    records = {name: runs.store.get_run(run_id) for name, run_id in body.runs.items()}
-    found = {name: record for name, record in records.items() if record is not None}
-    results = judge(lesson, network, {name: run_outcome(runs.store, record)
-                                      for name, record in found.items()})
-    for result in results:
-        record = found.get(result.experiment)
-        if record is None:
-            continue
-        spec, training = apply_experiment(network, lesson.training, experiments[result.experiment])
-        result.run_id, result.status = record.id, record.status
-        result.as_given = record.spec == spec and record.training == training
-    return results
+    return judge_runs(runs, lesson, lesson_network(lesson, presets), body.runs)

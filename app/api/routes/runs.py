@@ -17,10 +17,9 @@ from app.api.schemas import (
     RunSummaryOut,
 )
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
-from app.runs.service import RunService, RunStateError
+from app.runs.service import MetricColumns, RunRecord, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
-from app.store.base import RunRecord, owned_by
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this id."}}
@@ -29,7 +28,6 @@ CONFLICT: Responses = {
 CONTROL: Responses = {**NOT_FOUND, 409: {
     "model": ErrorOut,
     "description": "The run's status forbids it, or another server trains it."}}
-MetricColumns = dict[str, list[float | int | None]]
 
 
 def _summary(run: RunRecord) -> RunSummaryOut:
@@ -62,7 +60,7 @@ def list_runs(runs: RunsDep, status: RunStatus | None = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> RunListOut:
     """Runs, newest first, optionally only those with one status."""
-    found = runs.store.list_runs(status=status, limit=limit, offset=offset)
+    found = runs.list_runs(status=status, limit=limit, offset=offset)
     return RunListOut(runs=[_summary(run) for run in found], limit=limit, offset=offset)
 
 
@@ -79,24 +77,13 @@ def get_metrics(run_id: str, runs: RunsDep,
                 since_step: Annotated[int | None, Query(ge=-1, le=2**62)] = None
                 ) -> MetricColumns:
     """Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}."""
-    runs.get(run_id)
     wanted = [n for n in names.split(",") if n] if names else None
-    return runs.store.get_metrics(run_id, names=wanted, since_step=since_step)
-
-
-def _check_trained_here(runs: RunService, run_id: str) -> None:
-    """A queued or running run lives in its own server's executor: only that server can
-    stop or pause it (servers sharing a database don't signal each other)."""
-    run = runs.get(run_id)
-    if run.status in ("queued", "running") and not owned_by(run, runs.store.server_id):
-        raise RunStateError(f"run {run_id} is {run.status} on server {run.server}: stop "
-                            "or pause it through that server")
+    return runs.metrics(run_id, names=wanted, since_step=since_step)
 
 
 @router.post("/{run_id}/stop", status_code=202, responses=CONTROL)
 def stop_run(run_id: str, runs: RunsDep) -> RunOut:
     """Stop a queued, running or paused run (killed if it does not stop in time)."""
-    _check_trained_here(runs, run_id)
     runs.stop(run_id)
     return RunOut(**runs.get(run_id).model_dump())
 
@@ -104,7 +91,6 @@ def stop_run(run_id: str, runs: RunsDep) -> RunOut:
 @router.post("/{run_id}/pause", status_code=202, responses=CONTROL)
 def pause_run(run_id: str, runs: RunsDep) -> RunOut:
     """Pause a running run; its weights are kept in a checkpoint."""
-    _check_trained_here(runs, run_id)
     runs.pause(run_id)
     return RunOut(**runs.get(run_id).model_dump())
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, JsonValue
 
-from app.api.deps import PresetsDep, get_runs
+from app.api.deps import PresetsDep, SweepsDep
 from app.api.routes.runs import resolve_model
 from app.api.schemas import ErrorOut, PresetRef, Responses
-from app.runs.sweeps import SweepResults, SweepService, TrialResult
+from app.runs.sweeps import SweepResults, TrialResult
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
 from app.spec.sweep import SweepSpec
@@ -20,13 +20,6 @@ from app.spec.training import TrainingSpec
 
 router = APIRouter(prefix="/sweeps", tags=["sweeps"])
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No sweep has this id."}}
-
-
-def get_sweeps(request: Request) -> SweepService:
-    return SweepService(get_runs(request))
-
-
-SweepsDep = Annotated[SweepService, Depends(get_sweeps)]
 
 
 class SweepCreate(BaseModel):
