@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from app.runs.executor import Executor
-from app.runs.local_executor import LocalProcessExecutor, usable_cores
+from app.runs.process_executor import ProcessExecutor, usable_cores
 from app.runs.worker import Job
 from app.spec import parse_network
 from app.spec.events import TrainingEvent
@@ -112,9 +112,9 @@ def main() -> None:
     rows: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
-        rows["local (8 at once)"] = measure(LocalProcessExecutor(max_concurrent=RUNS), home)
+        rows["local (8 at once)"] = measure(ProcessExecutor(max_concurrent=RUNS), home)
         rows["local, a thread per core each"] = measure(
-            LocalProcessExecutor(max_concurrent=RUNS, threads_per_run=usable_cores()), home)
+            ProcessExecutor(max_concurrent=RUNS, threads_per_run=usable_cores()), home)
         started = time.perf_counter()
         start_ray(num_cpus=RUNS)
         ray_start = time.perf_counter() - started

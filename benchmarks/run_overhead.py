@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from app.runs import run_local
-from app.runs.local_executor import LocalProcessExecutor
+from app.runs.process_executor import ProcessExecutor
 from app.runs.service import RunService
 from app.spec import parse_network
 from app.spec.events import MetricsEvent, TrainingEvent
@@ -47,7 +47,7 @@ def in_process() -> tuple[float, float]:
 
 def through_worker(service: RunService, warm: bool) -> tuple[float, float]:
     if warm:
-        assert isinstance(service.executor, LocalProcessExecutor)
+        assert isinstance(service.executor, ProcessExecutor)
         service.executor.wait_until_warm()
     first: list[float] = []
     done = threading.Event()
@@ -74,7 +74,7 @@ def main() -> None:
     local = [in_process() for _ in range(REPEATS)]
     with tempfile.TemporaryDirectory() as home:
         store = get_store(f"sqlite:///{Path(home) / 'bench.db'}")
-        service = RunService(store, LocalProcessExecutor(max_concurrent=1), Path(home) / "runs")
+        service = RunService(store, ProcessExecutor(max_concurrent=1), Path(home) / "runs")
         try:
             cold = [through_worker(service, warm=False) for _ in range(REPEATS)]
             warm = [through_worker(service, warm=True) for _ in range(REPEATS)]

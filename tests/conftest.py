@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.runs.local_executor import LocalProcessExecutor
+from app.runs.process_executor import ProcessExecutor
 from app.runs.service import RunService
 from app.settings import Settings
 from app.spec import NetworkSpec
@@ -77,7 +77,7 @@ def presets() -> dict[str, NetworkSpec]:
 def service(tmp_path: Path) -> Iterator[RunService]:
     """A real runs service: a SQLite file store and worker processes (2 at a time)."""
     store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")
-    runs = RunService(store, LocalProcessExecutor(max_concurrent=2, stop_timeout=3.0),
+    runs = RunService(store, ProcessExecutor(max_concurrent=2, stop_timeout=3.0),
                       tmp_path / "runs")
     yield runs
     runs.close()

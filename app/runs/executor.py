@@ -1,6 +1,9 @@
-"""The executor contract: an executor places jobs somewhere (local processes in
-app.runs.local_executor, Ray actors in app.runs.ray_executor) and reports each job's
-events, ending with a FinishedEvent whatever happens to it."""
+"""The executor contract the runs service relies on: an executor places jobs somewhere
+(worker processes on this machine in app.runs.process_executor, Ray actors in
+app.runs.ray_executor) and reports each job's events, ending with a FinishedEvent
+whatever happens to it. Both are built on app.runs.executor_core, which holds the
+queue, stops, pauses and the warm pool once; a new executor writes only how it places
+work and how it watches it (see that module)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The worker process: a thin shell around run_local that sends events to the server."""
+"""The worker process: a thin shell around run_local (app.runs.in_process) that sends
+events to the server."""
 
 from __future__ import annotations
 

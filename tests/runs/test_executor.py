@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.runs.local_executor import LocalProcessExecutor, usable_cores
+from app.runs.process_executor import ProcessExecutor, usable_cores
 from app.runs.service import RunService
 from app.runs.worker import Job
 from app.spec import parse_network
@@ -41,7 +41,7 @@ def _job(run_id: str, tmp_path: Path, epochs: int = 2) -> Job:
 
 
 def test_a_dead_spare_is_replaced(tmp_path: Path) -> None:
-    executor = LocalProcessExecutor(max_concurrent=1, spares=1)
+    executor = ProcessExecutor(max_concurrent=1, spares=1)
     collect = Collector()
     try:
         assert executor.wait_until_warm(120)
@@ -72,7 +72,7 @@ def test_a_worker_sees_the_environment_of_its_submission(
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_worker_trains_with_its_share_of_the_cores(tmp_path: Path, threads: int) -> None:
-    executor = LocalProcessExecutor(max_concurrent=1, spares=1, threads_per_run=threads)
+    executor = ProcessExecutor(max_concurrent=1, spares=1, threads_per_run=threads)
     collect = Collector()
     try:
         collect.expect("d" * 32)
@@ -87,6 +87,6 @@ def test_a_worker_trains_with_its_share_of_the_cores(tmp_path: Path, threads: in
 def test_by_default_the_cores_are_shared_out_among_the_runs_at_once() -> None:
     cores = usable_cores()
     for runs in (1, 2, cores + 1):
-        executor = LocalProcessExecutor(max_concurrent=runs, spares=0)
+        executor = ProcessExecutor(max_concurrent=runs, spares=0)
         assert executor.threads_per_run == max(1, cores // runs)
         executor.shutdown()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app.runs.executor import Executor
-from app.runs.local_executor import LocalProcessExecutor
+from app.runs.process_executor import ProcessExecutor
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
 from tests.runs.conftest import TOY_NET, toy_training
@@ -61,12 +61,13 @@ def job(tmp_path: Path, name: str, resume: bool = False, **training: Any) -> Job
 def kill_worker(executor: Executor, run_id: str) -> str:
     """Kill the run's worker as its platform can lose one (the OOM killer, a node lost);
     returns what the run's failure reason must name."""
-    if isinstance(executor, LocalProcessExecutor):
-        executor._running[run_id].proc.process.kill()
+    worker = executor.worker_of(run_id)  # type: ignore[attr-defined]
+    if isinstance(executor, ProcessExecutor):
+        worker.process.kill()
         return "SIGKILL"
     import ray
 
-    ray.kill(executor._runs[run_id].actor)  # type: ignore[attr-defined]
+    ray.kill(worker.actor)
     return "killed by `ray.kill`"
 
 
@@ -84,7 +85,7 @@ def make(request: pytest.FixtureRequest) -> Iterator[Make]:
     def build(capacity: int = 2) -> Executor:
         executor: Executor
         if request.param == "local":
-            executor = LocalProcessExecutor(max_concurrent=capacity, stop_timeout=3.0)
+            executor = ProcessExecutor(max_concurrent=capacity, stop_timeout=3.0)
         else:
             from app.runs.ray_executor import RayExecutor
 

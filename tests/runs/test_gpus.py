@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.runs.gpus import GpuSlots, environment_for, visible_gpus
-from app.runs.local_executor import LocalProcessExecutor
+from app.runs.process_executor import ProcessExecutor
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent, TrainingEvent
 from tests.runs.conftest import TOY_NET, toy_training
@@ -36,7 +36,7 @@ def test_a_worker_sees_only_its_gpu_among_the_servers() -> None:
 
 @pytest.mark.slow
 def test_a_gpu_run_waits_for_a_free_gpu_while_a_cpu_run_goes_ahead(tmp_path: Path) -> None:
-    executor = LocalProcessExecutor(max_concurrent=3, spares=0, gpus=1)
+    executor = ProcessExecutor(max_concurrent=3, spares=0, gpus=1)
     order: list[tuple[str, str]] = []
     done = {name: threading.Event() for name in ("first", "second", "cpu")}
 
@@ -57,4 +57,4 @@ def test_a_gpu_run_waits_for_a_free_gpu_while_a_cpu_run_goes_ahead(tmp_path: Pat
         executor.shutdown()
     assert order.index(("second", "started")) > order.index(("first", "finished"))
     assert order.index(("cpu", "started")) < order.index(("first", "finished"))
-    assert executor.gpus.load == [0]
+    assert executor.gpu_slots.load == [0]

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("ray_cluster")
 
 
 def _actor_id(executor: object, run_id: str) -> str:
-    return str(executor._runs[run_id].actor._actor_id)  # type: ignore[attr-defined]
+    return str(executor.worker_of(run_id).actor._actor_id)  # type: ignore[attr-defined]
 
 
 def test_a_waiting_run_takes_the_actor_a_finished_run_leaves(tmp_path: Path) -> None:
@@ -27,7 +27,8 @@ def test_a_waiting_run_takes_the_actor_a_finished_run_leaves(tmp_path: Path) -> 
         executor.submit(a, events)
         executor.submit(b, events)
         first = _actor_id(executor, a.run_id)
-        assert executor._runs[b.run_id].actor is None  # waits for a warm actor
+        assert executor.worker_of(b.run_id) is None  # waits for a warm actor
+        assert b.run_id in executor.active()
         events.wait(b.run_id, "started")
         assert _actor_id(executor, b.run_id) == first
         assert events.final(a.run_id).status == "completed"
