@@ -12,8 +12,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app.spec.errors import describe_validation
-
-TaskKind = Literal["classification", "regression", "reconstruction", "sequence"]
+from app.spec.training import TaskKind
 
 
 class DatasetError(ValueError):

@@ -8,7 +8,7 @@ from app.inspect.confusion import ConfusionOut, confusion
 from app.inspect.embedding import EmbeddingOut, embedding
 from app.inspect.filters import FiltersOut, filters
 from app.inspect.histograms import EpochHistograms, parameter_histograms
-from app.inspect.outputs import OutputKind, output_kind
+from app.inspect.outputs import OutputKind
 from app.inspect.predict import PredictOut, predict
 from app.inspect.reconstruction import ReconstructionsOut, reconstructions
 from app.inspect.saliency import SaliencyOut, saliency
@@ -17,6 +17,6 @@ __all__ = [
     "ActivationsOut", "AttentionOut", "ConfusionOut", "EmbeddingOut", "EpochHistograms",
     "FiltersOut", "InspectError", "OutputKind", "PredictOut", "ReconstructionsOut", "SaliencyOut",
     "WorkedAttention", "activations", "attention", "boundary", "confusion", "decode",
-    "embedding", "encode", "filters", "from_png", "output_kind", "parameter_histograms",
+    "embedding", "encode", "filters", "from_png", "parameter_histograms",
     "predict", "reconstructions", "saliency", "worked_attention",
 ]

@@ -1,23 +1,12 @@
-"""What a network's output means, and how it becomes predictions."""
+"""How a network's output becomes predictions (its kind comes with the run's task)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 
-OutputKind = Literal["classes", "binary", "value", "reconstruction", "tokens"]
-"""classes: logits over classes (softmax); binary: one logit (sigmoid); value: a
-regression output; reconstruction: the input again; tokens: logits over a vocabulary."""
+from app.spec.views import OutputKind
 
-
-def output_kind(task: str, loss: str) -> OutputKind:
-    """The output kind of a run's task ("classification", "sequence", ...) and loss."""
-    if task == "classification":
-        return "binary" if loss == "bce" else "classes"
-    if task == "sequence":
-        return "tokens"
-    return "reconstruction" if task in ("reconstruction", "vae") else "value"
+__all__ = ["OutputKind", "class_probabilities"]
 
 
 def class_probabilities(out: torch.Tensor, kind: OutputKind) -> torch.Tensor:

@@ -17,12 +17,14 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from app.datasets.base import load_dataset
-from app.inspect import OutputKind, boundary, output_kind, parameter_histograms
+from app.inspect import boundary, parameter_histograms
 from app.inspect.histograms import EpochHistograms
 from app.nn.graph_module import GraphNet
+from app.runs.facts import RunFacts
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import BoundaryEvent, TrainingEvent
 from app.spec.training import TrainingSpec
+from app.spec.views import OutputKind
 from app.train import EpochHook, holdout
 from app.train.session import check_training
 
@@ -159,9 +161,9 @@ class BoundaryStream:
 
     @staticmethod
     def applies(spec: NetworkSpec, training: TrainingSpec) -> bool:
-        """A network over 2-D points (a GAN's 2-D input is its noise, not a plane)."""
-        return (list(spec.input.shape) == [2] and spec.input.dtype == "float"
-                and training.task != "gan")
+        """A network over 2-D points with an output to draw over the plane (a GAN's 2-D
+        input is its noise, not a plane)."""
+        return RunFacts.of(spec, training).plane
 
     def __call__(self, model: torch.nn.Module, epoch: int, step: int) -> Iterable[TrainingEvent]:
         assert isinstance(model, GraphNet)
@@ -174,10 +176,8 @@ class BoundaryStream:
             data = load_dataset(self.training.dataset.name, self.training.dataset.options)
             _, train = holdout(len(data.x_train), self.training.validation_split,
                                self.training.seed)
-            self._kind = output_kind(task.kind, task.loss_name)
+            self._kind = task.output
             self._data = data.x_train[train], data.y_train[train]  # the points it learns
-        if self._kind not in ("classes", "binary", "value"):
-            return ()
         grid = boundary(model, *self._data, self._kind, BOUNDARY_RESOLUTION)
         return (BoundaryEvent(epoch=epoch, step=step, boundary=grid),)
 

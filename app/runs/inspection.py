@@ -1,6 +1,7 @@
 """A run made ready for a look inside: its network rebuilt with the weights of its latest
 checkpoint (or of an epoch's end), its dataset and splits. Everything works on copies in
-the server process, so inspecting a running run never touches its training."""
+the server process, so inspecting a running run never touches its training. The views
+themselves are in app.runs.views."""
 
 from __future__ import annotations
 
@@ -8,36 +9,23 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import torch
 
 from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
-from app.inspect import InspectError, OutputKind, decode, encode, from_png, output_kind
-from app.inspect.histograms import EpochHistograms
-from app.inspect.latent import (
-    DecodedOut,
-    LatentOut,
-    decode_codes,
-    encoder_means,
-    grid_codes,
-    interpolation_codes,
-    latent_points,
-    latent_size,
-)
-from app.inspect.sequences import generate
-from app.inspect.step import StepOut, training_step
+from app.inspect import InspectError, OutputKind, decode, from_png
 from app.nn import build
 from app.nn.graph_module import GraphNet
-from app.runs.artifacts import epoch_path, load_epoch_weights, read_histograms, saved_epochs
-from app.runs.gan_samples import SamplesOut, load_grid, sampled_steps
+from app.runs.artifacts import epoch_path, load_epoch_weights, saved_epochs
 from app.runs.service import RunService, RunStateError, no_weights_yet
 from app.spec.arrays import EncodedArray
 from app.store.base import RunRecord
-from app.train import CHECKPOINT_NAME, holdout, objective
+from app.train import CHECKPOINT_NAME, Task, holdout
 from app.train.checkpoint import previous_path
-from app.train.optim import make_optimizer
 from app.train.session import check_training
+from app.train.task_kinds import TaskKindDef, kind_of
 
 Split = Literal["train", "val", "test"]
 MODELS_KEPT = 4
@@ -52,17 +40,28 @@ class Subject:
     run: RunRecord
     model: GraphNet
     epoch: int | None  # None: the latest checkpoint
-    output: OutputKind
+    task: Task
     info: DatasetInfo
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def output(self) -> OutputKind:
+        return self.task.output
 
     @property
     def class_names(self) -> list[str] | None:
         return list(self.info.class_names) if self.info.class_names else None
 
 
-class Inspector:
-    """Builds and caches inspection subjects (a few models and datasets at a time)."""
+def task_kind_of(run: RunRecord) -> TaskKindDef:
+    """The kind a run trains (the dataset's first when its settings name none)."""
+    info = describe_dataset(run.training.dataset.name, run.training.dataset.options)
+    return kind_of(run.training.task, info)
+
+
+class SubjectCache:
+    """Builds and caches inspection subjects and the datasets they read (a few of each at
+    a time): what every inspect view starts from."""
 
     def __init__(self, runs: RunService) -> None:
         self.runs = runs
@@ -70,22 +69,13 @@ class Inspector:
         self._datasets: OrderedDict[str, TensorData] = OrderedDict()
         self._lock = threading.Lock()
 
+    def run_dir(self, run: RunRecord) -> Path:
+        return self.runs.run_dir(run.id)
+
     def subject(self, run_id: str, epoch: int | None = None) -> Subject:
         """The run's network with its latest weights, or those at the end of `epoch`."""
         run = self.runs.get(run_id)
-        run_dir = self.runs.run_dir(run.id)
-        if epoch is None:
-            path = run_dir / CHECKPOINT_NAME
-            if not path.exists():  # mid-rotation, or the latest was set aside as damaged
-                path = previous_path(path)
-            if not path.exists():
-                raise no_weights_yet(run)
-        else:
-            kept = saved_epochs(run_dir)
-            if epoch not in kept:
-                listed = ", ".join(map(str, kept)) or "none yet"
-                raise InspectError(f"epoch: no weights kept for epoch {epoch} (kept: {listed})")
-            path = epoch_path(run_dir, epoch)
+        path = self._weights_path(run, epoch)
         try:
             key = (run.id, epoch, path.stat().st_mtime_ns)
             with self._lock:
@@ -93,21 +83,43 @@ class Inspector:
                     self._models.move_to_end(key)
                     return self._models[key]
             weights = (self.runs.weights(run.id) if epoch is None
-                       else load_epoch_weights(run_dir, epoch))
+                       else load_epoch_weights(self.run_dir(run), epoch))
         except FileNotFoundError:  # thinned out (or the run deleted) since it was listed
             raise InspectError(f"epoch: the weights of epoch {epoch} are no longer kept; see "
                                "/inspect/epochs") from None
         model = build(run.spec, self.runs.limits)
-        model.load_state_dict(weights)
+        try:
+            model.load_state_dict(weights)
+        except RuntimeError as exc:  # what load_state_dict raises for keys or shapes
+            # weights on disk that do not fit the run's network (a file replaced by another
+            # model's, or crafted) are the run's problem, not the server's
+            first = str(exc).strip().splitlines()[0].rstrip(":")
+            which = "its latest checkpoint" if epoch is None else f"epoch {epoch}"
+            raise RunStateError(f"run {run.id}: the weights of {which} do not fit its "
+                                f"network ({first})") from None
         model.eval()
-        task = check_training(run.spec, run.training, self.runs.limits).task
-        info = describe_dataset(run.training.dataset.name, run.training.dataset.options)
-        subject = Subject(run, model, epoch, output_kind(task.kind, task.loss_name), info)
+        checked = check_training(run.spec, run.training, self.runs.limits)
+        subject = Subject(run, model, epoch, checked.task, checked.dataset.info(checked.options))
         with self._lock:
             self._models[key] = subject
             while len(self._models) > MODELS_KEPT:
                 self._models.popitem(last=False)
         return subject
+
+    def _weights_path(self, run: RunRecord, epoch: int | None) -> Path:
+        run_dir = self.run_dir(run)
+        if epoch is None:
+            path = run_dir / CHECKPOINT_NAME
+            if not path.exists():  # mid-rotation, or the latest was set aside as damaged
+                path = previous_path(path)
+            if not path.exists():
+                raise no_weights_yet(run)
+            return path
+        kept = saved_epochs(run_dir)
+        if epoch not in kept:
+            listed = ", ".join(map(str, kept)) or "none yet"
+            raise InspectError(f"epoch: no weights kept for epoch {epoch} (kept: {listed})")
+        return epoch_path(run_dir, epoch)
 
     def data(self, run: RunRecord) -> TensorData:
         key = json.dumps([run.training.dataset.name, run.training.dataset.options],
@@ -126,13 +138,15 @@ class Inspector:
     def split(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
         """(x, y) of a split as the run saw it, for views that feed it to the network:
         `val` is its held-out validation split."""
-        if run.training.task == "gan":
-            raise InspectError(f"a gan's network reads noise, not {split} samples: look at "
-                               "what it generates (/inspect/samples), its filters or "
+        kind = task_kind_of(run)
+        if not kind.reads_samples:
+            raise InspectError(f"a {kind.name}'s network reads noise, not {split} samples: "
+                               "look at what it generates (/inspect/samples), its filters or "
                                "histograms")
-        return self._split(run, split)
+        return self.samples(run, split)
 
-    def _split(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
+    def samples(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x, y) of a split of the run's dataset, whatever its network reads."""
         data = self.data(run)
         if split == "test":
             return data.x_test, data.y_test
@@ -158,105 +172,3 @@ class Inspector:
             raise InspectError(f"sample: the {split} split has {len(x)} samples (0 to "
                                f"{len(x) - 1}), not {sample}")
         return x[sample]
-
-    def step(self, subject: Subject, sample: int, split: Split = "train",
-             count: int = 1) -> StepOut:
-        """One training step, laid bare, on `count` samples of a split from `sample` on:
-        the run's loss (with its L1/L2 penalties) and optimizer, on a copy of its network."""
-        run, config = subject.run, subject.run.training
-        if config.task == "gan":
-            raise InspectError("the one-step view follows one network's step; a gan "
-                               "alternates two (see its loss terms and samples)")
-        xs, ys = self.split(run, split)
-        if sample + count > len(xs):
-            raise InspectError(f"sample: the {split} split has {len(xs)} samples, so "
-                               f"{count} from {sample} do not fit")
-        x, y = xs[sample:sample + count], ys[sample:sample + count]
-        task = check_training(run.spec, config, self.runs.limits).task
-
-        def loss(model: torch.nn.Module, out: torch.Tensor, target: torch.Tensor
-                 ) -> torch.Tensor:
-            return objective(model, task, config, *task.outputs_and_targets(out, x, target))[0]
-
-        with subject.lock:  # the copy must not take another view's hooks with it
-            return training_step(subject.model, x, y, loss, lambda model: make_optimizer(
-                model, config.optimizer, config.layer_lr), seed=config.seed)
-
-    def generate(self, subject: Subject, prompt: str, length: int, temperature: float,
-                 seed: int = 0) -> str:
-        """Text a character model writes after `prompt`, in its dataset's vocabulary."""
-        vocab = subject.class_names
-        if subject.output != "tokens" or not vocab:
-            raise InspectError("text generation needs a next-token model over characters "
-                               "(e.g. the chars dataset)")
-        index = {token: i for i, token in enumerate(vocab)}
-        if not any(c.isupper() for c in vocab):  # a lower-case vocabulary reads any case
-            prompt = prompt.lower()
-        unknown = sorted({c for c in prompt if c not in index})
-        if unknown:
-            raise InspectError(f"prompt: {', '.join(map(repr, unknown[:10]))} not in the "
-                               f"model's vocabulary of {len(vocab)} characters")
-        pad = index.get(" ", 0)
-        with subject.lock:
-            ids = generate(subject.model, [index[c] for c in prompt], length, temperature,
-                           seed, pad)
-        return "".join(vocab[i] for i in ids)
-
-    def latent(self, subject: Subject, split: Split, samples: int) -> LatentOut:
-        x, y = self.split(subject.run, split)
-        with subject.lock:
-            return latent_points(subject.model, x, y, samples)
-
-    def latent_grid(self, subject: Subject, steps: int, extent: float) -> DecodedOut:
-        """What a grid over the first two latent dimensions decodes to."""
-        with subject.lock:
-            codes = grid_codes(latent_size(subject.model), steps, extent)
-            return decode_codes(subject.model, codes, self._squash(subject))
-
-    def interpolate(self, subject: Subject, a: int, b: int, split: Split,
-                    steps: int) -> DecodedOut:
-        """Decoded codes on the line from sample a's latent mean to sample b's."""
-        x, _ = self.split(subject.run, split)
-        for name, index in (("a", a), ("b", b)):
-            if not 0 <= index < len(x):
-                raise InspectError(f"{name}: the {split} split has {len(x)} samples (0 to "
-                                   f"{len(x) - 1}), not {index}")
-        with subject.lock:
-            start, end = encoder_means(subject.model, x[[a, b]])
-            return decode_codes(subject.model, interpolation_codes(start, end, steps),
-                                self._squash(subject))
-
-    @staticmethod
-    def _squash(subject: Subject) -> bool:
-        """A bce-trained decoder gives logits: shown through a sigmoid."""
-        return subject.run.training.loss == "bce"
-
-    def samples(self, run_id: str, step: int | None, real: bool) -> SamplesOut:
-        """A GAN's sample grid drawn at `step` (default: the latest), with as many real
-        training samples beside it when `real`."""
-        run = self.runs.get(run_id)
-        run_dir = self.runs.run_dir(run.id)
-        steps = sampled_steps(run_dir)
-        if not steps:
-            if run.training.task != "gan":
-                raise InspectError(f"samples are drawn by a gan; run {run.id} trains a "
-                                   f"{run.training.task or 'network'}")
-            raise RunStateError(f"run {run.id} is {run.status} and has drawn no samples yet")
-        step = steps[-1] if step is None else step
-        if step not in steps:
-            near = min(steps, key=lambda s: abs(s - step))
-            raise InspectError(f"step: no samples kept for step {step} (nearest: {near}; "
-                               f"{len(steps)} grids from {steps[0]} to {steps[-1]})")
-        try:
-            grid, epoch = load_grid(run_dir, step)
-        except FileNotFoundError:  # thinned out since it was listed
-            raise InspectError(f"step: the samples of step {step} are no longer kept") from None
-        reals = self._split(run, "train")[0][:len(grid)] if real else None
-        return SamplesOut(steps=steps, step=step, epoch=epoch, samples=encode(grid),
-                          real=None if reals is None else encode(reals))
-
-    def histograms(self, run_id: str) -> list[EpochHistograms]:
-        return read_histograms(self.runs.run_dir(self.runs.get(run_id).id))
-
-    def epochs(self, run_id: str) -> list[int]:
-        return saved_epochs(self.runs.run_dir(self.runs.get(run_id).id))

@@ -1,11 +1,18 @@
-"""Inspection results that also travel as events (the decision boundary is streamed
-while a 2-D model trains)."""
+"""Inspection data that crosses the wire beside the views' own answers: what an output
+means, and the decision boundary (also streamed while a 2-D model trains)."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.spec.arrays import EncodedArray
+
+OutputKind = Literal["classes", "binary", "value", "reconstruction", "tokens"]
+"""What a network's output means. classes: logits over classes (softmax); binary: one
+logit (sigmoid); value: a regression output; reconstruction: the input again; tokens:
+logits over a vocabulary. A run's task kind and loss decide it."""
 
 
 class BoundaryGrid(BaseModel):

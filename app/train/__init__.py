@@ -11,13 +11,16 @@ from app.train.loop import (
     holdout,
     objective,
 )
+from app.train.losses import LOSSES
 from app.train.session import Start, train_network
 from app.train.speed import SpeedSettingError
-from app.train.tasks import LOSSES, Task, TaskError, make_task
+from app.train.task_kinds import TASK_KINDS, TaskKindDef, kind_of
+from app.train.tasks import Task, TaskError, make_task
 
 __all__ = [
     "CHECKPOINT_NAME",
     "LOSSES",
+    "TASK_KINDS",
     "CheckpointWriteError",
     "Control",
     "Emit",
@@ -27,8 +30,10 @@ __all__ = [
     "Start",
     "Task",
     "TaskError",
+    "TaskKindDef",
     "Trainer",
     "holdout",
+    "kind_of",
     "make_task",
     "objective",
     "train_network",

@@ -23,7 +23,7 @@ from app.spec.graph import resolve_inputs
 from app.spec.training import GanSpec
 from app.train.loop import Trainer
 from app.train.optim import penalty
-from app.train.tasks import GAN_TERMS, TaskError
+from app.train.task_kinds import GAN_TERMS, TaskError
 
 SampleHook = Callable[[torch.Tensor, int, int], Iterable[TrainingEvent]]
 """Called with (samples, epoch, step): the generator's output for the run's fixed noise,

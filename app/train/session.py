@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from app.datasets.base import Dataset, DatasetOptions, get_dataset
+from app.datasets.base import Dataset, DatasetInfo, DatasetOptions, get_dataset
 from app.nn import Plan, build_from_plan, trace
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FinishedEvent
@@ -17,7 +17,8 @@ from app.spec.training import TrainingSpec
 from app.train.devices import resolve_device
 from app.train.gan import GanSplit, GanTrainer, SampleHook, split_gan
 from app.train.loop import Control, Emit, EpochHook, Trainer
-from app.train.tasks import RECONSTRUCTS, Task, TaskError, make_task
+from app.train.task_kinds import kind_of
+from app.train.tasks import Task, TaskError, make_task
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,18 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     dataset = get_dataset(training.dataset.name)
     options = dataset.parse_options(training.dataset.options)
     info = dataset.info(options)
-    if training.task == "gan":  # the network reads noise; its generator makes samples
-        task = make_task(info, "gan", training.loss, plan.summary.output_shape,
-                         spec.layers[-1].id)
-        split = split_gan(spec, plan, info, training.gan)
-        return Checked(plan, dataset, options, _common_checks(spec, training, task), split)
+    if kind_of(training.task, info).reads_samples:
+        _check_input(spec, info)
+    task = make_task(info, training.task, training.loss, plan.summary.output_shape,
+                     spec.layers[-1].id, training.beta)
+    task.kind.check_network(spec)
+    # a network that reads noise is a generator before a discriminator: where it splits
+    gan = None if task.kind.reads_samples else split_gan(spec, plan, info, training.gan)
+    return Checked(plan, dataset, options, _common_checks(spec, training, task), gan)
+
+
+def _check_input(spec: NetworkSpec, info: DatasetInfo) -> None:
+    """The network reads the dataset's samples: their shape and kind of values."""
     wanted = tuple(spec.input.shape)
     if wanted != info.input_shape or spec.input.dtype != info.dtype:
         dtype_hint = f" and input.dtype to '{info.dtype}'" if spec.input.dtype != info.dtype else ""
@@ -54,19 +62,13 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     if info.dtype == "token" and (spec.input.vocab_size or 0) < (info.vocab_size or 0):
         raise TaskError(f"dataset {info.name!r} has {info.vocab_size} tokens but the input's "
                         f"vocab_size is {spec.input.vocab_size}")
-    task = make_task(info, training.task, training.loss, plan.summary.output_shape,
-                     spec.layers[-1].id, training.beta)
-    if task.kind == "vae" and not any(layer.type == "sampling" for layer in spec.layers):
-        raise TaskError("a vae needs a sampling layer: add one that reads a mean and a "
-                        "log-variance layer (two dense layers of the latent size)")
-    return Checked(plan, dataset, options, _common_checks(spec, training, task))
 
 
 def _common_checks(spec: NetworkSpec, training: TrainingSpec, task: Task) -> Task:
     """The checks of the training settings that every task shares."""
-    if training.input_noise and task.kind not in RECONSTRUCTS:
+    if training.input_noise and not task.kind.reconstructs:
         raise TaskError(f"input_noise is for reconstruction and vae (the clean input is the "
-                        f"target), not {task.kind}: set it to 0")
+                        f"target), not {task.kind.name}: set it to 0")
     unknown = sorted(set(training.layer_lr) - {layer.id for layer in spec.layers})
     if unknown:
         raise TaskError(f"layer_lr names {', '.join(map(repr, unknown))}, not a layer of the "

@@ -1,0 +1,129 @@
+"""The inspect-view registry. Each view is declared once, with `@view`: its name (the
+URL segment under /runs/{id}/inspect), which runs it applies to, its parameters model and
+its answer model (read from the function's annotations) and the function itself. The API
+builds one route per view from this table and lists, per run, the views that apply.
+
+Views of the network take parameters derived from `AtEpoch`: they get the run's network
+with the weights asked for, and run holding that network's lock (forward hooks and
+attention capture are per module). Other views (histograms, a GAN's samples) read only
+the run's folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar, get_type_hints
+
+import torch
+from pydantic import BaseModel, Field
+
+from app.runs.facts import RunFacts
+from app.runs.inspection import Split, Subject, SubjectCache
+from app.store.base import RunRecord
+
+Method = Literal["GET", "POST"]
+P = TypeVar("P", bound=BaseModel)
+A = TypeVar("A", bound=BaseModel)
+
+
+class AtEpoch(BaseModel):
+    """Parameters of a view of the network: which of its weights to look at."""
+
+    model_config = {"extra": "forbid"}
+    epoch: int | None = Field(default=None, ge=0, le=1_000_000, description=(
+        "Use the weights kept at the end of this epoch (see /inspect/epochs); default: "
+        "the latest checkpoint."))
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a view's function works on: the run, its network (views of the network
+    only) and the cache that reads the run's data."""
+
+    cache: SubjectCache
+    run: RunRecord
+    network: Subject | None
+
+    @property
+    def subject(self) -> Subject:
+        assert self.network is not None, "a view of the network takes AtEpoch parameters"
+        return self.network
+
+    @property
+    def run_dir(self) -> Path:
+        return self.cache.run_dir(self.run)
+
+    def split(self, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x, y) of a split as the run saw it (a GAN refuses: its network reads noise)."""
+        return self.cache.split(self.run, split)
+
+
+@dataclass(frozen=True)
+class View(Generic[P, A]):
+    """One inspect view; `applies` says whether a run has it, `own` that only the task
+    kinds naming it in their `views` have it."""
+
+    name: str
+    title: str
+    description: str
+    method: Method
+    params: type[P]
+    answer: type[A]
+    function: Callable[[Look, P], A]
+    applies: Callable[[RunFacts], bool]
+    own: bool
+    operation: str
+
+    @property
+    def of_network(self) -> bool:
+        return issubclass(self.params, AtEpoch)
+
+    def fits(self, facts: RunFacts) -> bool:
+        """Whether the view applies to a run with these facts."""
+        return (self.name in facts.kind.views or not self.own) and self.applies(facts)
+
+    def answer_for(self, cache: SubjectCache, run_id: str, params: P) -> A:
+        """The view of one run: the subject, the lock, then the function."""
+        if not isinstance(params, AtEpoch):
+            return self.function(Look(cache, cache.runs.get(run_id), None), params)
+        subject = cache.subject(run_id, params.epoch)
+        with subject.lock:
+            return self.function(Look(cache, subject.run, subject), params)
+
+
+VIEWS: dict[str, View[Any, Any]] = {}
+"""View name -> view, in the order they were declared."""
+
+
+def always(facts: RunFacts) -> bool:
+    return True
+
+
+def fed(facts: RunFacts) -> bool:
+    """Views that feed the dataset's samples (or an input like them) to the network."""
+    return facts.fed
+
+
+def view(name: str, title: str, *, method: Method = "GET",
+         applies: Callable[[RunFacts], bool] = always, own: bool = False,
+         operation: str | None = None) -> Callable[[Callable[[Look, P], A]],
+                                                   Callable[[Look, P], A]]:
+    """Declare a view: `function(look, params) -> answer`, its docstring the view's
+    description. `operation` names its route (default inspect_<name>)."""
+
+    def register(function: Callable[[Look, P], A]) -> Callable[[Look, P], A]:
+        if name in VIEWS:
+            raise ValueError(f"inspect view {name!r} is declared twice")
+        hints = get_type_hints(function)
+        VIEWS[name] = View(name, title, " ".join((function.__doc__ or title).split()), method,
+                           hints["params"], hints["return"], function, applies, own,
+                           operation or "inspect_" + name.replace("/", "_"))
+        return function
+
+    return register
+
+
+def views_for(facts: RunFacts) -> list[View[Any, Any]]:
+    """The views that apply to a run, in declaration order."""
+    return [v for v in VIEWS.values() if v.fits(facts)]

@@ -1,0 +1,166 @@
+"""Views over a split of the run's data (GET): where samples land, what the network gets
+right and wrong, how well it rebuilds or predicts them."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from app.inspect import (
+    ConfusionOut,
+    EmbeddingOut,
+    InspectError,
+    ReconstructionsOut,
+    boundary,
+    confusion,
+    embedding,
+    reconstructions,
+)
+from app.inspect.boundary import MAX_RESOLUTION
+from app.inspect.confusion import MAX_WRONG
+from app.inspect.embedding import MAX_SAMPLES
+from app.inspect.latent import MAX_GRID as LATENT_GRID
+from app.inspect.latent import MAX_SAMPLES as LATENT_SAMPLES
+from app.inspect.latent import MAX_STEPS as LATENT_STEPS
+from app.inspect.latent import (
+    DecodedOut,
+    LatentOut,
+    decode_codes,
+    encoder_means,
+    grid_codes,
+    interpolation_codes,
+    latent_points,
+    latent_size,
+)
+from app.inspect.reconstruction import MAX_SHOWN, MAX_WORST
+from app.inspect.sequences import MAX_SAMPLES as SERIES_MAX
+from app.inspect.sequences import PredictionsOut, predictions
+from app.runs.inspection import Split
+from app.runs.views.registry import AtEpoch, Look, fed, view
+from app.spec.views import BoundaryGrid
+
+
+class EmbeddingIn(AtEpoch):
+    layer: str = Field(min_length=1, max_length=64, description="The layer whose outputs "
+                                                                "are projected.")
+    split: Split = "test"
+    samples: int = Field(default=500, ge=3, le=MAX_SAMPLES)
+
+
+@view("embedding", "Embedding", applies=fed)
+def _embedding(look: Look, params: EmbeddingIn) -> EmbeddingOut:
+    """A layer's activations over samples of a split, projected to 2-D by PCA."""
+    x, y = look.split(params.split)
+    if len(x) < 3:
+        raise InspectError(f"the {params.split} split has {len(x)} samples; an embedding "
+                           "needs 3")
+    return embedding(look.subject.model, params.layer, x[:params.samples], y[:params.samples])
+
+
+class ConfusionIn(AtEpoch):
+    split: Split | None = Field(default=None, description=(
+        "Default: the validation split, or test when the run has none."))
+    top_wrong: int = Field(default=16, ge=0, le=MAX_WRONG)
+
+
+@view("confusion", "Confusion", own=True)
+def _confusion(look: Look, params: ConfusionIn) -> ConfusionOut:
+    """Confusion matrix, per-class accuracy and the most confidently wrong samples."""
+    split = params.split or ("val" if look.run.training.validation_split > 0 else "test")
+    x, y = look.split(split)
+    subject = look.subject
+    return confusion(subject.model, x, y, subject.output, subject.info.num_classes or 2,
+                     subject.class_names, params.top_wrong)
+
+
+class PredictionsIn(AtEpoch):
+    split: Split = "test"
+    samples: int = Field(default=500, ge=1, le=SERIES_MAX)
+
+
+@view("predictions", "Predictions", own=True)
+def _predictions(look: Look, params: PredictionsIn) -> PredictionsOut:
+    """A regression's predictions next to the truth for the first samples of a split, in
+    order: a forecaster's consecutive test windows trace the series."""
+    x, y = look.split(params.split)
+    return predictions(look.subject.model, x, y, look.subject.output, params.samples)
+
+
+class ReconstructionsIn(AtEpoch):
+    split: Split = "test"
+    samples: int = Field(default=16, ge=0, le=MAX_SHOWN, description=(
+        "The first samples shown beside their reconstructions."))
+    worst: int = Field(default=8, ge=0, le=MAX_WORST, description=(
+        "The samples with the largest error sent with theirs."))
+
+
+def _logits(look: Look) -> bool:
+    """A bce-trained decoder gives logits of the values: shown through a sigmoid."""
+    return look.subject.task.loss_name == "bce"
+
+
+@view("reconstructions", "Reconstructions", own=True)
+def _reconstructions(look: Look, params: ReconstructionsIn) -> ReconstructionsOut:
+    """An autoencoder's reconstructions of the first samples of a split, and the mean
+    squared error of every sample: the worst rebuilt and a histogram of the errors."""
+    x, _ = look.split(params.split)
+    return reconstructions(look.subject.model, x, look.subject.output, params.samples,
+                           params.worst, _logits(look))
+
+
+class LatentIn(AtEpoch):
+    split: Split = "test"
+    samples: int = Field(default=1000, ge=1, le=LATENT_SAMPLES)
+
+
+@view("latent", "Latent space", own=True)
+def _latent(look: Look, params: LatentIn) -> LatentOut:
+    """A VAE's latent space: where each sample lands (its encoder mean), with labels."""
+    x, y = look.split(params.split)
+    return latent_points(look.subject.model, x, y, params.samples)
+
+
+class LatentGridIn(AtEpoch):
+    steps: int = Field(default=15, ge=2, le=LATENT_GRID)
+    extent: float = Field(default=3.0, gt=0, le=10)
+
+
+@view("latent/grid", "Latent grid", own=True)
+def _latent_grid(look: Look, params: LatentGridIn) -> DecodedOut:
+    """What a steps x steps grid over the latent plane ([-extent, extent] on the first
+    two dimensions, the rest 0) decodes to, row by row from the top left."""
+    model = look.subject.model
+    codes = grid_codes(latent_size(model), params.steps, params.extent)
+    return decode_codes(model, codes, _logits(look))
+
+
+class InterpolateIn(AtEpoch):
+    a: int = Field(ge=0, le=10_000_000, description="The sample to start from.")
+    b: int = Field(ge=0, le=10_000_000, description="The sample to end at.")
+    split: Split = Field(default="test", description="Where both samples are taken from.")
+    steps: int = Field(default=10, ge=2, le=LATENT_STEPS, description="Images, ends included.")
+
+
+@view("latent/interpolate", "Latent path", method="POST", own=True,
+      operation="inspect_interpolate")
+def _interpolate(look: Look, params: InterpolateIn) -> DecodedOut:
+    """Decoded images on the straight latent line from sample a to sample b."""
+    x, _ = look.split(params.split)
+    for name, index in (("a", params.a), ("b", params.b)):
+        if not 0 <= index < len(x):
+            raise InspectError(f"{name}: the {params.split} split has {len(x)} samples (0 to "
+                               f"{len(x) - 1}), not {index}")
+    model = look.subject.model
+    start, end = encoder_means(model, x[[params.a, params.b]])
+    return decode_codes(model, interpolation_codes(start, end, params.steps), _logits(look))
+
+
+class BoundaryIn(AtEpoch):
+    resolution: int = Field(default=100, ge=2, le=MAX_RESOLUTION)
+    split: Split = "train"
+
+
+@view("boundary", "Decision boundary", applies=lambda facts: facts.plane)
+def _boundary(look: Look, params: BoundaryIn) -> BoundaryGrid:
+    """A 2-D model's prediction over a grid of the plane, with the split's points."""
+    x, y = look.split(params.split)
+    return boundary(look.subject.model, x, y, look.subject.output, params.resolution)
