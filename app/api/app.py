@@ -31,6 +31,7 @@ from app.api.routes import (
     specs,
     stream,
     sweeps,
+    tasks,
 )
 from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analyze(spec, settings.limits)  # also warms up the meta-device kernels
     routers = (health.router, layers.router, specs.router, presets.router, lessons.router,
                lesson_results.router, datasets.router, runs.router, inspect.router,
-               stream.router, sweeps.router, meta.router)
+               stream.router, sweeps.router, meta.router, tasks.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)

@@ -9,7 +9,7 @@ A new kind is a subclass registered with `@task_kind` (and its name in the spec'
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +46,8 @@ class TaskKindDef:
     views: ClassVar[tuple[str, ...]] = ()  # inspect views only this kind gives
     charts: ClassVar[tuple[str, ...]] = ("loss",)  # the dashboard's charts of its metrics
     settings: ClassVar[str | None] = None  # the training field only this kind reads
+    # training settings a client takes when a person switches to this kind
+    training_defaults: ClassVar[dict[str, Any]] = {}
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -295,6 +297,8 @@ class Gan(TaskKindDef):
     views = ("samples",)
     charts = ("loss", "samples", "gan_losses", "gan_d")
     settings = "gan"
+    # DCGAN's Adam: with the usual defaults the discriminator wins at once
+    training_defaults = {"optimizer": {"name": "adam", "lr": 0.0002, "betas": [0.5, 0.999]}}
 
     def supported_by(self, info: DatasetInfo) -> bool:
         return info.dtype == "float"  # any float samples can be generated

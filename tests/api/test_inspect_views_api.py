@@ -68,3 +68,16 @@ def test_a_listed_view_answers_with_the_parameters_it_lists(client: TestClient) 
                       params={"bogus": 1}).status_code == 422
     assert client.get(f"{API}/runs/{run_id}/inspect/histograms",
                       params={"max_epochs": 2}).status_code == 200
+
+
+def test_the_task_kinds_are_listed_with_their_charts_and_views(client: TestClient) -> None:
+    kinds = {kind["name"]: kind for kind in client.get(f"{API}/tasks").json()}
+    assert list(kinds) == ["classification", "regression", "reconstruction", "sequence",
+                           "vae", "gan"]
+    assert kinds["classification"]["charts"] == ["loss", "accuracy"]
+    assert kinds["vae"]["metrics"] == ["loss", "reconstruction", "kl"]
+    assert kinds["vae"]["views"] == ["reconstructions", *sorted(LATENT)]
+    gan = kinds["gan"]
+    assert not gan["reads_samples"] and gan["settings"] == "gan"
+    assert gan["training_defaults"]["optimizer"]["betas"] == [0.5, 0.999]
+    assert all(kind["reads_samples"] for name, kind in kinds.items() if name != "gan")
