@@ -37,6 +37,7 @@ from collections import deque
 from app.runs.executor import Executor, OnEvent
 from app.runs.gpus import GpuSlots
 from app.runs.placement import CLEAN_ENDS, Plan, Submission, Worker, WorkerLost, ended
+from app.runs.warm_pool import WarmPool
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent
 
@@ -57,14 +58,11 @@ class ExecutorCore(Executor):
                  fresh_at_once: int | None = None) -> None:
         self.max_concurrent = max_concurrent
         self.stop_timeout = stop_timeout
-        self.spares = spares
         self.gpu_slots = gpu_slots or GpuSlots(0)
-        self.fresh_at_once = fresh_at_once
         self._lock = threading.Lock()
         self._pending: deque[Submission] = deque()
         self._placed: dict[str, Submission] = {}
-        self._idle: list[Worker] = []  # warm workers with nothing to do, the warmest first
-        self._starting: list[Worker] = []  # fresh default workers not yet ready
+        self._pool = WarmPool(lambda: self.start_worker(None), spares, fresh_at_once)
         self._closed = False
         self._replenish()
 
@@ -102,12 +100,13 @@ class ExecutorCore(Executor):
                 run = None  # it already ended (a pause, say): nothing to stop
             if run is not None:
                 run.stop_requested = True
+                run.stopped_early = not run.started
         if queued is not None:
             queued.on_event(run_id, ended("stopped", "stopped before it started"))
             return True
         if run is None:
             return False
-        if not run.started:  # nothing to save yet, and it may wait long for resources
+        if run.stopped_early:  # nothing to save yet, and it may wait long for resources
             run.worker.kill()
             return True
         run.worker.signal("stop")
@@ -144,7 +143,7 @@ class ExecutorCore(Executor):
             interrupted = ({s.run_id for s in self._pending}
                            | {r.run_id for r in runs if not r.finished})
             self._pending.clear()
-            spare, self._idle, self._starting = self._idle + self._starting, [], []
+            spare = self._pool.empty()
         for run in runs:
             if run.started:
                 run.worker.signal("pause")
@@ -165,9 +164,9 @@ class ExecutorCore(Executor):
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
-                idle = list(self._idle)
+                idle = list(self._pool.idle)
             try:
-                if len(idle) >= self.spares and all(
+                if len(idle) >= self._pool.spares and all(
                         worker.ready(max(0.0, deadline - time.monotonic())) for worker in idle):
                     return True
             except WorkerLost:
@@ -195,7 +194,8 @@ class ExecutorCore(Executor):
     def _plan(self) -> Plan:
         """Under the lock: the queue in order, within the limits; a run that cannot have
         its GPU slot yet stays queued and the next may go ahead."""
-        plan, waiting = Plan(), list[Submission]()
+        plan = Plan()
+        waiting: list[Submission] = []  # placeable, but with no worker yet
         with self._lock:
             for run in list(self._pending):
                 if self._closed or self._full(len(self._placed) + len(waiting)):
@@ -213,8 +213,7 @@ class ExecutorCore(Executor):
                 self._placed[run.run_id] = run
                 plan.placed.append(run)
             self._start_fresh(waiting, plan)
-            plan.surplus += self._idle[self.spares:]
-            del self._idle[self.spares:]
+            plan.surplus += self._pool.surplus()
         return plan
 
     def _full(self, taken: int) -> bool:
@@ -230,28 +229,16 @@ class ExecutorCore(Executor):
                 self._pending.remove(run)
                 plan.failed.append((run, f"could not start a worker: {exc}"))
                 return None
-        while self._idle:
-            worker = self._idle.pop(0)
-            if worker.alive():
-                return worker
-            plan.surplus.append(worker)  # died while idle (the OOM killer, say)
-        return None
+        return self._pool.take(plan.surplus)
 
     def _start_fresh(self, waiting: list[Submission], plan: Plan) -> None:
-        """Under the lock: a fresh default worker for each waiting run that no starting
-        one will serve, at most `fresh_at_once` starting in all."""
-        wanted = len(waiting)
-        if self.fresh_at_once is not None:
-            wanted = min(wanted, self.fresh_at_once)
-        for run in waiting[len(self._starting):wanted]:
+        """Under the lock: fresh default workers for the waiting runs (see WarmPool)."""
+        for run in self._pool.unserved(waiting):
             try:
-                worker = self.start_worker(None)
+                plan.fresh.append(self._pool.start_fresh())
             except OSError as exc:
                 self._pending.remove(run)
                 plan.failed.append((run, f"could not start a worker: {exc}"))
-                continue
-            self._starting.append(worker)
-            plan.fresh.append(worker)
 
     def _offer_when_ready(self, worker: Worker) -> None:
         """A fresh worker, once started, joins the pool: the first waiting run takes it
@@ -264,12 +251,7 @@ class ExecutorCore(Executor):
         except WorkerLost as exc:
             ready, lost = False, str(exc)
         with self._lock:
-            ours = worker in self._starting  # shutdown takes every one
-            if ours:
-                self._starting.remove(worker)
-            kept = ours and ready and not self._closed
-            if kept:
-                self._idle.append(worker)
+            ours, kept = self._pool.started(worker, ready, not self._closed)
             failed = self._pending.popleft() if ours and lost and self._pending else None
         if not kept:
             worker.close()
@@ -299,7 +281,7 @@ class ExecutorCore(Executor):
     def _lost_event(self, run: Submission, why: str) -> FinishedEvent:
         if not run.stop_requested:
             return ended("failed", why)
-        if not run.started:
+        if run.stopped_early:
             return ended("stopped", "stopped before it started")
         return ended("stopped", f"killed after {self.stop_timeout:g} s without stopping")
 
@@ -313,23 +295,17 @@ class ExecutorCore(Executor):
                 del self._placed[run.run_id]
             pooled = reuse and not self._closed
             if pooled:
-                self._idle.insert(0, run.worker)  # warmer than any spare
+                self._pool.give_back(run.worker)
         if reuse and not pooled:
             run.worker.close()
         self._dispatch()
         self._replenish()
 
     def _replenish(self) -> None:
-        """Start spares only while nothing runs or waits: a spare's start-up takes CPU
-        that a running job would otherwise have."""
+        """Start spares only while nothing runs or waits."""
         with self._lock:
-            if self._closed or self._placed or self._pending:
-                return
-            try:
-                while len(self._idle) < self.spares:
-                    self._idle.append(self.start_worker(None))
-            except OSError:
-                pass  # a spare only saves time: a run starts a fresh worker instead
+            if not (self._closed or self._placed or self._pending):
+                self._pool.fill()
 
     def _kill_unfinished(self, run: Submission) -> None:
         """A stop's deadline: the worker ends unless the run has ended (its worker may

@@ -84,6 +84,7 @@ class Submission:
     finished: bool = False
     status: str | None = None  # its FinishedEvent's
     stop_requested: bool = False
+    stopped_early: bool = False  # the stop came before its StartedEvent: killed at once
     dropped: bool = False  # ended by a shutdown before it started: no event, interrupted
     monitor: threading.Thread | None = field(default=None, repr=False)
 

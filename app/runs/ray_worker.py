@@ -62,6 +62,9 @@ class ActorWorker(Worker):
         """Let `run` return (its files are written); a clean end resets the actor for the
         next run, any other end ends it, freeing its resources."""
         returned = False
+        if self.done is None:  # it never took the run
+            self.kill()
+            return False
         with contextlib.suppress(RayError):
             if ray.wait([self.done], timeout=timeout)[0]:
                 ray.get(self.done)

@@ -45,8 +45,8 @@ def test_a_dead_spare_is_replaced(tmp_path: Path) -> None:
     collect = Collector()
     try:
         assert executor.wait_until_warm(120)
-        executor._idle[0].process.kill()  # an idle spare dies (e.g. the OOM killer)
-        executor._idle[0].process.join()
+        executor._pool.idle[0].process.kill()  # an idle spare dies (e.g. the OOM killer)
+        executor._pool.idle[0].process.join()
         collect.expect("c" * 32)
         executor.submit(_job("c" * 32, tmp_path), collect)
         assert collect.finished["c" * 32].wait(120)
