@@ -52,8 +52,11 @@ $(UI_STAMP): static/package.json static/package-lock.json
 $(UI_BUILD): $(UI_STAMP) $(UI_SOURCES)
 	cd static && npm run --silent build
 
-# The UI's API types, regenerated from the server's OpenAPI schema (a test fails when
-# the committed ones are stale).
+# The UI's API code, generated from the server's OpenAPI schema and committed (a test
+# fails when it is stale): schema.d.ts (openapi-typescript: the schema's components by
+# name) and src/api/gen/ (@hey-api/openapi-ts: the types and one function per operation,
+# the stream's messages included). Both generators are pinned to exact versions in
+# static/package.json: another version writes other code, which the test would call stale.
 api-types: install
 	$(BIN)/layerlab openapi -o static/src/api/openapi.json
 	cd static && npm run --silent api-types

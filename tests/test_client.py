@@ -89,7 +89,7 @@ def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
     # a finished run: the snapshot alone, with every metric in it
     replay = list(lab.run(run.id).stream())
     assert [m["kind"] for m in replay] == ["snapshot"]
-    assert replay[0]["metrics"]["step"] == columns["step"]
+    assert replay[0]["metrics"]["steps"]["step"] == columns["step"]
     assert run.id in {r["id"] for r in lab.runs(status="completed", limit=500)}
     # a look inside: a POST view of one input, a GET view with options
     probabilities = run.inspect("predict", sample=0)["probabilities"]

@@ -74,7 +74,7 @@ class TrainingProgress:
     def update(self, message: dict[str, Any]) -> None:
         kind = message.get("kind")
         if kind == "snapshot":
-            run, columns = message["run"], message["metrics"]
+            run, columns = message["run"], message["metrics"]["steps"]["values"]
             self.loss = _last(columns.get("train_loss"))
             self.accuracy = _last(columns.get("train_accuracy"))
             self.progress.update(self.task, completed=run["step"],

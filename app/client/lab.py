@@ -254,8 +254,9 @@ class Run:
         return grid
 
     def stream(self) -> Iterator[dict[str, Any]]:
-        """Follow the run live: the snapshot {"kind": "snapshot", "run", "metrics"}, then
-        each event as the server sends it; ends after the final event (at once, after the
+        """Follow the run live: the snapshot {"kind": "snapshot", "run", "metrics":
+        {"steps", "epochs"}} (its step rows and epoch rows so far, as columns), then each
+        event as the server sends it; ends after the final event (at once, after the
         snapshot, when the run is already over)."""
         path = f"{API}/runs/{self.id}/stream"
         connect = getattr(self.lab.http, "websocket_connect", None)

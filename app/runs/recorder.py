@@ -11,7 +11,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from app.spec.events import EpochEvent, FinishedEvent, MetricsEvent, StartedEvent, TrainingEvent
+from app.spec.events import (
+    EpochColumns,
+    EpochEvent,
+    FinishedEvent,
+    MetricsEvent,
+    RunMetrics,
+    StartedEvent,
+    StepColumns,
+    TrainingEvent,
+)
 from app.store.base import MetricRow, RunStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -35,19 +44,37 @@ def epoch_rows(event: EpochEvent) -> dict[str, float]:
     return rows
 
 
+def split_metrics(columns: Mapping[str, Sequence[float | int | None]]) -> RunMetrics:
+    """The stored columns (`RunStore.get_metrics`) as the events reported them: the step
+    rows of `MetricsEvent` blocks (those with a train_* value) and the rows of each
+    `EpochEvent` (those with an epoch_seconds; the inverse of `epoch_rows`)."""
+    step_names = [n for n in columns if n.startswith("train_")]
+    epoch_names = [n for n in columns if n not in ("step", "epoch", *EPOCH_FACTS)
+                   and not n.startswith("train_")]
+    at_steps = [i for i in range(len(columns.get("step", [])))
+                 if any(columns[n][i] is not None for n in step_names)]
+    at_epochs = [i for i, s in enumerate(columns.get("epoch_seconds", [])) if s is not None]
+
+    def pick(name: str, rows: list[int]) -> list[Any]:
+        column = columns.get(name, [])
+        return [column[i] if i < len(column) else None for i in rows]
+
+    return RunMetrics(
+        steps=StepColumns(step=pick("step", at_steps), epoch=pick("epoch", at_steps),
+                          values={n: pick(n, at_steps) for n in step_names}),
+        epochs=EpochColumns(step=pick("step", at_epochs), epoch=pick("epoch", at_epochs),
+                            seconds=pick("epoch_seconds", at_epochs),
+                            memory_mb=pick("epoch_memory_mb", at_epochs),
+                            values={n.removeprefix("epoch_"): pick(n, at_epochs)
+                                    for n in epoch_names}))
+
+
 def reported_epochs(columns: Mapping[str, Sequence[float | int | None]]) -> list[dict[str, float]]:
     """Each epoch's metrics as its event reported them, oldest first, from the stored
-    columns (`RunStore.get_metrics`): the inverse of `epoch_rows`. Epoch rows are the ones
-    with an epoch_seconds; the per-step train_* written at the same step are not theirs."""
-    names = [name for name in columns if name not in ("step", "epoch", *EPOCH_FACTS)
-             and not name.startswith("train_")]
-    epochs = []
-    for row, seconds in enumerate(columns.get("epoch_seconds", [])):
-        if seconds is None:
-            continue
-        values = {name.removeprefix("epoch_"): columns[name][row] for name in names}
-        epochs.append({name: float(value) for name, value in values.items() if value is not None})
-    return epochs
+    columns (`RunStore.get_metrics`)."""
+    epochs = split_metrics(columns).epochs
+    return [{name: float(value) for name, values in epochs.values.items()
+             if (value := values[row]) is not None} for row in range(len(epochs.epoch))]
 
 
 def better(name: str, new: float, old: float | None) -> bool:

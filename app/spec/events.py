@@ -11,10 +11,14 @@ from app.spec.views import BoundaryGrid
 
 
 class _Event(BaseModel):
-    model_config = {"frozen": True}
+    # `kind` has a default, yet every message sent carries it: the answer schemas say so,
+    # so that clients generated from them can tell the messages apart by it
+    model_config = {"frozen": True, "json_schema_serialization_defaults_required": True}
 
 
 class StartedEvent(_Event):
+    """The run's worker started (or resumed) training: where, and how long it will be."""
+
     kind: Literal["started"] = "started"
     device: str
     epochs: int
@@ -57,6 +61,8 @@ class EpochEvent(_Event):
 
 
 class CheckpointEvent(_Event):
+    """The run saved a checkpoint (it can resume from here)."""
+
     kind: Literal["checkpoint"] = "checkpoint"
     epoch: int
     step: int
@@ -82,7 +88,11 @@ class SamplesEvent(_Event):
 RunStatus = Literal[
     "queued", "running", "paused", "completed", "stopped", "failed", "diverged", "interrupted"
 ]
-FINAL_STATUSES: frozenset[str] = frozenset({"completed", "stopped", "failed", "diverged"})
+FINAL_STATUSES: frozenset[RunStatus] = frozenset({"completed", "stopped", "failed", "diverged"})
+"""A run in one of these has ended for good (a paused or interrupted one may go on)."""
+CONTINUABLE_STATUSES: frozenset[RunStatus] = frozenset(
+    {"paused", "interrupted", "stopped", "completed"})
+"""A run in one of these is at rest with weights: it can be continued after an edit."""
 
 
 class FinishedEvent(_Event):
@@ -101,3 +111,36 @@ TrainingEvent = Annotated[
     | FinishedEvent,
     Field(discriminator="kind"),
 ]
+
+
+class StepColumns(BaseModel):
+    """Per-step training metrics as columns (the shape of `MetricsEvent` blocks):
+    values[name][i] is at step[i]; names are the trainer's, e.g. train_loss."""
+
+    step: list[int]
+    epoch: list[int]
+    values: dict[str, list[float | None]]
+
+
+class EpochColumns(BaseModel):
+    """One row per finished epoch, as its `EpochEvent` reported it, as columns:
+    values[name][i] is epoch[i]'s metric (val_*, lr, the epoch's train_* averages)."""
+
+    step: list[int]
+    epoch: list[int]
+    seconds: list[float] = Field(description="Each epoch's training time.")
+    memory_mb: list[float | None] = Field(description="The run's peak memory after each "
+                                          "epoch (see EpochEvent.memory_mb).")
+    values: dict[str, list[float | None]]
+
+
+class RunMetrics(BaseModel):
+    """A run's metrics so far, split into step rows and epoch rows."""
+
+    steps: StepColumns
+    epochs: EpochColumns
+
+    @property
+    def last_step(self) -> int:
+        """The newest step either part holds; -1 when there is none."""
+        return max([*self.steps.step[-1:], *self.epochs.step[-1:]], default=-1)

@@ -54,7 +54,7 @@ def test_run_lifecycle_over_rest_and_stream(client: TestClient) -> None:
     kinds = {m["kind"] for m in messages}
     assert {"metrics", "epoch"} <= kinds
     streamed = [s for m in messages if m["kind"] == "metrics" for s in m["step"]]
-    streamed = [*messages[0]["metrics"]["step"], *streamed]
+    streamed = [*messages[0]["metrics"]["steps"]["step"], *streamed]
     stored = client.get(f"{API}/runs/{created['id']}/metrics?names=train_loss").json()
     assert stored["step"] == sorted(set(streamed))  # nothing lost, nothing twice
     run = _wait(client, created["id"])
@@ -69,9 +69,16 @@ def test_a_late_joiner_gets_everything_in_the_snapshot(client: TestClient) -> No
     assert [m["kind"] for m in messages] == ["snapshot"]
     snapshot = messages[0]
     assert snapshot["run"]["status"] == "completed"
-    metrics = snapshot["metrics"]
-    assert metrics["step"] == list(range(1, snapshot["run"]["step"] + 1))
-    assert sum(v is not None for v in metrics["val_loss"]) == 3  # one per epoch
+    steps, epochs = snapshot["metrics"]["steps"], snapshot["metrics"]["epochs"]
+    assert steps["step"] == list(range(1, snapshot["run"]["step"] + 1))
+    assert set(steps["values"]) == {"train_loss", "train_accuracy"}
+    # one row per epoch, named as the epoch events name them (no storage prefixes)
+    assert epochs["epoch"] == [0, 1, 2] and epochs["step"][-1] == snapshot["run"]["step"]
+    assert {"val_loss", "val_accuracy", "train_loss", "lr"} <= set(epochs["values"])
+    assert all(v is not None for v in epochs["values"]["val_loss"])
+    assert len(epochs["seconds"]) == 3 and all(s > 0 for s in epochs["seconds"])
+    # the same over plain HTTP, on the stream's own path
+    assert client.get(f"{API}/runs/{run_id}/stream").json() == snapshot
 
 
 def test_metrics_filters(client: TestClient) -> None:

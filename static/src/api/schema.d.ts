@@ -15,7 +15,7 @@ export interface paths {
          * List Datasets
          * @description Every dataset: description, task kinds, shapes, classes, split sizes, options.
          */
-        get: operations["list_datasets_api_v1_datasets_get"];
+        get: operations["list_datasets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -38,7 +38,7 @@ export interface paths {
          * @description Upload a CSV table (the raw file as the body); train on it as dataset 'csv' with
          *     options {upload_id, target, task}.
          */
-        post: operations["upload_csv_api_v1_datasets_csv_uploads_post"];
+        post: operations["upload_csv"];
         delete?: never;
         options?: never;
         head?: never;
@@ -56,7 +56,7 @@ export interface paths {
          * Get Dataset
          * @description One dataset with its first training samples (empty when the files are missing).
          */
-        get: operations["get_dataset_api_v1_datasets__name__get"];
+        get: operations["get_dataset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -76,7 +76,7 @@ export interface paths {
          * Health
          * @description Server status, version, PyTorch version and the devices training can use.
          */
-        get: operations["health_api_v1_health_get"];
+        get: operations["health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -96,7 +96,7 @@ export interface paths {
          * List Layers
          * @description The layer catalog: each type's category, description and JSON schema.
          */
-        get: operations["list_layers_api_v1_layers_get"];
+        get: operations["list_layers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -116,7 +116,7 @@ export interface paths {
          * List Lessons
          * @description The lessons in the course's order.
          */
-        get: operations["list_lessons_api_v1_lessons_get"];
+        get: operations["list_lessons"];
         put?: never;
         post?: never;
         delete?: never;
@@ -136,7 +136,7 @@ export interface paths {
          * Get Lesson
          * @description One lesson: its network and settings, and each experiment with what it runs.
          */
-        get: operations["get_lesson_api_v1_lessons__lesson_id__get"];
+        get: operations["get_lesson"];
         put?: never;
         post?: never;
         delete?: never;
@@ -159,7 +159,27 @@ export interface paths {
          * @description Each experiment's claims with the value its run measured and whether it holds. A
          *     claim is unknown (null) until its run completes; a run that is gone counts as none.
          */
-        post: operations["lesson_results_api_v1_lessons__lesson_id__results_post"];
+        post: operations["lesson_results"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Meta
+         * @description The server's run statuses by what they allow, and the stream's boundary resolution.
+         */
+        get: operations["get_meta"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -177,7 +197,7 @@ export interface paths {
          * List Presets
          * @description The preset networks, each with what it teaches.
          */
-        get: operations["list_presets_api_v1_presets_get"];
+        get: operations["list_presets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -197,7 +217,7 @@ export interface paths {
          * Get Preset
          * @description One preset's full spec, ready to edit or train.
          */
-        get: operations["get_preset_api_v1_presets__name__get"];
+        get: operations["get_preset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -217,14 +237,14 @@ export interface paths {
          * List Runs
          * @description Runs, newest first, optionally only those with one status.
          */
-        get: operations["list_runs_api_v1_runs_get"];
+        get: operations["list_runs"];
         put?: never;
         /**
          * Create Run
          * @description Validate a network and training config, then queue the run; with `init_from`, it
          *     starts from another run's weights (its `origin` says which layers were taken).
          */
-        post: operations["create_run_api_v1_runs_post"];
+        post: operations["create_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -242,14 +262,14 @@ export interface paths {
          * Get Run
          * @description One run: spec, training config, status, timings, device, metrics, error.
          */
-        get: operations["get_run_api_v1_runs__run_id__get"];
+        get: operations["get_run"];
         put?: never;
         post?: never;
         /**
          * Delete Run
          * @description Delete a run that is not active: its rows and its files.
          */
-        delete: operations["delete_run_api_v1_runs__run_id__delete"];
+        delete: operations["delete_run"];
         options?: never;
         head?: never;
         patch?: never;
@@ -270,7 +290,7 @@ export interface paths {
          *     a new run, linked by its `origin`, keeps the weights of every layer whose id and
          *     shapes still match and counts steps and epochs on. The run itself is left as is.
          */
-        post: operations["continue_run_api_v1_runs__run_id__continue_post"];
+        post: operations["continue_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -289,7 +309,28 @@ export interface paths {
          * @description The trained network: pytorch (zip: code, weights, README), safetensors, onnx or
          *     torchscript.
          */
-        get: operations["export_run_api_v1_runs__run_id__export__fmt__get"];
+        get: operations["export_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect Views
+         * @description The inspect views that apply to a run (its task, input and layers decide), each
+         *     with its parameters' schema.
+         */
+        get: operations["inspect_views"];
         put?: never;
         post?: never;
         delete?: never;
@@ -308,10 +349,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Inspect Activations
+         * Activations
          * @description Every layer's output for one input: feature maps, vectors, sequences.
          */
-        post: operations["inspect_activations_api_v1_runs__run_id__inspect_activations_post"];
+        post: operations["inspect_activations"];
         delete?: never;
         options?: never;
         head?: never;
@@ -328,10 +369,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Inspect Attention
+         * Attention
          * @description Per attention layer and head, the attention weights for one input sequence.
          */
-        post: operations["inspect_attention_api_v1_runs__run_id__inspect_attention_post"];
+        post: operations["inspect_attention"];
         delete?: never;
         options?: never;
         head?: never;
@@ -346,10 +387,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Boundary
+         * Decision boundary
          * @description A 2-D model's prediction over a grid of the plane, with the split's points.
          */
-        get: operations["inspect_boundary_api_v1_runs__run_id__inspect_boundary_get"];
+        get: operations["inspect_boundary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -366,12 +407,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Confusion
+         * Confusion
          * @description Confusion matrix, per-class accuracy and the most confidently wrong samples.
          */
-        get: operations["inspect_confusion_api_v1_runs__run_id__inspect_confusion_get"];
+        get: operations["inspect_confusion"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/draw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draw
+         * @description The network's answer for an image drawn by hand (a grey image input, e.g. a digit).
+         */
+        post: operations["inspect_draw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -386,10 +447,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Embedding
+         * Embedding
          * @description A layer's activations over samples of a split, projected to 2-D by PCA.
          */
-        get: operations["inspect_embedding_api_v1_runs__run_id__inspect_embedding_get"];
+        get: operations["inspect_embedding"];
         put?: never;
         post?: never;
         delete?: never;
@@ -409,7 +470,7 @@ export interface paths {
          * Inspect Epochs
          * @description Epochs whose weights are kept for inspection (thinned evenly when there are many).
          */
-        get: operations["inspect_epochs_api_v1_runs__run_id__inspect_epochs_get"];
+        get: operations["inspect_epochs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -426,10 +487,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Filters
+         * Filters
          * @description Convolution kernels; a first layer's RGB kernels also as a colour PNG grid.
          */
-        get: operations["inspect_filters_api_v1_runs__run_id__inspect_filters_get"];
+        get: operations["inspect_filters"];
         put?: never;
         post?: never;
         delete?: never;
@@ -448,10 +509,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Inspect Generate
+         * Generate
          * @description A character model writes on from a prompt, one character at a time.
          */
-        post: operations["inspect_generate_api_v1_runs__run_id__inspect_generate_post"];
+        post: operations["inspect_generate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -466,10 +527,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Histograms
+         * Histograms
          * @description Weight and gradient histograms per parameter, recorded at every epoch's end.
          */
-        get: operations["inspect_histograms_api_v1_runs__run_id__inspect_histograms_get"];
+        get: operations["inspect_histograms"];
         put?: never;
         post?: never;
         delete?: never;
@@ -486,10 +547,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Latent
+         * Latent space
          * @description A VAE's latent space: where each sample lands (its encoder mean), with labels.
          */
-        get: operations["inspect_latent_api_v1_runs__run_id__inspect_latent_get"];
+        get: operations["inspect_latent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -506,11 +567,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Latent Grid
-         * @description What a steps x steps grid over the latent plane ([-extent, extent] on the first
-         *     two dimensions, the rest 0) decodes to, row by row from the top left.
+         * Latent grid
+         * @description What a steps x steps grid over the latent plane ([-extent, extent] on the first two dimensions, the rest 0) decodes to, row by row from the top left.
          */
-        get: operations["inspect_latent_grid_api_v1_runs__run_id__inspect_latent_grid_get"];
+        get: operations["inspect_latent_grid"];
         put?: never;
         post?: never;
         delete?: never;
@@ -529,10 +589,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Inspect Interpolate
+         * Latent path
          * @description Decoded images on the straight latent line from sample a to sample b.
          */
-        post: operations["inspect_interpolate_api_v1_runs__run_id__inspect_latent_interpolate_post"];
+        post: operations["inspect_interpolate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -549,10 +609,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Inspect Predict
+         * Prediction
          * @description The network's answer for one input: class probabilities, a value or a reconstruction.
          */
-        post: operations["inspect_predict_api_v1_runs__run_id__inspect_predict_post"];
+        post: operations["inspect_predict"];
         delete?: never;
         options?: never;
         head?: never;
@@ -567,11 +627,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Predictions
-         * @description A regression's predictions next to the truth for the first samples of a split, in
-         *     order: a forecaster's consecutive test windows trace the series.
+         * Predictions
+         * @description A regression's predictions next to the truth for the first samples of a split, in order: a forecaster's consecutive test windows trace the series.
          */
-        get: operations["inspect_predictions_api_v1_runs__run_id__inspect_predictions_get"];
+        get: operations["inspect_predictions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -588,11 +647,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Reconstructions
-         * @description An autoencoder's reconstructions of the first samples of a split, and the mean
-         *     squared error of every sample: the worst rebuilt and a histogram of the errors.
+         * Reconstructions
+         * @description An autoencoder's reconstructions of the first samples of a split, and the mean squared error of every sample: the worst rebuilt and a histogram of the errors.
          */
-        get: operations["inspect_reconstructions_api_v1_runs__run_id__inspect_reconstructions_get"];
+        get: operations["inspect_reconstructions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -611,10 +669,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Inspect Saliency
+         * Saliency
          * @description Gradient x input and integrated gradients of one output unit for one input.
          */
-        post: operations["inspect_saliency_api_v1_runs__run_id__inspect_saliency_post"];
+        post: operations["inspect_saliency"];
         delete?: never;
         options?: never;
         head?: never;
@@ -629,10 +687,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inspect Samples
+         * Samples
          * @description A GAN's samples from its fixed noise at one step, and the steps that have a grid.
          */
-        get: operations["inspect_samples_api_v1_runs__run_id__inspect_samples_get"];
+        get: operations["inspect_samples"];
         put?: never;
         post?: never;
         delete?: never;
@@ -651,12 +709,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Inspect Step
-         * @description One training step laid bare on a few samples: each layer's inputs and output, the
-         *     loss, each parameter's gradient and the update the run's optimizer makes (from a
-         *     fresh optimizer state, on a copy: the run's weights do not change).
+         * One step
+         * @description One training step laid bare on a few samples: each layer's inputs and output, the loss, each parameter's gradient and the update the run's optimizer makes (from a fresh optimizer state, on a copy: the run's weights do not change).
          */
-        post: operations["inspect_step_api_v1_runs__run_id__inspect_step_post"];
+        post: operations["inspect_step"];
         delete?: never;
         options?: never;
         head?: never;
@@ -674,7 +730,7 @@ export interface paths {
          * Get Metrics
          * @description Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}.
          */
-        get: operations["get_metrics_api_v1_runs__run_id__metrics_get"];
+        get: operations["get_metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -696,7 +752,7 @@ export interface paths {
          * Pause Run
          * @description Pause a running run; its weights are kept in a checkpoint.
          */
-        post: operations["pause_run_api_v1_runs__run_id__pause_post"];
+        post: operations["pause_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -716,7 +772,7 @@ export interface paths {
          * Resume Run
          * @description Resume a paused or interrupted run from its last checkpoint.
          */
-        post: operations["resume_run_api_v1_runs__run_id__resume_post"];
+        post: operations["resume_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -736,7 +792,27 @@ export interface paths {
          * Stop Run
          * @description Stop a queued, running or paused run (killed if it does not stop in time).
          */
-        post: operations["stop_run_api_v1_runs__run_id__stop_post"];
+        post: operations["stop_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream Snapshot
+         * @description The snapshot a run's stream starts with; open this path as a websocket to follow it.
+         */
+        get: operations["stream_snapshot"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -756,7 +832,7 @@ export interface paths {
          * Export Pytorch
          * @description The network as a standalone PyTorch module (Python source).
          */
-        post: operations["export_pytorch_api_v1_specs_export_pytorch_post"];
+        post: operations["export_pytorch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -776,7 +852,7 @@ export interface paths {
          * Validate Spec
          * @description Check a spec and report each layer's output shape, parameters and FLOPs.
          */
-        post: operations["validate_spec_api_v1_specs_validate_post"];
+        post: operations["validate_spec"];
         delete?: never;
         options?: never;
         head?: never;
@@ -794,14 +870,14 @@ export interface paths {
          * List Sweeps
          * @description Sweeps, newest first, each with its trials' counts and its best run.
          */
-        get: operations["list_sweeps_api_v1_sweeps_get"];
+        get: operations["list_sweeps"];
         put?: never;
         /**
          * Create Sweep
          * @description Check every trial (the network and settings with its values), then queue a run for
          *     each through the executor; nothing is queued when one trial does not fit.
          */
-        post: operations["create_sweep_api_v1_sweeps_post"];
+        post: operations["create_sweep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -819,14 +895,14 @@ export interface paths {
          * Get Sweep
          * @description The sweep and its results: each trial's values, status and score, and the best.
          */
-        get: operations["get_sweep_api_v1_sweeps__sweep_id__get"];
+        get: operations["get_sweep"];
         put?: never;
         post?: never;
         /**
          * Delete Sweep
          * @description Remove the sweep and its trials' runs (stop it first).
          */
-        delete: operations["delete_sweep_api_v1_sweeps__sweep_id__delete"];
+        delete: operations["delete_sweep"];
         options?: never;
         head?: never;
         patch?: never;
@@ -846,7 +922,7 @@ export interface paths {
          * @description Resume every paused or interrupted trial (a server restart interrupts the queued
          *     and running ones) from its last checkpoint.
          */
-        post: operations["resume_sweep_api_v1_sweeps__sweep_id__resume_post"];
+        post: operations["resume_sweep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -866,7 +942,27 @@ export interface paths {
          * Stop Sweep
          * @description Stop every trial that has not ended.
          */
-        post: operations["stop_sweep_api_v1_sweeps__sweep_id__stop_post"];
+        post: operations["stop_sweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tasks
+         * @description Every task kind: its default loss, metrics, dashboard charts, views and settings.
+         */
+        get: operations["list_tasks"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -929,7 +1025,7 @@ export interface components {
             array?: components["schemas"]["EncodedArray"] | null;
             /**
              * Epoch
-             * @description Weights kept at this epoch's end; default: latest.
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
              */
             epoch?: number | null;
             /**
@@ -1124,6 +1220,22 @@ export interface components {
             type: "batchnorm";
         };
         /**
+         * BoundaryEvent
+         * @description A 2-D model's decision boundary, sent now and then while it trains.
+         */
+        BoundaryEvent: {
+            boundary: components["schemas"]["BoundaryGrid"];
+            /** Epoch */
+            epoch: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "boundary";
+            /** Step */
+            step: number;
+        };
+        /**
          * BoundaryGrid
          * @description A model's prediction over a grid of the 2-D input plane, plus the data points.
          *
@@ -1213,6 +1325,21 @@ export interface components {
              * @description The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed); null while no completed run of the experiment is known, or when it did not report it.
              */
             measured: number | number[] | number[] | null;
+        };
+        /**
+         * CheckpointEvent
+         * @description The run saved a checkpoint (it can resume from here).
+         */
+        CheckpointEvent: {
+            /** Epoch */
+            epoch: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "checkpoint";
+            /** Step */
+            step: number;
         };
         /** ClassScore */
         ClassScore: {
@@ -1653,6 +1780,19 @@ export interface components {
              */
             use_bias: boolean;
         };
+        /** DrawIn */
+        DrawIn: {
+            /**
+             * Epoch
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
+             */
+            epoch?: number | null;
+            /**
+             * Png
+             * @description A base64 PNG (or data URL) of the drawing, resized to the input.
+             */
+            png: string;
+        };
         /**
          * DropoutSpec
          * @description Randomly zeroes a fraction of values while training (a regulariser).
@@ -1804,6 +1944,57 @@ export interface components {
              */
             shape: number[];
         };
+        /**
+         * EpochColumns
+         * @description One row per finished epoch, as its `EpochEvent` reported it, as columns:
+         *     values[name][i] is epoch[i]'s metric (val_*, lr, the epoch's train_* averages).
+         */
+        EpochColumns: {
+            /** Epoch */
+            epoch: number[];
+            /**
+             * Memory Mb
+             * @description The run's peak memory after each epoch (see EpochEvent.memory_mb).
+             */
+            memory_mb: (number | null)[];
+            /**
+             * Seconds
+             * @description Each epoch's training time.
+             */
+            seconds: number[];
+            /** Step */
+            step: number[];
+            /** Values */
+            values: {
+                [key: string]: (number | null)[];
+            };
+        };
+        /**
+         * EpochEvent
+         * @description End of an epoch: averaged training metrics and validation metrics.
+         */
+        EpochEvent: {
+            /** Epoch */
+            epoch: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "epoch";
+            /**
+             * Memory Mb
+             * @description The run's peak memory so far, in MB (2^20 bytes): on CUDA the most its tensors held at once since training started (torch.cuda.max_memory_allocated), on the CPU the worker process's peak resident set size (Python and PyTorch included); null on other devices.
+             */
+            memory_mb: number | null;
+            /** Metrics */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Seconds */
+            seconds: number;
+            /** Step */
+            step: number;
+        };
         /** EpochHistograms */
         EpochHistograms: {
             /** Epoch */
@@ -1906,6 +2097,35 @@ export interface components {
         FiltersOut: {
             /** Layers */
             layers: components["schemas"]["LayerFilters"][];
+        };
+        /**
+         * FinishedEvent
+         * @description The run ended: completed, stopped, paused, diverged or failed (with the reason).
+         */
+        FinishedEvent: {
+            /** Epoch */
+            epoch: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "finished";
+            /**
+             * Metrics
+             * @description Final test metrics.
+             */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Reason */
+            reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted";
+            /** Step */
+            step: number;
         };
         /**
          * FlattenSpec
@@ -2038,7 +2258,7 @@ export interface components {
         GenerateIn: {
             /**
              * Epoch
-             * @description Weights kept at this epoch's end; default: latest.
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
              */
             epoch?: number | null;
             /**
@@ -2197,7 +2417,7 @@ export interface components {
             array?: components["schemas"]["EncodedArray"] | null;
             /**
              * Epoch
-             * @description Weights kept at this epoch's end; default: latest.
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
              */
             epoch?: number | null;
             /**
@@ -2255,7 +2475,7 @@ export interface components {
             b: number;
             /**
              * Epoch
-             * @description Weights kept at this epoch's end; default: latest.
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
              */
             epoch?: number | null;
             /**
@@ -2696,6 +2916,49 @@ export interface components {
              * @enum {string}
              */
             type: "maxpool2d";
+        };
+        /** MetaOut */
+        MetaOut: {
+            /**
+             * Boundary Resolution
+             * @description Grid points per side of the decision boundaries a run streams; ask /inspect/boundary for the same to draw a run that no longer streams alike.
+             */
+            boundary_resolution: number;
+            /**
+             * Continuable Statuses
+             * @description A run in one of these is at rest with weights: it can be continued after an edit, and its weights can start another run.
+             */
+            continuable_statuses: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted")[];
+            /**
+             * Final Statuses
+             * @description A run in one of these has ended for good: its stream ends with its finished event and nothing follows (a paused or interrupted run may go on).
+             */
+            final_statuses: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted")[];
+        };
+        /**
+         * MetricsEvent
+         * @description Training metrics for a batch of steps, columnar: values[name][i] is at step[i].
+         */
+        MetricsEvent: {
+            /**
+             * At
+             * @description Wall-clock time of the report (Unix seconds).
+             * @default 0
+             */
+            at: number;
+            /** Epoch */
+            epoch: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "metrics";
+            /** Step */
+            step: number[];
+            /** Values */
+            values: {
+                [key: string]: number[];
+            };
         };
         /**
          * MultiheadAttentionSpec
@@ -3244,6 +3507,14 @@ export interface components {
             runs: components["schemas"]["RunSummaryOut"][];
         };
         /**
+         * RunMetrics
+         * @description A run's metrics so far, split into step rows and epoch rows.
+         */
+        RunMetrics: {
+            epochs: components["schemas"]["EpochColumns"];
+            steps: components["schemas"]["StepColumns"];
+        };
+        /**
          * RunOrigin
          * @description What a run was started from and which layers it took.
          */
@@ -3391,7 +3662,7 @@ export interface components {
             array?: components["schemas"]["EncodedArray"] | null;
             /**
              * Epoch
-             * @description Weights kept at this epoch's end; default: latest.
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
              */
             epoch?: number | null;
             /**
@@ -3443,6 +3714,21 @@ export interface components {
              * @description The output unit explained (the class, by default the predicted one).
              */
             target: number;
+        };
+        /**
+         * SamplesEvent
+         * @description A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples).
+         */
+        SamplesEvent: {
+            /** Epoch */
+            epoch: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "samples";
+            /** Step */
+            step: number;
         };
         /**
          * SamplesOut
@@ -3591,6 +3877,71 @@ export interface components {
             reason: string;
         };
         /**
+         * SnapshotMessage
+         * @description First message on a stream: the run and every metric so far, as step rows and
+         *     epoch rows (the same columns the metrics and epoch events then add to).
+         */
+        SnapshotMessage: {
+            /** @description The latest decision boundary of a running 2-D model. */
+            boundary: components["schemas"]["BoundaryEvent"] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "snapshot";
+            metrics: components["schemas"]["RunMetrics"];
+            run: components["schemas"]["RunOut"];
+        };
+        /**
+         * StartedEvent
+         * @description The run's worker started (or resumed) training: where, and how long it will be.
+         */
+        StartedEvent: {
+            /** Device */
+            device: string;
+            /** Epochs */
+            epochs: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "started";
+            /**
+             * Notice
+             * @description Something the user should know about the start, e.g. a damaged checkpoint passed over.
+             */
+            notice: string | null;
+            /** Params */
+            params: number;
+            /**
+             * Start Epoch
+             * @description > 0 when resumed from a checkpoint.
+             * @default 0
+             */
+            start_epoch: number;
+            /** Steps Per Epoch */
+            steps_per_epoch: number;
+            /** Train Samples */
+            train_samples: number;
+            /** Val Samples */
+            val_samples: number;
+        };
+        /**
+         * StepColumns
+         * @description Per-step training metrics as columns (the shape of `MetricsEvent` blocks):
+         *     values[name][i] is at step[i]; names are the trainer's, e.g. train_loss.
+         */
+        StepColumns: {
+            /** Epoch */
+            epoch: number[];
+            /** Step */
+            step: number[];
+            /** Values */
+            values: {
+                [key: string]: (number | null)[];
+            };
+        };
+        /**
          * StepIn
          * @description Samples of a split for one training step: `count` of them from `sample` on.
          */
@@ -3603,7 +3954,7 @@ export interface components {
             count: number;
             /**
              * Epoch
-             * @description Weights kept at this epoch's end; default: latest.
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
              */
             epoch?: number | null;
             /**
@@ -3644,6 +3995,15 @@ export interface components {
             output: components["schemas"]["TensorView"];
             target: components["schemas"]["TensorView"];
         };
+        /**
+         * StreamMessage
+         * @description One message on a run's stream, told apart by `kind`: first a snapshot, then the
+         *     run's events (metric blocks, epochs, checkpoints, boundaries, sample grids) as they
+         *     come, at most one batch every 50 ms, and last a finished event, after which the socket
+         *     closes. A run that is over (its status in /meta's final_statuses) sends the snapshot
+         *     alone; a paused or interrupted one's stream then stays open until it goes on.
+         */
+        StreamMessage: components["schemas"]["SnapshotMessage"] | components["schemas"]["StartedEvent"] | components["schemas"]["MetricsEvent"] | components["schemas"]["EpochEvent"] | components["schemas"]["CheckpointEvent"] | components["schemas"]["BoundaryEvent"] | components["schemas"]["SamplesEvent"] | components["schemas"]["FinishedEvent"];
         /** SweepCreate */
         SweepCreate: {
             /**
@@ -3795,6 +4155,53 @@ export interface components {
              * @enum {string}
              */
             status: "running" | "finished";
+        };
+        /** TaskKindOut */
+        TaskKindOut: {
+            /**
+             * Charts
+             * @description The dashboard's charts of its metrics, in order.
+             */
+            charts: string[];
+            /**
+             * Default Loss
+             * @enum {string}
+             */
+            default_loss: "mse" | "mae" | "rmse" | "huber" | "cross_entropy" | "bce" | "nll";
+            /** Description */
+            description: string;
+            /**
+             * Metrics
+             * @description What its reports carry, as train_<name>, val_<name> and test_<name>.
+             */
+            metrics: string[];
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "classification" | "regression" | "reconstruction" | "sequence" | "vae" | "gan";
+            /**
+             * Reads Samples
+             * @description Whether its network reads the dataset's samples; a gan's reads noise, so its input need not fit the dataset.
+             */
+            reads_samples: boolean;
+            /**
+             * Settings
+             * @description The training field only this kind reads (e.g. gan), if any.
+             */
+            settings: string | null;
+            /**
+             * Training Defaults
+             * @description Training settings to take when switching to this kind (e.g. a gan's optimizer).
+             */
+            training_defaults: {
+                [key: string]: unknown;
+            };
+            /**
+             * Views
+             * @description The inspect views only this kind gives.
+             */
+            views: string[];
         };
         /**
          * TensorView
@@ -4083,6 +4490,50 @@ export interface components {
             warnings: string[];
         };
         /**
+         * ViewOut
+         * @description One inspect view that applies to the run.
+         */
+        ViewOut: {
+            /** Description */
+            description: string;
+            /**
+             * Method
+             * @description GET views take their parameters in the query, POST views in the body.
+             * @enum {string}
+             */
+            method: "GET" | "POST";
+            /**
+             * Name
+             * @description The view's id: its path under /runs/{id}/inspect/.
+             */
+            name: string;
+            /**
+             * Params
+             * @description The JSON schema of its parameters.
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Path
+             * @description Its URL path under the API root, for this run.
+             */
+            path: string;
+            /** Title */
+            title: string;
+        };
+        /** ViewsOut */
+        ViewsOut: {
+            /**
+             * Task
+             * @description The task the run trains (its dataset's first when its settings name none).
+             * @enum {string}
+             */
+            task: "classification" | "regression" | "reconstruction" | "sequence" | "vae" | "gan";
+            /** Views */
+            views: components["schemas"]["ViewOut"][];
+        };
+        /**
          * WorkedAttention
          * @description One query attending to a few keys in a real attention layer, every step shown.
          */
@@ -4145,7 +4596,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_datasets_api_v1_datasets_get: {
+    list_datasets: {
         parameters: {
             query?: never;
             header?: never;
@@ -4192,7 +4643,7 @@ export interface operations {
             };
         };
     };
-    upload_csv_api_v1_datasets_csv_uploads_post: {
+    upload_csv: {
         parameters: {
             query?: never;
             header?: never;
@@ -4241,7 +4692,7 @@ export interface operations {
             };
         };
     };
-    get_dataset_api_v1_datasets__name__get: {
+    get_dataset: {
         parameters: {
             query?: {
                 samples?: number;
@@ -4301,7 +4752,7 @@ export interface operations {
             };
         };
     };
-    health_api_v1_health_get: {
+    health: {
         parameters: {
             query?: never;
             header?: never;
@@ -4348,7 +4799,7 @@ export interface operations {
             };
         };
     };
-    list_layers_api_v1_layers_get: {
+    list_layers: {
         parameters: {
             query?: never;
             header?: never;
@@ -4395,7 +4846,7 @@ export interface operations {
             };
         };
     };
-    list_lessons_api_v1_lessons_get: {
+    list_lessons: {
         parameters: {
             query?: {
                 /** @description The language of the texts: en or es. */
@@ -4445,7 +4896,7 @@ export interface operations {
             };
         };
     };
-    get_lesson_api_v1_lessons__lesson_id__get: {
+    get_lesson: {
         parameters: {
             query?: {
                 /** @description The language of the texts: en or es. */
@@ -4506,7 +4957,7 @@ export interface operations {
             };
         };
     };
-    lesson_results_api_v1_lessons__lesson_id__results_post: {
+    lesson_results: {
         parameters: {
             query?: never;
             header?: never;
@@ -4568,7 +5019,54 @@ export interface operations {
             };
         };
     };
-    list_presets_api_v1_presets_get: {
+    get_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetaOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_presets: {
         parameters: {
             query?: never;
             header?: never;
@@ -4615,7 +5113,7 @@ export interface operations {
             };
         };
     };
-    get_preset_api_v1_presets__name__get: {
+    get_preset: {
         parameters: {
             query?: never;
             header?: never;
@@ -4673,7 +5171,7 @@ export interface operations {
             };
         };
     };
-    list_runs_api_v1_runs_get: {
+    list_runs: {
         parameters: {
             query?: {
                 status?: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted") | null;
@@ -4724,7 +5222,7 @@ export interface operations {
             };
         };
     };
-    create_run_api_v1_runs_post: {
+    create_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -4775,7 +5273,7 @@ export interface operations {
             };
         };
     };
-    get_run_api_v1_runs__run_id__get: {
+    get_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -4833,7 +5331,7 @@ export interface operations {
             };
         };
     };
-    delete_run_api_v1_runs__run_id__delete: {
+    delete_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -4898,7 +5396,7 @@ export interface operations {
             };
         };
     };
-    continue_run_api_v1_runs__run_id__continue_post: {
+    continue_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -4969,7 +5467,7 @@ export interface operations {
             };
         };
     };
-    export_run_api_v1_runs__run_id__export__fmt__get: {
+    export_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -5038,7 +5536,65 @@ export interface operations {
             };
         };
     };
-    inspect_activations_api_v1_runs__run_id__inspect_activations_post: {
+    inspect_views: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewsOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_activations: {
         parameters: {
             query?: never;
             header?: never;
@@ -5109,7 +5665,7 @@ export interface operations {
             };
         };
     };
-    inspect_attention_api_v1_runs__run_id__inspect_attention_post: {
+    inspect_attention: {
         parameters: {
             query?: never;
             header?: never;
@@ -5180,7 +5736,7 @@ export interface operations {
             };
         };
     };
-    inspect_boundary_api_v1_runs__run_id__inspect_boundary_get: {
+    inspect_boundary: {
         parameters: {
             query?: {
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
@@ -5252,7 +5808,7 @@ export interface operations {
             };
         };
     };
-    inspect_confusion_api_v1_runs__run_id__inspect_confusion_get: {
+    inspect_confusion: {
         parameters: {
             query?: {
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
@@ -5325,12 +5881,84 @@ export interface operations {
             };
         };
     };
-    inspect_embedding_api_v1_runs__run_id__inspect_embedding_get: {
+    inspect_draw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_embedding: {
         parameters: {
             query: {
-                layer: string;
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
                 epoch?: number | null;
+                /** @description The layer whose outputs are projected. */
+                layer: string;
                 split?: "train" | "val" | "test";
                 samples?: number;
             };
@@ -5398,7 +6026,7 @@ export interface operations {
             };
         };
     };
-    inspect_epochs_api_v1_runs__run_id__inspect_epochs_get: {
+    inspect_epochs: {
         parameters: {
             query?: never;
             header?: never;
@@ -5456,7 +6084,7 @@ export interface operations {
             };
         };
     };
-    inspect_filters_api_v1_runs__run_id__inspect_filters_get: {
+    inspect_filters: {
         parameters: {
             query?: {
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
@@ -5529,7 +6157,7 @@ export interface operations {
             };
         };
     };
-    inspect_generate_api_v1_runs__run_id__inspect_generate_post: {
+    inspect_generate: {
         parameters: {
             query?: never;
             header?: never;
@@ -5600,7 +6228,7 @@ export interface operations {
             };
         };
     };
-    inspect_histograms_api_v1_runs__run_id__inspect_histograms_get: {
+    inspect_histograms: {
         parameters: {
             query?: {
                 /** @description At most this many epochs, spread evenly (the first and the last always). */
@@ -5670,7 +6298,7 @@ export interface operations {
             };
         };
     };
-    inspect_latent_api_v1_runs__run_id__inspect_latent_get: {
+    inspect_latent: {
         parameters: {
             query?: {
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
@@ -5742,7 +6370,7 @@ export interface operations {
             };
         };
     };
-    inspect_latent_grid_api_v1_runs__run_id__inspect_latent_grid_get: {
+    inspect_latent_grid: {
         parameters: {
             query?: {
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
@@ -5814,7 +6442,7 @@ export interface operations {
             };
         };
     };
-    inspect_interpolate_api_v1_runs__run_id__inspect_latent_interpolate_post: {
+    inspect_interpolate: {
         parameters: {
             query?: never;
             header?: never;
@@ -5885,7 +6513,7 @@ export interface operations {
             };
         };
     };
-    inspect_predict_api_v1_runs__run_id__inspect_predict_post: {
+    inspect_predict: {
         parameters: {
             query?: never;
             header?: never;
@@ -5956,7 +6584,7 @@ export interface operations {
             };
         };
     };
-    inspect_predictions_api_v1_runs__run_id__inspect_predictions_get: {
+    inspect_predictions: {
         parameters: {
             query?: {
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
@@ -6028,7 +6656,7 @@ export interface operations {
             };
         };
     };
-    inspect_reconstructions_api_v1_runs__run_id__inspect_reconstructions_get: {
+    inspect_reconstructions: {
         parameters: {
             query?: {
                 /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
@@ -6103,7 +6731,7 @@ export interface operations {
             };
         };
     };
-    inspect_saliency_api_v1_runs__run_id__inspect_saliency_post: {
+    inspect_saliency: {
         parameters: {
             query?: never;
             header?: never;
@@ -6174,7 +6802,7 @@ export interface operations {
             };
         };
     };
-    inspect_samples_api_v1_runs__run_id__inspect_samples_get: {
+    inspect_samples: {
         parameters: {
             query?: {
                 /** @description The grid drawn at this step (see `steps`); default: the latest. */
@@ -6246,7 +6874,7 @@ export interface operations {
             };
         };
     };
-    inspect_step_api_v1_runs__run_id__inspect_step_post: {
+    inspect_step: {
         parameters: {
             query?: never;
             header?: never;
@@ -6317,7 +6945,7 @@ export interface operations {
             };
         };
     };
-    get_metrics_api_v1_runs__run_id__metrics_get: {
+    get_metrics: {
         parameters: {
             query?: {
                 /** @description Comma-separated. */
@@ -6381,7 +7009,7 @@ export interface operations {
             };
         };
     };
-    pause_run_api_v1_runs__run_id__pause_post: {
+    pause_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -6448,7 +7076,7 @@ export interface operations {
             };
         };
     };
-    resume_run_api_v1_runs__run_id__resume_post: {
+    resume_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -6515,7 +7143,7 @@ export interface operations {
             };
         };
     };
-    stop_run_api_v1_runs__run_id__stop_post: {
+    stop_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -6582,7 +7210,74 @@ export interface operations {
             };
         };
     };
-    export_pytorch_api_v1_specs_export_pytorch_post: {
+    stream_snapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotMessage"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description 101, opened as a websocket: the stream's messages, one JSON object each. */
+            "1XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamMessage"];
+                };
+            };
+        };
+    };
+    export_pytorch: {
         parameters: {
             query?: never;
             header?: never;
@@ -6633,7 +7328,7 @@ export interface operations {
             };
         };
     };
-    validate_spec_api_v1_specs_validate_post: {
+    validate_spec: {
         parameters: {
             query?: never;
             header?: never;
@@ -6684,7 +7379,7 @@ export interface operations {
             };
         };
     };
-    list_sweeps_api_v1_sweeps_get: {
+    list_sweeps: {
         parameters: {
             query?: {
                 limit?: number;
@@ -6734,7 +7429,7 @@ export interface operations {
             };
         };
     };
-    create_sweep_api_v1_sweeps_post: {
+    create_sweep: {
         parameters: {
             query?: never;
             header?: never;
@@ -6785,7 +7480,7 @@ export interface operations {
             };
         };
     };
-    get_sweep_api_v1_sweeps__sweep_id__get: {
+    get_sweep: {
         parameters: {
             query?: never;
             header?: never;
@@ -6843,7 +7538,7 @@ export interface operations {
             };
         };
     };
-    delete_sweep_api_v1_sweeps__sweep_id__delete: {
+    delete_sweep: {
         parameters: {
             query?: never;
             header?: never;
@@ -6908,7 +7603,7 @@ export interface operations {
             };
         };
     };
-    resume_sweep_api_v1_sweeps__sweep_id__resume_post: {
+    resume_sweep: {
         parameters: {
             query?: never;
             header?: never;
@@ -6966,7 +7661,7 @@ export interface operations {
             };
         };
     };
-    stop_sweep_api_v1_sweeps__sweep_id__stop_post: {
+    stop_sweep: {
         parameters: {
             query?: never;
             header?: never;
@@ -7006,6 +7701,53 @@ export interface operations {
             };
             /** @description Another server trains some of its trials. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskKindOut"][];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

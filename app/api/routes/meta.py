@@ -1,0 +1,31 @@
+"""Rules of the server that clients follow along with, so that none keeps a copy."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from app.runs.artifacts import BOUNDARY_RESOLUTION
+from app.spec.events import CONTINUABLE_STATUSES, FINAL_STATUSES, RunStatus
+
+router = APIRouter(tags=["meta"])
+
+
+class MetaOut(BaseModel):
+    final_statuses: list[RunStatus] = Field(description=(
+        "A run in one of these has ended for good: its stream ends with its finished "
+        "event and nothing follows (a paused or interrupted run may go on)."))
+    continuable_statuses: list[RunStatus] = Field(description=(
+        "A run in one of these is at rest with weights: it can be continued after an "
+        "edit, and its weights can start another run."))
+    boundary_resolution: int = Field(description=(
+        "Grid points per side of the decision boundaries a run streams; ask "
+        "/inspect/boundary for the same to draw a run that no longer streams alike."))
+
+
+@router.get("/meta")
+def get_meta() -> MetaOut:
+    """The server's run statuses by what they allow, and the stream's boundary resolution."""
+    return MetaOut(final_statuses=sorted(FINAL_STATUSES),
+                   continuable_statuses=sorted(CONTINUABLE_STATUSES),
+                   boundary_resolution=BOUNDARY_RESOLUTION)
