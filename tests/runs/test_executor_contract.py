@@ -1,5 +1,7 @@
-"""What every executor must do, run against each one: local worker processes and Ray
-actors (a real local Ray cluster, started once per session)."""
+"""What every executor must do, run against each one: local worker processes, Ray actors
+(a real local Ray cluster, started once per session), and a batch-scheduler-like
+executor written for the tests on the executor core with only its two parts
+(tests/runs/batch_executor.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from app.runs.executor import Executor
 from app.runs.process_executor import ProcessExecutor
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent, StartedEvent, TrainingEvent
+from tests.runs.batch_executor import BatchExecutor
 from tests.runs.conftest import TOY_NET, toy_training
 
 LONG = {"epochs": 400, "dataset": {"name": "circle", "options": {"n_samples": 1000}}}
@@ -62,7 +65,7 @@ def kill_worker(executor: Executor, run_id: str) -> str:
     """Kill the run's worker as its platform can lose one (the OOM killer, a node lost);
     returns what the run's failure reason must name."""
     worker = executor.worker_of(run_id)  # type: ignore[attr-defined]
-    if isinstance(executor, ProcessExecutor):
+    if isinstance(executor, ProcessExecutor | BatchExecutor):
         worker.process.kill()
         return "SIGKILL"
     import ray
@@ -74,7 +77,20 @@ def kill_worker(executor: Executor, run_id: str) -> str:
 Make = Callable[..., Executor]
 
 
-@pytest.fixture(params=["local", "ray"])
+def ray_executor(capacity: int) -> Executor:
+    from app.runs.ray_executor import RayExecutor
+
+    return RayExecutor(cpus=2 / capacity, stop_timeout=3.0)  # the cluster has 2 CPUs
+
+
+EXECUTORS: dict[str, Callable[[int], Executor]] = {
+    "local": lambda capacity: ProcessExecutor(max_concurrent=capacity, stop_timeout=3.0),
+    "ray": ray_executor,
+    "batch": lambda capacity: BatchExecutor(max_concurrent=capacity, stop_timeout=3.0),
+}
+
+
+@pytest.fixture(params=list(EXECUTORS))
 def make(request: pytest.FixtureRequest) -> Iterator[Make]:
     """make(capacity): an executor that runs at most `capacity` jobs at once; all are
     shut down after the test."""
@@ -83,15 +99,8 @@ def make(request: pytest.FixtureRequest) -> Iterator[Make]:
         request.getfixturevalue("ray_cluster")
 
     def build(capacity: int = 2) -> Executor:
-        executor: Executor
-        if request.param == "local":
-            executor = ProcessExecutor(max_concurrent=capacity, stop_timeout=3.0)
-        else:
-            from app.runs.ray_executor import RayExecutor
-
-            executor = RayExecutor(cpus=2 / capacity, stop_timeout=3.0)  # the cluster has 2
-        made.append(executor)
-        return executor
+        made.append(EXECUTORS[request.param](capacity))
+        return made[-1]
 
     yield build
     for executor in made:
