@@ -2,7 +2,8 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type DatasetSummary, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
+import { ApiError, api, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
+import { MetaContext } from "./api/meta";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
 import { CanvasTools } from "./editor/CanvasTools";
@@ -30,27 +31,31 @@ export function App() {
   const [initial, setInitial] = useState<Doc | null>(null);
   const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
   const [sharedTraining, setSharedTraining] = useState<Training | null>(null);
+  const [meta, setMeta] = useState<MetaOut | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
 
   useEffect(() => {
     (async () => {
-      const [layers, presetList, datasetList] = await Promise.all([api.layers(), api.presets(), api.datasets()]);
+      const [layers, presetList, datasetList, rules] = await Promise.all([api.layers(), api.presets(), api.datasets(), api.meta()]);
       const shared = readUrl();
       if (shared.spec) setInitial(await layout(fromSpec(shared.spec as NetworkSpec)));
       if (shared.training) setSharedTraining(shared.training as Training);
       setPresets(presetList);
       setDatasets(datasetList);
+      setMeta(rules);
       setCatalog(layers);
     })().catch((error: unknown) => setFailure(String(error)));
   }, []);
 
   if (failure) return <div className="fatal" role="alert">{t("app.noAnswer", { error: failure })}</div>;
-  if (!catalog) return <div className="loading">{t("app.loading")}</div>;
+  if (!catalog || !meta) return <div className="loading">{t("app.loading")}</div>;
   return (
-    <ReactFlowProvider>
-      <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
-        initialTraining={sharedTraining} />
-    </ReactFlowProvider>
+    <MetaContext.Provider value={meta}>
+      <ReactFlowProvider>
+        <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
+          initialTraining={sharedTraining} />
+      </ReactFlowProvider>
+    </MetaContext.Provider>
   );
 }
 
@@ -67,7 +72,7 @@ const CHART_VIEWS = new Set(["loss", "accuracy", "boundary"]);
 /** The inspect view that shows the rest. */
 const WATCHED: Record<string, InspectView> = {
   histograms: "histograms", filters: "filters", "feature maps": "activations", confusion: "confusion",
-  reconstructions: "reconstructions", "latent space": "latent space", samples: "samples", attention: "attention",
+  reconstructions: "reconstructions", "latent space": "latent", samples: "samples", attention: "attention",
 };
 
 /** Whether a dataset gives what the network takes (shape and kind of values). */
@@ -228,8 +233,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
             onOpen={(id) => void api.run(id).then(openRun).catch((error: unknown) => setTrainError(String(error)))} />
         )}
         {runId && tab === "inspect" && view.run && (
-          <InspectPanel runId={runId} spec={view.run.spec} version={view.status} asked={inspectAsked}
-            task={view.run.training.task ?? datasets.find((d) => d.name === view.run?.training.dataset.name)?.tasks[0]} />
+          <InspectPanel runId={runId} spec={view.run.spec} version={view.status} asked={inspectAsked} />
         )}
       </section>
       <aside className="inspector" aria-label={t("app.inspector")}>

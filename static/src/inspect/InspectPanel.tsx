@@ -1,7 +1,9 @@
-// The Inspect tab: pick a view and, for views of one input, a test sample.
-import { useEffect, useState } from "react";
+// The Inspect tab: the run's views as the API lists them (GET /runs/{id}/inspect: its task,
+// input and layers decide which apply), one tab each, and for views of one input a test sample.
+import { useEffect, useState, type ReactElement } from "react";
 import { useTranslation } from "react-i18next";
 import type { NetworkSpec } from "../api/client";
+import { failure, listViews, type ViewEntry } from "./inspectApi";
 import {
   ActivationsView, AttentionView, ConfusionView, DrawView, EmbeddingView, FiltersView, HistogramsView, SaliencyView,
 } from "./views";
@@ -11,76 +13,88 @@ import { SamplesView } from "./SamplesView";
 import { GenerateView, PredictionsView } from "./SequenceViews";
 import { StepView } from "./StepView";
 
-export type View = "activations" | "filters" | "attention" | "saliency" | "embedding" | "confusion" | "histograms" | "draw"
-  | "one step" | "predictions" | "generate" | "reconstructions" | "latent space" | "samples";
+interface TabProps {
+  runId: string;
+  sample: number;
+  spec: NetworkSpec;
+}
 
-/** Each view's tab label in the catalog. */
-const LABELS = {
-  activations: "views.activations",
-  filters: "views.filters",
-  attention: "views.attention",
-  saliency: "views.saliency",
-  embedding: "views.embedding",
-  confusion: "views.confusion",
-  histograms: "views.histograms",
-  draw: "views.draw",
-  "one step": "views.oneStep",
-  predictions: "views.predictions",
-  generate: "views.generate",
-  reconstructions: "views.reconstructions",
-  "latent space": "views.latentSpace",
-  samples: "views.samples",
-} as const satisfies Record<View, string>;
+interface Tab {
+  label: string; // its name in the catalog
+  sampled?: boolean; // a view of one test sample: the sample box shows with it
+  draw: (props: TabProps) => ReactElement;
+}
+
+/** How each view is drawn, in tab order; a listed view without a tab here (predict,
+ * boundary, latent/grid) is read by another tab or elsewhere. */
+const TABS = {
+  samples: { label: "views.samples", draw: ({ runId }) => <SamplesView runId={runId} /> },
+  activations: { label: "views.activations", sampled: true, draw: ({ runId, sample }) => <ActivationsView runId={runId} sample={sample} /> },
+  filters: { label: "views.filters", draw: ({ runId }) => <FiltersView runId={runId} /> },
+  attention: { label: "views.attention", sampled: true, draw: ({ runId, sample }) => <AttentionView runId={runId} sample={sample} /> },
+  saliency: { label: "views.saliency", sampled: true, draw: ({ runId, sample }) => <SaliencyView runId={runId} sample={sample} /> },
+  embedding: {
+    label: "views.embedding",
+    draw: ({ runId, spec }) => <EmbeddingView runId={runId} layers={spec.layers.map((l) => (l as { id: string }).id)} />,
+  },
+  confusion: { label: "views.confusion", draw: ({ runId }) => <ConfusionView runId={runId} /> },
+  predictions: { label: "views.predictions", draw: ({ runId }) => <PredictionsView runId={runId} /> },
+  reconstructions: { label: "views.reconstructions", draw: ({ runId }) => <ReconstructionView runId={runId} /> },
+  latent: { label: "views.latentSpace", draw: ({ runId }) => <LatentView runId={runId} /> },
+  generate: { label: "views.generate", draw: ({ runId }) => <GenerateView runId={runId} /> },
+  histograms: { label: "views.histograms", draw: ({ runId }) => <HistogramsView runId={runId} /> },
+  step: { label: "views.oneStep", draw: ({ runId }) => <StepView runId={runId} /> },
+  draw: { label: "views.draw", draw: ({ runId }) => <DrawView runId={runId} /> },
+} as const satisfies Record<string, Tab>;
+
+/** A view with a tab: the name the API lists it by. */
+export type View = keyof typeof TABS;
 
 interface Props {
   runId: string;
   spec: NetworkSpec;
-  task: string | undefined; // the run's task: classification, regression, sequence, ...
   version: string; // changes when the views should fetch again (the run's status)
   asked?: { view: View } | null; // a view asked for from outside (a lesson's "watch"); a new object each time
 }
 
-/** The views a run can give: a GAN's network reads noise, not the dataset's samples, so
- * it has none of the views that feed it one (the API refuses them). */
-function viewsOf(spec: NetworkSpec, task: string | undefined): View[] {
-  const types = new Set(spec.layers.map((l) => (l as { type: string }).type));
-  const input = spec.input as { shape: number[]; dtype?: string };
-  const convolutions = [...types].some((t) => t.startsWith("conv"));
-  if (task === "gan") return ["samples", ...(convolutions ? ["filters" as const] : []), "histograms"];
-  const views: View[] = ["activations"];
-  if (convolutions) views.push("filters");
-  if (types.has("multihead_attention") || types.has("transformer_encoder_block")) views.push("attention");
-  if (input.dtype !== "token") views.push("saliency");
-  views.push("embedding");
-  if (task === "classification") views.push("confusion");
-  if (task === "regression") views.push("predictions");
-  if (task === "reconstruction" || task === "vae") views.push("reconstructions");
-  if (task === "vae") views.push("latent space");
-  if (task === "sequence" && input.dtype === "token") views.push("generate");
-  views.push("histograms", "one step");
-  if (input.shape.length === 3 && input.shape[0] === 1 && input.dtype !== "token") views.push("draw");
-  return views;
+/** The run's listed views, or why they could not be listed. */
+function useViews(runId: string): { views: ViewEntry[] | null; error: string | null } {
+  const [state, setState] = useState<{ views: ViewEntry[] | null; error: string | null }>({ views: null, error: null });
+  useEffect(() => {
+    let live = true;
+    setState({ views: null, error: null });
+    listViews(runId)
+      .then((views) => live && setState({ views, error: null }))
+      .catch((e: unknown) => live && setState({ views: null, error: failure(e) }));
+    return () => { live = false; };
+  }, [runId]);
+  return state;
 }
 
-export function InspectPanel({ runId, spec, task, version, asked }: Props) {
+export function InspectPanel({ runId, spec, version, asked }: Props) {
   const { t } = useTranslation("inspect");
-  const views = viewsOf(spec, task);
-  const [chosen, setView] = useState<View>(asked?.view ?? views[0]);
+  const { views: listed, error } = useViews(runId);
+  const names = new Set(listed?.map((v) => v.name));
+  const tabs = (Object.keys(TABS) as View[]).filter((name) => names.has(name));
+  const [chosen, setView] = useState<View | null>(asked?.view ?? null);
   useEffect(() => {
     if (asked) setView(asked.view);
   }, [asked]);
-  const view = views.includes(chosen) ? chosen : views[0]; // another run may not have it
+  const view = chosen && tabs.includes(chosen) ? chosen : tabs[0]; // another run may not have it
   const [sample, setSample] = useState(0);
   const [refreshed, setRefreshed] = useState(0);
   const key = `${runId}:${version}:${refreshed}`;
+  if (error) return <p className="error" role="alert">{error}</p>;
+  if (!listed) return <p className="muted">{t("loading")}</p>;
+  const tab: Tab | undefined = view ? TABS[view] : undefined;
   return (
-    <section className="inspect" aria-label={t("panel.label")}>
+    <section className="inspect" aria-label={t("panel.label")} data-views={tabs.join(" ")}>
       <nav className="tabs" role="tablist">
-        {views.map((v) => (
+        {tabs.map((v) => (
           <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? "active" : ""}
-            onClick={() => setView(v)}>{t(LABELS[v])}</button>
+            onClick={() => setView(v)}>{t(TABS[v].label)}</button>
         ))}
-        {(view === "activations" || view === "attention" || view === "saliency") && (
+        {tab?.sampled && (
           <label>{t("panel.testSample")}{" "}
             <input type="number" min={0} value={sample} aria-label={t("panel.testSample")}
               onChange={(e) => setSample(Math.max(0, Number(e.target.value) || 0))} />
@@ -88,24 +102,7 @@ export function InspectPanel({ runId, spec, task, version, asked }: Props) {
         )}
         <button type="button" onClick={() => setRefreshed((n) => n + 1)} title={t("panel.refreshTitle")}>{t("panel.refresh")}</button>
       </nav>
-      <div key={key}>
-        {view === "activations" && <ActivationsView runId={runId} sample={sample} />}
-        {view === "filters" && <FiltersView runId={runId} />}
-        {view === "attention" && <AttentionView runId={runId} sample={sample} />}
-        {view === "saliency" && <SaliencyView runId={runId} sample={sample} />}
-        {view === "embedding" && (
-          <EmbeddingView runId={runId} layers={spec.layers.map((l) => (l as { id: string }).id)} />
-        )}
-        {view === "confusion" && <ConfusionView runId={runId} />}
-        {view === "histograms" && <HistogramsView runId={runId} />}
-        {view === "draw" && <DrawView runId={runId} />}
-        {view === "one step" && <StepView runId={runId} />}
-        {view === "predictions" && <PredictionsView runId={runId} />}
-        {view === "generate" && <GenerateView runId={runId} />}
-        {view === "latent space" && <LatentView runId={runId} />}
-        {view === "reconstructions" && <ReconstructionView runId={runId} />}
-        {view === "samples" && <SamplesView runId={runId} />}
-      </div>
+      <div key={key}>{tab?.draw({ runId, sample, spec })}</div>
     </section>
   );
 }

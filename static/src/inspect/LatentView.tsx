@@ -2,15 +2,15 @@
 // the latent plane decodes to, and the way from one sample to another.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, call, decodeArray, type Schemas } from "../api/client";
+import { decodeArray, type Schemas } from "../api/client";
+import { inspectInterpolate, inspectLatent, inspectLatentGrid } from "../api/gen";
 import { Heatmap } from "./Heatmap";
+import { failure, forRun, unwrap } from "./inspectApi";
 
 type Latent = Schemas["LatentOut"];
 type Decoded = Schemas["DecodedOut"];
 
 const EXTENT = 3; // the decoded grid spans -EXTENT..EXTENT on both latent axes
-
-const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
 /** Decoded images as heatmaps: (N, C, H, W) or (N, H, W), the first channel of each. */
 function Images({ data, columns, testId }: { data: Decoded; columns: number; testId: string }) {
@@ -63,15 +63,15 @@ export function LatentView({ runId }: { runId: string }) {
   useEffect(() => {
     let live = true;
     Promise.all([
-      call<Latent>("GET", `/runs/${runId}/inspect/latent?samples=1000`),
-      call<Decoded>("GET", `/runs/${runId}/inspect/latent/grid?steps=${steps}&extent=${EXTENT}`),
+      unwrap(inspectLatent({ ...forRun(runId), query: { samples: 1000 } })),
+      unwrap(inspectLatentGrid({ ...forRun(runId), query: { steps, extent: EXTENT } })),
     ]).then(([points, decoded]) => { if (live) { setLatent(points); setGrid(decoded); } })
       .catch((e: unknown) => live && setError(failure(e)));
     return () => { live = false; };
   }, [runId]);
   const interpolate = () => {
     setError(null);
-    call<Decoded>("POST", `/runs/${runId}/inspect/latent/interpolate`, { a: ends[0], b: ends[1], steps: 10 })
+    unwrap(inspectInterpolate({ ...forRun(runId), body: { a: ends[0], b: ends[1], steps: 10 } }))
       .then(setLine).catch((e: unknown) => setError(failure(e)));
   };
   return (

@@ -3,10 +3,12 @@
 // it rebuilds worst.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, call, decodeArray, type EncodedArray, type Schemas } from "../api/client";
+import { decodeArray, type EncodedArray, type Schemas } from "../api/client";
+import { inspectReconstructions } from "../api/gen";
 import { metric } from "../format";
 import { Heatmap } from "./Heatmap";
 import { InputImage } from "./InputImage";
+import { failure, forRun, unwrap } from "./inspectApi";
 
 type Reconstructions = Schemas["ReconstructionsOut"];
 type Sample = Schemas["ReconstructedSample"];
@@ -15,7 +17,6 @@ type Split = (typeof SPLITS)[number];
 
 const SHOWN = 16;
 const WORST = 8;
-const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
 /** A sample as a picture: an image input as itself, anything else as a heatmap. */
 function Picture({ array, extent, label }: { array: EncodedArray; extent: number; label: string }) {
@@ -72,7 +73,7 @@ export function ReconstructionView({ runId }: { runId: string }) {
     let live = true;
     setData(null);
     setError(null);
-    call<Reconstructions>("GET", `/runs/${runId}/inspect/reconstructions?split=${split}&samples=${SHOWN}&worst=${WORST}`)
+    unwrap(inspectReconstructions({ ...forRun(runId), query: { split, samples: SHOWN, worst: WORST } }))
       .then((d) => live && setData(d)).catch((e: unknown) => live && setError(failure(e)));
     return () => { live = false; };
   }, [runId, split]);

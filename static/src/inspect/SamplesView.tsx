@@ -2,10 +2,10 @@
 // step from noise to the end of training, with real training samples beside them.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type SamplesOut } from "../api/client";
+import type { SamplesOut } from "../api/client";
+import { inspectSamples } from "../api/gen";
+import { failure, forRun, unwrap } from "./inspectApi";
 import { SampleGrid, SampleScatter, arePoints } from "./SampleGrid";
-
-const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
 export function SamplesView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
@@ -17,7 +17,7 @@ export function SamplesView({ runId }: { runId: string }) {
   useEffect(() => {
     let live = true;
     setLoading(true);
-    api.samples(runId, step, real)
+    unwrap(inspectSamples({ ...forRun(runId), query: { step, real } }))
       .then((d) => { if (live) { setData(d); setError(null); } })
       .catch((e: unknown) => live && setError(failure(e)))
       .finally(() => live && setLoading(false));

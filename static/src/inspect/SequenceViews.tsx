@@ -2,14 +2,14 @@
 // windows in order trace the series), and a character model writing on from a prompt.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, call, decodeArray, type Schemas } from "../api/client";
+import { decodeArray, type Schemas } from "../api/client";
+import { inspectGenerate, inspectPredictions } from "../api/gen";
 import { metric } from "../format";
 import { Chart } from "../train/Chart";
+import { failure, forRun, unwrap } from "./inspectApi";
 
 type Predictions = Schemas["PredictionsOut"];
 type Generated = Schemas["GeneratedOut"];
-
-const failure = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
 export function PredictionsView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
@@ -17,7 +17,7 @@ export function PredictionsView({ runId }: { runId: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    call<Predictions>("GET", `/runs/${runId}/inspect/predictions?split=test&samples=300`)
+    unwrap(inspectPredictions({ ...forRun(runId), query: { split: "test", samples: 300 } }))
       .then((d) => live && setData(d)).catch((e: unknown) => live && setError(failure(e)));
     return () => { live = false; };
   }, [runId]);
@@ -51,7 +51,7 @@ export function GenerateView({ runId }: { runId: string }) {
   const write = () => {
     setBusy(true);
     setError(null);
-    call<Generated>("POST", `/runs/${runId}/inspect/generate`, { prompt, temperature, length, seed })
+    unwrap(inspectGenerate({ ...forRun(runId), body: { prompt, temperature, length, seed } }))
       .then(setText).catch((e: unknown) => setError(failure(e))).finally(() => setBusy(false));
   };
   return (

@@ -2,9 +2,11 @@
 // parameter's gradient and the optimizer's update (POST /inspect/step).
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, call, decodeArray, type Schemas } from "../api/client";
+import { decodeArray, type Schemas } from "../api/client";
+import { inspectStep } from "../api/gen";
 import { metric, shape } from "../format";
 import { Heatmap } from "./Heatmap";
+import { failure, forRun, unwrap } from "./inspectApi";
 
 type Step = Schemas["StepOut"];
 type TensorView = Schemas["TensorView"];
@@ -40,9 +42,9 @@ export function StepView({ runId }: { runId: string }) {
   const [error, setError] = useState<string | null>(null);
   const run = () => {
     setError(null);
-    call<Step>("POST", `/runs/${runId}/inspect/step`, { sample, count })
+    unwrap(inspectStep({ ...forRun(runId), body: { sample, count } }))
       .then(setStep)
-      .catch((e: unknown) => setError(e instanceof ApiError ? e.detail : String(e)));
+      .catch((e: unknown) => setError(failure(e)));
   };
   return (
     <div className="view step-view" data-testid="step-view">

@@ -1,11 +1,16 @@
-// The inspection views over /runs/{id}/inspect/...: feature maps per layer for a sample,
+// The inspection views of a run's listed views: feature maps per layer for a sample,
 // filters, attention per head, confusion, histograms by epoch, and draw-a-digit.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, call, decodeArray, type Schemas } from "../api/client";
+import { decodeArray, type Schemas } from "../api/client";
+import {
+  inspectActivations, inspectAttention, inspectConfusion, inspectDraw, inspectEmbedding, inspectFilters, inspectHistograms,
+  inspectSaliency,
+} from "../api/gen";
 import { percent, shape } from "../format";
 import { Heatmap } from "./Heatmap";
 import { InputImage } from "./InputImage";
+import { failure, forRun, unwrap } from "./inspectApi";
 
 type Activations = Schemas["ActivationsOut"];
 type Filters = Schemas["FiltersOut"];
@@ -14,18 +19,18 @@ type Confusion = Schemas["ConfusionOut"];
 type Histograms = Schemas["HistogramsOut"];
 type Prediction = Schemas["PredictOut"];
 
-/** Fetch a view; the answer, its error in words, and whether it is loading. */
-function useView<T>(runId: string, method: string, path: string, body: unknown, key: string) {
+/** Fetch a view (again when `key` changes); the answer, its error in words, and whether it is loading. */
+function useView<T>(fetch: () => Promise<T>, key: string) {
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>(
     { data: null, error: null, loading: true });
   useEffect(() => {
     let live = true;
     setState((s) => ({ ...s, loading: true }));
-    call<T>(method, `/runs/${runId}/inspect/${path}`, body)
+    fetch()
       .then((data) => live && setState({ data, error: null, loading: false }))
-      .catch((e: unknown) => live && setState({ data: null, error: e instanceof ApiError ? e.detail : String(e), loading: false }));
+      .catch((e: unknown) => live && setState({ data: null, error: failure(e), loading: false }));
     return () => { live = false; };
-  }, [runId, key]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
   return state;
 }
 
@@ -36,8 +41,8 @@ function Status({ error, loading }: { error: string | null; loading: boolean }) 
 }
 
 export function ActivationsView({ runId, sample }: { runId: string; sample: number }) {
-  const { data, error, loading } = useView<Activations>(runId, "POST", "activations",
-    { sample, max_channels: 16 }, String(sample));
+  const { data, error, loading } = useView<Activations>(
+    () => unwrap(inspectActivations({ ...forRun(runId), body: { sample, max_channels: 16 } })), `${runId}:${sample}`);
   return (
     <div className="view" data-testid="activations-view">
       <Status error={error} loading={loading} />
@@ -67,7 +72,7 @@ export function ActivationsView({ runId, sample }: { runId: string; sample: numb
 
 export function FiltersView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
-  const { data, error, loading } = useView<Filters>(runId, "GET", "filters?max_filters=32", undefined, "");
+  const { data, error, loading } = useView<Filters>(() => unwrap(inspectFilters({ ...forRun(runId), query: { max_filters: 32 } })), runId);
   return (
     <div className="view" data-testid="filters-view">
       <Status error={error} loading={loading} />
@@ -96,7 +101,7 @@ export function FiltersView({ runId }: { runId: string }) {
 
 export function AttentionView({ runId, sample }: { runId: string; sample: number }) {
   const { t } = useTranslation("inspect");
-  const { data, error, loading } = useView<Attention>(runId, "POST", "attention", { sample }, String(sample));
+  const { data, error, loading } = useView<Attention>(() => unwrap(inspectAttention({ ...forRun(runId), body: { sample } })), `${runId}:${sample}`);
   const [head, setHead] = useState<number | "mean">("mean");
   return (
     <div className="view" data-testid="attention-view">
@@ -139,7 +144,7 @@ export function AttentionView({ runId, sample }: { runId: string; sample: number
 
 export function ConfusionView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
-  const { data, error, loading } = useView<Confusion>(runId, "GET", "confusion", undefined, "");
+  const { data, error, loading } = useView<Confusion>(() => unwrap(inspectConfusion(forRun(runId))), runId);
   const max = data ? Math.max(1, ...data.matrix.flat()) : 1;
   const names = (i: number) => data?.class_names?.[i] ?? String(i);
   return (
@@ -192,7 +197,7 @@ function Bars({ counts, colour }: { counts: number[]; colour: string }) {
 
 export function HistogramsView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
-  const { data, error, loading } = useView<Histograms>(runId, "GET", "histograms", undefined, "");
+  const { data, error, loading } = useView<Histograms>(() => unwrap(inspectHistograms(forRun(runId))), runId);
   const [index, setIndex] = useState<number | null>(null);
   const epochs = data?.epochs ?? [];
   const at = epochs[index ?? epochs.length - 1];
@@ -250,9 +255,9 @@ export function DrawView({ runId }: { runId: string }) {
   const predict = async () => {
     try {
       setError(null);
-      setResult(await call<Prediction>("POST", `/runs/${runId}/inspect/predict`, { png: canvas.current!.toDataURL("image/png") }));
+      setResult(await unwrap(inspectDraw({ ...forRun(runId), body: { png: canvas.current!.toDataURL("image/png") } })));
     } catch (e) {
-      setError(e instanceof ApiError ? e.detail : String(e));
+      setError(failure(e));
     }
   };
   return (
@@ -289,7 +294,7 @@ function grid(dims: number[]): [number, number] {
 
 export function SaliencyView({ runId, sample }: { runId: string; sample: number }) {
   const { t } = useTranslation("inspect");
-  const { data, error, loading } = useView<Saliency>(runId, "POST", "saliency", { sample }, String(sample));
+  const { data, error, loading } = useView<Saliency>(() => unwrap(inspectSaliency({ ...forRun(runId), body: { sample } })), `${runId}:${sample}`);
   return (
     <div className="view" data-testid="saliency-view">
       <Status error={error} loading={loading} />
@@ -320,8 +325,8 @@ export function SaliencyView({ runId, sample }: { runId: string; sample: number 
 export function EmbeddingView({ runId, layers }: { runId: string; layers: string[] }) {
   const { t } = useTranslation("inspect");
   const [layer, setLayer] = useState(layers[Math.max(0, layers.length - 2)] ?? "");
-  const { data, error, loading } = useView<Embedding>(runId, "GET",
-    `embedding?layer=${encodeURIComponent(layer)}&samples=500`, undefined, layer);
+  const { data, error, loading } = useView<Embedding>(
+    () => unwrap(inspectEmbedding({ ...forRun(runId), query: { layer, samples: 500 } })), `${runId}:${layer}`);
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!data || !canvas.current) return;
