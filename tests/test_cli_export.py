@@ -120,6 +120,14 @@ def test_a_checkpoint_from_before_is_refused_by_name_and_still_resumes(
     assert final.status == "completed" and final.epoch == 3
 
 
+def test_a_network_this_version_cannot_read_is_named(checkpoint: Path) -> None:
+    meta = read_meta(checkpoint)
+    meta["network"]["layers"][0]["units"] = 0
+    with pytest.raises(CheckpointError, match=r"holds a NetworkSpec this version cannot "
+                                              r"read: h\.units: Input should be greater"):
+        trained_with(meta, checkpoint.name)
+
+
 def test_format_is_for_checkpoints_only(tmp_path: Path) -> None:
     spec = tmp_path / "net.json"
     spec.write_text(NETWORK.model_dump_json())

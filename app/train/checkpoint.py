@@ -22,7 +22,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from app.spec import NetworkSpec
-from app.spec.errors import issues_from_validation
+from app.spec.errors import describe_validation
 from app.spec.training import TrainingSpec
 
 FORMAT = "layerlab-checkpoint-1"
@@ -73,9 +73,8 @@ def _parsed(model: type[M], data: Any, name: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        wrong = "; ".join(map(str, issues_from_validation(exc, data)))
         raise CheckpointError(f"{name} holds a {model.__name__} this version cannot read: "
-                              f"{wrong}") from None
+                              f"{describe_validation(exc, data)}") from None
 
 
 def previous_path(path: Path) -> Path:
