@@ -203,15 +203,17 @@ class ExecutorCore(Executor):
                 if not self._claim_gpu(run):
                     continue
                 worker = self._take_worker(run, plan)
-                if worker is None:
-                    self._free_gpu(run)
-                    if run in self._pending:  # (not if its own worker failed to start)
-                        waiting.append(run)
-                    continue
-                self._pending.remove(run)
-                run.placed_on = worker
-                self._placed[run.run_id] = run
-                plan.placed.append(run)
+                if worker is not None:
+                    self._pending.remove(run)
+                    run.placed_on = worker
+                    self._placed[run.run_id] = run
+                    plan.placed.append(run)
+                elif run in self._pending:  # its GPU slot is held for this pass, so the
+                    waiting.append(run)     # runs behind it see only the GPUs left
+                else:
+                    self._free_gpu(run)  # its own worker failed to start
+            for run in waiting:
+                self._free_gpu(run)  # taken again when a worker is ready for it
             self._start_fresh(waiting, plan)
             plan.surplus += self._pool.surplus()
         return plan
