@@ -9,8 +9,9 @@ export default defineConfig({
   input: "src/api/openapi.json",
   output: { path: "src/api/gen" },
   plugins: [
-    // errors are thrown (as ApiError, see client.ts), so a call's data is never undefined
-    { name: "@hey-api/client-fetch", throwOnError: true },
+    // a call answers {data, error, response}: src/api/client.ts turns a refusal into an
+    // ApiError with the answer's status, detail and per-field issues
+    "@hey-api/client-fetch",
     "@hey-api/typescript",
     "@hey-api/sdk",
   ],

@@ -1,101 +1,121 @@
-// Typed calls to the REST API. Types come from schema.d.ts, generated from the server's
-// OpenAPI schema (`make api-types`); none are written by hand.
+// The UI's way to the REST API: the client generated from the server's OpenAPI schema
+// (./gen, by `make api-types`: one function per operation, its types), configured here so
+// a refused call throws an ApiError, and the calls the UI makes, named for what they do.
+// No path is written here: each call is a generated operation's.
 import type { components } from "./schema";
+import { client } from "./gen/client.gen";
+import * as sdk from "./gen/sdk.gen";
+import type * as T from "./gen/types.gen";
+import type { EncodedArray } from "./gen/types.gen";
 
+/** The schema's components by name, for code that indexes them (`Schemas["LatentOut"]`). */
 export type Schemas = components["schemas"];
-export type NetworkSpec = Schemas["NetworkSpec"];
-export type ValidateOut = Schemas["ValidateOut"];
-export type LayerInfo = Schemas["LayerTypeOut"];
-export type PresetSummary = Schemas["PresetOut"];
-export type IssueOut = Schemas["IssueOut"];
-export type RunOut = Schemas["RunOut"];
-export type RunSummary = Schemas["RunSummaryOut"];
-export type DatasetSummary = Schemas["DatasetOut"];
-export type DatasetDetail = Schemas["DatasetDetailOut"];
-export type TrainingSpec = Schemas["TrainingSpec"];
-export type EncodedArray = Schemas["EncodedArray"];
-export type BoundaryGrid = Schemas["BoundaryGrid"];
-export type RunOrigin = Schemas["RunOrigin"];
-export type SamplesOut = Schemas["SamplesOut"];
-export type LessonSummary = Schemas["LessonSummaryOut"];
-export type Lesson = Schemas["LessonOut"];
-export type Experiment = Schemas["ExperimentOut"];
-export type ExperimentResult = Schemas["ExperimentResult"];
+export type {
+  BoundaryGrid, EncodedArray, ExperimentResult, IssueOut, MetaOut, NetworkSpec, RunMetrics, RunOrigin, RunOut,
+  SamplesOut, SnapshotMessage, StreamMessage, SweepOut, TrainingSpec, TrialOut, ValidateOut,
+} from "./gen/types.gen";
+/** A sweep as the UI's form holds it, and as a sweep's answer carries it: every field set
+ * (the generated types leave a field with a default optional, as a request may). */
 export type SweepSpec = Schemas["SweepSpec"];
+export type LayerInfo = T.LayerTypeOut;
+export type PresetSummary = T.PresetOut;
+export type RunSummary = T.RunSummaryOut;
+export type DatasetSummary = T.DatasetOut;
+export type DatasetDetail = T.DatasetDetailOut;
+export type LessonSummary = T.LessonSummaryOut;
+export type Lesson = T.LessonOut;
+export type Experiment = T.ExperimentOut;
 export type SweepRange = Schemas["Range"];
-export type SweepSummary = Schemas["SweepSummaryOut"];
-export type SweepOut = Schemas["SweepOut"];
-export type TrialOut = Schemas["TrialOut"];
-
-export const API = "/api/v1";
+export type SweepSummary = T.SweepSummaryOut;
+export type ExportFormat = T.ExportRunData["path"]["fmt"];
+type Lang = NonNullable<T.ListLessonsData["query"]>["lang"];
 
 /** An answer that is not 2xx: the server's message and its per-field issues. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
-    readonly issues: IssueOut[],
+    readonly issues: T.IssueOut[],
   ) {
     super(detail);
   }
 }
 
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(API + path, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  const text = await response.text();
-  const data = text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
-  if (!response.ok) {
-    const detail = typeof data === "object" && data?.detail ? String(data.detail) : response.statusText;
-    throw new ApiError(response.status, detail, (data?.errors as IssueOut[]) ?? []);
-  }
-  return data as T;
+interface Answer<D> {
+  data?: D;
+  error?: unknown;
+  response?: Response;
 }
 
+/** A generated call's data, or its refusal thrown as an ApiError (a failure to reach the
+ * server is thrown as the browser's error). */
+export async function unwrap<D>(call: Promise<Answer<D>>): Promise<D> {
+  const { data, error, response } = await call;
+  if (!response) throw error;
+  if (response.ok && error === undefined) return data as D;
+  const body = typeof error === "object" && error !== null ? (error as Partial<T.ErrorOut>) : {};
+  throw new ApiError(response.status, body.detail ? String(body.detail) : response.statusText, body.errors ?? []);
+}
+
+/** The URL a generated operation asks, built by the generated client without asking it: for
+ * what the browser opens itself (a download link, a websocket). */
+export function urlOf<O>(operation: (options: O) => unknown, options: O): string {
+  const builder = { ...client, get: (request: Parameters<typeof client.buildUrl>[0]) => client.buildUrl(request) };
+  return operation({ ...options, client: builder }) as string;
+}
+
+/** The websocket that follows a run: the stream's operation, on ws: or wss:. */
+export function streamUrl(runId: string): string {
+  const url = new URL(urlOf(sdk.streamSnapshot, { path: { run_id: runId } }), window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}
+
+/** Where a completed run's weights download in one format. */
+export const exportUrl = (runId: string, fmt: ExportFormat) => urlOf(sdk.exportRun, { path: { run_id: runId, fmt } });
+
 export const api = {
-  layers: () => call<LayerInfo[]>("GET", "/layers"),
-  presets: () => call<PresetSummary[]>("GET", "/presets"),
-  preset: (name: string) => call<NetworkSpec>("GET", `/presets/${encodeURIComponent(name)}`),
-  validate: (spec: unknown) => call<ValidateOut>("POST", "/specs/validate", spec),
-  exportCode: (spec: unknown) => call<string>("POST", "/specs/export/pytorch", spec),
-  datasets: () => call<DatasetSummary[]>("GET", "/datasets"),
-  dataset: (name: string, samples = 8) =>
-    call<DatasetDetail>("GET", `/datasets/${encodeURIComponent(name)}?samples=${samples}`),
+  /** The server's rules the UI follows (final statuses, the stream's boundary resolution). */
+  meta: () => unwrap(sdk.getMeta()),
+  layers: () => unwrap(sdk.listLayers()),
+  presets: () => unwrap(sdk.listPresets()),
+  preset: (name: string) => unwrap(sdk.getPreset({ path: { name } })),
+  validate: (spec: unknown) => unwrap(sdk.validateSpec({ body: spec as T.NetworkSpec })),
+  exportCode: (spec: unknown) => unwrap(sdk.exportPytorch({ body: spec as T.NetworkSpec })),
+  datasets: () => unwrap(sdk.listDatasets()),
+  dataset: (name: string, samples = 8) => unwrap(sdk.getDataset({ path: { name }, query: { samples } })),
   createRun: (model: unknown, training: unknown, initFrom?: string | null) =>
-    call<RunOut>("POST", "/runs", initFrom ? { model, training, init_from: { run_id: initFrom } } : { model, training }),
+    unwrap(sdk.createRun({ body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec,
+      ...(initFrom ? { init_from: { run_id: initFrom } } : {}) } })),
   /** A new run going on from a paused or ended one, with the edited network and settings. */
   continueRun: (id: string, model: unknown, training: unknown) =>
-    call<RunOut>("POST", `/runs/${id}/continue`, { model, training }),
-  run: (id: string) => call<RunOut>("GET", `/runs/${id}`),
-  runs: () => call<Schemas["RunListOut"]>("GET", "/runs?limit=100"),
-  metrics: (id: string) => call<Record<string, (number | null)[]>>("GET", `/runs/${id}/metrics`),
-  action: (id: string, action: "stop" | "pause" | "resume") => call<RunOut>("POST", `/runs/${id}/${action}`),
+    unwrap(sdk.continueRun({ path: { run_id: id }, body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec } })),
+  run: (id: string) => unwrap(sdk.getRun({ path: { run_id: id } })),
+  runs: () => unwrap(sdk.listRuns({ query: { limit: 100 } })),
+  /** The run and its metrics so far as step rows and epoch rows: what its stream starts with. */
+  snapshot: (id: string) => unwrap(sdk.streamSnapshot({ path: { run_id: id } })),
+  action: (id: string, action: "stop" | "pause" | "resume") =>
+    unwrap({ stop: sdk.stopRun, pause: sdk.pauseRun, resume: sdk.resumeRun }[action]({ path: { run_id: id } })),
   /** A 2-D model's prediction over the plane, from its latest weights, with its training points. */
-  boundary: (id: string, resolution: number) =>
-    call<BoundaryGrid>("GET", `/runs/${id}/inspect/boundary?resolution=${resolution}`),
+  boundary: (id: string, resolution: number) => unwrap(sdk.inspectBoundary({ path: { run_id: id }, query: { resolution } })),
   /** A GAN's sample grid at `step` (null: the latest), with real samples beside it when `real`. */
   samples: (id: string, step: number | null = null, real = false) =>
-    call<SamplesOut>("GET", `/runs/${id}/inspect/samples?real=${real}${step === null ? "" : `&step=${step}`}`),
+    unwrap(sdk.inspectSamples({ path: { run_id: id }, query: { real, ...(step === null ? {} : { step }) } })),
   /** Queue one run per trial of a sweep over `model` and `training` (a 422 names the trial and path). */
   createSweep: (model: unknown, training: unknown, sweep: SweepSpec, name?: string | null) =>
-    call<SweepOut>("POST", "/sweeps", name ? { name, model, training, sweep } : { model, training, sweep }),
-  sweeps: () => call<Schemas["SweepListOut"]>("GET", "/sweeps?limit=100"),
-  sweep: (id: string) => call<SweepOut>("GET", `/sweeps/${id}`),
-  stopSweep: (id: string) => call<SweepOut>("POST", `/sweeps/${id}/stop`),
+    unwrap(sdk.createSweep({ body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec, sweep, ...(name ? { name } : {}) } })),
+  sweeps: () => unwrap(sdk.listSweeps({ query: { limit: 100 } })),
+  sweep: (id: string) => unwrap(sdk.getSweep({ path: { sweep_id: id } })),
+  stopSweep: (id: string) => unwrap(sdk.stopSweep({ path: { sweep_id: id } })),
   /** Resume its paused or interrupted trials (a server restart interrupts them) from their checkpoints. */
-  resumeSweep: (id: string) => call<SweepOut>("POST", `/sweeps/${id}/resume`),
-  deleteSweep: (id: string) => call<void>("DELETE", `/sweeps/${id}`),
-  lessons: (lang: string) => call<LessonSummary[]>("GET", `/lessons?lang=${lang}`),
-  lesson: (id: string, lang: string) => call<Lesson>("GET", `/lessons/${encodeURIComponent(id)}?lang=${lang}`),
+  resumeSweep: (id: string) => unwrap(sdk.resumeSweep({ path: { sweep_id: id } })),
+  deleteSweep: (id: string) => unwrap(sdk.deleteSweep({ path: { sweep_id: id } })),
+  lessons: (lang: string) => unwrap(sdk.listLessons({ query: { lang: lang as Lang } })),
+  lesson: (id: string, lang: string) => unwrap(sdk.getLesson({ path: { lesson_id: id }, query: { lang: lang as Lang } })),
   /** Each experiment's claims measured on the runs that trained them (experiment id -> run id). */
   lessonResults: (id: string, runs: Record<string, string>) =>
-    call<ExperimentResult[]>("POST", `/lessons/${encodeURIComponent(id)}/results`, { runs }),
+    unwrap(sdk.lessonResults({ path: { lesson_id: id }, body: { runs } })),
 };
-
 /** Decode an EncodedArray's bytes into a typed array (little-endian, as sent). */
 export function decodeArray(array: EncodedArray): { shape: number[]; values: Float32Array | Uint8Array } {
   const bytes = Uint8Array.from(atob(array.data), (c) => c.charCodeAt(0));

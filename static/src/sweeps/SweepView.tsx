@@ -2,7 +2,7 @@
 // curves overlaid, read again every 2 s while a trial is queued or running.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type SweepOut } from "../api/client";
+import { ApiError, api, type SweepOut, type SweepSpec } from "../api/client";
 import { metric } from "../format";
 import { Chart, type Series } from "../train/Chart";
 import { maximizes, scoreColours } from "./axes";
@@ -47,7 +47,7 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
   };
   const paths = Object.keys(sweep.sweep.parameters);
   const dark = document.documentElement.dataset.theme === "dark"; // the tab is made again when it changes
-  const colours = scoreColours(sweep.trials.map((tr) => tr.score), maximizes(sweep.sweep), dark);
+  const colours = scoreColours(sweep.trials.map((tr) => tr.score), maximizes(sweep.sweep as SweepSpec), dark);
   const drawn = sweep.trials.filter((tr) => curves.has(tr.run_id));
   const series: Series[] = drawn.map((tr) => ({
     label: t("view.curve", { number: tr.number }), x: curves.get(tr.run_id)!.epochs, y: curves.get(tr.run_id)!.loss,

@@ -2,6 +2,7 @@
 // read from its run's metrics; a trial's are read again only when its epoch or status moves.
 import { useEffect, useRef, useState } from "react";
 import { api, type TrialOut } from "../api/client";
+import { epochLoss } from "../train/stream";
 
 export interface Curve {
   epochs: (number | null)[];
@@ -9,12 +10,7 @@ export interface Curve {
 }
 
 async function curveOf(runId: string): Promise<Curve> {
-  const columns = await api.metrics(runId);
-  // epoch rows carry epoch_seconds (as the runs table reads them)
-  const rows = (columns.epoch_seconds ?? [])
-    .map((seconds, i) => [seconds, columns.epoch[i], columns.val_loss?.[i] ?? columns.epoch_train_loss?.[i] ?? null] as const)
-    .filter(([seconds, , v]) => seconds !== null && v !== null);
-  return { epochs: rows.map(([, epoch]) => epoch), loss: rows.map(([, , v]) => v) };
+  return epochLoss((await api.snapshot(runId)).metrics);
 }
 
 /** The trials' curves by run id, and a version that moves whenever one changes. */

@@ -3,19 +3,23 @@
 // boundary of a 2-D model as it forms, and a GAN's two players and its newest samples.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { API, ApiError, api, type RunOrigin } from "../api/client";
+import { ApiError, api, exportUrl, type ExportFormat, type RunOrigin } from "../api/client";
+import { useMeta } from "../api/meta";
 import { duration, metric, percent } from "../format";
 import i18n from "../i18n";
 import { BoundaryView } from "./BoundaryView";
 import { Chart } from "./Chart";
 import { statusLabel } from "./labels";
 import { LiveSamples } from "./LiveSamples";
-import { concat, type Columns, type RunView } from "./useRunStream";
+import { parameterValues } from "./schemas";
+import { concat, type Columns } from "./stream";
+import type { RunView } from "./useRunStream";
 
 const TRAIN = "#2563eb";
 const VAL = "#ea580c";
 
-const CONTINUES = ["paused", "interrupted", "stopped", "completed"];
+/** The formats a completed run's weights export to, as the API lists them. */
+const EXPORT_FORMATS = parameterValues("export_run", "fmt") as ExportFormat[];
 
 interface Props {
   runId: string;
@@ -36,6 +40,7 @@ export function originText(origin: RunOrigin): string {
 
 export function Dashboard({ runId, view, onContinue }: Props) {
   const { t } = useTranslation("train");
+  const meta = useMeta();
   const [error, setError] = useState<string | null>(null);
   const [smoothing, setSmoothing] = useState(0.6);
   const [log, setLog] = useState(false);
@@ -51,7 +56,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
     try {
       setError(null);
       const run = await api.action(runId, action);
-      view.setStatus(run.status);
+      view.setStatus(run.status ?? status);
     } catch (e) {
       setError(e instanceof ApiError ? e.detail : String(e));
     }
@@ -82,7 +87,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
         <button type="button" onClick={() => act("pause")} disabled={status !== "running"}>{t("dashboard.pause")}</button>
         <button type="button" onClick={() => act("resume")} disabled={!["paused", "interrupted"].includes(status)}>{t("dashboard.resume")}</button>
         <button type="button" onClick={() => act("stop")} disabled={!["running", "queued", "paused"].includes(status)}>{t("dashboard.stop")}</button>
-        <button type="button" onClick={onContinue} disabled={!CONTINUES.includes(status)}
+        <button type="button" onClick={onContinue} disabled={!(meta.continuable_statuses as string[]).includes(status)}
           title={t("dashboard.continueTitle")}>
           {t("dashboard.continue")}</button>
         <label className="muted" title={t("dashboard.smoothingTitle")}>{t("dashboard.smoothing")}{" "}
@@ -92,8 +97,8 @@ export function Dashboard({ runId, view, onContinue }: Props) {
         {!view.connected && status === "running" && <span className="muted">{t("dashboard.reconnecting")}</span>}
         {status === "completed" && (
           <span className="exports">{t("dashboard.export")}{" "}
-            {(["pytorch", "safetensors", "onnx", "torchscript"] as const).map((fmt) => (
-              <a key={fmt} href={`${API}/runs/${runId}/export/${fmt}`} download>{fmt}</a>
+            {EXPORT_FORMATS.map((fmt) => (
+              <a key={fmt} href={exportUrl(runId, fmt)} download>{fmt}</a>
             ))}
           </span>
         )}

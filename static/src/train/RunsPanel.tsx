@@ -7,6 +7,7 @@ import { metric } from "../format";
 import { Chart, type Series } from "./Chart";
 import { differences, flatten } from "./diff";
 import { statusLabel } from "./labels";
+import { epochLoss } from "./stream";
 
 const PALETTE = ["#2563eb", "#ea580c", "#059669", "#7c3aed", "#db2777", "#0891b2", "#ca8a04", "#475569"];
 
@@ -36,13 +37,8 @@ export function RunsPanel({ current, onOpen }: Props) {
   useEffect(() => {
     let live = true;
     Promise.all(ticked.map(async (id) => {
-      const [run, columns] = await Promise.all([api.run(id), api.metrics(id)]);
-      // epoch rows carry epoch_seconds; their loss: validation's, else the training average
-      const rows = (columns.epoch_seconds ?? [])
-        .map((seconds, i) => [seconds, columns.epoch[i], columns.val_loss?.[i] ?? columns.epoch_train_loss?.[i] ?? null] as const)
-        .filter(([seconds, , v]) => seconds !== null && v !== null)
-        .map(([, epoch, v]) => [epoch, v] as const);
-      return { run, epochs: rows.map(([e]) => e), loss: rows.map(([, v]) => v) };
+      const { run, metrics } = await api.snapshot(id);
+      return { run, ...epochLoss(metrics) };
     })).then((c) => live && setCompared(c)).catch(() => undefined);
     return () => { live = false; };
   }, [ticked.join()]); // eslint-disable-line react-hooks/exhaustive-deps

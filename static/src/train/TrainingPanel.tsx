@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type DatasetDetail, type DatasetSummary, type RunSummary } from "../api/client";
+import { useMeta } from "../api/meta";
 import { SchemaForm, type JsonSchema } from "../editor/SchemaForm";
 import { entry } from "../editor/labels";
 import { shape } from "../format";
@@ -140,8 +141,6 @@ function nestedSchema(key: string, layerIds: string[]): JsonSchema {
     generator_output: { ...output, anyOf: [{ enum: layerIds }, { type: "null" }] } } };
 }
 
-const WITH_WEIGHTS = new Set(["completed", "paused", "stopped", "interrupted"]);
-
 interface TransferProps {
   training: Training;
   layerIds: string[];
@@ -154,8 +153,11 @@ interface TransferProps {
  * shape; untick "trainable" on a layer to freeze it) and per-layer learning rates. */
 function TransferFields({ training, layerIds, initFrom, onInitFrom, onLayerLr }: TransferProps) {
   const { t } = useTranslation("train");
+  const { continuable_statuses: withWeights } = useMeta(); // at rest, with weights to start from
   const [runs, setRuns] = useState<RunSummary[]>([]);
-  const load = () => { api.runs().then((r) => setRuns(r.runs.filter((run) => WITH_WEIGHTS.has(run.status)))).catch(() => undefined); };
+  const load = () => {
+    api.runs().then((r) => setRuns(r.runs.filter((run) => withWeights.some((s) => s === run.status)))).catch(() => undefined);
+  };
   const rates = (training.layer_lr ?? {}) as Record<string, number>;
   const setRate = (id: string, value: number) => {
     const next = Object.fromEntries(Object.entries(rates).filter(([k]) => k !== id && layerIds.includes(k)));

@@ -14,6 +14,19 @@ export function schemaOf(name: string): JsonSchema {
   return { ...schema, properties };
 }
 
+type Operation = { operationId?: string; parameters?: { name: string; schema: JsonSchema }[] };
+const operations = Object.values((openapi as unknown as { paths: Record<string, Record<string, Operation>> }).paths)
+  .flatMap((methods) => Object.values(methods));
+
+/** The values an operation's parameter may take, as the schema lists them (e.g. the formats
+ * `export_run` writes). */
+export function parameterValues(operationId: string, name: string): string[] {
+  const operation = operations.find((o) => o.operationId === operationId);
+  const values = operation?.parameters?.find((p) => p.name === name)?.schema.enum;
+  if (!values) throw new Error(`the API schema has no values for ${operationId}'s ${name}`);
+  return values.map(String);
+}
+
 export const TRAINING_SCHEMA = schemaOf("TrainingSpec");
 export const NESTED = ["optimizer", "schedule", "early_stopping"] as const;
 /** Nested settings that only one task reads, shown only for it. */

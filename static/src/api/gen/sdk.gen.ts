@@ -23,7 +23,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  *
  * Every dataset: description, task kinds, shapes, classes, split sizes, options.
  */
-export const listDatasets = <ThrowOnError extends boolean = true>(options?: Options<ListDatasetsData, ThrowOnError>) => (options?.client ?? client).get<ListDatasetsResponses, ListDatasetsErrors, ThrowOnError>({ url: '/api/v1/datasets', ...options });
+export const listDatasets = <ThrowOnError extends boolean = false>(options?: Options<ListDatasetsData, ThrowOnError>) => (options?.client ?? client).get<ListDatasetsResponses, ListDatasetsErrors, ThrowOnError>({ url: '/api/v1/datasets', ...options });
 
 /**
  * Upload Csv
@@ -31,42 +31,42 @@ export const listDatasets = <ThrowOnError extends boolean = true>(options?: Opti
  * Upload a CSV table (the raw file as the body); train on it as dataset 'csv' with
  * options {upload_id, target, task}.
  */
-export const uploadCsv = <ThrowOnError extends boolean = true>(options?: Options<UploadCsvData, ThrowOnError>) => (options?.client ?? client).post<UploadCsvResponses, UploadCsvErrors, ThrowOnError>({ url: '/api/v1/datasets/csv/uploads', ...options });
+export const uploadCsv = <ThrowOnError extends boolean = false>(options?: Options<UploadCsvData, ThrowOnError>) => (options?.client ?? client).post<UploadCsvResponses, UploadCsvErrors, ThrowOnError>({ url: '/api/v1/datasets/csv/uploads', ...options });
 
 /**
  * Get Dataset
  *
  * One dataset with its first training samples (empty when the files are missing).
  */
-export const getDataset = <ThrowOnError extends boolean = true>(options: Options<GetDatasetData, ThrowOnError>) => (options.client ?? client).get<GetDatasetResponses, GetDatasetErrors, ThrowOnError>({ url: '/api/v1/datasets/{name}', ...options });
+export const getDataset = <ThrowOnError extends boolean = false>(options: Options<GetDatasetData, ThrowOnError>) => (options.client ?? client).get<GetDatasetResponses, GetDatasetErrors, ThrowOnError>({ url: '/api/v1/datasets/{name}', ...options });
 
 /**
  * Health
  *
  * Server status, version, PyTorch version and the devices training can use.
  */
-export const health = <ThrowOnError extends boolean = true>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({ url: '/api/v1/health', ...options });
+export const health = <ThrowOnError extends boolean = false>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({ url: '/api/v1/health', ...options });
 
 /**
  * List Layers
  *
  * The layer catalog: each type's category, description and JSON schema.
  */
-export const listLayers = <ThrowOnError extends boolean = true>(options?: Options<ListLayersData, ThrowOnError>) => (options?.client ?? client).get<ListLayersResponses, ListLayersErrors, ThrowOnError>({ url: '/api/v1/layers', ...options });
+export const listLayers = <ThrowOnError extends boolean = false>(options?: Options<ListLayersData, ThrowOnError>) => (options?.client ?? client).get<ListLayersResponses, ListLayersErrors, ThrowOnError>({ url: '/api/v1/layers', ...options });
 
 /**
  * List Lessons
  *
  * The lessons in the course's order.
  */
-export const listLessons = <ThrowOnError extends boolean = true>(options?: Options<ListLessonsData, ThrowOnError>) => (options?.client ?? client).get<ListLessonsResponses, ListLessonsErrors, ThrowOnError>({ url: '/api/v1/lessons', ...options });
+export const listLessons = <ThrowOnError extends boolean = false>(options?: Options<ListLessonsData, ThrowOnError>) => (options?.client ?? client).get<ListLessonsResponses, ListLessonsErrors, ThrowOnError>({ url: '/api/v1/lessons', ...options });
 
 /**
  * Get Lesson
  *
  * One lesson: its network and settings, and each experiment with what it runs.
  */
-export const getLesson = <ThrowOnError extends boolean = true>(options: Options<GetLessonData, ThrowOnError>) => (options.client ?? client).get<GetLessonResponses, GetLessonErrors, ThrowOnError>({ url: '/api/v1/lessons/{lesson_id}', ...options });
+export const getLesson = <ThrowOnError extends boolean = false>(options: Options<GetLessonData, ThrowOnError>) => (options.client ?? client).get<GetLessonResponses, GetLessonErrors, ThrowOnError>({ url: '/api/v1/lessons/{lesson_id}', ...options });
 
 /**
  * Lesson Results
@@ -74,7 +74,7 @@ export const getLesson = <ThrowOnError extends boolean = true>(options: Options<
  * Each experiment's claims with the value its run measured and whether it holds. A
  * claim is unknown (null) until its run completes; a run that is gone counts as none.
  */
-export const lessonResults = <ThrowOnError extends boolean = true>(options: Options<LessonResultsData, ThrowOnError>) => (options.client ?? client).post<LessonResultsResponses, LessonResultsErrors, ThrowOnError>({
+export const lessonResults = <ThrowOnError extends boolean = false>(options: Options<LessonResultsData, ThrowOnError>) => (options.client ?? client).post<LessonResultsResponses, LessonResultsErrors, ThrowOnError>({
     url: '/api/v1/lessons/{lesson_id}/results',
     ...options,
     headers: {
@@ -88,28 +88,28 @@ export const lessonResults = <ThrowOnError extends boolean = true>(options: Opti
  *
  * The server's run statuses by what they allow, and the stream's boundary resolution.
  */
-export const getMeta = <ThrowOnError extends boolean = true>(options?: Options<GetMetaData, ThrowOnError>) => (options?.client ?? client).get<GetMetaResponses, GetMetaErrors, ThrowOnError>({ url: '/api/v1/meta', ...options });
+export const getMeta = <ThrowOnError extends boolean = false>(options?: Options<GetMetaData, ThrowOnError>) => (options?.client ?? client).get<GetMetaResponses, GetMetaErrors, ThrowOnError>({ url: '/api/v1/meta', ...options });
 
 /**
  * List Presets
  *
  * The preset networks, each with what it teaches.
  */
-export const listPresets = <ThrowOnError extends boolean = true>(options?: Options<ListPresetsData, ThrowOnError>) => (options?.client ?? client).get<ListPresetsResponses, ListPresetsErrors, ThrowOnError>({ url: '/api/v1/presets', ...options });
+export const listPresets = <ThrowOnError extends boolean = false>(options?: Options<ListPresetsData, ThrowOnError>) => (options?.client ?? client).get<ListPresetsResponses, ListPresetsErrors, ThrowOnError>({ url: '/api/v1/presets', ...options });
 
 /**
  * Get Preset
  *
  * One preset's full spec, ready to edit or train.
  */
-export const getPreset = <ThrowOnError extends boolean = true>(options: Options<GetPresetData, ThrowOnError>) => (options.client ?? client).get<GetPresetResponses, GetPresetErrors, ThrowOnError>({ url: '/api/v1/presets/{name}', ...options });
+export const getPreset = <ThrowOnError extends boolean = false>(options: Options<GetPresetData, ThrowOnError>) => (options.client ?? client).get<GetPresetResponses, GetPresetErrors, ThrowOnError>({ url: '/api/v1/presets/{name}', ...options });
 
 /**
  * List Runs
  *
  * Runs, newest first, optionally only those with one status.
  */
-export const listRuns = <ThrowOnError extends boolean = true>(options?: Options<ListRunsData, ThrowOnError>) => (options?.client ?? client).get<ListRunsResponses, ListRunsErrors, ThrowOnError>({ url: '/api/v1/runs', ...options });
+export const listRuns = <ThrowOnError extends boolean = false>(options?: Options<ListRunsData, ThrowOnError>) => (options?.client ?? client).get<ListRunsResponses, ListRunsErrors, ThrowOnError>({ url: '/api/v1/runs', ...options });
 
 /**
  * Create Run
@@ -117,7 +117,7 @@ export const listRuns = <ThrowOnError extends boolean = true>(options?: Options<
  * Validate a network and training config, then queue the run; with `init_from`, it
  * starts from another run's weights (its `origin` says which layers were taken).
  */
-export const createRun = <ThrowOnError extends boolean = true>(options: Options<CreateRunData, ThrowOnError>) => (options.client ?? client).post<CreateRunResponses, CreateRunErrors, ThrowOnError>({
+export const createRun = <ThrowOnError extends boolean = false>(options: Options<CreateRunData, ThrowOnError>) => (options.client ?? client).post<CreateRunResponses, CreateRunErrors, ThrowOnError>({
     url: '/api/v1/runs',
     ...options,
     headers: {
@@ -131,14 +131,14 @@ export const createRun = <ThrowOnError extends boolean = true>(options: Options<
  *
  * Delete a run that is not active: its rows and its files.
  */
-export const deleteRun = <ThrowOnError extends boolean = true>(options: Options<DeleteRunData, ThrowOnError>) => (options.client ?? client).delete<DeleteRunResponses, DeleteRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}', ...options });
+export const deleteRun = <ThrowOnError extends boolean = false>(options: Options<DeleteRunData, ThrowOnError>) => (options.client ?? client).delete<DeleteRunResponses, DeleteRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}', ...options });
 
 /**
  * Get Run
  *
  * One run: spec, training config, status, timings, device, metrics, error.
  */
-export const getRun = <ThrowOnError extends boolean = true>(options: Options<GetRunData, ThrowOnError>) => (options.client ?? client).get<GetRunResponses, GetRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}', ...options });
+export const getRun = <ThrowOnError extends boolean = false>(options: Options<GetRunData, ThrowOnError>) => (options.client ?? client).get<GetRunResponses, GetRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}', ...options });
 
 /**
  * Continue Run
@@ -147,7 +147,7 @@ export const getRun = <ThrowOnError extends boolean = true>(options: Options<Get
  * a new run, linked by its `origin`, keeps the weights of every layer whose id and
  * shapes still match and counts steps and epochs on. The run itself is left as is.
  */
-export const continueRun = <ThrowOnError extends boolean = true>(options: Options<ContinueRunData, ThrowOnError>) => (options.client ?? client).post<ContinueRunResponses, ContinueRunErrors, ThrowOnError>({
+export const continueRun = <ThrowOnError extends boolean = false>(options: Options<ContinueRunData, ThrowOnError>) => (options.client ?? client).post<ContinueRunResponses, ContinueRunErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/continue',
     ...options,
     headers: {
@@ -162,7 +162,7 @@ export const continueRun = <ThrowOnError extends boolean = true>(options: Option
  * The trained network: pytorch (zip: code, weights, README), safetensors, onnx or
  * torchscript.
  */
-export const exportRun = <ThrowOnError extends boolean = true>(options: Options<ExportRunData, ThrowOnError>) => (options.client ?? client).get<ExportRunResponses, ExportRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/export/{fmt}', ...options });
+export const exportRun = <ThrowOnError extends boolean = false>(options: Options<ExportRunData, ThrowOnError>) => (options.client ?? client).get<ExportRunResponses, ExportRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/export/{fmt}', ...options });
 
 /**
  * Inspect Views
@@ -170,14 +170,14 @@ export const exportRun = <ThrowOnError extends boolean = true>(options: Options<
  * The inspect views that apply to a run (its task, input and layers decide), each
  * with its parameters' schema.
  */
-export const inspectViews = <ThrowOnError extends boolean = true>(options: Options<InspectViewsData, ThrowOnError>) => (options.client ?? client).get<InspectViewsResponses, InspectViewsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect', ...options });
+export const inspectViews = <ThrowOnError extends boolean = false>(options: Options<InspectViewsData, ThrowOnError>) => (options.client ?? client).get<InspectViewsResponses, InspectViewsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect', ...options });
 
 /**
  * Activations
  *
  * Every layer's output for one input: feature maps, vectors, sequences.
  */
-export const inspectActivations = <ThrowOnError extends boolean = true>(options: Options<InspectActivationsData, ThrowOnError>) => (options.client ?? client).post<InspectActivationsResponses, InspectActivationsErrors, ThrowOnError>({
+export const inspectActivations = <ThrowOnError extends boolean = false>(options: Options<InspectActivationsData, ThrowOnError>) => (options.client ?? client).post<InspectActivationsResponses, InspectActivationsErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/activations',
     ...options,
     headers: {
@@ -191,7 +191,7 @@ export const inspectActivations = <ThrowOnError extends boolean = true>(options:
  *
  * Per attention layer and head, the attention weights for one input sequence.
  */
-export const inspectAttention = <ThrowOnError extends boolean = true>(options: Options<InspectAttentionData, ThrowOnError>) => (options.client ?? client).post<InspectAttentionResponses, InspectAttentionErrors, ThrowOnError>({
+export const inspectAttention = <ThrowOnError extends boolean = false>(options: Options<InspectAttentionData, ThrowOnError>) => (options.client ?? client).post<InspectAttentionResponses, InspectAttentionErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/attention',
     ...options,
     headers: {
@@ -205,21 +205,21 @@ export const inspectAttention = <ThrowOnError extends boolean = true>(options: O
  *
  * A 2-D model's prediction over a grid of the plane, with the split's points.
  */
-export const inspectBoundary = <ThrowOnError extends boolean = true>(options: Options<InspectBoundaryData, ThrowOnError>) => (options.client ?? client).get<InspectBoundaryResponses, InspectBoundaryErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/boundary', ...options });
+export const inspectBoundary = <ThrowOnError extends boolean = false>(options: Options<InspectBoundaryData, ThrowOnError>) => (options.client ?? client).get<InspectBoundaryResponses, InspectBoundaryErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/boundary', ...options });
 
 /**
  * Confusion
  *
  * Confusion matrix, per-class accuracy and the most confidently wrong samples.
  */
-export const inspectConfusion = <ThrowOnError extends boolean = true>(options: Options<InspectConfusionData, ThrowOnError>) => (options.client ?? client).get<InspectConfusionResponses, InspectConfusionErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/confusion', ...options });
+export const inspectConfusion = <ThrowOnError extends boolean = false>(options: Options<InspectConfusionData, ThrowOnError>) => (options.client ?? client).get<InspectConfusionResponses, InspectConfusionErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/confusion', ...options });
 
 /**
  * Draw
  *
  * The network's answer for an image drawn by hand (a grey image input, e.g. a digit).
  */
-export const inspectDraw = <ThrowOnError extends boolean = true>(options: Options<InspectDrawData, ThrowOnError>) => (options.client ?? client).post<InspectDrawResponses, InspectDrawErrors, ThrowOnError>({
+export const inspectDraw = <ThrowOnError extends boolean = false>(options: Options<InspectDrawData, ThrowOnError>) => (options.client ?? client).post<InspectDrawResponses, InspectDrawErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/draw',
     ...options,
     headers: {
@@ -233,28 +233,28 @@ export const inspectDraw = <ThrowOnError extends boolean = true>(options: Option
  *
  * A layer's activations over samples of a split, projected to 2-D by PCA.
  */
-export const inspectEmbedding = <ThrowOnError extends boolean = true>(options: Options<InspectEmbeddingData, ThrowOnError>) => (options.client ?? client).get<InspectEmbeddingResponses, InspectEmbeddingErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/embedding', ...options });
+export const inspectEmbedding = <ThrowOnError extends boolean = false>(options: Options<InspectEmbeddingData, ThrowOnError>) => (options.client ?? client).get<InspectEmbeddingResponses, InspectEmbeddingErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/embedding', ...options });
 
 /**
  * Inspect Epochs
  *
  * Epochs whose weights are kept for inspection (thinned evenly when there are many).
  */
-export const inspectEpochs = <ThrowOnError extends boolean = true>(options: Options<InspectEpochsData, ThrowOnError>) => (options.client ?? client).get<InspectEpochsResponses, InspectEpochsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/epochs', ...options });
+export const inspectEpochs = <ThrowOnError extends boolean = false>(options: Options<InspectEpochsData, ThrowOnError>) => (options.client ?? client).get<InspectEpochsResponses, InspectEpochsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/epochs', ...options });
 
 /**
  * Filters
  *
  * Convolution kernels; a first layer's RGB kernels also as a colour PNG grid.
  */
-export const inspectFilters = <ThrowOnError extends boolean = true>(options: Options<InspectFiltersData, ThrowOnError>) => (options.client ?? client).get<InspectFiltersResponses, InspectFiltersErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/filters', ...options });
+export const inspectFilters = <ThrowOnError extends boolean = false>(options: Options<InspectFiltersData, ThrowOnError>) => (options.client ?? client).get<InspectFiltersResponses, InspectFiltersErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/filters', ...options });
 
 /**
  * Generate
  *
  * A character model writes on from a prompt, one character at a time.
  */
-export const inspectGenerate = <ThrowOnError extends boolean = true>(options: Options<InspectGenerateData, ThrowOnError>) => (options.client ?? client).post<InspectGenerateResponses, InspectGenerateErrors, ThrowOnError>({
+export const inspectGenerate = <ThrowOnError extends boolean = false>(options: Options<InspectGenerateData, ThrowOnError>) => (options.client ?? client).post<InspectGenerateResponses, InspectGenerateErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/generate',
     ...options,
     headers: {
@@ -268,28 +268,28 @@ export const inspectGenerate = <ThrowOnError extends boolean = true>(options: Op
  *
  * Weight and gradient histograms per parameter, recorded at every epoch's end.
  */
-export const inspectHistograms = <ThrowOnError extends boolean = true>(options: Options<InspectHistogramsData, ThrowOnError>) => (options.client ?? client).get<InspectHistogramsResponses, InspectHistogramsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/histograms', ...options });
+export const inspectHistograms = <ThrowOnError extends boolean = false>(options: Options<InspectHistogramsData, ThrowOnError>) => (options.client ?? client).get<InspectHistogramsResponses, InspectHistogramsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/histograms', ...options });
 
 /**
  * Latent space
  *
  * A VAE's latent space: where each sample lands (its encoder mean), with labels.
  */
-export const inspectLatent = <ThrowOnError extends boolean = true>(options: Options<InspectLatentData, ThrowOnError>) => (options.client ?? client).get<InspectLatentResponses, InspectLatentErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/latent', ...options });
+export const inspectLatent = <ThrowOnError extends boolean = false>(options: Options<InspectLatentData, ThrowOnError>) => (options.client ?? client).get<InspectLatentResponses, InspectLatentErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/latent', ...options });
 
 /**
  * Latent grid
  *
  * What a steps x steps grid over the latent plane ([-extent, extent] on the first two dimensions, the rest 0) decodes to, row by row from the top left.
  */
-export const inspectLatentGrid = <ThrowOnError extends boolean = true>(options: Options<InspectLatentGridData, ThrowOnError>) => (options.client ?? client).get<InspectLatentGridResponses, InspectLatentGridErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/latent/grid', ...options });
+export const inspectLatentGrid = <ThrowOnError extends boolean = false>(options: Options<InspectLatentGridData, ThrowOnError>) => (options.client ?? client).get<InspectLatentGridResponses, InspectLatentGridErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/latent/grid', ...options });
 
 /**
  * Latent path
  *
  * Decoded images on the straight latent line from sample a to sample b.
  */
-export const inspectInterpolate = <ThrowOnError extends boolean = true>(options: Options<InspectInterpolateData, ThrowOnError>) => (options.client ?? client).post<InspectInterpolateResponses, InspectInterpolateErrors, ThrowOnError>({
+export const inspectInterpolate = <ThrowOnError extends boolean = false>(options: Options<InspectInterpolateData, ThrowOnError>) => (options.client ?? client).post<InspectInterpolateResponses, InspectInterpolateErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/latent/interpolate',
     ...options,
     headers: {
@@ -303,7 +303,7 @@ export const inspectInterpolate = <ThrowOnError extends boolean = true>(options:
  *
  * The network's answer for one input: class probabilities, a value or a reconstruction.
  */
-export const inspectPredict = <ThrowOnError extends boolean = true>(options: Options<InspectPredictData, ThrowOnError>) => (options.client ?? client).post<InspectPredictResponses, InspectPredictErrors, ThrowOnError>({
+export const inspectPredict = <ThrowOnError extends boolean = false>(options: Options<InspectPredictData, ThrowOnError>) => (options.client ?? client).post<InspectPredictResponses, InspectPredictErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/predict',
     ...options,
     headers: {
@@ -317,21 +317,21 @@ export const inspectPredict = <ThrowOnError extends boolean = true>(options: Opt
  *
  * A regression's predictions next to the truth for the first samples of a split, in order: a forecaster's consecutive test windows trace the series.
  */
-export const inspectPredictions = <ThrowOnError extends boolean = true>(options: Options<InspectPredictionsData, ThrowOnError>) => (options.client ?? client).get<InspectPredictionsResponses, InspectPredictionsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/predictions', ...options });
+export const inspectPredictions = <ThrowOnError extends boolean = false>(options: Options<InspectPredictionsData, ThrowOnError>) => (options.client ?? client).get<InspectPredictionsResponses, InspectPredictionsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/predictions', ...options });
 
 /**
  * Reconstructions
  *
  * An autoencoder's reconstructions of the first samples of a split, and the mean squared error of every sample: the worst rebuilt and a histogram of the errors.
  */
-export const inspectReconstructions = <ThrowOnError extends boolean = true>(options: Options<InspectReconstructionsData, ThrowOnError>) => (options.client ?? client).get<InspectReconstructionsResponses, InspectReconstructionsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/reconstructions', ...options });
+export const inspectReconstructions = <ThrowOnError extends boolean = false>(options: Options<InspectReconstructionsData, ThrowOnError>) => (options.client ?? client).get<InspectReconstructionsResponses, InspectReconstructionsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/reconstructions', ...options });
 
 /**
  * Saliency
  *
  * Gradient x input and integrated gradients of one output unit for one input.
  */
-export const inspectSaliency = <ThrowOnError extends boolean = true>(options: Options<InspectSaliencyData, ThrowOnError>) => (options.client ?? client).post<InspectSaliencyResponses, InspectSaliencyErrors, ThrowOnError>({
+export const inspectSaliency = <ThrowOnError extends boolean = false>(options: Options<InspectSaliencyData, ThrowOnError>) => (options.client ?? client).post<InspectSaliencyResponses, InspectSaliencyErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/saliency',
     ...options,
     headers: {
@@ -345,14 +345,14 @@ export const inspectSaliency = <ThrowOnError extends boolean = true>(options: Op
  *
  * A GAN's samples from its fixed noise at one step, and the steps that have a grid.
  */
-export const inspectSamples = <ThrowOnError extends boolean = true>(options: Options<InspectSamplesData, ThrowOnError>) => (options.client ?? client).get<InspectSamplesResponses, InspectSamplesErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/samples', ...options });
+export const inspectSamples = <ThrowOnError extends boolean = false>(options: Options<InspectSamplesData, ThrowOnError>) => (options.client ?? client).get<InspectSamplesResponses, InspectSamplesErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/samples', ...options });
 
 /**
  * One step
  *
  * One training step laid bare on a few samples: each layer's inputs and output, the loss, each parameter's gradient and the update the run's optimizer makes (from a fresh optimizer state, on a copy: the run's weights do not change).
  */
-export const inspectStep = <ThrowOnError extends boolean = true>(options: Options<InspectStepData, ThrowOnError>) => (options.client ?? client).post<InspectStepResponses, InspectStepErrors, ThrowOnError>({
+export const inspectStep = <ThrowOnError extends boolean = false>(options: Options<InspectStepData, ThrowOnError>) => (options.client ?? client).post<InspectStepResponses, InspectStepErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/step',
     ...options,
     headers: {
@@ -366,42 +366,42 @@ export const inspectStep = <ThrowOnError extends boolean = true>(options: Option
  *
  * Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}.
  */
-export const getMetrics = <ThrowOnError extends boolean = true>(options: Options<GetMetricsData, ThrowOnError>) => (options.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/metrics', ...options });
+export const getMetrics = <ThrowOnError extends boolean = false>(options: Options<GetMetricsData, ThrowOnError>) => (options.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/metrics', ...options });
 
 /**
  * Pause Run
  *
  * Pause a running run; its weights are kept in a checkpoint.
  */
-export const pauseRun = <ThrowOnError extends boolean = true>(options: Options<PauseRunData, ThrowOnError>) => (options.client ?? client).post<PauseRunResponses, PauseRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/pause', ...options });
+export const pauseRun = <ThrowOnError extends boolean = false>(options: Options<PauseRunData, ThrowOnError>) => (options.client ?? client).post<PauseRunResponses, PauseRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/pause', ...options });
 
 /**
  * Resume Run
  *
  * Resume a paused or interrupted run from its last checkpoint.
  */
-export const resumeRun = <ThrowOnError extends boolean = true>(options: Options<ResumeRunData, ThrowOnError>) => (options.client ?? client).post<ResumeRunResponses, ResumeRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/resume', ...options });
+export const resumeRun = <ThrowOnError extends boolean = false>(options: Options<ResumeRunData, ThrowOnError>) => (options.client ?? client).post<ResumeRunResponses, ResumeRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/resume', ...options });
 
 /**
  * Stop Run
  *
  * Stop a queued, running or paused run (killed if it does not stop in time).
  */
-export const stopRun = <ThrowOnError extends boolean = true>(options: Options<StopRunData, ThrowOnError>) => (options.client ?? client).post<StopRunResponses, StopRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/stop', ...options });
+export const stopRun = <ThrowOnError extends boolean = false>(options: Options<StopRunData, ThrowOnError>) => (options.client ?? client).post<StopRunResponses, StopRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/stop', ...options });
 
 /**
  * Stream Snapshot
  *
  * The snapshot a run's stream starts with; open this path as a websocket to follow it.
  */
-export const streamSnapshot = <ThrowOnError extends boolean = true>(options: Options<StreamSnapshotData, ThrowOnError>) => (options.client ?? client).get<StreamSnapshotResponses, StreamSnapshotErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/stream', ...options });
+export const streamSnapshot = <ThrowOnError extends boolean = false>(options: Options<StreamSnapshotData, ThrowOnError>) => (options.client ?? client).get<StreamSnapshotResponses, StreamSnapshotErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/stream', ...options });
 
 /**
  * Export Pytorch
  *
  * The network as a standalone PyTorch module (Python source).
  */
-export const exportPytorch = <ThrowOnError extends boolean = true>(options: Options<ExportPytorchData, ThrowOnError>) => (options.client ?? client).post<ExportPytorchResponses, ExportPytorchErrors, ThrowOnError>({
+export const exportPytorch = <ThrowOnError extends boolean = false>(options: Options<ExportPytorchData, ThrowOnError>) => (options.client ?? client).post<ExportPytorchResponses, ExportPytorchErrors, ThrowOnError>({
     url: '/api/v1/specs/export/pytorch',
     ...options,
     headers: {
@@ -415,7 +415,7 @@ export const exportPytorch = <ThrowOnError extends boolean = true>(options: Opti
  *
  * Check a spec and report each layer's output shape, parameters and FLOPs.
  */
-export const validateSpec = <ThrowOnError extends boolean = true>(options: Options<ValidateSpecData, ThrowOnError>) => (options.client ?? client).post<ValidateSpecResponses, ValidateSpecErrors, ThrowOnError>({
+export const validateSpec = <ThrowOnError extends boolean = false>(options: Options<ValidateSpecData, ThrowOnError>) => (options.client ?? client).post<ValidateSpecResponses, ValidateSpecErrors, ThrowOnError>({
     url: '/api/v1/specs/validate',
     ...options,
     headers: {
@@ -429,7 +429,7 @@ export const validateSpec = <ThrowOnError extends boolean = true>(options: Optio
  *
  * Sweeps, newest first, each with its trials' counts and its best run.
  */
-export const listSweeps = <ThrowOnError extends boolean = true>(options?: Options<ListSweepsData, ThrowOnError>) => (options?.client ?? client).get<ListSweepsResponses, ListSweepsErrors, ThrowOnError>({ url: '/api/v1/sweeps', ...options });
+export const listSweeps = <ThrowOnError extends boolean = false>(options?: Options<ListSweepsData, ThrowOnError>) => (options?.client ?? client).get<ListSweepsResponses, ListSweepsErrors, ThrowOnError>({ url: '/api/v1/sweeps', ...options });
 
 /**
  * Create Sweep
@@ -437,7 +437,7 @@ export const listSweeps = <ThrowOnError extends boolean = true>(options?: Option
  * Check every trial (the network and settings with its values), then queue a run for
  * each through the executor; nothing is queued when one trial does not fit.
  */
-export const createSweep = <ThrowOnError extends boolean = true>(options: Options<CreateSweepData, ThrowOnError>) => (options.client ?? client).post<CreateSweepResponses, CreateSweepErrors, ThrowOnError>({
+export const createSweep = <ThrowOnError extends boolean = false>(options: Options<CreateSweepData, ThrowOnError>) => (options.client ?? client).post<CreateSweepResponses, CreateSweepErrors, ThrowOnError>({
     url: '/api/v1/sweeps',
     ...options,
     headers: {
@@ -451,14 +451,14 @@ export const createSweep = <ThrowOnError extends boolean = true>(options: Option
  *
  * Remove the sweep and its trials' runs (stop it first).
  */
-export const deleteSweep = <ThrowOnError extends boolean = true>(options: Options<DeleteSweepData, ThrowOnError>) => (options.client ?? client).delete<DeleteSweepResponses, DeleteSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}', ...options });
+export const deleteSweep = <ThrowOnError extends boolean = false>(options: Options<DeleteSweepData, ThrowOnError>) => (options.client ?? client).delete<DeleteSweepResponses, DeleteSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}', ...options });
 
 /**
  * Get Sweep
  *
  * The sweep and its results: each trial's values, status and score, and the best.
  */
-export const getSweep = <ThrowOnError extends boolean = true>(options: Options<GetSweepData, ThrowOnError>) => (options.client ?? client).get<GetSweepResponses, GetSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}', ...options });
+export const getSweep = <ThrowOnError extends boolean = false>(options: Options<GetSweepData, ThrowOnError>) => (options.client ?? client).get<GetSweepResponses, GetSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}', ...options });
 
 /**
  * Resume Sweep
@@ -466,18 +466,18 @@ export const getSweep = <ThrowOnError extends boolean = true>(options: Options<G
  * Resume every paused or interrupted trial (a server restart interrupts the queued
  * and running ones) from its last checkpoint.
  */
-export const resumeSweep = <ThrowOnError extends boolean = true>(options: Options<ResumeSweepData, ThrowOnError>) => (options.client ?? client).post<ResumeSweepResponses, ResumeSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}/resume', ...options });
+export const resumeSweep = <ThrowOnError extends boolean = false>(options: Options<ResumeSweepData, ThrowOnError>) => (options.client ?? client).post<ResumeSweepResponses, ResumeSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}/resume', ...options });
 
 /**
  * Stop Sweep
  *
  * Stop every trial that has not ended.
  */
-export const stopSweep = <ThrowOnError extends boolean = true>(options: Options<StopSweepData, ThrowOnError>) => (options.client ?? client).post<StopSweepResponses, StopSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}/stop', ...options });
+export const stopSweep = <ThrowOnError extends boolean = false>(options: Options<StopSweepData, ThrowOnError>) => (options.client ?? client).post<StopSweepResponses, StopSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}/stop', ...options });
 
 /**
  * List Tasks
  *
  * Every task kind: its default loss, metrics, dashboard charts, views and settings.
  */
-export const listTasks = <ThrowOnError extends boolean = true>(options?: Options<ListTasksData, ThrowOnError>) => (options?.client ?? client).get<ListTasksResponses, ListTasksErrors, ThrowOnError>({ url: '/api/v1/tasks', ...options });
+export const listTasks = <ThrowOnError extends boolean = false>(options?: Options<ListTasksData, ThrowOnError>) => (options?.client ?? client).get<ListTasksResponses, ListTasksErrors, ThrowOnError>({ url: '/api/v1/tasks', ...options });

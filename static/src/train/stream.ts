@@ -1,0 +1,109 @@
+// The one place the UI decodes a run's stream: the snapshot (also answered over HTTP) and
+// every event, typed by the client generated from the server's schema (StreamMessage, told
+// apart by `kind`), so a message field renamed on either side fails the type check. The
+// server sends metrics already split into step rows and epoch rows; no names are read for
+// what they mean. No DOM here.
+import type { BoundaryGrid, RunMetrics, RunOut, StreamMessage } from "../api/client";
+
+export type Columns = Record<string, (number | null)[]>;
+
+/** A run's metrics as columns: one row per step (step, epoch, train_loss, ...) and one per
+ * epoch (step, epoch, seconds, memory_mb, val_loss, lr, the epoch's train_loss, ...). */
+export interface Rows {
+  steps: Columns;
+  epochs: Columns;
+}
+
+/** What the stream has told of a run so far. */
+export interface StreamState extends Rows {
+  run: RunOut | null;
+  status: string;
+  boundary: BoundaryGrid | null;
+  // bumped for each sample grid a GAN draws, and by a GAN's snapshot (it may have drawn
+  // some before we came): fetch the newest when it changes; 0: none yet
+  samplesDrawn: number;
+  started: { epochs: number; steps_per_epoch: number; start: number } | null;
+  device: string | null; // where it trains, as the worker says: "cpu (2 threads)", "cuda:0 (…)"
+  memoryMb: number | null; // the run's peak memory so far, as its latest epoch reported it
+  reason: string | null;
+}
+
+export function emptyState(): StreamState {
+  return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null,
+    device: null, memoryMb: null, reason: null };
+}
+
+/** A message as the socket delivers it. */
+export function decode(text: string): StreamMessage {
+  return JSON.parse(text) as StreamMessage;
+}
+
+/** The server's step rows and epoch rows as columns by name. */
+export function rowsOf(metrics: RunMetrics): Rows {
+  const { steps, epochs } = metrics;
+  return {
+    steps: { ...steps.values, step: steps.step, epoch: steps.epoch },
+    epochs: { ...epochs.values, step: epochs.step, epoch: epochs.epoch, seconds: epochs.seconds, memory_mb: epochs.memory_mb },
+  };
+}
+
+/** Each epoch's loss: validation's, else the epoch's training average (runs without a
+ * validation split); epochs with neither are left out. */
+export function epochLoss(metrics: RunMetrics): { epochs: number[]; loss: number[] } {
+  const { epoch, values } = metrics.epochs;
+  const rows = epoch.map((e, i) => [e, values.val_loss?.[i] ?? values.train_loss?.[i] ?? null] as const)
+    .filter((row): row is readonly [number, number] => row[1] !== null);
+  return { epochs: rows.map(([e]) => e), loss: rows.map(([, v]) => v) };
+}
+
+/** Columns joined end to end; a name one side lacks is null there. */
+export function concat(a: Columns, b: Columns): Columns {
+  const length = (c: Columns) => c.step?.length ?? 0;
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return Object.fromEntries([...names].map((name) => [name, [
+    ...(a[name] ?? new Array(length(a)).fill(null)), ...(b[name] ?? new Array(length(b)).fill(null))]]));
+}
+
+const lastOf = (column: (number | null)[] | undefined) => [...(column ?? [])].reverse().find((v) => v !== null) ?? null;
+
+/** Apply one message to the state, in place. `now` stamps a start (for the ETA). */
+export function apply(s: StreamState, message: StreamMessage, now: number): void {
+  switch (message.kind) {
+    case "snapshot": {
+      Object.assign(s, rowsOf(message.metrics), { run: message.run, status: message.run.status ?? s.status,
+        device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb });
+      if (message.boundary) s.boundary = message.boundary.boundary;
+      break;
+    }
+    case "started":
+      s.status = "running";
+      s.started = { epochs: message.epochs, steps_per_epoch: message.steps_per_epoch, start: now };
+      s.device = message.device;
+      s.reason = message.notice ?? null; // e.g. a damaged checkpoint passed over on resume
+      break;
+    case "metrics":
+      s.steps = concat(s.steps, { ...message.values, step: message.step, epoch: message.epoch });
+      break;
+    case "epoch":
+      s.epochs = concat(s.epochs, Object.fromEntries(Object.entries({ ...message.metrics, step: message.step,
+        epoch: message.epoch, seconds: message.seconds, memory_mb: message.memory_mb ?? null }).map(([k, v]) => [k, [v]])));
+      s.memoryMb = message.memory_mb ?? s.memoryMb;
+      break;
+    case "boundary":
+      s.boundary = message.boundary;
+      break;
+    case "samples":
+      s.samplesDrawn += 1;
+      break;
+    case "finished":
+      s.status = message.status;
+      s.reason = message.reason ?? null;
+      break;
+    case "checkpoint":
+      break; // nothing shown: the run resumes from it, the stream goes on
+    default: {
+      const unknown: never = message; // a kind the schema adds must be decoded here
+      void unknown;
+    }
+  }
+}
