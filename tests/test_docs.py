@@ -123,3 +123,70 @@ def test_a_missing_path_is_caught() -> None:
     assert CODE_PATH.findall("see `app/runs/records.py` and `app/cli/main.py`") == [
         "app/runs/records.py", "app/cli/main.py"]
     assert not (ROOT / "app/runs/records.py").exists()
+
+
+# The guide lists what the registries hold; a layer type, dataset, inspect view, task kind,
+# setting or command added without its line in the guide fails here, naming it.
+
+def page(name: str) -> str:
+    return (DOCS / name).read_text("utf-8")
+
+
+def undocumented(names: object, text: str) -> list[str]:
+    """The names that `text` never shows in backticks (alone, or before a query)."""
+    return sorted(str(name) for name in names  # type: ignore[attr-defined]
+                  if not re.search(rf"`{re.escape(str(name))}[`?]", text))
+
+
+def test_every_layer_type_is_in_the_spec_page() -> None:
+    from app.spec import LAYER_TYPES
+
+    assert undocumented(LAYER_TYPES, page("spec.md")) == []
+
+
+def test_every_dataset_is_in_the_training_page() -> None:
+    from app.datasets import DATASETS
+
+    assert undocumented(DATASETS, page("training.md")) == []
+
+
+def test_every_task_kind_is_in_the_training_page() -> None:
+    from app.train import TASK_KINDS
+
+    assert undocumented(TASK_KINDS, page("training.md")) == []
+
+
+def test_every_inspect_view_is_in_the_inspection_page() -> None:
+    from app.runs.views import VIEWS
+
+    assert undocumented(VIEWS, page("inspection.md")) == []
+
+
+def test_every_setting_is_in_the_deployment_page() -> None:
+    from app.settings import Settings
+    from app.spec import SpecLimits
+
+    names = [f"LAYERLAB_{field.upper()}" for field in Settings.model_fields if field != "limits"]
+    names += [f"LAYERLAB_LIMITS__{field.upper()}" for field in SpecLimits.model_fields]
+    assert undocumented(names, page("deployment.md")) == []
+
+
+def test_every_command_is_in_the_cli_page() -> None:
+    import typer.main
+
+    from app.cli import cli
+
+    text = page("cli.md")
+    commands = typer.main.get_command(cli).commands  # type: ignore[attr-defined]
+    assert "train" in commands
+    missing = []
+    for name, command in commands.items():
+        subcommands = getattr(command, "commands", {})
+        usages = [f"layerlab {name} {sub}" for sub in subcommands] or [f"layerlab {name}"]
+        missing += [usage for usage in usages if usage not in text]
+    assert missing == []
+
+
+def test_a_name_missing_from_a_page_is_named() -> None:
+    assert undocumented(["dense", "conv9d", "latent/grid"],
+                        "`dense` and `latent/grid?steps=15`") == ["conv9d"]
