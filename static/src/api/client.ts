@@ -1,12 +1,11 @@
 // The UI's way to the REST API: the client generated from the server's OpenAPI schema
-// (./gen, by `make api-types`: one function per operation, its types), configured here so
-// a refused call throws an ApiError, and the calls the UI makes, named for what they do.
-// No path is written here: each call is a generated operation's.
+// (./gen, by `make api-types`: one function per operation, its types), `unwrap` that turns
+// a refused call into an ApiError, and the calls the UI makes, named for what they do. No
+// path is written here: each call, link and socket is a generated operation's.
 import type { components } from "./schema";
 import { client } from "./gen/client.gen";
 import * as sdk from "./gen/sdk.gen";
 import type * as T from "./gen/types.gen";
-import type { EncodedArray } from "./gen/types.gen";
 
 /** The schema's components by name, for code that indexes them (`Schemas["LatentOut"]`). */
 export type Schemas = components["schemas"];
@@ -57,8 +56,9 @@ export async function unwrap<D>(call: Promise<Answer<D>>): Promise<D> {
   throw new ApiError(response.status, body.detail ? String(body.detail) : response.statusText, body.errors ?? []);
 }
 
-/** The URL a generated operation asks, built by the generated client without asking it: for
- * what the browser opens itself (a download link, a websocket). */
+/** The URL a generated GET operation asks, built by the generated client without asking it
+ * (the operation is handed a client whose `get` only builds the URL): for what the browser
+ * opens itself, a download link or a websocket. */
 export function urlOf<O>(operation: (options: O) => unknown, options: O): string {
   const builder = { ...client, get: (request: Parameters<typeof client.buildUrl>[0]) => client.buildUrl(request) };
   return operation({ ...options, client: builder }) as string;
@@ -117,7 +117,7 @@ export const api = {
     unwrap(sdk.lessonResults({ path: { lesson_id: id }, body: { runs } })),
 };
 /** Decode an EncodedArray's bytes into a typed array (little-endian, as sent). */
-export function decodeArray(array: EncodedArray): { shape: number[]; values: Float32Array | Uint8Array } {
+export function decodeArray(array: T.EncodedArray): { shape: number[]; values: Float32Array | Uint8Array } {
   const bytes = Uint8Array.from(atob(array.data), (c) => c.charCodeAt(0));
   if (array.dtype === "uint8") return { shape: array.shape, values: bytes };
   if (array.dtype === "float32") return { shape: array.shape, values: new Float32Array(bytes.buffer) };
