@@ -2,10 +2,10 @@
 // the latent plane decodes to, and the way from one sample to another.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { decodeArray, type Schemas } from "../api/client";
+import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectInterpolate, inspectLatent, inspectLatentGrid } from "../api/gen";
 import { Heatmap } from "./Heatmap";
-import { failure, forRun, unwrap } from "./inspectApi";
+import { failure, forRun } from "./inspectApi";
 
 type Latent = Schemas["LatentOut"];
 type Decoded = Schemas["DecodedOut"];

@@ -3,12 +3,12 @@
 // it rebuilds worst.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { decodeArray, type EncodedArray, type Schemas } from "../api/client";
+import { decodeArray, unwrap, type EncodedArray, type Schemas } from "../api/client";
 import { inspectReconstructions } from "../api/gen";
 import { metric } from "../format";
 import { Heatmap } from "./Heatmap";
 import { InputImage } from "./InputImage";
-import { failure, forRun, unwrap } from "./inspectApi";
+import { failure, forRun } from "./inspectApi";
 
 type Reconstructions = Schemas["ReconstructionsOut"];
 type Sample = Schemas["ReconstructedSample"];

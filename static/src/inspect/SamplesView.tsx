@@ -2,9 +2,9 @@
 // step from noise to the end of training, with real training samples beside them.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { SamplesOut } from "../api/client";
+import { unwrap, type SamplesOut } from "../api/client";
 import { inspectSamples } from "../api/gen";
-import { failure, forRun, unwrap } from "./inspectApi";
+import { failure, forRun } from "./inspectApi";
 import { SampleGrid, SampleScatter, arePoints } from "./SampleGrid";
 
 export function SamplesView({ runId }: { runId: string }) {

@@ -2,11 +2,11 @@
 // windows in order trace the series), and a character model writing on from a prompt.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { decodeArray, type Schemas } from "../api/client";
+import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectGenerate, inspectPredictions } from "../api/gen";
 import { metric } from "../format";
 import { Chart } from "../train/Chart";
-import { failure, forRun, unwrap } from "./inspectApi";
+import { failure, forRun } from "./inspectApi";
 
 type Predictions = Schemas["PredictionsOut"];
 type Generated = Schemas["GeneratedOut"];

@@ -2,11 +2,11 @@
 // parameter's gradient and the optimizer's update (POST /inspect/step).
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { decodeArray, type Schemas } from "../api/client";
+import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectStep } from "../api/gen";
 import { metric, shape } from "../format";
 import { Heatmap } from "./Heatmap";
-import { failure, forRun, unwrap } from "./inspectApi";
+import { failure, forRun } from "./inspectApi";
 
 type Step = Schemas["StepOut"];
 type TensorView = Schemas["TensorView"];

@@ -1,28 +1,14 @@
-// The inspect calls' common parts over the generated client (src/api/gen): the views a run
-// has (GET /runs/{id}/inspect, which decides the tabs), and a call's answer or its error as
-// an ApiError, as every view shows it.
-import { ApiError, type IssueOut, type Schemas } from "../api/client";
+// The inspect calls' common parts over the generated client: the views a run has (GET
+// /runs/{id}/inspect, which decides the tabs), a run's options for any inspect operation,
+// and a refused call's message as the views show it.
+import { ApiError, unwrap, type Schemas } from "../api/client";
 import { inspectViews } from "../api/gen";
 
 export type ViewEntry = Schemas["ViewOut"];
 
-interface Answer<T> {
-  data?: T;
-  error?: unknown;
-  response: Response;
-}
-
-/** The answer of a generated call made with `forRun(runId)`, or its error thrown as an ApiError. */
-export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
-  const { data, error, response } = await call;
-  if (error === undefined && response.ok) return data as T;
-  const body = (error ?? {}) as { detail?: unknown; errors?: IssueOut[] };
-  throw new ApiError(response.status, body.detail ? String(body.detail) : response.statusText, body.errors ?? []);
-}
-
-/** The options every inspect call of a run takes (its errors come back, for `unwrap`). */
+/** The options every inspect operation of a run takes. */
 export function forRun(runId: string) {
-  return { path: { run_id: runId }, throwOnError: false as const };
+  return { path: { run_id: runId } };
 }
 
 /** The views that apply to a run (its task, input and layers decide). */

@@ -2,7 +2,7 @@
 // filters, attention per head, confusion, histograms by epoch, and draw-a-digit.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { decodeArray, type Schemas } from "../api/client";
+import { decodeArray, unwrap, type Schemas } from "../api/client";
 import {
   inspectActivations, inspectAttention, inspectConfusion, inspectDraw, inspectEmbedding, inspectFilters, inspectHistograms,
   inspectSaliency,
@@ -10,7 +10,7 @@ import {
 import { percent, shape } from "../format";
 import { Heatmap } from "./Heatmap";
 import { InputImage } from "./InputImage";
-import { failure, forRun, unwrap } from "./inspectApi";
+import { failure, forRun } from "./inspectApi";
 
 type Activations = Schemas["ActivationsOut"];
 type Filters = Schemas["FiltersOut"];
