@@ -50,3 +50,11 @@ def test_the_client_is_generated_from_it(tmp_path: Path) -> None:
     committed = _files(GENERATED)
     assert committed, "static/src/api/gen is missing: run `make api-types`"
     assert _files(fresh) == committed, HINT
+
+
+def test_the_ui_type_checks_against_the_generated_code() -> None:
+    """The stream's decoder (src/train/stream.ts) and every call are checked against the
+    generated types: a message field renamed on one side only fails here."""
+    result = subprocess.run([str(_tool("tsc")), "--noEmit", "-p", "."], cwd=STATIC,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:]

@@ -98,7 +98,8 @@ def test_what_a_run_streams_is_what_the_schema_says(client: TestClient,
         assert time.monotonic() < deadline
         time.sleep(0.05)
     snapshot = client.get(f"{API}/runs/{created['id']}/stream").json()
-    assert snapshot["kind"] == "snapshot" and snapshot["metrics"]["epochs"]["epoch"] == list(range(30))
+    assert snapshot["kind"] == "snapshot"
+    assert snapshot["metrics"]["epochs"]["epoch"] == list(range(30))
     assert set(snapshot["metrics"]["epochs"]) == set(schemas["EpochColumns"]["properties"])
 
 
