@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
 import { MetaContext } from "./api/meta";
+import { TaskKindsContext, kindOf, useTaskKinds, type TaskKind } from "./taskKinds";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
 import { CanvasTools } from "./editor/CanvasTools";
@@ -32,17 +33,20 @@ export function App() {
   const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
   const [sharedTraining, setSharedTraining] = useState<Training | null>(null);
   const [meta, setMeta] = useState<MetaOut | null>(null);
+  const [kinds, setKinds] = useState<TaskKind[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
 
   useEffect(() => {
     (async () => {
-      const [layers, presetList, datasetList, rules] = await Promise.all([api.layers(), api.presets(), api.datasets(), api.meta()]);
+      const [layers, presetList, datasetList, rules, taskKinds] = await Promise.all(
+        [api.layers(), api.presets(), api.datasets(), api.meta(), api.tasks()]);
       const shared = readUrl();
       if (shared.spec) setInitial(await layout(fromSpec(shared.spec as NetworkSpec)));
       if (shared.training) setSharedTraining(shared.training as Training);
       setPresets(presetList);
       setDatasets(datasetList);
       setMeta(rules);
+      setKinds(taskKinds);
       setCatalog(layers);
     })().catch((error: unknown) => setFailure(String(error)));
   }, []);
@@ -51,10 +55,12 @@ export function App() {
   if (!catalog || !meta) return <div className="loading">{t("app.loading")}</div>;
   return (
     <MetaContext.Provider value={meta}>
-      <ReactFlowProvider>
-        <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
-          initialTraining={sharedTraining} />
-      </ReactFlowProvider>
+      <TaskKindsContext.Provider value={kinds}>
+        <ReactFlowProvider>
+          <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
+            initialTraining={sharedTraining} />
+        </ReactFlowProvider>
+      </TaskKindsContext.Provider>
     </MetaContext.Provider>
   );
 }
@@ -85,6 +91,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const editor = useEditor(catalog, initial);
   const { doc, selected } = editor;
   const validation = useValidation(doc);
+  const kinds = useTaskKinds();
   const spec = useMemo(() => toSpec(doc), [doc]);
   const [training, setTraining] = useState<Training | null>(initialTraining);
   const [runId, setRunId] = useState<string | null>(null);
@@ -104,10 +111,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const view = useRunStream(runId);
   useEffect(() => writeUrl({ spec, training: training ?? undefined }), [spec, training]);
   useEffect(() => {
-    // follow the network: a dataset that fits its input, unless the chosen one does (or a
-    // GAN's is chosen: its network reads noise, not the dataset's samples)
+    // follow the network: a dataset that fits its input, unless the chosen one does (or the
+    // task's network reads noise, not the dataset's samples, as a GAN's does)
     const chosen = datasets.find((d) => d.name === training?.dataset.name);
-    if (chosen && (training?.task === "gan" || fits(chosen, doc.input))) return;
+    if (chosen && (kindOf(kinds, training?.task)?.reads_samples === false || fits(chosen, doc.input))) return;
     const fitting = datasets.find((d) => fits(d, doc.input)) ?? (training ? undefined : datasets[0]);
     if (fitting) setTraining(defaultsFor(fitting));
   }, [datasets, doc.input]); // eslint-disable-line react-hooks/exhaustive-deps

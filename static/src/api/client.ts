@@ -83,6 +83,8 @@ export const api = {
   validate: (spec: unknown) => unwrap(sdk.validateSpec({ body: spec as T.NetworkSpec })),
   exportCode: (spec: unknown) => unwrap(sdk.exportPytorch({ body: spec as T.NetworkSpec })),
   datasets: () => unwrap(sdk.listDatasets()),
+  /** Every task kind: its charts, its views, whether its network reads the dataset. */
+  tasks: () => unwrap(sdk.listTasks()),
   dataset: (name: string, samples = 8) => unwrap(sdk.getDataset({ path: { name }, query: { samples } })),
   createRun: (model: unknown, training: unknown, initFrom?: string | null) =>
     unwrap(sdk.createRun({ body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec,
@@ -91,6 +93,8 @@ export const api = {
   continueRun: (id: string, model: unknown, training: unknown) =>
     unwrap(sdk.continueRun({ path: { run_id: id }, body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec } })),
   run: (id: string) => unwrap(sdk.getRun({ path: { run_id: id } })),
+  /** The inspect views that apply to a run (its task, input and layers decide). */
+  views: (id: string) => unwrap(sdk.inspectViews({ path: { run_id: id } })),
   runs: () => unwrap(sdk.listRuns({ query: { limit: 100 } })),
   /** The run and its metrics so far as step rows and epoch rows: what its stream starts with. */
   snapshot: (id: string) => unwrap(sdk.streamSnapshot({ path: { run_id: id } })),

@@ -1,8 +1,7 @@
 // The inspect calls' common parts over the generated client: the views a run has (GET
 // /runs/{id}/inspect, which decides the tabs), a run's options for any inspect operation,
 // and a refused call's message as the views show it.
-import { ApiError, unwrap, type Schemas } from "../api/client";
-import { inspectViews } from "../api/gen";
+import { ApiError, api, type Schemas } from "../api/client";
 
 export type ViewEntry = Schemas["ViewOut"];
 
@@ -13,7 +12,7 @@ export function forRun(runId: string) {
 
 /** The views that apply to a run (its task, input and layers decide). */
 export async function listViews(runId: string): Promise<ViewEntry[]> {
-  return (await unwrap(inspectViews(forRun(runId)))).views;
+  return (await api.views(runId)).views;
 }
 
 /** A failed call's message, as the views show it. */

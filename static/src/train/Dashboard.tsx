@@ -11,6 +11,7 @@ import { BoundaryView } from "./BoundaryView";
 import { Chart } from "./Chart";
 import { statusLabel } from "./labels";
 import { LiveSamples } from "./LiveSamples";
+import { useTaskKind } from "../taskKinds";
 import { parameterValues } from "./schemas";
 import { concat, type Columns } from "./stream";
 import type { RunView } from "./useRunStream";
@@ -62,7 +63,9 @@ export function Dashboard({ runId, view, onContinue }: Props) {
     }
   };
   const hasAccuracy = !!steps.train_accuracy;
-  const gan = view.run?.training.task === "gan" || !!steps.train_d_real;
+  // the charts its task kind draws (a GAN's: its two players and its newest samples)
+  const charts = new Set(useTaskKind(view.run?.training.task)?.charts);
+  const gan = charts.has("gan_losses");
   // an edited run's charts begin with the runs it continues
   const all = (own: Columns, before?: Columns) => (before?.step?.length ? concat(before, own) : own);
   const trainRows = all(steps, view.before?.steps);
@@ -125,7 +128,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
             { label: t("charts.kl"), x: trainRows.step ?? [], y: trainRows.train_kl ?? [], colour: VAL },
           ]} />
         )}
-        {gan && <LiveSamples key={runId} runId={runId} drawn={view.samplesDrawn} />}
+        {charts.has("samples") && <LiveSamples key={runId} runId={runId} drawn={view.samplesDrawn} />}
         {gan && (
           <Chart title={t("charts.ganLosses")} testId="gan-loss-chart" version={view.version} log={log} smoothing={smoothing}
             marks={view.edits} series={[
@@ -133,7 +136,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
               { label: t("charts.generator"), x: trainRows.step ?? [], y: trainRows.train_generator ?? [], colour: VAL },
             ]} />
         )}
-        {gan && (
+        {charts.has("gan_d") && (
           <Chart title={t("charts.ganD")} testId="gan-d-chart" version={view.version} smoothing={smoothing}
             marks={view.edits} series={[
               { label: t("charts.dReal"), x: trainRows.step ?? [], y: trainRows.train_d_real ?? [], colour: TRAIN },

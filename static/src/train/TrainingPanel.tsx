@@ -10,7 +10,8 @@ import { shape } from "../format";
 import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
 import { datasetDescription, datasetOptionsText, statusLabel, trainingFormText, type Section } from "./labels";
-import { NESTED, TASK_NESTED, TRAINING_SCHEMA } from "./schemas";
+import { kindOf, useTaskKinds, type TaskKind } from "../taskKinds";
+import { NESTED, TRAINING_SCHEMA } from "./schemas";
 
 export type Training = Record<string, unknown> & { dataset: { name: string; options: Record<string, unknown> } };
 
@@ -44,6 +45,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   onInitFrom }: Props) {
   const { t } = useTranslation("train");
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
+  const kinds = useTaskKinds();
   const name = training?.dataset.name;
   const options = training?.dataset.options;
   useEffect(() => {
@@ -54,12 +56,14 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   }, [name, JSON.stringify(options)]); // eslint-disable-line react-hooks/exhaustive-deps
   if (!training) return <p className="muted">{t("panel.loading")}</p>;
   const dataset = datasets.find((d) => d.name === name);
-  // a GAN's network reads noise: the dataset's shape is what its generator must give
-  const gan = training.task === "gan";
+  // a network that reads noise (a GAN's): the dataset's shape is what its generator must give
+  const kind = kindOf(kinds, training.task);
+  const readsNoise = kind?.reads_samples === false;
+  const optimizer = kind?.training_defaults.optimizer as { lr?: number; betas?: number[] } | undefined;
   // (with options set, e.g. a window length, the shapes are the server's to check on Train)
-  const mismatch = dataset && !gan && !Object.keys(training.dataset.options).length
+  const mismatch = dataset && !readsNoise && !Object.keys(training.dataset.options).length
     && shape(dataset.input_shape) !== shape(inputShape);
-  const nested = [...NESTED, ...Object.entries(TASK_NESTED).filter(([task]) => task === training.task).map(([, key]) => key)];
+  const nested = [...NESTED, ...(kind?.settings ? [kind.settings] : [])];
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
   return (
     <div className="training-panel">
@@ -75,9 +79,9 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
           ))}
         </select>
         {dataset && <small className="hint">{datasetDescription(dataset)}</small>}
-        {dataset && gan && (
+        {dataset && readsNoise && (
           <small className="hint" data-testid="gan-shapes">{t("panel.ganShapes", { noise: shape(inputShape),
-            sample: shape(dataset.input_shape), lr: GAN_OPTIMIZER.lr, betas: GAN_OPTIMIZER.betas.join(", ") })}</small>
+            sample: shape(dataset.input_shape), lr: optimizer?.lr, betas: optimizer?.betas?.join(", ") })}</small>
         )}
         {mismatch && (
           <small className="error" role="alert">
@@ -95,8 +99,8 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
             text={datasetOptionsText(dataset.name)} onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
         </details>
       )}
-      <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training))}
-        skip={["dataset", ...NESTED, ...Object.values(TASK_NESTED), ...MORE, "layer_lr"]}
+      <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training, kinds))}
+        skip={["dataset", ...NESTED, ...kinds.flatMap((k) => (k.settings ? [k.settings] : [])), ...MORE, "layer_lr"]}
         text={trainingFormText("training")} />
       {nested.map((key) => (
         <details key={key} open={key === "optimizer" || key === training.task} data-testid={`${key}-settings`}>
@@ -116,15 +120,18 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   );
 }
 
-/** The optimizer GANs are trained with (DCGAN's Adam, lr 0.0002, betas 0.5 and 0.999). */
-const GAN_OPTIMIZER = { name: "adam", lr: 0.0002, betas: [0.5, 0.999] };
-
-/** Switching the task to gan takes the optimizer GANs are trained with: the usual defaults
- * let the discriminator win at once. */
-export function withTaskDefaults(before: Training, after: Training): Training {
-  if (after.task !== "gan" || before.task === "gan") return after;
-  const optimizer = (after.optimizer ?? {}) as Record<string, unknown>;
-  return { ...after, optimizer: { ...optimizer, ...GAN_OPTIMIZER, betas: [...GAN_OPTIMIZER.betas] } };
+/** Switching to a task takes the settings its kind trains with (a GAN's optimizer: with
+ * the usual defaults its discriminator wins at once); a nested group is merged into the
+ * one set, other settings replace it. */
+export function withTaskDefaults(before: Training, after: Training, kinds: TaskKind[]): Training {
+  if (after.task === before.task) return after;
+  const defaults = kindOf(kinds, after.task)?.training_defaults ?? {};
+  const merged: Record<string, unknown> = { ...after };
+  for (const [key, value] of Object.entries(defaults)) {
+    const nested = typeof value === "object" && value !== null && !Array.isArray(value);
+    merged[key] = nested ? { ...(merged[key] as object | undefined), ...structuredClone(value) } : structuredClone(value);
+  }
+  return merged as Training;
 }
 
 /** A group of nested settings as its heading names it. */

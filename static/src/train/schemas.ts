@@ -29,5 +29,3 @@ export function parameterValues(operationId: string, name: string): string[] {
 
 export const TRAINING_SCHEMA = schemaOf("TrainingSpec");
 export const NESTED = ["optimizer", "schedule", "early_stopping"] as const;
-/** Nested settings that only one task reads, shown only for it. */
-export const TASK_NESTED: Record<string, string> = { gan: "gan" };

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import type { MetaOut, RunOrigin, RunOut } from "../api/client";
 import { api, streamUrl } from "../api/client";
 import { useMeta } from "../api/meta";
+import { kindOf, useTaskKinds } from "../taskKinds";
 import { apply, concat, decode, emptyState, rowsOf, type Columns, type StreamState } from "./stream";
 
 export { concat, type Columns } from "./stream";
@@ -17,12 +18,10 @@ export interface RunView extends StreamState {
   version: number; // bumped on every change, for charts
 }
 
-/** A run over 2-D points that is not training now: the stream will send no boundary, and
- * the snapshot has none once the run has ended (a GAN's 2-D input is its noise). */
-function drawsBoundary(run: RunOut): boolean {
-  const shape = run.spec.input.shape;
-  return shape.length === 1 && shape[0] === 2 && run.spec.input.dtype !== "token"
-    && run.training.task !== "gan" && !["queued", "running"].includes(run.status ?? "queued");
+/** A run that is not training now: if it has a boundary, the stream will send none, and
+ * the snapshot has none once the run has ended. */
+function atRest(run: RunOut): boolean {
+  return !["queued", "running"].includes(run.status ?? "queued");
 }
 
 /** The rows of the runs an edited run goes on from, parent first, each up to the step
@@ -48,6 +47,7 @@ async function lineage(origin: RunOrigin | null | undefined) {
 
 export function useRunStream(runId: string | null): RunView & { setStatus: (status: string) => void } {
   const meta = useMeta();
+  const kinds = useTaskKinds();
   const [view, setView] = useState<RunView>(() => empty());
   const live = useRef<RunView>(empty()); // the current run's state, changed in place
   const publishLive = useRef<() => void>(() => undefined);
@@ -71,16 +71,18 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
     publishLive.current = publish;
     /** What a snapshot asks for besides itself: a boundary, a GAN's grid, the runs before. */
     const followUp = (run: RunOut) => {
-      if (!mine.boundary && drawsBoundary(run)) {
-        // a run that ended before we came: its boundary as the last weights draw it
-        api.boundary(runId, meta.boundary_resolution).then((grid) => {
-          if (closed || mine.boundary) return;
+      if (!mine.boundary && atRest(run)) {
+        // a run that ended before we came: its boundary (if it has the view) as the last
+        // weights draw it
+        api.views(runId).then(({ views }) => (views.some((v) => v.name === "boundary")
+          ? api.boundary(runId, meta.boundary_resolution) : null)).then((grid) => {
+          if (!grid || closed || mine.boundary) return;
           mine.boundary = grid;
           publish();
         }).catch(() => undefined); // no weights yet: the stream brings it
       }
       // a GAN's newest grid, if it drew one before we came (none yet answers 409, ignored)
-      if (run.training.task === "gan") mine.samplesDrawn += 1;
+      if (kindOf(kinds, run.training.task)?.charts.includes("samples")) mine.samplesDrawn += 1;
       if (run.origin?.kind === "edit" && !mine.before) {
         mine.before = { steps: {}, epochs: {} }; // asked for once
         lineage(run.origin).then(({ steps, epochs, edits }) => {
