@@ -139,11 +139,12 @@ function sectionTitle(key: string): string {
   return entry(i18n.t("train:sections", { returnObjects: true }), key) ?? key.replace("_", " ");
 }
 
-/** A nested settings' schema; a GAN's generator output is picked from the network's layers. */
+/** A nested settings' schema; a generator's output layer (a GAN's) is picked from the
+ * network's layers. */
 function nestedSchema(key: string, layerIds: string[]): JsonSchema {
   const schema = TRAINING_SCHEMA.properties![key];
   const output = schema.properties?.generator_output;
-  if (key !== "gan" || !output || !layerIds.length) return schema;
+  if (!output || !layerIds.length) return schema;
   return { ...schema, properties: { ...schema.properties,
     generator_output: { ...output, anyOf: [{ enum: layerIds }, { type: "null" }] } } };
 }
