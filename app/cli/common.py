@@ -7,13 +7,13 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import httpx2
 import typer
 from rich.console import Console
 
-from app.client.lab import LayerLabError
+from app.client.lab import LayerLab, LayerLabError
 
 if TYPE_CHECKING:
     from app.spec import NetworkSpec
@@ -26,6 +26,7 @@ DEFAULT_SERVER = "http://127.0.0.1:8000"
 Server = Annotated[str, typer.Option(envvar="LAYERLAB_SERVER", help="The LayerLab server.")]
 Token = Annotated[str | None, typer.Option(envvar="LAYERLAB_TOKEN", show_default=False,
                                            help="Access token (default: $LAYERLAB_TOKEN).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")]
 
 
 def load_spec(path: Path) -> NetworkSpec:
@@ -62,3 +63,18 @@ def server_errors(url: str) -> Iterator[None]:
     except httpx2.TransportError as exc:
         console.print(f"[red]error:[/red] cannot reach {url}: {exc}", highlight=False)
         raise typer.Exit(1) from None
+
+
+@contextmanager
+def connected(server: str, token: str | None) -> Iterator[LayerLab]:
+    """A client of `server`; its refusals and an unreachable server end the command."""
+    with server_errors(server), LayerLab(server, token=token or None) as lab:
+        yield lab
+
+
+def show(info: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], Any]) -> None:
+    """Print a server's answer as JSON, or as `render` draws it."""
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+    else:
+        console.print(render(info))

@@ -3,18 +3,26 @@ GAN's samples."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from app.cli.common import DEFAULT_SERVER, Server, Token, console, load_spec, server_errors
+from app.cli.common import (
+    DEFAULT_SERVER,
+    AsJson,
+    Server,
+    Token,
+    connected,
+    console,
+    load_spec,
+    show,
+)
 from app.cli.progress import origin_text, run_table, runs_table, status_text
-from app.client.lab import LayerLab
 
 runs_cli = typer.Typer(help="List, show, stop and export a server's runs.",
                        no_args_is_help=True)
+RunId = Annotated[str, typer.Argument(help="The run's id.")]
 
 
 @runs_cli.command("list")
@@ -24,30 +32,27 @@ def runs_list(
     server: Server = DEFAULT_SERVER, token: Token = None,
 ) -> None:
     """The server's runs, newest first."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         console.print(runs_table(lab.runs(status=status, limit=limit)))
 
 
 @runs_cli.command("show")
 def runs_show(
-    run_id: Annotated[str, typer.Argument(help="The run's id.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+    run_id: RunId,
+    as_json: AsJson = False,
     server: Server = DEFAULT_SERVER, token: Token = None,
 ) -> None:
     """One run: status, progress, timings, error and metrics."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         info = lab.run(run_id).data
-    if as_json:
-        typer.echo(json.dumps(info, indent=2))
-    else:
-        console.print(run_table(info))
+    show(info, as_json, run_table)
 
 
 @runs_cli.command("stop")
-def runs_stop(run_id: Annotated[str, typer.Argument(help="The run's id.")],
+def runs_stop(run_id: RunId,
               server: Server = DEFAULT_SERVER, token: Token = None) -> None:
     """Stop a queued, running or paused run."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         info = lab.run(run_id).stop()
     console.print(f"run {run_id}: {status_text(info['status'])}", highlight=False)
 
@@ -64,7 +69,7 @@ def runs_continue(
     """Go on from a paused or ended run after an edit, as a new linked run: layers whose
     id and shapes still match keep their weights; steps and epochs count on."""
     spec = load_spec(spec_file) if spec_file is not None else None
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         parent = lab.run(run_id)
         training = None
         if epochs is not None or lr is not None:
@@ -89,7 +94,7 @@ def runs_samples(
     """Save what a GAN's generator made of its fixed noise at one step."""
     from app.cli.samples import write_samples
 
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         grid = lab.run(run_id).samples(step)
     try:
         write_samples(grid["samples"], output)
@@ -103,12 +108,12 @@ def runs_samples(
 
 @runs_cli.command("export")
 def runs_export(
-    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    run_id: RunId,
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="The export format.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="A file or a folder.")],
     server: Server = DEFAULT_SERVER, token: Token = None,
 ) -> None:
     """Download a run in one of the server's export formats."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         written = lab.run(run_id).export(fmt, output)
     console.print(f"wrote {written}", highlight=False)

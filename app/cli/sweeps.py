@@ -12,9 +12,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli.common import DEFAULT_SERVER, Server, Token, console, server_errors
+from app.cli.common import DEFAULT_SERVER, AsJson, Server, Token, connected, console, show
 from app.cli.progress import fmt, status_text
-from app.client.lab import LayerLab
 from app.client.sweeps import Sweep, ranked
 
 sweeps_cli = typer.Typer(help="Start, follow, list, stop and delete sweeps.",
@@ -24,6 +23,7 @@ SweepFile = Annotated[Path, typer.Argument(
     help="The sweep as JSON: {name?, model: spec or {preset}, training, sweep: {method, "
          "parameters, trials?, seed?, metric?, mode?}}.")]
 ENDED = ("completed", "stopped", "failed", "diverged", "deleted")
+SweepId = Annotated[str, typer.Argument(help="The sweep's id.")]
 
 
 @sweeps_cli.command("start")
@@ -40,7 +40,7 @@ def sweeps_start(
     except json.JSONDecodeError as exc:
         console.print(f"[red]error:[/red] {sweep_file} is not valid JSON: {exc}")
         raise typer.Exit(1) from None
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         data = lab.request("POST", "/sweeps", json=body).json()
         sweep = Sweep(lab, data["id"], data)
         console.print(f"sweep {sweep.id}: {len(data['trials'])} trial(s) queued",
@@ -72,7 +72,7 @@ def _follow(sweep: Sweep, poll: float = 1.0) -> None:
 def sweeps_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
                 server: Server = DEFAULT_SERVER, token: Token = None) -> None:
     """The server's sweeps, newest first."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         sweeps = lab.sweeps(limit=limit)
     table = Table(title=f"{len(sweeps)} sweep(s), newest first")
     table.add_column("id", no_wrap=True, min_width=32)
@@ -89,42 +89,39 @@ def sweeps_list(limit: Annotated[int, typer.Option(help="At most this many.")] =
 
 @sweeps_cli.command("show")
 def sweeps_show(
-    sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the sweep as JSON.")] = False,
+    sweep_id: SweepId,
+    as_json: AsJson = False,
     server: Server = DEFAULT_SERVER, token: Token = None,
 ) -> None:
     """One sweep: each trial's values, status and score, best first."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         info = lab.sweep(sweep_id).data
-    if as_json:
-        typer.echo(json.dumps(info, indent=2))
-    else:
-        console.print(sweep_table(info))
+    show(info, as_json, sweep_table)
 
 
 @sweeps_cli.command("stop")
-def sweeps_stop(sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
+def sweeps_stop(sweep_id: SweepId,
                 server: Server = DEFAULT_SERVER, token: Token = None) -> None:
     """Stop every trial that has not ended."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         info = lab.sweep(sweep_id).stop()
     console.print(f"sweep {sweep_id}: stopping {info['counts']}", highlight=False)
 
 
 @sweeps_cli.command("resume")
-def sweeps_resume(sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
+def sweeps_resume(sweep_id: SweepId,
                   server: Server = DEFAULT_SERVER, token: Token = None) -> None:
     """Resume every paused or interrupted trial (after a server restart, say)."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         info = lab.sweep(sweep_id).resume()
     console.print(f"sweep {sweep_id}: {info['counts']}", highlight=False)
 
 
 @sweeps_cli.command("delete")
-def sweeps_delete(sweep_id: Annotated[str, typer.Argument(help="The sweep's id.")],
+def sweeps_delete(sweep_id: SweepId,
                   server: Server = DEFAULT_SERVER, token: Token = None) -> None:
     """Delete a sweep that has no queued or running trial, with its runs."""
-    with server_errors(server), LayerLab(server, token=token or None) as lab:
+    with connected(server, token) as lab:
         lab.sweep(sweep_id).delete()
     console.print(f"sweep {sweep_id} deleted", highlight=False)
 
