@@ -37,8 +37,8 @@ from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
 from app.nn import analyze
 from app.runs.executor import Executor
+from app.runs.executors import ExecutorOptions, make_executor
 from app.runs.inspection import SubjectCache
-from app.runs.process_executor import ProcessExecutor
 from app.runs.service import RunService
 from app.runs.sweeps import SweepService
 from app.settings import Settings
@@ -79,18 +79,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def build_executor(settings: Settings) -> Executor:
-    """The executor LAYERLAB_EXECUTOR names; Ray is imported only when chosen."""
-    if settings.executor == "local":
-        return ProcessExecutor(settings.max_concurrent_runs, settings.stop_timeout,
-                               memory_mb=settings.worker_memory_mb)
-    try:
-        from app.runs.ray_executor import RayExecutor
-    except ImportError as exc:
-        raise RuntimeError(f"LAYERLAB_EXECUTOR=ray needs Ray ({exc}): pip install "
-                           "'layerlab[ray]' (make install-dev installs it)") from None
-    return RayExecutor(settings.ray_address, settings.ray_cpus_per_run,
-                       settings.ray_gpus_per_run, settings.stop_timeout, settings.ray_spares,
-                       memory_mb=settings.worker_memory_mb)
+    """The executor LAYERLAB_EXECUTOR names, placing runs as the settings say."""
+    return make_executor(settings.executor, ExecutorOptions(
+        max_concurrent=settings.max_concurrent_runs, stop_timeout=settings.stop_timeout,
+        memory_mb=settings.worker_memory_mb, ray_address=settings.ray_address,
+        ray_cpus_per_run=settings.ray_cpus_per_run, ray_gpus_per_run=settings.ray_gpus_per_run,
+        ray_spares=settings.ray_spares))
 
 
 def operation_id(route: APIRoute) -> str:
