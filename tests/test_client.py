@@ -98,6 +98,10 @@ def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
     assert decode_array(grid["predicted"]).shape == (20, 20)
     with pytest.raises(LayerLabError, match="no layer 'nope'"):
         run.inspect("activations", sample=0, layers=["nope"])
+    # the views come from the run's own listing: a 2-D MLP has no filters or latent space
+    assert {"boundary", "predict", "activations"} <= {v["name"] for v in run.views()}
+    with pytest.raises(LayerLabError, match="no view 'latent' applies to run"):
+        run.inspect("latent")
 
 
 @pytest.mark.slow

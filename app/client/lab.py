@@ -37,9 +37,6 @@ WS_CLOSE_STATUS = {4401: 401, 4403: 403, 4404: 404}
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a snapshot holds every metric so far
 
 
-INPUT_VIEWS = frozenset({"activations", "attention", "saliency", "predict"})
-
-
 def decode_array(array: Mapping[str, Any]) -> np.ndarray:
     """An array from an answer (`{"shape", "dtype", "data"}`) as a numpy array."""
     raw = base64.b64decode(array["data"])
@@ -203,6 +200,7 @@ class Run:
 
     def __init__(self, lab: LayerLab, run_id: str, data: dict[str, Any] | None = None) -> None:
         self.lab, self.id, self.data = lab, run_id, data or {}
+        self._views: dict[str, dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"Run({self.id!r}, status={self.data.get('status')!r})"
@@ -234,15 +232,26 @@ class Run:
                                                       params=params)
         return result
 
+    def views(self) -> list[dict[str, Any]]:
+        """The inspect views that apply to this run: name, title, description, method,
+        path and the JSON schema of its parameters."""
+        views: list[dict[str, Any]] = self.lab._json("GET", f"/runs/{self.id}/inspect")["views"]
+        return views
+
     def inspect(self, view: str, **options: Any) -> Any:
-        """A look inside (see docs/inspection.md). Views of one input
-        (activations, attention, saliency, predict) take e.g. `sample=0` or `png=...`;
-        the others take their query options, e.g. `inspect("boundary", resolution=50)`.
-        Arrays in the answer decode with `decode_array`."""
-        path = f"/runs/{self.id}/inspect/{view}"
-        if view in INPUT_VIEWS:
-            return self.lab._json("POST", path, json=_jsonable(options))
-        return self.lab._json("GET", path, params=options)
+        """A look inside (see docs/inspection.md), e.g. `inspect("boundary", resolution=50)`
+        or `inspect("activations", sample=0)`; `views()` lists the ones that apply and
+        their options. Arrays in the answer decode with `decode_array`."""
+        if self._views is None:  # a run's network and task, so its views, never change
+            self._views = {entry["name"]: entry for entry in self.views()}
+        listed = self._views
+        if view not in listed:
+            raise LayerLabError(404, f"no view {view!r} applies to run {self.id}; views: "
+                                     f"{', '.join(listed) or 'none'}")
+        entry = listed[view]
+        if entry["method"] == "POST":
+            return self.lab._json("POST", entry["path"], json=_jsonable(options))
+        return self.lab._json("GET", entry["path"], params=options)
 
     def samples(self, step: int | None = None, real: bool = False) -> dict[str, Any]:
         """A GAN's sample grid from its fixed noise (default: the latest step), arrays
