@@ -197,6 +197,8 @@ class ExecutorCore(Executor):
         plan = Plan()
         waiting: list[Submission] = []  # placeable, but with no worker yet
         with self._lock:
+            for run in self._pending:
+                run.awaits_worker = False
             for run in list(self._pending):
                 if self._closed or self._full(len(self._placed) + len(waiting)):
                     break
@@ -210,6 +212,7 @@ class ExecutorCore(Executor):
                     plan.placed.append(run)
                 elif run in self._pending:  # its GPU slot is held for this pass, so the
                     waiting.append(run)     # runs behind it see only the GPUs left
+                    run.awaits_worker = True
                 else:
                     self._free_gpu(run)  # its own worker failed to start
             for run in waiting:
@@ -245,8 +248,8 @@ class ExecutorCore(Executor):
     def _offer_when_ready(self, worker: Worker) -> None:
         """A fresh worker, once started, joins the pool: the first waiting run takes it
         (another worker may have served that run meanwhile). One that died starting
-        fails the first waiting run, so a worker that cannot start is not retried
-        forever."""
+        fails the first run waiting for a worker, so a worker that cannot start is not
+        retried forever."""
         lost = None
         try:
             ready = worker.ready(None)
@@ -254,7 +257,11 @@ class ExecutorCore(Executor):
             ready, lost = False, str(exc)
         with self._lock:
             ours, kept = self._pool.started(worker, ready, not self._closed)
-            failed = self._pending.popleft() if ours and lost and self._pending else None
+            # not the queue's head: that may be a run waiting for a GPU, not for a worker
+            failed = next((s for s in self._pending if s.awaits_worker), None) if (
+                ours and lost) else None
+            if failed is not None:
+                self._pending.remove(failed)
         if not kept:
             worker.close()
         if failed is not None:

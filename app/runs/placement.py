@@ -86,6 +86,7 @@ class Submission:
     stop_requested: bool = False
     stopped_early: bool = False  # the stop came before its StartedEvent: killed at once
     dropped: bool = False  # ended by a shutdown before it started: no event, interrupted
+    awaits_worker: bool = False  # queued, placeable, waiting for a fresh worker
     monitor: threading.Thread | None = field(default=None, repr=False)
 
     @property
