@@ -26,10 +26,9 @@ from app.runs.facts import RunFacts
 from app.runs.inspection import Split
 from app.runs.views.registry import AtEpoch, Look, fed, view
 from app.spec.arrays import EncodedArray
+from app.spec.lesson_checks import ATTENTION_LAYERS
 from app.train import objective
 from app.train.optim import make_optimizer
-
-ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block")
 
 
 class InputIn(AtEpoch):

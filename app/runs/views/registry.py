@@ -75,10 +75,6 @@ class View(Generic[P, A]):
     own: bool
     operation: str
 
-    @property
-    def of_network(self) -> bool:
-        return issubclass(self.params, AtEpoch)
-
     def fits(self, facts: RunFacts) -> bool:
         """Whether the view applies to a run with these facts."""
         return (self.name in facts.kind.views or not self.own) and self.applies(facts)
