@@ -134,3 +134,11 @@ def test_format_is_for_checkpoints_only(tmp_path: Path) -> None:
     result = _layerlab("export", str(spec), "--format", "onnx")
     assert result.returncode == 2
     assert "needs a checkpoint" in result.stdout
+
+
+def test_an_output_folder_that_does_not_exist_is_an_error(checkpoint: Path,
+                                                          tmp_path: Path) -> None:
+    result = _layerlab("export", str(checkpoint), "--format", "onnx",
+                       "-o", str(tmp_path / "nope" / "tiny.onnx"), env=NO_DATABASE)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "No such file or directory" in result.stdout and "Traceback" not in result.stderr

@@ -60,11 +60,11 @@ def export_checkpoint(path: Path, fmt: str, output: Path | None) -> Path:
         network = trained_with(checkpoint.meta, path.name).network
         exported = export_model(network, checkpoint.model, fmt, name=network.name,
                                 limits=Settings().limits)
+        target = output or Path(exported.filename)
+        if target.is_dir():
+            target = target / exported.filename
+        target.write_bytes(exported.data)  # a missing folder, say: an error, not a traceback
     except (CheckpointError, OSError, ValueError) as exc:  # SpecError, FormatError too
         console.print(f"[red]error:[/red] {path}: {exc}", highlight=False)
         raise typer.Exit(1) from None
-    target = output or Path(exported.filename)
-    if target.is_dir():
-        target = target / exported.filename
-    target.write_bytes(exported.data)
     return target
