@@ -129,8 +129,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
       setTab("training");
       return run.id;
     } catch (error) {
+      // an issue that only repeats the answer's message (a refused training setting) adds nothing
       setTrainError(error instanceof ApiError
-        ? [error.detail, ...error.issues.map((i) => [i.layer_id, i.field, i.message].filter(Boolean).join(": "))].join(" — ")
+        ? [error.detail, ...error.issues.filter((i) => i.message !== error.detail)
+          .map((i) => [i.layer_id, i.field, i.message].filter(Boolean).join(": "))].join(" — ")
         : String(error));
       return null;
     }
