@@ -1,8 +1,11 @@
 """What a new user meets at 1280x800, the smallest screen served: the runs table whole,
-its Open buttons in view without scrolling sideways (in either language), and a Train the
-server refuses said once, not once as the answer and again as its issue."""
+its Open buttons in view without scrolling sideways (in either language); a Train the
+server refuses said once, not once as the answer and again as its issue; and a run that
+completed before it was opened with its progress bar full."""
 
 from __future__ import annotations
+
+import time
 
 import httpx2
 import pytest
@@ -38,3 +41,21 @@ def test_a_refused_train_is_said_once(page: Page) -> None:
     error = page.get_by_test_id("train-error")
     expect(error).to_contain_text("has 10 classes")
     assert error.inner_text().count("has 10 classes") == 1, error.inner_text()
+
+
+def test_a_run_that_completed_before_it_was_opened_shows_a_full_bar(
+        page: Page, live_server: str) -> None:
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 2}
+        run = http.post("/api/v1/runs", json={"name": "completed before opened",
+                                              "model": {"preset": "toy-mlp"}, "training": training}).json()
+        deadline = time.monotonic() + 60
+        while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "completed":
+            assert time.monotonic() < deadline, "the run did not complete"
+            time.sleep(0.2)
+    open_playground(page)
+    page.get_by_role("tab", name="Runs").click()
+    row = page.locator(".runs-table tr", has_text="completed before opened")
+    row.get_by_role("button", name="Open").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed")
+    expect(page.get_by_test_id("dashboard").locator("progress")).to_have_js_property("value", 1)

@@ -48,7 +48,8 @@ export function Dashboard({ runId, view, onContinue }: Props) {
   const { steps, epochs, started, status } = view;
   const step = steps.step?.length ? (steps.step[steps.step.length - 1] ?? 0) : 0;
   const total = started ? started.epochs * started.steps_per_epoch : 0;
-  const progress = total ? Math.min(1, step / total) : 0;
+  // a run that ended before its stream opened sent no "started" here: completed is all done
+  const progress = status === "completed" ? 1 : total ? Math.min(1, step / total) : 0;
   const elapsed = started ? (performance.now() - started.start) / 1000 : 0;
   const eta = progress > 0 && progress < 1 ? (elapsed / progress) * (1 - progress) : NaN;
   const last = (c: (number | null)[] | undefined) => (c?.length ? c[c.length - 1] : null);
