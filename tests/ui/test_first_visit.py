@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 def test_the_runs_table_fits_its_box_at_1280(page: Page, live_server: str) -> None:
     with httpx2.Client(base_url=live_server, timeout=30) as http:
         training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 1}
-        created = http.post("/api/v1/runs", json={"name": "a run with a fairly long name",
-                                                  "model": {"preset": "toy-mlp"}, "training": training})
+        created = http.post("/api/v1/runs", json={
+            "name": "a run with a fairly long name", "model": {"preset": "toy-mlp"},
+            "training": training})
         assert created.status_code == 201, created.text
     page.set_viewport_size({"width": 1280, "height": 800})
     open_playground(page)
@@ -30,7 +31,8 @@ def test_the_runs_table_fits_its_box_at_1280(page: Page, live_server: str) -> No
         box = page.locator(".runs-table-box")
         row = page.locator(".runs-table tr", has_text="a run with a fairly long name")
         expect(row).to_have_count(1)
-        assert box.evaluate("b => b.scrollWidth <= b.clientWidth"), f"the runs table is cut ({language})"
+        fits = box.evaluate("b => b.scrollWidth <= b.clientWidth")
+        assert fits, f"the runs table is cut ({language})"
         assert within(row.get_by_role("button", name=button), box)
 
 
@@ -47,8 +49,9 @@ def test_a_run_that_completed_before_it_was_opened_shows_a_full_bar(
         page: Page, live_server: str) -> None:
     with httpx2.Client(base_url=live_server, timeout=30) as http:
         training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 2}
-        run = http.post("/api/v1/runs", json={"name": "completed before opened",
-                                              "model": {"preset": "toy-mlp"}, "training": training}).json()
+        run = http.post("/api/v1/runs", json={
+            "name": "completed before opened", "model": {"preset": "toy-mlp"},
+            "training": training}).json()
         deadline = time.monotonic() + 60
         while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "completed":
             assert time.monotonic() < deadline, "the run did not complete"
