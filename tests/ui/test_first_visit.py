@@ -5,13 +5,11 @@ completed before it was opened with its progress bar full."""
 
 from __future__ import annotations
 
-import time
-
 import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import open_playground, open_preset, set_field, within
+from tests.ui.test_playground import completed_run, open_playground, open_preset, set_field, within
 
 pytestmark = pytest.mark.slow
 
@@ -49,13 +47,7 @@ def test_a_run_that_completed_before_it_was_opened_shows_a_full_bar(
         page: Page, live_server: str) -> None:
     with httpx2.Client(base_url=live_server, timeout=30) as http:
         training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 2}
-        run = http.post("/api/v1/runs", json={
-            "name": "completed before opened", "model": {"preset": "toy-mlp"},
-            "training": training}).json()
-        deadline = time.monotonic() + 60
-        while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "completed":
-            assert time.monotonic() < deadline, "the run did not complete"
-            time.sleep(0.2)
+        completed_run(http, "completed before opened", training)
     open_playground(page)
     page.get_by_role("tab", name="Runs").click()
     row = page.locator(".runs-table tr", has_text="completed before opened")

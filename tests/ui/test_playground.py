@@ -4,6 +4,7 @@ from the palette and wires their ports, the keyboard types settings."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx2
 import pytest
@@ -75,6 +76,17 @@ def set_field(page: Page, name: str, value: str) -> None:
     else:
         field.fill(value)
         field.press("Enter")
+
+
+def completed_run(http: httpx2.Client, name: str, training: dict[str, Any]) -> dict[str, Any]:
+    """A toy-mlp run trained through the API to its end (for views of ended runs)."""
+    run: dict[str, Any] = http.post("/api/v1/runs", json={
+        "name": name, "model": {"preset": "toy-mlp"}, "training": training}).json()
+    deadline = time.monotonic() + 60
+    while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "completed":
+        assert time.monotonic() < deadline, "the run did not complete"
+        time.sleep(0.2)
+    return run
 
 
 def open_playground(page: Page, url: str = "/") -> None:
@@ -258,14 +270,7 @@ def test_runs_are_compared_with_overlaid_curves_and_a_diff(page: Page, live_serv
         for lr in (0.01, 0.05):
             training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 3,
                         "validation_split": 0.2, "optimizer": {"name": "adam", "lr": lr}}
-            name = f"compare lr {lr}"
-            run = http.post("/api/v1/runs", json={"name": name, "model": {"preset": "toy-mlp"},
-                                                  "training": training}).json()
-            names.append(name)
-            deadline = time.monotonic() + 60
-            while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "completed":
-                assert time.monotonic() < deadline, "the run did not complete"
-                time.sleep(0.2)
+            names.append(completed_run(http, f"compare lr {lr}", training)["name"])
     open_playground(page)
     page.get_by_role("tab", name="Runs").click()
     for name in names:
