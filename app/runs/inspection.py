@@ -163,7 +163,7 @@ class SubjectCache:
             raise InspectError("give exactly one of sample, array or png")
         shape = tuple(subject.run.spec.input.shape)
         if array is not None:
-            return decode(array)
+            return decode(array, shape)
         if png is not None:
             return from_png(png, shape)
         x, _ = self.split(subject.run, split)  # a gan refuses: its input is noise
