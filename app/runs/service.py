@@ -216,7 +216,8 @@ class RunService:
         run = self.get(run_id)
         if run.status in ("queued", "running"):  # a finished worker may still be exiting
             raise RunStateError(f"run {run_id} is {run.status}: stop it before deleting it")
-        self._store.delete_run(run_id)
+        if not self._store.delete_run(run_id):  # a concurrent delete took it first
+            raise RunNotFound(run_id)
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
     def weights(self, run_id: str) -> dict[str, torch.Tensor]:

@@ -8,6 +8,7 @@ import base64
 import io
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,7 +47,7 @@ def run(client: TestClient) -> Iterator[str]:
     [8, 8],  # the right count, a wrong shape
 ])
 def test_an_array_not_shaped_like_the_input_is_a_422(client: TestClient, run: str, shape: list[int],
-                                                     record_property: pytest.RecordProperty
+                                                     record_property: Any
                                                      ) -> None:
     """The run's network takes (1, 8, 8): every other shape is refused by name."""
     body = {"array": {"data": "", "dtype": "float32", "shape": shape}}
@@ -77,7 +78,7 @@ def _image(kind: str) -> str:
 
 @pytest.mark.parametrize("kind", ["GIF", "JPEG", "TIFF", "BMP"])
 def test_an_image_other_than_png_is_a_422(client: TestClient, run: str, kind: str,
-                                          record_property: pytest.RecordProperty) -> None:
+                                          record_property: Any) -> None:
     response = client.post(f"{API}/runs/{run}/inspect/predict", json={"png": _image(kind)})
     assert response.status_code == 422, response.text[:300]
     assert "PNG" in response.json()["detail"], response.text
