@@ -15,6 +15,12 @@ from app.store import data_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# A token guards everything the server can do, so it must resist guessing: 32 characters
+# with at least 8 distinct ones is ~128 bits or more for a random token
+# (`python -c "import secrets; print(secrets.token_urlsafe(32))"`), and refuses the
+# repeated or patterned strings people type by hand.
+MIN_TOKEN_LENGTH = 32
+MIN_TOKEN_DISTINCT = 8
 
 
 class Settings(BaseSettings):
@@ -30,8 +36,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port to bind.")
     token: str | None = Field(
         default=None,
-        min_length=16,
-        description="Bearer token required on the API; needed to bind a non-loopback host.",
+        description=f"Bearer token required on the API, docs and schema; needed to bind a "
+                    f"non-loopback host. At least {MIN_TOKEN_LENGTH} characters, "
+                    f"{MIN_TOKEN_DISTINCT} of them distinct.",
     )
     home: Path = Field(
         default_factory=data_folder,
@@ -117,6 +124,17 @@ class Settings(BaseSettings):
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("token")
+    @classmethod
+    def _strong_token(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) < MIN_TOKEN_LENGTH
+                                  or len(set(value)) < MIN_TOKEN_DISTINCT):
+            raise ValueError(
+                f"the token is too weak: use at least {MIN_TOKEN_LENGTH} characters with "
+                f"{MIN_TOKEN_DISTINCT}+ distinct ones, e.g. the output of "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        return value
+
     @model_validator(mode="after")
     def _default_server_id(self) -> Settings:
         if not self.server_id:
@@ -152,5 +170,5 @@ class Settings(BaseSettings):
         if self.host not in LOOPBACK_HOSTS and not self.token:
             raise ValueError(
                 f"binding {self.host} exposes LayerLab to the network: set "
-                "LAYERLAB_TOKEN (16+ characters) first"
+                f"LAYERLAB_TOKEN ({MIN_TOKEN_LENGTH}+ characters) first"
             )

@@ -22,7 +22,7 @@ from app.client import LayerLab, LayerLabError, Run
 from tests.test_client import _export_format
 from tests.train.test_gan import TINY_GAN
 
-TOKEN = "cli-test-token-0123456789"
+TOKEN = "cli-test-token-0123456789-abcdefgh"
 pytestmark = pytest.mark.slow
 SMALL = ("--dataset", "circle", "-O", "n_samples=200", "--device", "cpu")
 

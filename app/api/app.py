@@ -10,12 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__
+from app.api.built_files import BuiltFiles
 from app.api.errors import install_error_handlers
+from app.api.login_limit import LoginThrottle
 from app.api.middleware import BodySizeLimit, TokenAuth
 from app.api.routes import (
     datasets,
@@ -112,18 +113,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)
     app.include_router(login.router)
+    app.state.login_throttle = LoginThrottle()
     _mount_ui(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     if settings.token:
+        docs = {app.openapi_url, app.docs_url, app.redoc_url,
+                app.swagger_ui_oauth2_redirect_url}
         app.add_middleware(TokenAuth, token=settings.token, prefix=API_PREFIX,
-                           open_paths={f"{API_PREFIX}/health"})
+                           open_paths={f"{API_PREFIX}/health"},
+                           guarded_paths=frozenset(p for p in docs if p))
     return app
 
 
 def _mount_ui(app: FastAPI, settings: Settings) -> None:
     templates = Jinja2Templates(directory=settings.templates_dir)
-    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.mount("/static", BuiltFiles(directory=settings.static_dir), name="static")
     manifest = settings.static_dir / "dist" / ".vite" / "manifest.json"
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -92,15 +92,18 @@ def _cookie(headers: dict[bytes, bytes], name: str) -> str:
 
 
 class TokenAuth:
-    """Requires the token on the API and its websockets (health stays open): as
-    `Authorization: Bearer <token>`, or the cookie the login page sets (browsers
-    cannot put headers on a websocket)."""
+    """Requires the token on the API and its websockets (health stays open), and on
+    `guarded_paths` outside it (the schema and the docs pages, which map the whole API
+    for whoever reads them): as `Authorization: Bearer <token>`, or the cookie the login
+    page sets (browsers cannot put headers on a websocket)."""
 
-    def __init__(self, app: ASGIApp, token: str, prefix: str, open_paths: set[str]) -> None:
+    def __init__(self, app: ASGIApp, token: str, prefix: str, open_paths: set[str],
+                 guarded_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.token = token.encode()
         self.prefix = prefix
         self.open_paths = open_paths
+        self.guarded_paths = guarded_paths
 
     def _authorised(self, headers: dict[bytes, bytes]) -> bool:
         scheme, _, bearer = headers.get(b"authorization", b"").partition(b" ")
@@ -123,5 +126,7 @@ class TokenAuth:
 
     def _guarded(self, scope: Scope) -> bool:
         path = scope.get("path", "")
-        return (scope["type"] in ("http", "websocket") and path.startswith(self.prefix)
-                and path not in self.open_paths)
+        if scope["type"] not in ("http", "websocket"):
+            return False
+        return path in self.guarded_paths or (path.startswith(self.prefix)
+                                              and path not in self.open_paths)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.settings import Settings
 
-TOKEN = "s3cret-token-0123456789"
+TOKEN = "s3cret-access-token-0123456789-AbCdEf"
 
 
 def test_token_required_on_api_but_not_health(tmp_path: Path) -> None:

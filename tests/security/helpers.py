@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - older FastAPI
     iter_route_contexts = None
 
 API = "/api/v1"
-TOKEN = "x" * 16
+TOKEN = "security-suite-token-7Qm2Vx9Lp4Rz8Kd"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ALLOWED_ORIGIN = "https://allowed.example"
 FINAL = ("completed", "failed", "diverged", "stopped", "paused", "interrupted")
