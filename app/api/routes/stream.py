@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, RootModel
@@ -78,12 +77,17 @@ def stream_snapshot(run_id: str, runs: RunsDep) -> SnapshotMessage:
     return SnapshotMessage.of(runs.snapshot(run_id))
 
 
+WEB_SCHEMES = {"ws": "http", "wss": "https"}  # the scheme of a page served where a socket is
+
+
 def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
-    """Same origin, a configured origin, or no Origin header (not a browser)."""
+    """Same origin, a configured origin, or no Origin header (not a browser). Same origin
+    is scheme and host: an https page is not this http server's own, whatever its host."""
     origin = websocket.headers.get("origin")
     if origin is None or origin in settings.allowed_origins:
         return True
-    return urlsplit(origin).netloc == websocket.headers.get("host")
+    scheme = WEB_SCHEMES.get(websocket.url.scheme, websocket.url.scheme)
+    return origin.lower() == f"{scheme}://{websocket.headers.get('host', '')}".lower()
 
 
 @router.websocket(STREAM_PATH)
