@@ -148,7 +148,8 @@ def test_client_streams_over_a_real_websocket(server: str) -> None:
 
 
 def test_runs_export(server: str, tmp_path: Path) -> None:
-    fmt = _export_format(httpx2.get(f"{server}/openapi.json").json()["paths"])
+    schema = httpx2.get(f"{server}/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"})
+    fmt = _export_format(schema.json()["paths"])
     with LayerLab(server, token=TOKEN) as lab:
         run = lab.submit("toy-mlp", {"dataset": {"name": "circle",
                                                  "options": {"n_samples": 200}},
