@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 LAYER_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 NETWORK_INPUT = "input"
@@ -31,10 +31,19 @@ ActivationName = Literal[
 Category = Literal["core", "convolution", "normalization", "sequence", "merge", "generative"]
 
 
-class SpecModel(BaseModel):
-    """Strict pydantic base: unknown fields are errors, never silently dropped."""
+T = TypeVar("T")
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+Pair = Annotated[tuple[Annotated[T, Strict()], Annotated[T, Strict()]], Strict(False)]
+"""Two values as a JSON array: strict mode would take only a Python tuple, so the pair is
+lax and its items strict."""
+
+
+class SpecModel(BaseModel):
+    """Strict pydantic base: unknown fields are errors, never silently dropped, and values
+    keep their JSON types: `true` or `"5"` is no number, `1` no boolean (a whole number is
+    still a float). A tuple field is a `Pair`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _type_is_required(schema: dict[str, Any]) -> None:

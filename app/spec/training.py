@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from app.spec.base import LayerId, SpecModel
+from app.spec.base import LayerId, Pair, SpecModel
 
 TaskKind = Literal["classification", "regression", "reconstruction", "sequence", "vae", "gan"]
 LossName = Literal["mse", "mae", "rmse", "huber", "cross_entropy", "bce", "nll"]
@@ -29,7 +29,7 @@ class OptimizerSpec(SpecModel):
     lr: float = Field(default=1e-3, gt=0.0, le=10.0, description="Learning rate.")
     momentum: float = Field(default=0.0, ge=0.0, lt=1.0, description="SGD momentum.")
     nesterov: bool = Field(default=False, description="Nesterov momentum (SGD, momentum > 0).")
-    betas: tuple[float, float] = Field(default=(0.9, 0.999), description="Adam/AdamW betas.")
+    betas: Pair[float] = Field(default=(0.9, 0.999), description="Adam/AdamW betas.")
     alpha: float = Field(default=0.99, gt=0.0, lt=1.0, description="RMSprop smoothing.")
     weight_decay: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Decoupled decay (AdamW) or L2 in the update."

@@ -6,13 +6,13 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from app.spec.base import ActivationName, Category, LayerSpecBase
+from app.spec.base import ActivationName, Category, LayerSpecBase, Pair
 
 Kernel = Annotated[int, Field(ge=1, le=31)]
 Stride = Annotated[int, Field(ge=1, le=16)]
 Pad = Annotated[int, Field(ge=0, le=64)]
-Kernel2d = Kernel | tuple[Kernel, Kernel]
-Stride2d = Stride | tuple[Stride, Stride]
+Kernel2d = Kernel | Pair[Kernel]
+Stride2d = Stride | Pair[Stride]
 Padding = Literal["valid", "same"] | Pad
 
 _PADDING_DOC = (
