@@ -24,19 +24,43 @@ IMAGE_RUN = {
 }
 
 VIEWS = ("predict", "activations", "saliency")
+ATTENTION_RUN = {
+    "model": {"version": 1, "input": {"shape": [16], "dtype": "token", "vocab_size": 64},
+              "layers": [
+                  {"id": "embed", "type": "embedding", "dim": 16},
+                  {"id": "block", "type": "transformer_encoder_block", "num_heads": 2,
+                   "ff_dim": 16, "causal": True},
+                  {"id": "out", "type": "dense", "units": 64}]},
+    "training": {"dataset": {"name": "chars", "options": {"seq_len": 16, "stride": 64}},
+                 "epochs": 1, "batch_size": 64, "device": "cpu"},
+}
 HUGE = 2**31
+
+
+def _trained(client: TestClient, body: dict[str, Any]) -> str:
+    created = client.post(f"{API}/runs", json=body)
+    assert created.status_code == 201, created.text
+    run_id = str(created.json()["id"])
+    deadline = time.monotonic() + 180
+    while (status := client.get(f"{API}/runs/{run_id}").json()["status"]) != "completed":
+        assert status in ("queued", "running"), status
+        assert time.monotonic() < deadline, "the run never completed"
+        time.sleep(0.05)
+    return run_id
 
 
 @pytest.fixture(scope="module")
 def run(client: TestClient) -> Iterator[str]:
     """A small image classifier of (1, 8, 8) inputs, trained one epoch."""
-    created = client.post(f"{API}/runs", json=IMAGE_RUN)
-    assert created.status_code == 201, created.text
-    run_id = str(created.json()["id"])
-    deadline = time.monotonic() + 120
-    while client.get(f"{API}/runs/{run_id}").json()["status"] != "completed":
-        assert time.monotonic() < deadline, "the run never completed"
-        time.sleep(0.05)
+    run_id = _trained(client, IMAGE_RUN)
+    yield run_id
+    client.delete(f"{API}/runs/{run_id}")
+
+
+@pytest.fixture(scope="module")
+def attention_run(client: TestClient) -> Iterator[str]:
+    """A one-block character transformer of 16 tokens, trained one epoch."""
+    run_id = _trained(client, ATTENTION_RUN)
     yield run_id
     client.delete(f"{API}/runs/{run_id}")
 
@@ -59,6 +83,17 @@ def test_an_array_not_shaped_like_the_input_is_a_422(client: TestClient, run: st
         assert "array.shape" in response.text, response.text
     record_property("detail", f"shape {shape}: " + ", ".join(
         f"{view} {status}" for view, status in answers.items()))
+
+
+def test_an_array_not_shaped_like_a_sequence_is_a_422_to_attention(
+        client: TestClient, attention_run: str) -> None:
+    """The attention view (and the others) of a network of 16 tokens."""
+    for shape in ([0, HUGE, HUGE, HUGE], [4, 4]):
+        body = {"array": {"data": "", "dtype": "int64", "shape": shape}}
+        for view in ("attention", "predict", "activations"):
+            response = client.post(f"{API}/runs/{attention_run}/inspect/{view}", json=body)
+            assert response.status_code == 422, (view, shape, response.text[:300])
+            assert "array.shape" in response.text, response.text
 
 
 def test_array_data_longer_than_its_shape_is_a_422(client: TestClient, run: str) -> None:
