@@ -5,6 +5,10 @@ Validation = pydantic parsing + graph checks + shape inference on the meta devic
 for real on the CPU and pushing one sample through it (which, unlike the meta
 device, allocates every weight: fine here, ruinous for a 50M-parameter spec).
 
+Then hostile specs (huge recurrent layers, long sequences, huge dense, conv and
+embedding layers, deep stacks), each timed as a first validation beside the 50-layer
+spec: every one should answer, valid or refused, within 100 ms.
+
     python benchmarks/validate_speed.py
 """
 
@@ -19,9 +23,10 @@ import torch
 
 from app.nn import analyze, build
 from app.nn.infer import clear_shape_cache
-from app.spec import parse_network
+from app.spec import SpecError, parse_network
 
 TARGET_MS = 50.0
+HOSTILE_TARGET_MS = 100.0
 REPEATS = 15
 
 
@@ -59,6 +64,54 @@ def fifty_layer_spec(width: int = 1, distinct: bool = False) -> dict[str, Any]:
     ]
     assert len(layers) == 50, len(layers)
     return {"name": "VGG-style 50", "input": {"shape": [3, 32, 32]}, "layers": layers}
+
+
+def recurrent(cell: str, steps: int, features: int = 1, **fields: Any) -> dict[str, Any]:
+    return {"input": {"shape": [steps, features]}, "layers": [{"id": "l", "type": cell, **fields}]}
+
+
+def stack(layer: dict[str, Any], depth: int, shape: list[int]) -> dict[str, Any]:
+    return {"input": {"shape": shape}, "layers": [{**layer, "id": f"l{i}"} for i in range(depth)]}
+
+
+def hostile_specs() -> dict[str, dict[str, Any]]:
+    """Specs that once cost seconds to minutes of CPU to validate (or to refuse)."""
+    return {
+        "lstm 8192 units, 8192 steps": recurrent("lstm", 8192, hidden_size=8192),
+        "lstm 8192 units, 65536 steps": recurrent("lstm", 65536, hidden_size=8192),
+        "gru 8192 units x 16 layers": recurrent("gru", 4096, hidden_size=8192, num_layers=16),
+        "lstm 1024 units, 65536 steps (valid)": recurrent("lstm", 65536, hidden_size=1024,
+                                                           return_sequences=True),
+        "bi-gru 512 x 4, 65536 steps (valid)": recurrent("gru", 65536, 64, hidden_size=512,
+                                                          num_layers=4, bidirectional=True),
+        "dense 65536 on 65536 values": stack({"type": "dense", "units": 65536}, 2, [65536]),
+        "conv2d 4096 filters 7x7, twice": stack(
+            {"type": "conv2d", "filters": 4096, "kernel_size": 7}, 2, [3, 64, 64]),
+        "embedding 1M tokens x 8192": {
+            "input": {"shape": [16], "dtype": "token", "vocab_size": 1_000_000},
+            "layers": [{"id": "e", "type": "embedding", "dim": 8192}]},
+        "256 lstm layers, 4096 steps (valid)": stack(
+            {"type": "lstm", "hidden_size": 64, "return_sequences": True}, 256, [4096, 1]),
+    }
+
+
+def validate_or_refuse(data: dict[str, Any]) -> str:
+    try:
+        analyze(parse_network(data))
+    except SpecError:
+        return "refused"
+    return "valid"
+
+
+def print_hostile(normal_ms: float) -> None:
+    print(f"hostile specs, first validation, median of {REPEATS} runs "
+          f"(target < {HOSTILE_TARGET_MS:.0f} ms each)")
+    print(f"  {'50-layer spec (for comparison)':<40} {'valid':>8} {normal_ms:8.1f} ms")
+    for label, data in hostile_specs().items():
+        answer = validate_or_refuse(data)
+        ms = timed_ms(lambda d=data: validate_or_refuse(d), clear_shape_cache)
+        verdict = "" if ms < HOSTILE_TARGET_MS else "  MISSES the target"
+        print(f"  {label:<40} {answer:>8} {ms:8.1f} ms{verdict}")
 
 
 def timed_ms(fn: Callable[[], object], before: Callable[[], object] = lambda: None) -> float:
@@ -105,6 +158,7 @@ def main() -> None:
         verdict = "meets" if ms < TARGET_MS else "MISSES"
         print(f"{label}: {verdict} the {TARGET_MS:.0f} ms target "
               f"({baseline / ms:.1f}x the baseline's speed)")
+    print_hostile(rows[0][1])
 
 
 if __name__ == "__main__":
