@@ -90,6 +90,10 @@ def hostile_specs() -> dict[str, dict[str, Any]]:
         "embedding 1M tokens x 8192": {
             "input": {"shape": [16], "dtype": "token", "vocab_size": 1_000_000},
             "layers": [{"id": "e", "type": "embedding", "dim": 8192}]},
+        "256 distinct gru layers, 65536 steps": {
+            "input": {"shape": [65536, 4]},
+            "layers": [{"id": f"l{i}", "type": "gru", "hidden_size": 512 + i,
+                        "return_sequences": True} for i in range(256)]},
         "256 lstm layers, 4096 steps (valid)": stack(
             {"type": "lstm", "hidden_size": 64, "return_sequences": True}, 256, [4096, 1]),
     }

@@ -91,15 +91,13 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
         flops += summary.flops
         activation_bytes += out.numel() * out.element_size()
         _check_params(layer_id, total_params, limits)
+        # Refused where the estimate crosses the limit: the layers after it need no trace.
+        _check_activations(layer_id, activation_bytes / 2**20, limits)
         nodes.append(GraphNode(layer_id, names[layer_id],
                                tuple(names.get(i, NETWORK_INPUT) for i in in_ids)))
         recipes[names[layer_id]] = recipe
         summaries.append(summary)
     activation_mb = activation_bytes / 2**20
-    if activation_mb > limits.max_activation_mb:
-        raise layer_error(spec.layers[-1].id, f"activations take about {_mib(activation_mb)} MiB "
-                          f"per sample, over the limit of {_mib(limits.max_activation_mb)} MiB: "
-                          "use a smaller input, fewer filters or more pooling")
     output_id = spec.layers[-1].id
     network = NetworkSummary(tuple(spec.input.shape), tuple(values[output_id].shape[1:]),
                              _in_spec_order(spec, summaries), total_params, trainable, flops,
@@ -110,6 +108,13 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
 def _check_params(layer_id: str, total: int, limits: SpecLimits) -> None:
     if total > limits.max_params:
         raise _params_error(layer_id, total, limits)
+
+
+def _check_activations(layer_id: str, activation_mb: float, limits: SpecLimits) -> None:
+    if activation_mb > limits.max_activation_mb:
+        raise layer_error(layer_id, f"activations take about {_mib(activation_mb)} MiB "
+                          f"per sample, over the limit of {_mib(limits.max_activation_mb)} MiB: "
+                          "use a smaller input, fewer filters or more pooling")
 
 
 def _params_error(layer_id: str, total: int, limits: SpecLimits) -> SpecError:

@@ -55,6 +55,10 @@ HOSTILE: dict[str, tuple[dict[str, Any], int]] = {
     "256 stacked lstm layers on 65536 steps": (
         stack({"type": "lstm", "hidden_size": 64, "return_sequences": True}, 256, [65536, 1]),
         422),
+    "256 distinct gru layers on 65536 steps, over the activation limit": (
+        {"version": 1, "input": {"shape": [65536, 4]},
+         "layers": [{"id": f"l{i}", "type": "gru", "hidden_size": 512 + i,
+                     "return_sequences": True} for i in range(256)]}, 422),
     "256 stacked lstm layers on 4096 steps": (
         stack({"type": "lstm", "hidden_size": 64, "return_sequences": True}, 256, [4096, 1]),
         200),
