@@ -18,10 +18,14 @@ Responses = dict[int | str, dict[str, Any]]
 
 
 class HealthOut(BaseModel):
+    """The server's status; the versions and devices only when it needs no token (they
+    would tell anyone which known flaws to try)."""
+
     status: str = Field(description="'ok' when the server is up.")
-    version: str
-    torch: str = Field(description="PyTorch version.")
-    devices: list[str] = Field(description="Devices training can use, e.g. ['cpu', 'cuda:0'].")
+    version: str | None = Field(default=None, description="LayerLab's version.")
+    torch: str | None = Field(default=None, description="PyTorch version.")
+    devices: list[str] | None = Field(
+        default=None, description="Devices training can use, e.g. ['cpu', 'cuda:0'].")
 
 
 class LayerTypeOut(BaseModel):

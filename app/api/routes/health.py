@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import torch
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from app import __version__
 from app.api.schemas import HealthOut
@@ -19,12 +18,11 @@ def available_devices() -> list[str]:
     return devices
 
 
-@router.get("/health", response_model=HealthOut)
-def health(request: Request) -> HealthOut | JSONResponse:
-    """Server status, version, PyTorch version and the devices training can use."""
+@router.get("/health", response_model_exclude_none=True)
+def health(request: Request) -> HealthOut:
+    """Server status, version, PyTorch version and the devices training can use (with a
+    token set, the status alone: health stays open for probes)."""
     if request.app.state.settings.token:
-        # Health stays open for probes even with a token; versions and devices would
-        # tell anyone which known flaws to try, so only the status goes out.
-        return JSONResponse({"status": "ok"})
+        return HealthOut(status="ok")
     return HealthOut(status="ok", version=__version__, torch=torch.__version__,
                      devices=available_devices())

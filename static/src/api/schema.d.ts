@@ -74,7 +74,8 @@ export interface paths {
         };
         /**
          * Health
-         * @description Server status, version, PyTorch version and the devices training can use.
+         * @description Server status, version, PyTorch version and the devices training can use (with a
+         *     token set, the status alone: health stays open for probes).
          */
         get: operations["health"];
         put?: never;
@@ -2349,13 +2350,17 @@ export interface components {
              */
             type: "global_maxpool2d";
         };
-        /** HealthOut */
+        /**
+         * HealthOut
+         * @description The server's status; the versions and devices only when it needs no token (they
+         *     would tell anyone which known flaws to try).
+         */
         HealthOut: {
             /**
              * Devices
              * @description Devices training can use, e.g. ['cpu', 'cuda:0'].
              */
-            devices: string[];
+            devices?: string[] | null;
             /**
              * Status
              * @description 'ok' when the server is up.
@@ -2365,9 +2370,12 @@ export interface components {
              * Torch
              * @description PyTorch version.
              */
-            torch: string;
-            /** Version */
-            version: string;
+            torch?: string | null;
+            /**
+             * Version
+             * @description LayerLab's version.
+             */
+            version?: string | null;
         };
         /** Histogram */
         Histogram: {

@@ -43,7 +43,8 @@ export const getDataset = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Health
  *
- * Server status, version, PyTorch version and the devices training can use.
+ * Server status, version, PyTorch version and the devices training can use (with a
+ * token set, the status alone: health stays open for probes).
  */
 export const health = <ThrowOnError extends boolean = false>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({ url: '/api/v1/health', ...options });
 

@@ -1697,6 +1697,9 @@ export type GlobalMaxPool2dSpec = {
 
 /**
  * HealthOut
+ *
+ * The server's status; the versions and devices only when it needs no token (they
+ * would tell anyone which known flaws to try).
  */
 export type HealthOut = {
     /**
@@ -1704,7 +1707,7 @@ export type HealthOut = {
      *
      * Devices training can use, e.g. ['cpu', 'cuda:0'].
      */
-    devices: Array<string>;
+    devices?: Array<string> | null;
     /**
      * Status
      *
@@ -1716,11 +1719,13 @@ export type HealthOut = {
      *
      * PyTorch version.
      */
-    torch: string;
+    torch?: string | null;
     /**
      * Version
+     *
+     * LayerLab's version.
      */
-    version: string;
+    version?: string | null;
 };
 
 /**
