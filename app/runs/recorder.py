@@ -103,6 +103,13 @@ class Recorder:
         self._queue.put(done)
         done.wait(timeout)
 
+    def restore(self, run_id: str, events: Sequence[TrainingEvent]) -> None:
+        """Apply reports of a run now, on the caller's thread: those a checkpoint kept
+        (app.train.journal) that a server died before storing. Applying one again
+        changes nothing: every write is an upsert or sets fields."""
+        if events:
+            self._retrying(run_id, list(events))
+
     def close(self) -> None:
         self._queue.put(_CLOSE)
         self._thread.join(10)

@@ -35,6 +35,7 @@ from app.spec.training import TrainingSpec
 from app.store.base import RunRecord, RunStore, owned_by
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
+from app.train.journal import read_journal
 from app.train.session import check_training
 
 Subscriber = Callable[[str, TrainingEvent], None]
@@ -279,6 +280,10 @@ class RunService:
             except (OSError, KeyError, TypeError, ValueError) as exc:  # CheckpointError too
                 raise RunStateError(f"run {run.id} cannot resume: {exc}; delete the run or "
                                     "start a new one") from None
+        # what the checkpoint covers but the store lacks (a server died before storing
+        # it) comes back from the journal beside the checkpoint; what it does not cover
+        # goes, and is trained and reported again
+        self._recorder.restore(run.id, read_journal(job.run_dir, step))
         self._store.delete_metrics_after(run.id, step)
         return job
 

@@ -34,6 +34,7 @@ from app.train.checkpoint import Checkpoint, TrainedWith, load_latest, save_chec
 from app.train.devices import device_label
 from app.train.early_stopping import EarlyStopping
 from app.train.evaluate import evaluate
+from app.train.journal import MetricsJournal
 from app.train.optim import make_optimizer, make_schedule, penalty, step_schedule
 from app.train.speed import (
     SpeedSettingError,
@@ -108,6 +109,10 @@ class Trainer:
         self._stepped = False  # the first step tells whether the device can train so
         self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
         self.checkpoint_every, self.hooks = checkpoint_every, hooks
+        # what each checkpoint covers is kept beside it (see app.train.journal)
+        self._journal = MetricsJournal(checkpoint_dir) if checkpoint_dir is not None else None
+        if self._journal is not None:
+            self.emit = self._journal.recording(emit)
         self._last_save = -float("inf")
         self._saved_step: int | None = None  # where the last good checkpoint was taken
         # A built network knows its spec: each checkpoint records it with the settings,
@@ -296,7 +301,7 @@ class Trainer:
         return max(self.config.batch_size, 1024)
 
     def _save(self) -> None:
-        if self.checkpoint_dir is None:
+        if self.checkpoint_dir is None or self._journal is None:  # both or neither
             return
         self._last_save = time.monotonic()
         tensors = {"rng.torch": torch.get_rng_state(), "rng.shuffle": self.shuffle.get_state(),
@@ -309,6 +314,7 @@ class Trainer:
                 "scaler": scaler.state_dict() if scaler is not None else None,
                 **self._trained_with}
         try:
+            self._journal.commit()  # first: a checkpoint never covers steps not on disk
             save_checkpoint(self.checkpoint_dir / CHECKPOINT_NAME,
                             Checkpoint(self.model.state_dict(), self.optimizer.state_dict(),
                                        meta, tensors, self.early.best_weights))

@@ -229,6 +229,36 @@ def test_a_damaged_checkpoint_is_refused_and_the_one_before_used(
     record_property("detail", started.notice)
 
 
+def test_steps_a_server_died_before_storing_come_back_when_the_run_resumes(
+        service: RunService, tmp_path: Path, record_property: Any) -> None:
+    """A busy server's recorder lags its worker: the worker trains to the end and writes
+    its final checkpoint, then the server dies before storing the last steps. The store
+    is left as such a server leaves it (steps past one point missing, the run running);
+    the next server marks the run interrupted, and resuming it brings every step back
+    from the journal beside the checkpoint, so it ends completed with the whole history
+    (without the journal it ended completed at the lost point)."""
+    run = service.create(parse_network(TOY), TrainingSpec.model_validate(
+        toy_training(3000, epochs=4)))
+    assert settle(service, run.id).status == "completed"
+    whole = service.metrics(run.id)
+    lost_after = whole["step"][len(whole["step"]) // 3]
+    store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")  # the next server's
+    try:
+        store.delete_metrics_after(run.id, lost_after)
+        store.update_run(run.id, status="running", finished_at=None)
+        after = RunService(store, ProcessExecutor(stop_timeout=3.0), tmp_path / "runs")
+        try:
+            assert after.recover() == [run.id]
+            after.resume(run.id)
+            assert settle(after, run.id).status == "completed"
+            assert after.metrics(run.id) == whole
+        finally:
+            after.close()
+    finally:
+        store.close()
+    record_property("detail", f"steps {lost_after + 1}-{whole['step'][-1]} restored")
+
+
 def test_a_run_with_no_usable_checkpoint_refuses_to_resume_and_stays_intact(
         service: RunService, record_property: Any) -> None:
     """Both checkpoints cut short: resume is refused naming each, the run stays paused."""
