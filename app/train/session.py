@@ -16,7 +16,8 @@ from app.spec.events import FinishedEvent
 from app.spec.training import TrainingSpec
 from app.train.devices import resolve_device
 from app.train.gan import GanSplit, GanTrainer, SampleHook, split_gan
-from app.train.loop import Control, Emit, EpochHook, Trainer
+from app.train.loop import EVAL_BATCH, Control, Emit, EpochHook, Trainer
+from app.train.memory import check_batch_memory, fitting_batch
 from app.train.task_kinds import kind_of
 from app.train.tasks import Task, TaskError, make_task
 
@@ -38,6 +39,7 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     options, input shape, task and loss against the network's output. Raises SpecError,
     DatasetError or TaskError naming the cause."""
     plan = trace(spec, limits)
+    check_batch_memory(plan.summary, training.batch_size, limits)
     dataset = get_dataset(training.dataset.name)
     options = dataset.parse_options(training.dataset.options)
     info = dataset.info(options)
@@ -110,7 +112,11 @@ def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
             raise TaskError(f"the starting weights name tensors this network lacks: "
                             f"{', '.join(unexpected[:5])}")
     args = (model, data, training, checked.task, emit, device, checkpoint_dir, control)
+    # evaluation holds every layer's output of its batch, as training does
+    eval_batch = fitting_batch(checked.plan.summary, limits, EVAL_BATCH)
     if checked.gan is not None:
         return GanTrainer(*args, hooks=hooks, start=(start.epoch, start.step),
-                          split=checked.gan, sample_hook=sample_hook).fit(resume)
-    return Trainer(*args, hooks=hooks, start=(start.epoch, start.step)).fit(resume)
+                          eval_batch=eval_batch, split=checked.gan,
+                          sample_hook=sample_hook).fit(resume)
+    return Trainer(*args, hooks=hooks, start=(start.epoch, start.step),
+                   eval_batch=eval_batch).fit(resume)
