@@ -34,12 +34,14 @@ class Checked:
 
 
 def check_training(spec: NetworkSpec, training: TrainingSpec,
-                   limits: SpecLimits | None = None) -> Checked:
+                   limits: SpecLimits | None = None, *, batch_bound: bool = True) -> Checked:
     """Everything that can be checked without loading data: the spec, the dataset and its
-    options, input shape, task and loss against the network's output. Raises SpecError,
+    options, input shape, task and loss against the network's output, and (with
+    `batch_bound`) a training batch's activations against the limit. Raises SpecError,
     DatasetError or TaskError naming the cause."""
     plan = trace(spec, limits)
-    check_batch_memory(plan.summary, training.batch_size, limits)
+    if batch_bound:
+        check_batch_memory(plan.summary, training.batch_size, limits)
     dataset = get_dataset(training.dataset.name)
     options = dataset.parse_options(training.dataset.options)
     info = dataset.info(options)

@@ -7,6 +7,7 @@ are recorded (`record_property("detail", ...)`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,11 @@ def run_count(client: TestClient) -> int:
 
 
 @pytest.fixture
-def bounded(tmp_path: Path) -> Iterator[TestClient]:
-    """A server whose batches may take 16 MiB of activations."""
+def bounded(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """A server whose batches may take 16 MiB of activations (or the test's parameter)."""
+    bound = getattr(request, "param", 16)
     settings = Settings(home=tmp_path, allowed_hosts=["testserver"], max_concurrent_runs=1,
-                        limits=SpecLimits(max_batch_activation_mb=16))
+                        limits=SpecLimits(max_batch_activation_mb=bound))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -161,3 +163,40 @@ def test_the_bound_follows_the_setting(bounded: TestClient, record_property: Any
     assert "set training.batch_size to 64 or less" in message
     record_property("detail", f"bound 16 MiB, {per_sample} MiB/sample: batch 64 -> 201, "
                               f"65 -> 422")
+
+
+def finished(client: TestClient, run_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.get(f"{API}/runs/{run_id}").json()
+        if run["status"] in ("completed", "failed", "diverged", "stopped"):
+            return dict(run)
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+@pytest.mark.parametrize("bounded", [1], indirect=True)
+def test_inspection_runs_no_more_samples_at_once_than_the_bound_allows(
+        bounded: TestClient, record_property: Any) -> None:
+    """At 1 MiB, 4 samples of a quarter MiB fit: the views run 4 at a time, and the
+    one-step view refuses 5."""
+    created = bounded.post(f"{API}/runs", json=run_body(wide_dense(), 4,
+                                                        validation_split=0.25))
+    assert created.status_code == 201, created.text
+    run_id = created.json()["id"]
+    assert finished(bounded, run_id)["status"] == "completed"
+    subject = bounded.app.state.subjects.subject(run_id)  # type: ignore[attr-defined]
+    assert subject.batch == 4
+    batches: list[int] = []
+    subject.model.register_forward_pre_hook(lambda _, args: batches.append(len(args[0])))
+    views = f"{API}/runs/{run_id}/inspect"
+    confusion = bounded.get(f"{views}/confusion")
+    assert confusion.status_code == 200, confusion.text
+    samples = confusion.json()["samples"]
+    assert samples > 4 and max(batches) == 4 and sum(batches) == samples
+    assert bounded.post(f"{views}/step", json={"count": 4}).status_code == 200
+    refused = bounded.post(f"{views}/step", json={"count": 5})
+    assert refused.status_code == 422, refused.text
+    assert "take 4 or fewer" in refused.text
+    record_property("detail", f"bound 1 MiB, 0.25 MiB/sample: confusion of {samples} samples "
+                              f"in batches {batches}, step of 5 -> 422")
