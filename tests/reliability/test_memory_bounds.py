@@ -16,9 +16,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
+from app.nn import analyze
 from app.settings import Settings
-from app.spec import SpecLimits
+from app.spec import NetworkSpec, SpecLimits
+from app.spec.lessons import load_lessons
 from app.spec.limits import BATCH_MEMORY_SHARE, machine_memory_mb
+from app.train.memory import check_batch_memory
+from tests.conftest import MODELS_DIR
 
 API = "/api/v1"
 CIRCLE = {"name": "circle", "options": {"n_samples": 64}}
@@ -192,11 +196,29 @@ def test_inspection_runs_no_more_samples_at_once_than_the_bound_allows(
     views = f"{API}/runs/{run_id}/inspect"
     confusion = bounded.get(f"{views}/confusion")
     assert confusion.status_code == 200, confusion.text
-    samples = confusion.json()["samples"]
-    assert samples > 4 and max(batches) == 4 and sum(batches) == samples
+    samples, confusion_batches = confusion.json()["samples"], list(batches)
+    assert samples > 4 and max(confusion_batches) == 4 and sum(confusion_batches) == samples
     assert bounded.post(f"{views}/step", json={"count": 4}).status_code == 200
     refused = bounded.post(f"{views}/step", json={"count": 5})
     assert refused.status_code == 422, refused.text
     assert "take 4 or fewer" in refused.text
     record_property("detail", f"bound 1 MiB, 0.25 MiB/sample: confusion of {samples} samples "
-                              f"in batches {batches}, step of 5 -> 422")
+                              f"in batches {confusion_batches}, step of 5 -> 422")
+
+
+def test_every_preset_and_lesson_fits_the_smallest_worker(
+        presets: dict[str, NetworkSpec], record_property: Any) -> None:
+    """With the least worker memory allowed, every lesson trains at its batch size and
+    every preset at the default one."""
+    limits = Settings(worker_memory_mb=256).limits
+    lessons = load_lessons(MODELS_DIR / "lessons", presets)
+    batches = [(f"lesson {name}", lesson.network or presets[str(lesson.preset)],
+                lesson.training.batch_size) for name, lesson in lessons.items()]
+    batches += [(f"preset {name}", spec, 64) for name, spec in presets.items()]
+    largest = (0.0, "")
+    for name, spec, batch in batches:
+        summary = analyze(spec, limits)
+        check_batch_memory(summary, batch, limits)
+        largest = max(largest, (summary.activation_mb * batch, name))
+    record_property("detail", f"bound {limits.max_batch_activation_mb:.0f} MiB; largest: "
+                              f"{largest[1]}, {largest[0]:.1f} MiB")
