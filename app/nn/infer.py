@@ -8,7 +8,7 @@ two time steps whatever its sequence length, the rest being computed."""
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import torch
@@ -41,6 +41,7 @@ class LayerSummary:
     trainable_params: int
     flops: int
     attention_scores: int = 0  # heads x queries x keys values per sample
+    activation_bytes: int = 0  # its output and attention scores, per sample
 
 
 @dataclass
@@ -92,7 +93,9 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
         total_params += summary.params
         trainable += summary.trainable_params
         flops += summary.flops
-        activation_bytes += out.numel() * out.element_size() + summary.attention_scores * 4
+        summary = replace(summary, activation_bytes=out.numel() * out.element_size()
+                          + summary.attention_scores * 4)
+        activation_bytes += summary.activation_bytes
         _check_params(layer_id, total_params, limits)
         # Refused where the estimate crosses the limit: the layers after it need no trace.
         _check_activations(summary, activation_bytes / 2**20, limits)

@@ -17,7 +17,7 @@ from app.spec.training import TrainingSpec
 from app.train.devices import resolve_device
 from app.train.gan import GanSplit, GanTrainer, SampleHook, split_gan
 from app.train.loop import EVAL_BATCH, Control, Emit, EpochHook, Trainer
-from app.train.memory import check_batch_memory, fitting_batch
+from app.train.memory import check_batch_memory, fitting_batch, layers_mb
 from app.train.task_kinds import kind_of
 from app.train.tasks import Task, TaskError, make_task
 
@@ -52,6 +52,9 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     task.kind.check_network(spec)
     # a network that reads noise is a generator before a discriminator: where it splits
     gan = None if task.kind.reads_samples else split_gan(spec, plan, info, training.gan)
+    if gan is not None and batch_bound:
+        check_batch_memory(plan.summary, training.batch_size, limits,
+                           layers_mb(plan.summary, gan.discriminator))
     return Checked(plan, dataset, options, _common_checks(spec, training, task), gan)
 
 

@@ -18,10 +18,13 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.nn import analyze
 from app.settings import Settings
-from app.spec import NetworkSpec, SpecLimits
+from app.spec import NetworkSpec, SpecLimits, parse_network
 from app.spec.lessons import load_lessons
 from app.spec.limits import BATCH_MEMORY_SHARE, machine_memory_mb
+from app.spec.training import TrainingSpec
+from app.train import TaskError
 from app.train.memory import check_batch_memory
+from app.train.session import check_training
 from tests.conftest import MODELS_DIR
 
 API = "/api/v1"
@@ -222,3 +225,26 @@ def test_every_preset_and_lesson_fits_the_smallest_worker(
         largest = max(largest, (summary.activation_mb * batch, name))
     record_property("detail", f"bound {limits.max_batch_activation_mb:.0f} MiB; largest: "
                               f"{largest[1]}, {largest[0]:.1f} MiB")
+
+
+def test_a_gans_discriminator_counts_twice(record_property: Any) -> None:
+    """A GAN's discriminator judges the real batch beside the generated one: a batch
+    that fits the network's own estimate is refused once the real batch is counted."""
+    spec = parse_network({"version": 1, "input": {"shape": [4]}, "layers": [
+        {"id": "g", "type": "dense", "units": 64, "activation": "sigmoid"},
+        {"id": "fake", "type": "reshape", "shape": [1, 8, 8]},
+        {"id": "d_flat", "type": "flatten"},
+        {"id": "d_wide", "type": "dense", "units": 65536, "activation": "relu"},
+        {"id": "verdict", "type": "dense", "units": 1}]})
+    training = TrainingSpec.model_validate({
+        "dataset": {"name": "digits", "options": {"layout": "image"}}, "task": "gan",
+        "epochs": 1, "batch_size": 60, "validation_split": 0.0, "device": "cpu"})
+    limits = SpecLimits(max_batch_activation_mb=16)
+    per_sample = analyze(spec, limits).activation_mb
+    assert per_sample * 60 <= 16  # the network alone fits
+    with pytest.raises(TaskError, match=r"set training\.batch_size to 31 or less"):
+        check_training(spec, training, limits)
+    check_training(spec, training.model_copy(update={"batch_size": 31}), limits)
+    record_property("detail", f"{per_sample} MiB/sample x 60 = {per_sample * 60:.1f} MiB fits "
+                              "16 MiB; with the real batch through the discriminator -> "
+                              "refused, 31 fits")
