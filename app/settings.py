@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.spec import SpecLimits
+from app.spec.limits import batch_memory_bound_mb
 from app.store import data_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -140,6 +141,13 @@ class Settings(BaseSettings):
         if not self.server_id:
             home = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
             self.server_id = f"{socket.gethostname()[:100]}-{home}"
+        return self
+
+    @model_validator(mode="after")
+    def _default_batch_bound(self) -> Settings:
+        if self.limits.max_batch_activation_mb is None:
+            bound = round(batch_memory_bound_mb(self.worker_memory_mb), 1)
+            self.limits = self.limits.model_copy(update={"max_batch_activation_mb": bound})
         return self
 
     @property

@@ -57,7 +57,9 @@ class ValidateOut(BaseModel):
     total_params: int
     trainable_params: int
     total_flops: int
-    activation_mb: float = Field(description="Estimated activation memory per sample, MiB.")
+    activation_mb: float = Field(description=(
+        "Estimated activation memory per sample, MiB: every layer's output and attention's "
+        "heads x queries x keys score matrices. A run needs it times its batch_size."))
     warnings: list[str]
 
 

@@ -36,14 +36,16 @@ class ConfusionOut(BaseModel):
 
 
 @torch.no_grad()
-def predict_classes(model: GraphNet, x: torch.Tensor, output: OutputKind
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(predicted class, its probability) for every sample of `x`, in batches."""
+def predict_classes(model: GraphNet, x: torch.Tensor, output: OutputKind,
+                    max_batch: int = BATCH) -> tuple[torch.Tensor, torch.Tensor]:
+    """(predicted class, its probability) for every sample of `x`, in batches of at most
+    `max_batch` samples."""
     device = next(model.parameters(), torch.empty(0)).device
     classes, confidence = [], []
+    step = min(BATCH, max_batch)
     with evaluating(model):
-        for start in range(0, len(x), BATCH):
-            probs = class_probabilities(model(x[start:start + BATCH].to(device)).float(), output)
+        for start in range(0, len(x), step):
+            probs = class_probabilities(model(x[start:start + step].to(device)).float(), output)
             best, cls = probs.max(dim=1)
             classes.append(cls.cpu())
             confidence.append(best.cpu())
@@ -52,13 +54,13 @@ def predict_classes(model: GraphNet, x: torch.Tensor, output: OutputKind
 
 def confusion(model: GraphNet, x: torch.Tensor, y: torch.Tensor, output: OutputKind,
               num_classes: int, class_names: list[str] | None = None,
-              top_wrong: int = 16) -> ConfusionOut:
+              top_wrong: int = 16, max_batch: int = BATCH) -> ConfusionOut:
     """Score a classifier on (x, y): y holds class ids."""
     if output not in ("classes", "binary"):
         raise InspectError(f"a confusion matrix needs a classifier, not a {output} output")
     if len(x) == 0:
         raise InspectError("there are no samples to score")
-    predicted, confidence = predict_classes(model, x, output)
+    predicted, confidence = predict_classes(model, x, output, max_batch)
     labels = y.reshape(len(y)).long().cpu()
     matrix = torch.zeros(num_classes, num_classes, dtype=torch.long)
     matrix.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)

@@ -23,17 +23,19 @@ class EmbeddingOut(BaseModel):
     explained: list[float] = Field(description="Variance share of each component.")
 
 
-def embedding(model: GraphNet, layer: str, x: torch.Tensor, labels: torch.Tensor
-              ) -> EmbeddingOut:
-    """PCA of `layer`'s outputs over the samples `x` (at most MAX_SAMPLES)."""
+def embedding(model: GraphNet, layer: str, x: torch.Tensor, labels: torch.Tensor,
+              max_batch: int = BATCH) -> EmbeddingOut:
+    """PCA of `layer`'s outputs over the samples `x` (at most MAX_SAMPLES), run through
+    the network `max_batch` samples at most at a time."""
     (layer_id,) = layer_ids(model, [layer])
     if len(x) < 3:
         raise InspectError("an embedding needs at least 3 samples")
     x, labels = x[:MAX_SAMPLES], labels[:MAX_SAMPLES]
     device = next(model.parameters(), torch.empty(0)).device
     rows = []
-    for start in range(0, len(x), BATCH):
-        _, outputs = layer_outputs(model, x[start:start + BATCH].to(device), [layer_id])
+    step = min(BATCH, max_batch)
+    for start in range(0, len(x), step):
+        _, outputs = layer_outputs(model, x[start:start + step].to(device), [layer_id])
         rows.append(outputs[layer_id].float().reshape(len(outputs[layer_id]), -1).cpu())
     features = torch.cat(rows)
     centred = features - features.mean(dim=0)

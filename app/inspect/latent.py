@@ -59,23 +59,26 @@ def _means(model: GraphNet, layer: str, kept: list[torch.Tensor]) -> Iterator[No
 
 
 @torch.no_grad()
-def encoder_means(model: GraphNet, x: torch.Tensor) -> torch.Tensor:
-    """(N, latent size): the mean the encoder gives each sample."""
+def encoder_means(model: GraphNet, x: torch.Tensor, max_batch: int = EVAL_BATCH
+                  ) -> torch.Tensor:
+    """(N, latent size): the mean the encoder gives each sample, `max_batch` at most at
+    a time."""
     layer = sampling_layer(model)
     device = next(model.parameters()).device
     kept: list[torch.Tensor] = []
     with evaluating(model), _means(model, layer, kept):
-        for start in range(0, len(x), EVAL_BATCH):
-            model(x[start:start + EVAL_BATCH].to(device))
+        step = min(EVAL_BATCH, max_batch)
+        for start in range(0, len(x), step):
+            model(x[start:start + step].to(device))
     return torch.cat(kept).reshape(len(x), -1)
 
 
 def latent_points(model: GraphNet, x: torch.Tensor, y: torch.Tensor | None,
-                  samples: int = 1000) -> LatentOut:
+                  samples: int = 1000, max_batch: int = EVAL_BATCH) -> LatentOut:
     """Where the first `samples` of x land in the latent space (the encoder's means)."""
     layer = sampling_layer(model)
     x = x[:min(samples, MAX_SAMPLES)]
-    points = encoder_means(model, x)
+    points = encoder_means(model, x, max_batch)
     labels = None
     if y is not None and y.dim() == 1 and not y.is_floating_point():
         labels = y[:len(x)].tolist()

@@ -45,13 +45,15 @@ class ReconstructionsOut(BaseModel):
 
 
 @torch.no_grad()
-def reconstruct(model: GraphNet, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
-    """The network's output for every sample of `x` (on the CPU, float32), in batches;
-    through a sigmoid when the output is logits (a bce loss)."""
+def reconstruct(model: GraphNet, x: torch.Tensor, logits: bool = False,
+                max_batch: int = BATCH) -> torch.Tensor:
+    """The network's output for every sample of `x` (on the CPU, float32), in batches of
+    at most `max_batch`; through a sigmoid when the output is logits (a bce loss)."""
     device = next(model.parameters(), torch.empty(0)).device
+    step = min(BATCH, max_batch)
     with evaluating(model):
-        out = torch.cat([model(x[i:i + BATCH].to(device=device, dtype=torch.float32))
-                         .float().cpu() for i in range(0, len(x), BATCH)])
+        out = torch.cat([model(x[i:i + step].to(device=device, dtype=torch.float32))
+                         .float().cpu() for i in range(0, len(x), step)])
     return torch.sigmoid(out) if logits else out
 
 
@@ -68,7 +70,8 @@ def _histogram(errors: torch.Tensor) -> Histogram:
 
 
 def reconstructions(model: GraphNet, x: torch.Tensor, output: OutputKind, samples: int = 16,
-                    worst: int = 8, logits: bool = False) -> ReconstructionsOut:
+                    worst: int = 8, logits: bool = False,
+                    max_batch: int = BATCH) -> ReconstructionsOut:
     """The first `samples` of `x` beside their reconstructions, and every sample's mean
     squared error (the first MAX_SCORED samples), with the `worst` largest. `logits`:
     the output is logits of the input's values (a bce loss), compared after a sigmoid."""
@@ -81,7 +84,7 @@ def reconstructions(model: GraphNet, x: torch.Tensor, output: OutputKind, sample
         raise InspectError("there are no samples to reconstruct")
     samples, worst = min(max(samples, 0), MAX_SHOWN), min(max(worst, 0), MAX_WORST)
     scored = x[:MAX_SCORED].float()
-    rebuilt = reconstruct(model, scored, logits)
+    rebuilt = reconstruct(model, scored, logits, max_batch)
     if rebuilt.shape[1:].numel() != scored.shape[1:].numel():
         raise InspectError(f"the network's output {tuple(rebuilt.shape[1:])} is not shaped "
                            f"like its input {tuple(scored.shape[1:])}")

@@ -29,15 +29,16 @@ class PredictionsOut(BaseModel):
 
 @torch.no_grad()
 def predictions(model: GraphNet, x: torch.Tensor, y: torch.Tensor, output: OutputKind,
-                samples: int = 500) -> PredictionsOut:
+                samples: int = 500, max_batch: int = EVAL_BATCH) -> PredictionsOut:
     if output != "value":
         raise InspectError("predictions vs truth is for regression networks; a classifier's "
                            "answers are in /inspect/confusion")
     x, y = x[:min(samples, MAX_SAMPLES)], y[:min(samples, MAX_SAMPLES)]
     device = next(model.parameters(), torch.empty(0)).device
+    step = min(EVAL_BATCH, max_batch)
     with evaluating(model):
-        out = torch.cat([model(x[i:i + EVAL_BATCH].to(device)).float().cpu()
-                         for i in range(0, len(x), EVAL_BATCH)])
+        out = torch.cat([model(x[i:i + step].to(device)).float().cpu()
+                         for i in range(0, len(x), step)])
     truth, guess = y.float().reshape(len(y), -1), out.reshape(len(out), -1)
     error = guess - truth
     return PredictionsOut(truth=encode(truth, "float32"), prediction=encode(guess, "float32"),

@@ -8,7 +8,8 @@ two time steps whatever its sequence length, the rest being computed."""
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import torch
 from torch import nn
@@ -39,11 +40,14 @@ class LayerSummary:
     params: int
     trainable_params: int
     flops: int
+    attention_scores: int = 0  # heads x queries x keys values per sample
+    activation_bytes: int = 0  # its output and attention scores, per sample
 
 
 @dataclass
 class NetworkSummary:
-    """What validation reports: per-layer shapes, parameters and FLOPs (per sample)."""
+    """What validation reports: per-layer shapes, parameters and FLOPs (per sample).
+    `activation_mb` counts every layer's output and attention's score matrices."""
 
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
@@ -89,10 +93,12 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
         total_params += summary.params
         trainable += summary.trainable_params
         flops += summary.flops
-        activation_bytes += out.numel() * out.element_size()
+        summary = replace(summary, activation_bytes=out.numel() * out.element_size()
+                          + summary.attention_scores * 4)
+        activation_bytes += summary.activation_bytes
         _check_params(layer_id, total_params, limits)
         # Refused where the estimate crosses the limit: the layers after it need no trace.
-        _check_activations(layer_id, activation_bytes / 2**20, limits)
+        _check_activations(summary, activation_bytes / 2**20, limits)
         nodes.append(GraphNode(layer_id, names[layer_id],
                                tuple(names.get(i, NETWORK_INPUT) for i in in_ids)))
         recipes[names[layer_id]] = recipe
@@ -110,11 +116,16 @@ def _check_params(layer_id: str, total: int, limits: SpecLimits) -> None:
         raise _params_error(layer_id, total, limits)
 
 
-def _check_activations(layer_id: str, activation_mb: float, limits: SpecLimits) -> None:
-    if activation_mb > limits.max_activation_mb:
-        raise layer_error(layer_id, f"activations take about {_mib(activation_mb)} MiB "
-                          f"per sample, over the limit of {_mib(limits.max_activation_mb)} MiB: "
-                          "use a smaller input, fewer filters or more pooling")
+def _check_activations(layer: LayerSummary, activation_mb: float, limits: SpecLimits) -> None:
+    if activation_mb <= limits.max_activation_mb:
+        return
+    what = "use a smaller input, fewer filters or more pooling"
+    if layer.attention_scores:
+        scores_mb = layer.attention_scores * 4 / 2**20
+        what = (f"attention's score matrices (heads x queries x keys) take {_mib(scores_mb)} MiB "
+                "of it: use fewer heads or a shorter sequence")
+    raise layer_error(layer.id, f"activations take about {_mib(activation_mb)} MiB per "
+                      f"sample, over the limit of {_mib(limits.max_activation_mb)} MiB; {what}")
 
 
 def _params_error(layer_id: str, total: int, limits: SpecLimits) -> SpecError:
@@ -146,13 +157,14 @@ def _trace_layer(spec: NetworkSpec, layer: LayerSpecBase, in_ids: list[str],
         if len(_MEASURED) >= _MEASURED_MAX:
             _MEASURED.clear()
         _MEASURED[key] = measured
-    out_shape, out_dtype, params, flops = measured
+    out_shape, out_dtype, params, flops, scores = measured
     summary = LayerSummary(layer.id, kind, in_shapes, out_shape[1:], params,
-                           params if layer.trainable else 0, flops)
+                           params if layer.trainable else 0, flops, scores)
     return recipe, torch.empty(out_shape, dtype=out_dtype, device="meta"), summary
 
 
-Measured = tuple[tuple[int, ...], torch.dtype, int, int]
+# Output shape and dtype, parameters, FLOPs and attention scores of one sample.
+Measured = tuple[tuple[int, ...], torch.dtype, int, int, int]
 # A module's output shape, parameters and FLOPs depend only on its recipe and input
 # shapes, so repeated blocks and re-validation after an edit skip the meta run.
 _MEASURED: dict[tuple[str, tuple[tuple[torch.Size, torch.dtype], ...]], Measured] = {}
@@ -181,9 +193,25 @@ def _measure(recipe: Recipe, xs: list[torch.Tensor], params_left: int) -> Measur
     if params > params_left:
         raise _OverBudget(params)
     steps = _sequence_steps(module, xs)
-    out_shape, out_dtype, flops = (_forward(module, xs) if steps is None
-                                   else _extrapolated(module, xs[0], steps))
-    return out_shape, out_dtype, params, flops
+    scores: list[int] = []
+    hooks = [m.register_forward_pre_hook(partial(_count_scores, scores))
+             for m in module.modules() if isinstance(m, nn.MultiheadAttention)]
+    try:
+        out_shape, out_dtype, flops = (_forward(module, xs) if steps is None
+                                       else _extrapolated(module, xs[0], steps))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return out_shape, out_dtype, params, flops, sum(scores)
+
+
+def _count_scores(scores: list[int], mha: nn.MultiheadAttention,
+                  args: tuple[torch.Tensor, ...]) -> None:
+    """Attention's (heads, queries, keys) score matrix of one sample: kept for the
+    backward pass, and quadratic in the sequence where the outputs are linear."""
+    query, key = args[0], args[1]
+    axis = 1 if mha.batch_first else 0  # (B, T, D) or (T, B, D)
+    scores.append(mha.num_heads * query.shape[axis] * key.shape[axis])
 
 
 def _forward(module: nn.Module, xs: list[torch.Tensor]) -> tuple[tuple[int, ...], torch.dtype, int]:

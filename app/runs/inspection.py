@@ -24,11 +24,13 @@ from app.spec.arrays import EncodedArray
 from app.store.base import RunRecord
 from app.train import CHECKPOINT_NAME, Task, holdout
 from app.train.checkpoint import previous_path
+from app.train.memory import fitting_batch
 from app.train.session import check_training
 from app.train.task_kinds import TaskKindDef, kind_of
 
 Split = Literal["train", "val", "test"]
 MODELS_KEPT = 4
+INSPECT_BATCH = 1024  # the most samples a view runs through the network at once
 DATASETS_KEPT = 2
 
 
@@ -42,6 +44,7 @@ class Subject:
     epoch: int | None  # None: the latest checkpoint
     task: Task
     info: DatasetInfo
+    batch: int = INSPECT_BATCH  # samples run at once: fewer where activations would not fit
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -98,8 +101,10 @@ class SubjectCache:
             raise RunStateError(f"run {run.id}: the weights of {which} do not fit its "
                                 f"network ({first})") from None
         model.eval()
-        checked = check_training(run.spec, run.training, self.runs.limits)
-        subject = Subject(run, model, epoch, checked.task, checked.dataset.info(checked.options))
+        # a trained run is inspected whatever the batch bound is now
+        checked = check_training(run.spec, run.training, self.runs.limits, batch_bound=False)
+        subject = Subject(run, model, epoch, checked.task, checked.dataset.info(checked.options),
+                          fitting_batch(checked.plan.summary, self.runs.limits, INSPECT_BATCH))
         with self._lock:
             self._models[key] = subject
             while len(self._models) > MODELS_KEPT:

@@ -51,6 +51,7 @@ EpochHook = Callable[[torch.nn.Module, int, int], Iterable[TrainingEvent]]
 in place; what it returns is emitted. Inspection recorders use it."""
 Request = Literal["stop", "pause"] | None
 CHECKPOINT_NAME = "checkpoint.safetensors"
+EVAL_BATCH = 1024  # samples evaluated at once, where memory allows
 
 
 class CheckpointWriteError(RuntimeError):
@@ -98,10 +99,11 @@ class Trainer:
                  task: Task, emit: Emit, device: torch.device,
                  checkpoint_dir: Path | None = None, control: Control | None = None,
                  checkpoint_every: float = 1.0, hooks: Sequence[EpochHook] = (),
-                 start: tuple[int, int] = (0, 0)) -> None:
+                 start: tuple[int, int] = (0, 0), eval_batch: int = EVAL_BATCH) -> None:
         """`checkpoint_every`: least seconds between epoch checkpoints (tiny epochs would
         otherwise spend their time in fsync); pauses and the end always checkpoint.
-        `start`: the (epoch, step) to count on from, for a run continuing another."""
+        `start`: the (epoch, step) to count on from, for a run continuing another.
+        `eval_batch`: samples evaluated at once (never fewer than a training batch)."""
         reset_peak_memory(device)
         self.model = model.to(device)  # the plain module: checkpoints, evaluation, hooks
         self.config, self.task, self.emit, self.device = config, task, emit, device
@@ -113,6 +115,7 @@ class Trainer:
         self._journal = MetricsJournal(checkpoint_dir) if checkpoint_dir is not None else None
         if self._journal is not None:
             self.emit = self._journal.recording(emit)
+        self.eval_batch = eval_batch
         self._last_save = -float("inf")
         self._saved_step: int | None = None  # where the last good checkpoint was taken
         # A built network knows its spec: each checkpoint records it with the settings,
@@ -298,7 +301,7 @@ class Trainer:
         return evaluate(self.model, self.task, x, y, self._eval_batch(), prefix)
 
     def _eval_batch(self) -> int:
-        return max(self.config.batch_size, 1024)
+        return max(self.config.batch_size, self.eval_batch)
 
     def _save(self) -> None:
         if self.checkpoint_dir is None or self._journal is None:  # both or neither

@@ -16,7 +16,8 @@ from app.spec.events import FinishedEvent
 from app.spec.training import TrainingSpec
 from app.train.devices import resolve_device
 from app.train.gan import GanSplit, GanTrainer, SampleHook, split_gan
-from app.train.loop import Control, Emit, EpochHook, Trainer
+from app.train.loop import EVAL_BATCH, Control, Emit, EpochHook, Trainer
+from app.train.memory import check_batch_memory, fitting_batch, layers_mb
 from app.train.task_kinds import kind_of
 from app.train.tasks import Task, TaskError, make_task
 
@@ -33,11 +34,14 @@ class Checked:
 
 
 def check_training(spec: NetworkSpec, training: TrainingSpec,
-                   limits: SpecLimits | None = None) -> Checked:
+                   limits: SpecLimits | None = None, *, batch_bound: bool = True) -> Checked:
     """Everything that can be checked without loading data: the spec, the dataset and its
-    options, input shape, task and loss against the network's output. Raises SpecError,
+    options, input shape, task and loss against the network's output, and (with
+    `batch_bound`) a training batch's activations against the limit. Raises SpecError,
     DatasetError or TaskError naming the cause."""
     plan = trace(spec, limits)
+    if batch_bound:
+        check_batch_memory(plan.summary, training.batch_size, limits)
     dataset = get_dataset(training.dataset.name)
     options = dataset.parse_options(training.dataset.options)
     info = dataset.info(options)
@@ -48,6 +52,9 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
     task.kind.check_network(spec)
     # a network that reads noise is a generator before a discriminator: where it splits
     gan = None if task.kind.reads_samples else split_gan(spec, plan, info, training.gan)
+    if gan is not None and batch_bound:
+        check_batch_memory(plan.summary, training.batch_size, limits,
+                           layers_mb(plan.summary, gan.discriminator))
     return Checked(plan, dataset, options, _common_checks(spec, training, task), gan)
 
 
@@ -110,7 +117,11 @@ def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
             raise TaskError(f"the starting weights name tensors this network lacks: "
                             f"{', '.join(unexpected[:5])}")
     args = (model, data, training, checked.task, emit, device, checkpoint_dir, control)
+    # evaluation holds every layer's output of its batch, as training does
+    eval_batch = fitting_batch(checked.plan.summary, limits, EVAL_BATCH)
     if checked.gan is not None:
         return GanTrainer(*args, hooks=hooks, start=(start.epoch, start.step),
-                          split=checked.gan, sample_hook=sample_hook).fit(resume)
-    return Trainer(*args, hooks=hooks, start=(start.epoch, start.step)).fit(resume)
+                          eval_batch=eval_batch, split=checked.gan,
+                          sample_hook=sample_hook).fit(resume)
+    return Trainer(*args, hooks=hooks, start=(start.epoch, start.step),
+                   eval_batch=eval_batch).fit(resume)

@@ -129,6 +129,10 @@ def _step(look: Look, params: StepIn) -> StepOut:
     if first + count > len(xs):
         raise InspectError(f"sample: the {params.split} split has {len(xs)} samples, so "
                            f"{count} from {first} do not fit")
+    if count > subject.batch:
+        raise InspectError(f"count: {count} samples' activations would not fit the memory "
+                           f"bound (LAYERLAB_LIMITS__MAX_BATCH_ACTIVATION_MB): take "
+                           f"{subject.batch} or fewer")
     x, y = xs[first:first + count], ys[first:first + count]
 
     def loss(model: torch.nn.Module, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

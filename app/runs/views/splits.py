@@ -53,7 +53,8 @@ def _embedding(look: Look, params: EmbeddingIn) -> EmbeddingOut:
     if len(x) < 3:
         raise InspectError(f"the {params.split} split has {len(x)} samples; an embedding "
                            "needs 3")
-    return embedding(look.subject.model, params.layer, x[:params.samples], y[:params.samples])
+    return embedding(look.subject.model, params.layer, x[:params.samples], y[:params.samples],
+                     look.subject.batch)
 
 
 class ConfusionIn(AtEpoch):
@@ -69,7 +70,7 @@ def _confusion(look: Look, params: ConfusionIn) -> ConfusionOut:
     x, y = look.split(split)
     subject = look.subject
     return confusion(subject.model, x, y, subject.output, subject.info.num_classes or 2,
-                     subject.class_names, params.top_wrong)
+                     subject.class_names, params.top_wrong, subject.batch)
 
 
 class PredictionsIn(AtEpoch):
@@ -82,7 +83,8 @@ def _predictions(look: Look, params: PredictionsIn) -> PredictionsOut:
     """A regression's predictions next to the truth for the first samples of a split, in
     order: a forecaster's consecutive test windows trace the series."""
     x, y = look.split(params.split)
-    return predictions(look.subject.model, x, y, look.subject.output, params.samples)
+    return predictions(look.subject.model, x, y, look.subject.output, params.samples,
+                       look.subject.batch)
 
 
 class ReconstructionsIn(AtEpoch):
@@ -104,7 +106,7 @@ def _reconstructions(look: Look, params: ReconstructionsIn) -> ReconstructionsOu
     squared error of every sample: the worst rebuilt and a histogram of the errors."""
     x, _ = look.split(params.split)
     return reconstructions(look.subject.model, x, look.subject.output, params.samples,
-                           params.worst, _logits(look))
+                           params.worst, _logits(look), look.subject.batch)
 
 
 class LatentIn(AtEpoch):
@@ -116,7 +118,7 @@ class LatentIn(AtEpoch):
 def _latent(look: Look, params: LatentIn) -> LatentOut:
     """A VAE's latent space: where each sample lands (its encoder mean), with labels."""
     x, y = look.split(params.split)
-    return latent_points(look.subject.model, x, y, params.samples)
+    return latent_points(look.subject.model, x, y, params.samples, look.subject.batch)
 
 
 class LatentGridIn(AtEpoch):

@@ -4477,7 +4477,7 @@ export interface components {
         ValidateOut: {
             /**
              * Activation Mb
-             * @description Estimated activation memory per sample, MiB.
+             * @description Estimated activation memory per sample, MiB: every layer's output and attention's heads x queries x keys score matrices. A run needs it times its batch_size.
              */
             activation_mb: number;
             /** Input Shape */

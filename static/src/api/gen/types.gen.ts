@@ -4451,7 +4451,7 @@ export type ValidateOut = {
     /**
      * Activation Mb
      *
-     * Estimated activation memory per sample, MiB.
+     * Estimated activation memory per sample, MiB: every layer's output and attention's heads x queries x keys score matrices. A run needs it times its batch_size.
      */
     activation_mb: number;
     /**
