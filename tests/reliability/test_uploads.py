@@ -65,7 +65,9 @@ def wait_final(client: TestClient, run_id: str) -> dict[str, Any]:
                       in FINAL and run, timeout=120, what=f"run {run_id} ending")
 
 
-def test_upload_is_kept_in_the_servers_home_and_trains(client: TestClient, home: Path) -> None:
+def test_upload_is_kept_in_the_servers_home_and_trains(client: TestClient, home: Path,
+                                                       record_property: pytest.RecordProperty
+                                                       ) -> None:
     upload = client.post(UPLOADS, content=TABLE, headers=CSV_TYPE)
     assert upload.status_code == 201, upload.text
     upload_id = upload.json()["upload_id"]
@@ -73,6 +75,8 @@ def test_upload_is_kept_in_the_servers_home_and_trains(client: TestClient, home:
     run = client.post(f"{API}/runs", json={"model": MODEL, "training": training(upload_id)})
     assert run.status_code == 201, run.text
     assert wait_final(client, run.json()["id"])["status"] == "completed"  # the worker found it
+    record_property("detail", "upload in the settings' home (LAYERLAB_HOME elsewhere); its "
+                              "worker trained on it: completed")
 
 
 def test_uploads_are_listed_with_size_and_time(client: TestClient, home: Path) -> None:
@@ -143,7 +147,9 @@ def test_delete_refused_while_a_run_uses_it(client: TestClient, home: Path,
                               "stopped: 204")
 
 
-def test_a_real_server_keeps_uploads_in_layerlab_home(tmp_path: Path) -> None:
+def test_a_real_server_keeps_uploads_in_layerlab_home(tmp_path: Path,
+                                                      record_property: pytest.RecordProperty
+                                                      ) -> None:
     """`layerlab serve` with LAYERLAB_HOME set: uploads under it, none in LAYERLAB_DATA_DIR."""
     cache = tmp_path / "cache"
     with ServerProcess(tmp_path / "home", LAYERLAB_DATA_DIR=str(cache)) as server, \
@@ -154,3 +160,5 @@ def test_a_real_server_keeps_uploads_in_layerlab_home(tmp_path: Path) -> None:
         lab.delete_upload(upload_id)
         assert lab.uploads()["uploads"] == []
     assert not (cache / "uploads").exists()
+    record_property("detail", "layerlab serve: upload in LAYERLAB_HOME/uploads, listed, "
+                              "deleted; none in LAYERLAB_DATA_DIR")
