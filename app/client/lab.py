@@ -108,8 +108,8 @@ class LayerLab:
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         """One API call (path under /api/v1); raises LayerLabError on a 4xx/5xx."""
-        kwargs.setdefault("headers", self.headers)
-        response = self.http.request(method, f"{API}{path}", **kwargs)
+        headers = self.headers | kwargs.pop("headers", {})
+        response = self.http.request(method, f"{API}{path}", headers=headers, **kwargs)
         if response.is_error:
             raise LayerLabError.from_response(response)
         return response
@@ -154,7 +154,7 @@ class LayerLab:
         train on it with dataset {"name": "csv", "options": {"upload_id", "target"}}."""
         data = table if isinstance(table, bytes) else Path(table).read_bytes()
         created = self._json("POST", "/datasets/csv/uploads", content=data,
-                             headers=self.headers | {"Content-Type": "text/csv"})
+                             headers={"Content-Type": "text/csv"})
         return str(created["upload_id"])
 
     def uploads(self) -> dict[str, Any]:
