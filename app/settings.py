@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     )
     home: Path = Field(
         default_factory=data_folder,
-        description="Where the database (by default) and the runs' files live; datasets "
-                    "and uploaded tables are kept in LAYERLAB_DATA_DIR.",
+        description="Where the database (by default), the runs' files and uploaded "
+                    "tables live; downloaded datasets are kept in LAYERLAB_DATA_DIR.",
     )
     database_url: str | None = Field(
         default=None,
@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     )
     allowed_origins: list[str] = Field(
         default_factory=list,
-        description="Extra origins allowed to open websockets (same origin always is).",
+        description="Extra origins whose pages may open websockets and send POST, PUT, "
+                    "PATCH and DELETE requests (the server's own origin always may; "
+                    "requests without an Origin header, from scripts, always may).",
     )
     worker_memory_mb: int | None = Field(
         default=None, ge=256,
@@ -113,6 +115,10 @@ class Settings(BaseSettings):
                     "resources), so a run starts without waiting for PyTorch's imports.",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
+    upload_quota_bytes: int = Field(
+        default=500_000_000, ge=0,
+        description="Most bytes the uploaded CSV tables (in home/uploads) may take "
+                    "together; an upload over it is refused until some are deleted.")
     limits: SpecLimits = Field(default_factory=SpecLimits)
     presets_dir: Path = Field(default=PROJECT_ROOT / "models", description="Preset specs.")
     lessons_dir: Path = Field(default=PROJECT_ROOT / "models" / "lessons",
@@ -172,6 +178,10 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self.home / "runs"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
 
     def check_exposure(self) -> None:
         """Refuse to listen beyond this machine without an access token."""

@@ -17,7 +17,7 @@ from app import __version__
 from app.api.built_files import BuiltFiles
 from app.api.errors import install_error_handlers
 from app.api.login_limit import LoginThrottle
-from app.api.middleware import BodySizeLimit, TokenAuth
+from app.api.middleware import BodySizeLimit, TokenAuth, UploadsFolder
 from app.api.routes import (
     datasets,
     health,
@@ -36,6 +36,8 @@ from app.api.routes import (
 )
 from app.api.schemas import ErrorOut, Responses
 from app.api.streaming import Feeds
+from app.api.write_guard import WriteGuard
+from app.datasets import use_uploads_dir
 from app.nn import analyze
 from app.runs.executor import Executor
 from app.runs.executors import ExecutorOptions, make_executor
@@ -50,7 +52,11 @@ from app.store import get_store
 API_PREFIX = "/api/v1"
 COMMON_ERRORS: Responses = {
     400: {"model": ErrorOut, "description": "The body is not valid JSON."},
+    403: {"model": ErrorOut, "description": "A POST, PUT, PATCH or DELETE from a page of "
+          "another origin (not LAYERLAB_ALLOWED_ORIGINS)."},
     413: {"model": ErrorOut, "description": "The body is over the size limit."},
+    415: {"model": ErrorOut, "description": "The body is not of the type the operation "
+          "takes (application/json unless it says otherwise)."},
     422: {"model": ErrorOut, "description": "Invalid input; errors name each field."},
 }
 log = logging.getLogger(__name__)
@@ -63,7 +69,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     store = get_store(settings.store_url, **settings.store_options)
     executor = build_executor(settings)
-    service = RunService(store, executor, settings.runs_dir, settings.limits)
+    use_uploads_dir(settings.uploads_dir)  # for work outside requests (sweeps' next runs)
+    service = RunService(store, executor, settings.runs_dir, settings.limits,
+                         settings.uploads_dir)
     interrupted = service.recover()
     if interrupted:
         log.warning("%d run(s) were interrupted by the last shutdown: %s", len(interrupted),
@@ -115,7 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(login.router)
     app.state.login_throttle = LoginThrottle()
     _mount_ui(app, settings)
+    app.add_middleware(UploadsFolder, folder=settings.uploads_dir)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(WriteGuard, allowed_origins=settings.allowed_origins, prefix=API_PREFIX,
+                       body_types={f"{API_PREFIX}{datasets.UPLOADS_PATH}": datasets.CSV_TYPE})
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     if settings.token:
         docs = {app.openapi_url, app.docs_url, app.redoc_url,

@@ -1,4 +1,5 @@
-"""ASGI middleware: request body size limit and the optional access token."""
+"""ASGI middleware: request body size limit, the optional access token, and the uploads
+folder of the server a request reaches."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import contextlib
 import json
 import secrets
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.datasets import uploads_in
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any],
@@ -130,3 +134,16 @@ class TokenAuth:
             return False
         return path in self.guarded_paths or (path.startswith(self.prefix)
                                               and path not in self.open_paths)
+
+
+class UploadsFolder:
+    """Each request finds uploaded tables in its own server's folder, even where several
+    servers share one process (the process-wide folder is the last one started)."""
+
+    def __init__(self, app: ASGIApp, folder: Path) -> None:
+        self.app = app
+        self.folder = folder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with uploads_in(self.folder):
+            await self.app(scope, receive, send)

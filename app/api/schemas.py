@@ -136,6 +136,22 @@ class RunListOut(BaseModel):
     offset: int
 
 
+class UploadOut(BaseModel):
+    """An uploaded CSV table: train on it as dataset 'csv' with options {upload_id, ...}."""
+
+    upload_id: str
+    size: int = Field(description="The file's size in bytes.")
+    created_at: datetime
+
+
+class UploadsOut(BaseModel):
+    """The uploaded tables, newest first, and the space they take of the quota."""
+
+    uploads: list[UploadOut]
+    used_bytes: int
+    quota_bytes: int
+
+
 class DatasetOut(BaseModel):
     name: str
     description: str

@@ -108,7 +108,8 @@ class LayerLab:
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         """One API call (path under /api/v1); raises LayerLabError on a 4xx/5xx."""
-        response = self.http.request(method, f"{API}{path}", headers=self.headers, **kwargs)
+        headers = self.headers | kwargs.pop("headers", {})
+        response = self.http.request(method, f"{API}{path}", headers=headers, **kwargs)
         if response.is_error:
             raise LayerLabError.from_response(response)
         return response
@@ -147,6 +148,24 @@ class LayerLab:
                                  else dict(init_from))
         created = self._json("POST", "/runs", json=body)
         return Run(self, created["id"], created)
+
+    def upload_csv(self, table: str | Path | bytes) -> str:
+        """Upload a CSV table (a file's path, or its bytes) and return its upload_id:
+        train on it with dataset {"name": "csv", "options": {"upload_id", "target"}}."""
+        data = table if isinstance(table, bytes) else Path(table).read_bytes()
+        created = self._json("POST", "/datasets/csv/uploads", content=data,
+                             headers={"Content-Type": "text/csv"})
+        return str(created["upload_id"])
+
+    def uploads(self) -> dict[str, Any]:
+        """The uploaded tables ({upload_id, size, created_at}, newest first) under
+        `uploads`, and the bytes they use of the server's quota."""
+        result: dict[str, Any] = self._json("GET", "/datasets/csv/uploads")
+        return result
+
+    def delete_upload(self, upload_id: str) -> None:
+        """Delete an uploaded table; LayerLabError 409 names a run that still uses it."""
+        self.request("DELETE", f"/datasets/csv/uploads/{upload_id}")
 
     def runs(self, status: str | None = None, limit: int = 50,
              offset: int = 0) -> list[dict[str, Any]]:

@@ -18,9 +18,18 @@ from app.datasets.base import (
     load_dataset,
     register_dataset,
 )
-from app.datasets.csv_table import save_upload
 from app.datasets.download import fetch, md5_of
 from app.datasets.preview import preview
+from app.datasets.uploads import (
+    UploadFile,
+    UploadNotFound,
+    UploadQuotaExceeded,
+    delete_upload,
+    list_uploads,
+    save_upload,
+    uploads_in,
+    use_uploads_dir,
+)
 
 __all__ = [
     "DATASETS",
@@ -30,13 +39,18 @@ __all__ = [
     "DatasetOptions",
     "TaskKind",
     "TensorData",
+    "UploadFile",
+    "UploadNotFound",
+    "UploadQuotaExceeded",
     "cifar",
     "csv_table",
     "data_dir",
+    "delete_upload",
     "describe_dataset",
     "fetch",
     "get_dataset",
     "idx",
+    "list_uploads",
     "load_dataset",
     "md5_of",
     "preview",
@@ -45,4 +59,6 @@ __all__ = [
     "sequences",
     "tables",
     "toys",
+    "uploads_in",
+    "use_uploads_dir",
 ]

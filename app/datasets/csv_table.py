@@ -16,11 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -32,49 +29,18 @@ from app.datasets.base import (
     DatasetInfo,
     DatasetOptions,
     TensorData,
-    data_dir,
     register_dataset,
 )
 from app.datasets.prep import SplitOptions, as_tensor_data, shuffled_split
+from app.datasets.uploads import UPLOAD_ID, upload_path, uploads_dir
 
-UPLOAD_ID = r"^[0-9a-f]{32}$"
-MAX_BYTES = 5 * 2**20
 MAX_CATEGORIES = 50
 MAX_CLASSES = 100
 
 
-def uploads_dir() -> Path:
-    """Where uploaded tables are kept: data_dir()/uploads."""
-    return data_dir() / "uploads"
-
-
-def save_upload(data: bytes, max_bytes: int = MAX_BYTES) -> str:
-    """Store an uploaded CSV file and return its new id (32 hex digits).
-
-    Refuses empty, over-size and non-UTF-8 data. The id is generated here, never taken
-    from the request, and names the file `uploads_dir()/<id>.csv`.
-    """
-    if not data.strip():
-        raise DatasetError("the uploaded file is empty")
-    if len(data) > max_bytes:
-        raise DatasetError(f"the uploaded file has {len(data):,} bytes; the limit is "
-                           f"{max_bytes:,}")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DatasetError(f"the uploaded file is not UTF-8 text (byte {exc.start})") from None
-    upload_id = uuid.uuid4().hex
-    folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f".{upload_id}.part"
-    part.write_bytes(data)
-    os.replace(part, folder / f"{upload_id}.csv")  # readers never see half a file
-    return upload_id
-
-
 def _read_rows(upload_id: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the (line number, cells) of each non-blank row."""
-    path = uploads_dir() / f"{upload_id}.csv"  # upload_id is 32 hex digits: never a path
+    path = upload_path(upload_id)  # upload_id is 32 hex digits: never a path
     if not path.is_file():
         raise DatasetError(f"upload_id: no uploaded table {upload_id!r}; upload the file again")
     reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""))
@@ -221,6 +187,9 @@ class CsvTable(Dataset):
     Options = CsvOptions
 
     def _table(self, options: CsvOptions) -> _Table:
+        if not upload_path(options.upload_id).is_file():  # deleted since it was cached
+            raise DatasetError(f"upload_id: no uploaded table {options.upload_id!r}; "
+                               "upload the file again")
         return _table(str(uploads_dir()), options.upload_id, options.target, options.task,
                       options.test_fraction, options.seed)
 

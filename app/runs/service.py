@@ -38,6 +38,7 @@ from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
 from app.train.journal import read_journal
 from app.train.session import check_training
 
+UPLOAD_HOLDING_STATUSES: tuple[RunStatus, ...] = ("running", "queued", "paused", "interrupted")
 Subscriber = Callable[[str, TrainingEvent], None]
 MetricColumns = dict[str, list[float | int | None]]
 log = logging.getLogger(__name__)
@@ -67,10 +68,10 @@ class RunSnapshot:
 
 class RunService:
     def __init__(self, store: RunStore, executor: Executor, runs_dir: Path,
-                 limits: SpecLimits | None = None) -> None:
+                 limits: SpecLimits | None = None, uploads_dir: Path | None = None) -> None:
         # The store and recorder are private: callers above (the API) go through methods.
         self._store, self.executor, self.runs_dir = store, executor, runs_dir
-        self.limits = limits
+        self.limits, self.uploads_dir = limits, uploads_dir
         self._recorder = Recorder(store)
         self._subscribers: dict[str, list[Subscriber]] = {}
         self._boundaries: dict[str, BoundaryEvent] = {}  # the latest, while a run is active
@@ -154,6 +155,16 @@ class RunService:
                   offset: int = 0) -> list[RunRecord]:
         """Runs, newest first, optionally only those with one status."""
         return self._store.list_runs(status=status, limit=limit, offset=offset)
+
+    def using_upload(self, upload_id: str) -> RunRecord | None:
+        """A queued, running, paused or interrupted run (one that trains or may train
+        again) whose dataset is this uploaded table; None when no such run exists."""
+        for status in UPLOAD_HOLDING_STATUSES:
+            for run in self._store.list_runs(status=status, limit=100_000):
+                dataset = run.training.dataset
+                if dataset.name == "csv" and dataset.options.get("upload_id") == upload_id:
+                    return run
+        return None
 
     def existing(self, run_ids: Sequence[str]) -> list[RunRecord]:
         """The runs of these ids that still exist, in the order asked for (one read)."""
@@ -270,7 +281,7 @@ class RunService:
     def _job(self, run: RunRecord, resume: bool) -> Job:
         """The job for a run; resuming drops the metrics its checkpoint does not cover."""
         job = Job(run.id, run.spec, run.training, self.run_dir(run.id), resume, self.limits,
-                  run.origin)
+                  run.origin, self.uploads_dir)
         if not resume:
             return job
         step = -1  # no checkpoint yet: start over

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from app.datasets import use_uploads_dir
 from app.nn import analyze
 from app.runs.artifacts import epoch_hooks
 from app.runs.gan_samples import SampleGrids
@@ -38,6 +39,7 @@ class Job:
     resume: bool = False
     limits: SpecLimits | None = None
     origin: RunOrigin | None = None  # its first weights are in INIT_WEIGHTS
+    uploads_dir: Path | None = None  # the server's uploaded tables (dataset 'csv')
 
     @property
     def start(self) -> Start | None:
@@ -134,6 +136,8 @@ def warm_up() -> None:
 def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag) -> None:
     """Process entry point: train, putting each event on the `events` queue."""
     job.run_dir.mkdir(parents=True, exist_ok=True)
+    if job.uploads_dir is not None:
+        use_uploads_dir(job.uploads_dir)
     resume = job.checkpoint if job.resume and job.has_checkpoint else None
     run_local(job.spec, job.training, events.put, checkpoint_dir=job.run_dir,
               control=FlagControl(stop, pause), resume=resume, limits=job.limits,

@@ -199,7 +199,8 @@ def test_datasets_endpoints(client: TestClient) -> None:
 
 def test_csv_upload_then_train(client: TestClient) -> None:
     rows = "\n".join(f"{i % 7},{(i * 3) % 5},{'a' if i % 2 else 'b'}" for i in range(60))
-    upload = client.post(f"{API}/datasets/csv/uploads", content=f"x,y,label\n{rows}\n")
+    upload = client.post(f"{API}/datasets/csv/uploads", content=f"x,y,label\n{rows}\n",
+                         headers={"content-type": "text/csv"})
     assert upload.status_code == 201
     options = {"upload_id": upload.json()["upload_id"], "target": "label"}
     body = {"model": {"input": {"shape": [2]}, "layers": [
@@ -208,7 +209,8 @@ def test_csv_upload_then_train(client: TestClient) -> None:
     run = client.post(f"{API}/runs", json=body)
     assert run.status_code == 201, run.text
     assert _wait(client, run.json()["id"])["status"] == "completed"
-    assert client.post(f"{API}/datasets/csv/uploads", content="").status_code == 422
+    assert client.post(f"{API}/datasets/csv/uploads", content="",
+                       headers={"content-type": "text/csv"}).status_code == 422
 
 
 def test_exports_of_a_trained_run(client: TestClient) -> None:

@@ -15,6 +15,8 @@ FOLDER_VARS = ("LAYERLAB_MNIST_DIR", "LAYERLAB_FASHION_MNIST_DIR", "LAYERLAB_CIF
 def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("LAYERLAB_DATA_DIR", str(cache))
+    monkeypatch.setenv("LAYERLAB_HOME", str(tmp_path / "home"))  # uploads outside a server
+    monkeypatch.setattr("app.datasets.uploads._process_folder", None)
     for var in FOLDER_VARS:
         monkeypatch.delenv(var, raising=False)
     return cache

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
 
-from app.datasets import DatasetError, data_dir, describe_dataset, load_dataset, save_upload
+from app.datasets import DatasetError, describe_dataset, load_dataset, save_upload
+from app.datasets.uploads import uploads_dir
 
 Upload = Callable[[str], str]
 
@@ -17,10 +19,11 @@ HOUSES = "size,rooms,city,price\n" + "".join(
 )
 
 
-def test_upload_is_stored_under_a_new_id(csv_upload: Upload) -> None:
+def test_upload_is_stored_under_a_new_id(csv_upload: Upload, tmp_path: Path) -> None:
     first, second = csv_upload(HOUSES), csv_upload(HOUSES)
     assert first != second and len(first) == 32 and int(first, 16) >= 0
-    stored = data_dir() / "uploads" / f"{first}.csv"
+    stored = uploads_dir() / f"{first}.csv"
+    assert stored.parent == tmp_path / "home" / "uploads"  # $LAYERLAB_HOME without a server
     assert stored.read_text() == HOUSES
     assert sorted(p.name for p in stored.parent.iterdir()) == sorted(
         [f"{first}.csv", f"{second}.csv"])
@@ -90,7 +93,7 @@ def test_numeric_class_labels_sort_as_numbers(csv_upload: Upload) -> None:
 def test_save_upload_refuses(data: bytes, problem: str) -> None:
     with pytest.raises(DatasetError, match=problem):
         save_upload(data, max_bytes=100)
-    assert not (data_dir() / "uploads").exists()
+    assert not uploads_dir().exists()
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,8 @@ def test_corrupt_idx_file_fails_the_run(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_csv_without_rows_fails_the_run(tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYERLAB_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LAYERLAB_HOME", str(tmp_path))
+    monkeypatch.setattr("app.datasets.uploads._process_folder", None)
     upload = save_upload(b"a,b,label\n")
     options = {"upload_id": upload, "target": "label", "task": "classification"}
     final, _ = _run(dataset={"name": "csv", "options": options})

@@ -32,9 +32,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def uploads_stay_in_tmp(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Uploads go under $LAYERLAB_DATA_DIR (~/.cache/layerlab by default, not the server's
-    home): keep every test's in a temporary folder."""
+def downloads_stay_in_tmp(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Datasets are cached under $LAYERLAB_DATA_DIR (~/.cache/layerlab by default): keep
+    every test's in a temporary folder (uploads are in each server's home)."""
     monkeypatch.setenv("LAYERLAB_DATA_DIR", str(data_dir))
 
 

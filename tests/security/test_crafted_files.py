@@ -167,7 +167,7 @@ def test_checkpoint_of_another_network_is_a_409(lab: Lab, run: str, tmp_path: Pa
     record_property("detail", f"{len(answers)} weight readers -> 409")
 
 
-def test_pickle_uploaded_as_csv_is_only_text(lab: Lab, data_dir: Path,
+def test_pickle_uploaded_as_csv_is_only_text(lab: Lab,
                                              record_property: pytest.RecordProperty) -> None:
     """A pickle sent as a CSV table is kept as text or refused, never unpickled; runs on it 422."""
     outcomes = []
@@ -178,7 +178,7 @@ def test_pickle_uploaded_as_csv_is_only_text(lab: Lab, data_dir: Path,
         assert response.status_code in (201, 422), (kind, response.status_code, response.text)
         if response.status_code == 201:
             upload = response.json()["upload_id"]
-            assert (data_dir / "uploads" / f"{upload}.csv").read_bytes() == make(marker)
+            assert (lab.home / "uploads" / f"{upload}.csv").read_bytes() == make(marker)
             for target in ("cposix", "x", "target"):
                 run = lab.client.post(f"{API}/runs", json={
                     "model": {"input": {"shape": [2]},

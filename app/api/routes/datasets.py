@@ -3,13 +3,27 @@ from __future__ import annotations
 import inspect
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from app.api.schemas import DatasetDetailOut, DatasetOut, ErrorOut
-from app.datasets import DATASETS, preview, save_upload
+from app.api.deps import RunsDep
+from app.api.schemas import DatasetDetailOut, DatasetOut, ErrorOut, UploadOut, UploadsOut
+from app.datasets import (
+    DATASETS,
+    UploadNotFound,
+    UploadQuotaExceeded,
+    delete_upload,
+    list_uploads,
+    preview,
+    save_upload,
+)
 from app.datasets.base import Dataset, DatasetError
+from app.datasets.uploads import UPLOAD_ID, used_bytes
+from app.settings import Settings
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
+UPLOADS_PATH = "/datasets/csv/uploads"
+CSV_TYPE = "text/csv"
+UploadId = Annotated[str, Path(pattern=UPLOAD_ID, description="The id the upload returned.")]
 
 
 def _describe(dataset: Dataset) -> DatasetOut:
@@ -35,6 +49,16 @@ def list_datasets() -> list[DatasetOut]:
     return [_describe(dataset) for dataset in DATASETS.values()]
 
 
+@router.get("/csv/uploads")
+def list_csv_uploads(request: Request) -> UploadsOut:
+    """The uploaded CSV tables, newest first, with their sizes and the quota they share."""
+    settings: Settings = request.app.state.settings
+    uploads = [UploadOut(upload_id=u.id, size=u.size, created_at=u.created_at)
+               for u in list_uploads()]
+    return UploadsOut(uploads=uploads, used_bytes=used_bytes(),
+                      quota_bytes=settings.upload_quota_bytes)
+
+
 @router.get("/{name}", responses={404: {"model": ErrorOut}})
 def get_dataset(name: str, samples: Annotated[int, Query(ge=1, le=64)] = 8) -> DatasetDetailOut:
     """One dataset with its first training samples (empty when the files are missing)."""
@@ -48,11 +72,40 @@ def get_dataset(name: str, samples: Annotated[int, Query(ge=1, le=64)] = 8) -> D
     return DatasetDetailOut(**described.model_dump(), preview=samples_out)
 
 
-@router.post("/csv/uploads", status_code=201, responses={422: {"model": ErrorOut}})
+@router.post("/csv/uploads", status_code=201, responses={
+    413: {"model": ErrorOut, "description": "The body is over the size limit, or the "
+          "uploads would go over their quota (delete some)."},
+    415: {"model": ErrorOut, "description": "The body is not sent as text/csv."},
+    422: {"model": ErrorOut}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        CSV_TYPE: {"schema": {"type": "string", "description": "The CSV file, UTF-8, with "
+                              "a header row."}}}}})
 async def upload_csv(request: Request) -> dict[str, str]:
-    """Upload a CSV table (the raw file as the body); train on it as dataset 'csv' with
-    options {upload_id, target, task}."""
+    """Upload a CSV table (the raw file as the body, `Content-Type: text/csv`); train on it
+    as dataset 'csv' with options {upload_id, target, task}. It is kept in the server's
+    home until deleted, within LAYERLAB_UPLOAD_QUOTA_BYTES for all uploads together."""
+    settings: Settings = request.app.state.settings
     try:
-        return {"upload_id": save_upload(await request.body())}
+        return {"upload_id": save_upload(await request.body(),
+                                         quota_bytes=settings.upload_quota_bytes)}
+    except UploadQuotaExceeded as exc:
+        raise HTTPException(413, str(exc)) from None
     except DatasetError as exc:
         raise HTTPException(422, str(exc)) from None
+
+
+@router.delete("/csv/uploads/{upload_id}", status_code=204, responses={
+    404: {"model": ErrorOut, "description": "No upload has this id."},
+    409: {"model": ErrorOut, "description": "A run that trains, or may train again, uses it."}})
+def delete_csv_upload(upload_id: UploadId, runs: RunsDep) -> Response:
+    """Delete an uploaded table; refused while a queued, running, paused or interrupted run
+    uses it (delete or finish that run first)."""
+    user = runs.using_upload(upload_id)
+    if user is not None:
+        raise HTTPException(409, f"run {user.id} ({user.name!r}, {user.status}) trains on "
+                                 f"upload {upload_id}: stop or delete that run first")
+    try:
+        delete_upload(upload_id)
+    except UploadNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)

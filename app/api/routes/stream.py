@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import RunsDep
 from app.api.schemas import ErrorOut, RunOut
 from app.api.streaming import Feeds, StreamBuffer
+from app.api.write_guard import same_origin
 from app.runs.service import RunNotFound, RunService, RunSnapshot
 from app.settings import Settings
 from app.spec.events import (
@@ -77,17 +78,10 @@ def stream_snapshot(run_id: str, runs: RunsDep) -> SnapshotMessage:
     return SnapshotMessage.of(runs.snapshot(run_id))
 
 
-WEB_SCHEMES = {"ws": "http", "wss": "https"}  # the scheme of a page served where a socket is
-
-
 def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
-    """Same origin, a configured origin, or no Origin header (not a browser). Same origin
-    is scheme and host: an https page is not this http server's own, whatever its host."""
-    origin = websocket.headers.get("origin")
-    if origin is None or origin in settings.allowed_origins:
-        return True
-    scheme = WEB_SCHEMES.get(websocket.url.scheme, websocket.url.scheme)
-    return origin.lower() == f"{scheme}://{websocket.headers.get('host', '')}".lower()
+    """The rule every state-changing request follows (app.api.write_guard)."""
+    return same_origin(websocket.headers.get("origin"), websocket.scope,
+                       settings.allowed_origins)
 
 
 @router.websocket(STREAM_PATH)

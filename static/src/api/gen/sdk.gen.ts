@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ContinueRunData, ContinueRunErrors, ContinueRunResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
+import type { ContinueRunData, ContinueRunErrors, ContinueRunResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, DeleteCsvUploadData, DeleteCsvUploadErrors, DeleteCsvUploadResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListCsvUploadsData, ListCsvUploadsErrors, ListCsvUploadsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -26,12 +26,36 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 export const listDatasets = <ThrowOnError extends boolean = false>(options?: Options<ListDatasetsData, ThrowOnError>) => (options?.client ?? client).get<ListDatasetsResponses, ListDatasetsErrors, ThrowOnError>({ url: '/api/v1/datasets', ...options });
 
 /**
+ * List Csv Uploads
+ *
+ * The uploaded CSV tables, newest first, with their sizes and the quota they share.
+ */
+export const listCsvUploads = <ThrowOnError extends boolean = false>(options?: Options<ListCsvUploadsData, ThrowOnError>) => (options?.client ?? client).get<ListCsvUploadsResponses, ListCsvUploadsErrors, ThrowOnError>({ url: '/api/v1/datasets/csv/uploads', ...options });
+
+/**
  * Upload Csv
  *
- * Upload a CSV table (the raw file as the body); train on it as dataset 'csv' with
- * options {upload_id, target, task}.
+ * Upload a CSV table (the raw file as the body, `Content-Type: text/csv`); train on it
+ * as dataset 'csv' with options {upload_id, target, task}. It is kept in the server's
+ * home until deleted, within LAYERLAB_UPLOAD_QUOTA_BYTES for all uploads together.
  */
-export const uploadCsv = <ThrowOnError extends boolean = false>(options?: Options<UploadCsvData, ThrowOnError>) => (options?.client ?? client).post<UploadCsvResponses, UploadCsvErrors, ThrowOnError>({ url: '/api/v1/datasets/csv/uploads', ...options });
+export const uploadCsv = <ThrowOnError extends boolean = false>(options: Options<UploadCsvData, ThrowOnError>) => (options.client ?? client).post<UploadCsvResponses, UploadCsvErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/api/v1/datasets/csv/uploads',
+    ...options,
+    headers: {
+        'Content-Type': 'text/csv',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Csv Upload
+ *
+ * Delete an uploaded table; refused while a queued, running, paused or interrupted run
+ * uses it (delete or finish that run first).
+ */
+export const deleteCsvUpload = <ThrowOnError extends boolean = false>(options: Options<DeleteCsvUploadData, ThrowOnError>) => (options.client ?? client).delete<DeleteCsvUploadResponses, DeleteCsvUploadErrors, ThrowOnError>({ url: '/api/v1/datasets/csv/uploads/{upload_id}', ...options });
 
 /**
  * Get Dataset

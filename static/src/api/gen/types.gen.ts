@@ -4403,6 +4403,48 @@ export type TrialOut = {
 };
 
 /**
+ * UploadOut
+ *
+ * An uploaded CSV table: train on it as dataset 'csv' with options {upload_id, ...}.
+ */
+export type UploadOut = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Size
+     *
+     * The file's size in bytes.
+     */
+    size: number;
+    /**
+     * Upload Id
+     */
+    upload_id: string;
+};
+
+/**
+ * UploadsOut
+ *
+ * The uploaded tables, newest first, and the space they take of the quota.
+ */
+export type UploadsOut = {
+    /**
+     * Quota Bytes
+     */
+    quota_bytes: number;
+    /**
+     * Uploads
+     */
+    uploads: Array<UploadOut>;
+    /**
+     * Used Bytes
+     */
+    used_bytes: number;
+};
+
+/**
  * Upsample2dSpec
  *
  * Enlarges the image by repeating (nearest) or interpolating (bilinear) pixels.
@@ -4635,9 +4677,17 @@ export type ListDatasetsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -4657,8 +4707,52 @@ export type ListDatasetsResponses = {
 
 export type ListDatasetsResponse = ListDatasetsResponses[keyof ListDatasetsResponses];
 
-export type UploadCsvData = {
+export type ListCsvUploadsData = {
     body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/datasets/csv/uploads';
+};
+
+export type ListCsvUploadsErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ListCsvUploadsError = ListCsvUploadsErrors[keyof ListCsvUploadsErrors];
+
+export type ListCsvUploadsResponses = {
+    /**
+     * Successful Response
+     */
+    200: UploadsOut;
+};
+
+export type ListCsvUploadsResponse = ListCsvUploadsResponses[keyof ListCsvUploadsResponses];
+
+export type UploadCsvData = {
+    /**
+     * The CSV file, UTF-8, with a header row.
+     */
+    body: string;
     path?: never;
     query?: never;
     url: '/api/v1/datasets/csv/uploads';
@@ -4670,9 +4764,17 @@ export type UploadCsvErrors = {
      */
     400: ErrorOut;
     /**
-     * The body is over the size limit.
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * The body is over the size limit, or the uploads would go over their quota (delete some).
      */
     413: ErrorOut;
+    /**
+     * The body is not sent as text/csv.
+     */
+    415: ErrorOut;
     /**
      * Unprocessable Entity
      */
@@ -4693,6 +4795,62 @@ export type UploadCsvResponses = {
 };
 
 export type UploadCsvResponse = UploadCsvResponses[keyof UploadCsvResponses];
+
+export type DeleteCsvUploadData = {
+    body?: never;
+    path: {
+        /**
+         * Upload Id
+         *
+         * The id the upload returned.
+         */
+        upload_id: string;
+    };
+    query?: never;
+    url: '/api/v1/datasets/csv/uploads/{upload_id}';
+};
+
+export type DeleteCsvUploadErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No upload has this id.
+     */
+    404: ErrorOut;
+    /**
+     * A run that trains, or may train again, uses it.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type DeleteCsvUploadError = DeleteCsvUploadErrors[keyof DeleteCsvUploadErrors];
+
+export type DeleteCsvUploadResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteCsvUploadResponse = DeleteCsvUploadResponses[keyof DeleteCsvUploadResponses];
 
 export type GetDatasetData = {
     body?: never;
@@ -4717,6 +4875,10 @@ export type GetDatasetErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * Not Found
      */
     404: ErrorOut;
@@ -4724,6 +4886,10 @@ export type GetDatasetErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -4754,9 +4920,17 @@ export type HealthErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -4787,9 +4961,17 @@ export type ListLayersErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -4829,9 +5011,17 @@ export type ListLessonsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -4876,6 +5066,10 @@ export type GetLessonErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No such lesson.
      */
     404: ErrorOut;
@@ -4883,6 +5077,10 @@ export type GetLessonErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -4918,6 +5116,10 @@ export type LessonResultsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No such lesson.
      */
     404: ErrorOut;
@@ -4925,6 +5127,10 @@ export type LessonResultsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * An experiment the lesson does not have.
      */
@@ -4957,9 +5163,17 @@ export type GetMetaErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -4990,9 +5204,17 @@ export type ListPresetsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5030,6 +5252,10 @@ export type GetPresetErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No such preset.
      */
     404: ErrorOut;
@@ -5037,6 +5263,10 @@ export type GetPresetErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5080,9 +5310,17 @@ export type ListRunsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5113,9 +5351,17 @@ export type CreateRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid spec or config.
      */
@@ -5151,6 +5397,10 @@ export type DeleteRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5162,6 +5412,10 @@ export type DeleteRunErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5197,6 +5451,10 @@ export type GetRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5204,6 +5462,10 @@ export type GetRunErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5239,6 +5501,10 @@ export type ContinueRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5250,6 +5516,10 @@ export type ContinueRunErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * The edit does not fit.
      */
@@ -5289,6 +5559,10 @@ export type ExportRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5300,6 +5574,10 @@ export type ExportRunErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5335,6 +5613,10 @@ export type InspectViewsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5342,6 +5624,10 @@ export type InspectViewsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5377,6 +5663,10 @@ export type InspectActivationsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5388,6 +5678,10 @@ export type InspectActivationsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5423,6 +5717,10 @@ export type InspectAttentionErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5434,6 +5732,10 @@ export type InspectAttentionErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5484,6 +5786,10 @@ export type InspectBoundaryErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5495,6 +5801,10 @@ export type InspectBoundaryErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5547,6 +5857,10 @@ export type InspectConfusionErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5558,6 +5872,10 @@ export type InspectConfusionErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5593,6 +5911,10 @@ export type InspectDrawErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5604,6 +5926,10 @@ export type InspectDrawErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5660,6 +5986,10 @@ export type InspectEmbeddingErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5671,6 +6001,10 @@ export type InspectEmbeddingErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5706,6 +6040,10 @@ export type InspectEpochsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5713,6 +6051,10 @@ export type InspectEpochsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5765,6 +6107,10 @@ export type InspectFiltersErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5776,6 +6122,10 @@ export type InspectFiltersErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5811,6 +6161,10 @@ export type InspectGenerateErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5822,6 +6176,10 @@ export type InspectGenerateErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5864,6 +6222,10 @@ export type InspectHistogramsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5875,6 +6237,10 @@ export type InspectHistogramsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5925,6 +6291,10 @@ export type InspectLatentErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5936,6 +6306,10 @@ export type InspectLatentErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -5986,6 +6360,10 @@ export type InspectLatentGridErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -5997,6 +6375,10 @@ export type InspectLatentGridErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6032,6 +6414,10 @@ export type InspectInterpolateErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6043,6 +6429,10 @@ export type InspectInterpolateErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6078,6 +6468,10 @@ export type InspectPredictErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6089,6 +6483,10 @@ export type InspectPredictErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6139,6 +6537,10 @@ export type InspectPredictionsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6150,6 +6552,10 @@ export type InspectPredictionsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6208,6 +6614,10 @@ export type InspectReconstructionsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6219,6 +6629,10 @@ export type InspectReconstructionsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6254,6 +6668,10 @@ export type InspectSaliencyErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6265,6 +6683,10 @@ export type InspectSaliencyErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6313,6 +6735,10 @@ export type InspectSamplesErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6324,6 +6750,10 @@ export type InspectSamplesErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6359,6 +6789,10 @@ export type InspectStepErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6370,6 +6804,10 @@ export type InspectStepErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6416,6 +6854,10 @@ export type GetMetricsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6423,6 +6865,10 @@ export type GetMetricsErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6462,6 +6908,10 @@ export type PauseRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6473,6 +6923,10 @@ export type PauseRunErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6508,6 +6962,10 @@ export type ResumeRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6519,6 +6977,10 @@ export type ResumeRunErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6554,6 +7016,10 @@ export type StopRunErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6565,6 +7031,10 @@ export type StopRunErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6600,6 +7070,10 @@ export type StreamSnapshotErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No run has this id.
      */
     404: ErrorOut;
@@ -6607,6 +7081,10 @@ export type StreamSnapshotErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6637,9 +7115,17 @@ export type ExportPytorchErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * The spec is invalid; errors name each layer.
      */
@@ -6670,9 +7156,17 @@ export type ValidateSpecErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * The spec is invalid; errors name each layer.
      */
@@ -6712,9 +7206,17 @@ export type ListSweepsErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6745,9 +7247,17 @@ export type CreateSweepErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * The sweep, or one of its trials, does not fit.
      */
@@ -6783,6 +7293,10 @@ export type DeleteSweepErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No sweep has this id.
      */
     404: ErrorOut;
@@ -6794,6 +7308,10 @@ export type DeleteSweepErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6829,6 +7347,10 @@ export type GetSweepErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No sweep has this id.
      */
     404: ErrorOut;
@@ -6836,6 +7358,10 @@ export type GetSweepErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6871,6 +7397,10 @@ export type ResumeSweepErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No sweep has this id.
      */
     404: ErrorOut;
@@ -6878,6 +7408,10 @@ export type ResumeSweepErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6913,6 +7447,10 @@ export type StopSweepErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * No sweep has this id.
      */
     404: ErrorOut;
@@ -6924,6 +7462,10 @@ export type StopSweepErrors = {
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
@@ -6954,9 +7496,17 @@ export type ListTasksErrors = {
      */
     400: ErrorOut;
     /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
      * The body is over the size limit.
      */
     413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
     /**
      * Invalid input; errors name each field.
      */
