@@ -61,6 +61,9 @@ class ValidateOut(BaseModel):
         "Estimated activation memory per sample, MiB: every layer's output and attention's "
         "heads x queries x keys score matrices. A run needs it times its batch_size."))
     warnings: list[str]
+    notes: list[str] = Field(default_factory=list, description=(
+        "What training will do differently from a literal reading of the spec, e.g. that "
+        "an output ending in softmax trains on the logits before it with cross_entropy."))
 
 
 class IssueOut(BaseModel):

@@ -54,12 +54,15 @@ def export_checkpoint(path: Path, fmt: str, output: Path | None) -> Path:
     returns the file written. A checkpoint that cannot be exported exits with 1."""
     from app.nn.export import export_model
     from app.train.checkpoint import CheckpointError, load_checkpoint, trained_with
+    from app.train.session import training_note
 
     try:
         checkpoint = load_checkpoint(path)
-        network = trained_with(checkpoint.meta, path.name).network
+        trained = trained_with(checkpoint.meta, path.name)
+        network, limits = trained.network, Settings().limits
         exported = export_model(network, checkpoint.model, fmt, name=network.name,
-                                limits=Settings().limits)
+                                limits=limits, training_note=training_note(
+                                    network, trained.training, limits))
         target = output or Path(exported.filename)
         if target.is_dir():
             target = target / exported.filename

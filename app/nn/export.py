@@ -58,10 +58,13 @@ class Exported:
 
 
 def export_model(spec: NetworkSpec, state: dict[str, torch.Tensor], fmt: str,
-                 name: str = "model", limits: SpecLimits | None = None) -> Exported:
+                 name: str = "model", limits: SpecLimits | None = None,
+                 training_note: str | None = None) -> Exported:
     """Export the network `spec` describes, with the trained weights `state`, as `fmt`.
 
     `name` becomes the file name once reduced to letters, digits, '_' and '-'.
+    `training_note`: how training differed from the spec (it read the logits before the
+    output's softmax, say), told in the pytorch export's README.
     Raises ValueError for an unknown format, WeightsMismatch for weights that do not fit
     the spec and FormatError when this network cannot be written as `fmt`.
     """
@@ -71,7 +74,9 @@ def export_model(spec: NetworkSpec, state: dict[str, torch.Tensor], fmt: str,
     writer = _FORMATS[fmt]
     plan = trace(spec, limits)
     model = _trained_model(plan, state)
-    return Exported(writer.write(plan, model), writer.media_type,
+    data = (_write_pytorch(plan, model, training_note) if fmt == "pytorch"
+            else writer.write(plan, model))
+    return Exported(data, writer.media_type,
                     f"{safe_filename(name)}.{writer.extension}")
 
 
@@ -111,9 +116,9 @@ def _write_safetensors(plan: Plan, model: GraphNet) -> bytes:
     return save_safetensors(_weights(model), metadata=metadata)
 
 
-def _write_pytorch(plan: Plan, model: GraphNet) -> bytes:
+def _write_pytorch(plan: Plan, model: GraphNet, training_note: str | None = None) -> bytes:
     files: dict[str, str | bytes] = {
-        "README.md": _readme(plan),
+        "README.md": _readme(plan, training_note),
         "model.py": render(plan),
         "weights.safetensors": save_safetensors(_weights(model)),
         "spec.json": plan.spec.model_dump_json(indent=2) + "\n",
@@ -130,7 +135,7 @@ def _write_pytorch(plan: Plan, model: GraphNet) -> bytes:
     return buffer.getvalue()
 
 
-def _readme(plan: Plan) -> str:
+def _readme(plan: Plan, training_note: str | None = None) -> str:
     spec, cls = plan.spec, class_name(plan.spec.name)
     sample = ", ".join(map(str, spec.input.shape))
     output = ", ".join(map(str, plan.summary.output_shape))
@@ -139,8 +144,10 @@ def _readme(plan: Plan) -> str:
         example = f"torch.randint(0, {spec.input.vocab_size}, (4, {sample}))"
     else:
         kind, example = "float32 values", f"torch.randn(4, {sample})"
+    trained = (f"\n## How it was trained\n\n{training_note[:1].upper()}{training_note[1:]}.\n"
+               if training_note else "")
     return README.format(title=spec.name, description=spec.description or spec.name, cls=cls,
-                         kind=kind, sample=sample, output=output, example=example)
+                         kind=kind, sample=sample, output=output, example=example) + trained
 
 
 README = """# {title}

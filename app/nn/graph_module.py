@@ -50,6 +50,7 @@ class GraphNet(nn.Module):
         self._nodes = tuple(nodes)
         self._output = output
         self._layer_names = {node.layer_id: node.name for node in self._nodes}
+        self._logits = False  # see output_logits
         for node in self._nodes:
             self.add_module(node.name, layers[node.name])
 
@@ -72,6 +73,17 @@ class GraphNet(nn.Module):
         """The submodule built for a layer id."""
         return self.get_submodule(self._layer_names[layer_id])
 
+    def output_logits(self) -> None:
+        """From now on the network gives the logits its output layer's final softmax or
+        sigmoid reads (app.nn.logits): the output layer runs without its last module.
+        The weights stay the same: the squash has none."""
+        module = self._modules[self._output]
+        last = module[-1] if isinstance(module, nn.Sequential) else module
+        if not isinstance(last, nn.Softmax | nn.Sigmoid):
+            raise ValueError(f"the output layer ends in {type(last).__name__}, not in a "
+                             "softmax or sigmoid")
+        self._logits = True
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.run(x)
 
@@ -93,7 +105,20 @@ class GraphNet(nn.Module):
         for node in nodes:
             module = self._modules[node.name]
             assert module is not None
-            values[node.name] = module(*(values[i] for i in node.inputs))
+            inputs = [values[i] for i in node.inputs]
+            if self._logits and node.name == self._output:
+                values[node.name] = _before_squash(module, inputs[0])
+            else:
+                values[node.name] = module(*inputs)
             if node.name == stop:
                 break
         return values[stop]
+
+
+def _before_squash(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """An output layer's value before its final softmax or sigmoid: a layer with an
+    activation runs every part but the last; an activation layer gives its input."""
+    if isinstance(module, nn.Sequential):
+        for part in list(module)[:-1]:
+            x = part(x)
+    return x

@@ -16,7 +16,6 @@ import torch
 
 from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
 from app.inspect import InspectError, OutputKind, decode, from_png
-from app.nn import build
 from app.nn.graph_module import GraphNet
 from app.runs.artifacts import epoch_path, load_epoch_weights, saved_epochs
 from app.runs.service import RunService, RunStateError, no_weights_yet
@@ -90,7 +89,9 @@ class SubjectCache:
         except FileNotFoundError:  # thinned out (or the run deleted) since it was listed
             raise InspectError(f"epoch: the weights of epoch {epoch} are no longer kept; see "
                                "/inspect/epochs") from None
-        model = build(run.spec, self.runs.limits)
+        # a trained run is inspected whatever the batch bound is now
+        checked = check_training(run.spec, run.training, self.runs.limits, batch_bound=False)
+        model = checked.build(inspecting=True)
         try:
             model.load_state_dict(weights)
         except RuntimeError as exc:  # what load_state_dict raises for keys or shapes
@@ -101,8 +102,6 @@ class SubjectCache:
             raise RunStateError(f"run {run.id}: the weights of {which} do not fit its "
                                 f"network ({first})") from None
         model.eval()
-        # a trained run is inspected whatever the batch bound is now
-        checked = check_training(run.spec, run.training, self.runs.limits, batch_bound=False)
         subject = Subject(run, model, epoch, checked.task, checked.dataset.info(checked.options),
                           fitting_batch(checked.plan.summary, self.runs.limits, INSPECT_BATCH))
         with self._lock:

@@ -48,6 +48,7 @@ class MetricsJournal:
         the disk refuses: a full disk, say)."""
         if not self._pending:
             return
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # as the checkpoint's folder
         with self.path.open("a", encoding="utf-8") as file:
             file.write("".join(f"{line}\n" for line in self._pending))
             file.flush()

@@ -99,11 +99,13 @@ class Trainer:
                  task: Task, emit: Emit, device: torch.device,
                  checkpoint_dir: Path | None = None, control: Control | None = None,
                  checkpoint_every: float = 1.0, hooks: Sequence[EpochHook] = (),
-                 start: tuple[int, int] = (0, 0), eval_batch: int = EVAL_BATCH) -> None:
+                 start: tuple[int, int] = (0, 0), eval_batch: int = EVAL_BATCH,
+                 notice: str | None = None) -> None:
         """`checkpoint_every`: least seconds between epoch checkpoints (tiny epochs would
         otherwise spend their time in fsync); pauses and the end always checkpoint.
         `start`: the (epoch, step) to count on from, for a run continuing another.
-        `eval_batch`: samples evaluated at once (never fewer than a training batch)."""
+        `eval_batch`: samples evaluated at once (never fewer than a training batch).
+        `notice`: told as training starts (e.g. that it reads the output's logits)."""
         reset_peak_memory(device)
         self.model = model.to(device)  # the plain module: checkpoints, evaluation, hooks
         self.config, self.task, self.emit, self.device = config, task, emit, device
@@ -115,7 +117,7 @@ class Trainer:
         self._journal = MetricsJournal(checkpoint_dir) if checkpoint_dir is not None else None
         if self._journal is not None:
             self.emit = self._journal.recording(emit)
-        self.eval_batch = eval_batch
+        self.eval_batch, self.notice = eval_batch, notice
         self._last_save = -float("inf")
         self._saved_step: int | None = None  # where the last good checkpoint was taken
         # A built network knows its spec: each checkpoint records it with the settings,
@@ -148,7 +150,8 @@ class Trainer:
 
     def fit(self, resume: Path | None = None) -> FinishedEvent:
         """Train to the end (or a stop, pause, divergence); returns the final event."""
-        notice = self._resume(resume) if resume is not None else None
+        resumed = self._resume(resume) if resume is not None else None
+        notice = "; ".join(n for n in (self.notice, resumed) if n) or None
         params = sum(p.numel() for p in self.model.parameters())
         self.emit(StartedEvent(device=device_label(self.device), epochs=self.config.epochs,
                                steps_per_epoch=self.steps_per_epoch, params=params,

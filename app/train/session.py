@@ -10,7 +10,8 @@ import torch
 from safetensors.torch import load_file
 
 from app.datasets.base import Dataset, DatasetInfo, DatasetOptions, get_dataset
-from app.nn import Plan, build_from_plan, trace
+from app.nn import GraphNet, Plan, build_from_plan, trace
+from app.nn.logits import Squash, final_squash, logits_notice
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FinishedEvent
 from app.spec.training import TrainingSpec
@@ -20,6 +21,9 @@ from app.train.loop import EVAL_BATCH, Control, Emit, EpochHook, Trainer
 from app.train.memory import check_batch_memory, fitting_batch, layers_mb
 from app.train.task_kinds import kind_of
 from app.train.tasks import Task, TaskError, make_task
+
+LOGIT_OUTPUTS = ("classes", "binary", "tokens")
+"""The outputs inspection reads as logits (app.spec.views.OutputKind)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,30 @@ class Checked:
     options: DatasetOptions
     task: Task
     gan: GanSplit | None = None  # task gan: which layers generate, which discriminate
+
+    @property
+    def on_logits(self) -> Squash | None:
+        """The output's final squash when the loss applies it itself: training (and
+        inspection, which reads logits) then runs without it (app.nn.logits)."""
+        squash = final_squash(self.plan)
+        return squash if squash == self.task.kind.squash_in_loss(self.task.loss_name) else None
+
+    def build(self, device: torch.device | str | None = None, *,
+              inspecting: bool = False) -> GraphNet:
+        """The network to train, giving logits where the loss squashes them. Inspecting,
+        it gives logits only where inspection reads logits (classes, a binary logit,
+        tokens), and what the spec says elsewhere (an autoencoder's sigmoid pixels)."""
+        model = build_from_plan(self.plan, device)
+        if self.on_logits is not None and not (
+                inspecting and self.task.output not in LOGIT_OUTPUTS):
+            model.output_logits()
+        return model
+
+    def notice(self) -> str | None:
+        """What the user is told as training starts: that it reads the logits."""
+        squash = self.on_logits
+        return None if squash is None else logits_notice(self.plan, squash,
+                                                         self.task.loss_name)
 
 
 def check_training(spec: NetworkSpec, training: TrainingSpec,
@@ -56,6 +84,17 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
         check_batch_memory(plan.summary, training.batch_size, limits,
                            layers_mb(plan.summary, gan.discriminator))
     return Checked(plan, dataset, options, _common_checks(spec, training, task), gan)
+
+
+def training_note(spec: NetworkSpec, training: TrainingSpec,
+                  limits: SpecLimits | None = None) -> str | None:
+    """How training differs from a literal reading of the spec (it reads the logits
+    before the output's softmax, say), for an export's README; None when it does not,
+    or when the settings no longer check (a dataset gone, say)."""
+    try:
+        return check_training(spec, training, limits, batch_bound=False).notice()
+    except ValueError:  # SpecError, DatasetError, TaskError
+        return None
 
 
 def _check_input(spec: NetworkSpec, info: DatasetInfo) -> None:
@@ -109,7 +148,7 @@ def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
     checked = check_training(spec, training, limits)
     data = checked.dataset.load(checked.options)
     device = resolve_device(training.device)
-    model = build_from_plan(checked.plan, device)
+    model = checked.build(device)
     start = start or Start()
     if start.weights is not None and resume is None:
         unexpected = model.load_state_dict(load_file(start.weights), strict=False).unexpected_keys
@@ -117,11 +156,12 @@ def train_network(spec: NetworkSpec, training: TrainingSpec, emit: Emit, *,
             raise TaskError(f"the starting weights name tensors this network lacks: "
                             f"{', '.join(unexpected[:5])}")
     args = (model, data, training, checked.task, emit, device, checkpoint_dir, control)
+    notice = checked.notice()
     # evaluation holds every layer's output of its batch, as training does
     eval_batch = fitting_batch(checked.plan.summary, limits, EVAL_BATCH)
     if checked.gan is not None:
         return GanTrainer(*args, hooks=hooks, start=(start.epoch, start.step),
-                          eval_batch=eval_batch, split=checked.gan,
+                          eval_batch=eval_batch, notice=notice, split=checked.gan,
                           sample_hook=sample_hook).fit(resume)
     return Trainer(*args, hooks=hooks, start=(start.epoch, start.step),
-                   eval_batch=eval_batch).fit(resume)
+                   eval_batch=eval_batch, notice=notice).fit(resume)

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from app.datasets.base import DatasetInfo
+from app.nn.logits import Squash
 from app.nn.modules import Sampling
 from app.spec import NetworkSpec
 from app.spec.training import LossName, TaskKind
@@ -77,6 +78,14 @@ class TaskKindDef:
     def on_probabilities(self, loss: LossName) -> bool:
         """Whether the loss reads the softmax of the logits against one-hot targets."""
         return False
+
+    def squash_in_loss(self, loss: LossName) -> Squash | None:
+        """The squash the loss applies to the network's output itself (cross_entropy a
+        softmax, bce a sigmoid): an output layer ending in it trains on the logits
+        before it (app.nn.logits)."""
+        if loss == "cross_entropy" or self.on_probabilities(loss):
+            return "softmax"
+        return "sigmoid" if loss == "bce" else None
 
     def outputs_and_targets(self, loss: LossName, out: torch.Tensor, x: torch.Tensor,
                             y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

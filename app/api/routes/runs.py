@@ -20,6 +20,7 @@ from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_mod
 from app.runs.service import MetricColumns, RunRecord, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
+from app.train.session import training_note
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this id."}}
@@ -125,7 +126,8 @@ def export_run(run_id: str, fmt: ExportFormat, runs: RunsDep) -> Response:
     run = runs.get(run_id)
     try:
         exported = export_model(run.spec, runs.weights(run_id), fmt, name=run.name,
-                                limits=runs.limits)
+                                limits=runs.limits, training_note=training_note(
+                                    run.spec, run.training, runs.limits))
     except WeightsMismatch as exc:  # the run's stored weights are not its network's
         raise RunStateError(f"run {run_id} cannot be exported: {exc}") from None
     except FormatError as exc:

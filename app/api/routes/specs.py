@@ -5,8 +5,9 @@ from fastapi.responses import Response
 
 from app.api.deps import LimitsDep
 from app.api.schemas import ErrorOut, LayerSummaryOut, Responses, ValidateOut
-from app.nn import analyze
+from app.nn import trace
 from app.nn.codegen import class_name, to_python
+from app.nn.logits import squash_note
 from app.spec import NetworkSpec
 
 router = APIRouter(prefix="/specs", tags=["specs"])
@@ -18,7 +19,8 @@ INVALID: Responses = {
 @router.post("/validate", responses=INVALID)
 def validate_spec(spec: NetworkSpec, limits: LimitsDep) -> ValidateOut:
     """Check a spec and report each layer's output shape, parameters and FLOPs."""
-    summary = analyze(spec, limits)
+    plan = trace(spec, limits)
+    summary, note = plan.summary, squash_note(plan)
     layers = [
         LayerSummaryOut(id=s.id, type=s.type, input_shapes=[list(x) for x in s.input_shapes],
                         output_shape=list(s.output_shape), params=s.params,
@@ -30,7 +32,7 @@ def validate_spec(spec: NetworkSpec, limits: LimitsDep) -> ValidateOut:
                        total_params=summary.total_params,
                        trainable_params=summary.trainable_params,
                        total_flops=summary.total_flops, activation_mb=summary.activation_mb,
-                       warnings=summary.warnings)
+                       warnings=summary.warnings, notes=[note] if note else [])
 
 
 PYTHON_SOURCE: Responses = {200: {"description": "Python source of the network.",

@@ -4540,6 +4540,11 @@ export interface components {
             input_shape: number[];
             /** Layers */
             layers: components["schemas"]["LayerSummaryOut"][];
+            /**
+             * Notes
+             * @description What training will do differently from a literal reading of the spec, e.g. that an output ending in softmax trains on the logits before it with cross_entropy.
+             */
+            notes?: string[];
             /** Output Shape */
             output_shape: number[];
             /** Total Flops */

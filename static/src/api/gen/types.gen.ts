@@ -4505,6 +4505,12 @@ export type ValidateOut = {
      */
     layers: Array<LayerSummaryOut>;
     /**
+     * Notes
+     *
+     * What training will do differently from a literal reading of the spec, e.g. that an output ending in softmax trains on the logits before it with cross_entropy.
+     */
+    notes?: Array<string>;
+    /**
      * Output Shape
      */
     output_shape: Array<number>;
