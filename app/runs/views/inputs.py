@@ -34,6 +34,8 @@ from app.train.optim import make_optimizer
 class InputIn(BodyIn):
     """One input: exactly one of a dataset sample, an array or a PNG image."""
 
+    model_config = {"extra": "forbid",
+                    "json_schema_extra": {"examples": [{"sample": 0, "split": "test"}]}}
     sample: int | None = Field(default=None, ge=0, le=10_000_000,
                                description="Index of a sample in `split`.")
     split: Split = Field(default="test", description="Where `sample` is taken from.")
