@@ -71,7 +71,7 @@ def create(schema: Any, operation_id: str) -> tuple[dict[str, Any], Any]:
     return operation.definition.raw["responses"]["201"]["links"], response.json()
 
 
-def wait_until_over(base_url: str, run_id: str, timeout: float = 120) -> None:
+def wait_until_over(base_url: str, run_id: str, timeout: float = 300) -> None:
     """Wait until the run has ended, so its inspect views have weights to look at."""
     deadline = time.monotonic() + timeout
     while (status := httpx.get(f"{base_url}/api/v1/runs/{run_id}").json()["status"]) \
