@@ -16,6 +16,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from app import __version__
 from app.api.built_files import BuiltFiles
 from app.api.errors import install_error_handlers
+from app.api.links import serve_linked_schema
 from app.api.login_limit import LoginThrottle
 from app.api.middleware import BodySizeLimit, TokenAuth, UploadsFolder
 from app.api.routes import (
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)
+    serve_linked_schema(app)
     app.include_router(login.router)
     app.state.login_throttle = LoginThrottle()
     _mount_ui(app, settings)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.api.examples import RUN_CONTINUE, RUN_CREATE, examples
 from app.runs.service import RunRecord
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
@@ -93,7 +94,7 @@ class PresetRef(BaseModel):
 
 
 class RunCreate(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "json_schema_extra": examples(RUN_CREATE)}
     name: str | None = Field(default=None, max_length=120, description="Default: the spec's.")
     model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}.")
     training: TrainingSpec
@@ -105,7 +106,7 @@ class RunCreate(BaseModel):
 class RunContinue(BaseModel):
     """An edited continuation of a paused or ended run; what is left out stays as it was."""
 
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "json_schema_extra": examples(RUN_CONTINUE)}
     name: str | None = Field(default=None, max_length=120, description="Default: the run's.")
     model: NetworkSpec | PresetRef | None = Field(
         default=None, description="The edited network; default: the run's own.")

@@ -70,3 +70,18 @@ def test_whole_numbers_are_floats_and_pairs_are_arrays(client: TestClient) -> No
     assert training.optimizer.lr == 1.0 and training.optimizer.betas == (0.9, 1.0)
     assert parse_network(CONV).layers[0].kernel_size == (3, 3)  # type: ignore[union-attr]
     assert client.post(f"{API}/specs/validate", json=CONV).status_code == 200
+
+
+@pytest.mark.parametrize(("view", "body", "field"), [
+    ("step", {"sample": True}, "sample"), ("step", {"count": "2"}, "count"),
+    ("predict", {"sample": "0"}, "sample"), ("saliency", {"sample": 0, "steps": 8.0}, "steps"),
+    ("activations", {"sample": 0, "epoch": "1"}, "epoch"),
+    ("generate", {"length": True}, "length"), ("latent/interpolate", {"a": 0, "b": "1"}, "b"),
+    ("draw", {"png": "", "epoch": 1.0}, "epoch"),
+])
+def test_an_inspect_body_value_of_the_wrong_json_type_is_a_422(
+        client: TestClient, view: str, body: dict[str, Any], field: str) -> None:
+    """A POST view's body keeps JSON types too: it is refused before any run is looked up."""
+    response = client.post(f"{API}/runs/no-such-run/inspect/{view}", json=body)
+    assert response.status_code == 422, (view, body, response.status_code)
+    assert response.json()["errors"][0]["field"] == field, response.text[:400]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, JsonValue
 
 from app.api.deps import PresetsDep, SweepsDep
+from app.api.examples import SWEEP_CREATE, examples
 from app.api.routes.runs import resolve_model
 from app.api.schemas import ErrorOut, PresetRef, Responses
 from app.runs.sweeps import SweepResults, TrialResult
@@ -23,7 +24,7 @@ NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No sweep has th
 
 
 class SweepCreate(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "json_schema_extra": examples(SWEEP_CREATE)}
     name: str | None = Field(default=None, max_length=120,
                              description="Default: the network's name and 'sweep'.")
     model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}: "

@@ -24,16 +24,18 @@ from app.inspect.sequences import MAX_LENGTH, generate
 from app.inspect.step import MAX_BATCH, StepOut, training_step
 from app.runs.facts import RunFacts
 from app.runs.inspection import Split
-from app.runs.views.registry import AtEpoch, Look, fed, view
+from app.runs.views.registry import BodyIn, Look, fed, view
 from app.spec.arrays import EncodedArray
 from app.spec.lesson_checks import ATTENTION_LAYERS
 from app.train import objective
 from app.train.optim import make_optimizer
 
 
-class InputIn(AtEpoch):
+class InputIn(BodyIn):
     """One input: exactly one of a dataset sample, an array or a PNG image."""
 
+    model_config = {"extra": "forbid",
+                    "json_schema_extra": {"examples": [{"sample": 0, "split": "test"}]}}
     sample: int | None = Field(default=None, ge=0, le=10_000_000,
                                description="Index of a sample in `split`.")
     split: Split = Field(default="test", description="Where `sample` is taken from.")
@@ -92,7 +94,7 @@ def _predict(look: Look, params: InputIn) -> PredictOut:
     return predict(subject.model, _input(look, params), subject.output, subject.class_names)
 
 
-class DrawIn(AtEpoch):
+class DrawIn(BodyIn):
     png: str = Field(max_length=8_000_000, description=(
         "A base64 PNG (or data URL) of the drawing, resized to the input."))
 
@@ -106,7 +108,7 @@ def _draw(look: Look, params: DrawIn) -> PredictOut:
     return predict(subject.model, x, subject.output, subject.class_names)
 
 
-class StepIn(AtEpoch):
+class StepIn(BodyIn):
     """Samples of a split for one training step: `count` of them from `sample` on."""
 
     sample: int = Field(default=0, ge=0, le=10_000_000, description="The first sample.")
@@ -142,7 +144,7 @@ def _step(look: Look, params: StepIn) -> StepOut:
         model, config.optimizer, config.layer_lr), seed=config.seed)
 
 
-class GenerateIn(AtEpoch):
+class GenerateIn(BodyIn):
     prompt: str = Field(default="", max_length=2000, description="Text to go on from.")
     length: int = Field(default=200, ge=1, le=MAX_LENGTH, description="Characters to write.")
     temperature: float = Field(default=0.8, ge=0.0, le=5.0, description=(

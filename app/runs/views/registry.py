@@ -36,6 +36,13 @@ class AtEpoch(BaseModel):
         "the latest checkpoint."))
 
 
+class BodyIn(AtEpoch):
+    """Parameters a POST view reads from a JSON body: values keep their JSON types, as in
+    the specs (`true` is no sample index, `"5"` no count); a GET view's come as text."""
+
+    model_config = {"extra": "forbid", "strict": True}
+
+
 @dataclass(frozen=True)
 class Look:
     """What a view's function works on: the run, its network (views of the network
@@ -112,6 +119,8 @@ def view(name: str, title: str, *, method: Method = "GET",
         if name in VIEWS:
             raise ValueError(f"inspect view {name!r} is declared twice")
         hints = get_type_hints(function)
+        if method == "POST" and not issubclass(hints["params"], BodyIn):
+            raise TypeError(f"inspect view {name!r}: a POST view's parameters are a BodyIn")
         VIEWS[name] = View(name, title, " ".join((function.__doc__ or title).split()), method,
                            hints["params"], hints["return"], function, applies, own,
                            operation or "inspect_" + name.replace("/", "_"))

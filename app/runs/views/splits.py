@@ -35,7 +35,7 @@ from app.inspect.reconstruction import MAX_SHOWN, MAX_WORST
 from app.inspect.sequences import MAX_SAMPLES as SERIES_MAX
 from app.inspect.sequences import PredictionsOut, predictions
 from app.runs.inspection import Split
-from app.runs.views.registry import AtEpoch, Look, fed, view
+from app.runs.views.registry import AtEpoch, BodyIn, Look, fed, view
 from app.spec.views import BoundaryGrid
 
 
@@ -135,7 +135,7 @@ def _latent_grid(look: Look, params: LatentGridIn) -> DecodedOut:
     return decode_codes(model, codes, _logits(look))
 
 
-class InterpolateIn(AtEpoch):
+class InterpolateIn(BodyIn):
     a: int = Field(ge=0, le=10_000_000, description="The sample to start from.")
     b: int = Field(ge=0, le=10_000_000, description="The sample to end at.")
     split: Split = Field(default="test", description="Where both samples are taken from.")

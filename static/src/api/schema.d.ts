@@ -1046,7 +1046,13 @@ export interface components {
              */
             type: "activation";
         };
-        /** ActivationsIn */
+        /**
+         * ActivationsIn
+         * @example {
+         *       "sample": 0,
+         *       "split": "test"
+         *     }
+         */
         ActivationsIn: {
             /** @description An input shaped like the network's. */
             array?: components["schemas"]["EncodedArray"] | null;
@@ -2445,6 +2451,10 @@ export interface components {
         /**
          * InputIn
          * @description One input: exactly one of a dataset sample, an array or a PNG image.
+         * @example {
+         *       "sample": 0,
+         *       "split": "test"
+         *     }
          */
         InputIn: {
             /** @description An input shaped like the network's. */
@@ -3500,6 +3510,22 @@ export interface components {
         /**
          * RunContinue
          * @description An edited continuation of a paused or ended run; what is left out stays as it was.
+         * @example {
+         *       "name": "XOR, one more epoch at a lower rate",
+         *       "training": {
+         *         "batch_size": 32,
+         *         "dataset": {
+         *           "name": "xor",
+         *           "options": {
+         *             "n_samples": 200
+         *           }
+         *         },
+         *         "epochs": 2,
+         *         "optimizer": {
+         *           "lr": 0.0005
+         *         }
+         *       }
+         *     }
          */
         RunContinue: {
             /**
@@ -3515,7 +3541,43 @@ export interface components {
             /** @description The edited training settings; default: the run's own. */
             training?: components["schemas"]["TrainingSpec"] | null;
         };
-        /** RunCreate */
+        /**
+         * RunCreate
+         * @example {
+         *       "model": {
+         *         "input": {
+         *           "shape": [
+         *             2
+         *           ]
+         *         },
+         *         "layers": [
+         *           {
+         *             "activation": "tanh",
+         *             "id": "hidden",
+         *             "type": "dense",
+         *             "units": 8
+         *           },
+         *           {
+         *             "id": "out",
+         *             "type": "dense",
+         *             "units": 2
+         *           }
+         *         ],
+         *         "name": "XOR MLP"
+         *       },
+         *       "name": "XOR in one epoch",
+         *       "training": {
+         *         "batch_size": 32,
+         *         "dataset": {
+         *           "name": "xor",
+         *           "options": {
+         *             "n_samples": 200
+         *           }
+         *         },
+         *         "epochs": 1
+         *       }
+         *     }
+         */
         RunCreate: {
             /** @description Start from another run's weights (transfer learning): each layer whose id and shapes match is taken. */
             init_from?: components["schemas"]["InitFrom"] | null;
@@ -3690,7 +3752,13 @@ export interface components {
             /** Step */
             step: number;
         };
-        /** SaliencyIn */
+        /**
+         * SaliencyIn
+         * @example {
+         *       "sample": 0,
+         *       "split": "test"
+         *     }
+         */
         SaliencyIn: {
             /** @description An input shaped like the network's. */
             array?: components["schemas"]["EncodedArray"] | null;
@@ -4038,7 +4106,52 @@ export interface components {
          *     alone; a paused or interrupted one's stream then stays open until it goes on.
          */
         StreamMessage: components["schemas"]["SnapshotMessage"] | components["schemas"]["StartedEvent"] | components["schemas"]["MetricsEvent"] | components["schemas"]["EpochEvent"] | components["schemas"]["CheckpointEvent"] | components["schemas"]["BoundaryEvent"] | components["schemas"]["SamplesEvent"] | components["schemas"]["FinishedEvent"];
-        /** SweepCreate */
+        /**
+         * SweepCreate
+         * @example {
+         *       "model": {
+         *         "input": {
+         *           "shape": [
+         *             2
+         *           ]
+         *         },
+         *         "layers": [
+         *           {
+         *             "activation": "tanh",
+         *             "id": "hidden",
+         *             "type": "dense",
+         *             "units": 8
+         *           },
+         *           {
+         *             "id": "out",
+         *             "type": "dense",
+         *             "units": 2
+         *           }
+         *         ],
+         *         "name": "XOR MLP"
+         *       },
+         *       "name": "XOR hidden width",
+         *       "sweep": {
+         *         "method": "grid",
+         *         "parameters": {
+         *           "layers.hidden.units": [
+         *             4,
+         *             8
+         *           ]
+         *         }
+         *       },
+         *       "training": {
+         *         "batch_size": 32,
+         *         "dataset": {
+         *           "name": "xor",
+         *           "options": {
+         *             "n_samples": 200
+         *           }
+         *         },
+         *         "epochs": 1
+         *       }
+         *     }
+         */
         SweepCreate: {
             /**
              * Model
