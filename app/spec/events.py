@@ -68,6 +68,16 @@ class CheckpointEvent(_Event):
     step: int
 
 
+class NoteEvent(_Event):
+    """Something the user should know about the training so far, told once: advice,
+    not an error (e.g. a loss that stopped falling early, with the learning rate to try)."""
+
+    kind: Literal["note"] = "note"
+    epoch: int
+    step: int
+    text: str
+
+
 class BoundaryEvent(_Event):
     """A 2-D model's decision boundary, sent now and then while it trains."""
 
@@ -107,8 +117,8 @@ class FinishedEvent(_Event):
 
 
 TrainingEvent = Annotated[
-    StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent | BoundaryEvent | SamplesEvent
-    | FinishedEvent,
+    StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent | NoteEvent | BoundaryEvent
+    | SamplesEvent | FinishedEvent,
     Field(discriminator="kind"),
 ]
 

@@ -26,10 +26,12 @@ from app.spec.events import (
     EpochEvent,
     FinishedEvent,
     MetricsEvent,
+    NoteEvent,
     StartedEvent,
     TrainingEvent,
 )
 from app.spec.training import TrainingSpec
+from app.train.advice import WATCHED_EPOCHS, LearningRateWatch, constant_baseline
 from app.train.checkpoint import Checkpoint, TrainedWith, load_latest, save_checkpoint
 from app.train.devices import device_label
 from app.train.early_stopping import EarlyStopping
@@ -135,6 +137,9 @@ class Trainer:
         n, size = self.x_train.shape[0], config.batch_size
         # A last batch of one sample would break batch norm: it joins the batch before.
         self.steps_per_epoch = n // size if n % size == 1 and n > size else math.ceil(n / size)
+        # a GAN's or a VAE's loss is a sum of parts that may rise as they trade off
+        self._lr_watch = None if task.terms else LearningRateWatch(
+            config.optimizer.lr, constant_baseline(task, self.x_train, self.y_train))
 
     def _split(self, data: TensorData) -> None:
         """Hold out the validation split (same seed, same split) and move all to the device."""
@@ -276,6 +281,10 @@ class Trainer:
         metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])
         self.emit(EpochEvent(epoch=pos.epoch, step=pos.step, metrics=metrics, seconds=seconds,
                              memory_mb=peak_memory_mb(self.device)))
+        note = (self._lr_watch.after_epoch(metrics["train_loss"])
+                if self._lr_watch is not None and pos.epoch < WATCHED_EPOCHS else None)
+        if note is not None:
+            self.emit(NoteEvent(epoch=pos.epoch, step=pos.step, text=note))
         for hook in self.hooks:
             for event in hook(self.model, pos.epoch, pos.step):
                 self.emit(event)

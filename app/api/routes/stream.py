@@ -30,6 +30,7 @@ from app.spec.events import (
     EpochEvent,
     FinishedEvent,
     MetricsEvent,
+    NoteEvent,
     RunMetrics,
     SamplesEvent,
     StartedEvent,
@@ -60,7 +61,7 @@ class SnapshotMessage(BaseModel):
 
 class StreamMessage(RootModel[Annotated[
     SnapshotMessage | StartedEvent | MetricsEvent | EpochEvent | CheckpointEvent
-    | BoundaryEvent | SamplesEvent | FinishedEvent,
+    | NoteEvent | BoundaryEvent | SamplesEvent | FinishedEvent,
     Field(discriminator="kind")]]):
     """One message on a run's stream, told apart by `kind`: first a snapshot, then the
     run's events (metric blocks, epochs, checkpoints, boundaries, sample grids) as they

@@ -3111,6 +3111,24 @@ export interface components {
              */
             version: 1;
         };
+        /**
+         * NoteEvent
+         * @description Something the user should know about the training so far, told once: advice,
+         *     not an error (e.g. a loss that stopped falling early, with the learning rate to try).
+         */
+        NoteEvent: {
+            /** Epoch */
+            epoch: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "note";
+            /** Step */
+            step: number;
+            /** Text */
+            text: string;
+        };
         /** OptimizerSpec */
         OptimizerSpec: {
             /**
@@ -4105,7 +4123,7 @@ export interface components {
          *     closes. A run that is over (its status in /meta's final_statuses) sends the snapshot
          *     alone; a paused or interrupted one's stream then stays open until it goes on.
          */
-        StreamMessage: components["schemas"]["SnapshotMessage"] | components["schemas"]["StartedEvent"] | components["schemas"]["MetricsEvent"] | components["schemas"]["EpochEvent"] | components["schemas"]["CheckpointEvent"] | components["schemas"]["BoundaryEvent"] | components["schemas"]["SamplesEvent"] | components["schemas"]["FinishedEvent"];
+        StreamMessage: components["schemas"]["SnapshotMessage"] | components["schemas"]["StartedEvent"] | components["schemas"]["MetricsEvent"] | components["schemas"]["EpochEvent"] | components["schemas"]["CheckpointEvent"] | components["schemas"]["NoteEvent"] | components["schemas"]["BoundaryEvent"] | components["schemas"]["SamplesEvent"] | components["schemas"]["FinishedEvent"];
         /**
          * SweepCreate
          * @example {

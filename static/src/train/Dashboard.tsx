@@ -112,6 +112,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
       {view.reason && !error && (
         <p className={["failed", "diverged"].includes(status) ? "error" : "muted"} role="status">{view.reason}</p>
       )}
+      {view.notes.map((note) => <p key={note} className="note" role="note" data-testid="run-note">{note}</p>)}
       <div className={gan ? "charts gan" : "charts"}>
         <Chart title={t("charts.loss")} testId="loss-chart" version={view.version} log={log} smoothing={smoothing} marks={view.edits} series={[
           { label: t("charts.train"), x: trainRows.step ?? [], y: trainRows.train_loss ?? [], colour: TRAIN },

@@ -26,11 +26,12 @@ export interface StreamState extends Rows {
   device: string | null; // where it trains, as the worker says: "cpu (2 threads)", "cuda:0 (…)"
   memoryMb: number | null; // the run's peak memory so far, as its latest epoch reported it
   reason: string | null;
+  notes: string[]; // advice the run gave as it trained (e.g. on its learning rate)
 }
 
 export function emptyState(): StreamState {
   return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null,
-    device: null, memoryMb: null, reason: null };
+    device: null, memoryMb: null, reason: null, notes: [] };
 }
 
 /** A message as the socket delivers it. */
@@ -98,6 +99,9 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
     case "finished":
       s.status = message.status;
       s.reason = message.reason ?? null;
+      break;
+    case "note":
+      if (!s.notes.includes(message.text)) s.notes = [...s.notes, message.text];
       break;
     case "checkpoint":
       break; // nothing shown: the run resumes from it, the stream goes on

@@ -2695,6 +2695,31 @@ export type NetworkSpec = {
 };
 
 /**
+ * NoteEvent
+ *
+ * Something the user should know about the training so far, told once: advice,
+ * not an error (e.g. a loss that stopped falling early, with the learning rate to try).
+ */
+export type NoteEvent = {
+    /**
+     * Epoch
+     */
+    epoch: number;
+    /**
+     * Kind
+     */
+    kind: 'note';
+    /**
+     * Step
+     */
+    step: number;
+    /**
+     * Text
+     */
+    text: string;
+};
+
+/**
  * OptimizerSpec
  */
 export type OptimizerSpec = {
@@ -3888,6 +3913,8 @@ export type StreamMessage = ({
 } & EpochEvent) | ({
     kind: 'checkpoint';
 } & CheckpointEvent) | ({
+    kind: 'note';
+} & NoteEvent) | ({
     kind: 'boundary';
 } & BoundaryEvent) | ({
     kind: 'samples';
