@@ -32,6 +32,7 @@ from app.spec.events import (
 from app.spec.training import TrainingSpec
 from app.train.checkpoint import Checkpoint, TrainedWith, load_latest, save_checkpoint
 from app.train.devices import device_label
+from app.train.disk import DiskWriteError, write_refused
 from app.train.early_stopping import EarlyStopping
 from app.train.evaluate import evaluate
 from app.train.optim import make_optimizer, make_schedule, penalty, step_schedule
@@ -52,7 +53,7 @@ Request = Literal["stop", "pause"] | None
 CHECKPOINT_NAME = "checkpoint.safetensors"
 
 
-class CheckpointWriteError(RuntimeError):
+class CheckpointWriteError(DiskWriteError):
     """A checkpoint could not be written (a full disk, say); the one before stays valid."""
 
 
@@ -315,8 +316,7 @@ class Trainer:
         except OSError as exc:
             kept = ("no checkpoint was written before it" if self._saved_step is None else
                     f"the one taken at step {self._saved_step} stays valid")
-            raise CheckpointWriteError(f"could not write the checkpoint "
-                                       f"({exc.strerror or exc}): {kept}") from exc
+            raise CheckpointWriteError(write_refused(exc, "the checkpoint", kept)) from exc
         self._saved_step = self.pos.step
         self.emit(CheckpointEvent(epoch=self.pos.epoch, step=self.pos.step))
 

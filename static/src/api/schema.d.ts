@@ -771,7 +771,8 @@ export interface paths {
         put?: never;
         /**
          * Resume Run
-         * @description Resume a paused or interrupted run from its last checkpoint.
+         * @description Resume a paused or interrupted run from its last checkpoint, or a run that failed
+         *     because of the disk or its worker (a 409 for one whose network failed).
          */
         post: operations["resume_run"];
         delete?: never;
@@ -2104,6 +2105,11 @@ export interface components {
          * @description The run ended: completed, stopped, paused, diverged or failed (with the reason).
          */
         FinishedEvent: {
+            /**
+             * Cause
+             * @description Why a failed run failed: network (its network or settings: resuming would fail the same way), disk (a write was refused) or worker (its worker was lost or stopped responding); a run failed for the disk or its worker can resume.
+             */
+            cause: ("network" | "disk" | "worker") | null;
             /** Epoch */
             epoch: number;
             /**
@@ -3586,6 +3592,11 @@ export interface components {
             epoch: number;
             /** Error */
             error?: string | null;
+            /**
+             * Failure
+             * @description Why a failed run failed (see FinishedEvent.cause): one failed for the disk or its worker can resume from its last checkpoint.
+             */
+            failure?: ("network" | "disk" | "worker") | null;
             /** Finished At */
             finished_at?: string | null;
             /** Id */

@@ -379,7 +379,8 @@ export const pauseRun = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * Resume Run
  *
- * Resume a paused or interrupted run from its last checkpoint.
+ * Resume a paused or interrupted run from its last checkpoint, or a run that failed
+ * because of the disk or its worker (a 409 for one whose network failed).
  */
 export const resumeRun = <ThrowOnError extends boolean = false>(options: Options<ResumeRunData, ThrowOnError>) => (options.client ?? client).post<ResumeRunResponses, ResumeRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/resume', ...options });
 
