@@ -24,10 +24,10 @@ A concrete executor writes only two parts:
 
 Optional: `refuse(job)` (a job this executor can never place fails at once),
 `poolable(job)` (False for jobs that need a worker of their own), and a worker's
-`ready`, `alive`, `silent` (a heartbeat) and `close`. The core calls `begin`, `receive`,
-`silent` and `retire` on the run's own monitor thread, and every other hook from the
-threads that submit, stop, pause or shut down, so a worker must take `signal` and `kill`
-while it is being watched.
+`ready`, `alive`, `silent` (a heartbeat) and `close`. The core calls `begin`, `receive`
+and `retire` on the run's own monitor thread, `silent` and `kill` on its watchdog
+(app.runs.watchdog), and every other hook from the threads that submit, stop, pause or
+shut down, so a worker must take `signal`, `silent` and `kill` while it is being watched.
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ from app.runs.executor import Executor, OnEvent
 from app.runs.gpus import GpuSlots
 from app.runs.placement import CLEAN_ENDS, Plan, Submission, Worker, WorkerLost, ended
 from app.runs.warm_pool import WarmPool
+from app.runs.watchdog import start_watchdog
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent
 
 WAIT = 0.25  # seconds a receive waits for a first event: how soon a lost worker is seen
 WORKER_TIMEOUT = 120.0  # seconds of silence that fail a run: longer than a slow epoch's
-STOPPED_RESPONDING = "the worker stopped responding"
 NO_WORKER = "could not start a worker"
 
 
@@ -286,36 +286,23 @@ class ExecutorCore(Executor):
         try:
             try:
                 run.worker.begin(run.job, run.gpu)
-                heard = time.monotonic()  # the last event, or the start
+                run.heard = time.monotonic()
+                start_watchdog(run, self.worker_timeout, WAIT)
                 while not run.finished:
                     events = run.worker.receive(WAIT)
                     for event in events:
                         run.forward(event)
-                    heard = time.monotonic() if events else heard
-                    if not run.finished:
-                        self._check_responding(run, heard)
+                    run.heard = time.monotonic() if events else run.heard
+                    if run.hung is not None and not run.finished:
+                        raise WorkerLost(run.hung)
             except OSError as exc:  # the worker could not take the job
                 lost = f"could not start the run on its worker: {exc}"
             except WorkerLost as exc:
-                lost = str(exc)
+                lost = run.hung or str(exc)  # a hung worker's loss is told by its hang
             if lost is not None and not run.finished and not run.dropped:
                 run.forward(self._lost_event(run, lost))
         finally:
             self._release(run, clean=lost is None and run.status in CLEAN_ENDS)
-
-    def _check_responding(self, run: Submission, heard: float) -> None:
-        """A worker with no heartbeat, or a started run with no event, for longer than
-        `worker_timeout` is hung (a frozen process, a deadlocked loop, a stuck kernel):
-        it is killed, and WorkerLost fails the run; the pool replaces the worker."""
-        why = run.worker.silent(self.worker_timeout)
-        quiet = time.monotonic() - heard
-        if why is None and run.started and quiet > self.worker_timeout:
-            why = f"its training sent nothing for {quiet:.0f} s"
-        if why is None:
-            return
-        run.worker.kill()
-        raise WorkerLost(f"{STOPPED_RESPONDING} ({why}; the limit is "
-                         f"{self.worker_timeout:g} s): it was ended and replaced")
 
     def _lost_event(self, run: Submission, why: str) -> FinishedEvent:
         if not run.stop_requested:

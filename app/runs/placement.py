@@ -99,6 +99,8 @@ class Submission:
     stopped_early: bool = False  # the stop came before its StartedEvent: killed at once
     dropped: bool = False  # ended by a shutdown before it started: no event, interrupted
     awaits_worker: bool = False  # queued, placeable, waiting for a fresh worker
+    heard: float = 0.0  # monotonic time of its last event (or its start on a worker)
+    hung: str | None = None  # why the watchdog killed its worker, if it did
     monitor: threading.Thread | None = field(default=None, repr=False)
 
     @property

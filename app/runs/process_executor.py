@@ -79,6 +79,9 @@ class ProcessExecutor(ExecutorCore):
                               name="layerlab-worker", daemon=True)
         process.start()
         jobs.close()  # the child holds the reading end; we keep `child` to write
+        # The server only reads events: without its copy of the writing end, a worker's
+        # death ends a read it cut off mid-message (EOFError) instead of blocking it.
+        events._writer.close()
         return WorkerProcess(process, child, events, stop, pause, ready, self.threads_per_run,
                              beat)
 
@@ -123,7 +126,10 @@ class WorkerProcess(Worker):
             if not events:
                 raise WorkerLost(self._death()) from None
             return events
-        with contextlib.suppress(queue.Empty):
+        except (EOFError, OSError):  # it died in the middle of a message
+            self.process.join(1.0)
+            raise WorkerLost(self._death()) from None
+        with contextlib.suppress(queue.Empty, EOFError, OSError):
             while True:
                 events.append(self.events.get_nowait())
         return events
@@ -170,7 +176,7 @@ class WorkerProcess(Worker):
 
     def _leftovers(self) -> list[TrainingEvent]:
         events = []
-        with contextlib.suppress(queue.Empty):
+        with contextlib.suppress(queue.Empty, EOFError, OSError):
             while True:
                 events.append(self.events.get(timeout=0.1))
         return events

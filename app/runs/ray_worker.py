@@ -29,6 +29,7 @@ class ActorWorker(Worker):
         self.done: Any = None
         self.asked: Any = None  # a `drain` call not yet answered
         self.asked_at = 0.0  # when it was made
+        self.answered = False  # a `drain` call was answered: the actor has started
 
     def begin(self, job: Job, gpu: int | None) -> None:
         """Train with the server's LAYERLAB_* settings (dataset folders and the like);
@@ -52,7 +53,7 @@ class ActorWorker(Worker):
             if not ray.wait([self.asked], timeout=wait + ANSWER_GRACE)[0]:
                 return []
             events: list[TrainingEvent] = ray.get(self.asked)
-            self.asked = None
+            self.asked, self.answered = None, True
             if events or not ray.wait([self.done], timeout=0)[0]:
                 return events
             events = ray.get(self.actor.drain.remote(0.0))  # `run` is over: its last ones
@@ -64,9 +65,10 @@ class ActorWorker(Worker):
 
     def silent(self, timeout: float) -> str | None:
         """An actor that has not answered a `drain` call for `timeout` seconds is frozen
-        (its process stopped, say)."""
+        (its process stopped, say). Not judged before it first answers: a fresh actor's
+        calls wait for its start-up (imports, warm-up)."""
         quiet = time.monotonic() - self.asked_at
-        if self.asked is None or quiet <= timeout:
+        if self.asked is None or not self.answered or quiet <= timeout:
             return None
         return f"the Ray actor has not answered for {quiet:.0f} s"
 

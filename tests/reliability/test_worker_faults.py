@@ -63,6 +63,32 @@ def test_a_stopped_worker_fails_its_run_and_the_next_run_trains(
                               "next run completed")
 
 
+def test_a_sweep_resumes_the_trial_its_frozen_worker_failed(
+        tmp_path: Path, record_property: Any) -> None:
+    """A sweep's trial whose worker froze fails because of its worker; resuming the
+    sweep resumes that trial, and leaves the one that was stopped as it is."""
+    with ServerProcess(tmp_path / "home", LAYERLAB_WORKER_TIMEOUT=str(TIMEOUT),
+                       LAYERLAB_MAX_CONCURRENT_RUNS="1") as server, server.client() as lab:
+        sweep = lab.submit_sweep(TOY, toy_training(4000, epochs=400), {"seed": [1, 2]})
+        first, second = sweep.runs()
+        wait_until(lambda: first.info()["step"] > 0, what="the first trial's steps")
+        (pid,) = server.workers()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            failed = first.wait(60, poll=0.1)
+        finally:
+            if alive(pid):
+                os.kill(pid, signal.SIGCONT)
+        assert failed["status"] == "failed" and failed["failure"] == "worker"
+        wait_until(lambda: second.info()["step"] > 0, what="the second trial's steps")
+        second.stop()
+        assert second.wait(30)["status"] == "stopped"
+        trials = {t["run_id"]: t["status"] for t in sweep.resume()["trials"]}
+        assert trials[first.id] in ("queued", "running") and trials[second.id] == "stopped"
+        sweep.stop()
+    record_property("detail", "the failed trial resumed, the stopped one stayed stopped")
+
+
 def fill(path: Path) -> Path:
     """Make the next write of `path` (opened, written, renamed) hit a full disk; one the
     worker is writing now is left to it (the next one fails)."""

@@ -922,7 +922,8 @@ export interface paths {
         /**
          * Resume Sweep
          * @description Resume every paused or interrupted trial (a server restart interrupts the queued
-         *     and running ones) from its last checkpoint.
+         *     and running ones), and every one that failed because of the disk or its worker, from
+         *     its last checkpoint.
          */
         post: operations["resume_sweep"];
         delete?: never;

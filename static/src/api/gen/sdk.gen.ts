@@ -466,7 +466,8 @@ export const getSweep = <ThrowOnError extends boolean = false>(options: Options<
  * Resume Sweep
  *
  * Resume every paused or interrupted trial (a server restart interrupts the queued
- * and running ones) from its last checkpoint.
+ * and running ones), and every one that failed because of the disk or its worker, from
+ * its last checkpoint.
  */
 export const resumeSweep = <ThrowOnError extends boolean = false>(options: Options<ResumeSweepData, ThrowOnError>) => (options.client ?? client).post<ResumeSweepResponses, ResumeSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}/resume', ...options });
 
