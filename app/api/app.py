@@ -92,6 +92,7 @@ def build_executor(settings: Settings) -> Executor:
     """The executor LAYERLAB_EXECUTOR names, placing runs as the settings say."""
     return make_executor(settings.executor, ExecutorOptions(
         max_concurrent=settings.max_concurrent_runs, stop_timeout=settings.stop_timeout,
+        worker_timeout=settings.worker_timeout,
         memory_mb=settings.worker_memory_mb, ray_address=settings.ray_address,
         ray_cpus_per_run=settings.ray_cpus_per_run, ray_gpus_per_run=settings.ray_gpus_per_run,
         ray_spares=settings.ray_spares))

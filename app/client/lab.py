@@ -338,7 +338,8 @@ class Run:
         return self._post("pause")
 
     def resume(self) -> dict[str, Any]:
-        """Resume a paused or interrupted run from its last checkpoint."""
+        """Resume a paused or interrupted run from its last checkpoint, or one that failed
+        because of the disk or its worker (see its `failure`)."""
         return self._post("resume")
 
     def continue_with(self, spec: str | Mapping[str, Any] | BaseModel | None = None,

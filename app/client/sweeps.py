@@ -67,7 +67,8 @@ class Sweep:
         return self.data
 
     def resume(self) -> dict[str, Any]:
-        """Resume every paused or interrupted trial from its last checkpoint."""
+        """Resume every paused or interrupted trial, and every one that failed because of
+        the disk or its worker, from its last checkpoint."""
         self.data = self.lab._json("POST", f"/sweeps/{self.id}/resume")
         return self.data
 

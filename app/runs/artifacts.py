@@ -5,7 +5,6 @@ the readers serve the inspection API. A 2-D model's decision boundary is streame
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from app.datasets.base import load_dataset
 from app.inspect import boundary, parameter_histograms
@@ -25,14 +24,14 @@ from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import BoundaryEvent, TrainingEvent
 from app.spec.training import TrainingSpec
 from app.spec.views import OutputKind
-from app.train import EpochHook, holdout
+from app.train import DiskWriteError, EpochHook, holdout
+from app.train.disk import write_refused
 from app.train.session import check_training
 
 HISTOGRAMS = "histograms.jsonl"
 KEEP_EPOCHS = 20  # weight snapshots kept per run; older ones are thinned out evenly
 BOUNDARY_EVERY = 0.25  # least seconds between streamed boundaries (and the last epoch's)
 BOUNDARY_RESOLUTION = 50
-log = logging.getLogger(__name__)
 
 
 def thin(numbers: list[int], keep: int) -> list[int]:
@@ -56,6 +55,7 @@ class Series:
     prefix: str
     digits: int
     keep: int
+    what: str  # a file of it, for errors: "the weights of epoch {}"
 
     def path(self, run_dir: Path, number: int) -> Path:
         return run_dir / self.folder / f"{self.prefix}-{number:0{self.digits}d}.safetensors"
@@ -69,25 +69,24 @@ class Series:
         return sorted(int(m.group(1)) for p in folder.iterdir()
                       if (m := pattern.fullmatch(p.name)))
 
-    def save(self, run_dir: Path, number: int, tensors: dict[str, torch.Tensor]) -> bool:
-        """Write one file and thin the series; False (logged) when the disk refused it:
-        training goes on, and the checkpoint decides whether the run can."""
+    def save(self, run_dir: Path, number: int, tensors: dict[str, torch.Tensor]) -> None:
+        """Write one file and thin the series. A write the disk refuses raises
+        DiskWriteError (the run fails at once, its checkpoint intact, and can resume)."""
         path = self.path(run_dir, number)
         temporary = path.with_suffix(".tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            save_file(tensors, temporary)
+            with temporary.open("wb") as file:
+                file.write(save(tensors))
             os.replace(temporary, path)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
-            log.warning("could not keep %s: %s", path.name, exc)
-            return False
+            raise DiskWriteError(write_refused(exc, self.what.format(number))) from exc
         for old in thin(self.kept(run_dir), self.keep):
             self.path(run_dir, old).unlink(missing_ok=True)
-        return True
 
 
-EPOCHS = Series("epochs", "epoch", 5, KEEP_EPOCHS)
+EPOCHS = Series("epochs", "epoch", 5, KEEP_EPOCHS, "the weights of epoch {}")
 
 
 def epoch_path(run_dir: Path, epoch: int) -> Path:
@@ -144,7 +143,7 @@ class Histograms:
             with self.path.open("a") as file:
                 file.write("\n" + line + "\n")
         except OSError as exc:
-            log.warning("could not record the histograms of epoch %d: %s", epoch, exc)
+            raise DiskWriteError(write_refused(exc, f"the histograms of epoch {epoch}")) from exc
         return ()
 
 

@@ -3,7 +3,9 @@
 It keeps the pending queue (first come, first placed; a run waiting for a GPU slot lets
 the runs behind it that need none go ahead), ends a queued run that is stopped before it
 started without ever starting it, passes stop and pause requests on and kills a worker
-that has not stopped `stop_timeout` seconds after a stop, keeps the warm pool (spares
+that has not stopped `stop_timeout` seconds after a stop, fails the run of a worker
+silent for `worker_timeout` seconds (no heartbeat, or no event once the run started) and
+kills that worker, keeps the warm pool (spares
 started ahead while nothing runs, fresh workers started for the runs that wait for one,
 and workers freed by runs that ended cleanly, where a worker serves several runs), holds
 at most `max_concurrent` runs at once, and on shutdown pauses what runs and reports what
@@ -22,9 +24,10 @@ A concrete executor writes only two parts:
 
 Optional: `refuse(job)` (a job this executor can never place fails at once),
 `poolable(job)` (False for jobs that need a worker of their own), and a worker's
-`ready`, `alive` and `close`. The core calls `begin`, `receive` and `retire` on the run's
-own monitor thread, and every other hook from the threads that submit, stop, pause or
-shut down, so a worker must take `signal` and `kill` while it is being watched.
+`ready`, `alive`, `silent` (a heartbeat) and `close`. The core calls `begin`, `receive`
+and `retire` on the run's own monitor thread, `silent` and `kill` on its watchdog
+(app.runs.watchdog), and every other hook from the threads that submit, stop, pause or
+shut down, so a worker must take `signal`, `silent` and `kill` while it is being watched.
 """
 
 from __future__ import annotations
@@ -38,10 +41,13 @@ from app.runs.executor import Executor, OnEvent
 from app.runs.gpus import GpuSlots
 from app.runs.placement import CLEAN_ENDS, Plan, Submission, Worker, WorkerLost, ended
 from app.runs.warm_pool import WarmPool
+from app.runs.watchdog import start_watchdog
 from app.runs.worker import Job
 from app.spec.events import FinishedEvent
 
 WAIT = 0.25  # seconds a receive waits for a first event: how soon a lost worker is seen
+WORKER_TIMEOUT = 120.0  # seconds of silence that fail a run: longer than a slow epoch's
+NO_WORKER = "could not start a worker"
 
 
 class ExecutorCore(Executor):
@@ -50,14 +56,18 @@ class ExecutorCore(Executor):
     no limit, the platform queues). `spares`: default workers kept started ahead.
     `gpu_slots`: GPUs a run that may use one must hold one of while it runs (none by
     default). `fresh_at_once`: default workers started at once for waiting runs (None: as
-    many as runs wait). A subclass sets its own attributes first and calls this
-    `__init__` last: it starts the spares."""
+    many as runs wait). `worker_timeout`: seconds a started run's worker may go without a
+    heartbeat, or its training without an event, before the run fails ("the worker
+    stopped responding") and the worker is killed and replaced. A subclass sets its own
+    attributes first and calls this `__init__` last: it starts the spares."""
 
     def __init__(self, max_concurrent: int | None = None, stop_timeout: float = 10.0,
                  spares: int = 0, gpu_slots: GpuSlots | None = None,
-                 fresh_at_once: int | None = None) -> None:
+                 fresh_at_once: int | None = None,
+                 worker_timeout: float = WORKER_TIMEOUT) -> None:
         self.max_concurrent = max_concurrent
         self.stop_timeout = stop_timeout
+        self.worker_timeout = worker_timeout
         self.gpu_slots = gpu_slots or GpuSlots(0)
         self._lock = threading.Lock()
         self._pending: deque[Submission] = deque()
@@ -182,7 +192,7 @@ class ExecutorCore(Executor):
         for worker in plan.surplus:
             worker.close()
         for run, why in plan.failed:
-            run.on_event(run.run_id, ended("failed", why))
+            run.on_event(run.run_id, ended("failed", why, cause="worker"))
         for run in plan.placed:
             run.monitor = threading.Thread(target=self._watch, args=(run,), daemon=True,
                                            name=f"watch-{run.run_id}")
@@ -232,7 +242,7 @@ class ExecutorCore(Executor):
                 return self.start_worker(run.job)
             except OSError as exc:
                 self._pending.remove(run)
-                plan.failed.append((run, f"could not start a worker: {exc}"))
+                plan.failed.append((run, f"{NO_WORKER}: {exc}"))
                 return None
         return self._pool.take(plan.surplus)
 
@@ -243,7 +253,7 @@ class ExecutorCore(Executor):
                 plan.fresh.append(self._pool.start_fresh())
             except OSError as exc:
                 self._pending.remove(run)
-                plan.failed.append((run, f"could not start a worker: {exc}"))
+                plan.failed.append((run, f"{NO_WORKER}: {exc}"))
 
     def _offer_when_ready(self, worker: Worker) -> None:
         """A fresh worker, once started, joins the pool: the first waiting run takes it
@@ -265,7 +275,8 @@ class ExecutorCore(Executor):
         if not kept:
             worker.close()
         if failed is not None:
-            failed.on_event(failed.run_id, ended("failed", f"its worker died starting: {lost}"))
+            failed.on_event(failed.run_id, ended("failed", f"its worker died starting: {lost}",
+                                                 cause="worker"))
         self._dispatch()
 
     def _watch(self, run: Submission) -> None:
@@ -275,13 +286,19 @@ class ExecutorCore(Executor):
         try:
             try:
                 run.worker.begin(run.job, run.gpu)
+                run.heard = time.monotonic()
+                start_watchdog(run, self.worker_timeout, WAIT)
                 while not run.finished:
-                    for event in run.worker.receive(WAIT):
+                    events = run.worker.receive(WAIT)
+                    for event in events:
                         run.forward(event)
+                    run.heard = time.monotonic() if events else run.heard
+                    if run.hung is not None and not run.finished:
+                        raise WorkerLost(run.hung)
             except OSError as exc:  # the worker could not take the job
                 lost = f"could not start the run on its worker: {exc}"
             except WorkerLost as exc:
-                lost = str(exc)
+                lost = run.hung or str(exc)  # a hung worker's loss is told by its hang
             if lost is not None and not run.finished and not run.dropped:
                 run.forward(self._lost_event(run, lost))
         finally:
@@ -289,7 +306,7 @@ class ExecutorCore(Executor):
 
     def _lost_event(self, run: Submission, why: str) -> FinishedEvent:
         if not run.stop_requested:
-            return ended("failed", why)
+            return ended("failed", why, cause="worker")
         if run.stopped_early:
             return ended("stopped", "stopped before it started")
         return ended("stopped", f"killed after {self.stop_timeout:g} s without stopping")

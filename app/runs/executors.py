@@ -18,6 +18,7 @@ class ExecutorOptions:
 
     max_concurrent: int = 2
     stop_timeout: float = 10.0
+    worker_timeout: float = 120.0
     memory_mb: int | None = None
     ray_address: str | None = None
     ray_cpus_per_run: float = 1.0
@@ -29,7 +30,7 @@ def _processes(options: ExecutorOptions) -> Executor:
     from app.runs.process_executor import ProcessExecutor
 
     return ProcessExecutor(options.max_concurrent, options.stop_timeout,
-                           memory_mb=options.memory_mb)
+                           memory_mb=options.memory_mb, worker_timeout=options.worker_timeout)
 
 
 def _ray(options: ExecutorOptions) -> Executor:
@@ -40,7 +41,7 @@ def _ray(options: ExecutorOptions) -> Executor:
                            "'layerlab[ray]' (make install-dev installs it)") from None
     return RayExecutor(options.ray_address, options.ray_cpus_per_run,
                        options.ray_gpus_per_run, options.stop_timeout, options.ray_spares,
-                       memory_mb=options.memory_mb)
+                       memory_mb=options.memory_mb, worker_timeout=options.worker_timeout)
 
 
 EXECUTORS: dict[str, Callable[[ExecutorOptions], Executor]] = {

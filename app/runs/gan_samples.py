@@ -16,7 +16,7 @@ from app.spec.arrays import EncodedArray
 from app.spec.events import SamplesEvent, TrainingEvent
 
 KEEP_GRIDS = 120  # grids kept per run; older ones thin out evenly, the latest stay dense
-GRIDS = Series("samples", "step", 8, KEEP_GRIDS)
+GRIDS = Series("samples", "step", 8, KEEP_GRIDS, "the sample grid of step {}")
 
 
 def sampled_steps(run_dir: Path) -> list[int]:
@@ -39,8 +39,7 @@ class SampleGrids:
     def __call__(self, samples: torch.Tensor, epoch: int, step: int) -> Iterable[TrainingEvent]:
         tensors = {"samples": samples.to(torch.float16).contiguous(),
                    "epoch": torch.tensor(epoch, dtype=torch.int64)}
-        if not GRIDS.save(self.run_dir, step, tensors):
-            return ()
+        GRIDS.save(self.run_dir, step, tensors)
         return (SamplesEvent(epoch=epoch, step=step),)
 
 

@@ -10,7 +10,13 @@ from typing import Literal
 
 from app.runs.executor import OnEvent
 from app.runs.worker import Job
-from app.spec.events import FinishedEvent, RunStatus, StartedEvent, TrainingEvent
+from app.spec.events import (
+    FailureCause,
+    FinishedEvent,
+    RunStatus,
+    StartedEvent,
+    TrainingEvent,
+)
 
 Request = Literal["stop", "pause"]
 
@@ -18,9 +24,9 @@ CLEAN_ENDS = frozenset({"completed", "stopped", "paused", "diverged"})
 """A run that ended so, without losing its worker, may leave the worker to another run."""
 
 
-def ended(status: RunStatus, reason: str) -> FinishedEvent:
+def ended(status: RunStatus, reason: str, cause: FailureCause | None = None) -> FinishedEvent:
     """The final event of a run that ended outside its worker's training loop."""
-    return FinishedEvent(status=status, epoch=0, step=0, reason=reason)
+    return FinishedEvent(status=status, epoch=0, step=0, reason=reason, cause=cause)
 
 
 class WorkerLost(Exception):
@@ -67,6 +73,12 @@ class Worker(ABC):
         """Whether an idle worker can still take a run."""
         return True
 
+    def silent(self, timeout: float) -> str | None:
+        """Why the worker looks frozen, if it has given no sign of life (a heartbeat)
+        for over `timeout` seconds while it trains; None while it answers, or where it
+        cannot tell (the executor core still watches the run's events)."""
+        return None
+
     def close(self) -> None:
         """End an idle worker."""
         self.kill()
@@ -87,6 +99,8 @@ class Submission:
     stopped_early: bool = False  # the stop came before its StartedEvent: killed at once
     dropped: bool = False  # ended by a shutdown before it started: no event, interrupted
     awaits_worker: bool = False  # queued, placeable, waiting for a fresh worker
+    heard: float = 0.0  # monotonic time of its last event (or its start on a worker)
+    hung: str | None = None  # why the watchdog killed its worker, if it did
     monitor: threading.Thread | None = field(default=None, repr=False)
 
     @property

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from app.runs.executor_core import ExecutorCore
+from app.runs.executor_core import WORKER_TIMEOUT, ExecutorCore
 from app.runs.gpus import GpuSlots, environment_for, visible_gpus
 from app.runs.placement import Request, Worker, WorkerLost
 from app.runs.worker import Job, spare_main
@@ -53,30 +53,37 @@ class ProcessExecutor(ExecutorCore):
     def __init__(self, max_concurrent: int = 2, stop_timeout: float = 10.0,
                  spares: int = 1, memory_mb: int | None = None,
                  threads_per_run: int | None = None, gpus: int | None = None,
-                 runs_per_gpu: int = 1) -> None:
+                 runs_per_gpu: int = 1, worker_timeout: float = WORKER_TIMEOUT) -> None:
         """`memory_mb`: the most memory (data size) one worker may allocate on the CPU.
         `threads_per_run`: PyTorch's CPU threads in each worker; by default the cores
         shared out among `max_concurrent` runs, at least one, so runs side by side do
         not oversubscribe the cores (on 2 cores, 8 runs of 2 threads each took 30 times
         as long as with one thread each: benchmarks/executor_overhead.py). `gpus`: how
         many GPUs to place runs on (default: those this process sees), each holding at
-        most `runs_per_gpu` runs; a run that would use a GPU waits for a free one."""
+        most `runs_per_gpu` runs; a run that would use a GPU waits for a free one.
+        `worker_timeout`: see ExecutorCore; each process sends a heartbeat for it."""
         self.threads_per_run = threads_per_run or max(1, usable_cores() // max_concurrent)
         self.memory_mb = memory_mb
         self._context = worker_context()
         slots = GpuSlots(visible_gpus() if gpus is None else gpus, runs_per_gpu)
-        super().__init__(max_concurrent, stop_timeout, spares, slots)
+        super().__init__(max_concurrent, stop_timeout, spares, slots,
+                         worker_timeout=worker_timeout)
 
     def start_worker(self, job: Job | None) -> WorkerProcess:
         ctx = self._context
         jobs, child = ctx.Pipe(duplex=False)
         events, stop, pause, ready = ctx.Queue(), ctx.Event(), ctx.Event(), ctx.Event()
+        beat = ctx.Value("d", time.monotonic(), lock=False)  # the worker's heartbeat
         process = ctx.Process(target=spare_main,
-                              args=(jobs, events, stop, pause, ready, self.memory_mb),
+                              args=(jobs, events, stop, pause, ready, self.memory_mb, beat),
                               name="layerlab-worker", daemon=True)
         process.start()
         jobs.close()  # the child holds the reading end; we keep `child` to write
-        return WorkerProcess(process, child, events, stop, pause, ready, self.threads_per_run)
+        # The server only reads events: without its copy of the writing end, a worker's
+        # death ends a read it cut off mid-message (EOFError) instead of blocking it.
+        events._writer.close()
+        return WorkerProcess(process, child, events, stop, pause, ready, self.threads_per_run,
+                             beat)
 
 
 @dataclass(eq=False)
@@ -92,6 +99,7 @@ class WorkerProcess(Worker):
     pause: Any
     warm: Any  # set once its imports are done
     threads: int
+    beat: Any  # the monotonic time of its last heartbeat (app.runs.worker.heartbeat)
 
     def begin(self, job: Job, gpu: int | None) -> None:
         """Send the job with this process's environment as it is now (a forked worker
@@ -118,7 +126,10 @@ class WorkerProcess(Worker):
             if not events:
                 raise WorkerLost(self._death()) from None
             return events
-        with contextlib.suppress(queue.Empty):
+        except (EOFError, OSError):  # it died in the middle of a message
+            self.process.join(1.0)
+            raise WorkerLost(self._death()) from None
+        with contextlib.suppress(queue.Empty, EOFError, OSError):
             while True:
                 events.append(self.events.get_nowait())
         return events
@@ -144,6 +155,15 @@ class WorkerProcess(Worker):
     def alive(self) -> bool:
         return bool(self.process.is_alive())
 
+    def silent(self, timeout: float) -> str | None:
+        """A started process whose heartbeat has not moved for `timeout` seconds is frozen
+        (kill -STOP, say). Not judged before its start-up is done, nor once it has ended
+        (then `receive` says how)."""
+        quiet = time.monotonic() - self.beat.value
+        if quiet <= timeout or not self.warm.is_set() or not self.process.is_alive():
+            return None
+        return f"no heartbeat from its process (pid {self.process.pid}) for {quiet:.0f} s"
+
     def close(self) -> None:
         """Ask an idle process to end (None), and kill it if it does not."""
         with contextlib.suppress(OSError):
@@ -156,7 +176,7 @@ class WorkerProcess(Worker):
 
     def _leftovers(self) -> list[TrainingEvent]:
         events = []
-        with contextlib.suppress(queue.Empty):
+        with contextlib.suppress(queue.Empty, EOFError, OSError):
             while True:
                 events.append(self.events.get(timeout=0.1))
         return events

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from typing import Any
 
 import ray
@@ -17,6 +18,8 @@ from app.runs.ray_actor import ray_reason
 from app.runs.worker import Job
 from app.spec.events import TrainingEvent
 
+ANSWER_GRACE = 1.0  # seconds a `drain` call may take beyond its own wait
+
 
 class ActorWorker(Worker):
     """A handle on a RunActor (app.runs.ray_actor); `done` is its current `run` call."""
@@ -24,6 +27,9 @@ class ActorWorker(Worker):
     def __init__(self, actor: Any) -> None:
         self.actor = actor
         self.done: Any = None
+        self.asked: Any = None  # a `drain` call not yet answered
+        self.asked_at = 0.0  # when it was made
+        self.answered = False  # a `drain` call was answered: the actor has started
 
     def begin(self, job: Job, gpu: int | None) -> None:
         """Train with the server's LAYERLAB_* settings (dataset folders and the like);
@@ -39,8 +45,15 @@ class ActorWorker(Worker):
             ray.kill(self.actor)
 
     def receive(self, wait: float) -> list[TrainingEvent]:
+        """A `drain` call not answered within `wait` and a grace is waited on again by the
+        next receive (a frozen actor answers none: `silent` tells how long)."""
         try:
-            events: list[TrainingEvent] = ray.get(self.actor.drain.remote(wait))
+            if self.asked is None:
+                self.asked, self.asked_at = self.actor.drain.remote(wait), time.monotonic()
+            if not ray.wait([self.asked], timeout=wait + ANSWER_GRACE)[0]:
+                return []
+            events: list[TrainingEvent] = ray.get(self.asked)
+            self.asked, self.answered = None, True
             if events or not ray.wait([self.done], timeout=0)[0]:
                 return events
             events = ray.get(self.actor.drain.remote(0.0))  # `run` is over: its last ones
@@ -49,6 +62,15 @@ class ActorWorker(Worker):
         if events:
             return events
         raise WorkerLost(self._why_ended())
+
+    def silent(self, timeout: float) -> str | None:
+        """An actor that has not answered a `drain` call for `timeout` seconds is frozen
+        (its process stopped, say). Not judged before it first answers: a fresh actor's
+        calls wait for its start-up (imports, warm-up)."""
+        quiet = time.monotonic() - self.asked_at
+        if self.asked is None or not self.answered or quiet <= timeout:
+            return None
+        return f"the Ray actor has not answered for {quiet:.0f} s"
 
     def _why_ended(self) -> str:
         """`run` returned or raised without a final event."""

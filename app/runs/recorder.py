@@ -202,6 +202,8 @@ class Recorder:
             fields |= {"step": event.step, "epoch": event.epoch}
         if event.status in ("failed", "diverged", "stopped"):
             fields["error"] = event.reason
+        if event.status == "failed":
+            fields["failure"] = event.cause
         if event.status != "paused":
             fields["finished_at"] = now
         self.store.update_run(run_id, **fields)

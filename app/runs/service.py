@@ -24,6 +24,7 @@ from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import (
     CONTINUABLE_STATUSES,
     FINAL_STATUSES,
+    RESUMABLE_CAUSES,
     BoundaryEvent,
     FinishedEvent,
     RunMetrics,
@@ -50,6 +51,24 @@ class RunStateError(Exception):
 
 class RunNotFound(KeyError):
     """No run has this id (an API 404)."""
+
+
+def resumable_failure(run: RunRecord) -> bool:
+    """A run that failed for a reason outside its network (the disk, its worker): it
+    resumes from its last checkpoint as an interrupted run does."""
+    return run.status == "failed" and run.failure in RESUMABLE_CAUSES
+
+
+def cannot_resume(run: RunRecord) -> str:
+    """Why a run cannot resume (an API 409)."""
+    if run.status == "failed":
+        why = (f"its network or settings failed ({run.error})" if run.failure == "network"
+               else f"it failed for a reason not known to be outside its network ({run.error})")
+        return (f"run {run.id} cannot resume: {why}, and would fail the same way again; "
+                "edit its network or settings and start a new run (only runs that failed "
+                "because of the disk or their worker resume)")
+    return (f"run {run.id} is {run.status}: only paused or interrupted runs, and runs that "
+            "failed because of the disk or their worker, can resume")
 
 
 def no_weights_yet(run: RunRecord) -> RunStateError:
@@ -111,9 +130,10 @@ class RunService:
         weights, and steps and epochs count on from where the run was. The run itself
         is left as it is."""
         parent = self.get(run_id)
-        if parent.status not in CONTINUABLE_STATUSES:
+        if parent.status not in CONTINUABLE_STATUSES and not resumable_failure(parent):
             raise RunStateError(f"run {run_id} is {parent.status}: pause it first (only "
-                                "paused, interrupted, stopped or completed runs continue)")
+                                "paused, interrupted, stopped or completed runs continue, "
+                                "and runs that failed because of the disk or their worker)")
         spec, training = spec or parent.spec, training or parent.training
         check_training(spec, training, self.limits)
         checkpoint = self._usable_checkpoint(parent)
@@ -213,13 +233,14 @@ class RunService:
             raise RunStateError(f"run {run_id} is {run.status}: only running runs can pause")
 
     def resume(self, run_id: str) -> RunRecord:
-        """Continue a paused or interrupted run from its last checkpoint."""
+        """Continue a paused or interrupted run from its last checkpoint, or one that failed
+        for a reason outside its network: the disk, or its worker (lost or hung)."""
         run = self.get(run_id)
-        if run.status not in ("paused", "interrupted"):
-            raise RunStateError(f"run {run_id} is {run.status}: only paused or interrupted "
-                                "runs can resume")
+        if run.status not in ("paused", "interrupted") and not resumable_failure(run):
+            raise RunStateError(cannot_resume(run))
         job = self._job(run, resume=True)
-        self._store.update_run(run_id, status="queued", error=None)
+        self._store.update_run(run_id, status="queued", error=None, failure=None,
+                               finished_at=None)
         self.executor.submit(job, self._on_event)
         return self.get(run_id)
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from app.datasets.base import DatasetError
-from app.runs.service import RunService, RunStateError
+from app.runs.service import RunService, RunStateError, resumable_failure
 from app.spec import NetworkSpec, SpecError
 from app.spec.events import FINAL_STATUSES
 from app.spec.sweep import SweepError, SweepSpec, apply_params, trial_params
@@ -140,10 +140,12 @@ class SweepService:
 
     def resume(self, sweep_id: str) -> SweepRecord:
         """Resume every paused or interrupted trial (a server restart interrupts the queued
-        and running ones) from its last checkpoint."""
+        and running ones), and every one that failed because of the disk or its worker,
+        from its last checkpoint."""
         sweep = self.get(sweep_id)
         for run in self._trial_runs(sweep):
-            if run.status in ("paused", "interrupted") and self.runs.owns(run):
+            resumable = run.status in ("paused", "interrupted") or resumable_failure(run)
+            if resumable and self.runs.owns(run):
                 with contextlib.suppress(RunStateError):  # resumed meanwhile
                     self.runs.resume(run.id)
         return sweep

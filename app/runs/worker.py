@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import resource
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as EventFlag
@@ -26,6 +27,7 @@ from app.train import CHECKPOINT_NAME, Control, Start
 from app.train.checkpoint import previous_path
 
 INIT_WEIGHTS = "init.safetensors"
+HEARTBEAT_EVERY = 0.5  # seconds between a worker process's heartbeats
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,14 @@ class FlagControl(Control):
 
 
 def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
-               ready: EventFlag, memory_mb: int | None = None) -> None:
+               ready: EventFlag, memory_mb: int | None = None, beat: Any = None) -> None:
     """A warm process: imports and PyTorch's one-time set-up are done by the time a job
     arrives, with the server's environment and its share of the cores (PyTorch threads);
     it runs one job and exits (None or a closed
     pipe ends it idle). It ends with the server: an orphaned worker would go on writing
-    a run's files."""
+    a run's files. `beat` (a shared double) gets its heartbeat."""
+    if beat is not None:
+        heartbeat(beat)
     warm_up()
     ready.set()
     try:
@@ -117,6 +121,20 @@ def exit_with_server(jobs: Connection) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
+
+
+def heartbeat(beat: Any) -> None:
+    """Write the monotonic clock (system-wide) into `beat` every HEARTBEAT_EVERY seconds
+    from a thread of its own: the server sees a frozen process (stopped, swapped out for
+    good) by a heartbeat that no longer moves, whatever the training loop is doing (its
+    own progress is watched through its events)."""
+
+    def beat_on() -> None:
+        while True:
+            beat.value = time.monotonic()
+            time.sleep(HEARTBEAT_EVERY)
+
+    threading.Thread(target=beat_on, name="heartbeat", daemon=True).start()
 
 
 WARM_UP_SPEC = {"input": {"shape": [1, 8, 8]}, "layers": [

@@ -105,6 +105,13 @@ CONTINUABLE_STATUSES: frozenset[RunStatus] = frozenset(
 """A run in one of these is at rest with weights: it can be continued after an edit."""
 
 
+FailureCause = Literal["network", "disk", "worker"]
+"""Why a run failed: its network or settings (a shape error, out of memory: it would fail
+the same way again), the disk (a write refused), or its worker (lost, or hung)."""
+RESUMABLE_CAUSES: frozenset[FailureCause] = frozenset({"disk", "worker"})
+"""A run that failed for one of these reasons can resume from its last checkpoint."""
+
+
 class FinishedEvent(_Event):
     """The run ended: completed, stopped, paused, diverged or failed (with the reason)."""
 
@@ -113,6 +120,10 @@ class FinishedEvent(_Event):
     epoch: int
     step: int
     reason: str | None = None
+    cause: FailureCause | None = Field(default=None, description=(
+        "Why a failed run failed: network (its network or settings: resuming would fail "
+        "the same way), disk (a write was refused) or worker (its worker was lost or "
+        "stopped responding); a run failed for the disk or its worker can resume."))
     metrics: dict[str, float] = Field(default_factory=dict, description="Final test metrics.")
 
 

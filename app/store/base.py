@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field, JsonValue
 
 from app.spec import NetworkSpec
-from app.spec.events import RunStatus
+from app.spec.events import FailureCause, RunStatus
 from app.spec.origin import RunOrigin
 from app.spec.sweep import SweepSpec
 from app.spec.training import TrainingSpec
@@ -34,6 +34,10 @@ class RunRecord(BaseModel):
     epoch: int = 0
     step: int = 0
     error: str | None = None
+    failure: FailureCause | None = Field(
+        default=None,
+        description="Why a failed run failed (see FinishedEvent.cause): one failed for the "
+                    "disk or its worker can resume from its last checkpoint.")
     latest_metrics: dict[str, float] = Field(default_factory=dict)
     best_metrics: dict[str, float] = Field(default_factory=dict)
     test_metrics: dict[str, float] = Field(default_factory=dict)

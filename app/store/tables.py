@@ -72,6 +72,7 @@ class RunRow(Base):
     epoch: Mapped[int] = mapped_column(Integer)
     step: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    failure: Mapped[str | None] = mapped_column(String(16), nullable=True)
     latest_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     best_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     test_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)

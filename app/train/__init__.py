@@ -1,5 +1,6 @@
 """The trainer: a pure loop that reports through one emit(event) callback."""
 
+from app.train.disk import DiskWriteError
 from app.train.gan import SampleHook
 from app.train.loop import (
     CHECKPOINT_NAME,
@@ -23,6 +24,7 @@ __all__ = [
     "TASK_KINDS",
     "CheckpointWriteError",
     "Control",
+    "DiskWriteError",
     "Emit",
     "EpochHook",
     "SampleHook",

@@ -34,6 +34,7 @@ from app.spec.training import TrainingSpec
 from app.train.advice import WATCHED_EPOCHS, LearningRateWatch, constant_baseline
 from app.train.checkpoint import Checkpoint, TrainedWith, load_latest, save_checkpoint
 from app.train.devices import device_label
+from app.train.disk import DiskWriteError, write_refused
 from app.train.early_stopping import EarlyStopping
 from app.train.evaluate import evaluate
 from app.train.journal import MetricsJournal
@@ -56,7 +57,7 @@ CHECKPOINT_NAME = "checkpoint.safetensors"
 EVAL_BATCH = 1024  # samples evaluated at once, where memory allows
 
 
-class CheckpointWriteError(RuntimeError):
+class CheckpointWriteError(DiskWriteError):
     """A checkpoint could not be written (a full disk, say); the one before stays valid."""
 
 
@@ -336,8 +337,7 @@ class Trainer:
         except OSError as exc:
             kept = ("no checkpoint was written before it" if self._saved_step is None else
                     f"the one taken at step {self._saved_step} stays valid")
-            raise CheckpointWriteError(f"could not write the checkpoint "
-                                       f"({exc.strerror or exc}): {kept}") from exc
+            raise CheckpointWriteError(write_refused(exc, "the checkpoint", kept)) from exc
         self._saved_step = self.pos.step
         self.emit(CheckpointEvent(epoch=self.pos.epoch, step=self.pos.step))
 

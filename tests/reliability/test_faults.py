@@ -377,7 +377,9 @@ def test_a_full_disk_while_checkpointing_keeps_the_previous_checkpoint(
     assert worker.returncode == 0, worker.stderr
     final = FinishedEvent.model_validate_json(worker.stdout.strip().splitlines()[-1])
     assert final.status == "failed"
-    assert "could not write the checkpoint (File too large)" in (final.reason or "")
+    assert final.cause == "disk"
+    assert (final.reason or "").startswith("file too large (a size limit of the disk or of the "
+                                           "process) writing the checkpoint: ")
     step = read_meta(latest)["position"]["step"]
     assert f"the one taken at step {step} stays valid" in (final.reason or "")
     assert latest.read_bytes() == paused  # untouched, and still loads

@@ -5,6 +5,9 @@ executor written for the tests on the executor core with only its two parts
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -197,3 +200,36 @@ def test_a_killed_worker_fails_its_run_with_the_reason(make: Make, tmp_path: Pat
     assert events.kinds(victim.run_id).count("finished") == 1
     executor.submit(other, events)  # the executor goes on
     assert events.final(other.run_id).status == "completed"
+    assert failed.cause == "worker"
+
+
+def worker_pid(executor: Executor, run_id: str) -> int:
+    """The process of the run's worker (a local process, a batch job, a Ray actor's)."""
+    worker = executor.worker_of(run_id)  # type: ignore[attr-defined]
+    if isinstance(executor, ProcessExecutor | BatchExecutor):
+        return int(worker.process.pid)
+    import ray
+
+    return int(ray.get(worker.actor.__ray_call__.remote(lambda _: os.getpid())))
+
+
+def test_a_frozen_worker_fails_its_run_and_is_replaced(make: Make, tmp_path: Path) -> None:
+    """kill -STOP freezes the worker's process, every thread of it: once it has been
+    silent past `worker_timeout` its run fails, the process is killed, and the job queued
+    behind it trains on another worker."""
+    executor, events = make(capacity=1), Events()
+    executor.worker_timeout = 3.0  # type: ignore[attr-defined]
+    victim, queued = job(tmp_path, "a", **LONG), job(tmp_path, "b", epochs=2)
+    executor.submit(victim, events)
+    executor.submit(queued, events)
+    events.wait(victim.run_id, "metrics")
+    pid = worker_pid(executor, victim.run_id)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        failed = events.final(victim.run_id)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+    assert failed.status == "failed" and failed.cause == "worker"
+    assert (failed.reason or "").startswith("the worker stopped responding ("), failed.reason
+    assert events.final(queued.run_id).status == "completed"

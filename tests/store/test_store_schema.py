@@ -42,7 +42,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0004"
+    assert head == "0005"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 
@@ -66,7 +66,7 @@ def test_a_database_from_the_first_revision_upgrades_with_its_runs(store_url: st
     try:
         upgrade(engine, "0001")
         _insert(engine, {k: v for k, v in _row(make_run()).items()
-                         if k not in ("origin", "server")})
+                         if k not in ("origin", "server", "failure")})
     finally:
         engine.dispose()
     store = SqlRunStore(store_url)
@@ -98,12 +98,32 @@ def test_a_database_from_before_servers_upgrades_with_its_runs(store_url: str) -
     try:
         upgrade(engine, "0002")
         _insert(engine, {k: v for k, v in _row(make_run(status="running")).items()
-                         if k != "server"})
+                         if k not in ("server", "failure")})
     finally:
         engine.dispose()
     store = SqlRunStore(store_url, server_id="a")
     try:
         assert store.get_run("r1").server is None  # type: ignore[union-attr]
         assert store.mark_interrupted() == ["r1"]
+    finally:
+        store.close()
+
+
+def test_a_database_from_before_failure_causes_upgrades_with_its_runs(store_url: str) -> None:
+    """A 0004 database (before failed runs had a cause) opens, its failed runs intact with
+    no cause (so none of them resumes: why they failed is not known)."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0004")
+        _insert(engine, {k: v for k, v in _row(make_run(status="failed")).items()
+                         if k != "failure"})
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url)
+    try:
+        run = store.get_run("r1")
+        assert run is not None and run.status == "failed" and run.failure is None
+        store.update_run("r1", failure="disk")
+        assert store.get_run("r1").failure == "disk"  # type: ignore[union-attr]
     finally:
         store.close()

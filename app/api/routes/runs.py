@@ -98,7 +98,8 @@ def pause_run(run_id: str, runs: RunsDep) -> RunOut:
 
 @router.post("/{run_id}/resume", status_code=202, responses=CONFLICT)
 def resume_run(run_id: str, runs: RunsDep) -> RunOut:
-    """Resume a paused or interrupted run from its last checkpoint."""
+    """Resume a paused or interrupted run from its last checkpoint, or a run that failed
+    because of the disk or its worker (a 409 for one whose network failed)."""
     return RunOut(**runs.resume(run_id).model_dump())
 
 

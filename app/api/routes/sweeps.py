@@ -132,7 +132,8 @@ def stop_sweep(sweep_id: str, sweeps: SweepsDep) -> SweepOut:
 @router.post("/{sweep_id}/resume", status_code=202, responses=NOT_FOUND)
 def resume_sweep(sweep_id: str, sweeps: SweepsDep) -> SweepOut:
     """Resume every paused or interrupted trial (a server restart interrupts the queued
-    and running ones) from its last checkpoint."""
+    and running ones), and every one that failed because of the disk or its worker, from
+    its last checkpoint."""
     return _out(sweeps.results(sweeps.resume(sweep_id)))
 
 

@@ -797,7 +797,8 @@ export interface paths {
         put?: never;
         /**
          * Resume Run
-         * @description Resume a paused or interrupted run from its last checkpoint.
+         * @description Resume a paused or interrupted run from its last checkpoint, or a run that failed
+         *     because of the disk or its worker (a 409 for one whose network failed).
          */
         post: operations["resume_run"];
         delete?: never;
@@ -947,7 +948,8 @@ export interface paths {
         /**
          * Resume Sweep
          * @description Resume every paused or interrupted trial (a server restart interrupts the queued
-         *     and running ones) from its last checkpoint.
+         *     and running ones), and every one that failed because of the disk or its worker, from
+         *     its last checkpoint.
          */
         post: operations["resume_sweep"];
         delete?: never;
@@ -2136,6 +2138,11 @@ export interface components {
          * @description The run ended: completed, stopped, paused, diverged or failed (with the reason).
          */
         FinishedEvent: {
+            /**
+             * Cause
+             * @description Why a failed run failed: network (its network or settings: resuming would fail the same way), disk (a write was refused) or worker (its worker was lost or stopped responding); a run failed for the disk or its worker can resume.
+             */
+            cause: ("network" | "disk" | "worker") | null;
             /** Epoch */
             epoch: number;
             /**
@@ -3692,6 +3699,11 @@ export interface components {
             epoch: number;
             /** Error */
             error?: string | null;
+            /**
+             * Failure
+             * @description Why a failed run failed (see FinishedEvent.cause): one failed for the disk or its worker can resume from its last checkpoint.
+             */
+            failure?: ("network" | "disk" | "worker") | null;
             /** Finished At */
             finished_at?: string | null;
             /** Id */

@@ -403,7 +403,8 @@ export const pauseRun = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * Resume Run
  *
- * Resume a paused or interrupted run from its last checkpoint.
+ * Resume a paused or interrupted run from its last checkpoint, or a run that failed
+ * because of the disk or its worker (a 409 for one whose network failed).
  */
 export const resumeRun = <ThrowOnError extends boolean = false>(options: Options<ResumeRunData, ThrowOnError>) => (options.client ?? client).post<ResumeRunResponses, ResumeRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/resume', ...options });
 
@@ -489,7 +490,8 @@ export const getSweep = <ThrowOnError extends boolean = false>(options: Options<
  * Resume Sweep
  *
  * Resume every paused or interrupted trial (a server restart interrupts the queued
- * and running ones) from its last checkpoint.
+ * and running ones), and every one that failed because of the disk or its worker, from
+ * its last checkpoint.
  */
 export const resumeSweep = <ThrowOnError extends boolean = false>(options: Options<ResumeSweepData, ThrowOnError>) => (options.client ?? client).post<ResumeSweepResponses, ResumeSweepErrors, ThrowOnError>({ url: '/api/v1/sweeps/{sweep_id}/resume', ...options });
 

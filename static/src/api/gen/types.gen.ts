@@ -1420,6 +1420,12 @@ export type FiltersOut = {
  */
 export type FinishedEvent = {
     /**
+     * Cause
+     *
+     * Why a failed run failed: network (its network or settings: resuming would fail the same way), disk (a write was refused) or worker (its worker was lost or stopped responding); a run failed for the disk or its worker can resume.
+     */
+    cause: 'network' | 'disk' | 'worker' | null;
+    /**
      * Epoch
      */
     epoch: number;
@@ -3354,6 +3360,12 @@ export type RunOut = {
      * Error
      */
     error?: string | null;
+    /**
+     * Failure
+     *
+     * Why a failed run failed (see FinishedEvent.cause): one failed for the disk or its worker can resume from its last checkpoint.
+     */
+    failure?: 'network' | 'disk' | 'worker' | null;
     /**
      * Finished At
      */
