@@ -16,6 +16,7 @@ from app.spec.events import (
     EpochEvent,
     FinishedEvent,
     MetricsEvent,
+    NoteEvent,
     RunMetrics,
     StartedEvent,
     StepColumns,
@@ -180,7 +181,13 @@ class Recorder:
             fields: dict[str, Any] = {"status": "running", "device": event.device, "error": None}
             if run is not None and run.started_at is None:
                 fields["started_at"] = now
+            if run is not None and event.notice and event.notice not in run.notes:
+                fields["notes"] = [*run.notes, event.notice]
             self.store.update_run(run_id, **fields)
+        elif isinstance(event, NoteEvent):
+            run = self.store.get_run(run_id)
+            if run is not None and event.text not in run.notes:
+                self.store.update_run(run_id, notes=[*run.notes, event.text])
         elif isinstance(event, MetricsEvent):
             latest = {k: v[-1] for k, v in event.values.items()}
             self.store.update_run(run_id, step=event.step[-1], epoch=event.epoch[-1],

@@ -41,6 +41,10 @@ class RunRecord(BaseModel):
     latest_metrics: dict[str, float] = Field(default_factory=dict)
     best_metrics: dict[str, float] = Field(default_factory=dict)
     test_metrics: dict[str, float] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list, description=(
+        "What the run told its user as it trained, oldest first: learning-rate advice, "
+        "a damaged checkpoint passed over, training on the logits before the output's "
+        "softmax. Advice, not errors."))
     origin: RunOrigin | None = Field(
         default=None, description="The run its first weights came from, and which layers.")
     server: str | None = Field(

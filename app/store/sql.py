@@ -294,7 +294,9 @@ def _finite_json(value: Any) -> Any:
 
 
 def _to_record(row: RunRow) -> RunRecord:
-    return RunRecord.model_validate({name: getattr(row, name) for name in RUN_FIELDS})
+    fields = {name: getattr(row, name) for name in RUN_FIELDS}
+    fields["notes"] = fields["notes"] or []  # runs stored before notes were kept
+    return RunRecord.model_validate(fields)
 
 
 def _to_sweep(row: SweepRow) -> SweepRecord:

@@ -76,6 +76,7 @@ class RunRow(Base):
     latest_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     best_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     test_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    notes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: from before
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     server: Mapped[str | None] = mapped_column(String(128), nullable=True)
 

@@ -42,7 +42,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0005"
+    assert head == "0006"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 
@@ -78,7 +78,9 @@ def test_a_database_from_the_first_revision_upgrades_with_its_runs(store_url: st
 
 
 def _insert(engine: Any, row: dict[str, Any]) -> None:
-    """A runs row written as an older revision's table holds it."""
+    """A runs row written as an older revision's table holds it (the columns it has)."""
+    columns = {column["name"] for column in inspect(engine).get_columns("runs")}
+    row = {k: v for k, v in row.items() if k in columns}
     with engine.begin() as connection:
         connection.execute(text(
             f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
@@ -115,8 +117,7 @@ def test_a_database_from_before_failure_causes_upgrades_with_its_runs(store_url:
     engine = make_engine(store_url)
     try:
         upgrade(engine, "0004")
-        _insert(engine, {k: v for k, v in _row(make_run(status="failed")).items()
-                         if k != "failure"})
+        _insert(engine, _row(make_run(status="failed")))
     finally:
         engine.dispose()
     store = SqlRunStore(store_url)
@@ -125,5 +126,25 @@ def test_a_database_from_before_failure_causes_upgrades_with_its_runs(store_url:
         assert run is not None and run.status == "failed" and run.failure is None
         store.update_run("r1", failure="disk")
         assert store.get_run("r1").failure == "disk"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_runs_from_before_notes_open_with_none(store_url: str) -> None:
+    """A 0005 database (before runs kept their notes) opens with every run's notes empty,
+    and a note is kept from then on."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0005")
+        _insert(engine, _row(make_run()))
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url)
+    try:
+        run = store.get_run("r1")
+        assert run is not None and run.notes == []
+        store.update_run("r1", notes=["the learning rate 0.1 is likely too high"])
+        assert store.get_run("r1").notes == [  # type: ignore[union-attr]
+            "the learning rate 0.1 is likely too high"]
     finally:
         store.close()

@@ -3714,6 +3714,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Notes
+             * @description What the run told its user as it trained, oldest first: learning-rate advice, a damaged checkpoint passed over, training on the logits before the output's softmax. Advice, not errors.
+             */
+            notes?: string[];
             /** @description The run its first weights came from, and which layers. */
             origin?: components["schemas"]["RunOrigin"] | null;
             /**

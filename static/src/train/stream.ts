@@ -72,6 +72,7 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
   switch (message.kind) {
     case "snapshot": {
       Object.assign(s, rowsOf(message.metrics), { run: message.run, status: message.run.status ?? s.status,
+        notes: message.run.notes ?? [],
         device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb });
       if (message.boundary) s.boundary = message.boundary.boundary;
       break;
@@ -80,7 +81,8 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
       s.status = "running";
       s.started = { epochs: message.epochs, steps_per_epoch: message.steps_per_epoch, start: now };
       s.device = message.device;
-      s.reason = message.notice ?? null; // e.g. a damaged checkpoint passed over on resume
+      // e.g. a damaged checkpoint passed over on resume, or training on the output's logits
+      if (message.notice && !s.notes.includes(message.notice)) s.notes = [...s.notes, message.notice];
       break;
     case "metrics":
       s.steps = concat(s.steps, { ...message.values, step: message.step, epoch: message.epoch });

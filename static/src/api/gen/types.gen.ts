@@ -3385,6 +3385,12 @@ export type RunOut = {
      */
     name: string;
     /**
+     * Notes
+     *
+     * What the run told its user as it trained, oldest first: learning-rate advice, a damaged checkpoint passed over, training on the logits before the output's softmax. Advice, not errors.
+     */
+    notes?: Array<string>;
+    /**
      * The run its first weights came from, and which layers.
      */
     origin?: RunOrigin | null;
