@@ -35,6 +35,7 @@ from app.api.routes import (
     tasks,
 )
 from app.api.schemas import ErrorOut, Responses
+from app.api.stream_slots import StreamSlots
 from app.api.streaming import Feeds
 from app.nn import analyze
 from app.runs.executor import Executor
@@ -71,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.runs = service
     app.state.sweeps = SweepService(service, store)
     app.state.feeds = Feeds(service.subscribe)
+    app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
     app.state.subjects = SubjectCache(service)
     try:
         yield

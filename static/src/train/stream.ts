@@ -26,11 +26,14 @@ export interface StreamState extends Rows {
   device: string | null; // where it trains, as the worker says: "cpu (2 threads)", "cuda:0 (…)"
   memoryMb: number | null; // the run's peak memory so far, as its latest epoch reported it
   reason: string | null;
+  // a long run's snapshot draws its history from some of its step rows (the server keeps
+  // each stretch's lowest and highest); live steps are then added in full
+  thinned: { shown: number; total: number } | null;
 }
 
 export function emptyState(): StreamState {
   return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null,
-    device: null, memoryMb: null, reason: null };
+    device: null, memoryMb: null, reason: null, thinned: null };
 }
 
 /** A message as the socket delivers it. */
@@ -71,7 +74,8 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
   switch (message.kind) {
     case "snapshot": {
       Object.assign(s, rowsOf(message.metrics), { run: message.run, status: message.run.status ?? s.status,
-        device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb });
+        device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb,
+        thinned: message.downsampled ? { shown: message.metrics.steps.step.length, total: message.total_steps } : null });
       if (message.boundary) s.boundary = message.boundary.boundary;
       break;
     }
