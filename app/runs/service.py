@@ -255,6 +255,11 @@ class RunService:
 
         return unsubscribe
 
+    def followed(self) -> list[str]:
+        """The runs that have subscribers now (an ended subscription leaves nothing)."""
+        with self._lock:
+            return list(self._subscribers)
+
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / uuid.UUID(hex=run_id).hex  # only server-made ids reach disk
 

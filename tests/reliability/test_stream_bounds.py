@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tracemalloc
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.api.stream_slots import TRY_AGAIN_LATER
 from app.runs.downsample import SNAPSHOT_POINTS
+from app.runs.service import RunService
 from tests.reliability.servers import ServerProcess, wait_until
 
 API = "/api/v1"
@@ -192,3 +195,21 @@ def test_connect_close_cycles_leave_the_server_memory_flat(
     record_property("detail", f"server RSS {before:.0f} MB -> {after:.0f} MB after "
                               f"{CYCLES} connect/close cycles ({after - before:+.1f} MB)")
     assert after - before < RSS_GROWTH_MB, f"{before:.0f} -> {after:.0f} MB"
+
+
+def test_subscriptions_that_ended_leave_nothing_held(
+        service: RunService, record_property: Any) -> None:
+    """Each stream subscribes to its run's events and unsubscribes when it closes: a
+    thousand runs followed and left keep no entry (and no memory) in the service."""
+    run_ids = [uuid.uuid4().hex for _ in range(CYCLES)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for run_id in run_ids:
+            service.subscribe(run_id, lambda _, __: None)()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    record_property("detail", f"{CYCLES} runs followed and left: {grown / 1e3:+.1f} KB held "
+                              f"by the service")
+    assert service.followed() == []
