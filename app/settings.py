@@ -91,6 +91,12 @@ class Settings(BaseSettings):
                     "PATCH and DELETE requests (the server's own origin always may; "
                     "requests without an Origin header, from scripts, always may).",
     )
+    max_streams_per_client: int = Field(
+        default=20, ge=1, le=100_000,
+        description="Run streams (websockets) one client address may hold open at once; "
+                    "one more is closed with code 1013 (try again later). Behind a proxy "
+                    "every browser shares the proxy's address: raise it there.",
+    )
     worker_memory_mb: int | None = Field(
         default=None, ge=256,
         description="Most memory one training worker (a local process or a Ray actor) may "

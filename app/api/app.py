@@ -36,6 +36,7 @@ from app.api.routes import (
     tasks,
 )
 from app.api.schemas import ErrorOut, Responses
+from app.api.stream_slots import StreamSlots
 from app.api.streaming import Feeds
 from app.api.write_guard import WriteGuard
 from app.datasets import use_uploads_dir
@@ -80,6 +81,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.runs = service
     app.state.sweeps = SweepService(service, store)
     app.state.feeds = Feeds(service.subscribe)
+    app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
     app.state.subjects = SubjectCache(service)
     try:
         yield

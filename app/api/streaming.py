@@ -193,6 +193,8 @@ class Feeds:
         return list(entry[0].buffers) if entry is not None else []
 
     def leave(self, run_id: str, buffer: StreamBuffer) -> None:
+        if run_id not in self._feeds:  # the buffer never joined (the socket failed first)
+            return
         feed, unsubscribe = self._feeds[run_id]
         feed.buffers.discard(buffer)
         if not feed.buffers:

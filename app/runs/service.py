@@ -16,6 +16,7 @@ import torch
 
 from app.nn.transfer import Matched
 from app.runs.artifacts import load_epoch_weights, saved_epochs
+from app.runs.downsample import SNAPSHOT_POINTS, downsample
 from app.runs.executor import Executor
 from app.runs.origins import OriginError, match_into, origin_of, save_start
 from app.runs.recorder import Recorder, split_metrics
@@ -78,11 +79,15 @@ def no_weights_yet(run: RunRecord) -> RunStateError:
 
 @dataclass(frozen=True)
 class RunSnapshot:
-    """A run, its metrics so far and its latest boundary, read at one moment."""
+    """A run, its metrics so far and its latest boundary, read at one moment. The step
+    rows are thinned to what a chart draws (`downsample`): `total_steps` says how many
+    there are, `downsampled` whether some were left out."""
 
     run: RunRecord
     metrics: RunMetrics
     boundary: BoundaryEvent | None
+    total_steps: int = 0
+    downsampled: bool = False
 
 
 class RunService:
@@ -278,8 +283,15 @@ class RunService:
                 callbacks = self._subscribers.get(run_id, [])
                 if callback in callbacks:
                     callbacks.remove(callback)
+                if not callbacks:  # a run nobody follows keeps no entry
+                    self._subscribers.pop(run_id, None)
 
         return unsubscribe
+
+    def followed(self) -> list[str]:
+        """The runs that have subscribers now (an ended subscription leaves nothing)."""
+        with self._lock:
+            return list(self._subscribers)
 
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / uuid.UUID(hex=run_id).hex  # only server-made ids reach disk
@@ -324,14 +336,19 @@ class RunService:
         with self._lock:
             return self._boundaries.get(run_id)
 
-    def snapshot(self, run_id: str) -> RunSnapshot:
+    def snapshot(self, run_id: str, since_step: int | None = None,
+                 points: int = SNAPSHOT_POINTS) -> RunSnapshot:
         """The run as its stream starts: every event so far recorded (a RunNotFound when
-        there is no such run), its metrics as step rows and epoch rows, and the decision
-        boundary a running 2-D model streamed last."""
+        there is no such run), its metrics as step rows (at most `points` of them, the
+        run's shape kept) and every epoch row, after `since_step` when given, and the
+        decision boundary a running 2-D model streamed last."""
         self._recorder.flush()
         run = self.get(run_id)
-        metrics = split_metrics(self._store.get_metrics(run_id))
-        return RunSnapshot(run, metrics, self.last_boundary(run_id))
+        metrics = split_metrics(self._store.get_metrics(run_id, since_step=since_step))
+        steps = downsample(metrics.steps, points)
+        return RunSnapshot(run, RunMetrics(steps=steps, epochs=metrics.epochs),
+                           self.last_boundary(run_id), total_steps=len(metrics.steps.step),
+                           downsampled=steps is not metrics.steps)
 
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
         """Called on a worker's monitor thread: nothing here may raise or block."""

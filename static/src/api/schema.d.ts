@@ -4015,12 +4015,21 @@ export interface components {
         };
         /**
          * SnapshotMessage
-         * @description First message on a stream: the run and every metric so far, as step rows and
-         *     epoch rows (the same columns the metrics and epoch events then add to).
+         * @description First message on a stream: the run and its metrics so far, as step rows and epoch
+         *     rows (the same columns the metrics and epoch events then add to). Every epoch row is
+         *     sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
+         *     keeps its lowest and highest values, and the first and last rows are kept):
+         *     `downsampled` says so, and `GET /runs/{id}/metrics?since_step=` has every row.
          */
         SnapshotMessage: {
             /** @description The latest decision boundary of a running 2-D model. */
             boundary: components["schemas"]["BoundaryEvent"] | null;
+            /**
+             * Downsampled
+             * @description Whether step rows were left out: at most 1000 are sent.
+             * @default false
+             */
+            downsampled: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -4028,6 +4037,12 @@ export interface components {
             kind: "snapshot";
             metrics: components["schemas"]["RunMetrics"];
             run: components["schemas"]["RunOut"];
+            /**
+             * Total Steps
+             * @description How many step rows the run has (after since_step, when asked); metrics.steps holds all of them unless downsampled.
+             * @default 0
+             */
+            total_steps: number;
         };
         /**
          * StartedEvent
@@ -8320,7 +8335,10 @@ export interface operations {
     };
     stream_snapshot: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only rows after this step (a client that has the rows up to it); default: from the start. */
+                since_step?: number | null;
+            };
             header?: never;
             path: {
                 run_id: string;

@@ -99,6 +99,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
             onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
         <label className="muted"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} />{" "}{t("dashboard.logLoss")}</label>
         {!view.connected && status === "running" && <span className="muted">{t("dashboard.reconnecting")}</span>}
+        {view.thinned && <span className="muted" data-testid="thinned">{t("dashboard.thinned", view.thinned)}</span>}
         {status === "completed" && (
           <span className="exports">{t("dashboard.export")}{" "}
             {EXPORT_FORMATS.map((fmt) => (

@@ -27,11 +27,14 @@ export interface StreamState extends Rows {
   memoryMb: number | null; // the run's peak memory so far, as its latest epoch reported it
   reason: string | null;
   notes: string[]; // advice the run gave as it trained (e.g. on its learning rate)
+  // a long run's snapshot draws its history from some of its step rows (the server keeps
+  // each stretch's lowest and highest); live steps are then added in full
+  thinned: { shown: number; total: number } | null;
 }
 
 export function emptyState(): StreamState {
   return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null,
-    device: null, memoryMb: null, reason: null, notes: [] };
+    device: null, memoryMb: null, reason: null, notes: [], thinned: null };
 }
 
 /** A message as the socket delivers it. */
@@ -73,7 +76,8 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
     case "snapshot": {
       Object.assign(s, rowsOf(message.metrics), { run: message.run, status: message.run.status ?? s.status,
         notes: message.run.notes ?? [],
-        device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb });
+        device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb,
+        thinned: message.downsampled ? { shown: message.metrics.steps.step.length, total: message.total_steps } : null });
       if (message.boundary) s.boundary = message.boundary.boundary;
       break;
     }

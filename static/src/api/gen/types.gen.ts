@@ -3758,8 +3758,11 @@ export type SkippedLayer = {
 /**
  * SnapshotMessage
  *
- * First message on a stream: the run and every metric so far, as step rows and
- * epoch rows (the same columns the metrics and epoch events then add to).
+ * First message on a stream: the run and its metrics so far, as step rows and epoch
+ * rows (the same columns the metrics and epoch events then add to). Every epoch row is
+ * sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
+ * keeps its lowest and highest values, and the first and last rows are kept):
+ * `downsampled` says so, and `GET /runs/{id}/metrics?since_step=` has every row.
  */
 export type SnapshotMessage = {
     /**
@@ -3767,11 +3770,23 @@ export type SnapshotMessage = {
      */
     boundary: BoundaryEvent | null;
     /**
+     * Downsampled
+     *
+     * Whether step rows were left out: at most 1000 are sent.
+     */
+    downsampled: boolean;
+    /**
      * Kind
      */
     kind: 'snapshot';
     metrics: RunMetrics;
     run: RunOut;
+    /**
+     * Total Steps
+     *
+     * How many step rows the run has (after since_step, when asked); metrics.steps holds all of them unless downsampled.
+     */
+    total_steps: number;
 };
 
 /**
@@ -7111,7 +7126,14 @@ export type StreamSnapshotData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Since Step
+         *
+         * Only rows after this step (a client that has the rows up to it); default: from the start.
+         */
+        since_step?: number | null;
+    };
     url: '/api/v1/runs/{run_id}/stream';
 };
 
