@@ -224,6 +224,10 @@ def experiments_to_run(lesson: LessonSpec) -> list[ExperimentSpec]:
     return [e for e in lesson.experiments if e.id in needed]
 
 
+def _shown(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 @pytest.fixture
 def one_thread() -> Iterator[None]:
     """Lessons train small networks, which one thread trains faster than several that
@@ -239,15 +243,19 @@ def one_thread() -> Iterator[None]:
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
 @pytest.mark.usefixtures("one_thread")
 def test_every_claim_of_a_lesson_holds(lesson_id: str, monkeypatch: pytest.MonkeyPatch,
-                                       tmp_path: Path) -> None:
+                                       tmp_path: Path, record_property: Any) -> None:
     if SHARED_MNIST.exists():  # mnist-10k reads the shared real digits
         monkeypatch.setenv("LAYERLAB_MNIST_DIR", str(SHARED_MNIST))
     lesson = LESSONS[lesson_id]
     network = lesson_network(lesson, PRESETS)
     results = {e.id: run_experiment(network, lesson, e, tmp_path)
                for e in experiments_to_run(lesson)}
-    for experiment, judged in zip(lesson.experiments, judge(lesson, network, results),
-                                  strict=True):
+    judged_all = judge(lesson, network, results)
+    record_property("detail", "; ".join(
+        f"{judged.experiment} {check.claim.metric} {_shown(check.measured)} "
+        f"{check.claim.op} {_shown(check.against)}"
+        for judged in judged_all for check in judged.checks if isinstance(check.claim, Check)))
+    for experiment, judged in zip(lesson.experiments, judged_all, strict=True):
         for check in judged.checks:
             assert check.holds is True, (
                 f"{lesson_id}/{experiment.id}: {check.claim.model_dump(exclude_none=True)} "
