@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import torch
 from pydantic import BaseModel, Field
 
 from app.inspect import worked_attention
@@ -12,6 +13,7 @@ from app.nn import analyze, build
 from app.runs.recorder import reported_epochs
 from app.runs.service import RunService
 from app.spec import NetworkSpec
+from app.spec.lesson_checks import NEAR_ZERO, NEAR_ZERO_BELOW
 from app.spec.lessons import (
     AnyCheck,
     AttentionCheck,
@@ -21,6 +23,8 @@ from app.spec.lessons import (
     outcome,
 )
 from app.store.base import RunRecord
+from app.train import CHECKPOINT_NAME
+from app.train.checkpoint import CheckpointError, load_latest
 
 
 class CheckResult(BaseModel):
@@ -45,11 +49,31 @@ class ExperimentResult(BaseModel):
     checks: list[CheckResult]
 
 
-def run_outcome(runs: RunService, run: RunRecord) -> dict[str, float] | None:
-    """What the claims read from a run: None until it has completed."""
+def weight_outcome(state: Mapping[str, torch.Tensor]) -> dict[str, float]:
+    """What the claims read from a model's final weights (a state dict): the share of
+    its weights (tensors of 2+ dimensions) smaller than NEAR_ZERO_BELOW in size."""
+    weights = [t.detach().flatten() for t in state.values()
+               if t.dim() > 1 and t.is_floating_point()]
+    if not weights:
+        return {}
+    every = torch.cat(weights)
+    return {NEAR_ZERO: float((every.abs() < NEAR_ZERO_BELOW).float().mean())}
+
+
+def run_outcome(runs: RunService, run: RunRecord, weights: bool = False
+                ) -> dict[str, float] | None:
+    """What the claims read from a run: None until it has completed. With `weights`,
+    also what they read from its final checkpoint (left out if it cannot be read)."""
     if run.status != "completed":
         return None
-    return outcome(reported_epochs(runs.metrics(run.id)), run.test_metrics)
+    found = outcome(reported_epochs(runs.metrics(run.id)), run.test_metrics)
+    if weights:
+        try:
+            final = load_latest(runs.run_dir(run.id) / CHECKPOINT_NAME).checkpoint
+        except (FileNotFoundError, CheckpointError):
+            return found
+        found |= weight_outcome(final.model)
+    return found
 
 
 def judge_runs(runs: RunService, lesson: LessonSpec, network: NetworkSpec,
@@ -59,7 +83,7 @@ def judge_runs(runs: RunService, lesson: LessonSpec, network: NetworkSpec,
     experiment's network and settings as given."""
     found = {run.id: run for run in runs.existing(list(run_ids.values()))}
     records = {name: found[run_id] for name, run_id in run_ids.items() if run_id in found}
-    results = judge(lesson, network, {name: run_outcome(runs, record)
+    results = judge(lesson, network, {name: run_outcome(runs, record, lesson.reads_weights)
                                       for name, record in records.items()})
     experiments = {experiment.id: experiment for experiment in lesson.experiments}
     for result in results:
@@ -112,4 +136,5 @@ def _worked(claim: AttentionCheck, spec: NetworkSpec) -> CheckResult:
                        holds=worked.d_k == claim.d_k and claim.holds(worked.weights))
 
 
-__all__ = ["CheckResult", "ExperimentResult", "judge", "judge_runs", "run_outcome"]
+__all__ = ["CheckResult", "ExperimentResult", "judge", "judge_runs", "run_outcome",
+           "weight_outcome"]

@@ -13,6 +13,10 @@ from pydantic import Field, model_validator
 from app.spec.base import LayerId, SpecModel
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+NEAR_ZERO = "near_zero_weights"
+NEAR_ZERO_BELOW = 0.01
+"""A claim on NEAR_ZERO reads the share of the final model's weights (tensors of 2+
+dimensions, as the L1 and L2 penalties count them) whose size is below NEAR_ZERO_BELOW."""
 ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block")
 
 
@@ -23,7 +27,9 @@ class Check(SpecModel):
 
     metric: str = Field(min_length=1, max_length=64, description=(
         "A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap "
-        "(val_loss - train_loss at the last epoch) or epochs (how many ran)."))
+        "(val_loss - train_loss at the last epoch), epochs (how many ran) or "
+        f"{NEAR_ZERO} (the share of the final weights smaller than {NEAR_ZERO_BELOW} in "
+        "size; biases and norms are left out, as the L1 and L2 penalties leave them)."))
     op: Literal["above", "below"]
     value: float | None = Field(default=None, description="The number to compare with.")
     than: str | None = Field(default=None, pattern=SLUG, description="Or this experiment.")
@@ -119,5 +125,5 @@ def outcome(epochs: Sequence[Mapping[str, float]], test: Mapping[str, float]
     return last | dict(test) | derived
 
 
-__all__ = ["ATTENTION_LAYERS", "AnyCheck", "AttentionCheck", "Check", "ShapeCheck", "outcome",
-           "softmax"]
+__all__ = ["ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "AnyCheck", "AttentionCheck",
+           "Check", "ShapeCheck", "outcome", "softmax"]

@@ -1,5 +1,5 @@
 """Guided lessons: content, not code. A lesson is a network (a preset or its own spec), a
-dataset and training settings, and two to four experiments; an experiment is an edit of
+dataset and training settings, and two to six experiments; an experiment is an edit of
 the network or the settings, what to watch, what should happen and the checks that claim
 it, and may start from the weights another experiment of the lesson ends with. Every
 text is in each of LANGS; a lesson file that lacks one does not load."""
@@ -17,6 +17,7 @@ from app.spec.base import NETWORK_INPUT, LayerId, SpecModel
 from app.spec.errors import describe_validation
 from app.spec.lesson_checks import (
     ATTENTION_LAYERS,
+    NEAR_ZERO,
     SLUG,
     AnyCheck,
     AttentionCheck,
@@ -92,7 +93,7 @@ class LessonSpec(SpecModel):
     preset: str | None = Field(default=None, pattern=SLUG, description="A preset network.")
     network: NetworkSpec | None = Field(default=None, description="Or a network of its own.")
     training: TrainingSpec
-    experiments: list[ExperimentSpec] = Field(min_length=2, max_length=4)
+    experiments: list[ExperimentSpec] = Field(min_length=2, max_length=6)
 
     @model_validator(mode="after")
     def _one_network(self) -> LessonSpec:
@@ -111,6 +112,12 @@ class LessonSpec(SpecModel):
                                  f"{experiment.init_from!r}, not an experiment before it "
                                  f"(before it: {ids[:at] or 'none'})")
         return self
+
+    @property
+    def reads_weights(self) -> bool:
+        """Whether a claim reads the final weights of a run (not only its metrics)."""
+        return any(isinstance(check, Check) and check.metric == NEAR_ZERO
+                   for experiment in self.experiments for check in experiment.checks)
 
     def experiment(self, experiment_id: str) -> ExperimentSpec:
         return next(e for e in self.experiments if e.id == experiment_id)

@@ -82,3 +82,20 @@ def test_an_unknown_lesson_or_experiment_is_refused(client: TestClient) -> None:
     wrong = results(client, "xor", {"nope": "r1"})
     assert wrong.status_code == 422
     assert "lesson 'xor' has no experiment nope" in wrong.json()["detail"]
+
+
+def test_a_claim_on_the_weights_reads_the_runs_final_checkpoint(client: TestClient) -> None:
+    lesson = client.get(f"{API}/lessons/overfitting").json()
+    ids = {e["id"]: _create(client, {"model": e["network"], "training": e["training"]})
+           for e in lesson["experiments"] if e["id"] in ("overfit", "l2", "l1")}
+    assert all(_wait(client, run_id)["status"] == "completed" for run_id in ids.values())
+    answer = {r["experiment"]: r for r in results(client, "overfitting", ids).json()}
+    share, than_l2 = (c for c in answer["l1"]["checks"]
+                      if c["claim"]["metric"] == "near_zero_weights")
+    assert share["claim"]["value"] == 0.9 and 0.9 < share["measured"] <= 1.0
+    assert share["holds"] is True
+    # compared with the share of the l2 run's final weights, widened by the margin
+    assert than_l2["claim"]["than"] == "l2" and than_l2["measured"] == share["measured"]
+    assert than_l2["against"] is not None and than_l2["holds"] is True
+    assert all(check["holds"] is True for result in answer.values()
+               for check in result["checks"] if check["measured"] is not None)

@@ -13,7 +13,7 @@ import torch
 from pydantic import BaseModel
 
 from app.runs import run_local
-from app.runs.lesson_results import judge
+from app.runs.lesson_results import judge, weight_outcome
 from app.runs.origins import match_into, save_start
 from app.runs.worker import INIT_WEIGHTS
 from app.spec import NetworkSpec
@@ -158,6 +158,15 @@ def test_a_margin_widens_a_comparison() -> None:
         Check(metric="test_accuracy", op="above", value=0.9, margin=0.05)
 
 
+def test_near_zero_weights_is_the_share_of_small_weights_biases_left_out() -> None:
+    state = {"dense.weight": torch.tensor([[0.0, 0.005], [-0.009, 0.5]]),
+             "dense.bias": torch.zeros(2),
+             "conv.weight": torch.full((1, 1, 2, 2), -0.02)}
+    assert weight_outcome(state) == {"near_zero_weights": pytest.approx(3 / 8)}
+    assert weight_outcome({"dense.bias": torch.zeros(2)}) == {}
+    assert LESSONS["overfitting"].reads_weights and not LESSONS["xor"].reads_weights
+
+
 def test_the_attention_example_states_the_softmax_it_claims() -> None:
     check = AttentionCheck(layer="block1", scores=[112, 96], d_k=64, weights=[0.88, 0.12])
     assert check.expected() == pytest.approx([0.8808, 0.1192], abs=1e-4)
@@ -179,7 +188,8 @@ def test_an_attention_check_names_an_attention_layer(tmp_path: Path) -> None:
 
 def run_experiment(network: NetworkSpec, lesson: LessonSpec, experiment: ExperimentSpec,
                    folder: Path) -> dict[str, float]:
-    """What the experiment's checks read once it has run, its checkpoint in `folder/<id>`.
+    """What the experiment's checks read once it has run (its metrics and its final
+    weights), its checkpoint in `folder/<id>`.
     One with init_from starts, as the runs service starts a run, from the layers of the
     named experiment's final checkpoint that match by id and shape."""
     spec, training = apply_experiment(network, lesson.training, experiment)
@@ -198,7 +208,8 @@ def run_experiment(network: NetworkSpec, lesson: LessonSpec, experiment: Experim
 
     final = run_local(spec, training, keep, checkpoint_dir=run_dir, start=start)
     assert final.status == "completed", final.reason
-    return outcome(epochs, final.metrics)
+    weights = load_latest(run_dir / CHECKPOINT_NAME).checkpoint.model
+    return outcome(epochs, final.metrics) | weight_outcome(weights)
 
 
 def experiments_to_run(lesson: LessonSpec) -> list[ExperimentSpec]:
@@ -211,6 +222,10 @@ def experiments_to_run(lesson: LessonSpec) -> list[ExperimentSpec]:
         if experiment.id in needed and experiment.init_from is not None:
             needed.add(experiment.init_from)
     return [e for e in lesson.experiments if e.id in needed]
+
+
+def _shown(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 @pytest.fixture
@@ -228,15 +243,19 @@ def one_thread() -> Iterator[None]:
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
 @pytest.mark.usefixtures("one_thread")
 def test_every_claim_of_a_lesson_holds(lesson_id: str, monkeypatch: pytest.MonkeyPatch,
-                                       tmp_path: Path) -> None:
+                                       tmp_path: Path, record_property: Any) -> None:
     if SHARED_MNIST.exists():  # mnist-10k reads the shared real digits
         monkeypatch.setenv("LAYERLAB_MNIST_DIR", str(SHARED_MNIST))
     lesson = LESSONS[lesson_id]
     network = lesson_network(lesson, PRESETS)
     results = {e.id: run_experiment(network, lesson, e, tmp_path)
                for e in experiments_to_run(lesson)}
-    for experiment, judged in zip(lesson.experiments, judge(lesson, network, results),
-                                  strict=True):
+    judged_all = judge(lesson, network, results)
+    record_property("detail", "; ".join(
+        f"{judged.experiment} {check.claim.metric} {_shown(check.measured)} "
+        f"{check.claim.op} {_shown(check.against)}"
+        for judged in judged_all for check in judged.checks if isinstance(check.claim, Check)))
+    for experiment, judged in zip(lesson.experiments, judged_all, strict=True):
         for check in judged.checks:
             assert check.holds is True, (
                 f"{lesson_id}/{experiment.id}: {check.claim.model_dump(exclude_none=True)} "

@@ -1322,7 +1322,7 @@ export interface components {
             margin: number;
             /**
              * Metric
-             * @description A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch) or epochs (how many ran).
+             * @description A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran) or near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them).
              */
             metric: string;
             /**
