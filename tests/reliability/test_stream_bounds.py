@@ -185,6 +185,7 @@ async def cycles(url: str, count: int) -> None:
             await ws.recv()
 
 
+@pytest.mark.soak  # minutes of cycles: `make soak`
 def test_connect_close_cycles_leave_the_server_memory_flat(
         served: Served, record_property: Any) -> None:
     url = served.ws(served.long_run)
