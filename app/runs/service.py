@@ -26,6 +26,7 @@ from app.spec.events import (
     CONTINUABLE_STATUSES,
     FINAL_STATUSES,
     RESUMABLE_CAUSES,
+    RESUMABLE_STATUSES,
     BoundaryEvent,
     FinishedEvent,
     RunMetrics,
@@ -241,7 +242,7 @@ class RunService:
         """Continue a paused or interrupted run from its last checkpoint, or one that failed
         for a reason outside its network: the disk, or its worker (lost or hung)."""
         run = self.get(run_id)
-        if run.status not in ("paused", "interrupted") and not resumable_failure(run):
+        if run.status not in RESUMABLE_STATUSES and not resumable_failure(run):
             raise RunStateError(cannot_resume(run))
         job = self._job(run, resume=True)
         self._store.update_run(run_id, status="queued", error=None, failure=None,

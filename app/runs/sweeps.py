@@ -13,7 +13,7 @@ from typing import Literal
 from app.datasets.base import DatasetError
 from app.runs.service import RunService, RunStateError, resumable_failure
 from app.spec import NetworkSpec, SpecError
-from app.spec.events import FINAL_STATUSES
+from app.spec.events import FINAL_STATUSES, RESUMABLE_STATUSES
 from app.spec.sweep import SweepError, SweepSpec, apply_params, trial_params
 from app.spec.training import TrainingSpec
 from app.store.base import RunRecord, RunStore, SweepRecord, Trial
@@ -144,7 +144,7 @@ class SweepService:
         from its last checkpoint."""
         sweep = self.get(sweep_id)
         for run in self._trial_runs(sweep):
-            resumable = run.status in ("paused", "interrupted") or resumable_failure(run)
+            resumable = run.status in RESUMABLE_STATUSES or resumable_failure(run)
             if resumable and self.runs.owns(run):
                 with contextlib.suppress(RunStateError):  # resumed meanwhile
                     self.runs.resume(run.id)

@@ -110,6 +110,9 @@ FailureCause = Literal["network", "disk", "worker"]
 the same way again), the disk (a write refused), or its worker (lost, or hung)."""
 RESUMABLE_CAUSES: frozenset[FailureCause] = frozenset({"disk", "worker"})
 """A run that failed for one of these reasons can resume from its last checkpoint."""
+RESUMABLE_STATUSES: frozenset[RunStatus] = frozenset({"paused", "interrupted"})
+"""A run in one of these resumes from its last checkpoint (and a failed one whose cause
+is in RESUMABLE_CAUSES)."""
 
 
 class FinishedEvent(_Event):

@@ -109,3 +109,5 @@ def test_the_meta_answer_holds_the_rules_the_ui_follows(client: TestClient) -> N
     assert "paused" in meta["continuable_statuses"] and "running" not in meta[
         "continuable_statuses"]
     assert meta["boundary_resolution"] >= 2
+    assert meta["resumable_statuses"] == ["interrupted", "paused"]
+    assert meta["resumable_failures"] == ["disk", "worker"]  # not "network": it fails again

@@ -6,7 +6,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.runs.artifacts import BOUNDARY_RESOLUTION
-from app.spec.events import CONTINUABLE_STATUSES, FINAL_STATUSES, RunStatus
+from app.spec.events import (
+    CONTINUABLE_STATUSES,
+    FINAL_STATUSES,
+    RESUMABLE_CAUSES,
+    RESUMABLE_STATUSES,
+    FailureCause,
+    RunStatus,
+)
 
 router = APIRouter(tags=["meta"])
 
@@ -18,6 +25,11 @@ class MetaOut(BaseModel):
     continuable_statuses: list[RunStatus] = Field(description=(
         "A run in one of these is at rest with weights: it can be continued after an "
         "edit, and its weights can start another run."))
+    resumable_statuses: list[RunStatus] = Field(description=(
+        "A run in one of these resumes from its last checkpoint."))
+    resumable_failures: list[FailureCause] = Field(description=(
+        "A failed run whose `failure` is one of these resumes from its last checkpoint "
+        "too (the disk or its worker failed, not its network)."))
     boundary_resolution: int = Field(description=(
         "Grid points per side of the decision boundaries a run streams; ask "
         "/inspect/boundary for the same to draw a run that no longer streams alike."))
@@ -28,4 +40,6 @@ def get_meta() -> MetaOut:
     """The server's run statuses by what they allow, and the stream's boundary resolution."""
     return MetaOut(final_statuses=sorted(FINAL_STATUSES),
                    continuable_statuses=sorted(CONTINUABLE_STATUSES),
+                   resumable_statuses=sorted(RESUMABLE_STATUSES),
+                   resumable_failures=sorted(RESUMABLE_CAUSES),
                    boundary_resolution=BOUNDARY_RESOLUTION)

@@ -2985,6 +2985,16 @@ export interface components {
              * @description A run in one of these has ended for good: its stream ends with its finished event and nothing follows (a paused or interrupted run may go on).
              */
             final_statuses: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted")[];
+            /**
+             * Resumable Failures
+             * @description A failed run whose `failure` is one of these resumes from its last checkpoint too (the disk or its worker failed, not its network).
+             */
+            resumable_failures: ("network" | "disk" | "worker")[];
+            /**
+             * Resumable Statuses
+             * @description A run in one of these resumes from its last checkpoint.
+             */
+            resumable_statuses: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted")[];
         };
         /**
          * MetricsEvent

@@ -14,7 +14,7 @@ import { LiveSamples } from "./LiveSamples";
 import { useTaskKind } from "../taskKinds";
 import { parameterValues } from "./schemas";
 import { concat, type Columns } from "./stream";
-import type { RunView } from "./useRunStream";
+import type { RunView, SetStatus } from "./useRunStream";
 
 const TRAIN = "#2563eb";
 const VAL = "#ea580c";
@@ -24,7 +24,7 @@ const EXPORT_FORMATS = parameterValues("export_run", "fmt") as ExportFormat[];
 
 interface Props {
   runId: string;
-  view: RunView & { setStatus: (status: string) => void };
+  view: RunView & { setStatus: SetStatus };
   onContinue: () => void; // go on as a new run with the editor's network and settings
 }
 
@@ -58,11 +58,14 @@ export function Dashboard({ runId, view, onContinue }: Props) {
     try {
       setError(null);
       const run = await api.action(runId, action);
-      view.setStatus(run.status ?? status);
+      view.setStatus(run.status ?? status, action === "resume");
     } catch (e) {
       setError(e instanceof ApiError ? e.detail : String(e));
     }
   };
+  // paused, interrupted, or failed for the disk or its worker (the server's rules, /meta)
+  const resumable = (meta.resumable_statuses as string[]).includes(status)
+    || (status === "failed" && (meta.resumable_failures as string[]).includes(view.failure ?? ""));
   const hasAccuracy = !!steps.train_accuracy;
   // the charts its task kind draws (a GAN's: its two players and its newest samples)
   const charts = new Set(useTaskKind(view.run?.training.task)?.charts);
@@ -89,7 +92,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
         ].join(" · ")}</span>
         <span className="spacer" />
         <button type="button" onClick={() => act("pause")} disabled={status !== "running"}>{t("dashboard.pause")}</button>
-        <button type="button" onClick={() => act("resume")} disabled={!["paused", "interrupted"].includes(status)}>{t("dashboard.resume")}</button>
+        <button type="button" onClick={() => act("resume")} disabled={!resumable}>{t("dashboard.resume")}</button>
         <button type="button" onClick={() => act("stop")} disabled={!["running", "queued", "paused"].includes(status)}>{t("dashboard.stop")}</button>
         <button type="button" onClick={onContinue} disabled={!(meta.continuable_statuses as string[]).includes(status)}
           title={t("dashboard.continueTitle")}>

@@ -27,6 +27,7 @@ export interface StreamState extends Rows {
   memoryMb: number | null; // the run's peak memory so far, as its latest epoch reported it
   reason: string | null;
   notes: string[]; // advice the run gave as it trained (e.g. on its learning rate)
+  failure: string | null; // why a failed run failed: "disk" or "worker" ones may resume
   // a long run's snapshot draws its history from some of its step rows (the server keeps
   // each stretch's lowest and highest); live steps are then added in full
   thinned: { shown: number; total: number } | null;
@@ -34,7 +35,7 @@ export interface StreamState extends Rows {
 
 export function emptyState(): StreamState {
   return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null,
-    device: null, memoryMb: null, reason: null, notes: [], thinned: null };
+    device: null, memoryMb: null, reason: null, notes: [], failure: null, thinned: null };
 }
 
 /** A message as the socket delivers it. */
@@ -75,7 +76,7 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
   switch (message.kind) {
     case "snapshot": {
       Object.assign(s, rowsOf(message.metrics), { run: message.run, status: message.run.status ?? s.status,
-        notes: message.run.notes ?? [],
+        notes: message.run.notes ?? [], failure: message.run.failure ?? null,
         device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb,
         thinned: message.downsampled ? { shown: message.metrics.steps.step.length, total: message.total_steps } : null });
       if (message.boundary) s.boundary = message.boundary.boundary;
@@ -105,6 +106,7 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
     case "finished":
       s.status = message.status;
       s.reason = message.reason ?? null;
+      s.failure = message.cause ?? null;
       break;
     case "note":
       if (!s.notes.includes(message.text)) s.notes = [...s.notes, message.text];

@@ -45,12 +45,15 @@ async function lineage(origin: RunOrigin | null | undefined) {
   return { steps, epochs, edits };
 }
 
-export function useRunStream(runId: string | null): RunView & { setStatus: (status: string) => void } {
+export type SetStatus = (status: string, resumed?: boolean) => void;
+
+export function useRunStream(runId: string | null): RunView & { setStatus: SetStatus } {
   const meta = useMeta();
   const kinds = useTaskKinds();
   const [view, setView] = useState<RunView>(() => empty());
   const live = useRef<RunView>(empty()); // the current run's state, changed in place
   const publishLive = useRef<() => void>(() => undefined);
+  const reopen = useRef<() => void>(() => undefined); // follow a run that goes on again
   useEffect(() => {
     const mine = empty(); // this run's state: a late event of an earlier run cannot reach it
     live.current = mine;
@@ -114,6 +117,12 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
       };
     };
     connect();
+    // a failed run that resumes: its stream had ended with the failure
+    reopen.current = () => {
+      if (closed || (socket && socket.readyState !== WebSocket.CLOSED)) return;
+      window.clearTimeout(retry);
+      connect();
+    };
     return () => {
       closed = true;
       socket?.close();
@@ -121,12 +130,14 @@ export function useRunStream(runId: string | null): RunView & { setStatus: (stat
       cancelAnimationFrame(frame);
     };
   }, [runId]); // eslint-disable-line react-hooks/exhaustive-deps
-  /** What an action's answer says (e.g. a paused run stopped: no event tells it). */
-  const setStatus = (status: string) => {
-    const next = afterAction(live.current.status, status, meta);
+  /** What an action's answer says (e.g. a paused run stopped: no event tells it); a
+   * resume's answer is taken as it is, even over a failed status, and the stream reopens. */
+  const setStatus: SetStatus = (status, resumed = false) => {
+    const next = resumed ? status : afterAction(live.current.status, status, meta);
     if (next === live.current.status) return;
     live.current.status = next;
     publishLive.current();
+    if (resumed) reopen.current();
   };
   return { ...view, setStatus };
 }

@@ -2489,6 +2489,18 @@ export type MetaOut = {
      * A run in one of these has ended for good: its stream ends with its finished event and nothing follows (a paused or interrupted run may go on).
      */
     final_statuses: Array<'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted'>;
+    /**
+     * Resumable Failures
+     *
+     * A failed run whose `failure` is one of these resumes from its last checkpoint too (the disk or its worker failed, not its network).
+     */
+    resumable_failures: Array<'network' | 'disk' | 'worker'>;
+    /**
+     * Resumable Statuses
+     *
+     * A run in one of these resumes from its last checkpoint.
+     */
+    resumable_statuses: Array<'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted'>;
 };
 
 /**
