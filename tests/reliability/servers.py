@@ -141,3 +141,12 @@ def wait_until(condition: Any, timeout: float = 60.0, every: float = 0.1,
             return value
         time.sleep(every)
     raise AssertionError(f"{what} did not happen in {timeout} s")
+
+
+def create_run(http: httpx2.Client, training: dict[str, Any], name: str) -> str:
+    """Queue a run of the toy-mlp preset over a client of a ServerProcess; its id."""
+    response = http.post("/api/v1/runs", json={"model": {"preset": "toy-mlp"},
+                                               "training": training, "name": name})
+    assert response.status_code == 201, response.text
+    run_id: str = response.json()["id"]
+    return run_id

@@ -38,6 +38,7 @@ from app.client import MAX_MESSAGE_BYTES
 from app.settings import Settings
 from app.spec.events import FINAL_STATUSES
 from tests.conftest import serving_app
+from tests.reliability.servers import create_run
 
 API = "/api/v1"
 ACTIVE = ("queued", "running")
@@ -50,14 +51,6 @@ def toy(n_samples: int, epochs: int, batch_size: int, report_every: int = 20) ->
     return {"dataset": {"name": "circle", "options": {"n_samples": n_samples}},
             "epochs": epochs, "batch_size": batch_size, "report_every": report_every,
             "device": "cpu"}
-
-
-def create_run(http: httpx2.Client, training: dict[str, Any], name: str) -> str:
-    response = http.post(f"{API}/runs", json={"model": {"preset": "toy-mlp"},
-                                              "training": training, "name": name})
-    assert response.status_code == 201, response.text
-    run_id: str = response.json()["id"]
-    return run_id
 
 
 def train_steps(metrics: dict[str, list[Any]]) -> list[int]:

@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from app.api.stream_slots import TRY_AGAIN_LATER
 from app.runs.downsample import SNAPSHOT_POINTS
 from app.runs.service import RunService
-from tests.reliability.servers import ServerProcess, wait_until
+from tests.reliability.servers import ServerProcess, create_run, wait_until
 
 API = "/api/v1"
 STREAMS_PER_CLIENT = 5
@@ -38,14 +38,6 @@ def training(n_samples: int, epochs: int, batch_size: int) -> dict[str, Any]:
     """The toy MLP on the 2-D circle set, on the CPU."""
     return {"dataset": {"name": "circle", "options": {"n_samples": n_samples}},
             "epochs": epochs, "batch_size": batch_size, "report_every": 50, "device": "cpu"}
-
-
-def create_run(http: httpx2.Client, settings: dict[str, Any], name: str) -> str:
-    response = http.post(f"{API}/runs", json={"model": {"preset": "toy-mlp"},
-                                              "training": settings, "name": name})
-    assert response.status_code == 201, response.text
-    run_id: str = response.json()["id"]
-    return run_id
 
 
 def status(http: httpx2.Client, run_id: str) -> str:
