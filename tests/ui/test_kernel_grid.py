@@ -90,3 +90,25 @@ def test_a_kernel_of_several_channels_is_one_grid_per_channel(page: Page) -> Non
     second = page.get_by_label("kernel value: filter 1, channel 2, row 2, column 1")
     expect(second).to_have_value("-2")
     expect(node(page, conv).locator(".layer-error")).to_have_count(0)
+
+
+def test_the_lesson_s_kernel_by_hand_opens_in_the_grid_and_its_claim_holds(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("lessons-toggle").click()
+    lessons = page.get_by_test_id("lessons")
+    lessons.get_by_test_id("lesson-convolution-arithmetic").click()
+    by_hand = page.get_by_test_id("experiment-by-hand")
+    expect(by_hand).to_contain_text("A 3\u00d73 kernel on a 7\u00d77 image, by hand")
+    # worked on the real layer, no run needed: the 5x5 map of the X
+    claims = by_hand.get_by_test_id("claims")
+    expect(claims).to_contain_text("conv's feature map")
+    expect(claims.locator("[data-holds=holds]")).to_have_count(1)
+    by_hand.get_by_role("button", name="Apply").click()
+    settled(page)
+    node(page, "conv").click()
+    x_kernel = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+    for row in range(3):
+        for col in range(3):
+            expect(cell(page, row + 1, col + 1)).to_have_value(str(x_kernel[row][col]))
+    assert conv_layer(page, "conv")["weights"]["kernel"] == x_kernel
+    page.get_by_test_id("kernel-editor").scroll_into_view_if_needed()  # for the screenshot
