@@ -4,6 +4,7 @@ the layer are refused with a message naming the layer and the shape it needs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +13,12 @@ from fastapi.testclient import TestClient
 
 from app.nn import build
 from app.nn.codegen import to_python
+from app.runs import run_local
 from app.spec import NetworkSpec
 from app.spec.layers.weights import MAX_KERNEL_VALUES
+from app.spec.training import TrainingSpec
+from app.train import CHECKPOINT_NAME
+from app.train.checkpoint import load_latest
 
 API = "/api/v1"
 LAPLACIAN = [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
@@ -111,3 +116,27 @@ def test_malformed_or_huge_kernels_answer_422(client: TestClient, kernel: Any,
     error = response.json()["errors"][0]
     assert error["layer_id"] == "edges"
     assert words in error["message"], error
+
+
+def test_a_real_run_trains_given_weights_and_keeps_frozen_ones(tmp_path: Path) -> None:
+    training = TrainingSpec.model_validate({
+        "dataset": {"name": "digits", "options": {"layout": "image"}},
+        "task": "classification", "optimizer": {"name": "adam", "lr": 0.01},
+        "batch_size": 64, "epochs": 1, "seed": 0})
+    kernels = {}
+    for trainable in (True, False):
+        spec = NetworkSpec.model_validate({
+            "version": 1, "name": "Digits edges", "input": {"shape": [1, 8, 8]},
+            "layers": [{"id": "edges", "type": "conv2d", "filters": 1, "kernel_size": 3,
+                        "trainable": trainable, "weights": {"kernel": LAPLACIAN}},
+                       {"id": "flat", "type": "flatten"},
+                       {"id": "out", "type": "dense", "units": 10}]})
+        folder = tmp_path / str(trainable)
+        final = run_local(spec, training, lambda event: None, checkpoint_dir=folder)
+        assert final.status == "completed", final.reason
+        state = load_latest(folder / CHECKPOINT_NAME).checkpoint.model
+        kernels[trainable] = state["edges.weight"][0, 0].tolist()
+    assert kernels[False] == LAPLACIAN  # frozen: exactly as given
+    assert kernels[True] != LAPLACIAN  # trainable: started there, then learned
+    diff = torch.tensor(kernels[True]) - torch.tensor(LAPLACIAN, dtype=torch.float32)
+    assert 0 < diff.abs().max() < 1  # one epoch moves it a little from the hand-set start
