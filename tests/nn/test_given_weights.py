@@ -11,8 +11,9 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from app.nn import build
+from app.nn import analyze, build
 from app.nn.codegen import to_python
+from app.nn.infer import _MEASURED, clear_shape_cache
 from app.runs import run_local
 from app.spec import NetworkSpec
 from app.spec.layers.weights import MAX_KERNEL_VALUES
@@ -140,3 +141,14 @@ def test_a_real_run_trains_given_weights_and_keeps_frozen_ones(tmp_path: Path) -
     assert kernels[True] != LAPLACIAN  # trainable: started there, then learned
     diff = torch.tensor(kernels[True]) - torch.tensor(LAPLACIAN, dtype=torch.float32)
     assert 0 < diff.abs().max() < 1  # one epoch moves it a little from the hand-set start
+
+
+def test_the_shape_cache_keeps_a_digest_of_a_hand_set_kernel_not_its_values() -> None:
+    kernel = [[[[0.125 + f / 7 + c / 3] * 4] * 4 for c in range(16)] for f in range(16)]
+    spec = NetworkSpec.model_validate({
+        "version": 1, "name": "Big kernel", "input": {"shape": [16, 8, 8]},
+        "layers": [{"id": "conv", "type": "conv2d", "filters": 16, "kernel_size": 4,
+                    "weights": {"kernel": kernel}}]})
+    clear_shape_cache()
+    analyze(spec)
+    assert [len(key[0]) for key in _MEASURED] == [64]  # a sha256, whatever the kernel's size
