@@ -5,6 +5,7 @@ from app.inspect.arrays import InspectError, decode, encode, from_png
 from app.inspect.attention import AttentionOut, WorkedAttention, attention, worked_attention
 from app.inspect.boundary import boundary
 from app.inspect.confusion import ConfusionOut, confusion
+from app.inspect.convolution import worked_convolution
 from app.inspect.embedding import EmbeddingOut, embedding
 from app.inspect.filters import FiltersOut, filters
 from app.inspect.histograms import EpochHistograms, parameter_histograms
@@ -18,5 +19,5 @@ __all__ = [
     "FiltersOut", "InspectError", "OutputKind", "PredictOut", "ReconstructionsOut", "SaliencyOut",
     "WorkedAttention", "activations", "attention", "boundary", "confusion", "decode",
     "embedding", "encode", "filters", "from_png", "parameter_histograms",
-    "predict", "reconstructions", "saliency", "worked_attention",
+    "predict", "reconstructions", "saliency", "worked_attention", "worked_convolution",
 ]

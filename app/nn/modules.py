@@ -208,6 +208,17 @@ class Concat(nn.Module):
         return torch.cat(xs, dim=self.dim)
 
 
+def with_weights(layer: nn.Conv1d | nn.Conv2d, weight: list[object],
+                 bias: list[float] | None = None) -> nn.Module:
+    """The layer with its weight (and bias) set to the values given, e.g. a kernel set
+    by hand; they still train like any other."""
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(weight, dtype=layer.weight.dtype))
+        if bias is not None and layer.bias is not None:
+            layer.bias.copy_(torch.tensor(bias, dtype=layer.bias.dtype))
+    return layer
+
+
 __all__ = [
     "Add",
     "Attention",
@@ -221,4 +232,5 @@ __all__ = [
     "Sampling",
     "SequencePool",
     "TransformerBlock",
+    "with_weights",
 ]

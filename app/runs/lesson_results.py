@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import torch
 from pydantic import BaseModel, Field
 
-from app.inspect import worked_attention
+from app.inspect import worked_attention, worked_convolution
 from app.nn import analyze, build
 from app.runs.recorder import reported_epochs
 from app.runs.service import RunService
@@ -17,6 +17,7 @@ from app.spec.lesson_checks import NEAR_ZERO, NEAR_ZERO_BELOW
 from app.spec.lessons import (
     AnyCheck,
     AttentionCheck,
+    ConvolutionCheck,
     LessonSpec,
     ShapeCheck,
     apply_experiment,
@@ -31,7 +32,8 @@ class CheckResult(BaseModel):
     claim: AnyCheck
     measured: float | list[int] | list[float] | None = Field(description=(
         "The run's value of the metric (a shape claim: the layer's output shape; an "
-        "attention claim: the weights the layer computed); null while no completed run of "
+        "attention claim: the weights the layer computed; a convolution claim: the "
+        "feature map the layer computed, row after row); null while no completed run of "
         "the experiment is known, or when it did not report it."))
     against: float | list[int] | list[float] | None = Field(description=(
         "The bound it is compared with: the claim's value, or the other experiment's "
@@ -117,6 +119,9 @@ def judge(lesson: LessonSpec, network: NetworkSpec,
             if isinstance(claim, AttentionCheck):
                 checks.append(_worked(claim, spec))
                 continue
+            if isinstance(claim, ConvolutionCheck):
+                checks.append(_convolved(claim, spec))
+                continue
             theirs = outcomes.get(claim.than) if claim.than else None
             other = theirs.get(claim.metric) if theirs else None
             measured = mine.get(claim.metric) if mine else None
@@ -134,6 +139,14 @@ def _worked(claim: AttentionCheck, spec: NetworkSpec) -> CheckResult:
     worked = worked_attention(build(spec, device="cpu"), claim.layer, claim.scores)
     return CheckResult(claim=claim, measured=worked.weights, against=claim.weights,
                        holds=worked.d_k == claim.d_k and claim.holds(worked.weights))
+
+
+
+def _convolved(claim: ConvolutionCheck, spec: NetworkSpec) -> CheckResult:
+    """The convolution example worked out by the experiment's real layer."""
+    rows = worked_convolution(build(spec, device="cpu"), claim.layer, claim.image, claim.filter)
+    return CheckResult(claim=claim, measured=[v for row in rows for v in row],
+                       against=[v for row in claim.output for v in row], holds=claim.holds(rows))
 
 
 __all__ = ["CheckResult", "ExperimentResult", "judge", "judge_runs", "run_outcome",

@@ -1,16 +1,18 @@
 """The claims of a lesson's experiments, as a test checks them: a metric of the finished
 run against a number or another experiment; a layer's output shape; and the worked
-example of attention reproduced on a real layer. The last two need no training."""
+examples of attention and of a convolution reproduced on a real layer. The last three
+need no training."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import Field, model_validator
 
 from app.spec.base import LayerId, SpecModel
+from app.spec.layers.conv import Conv2dSpec
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 NEAR_ZERO = "near_zero_weights"
@@ -111,8 +113,89 @@ class AttentionCheck(SpecModel):
             abs(c - w) <= self.tolerance for c, w in zip(computed, self.weights, strict=True))
 
 
-AnyCheck = Check | ShapeCheck | AttentionCheck
+Grid = Annotated[list[Annotated[list[float], Field(min_length=1, max_length=32)]],
+                 Field(min_length=1, max_length=32)]
+
+
+def correlate(image: Sequence[Sequence[float]], kernel: Sequence[Sequence[float]],
+              bias: float = 0.0, stride: tuple[int, int] = (1, 1),
+              padding: tuple[int, int] = (0, 0)) -> list[list[float]]:
+    """A convolution worked by hand, as a network computes it (no kernel flip): each
+    output value is the sum of the kernel times the patch of the zero-padded image under
+    it, plus the bias."""
+    (ph, pw), (sh, sw) = padding, stride
+    width = len(image[0]) + 2 * pw
+    padded = ([[0.0] * width] * ph + [[0.0] * pw + list(row) + [0.0] * pw for row in image]
+              + [[0.0] * width] * ph)
+    kh, kw = len(kernel), len(kernel[0])
+    return [[bias + sum(kernel[i][j] * padded[top + i][left + j]
+                        for i in range(kh) for j in range(kw))
+             for left in range(0, width - kw + 1, sw)]
+            for top in range(0, len(padded) - kh + 1, sh)]
+
+
+class ConvolutionCheck(SpecModel):
+    """The worked example of a convolution, checked without training: a conv2d layer
+    whose kernel the experiment sets by hand (its weights field) takes the one-channel
+    `image` and gives, for filter `filter` and before its activation, the feature map
+    `output`, to within `tolerance`. The lesson only loads when `output` is also what
+    working the kernel over the image by hand gives."""
+
+    layer: LayerId = Field(description="A conv2d layer with weights, over one channel.")
+    image: Grid = Field(description="The input image, one row of pixels per list.")
+    output: Grid = Field(description="The feature map, as the lesson states it.")
+    filter: int = Field(default=0, ge=0, le=4095, description="Which filter's map.")
+    tolerance: float = Field(default=1e-3, gt=0.0, le=0.5, description=(
+        "How far a computed value may be from the stated one."))
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> ConvolutionCheck:
+        for name in ("image", "output"):
+            if len({len(row) for row in getattr(self, name)}) != 1:
+                raise ValueError(f"every row of the {name} must have the same length")
+        return self
+
+    def holds(self, computed: Sequence[Sequence[float]]) -> bool:
+        return (len(computed) == len(self.output)
+                and all(len(row) == len(mine) and all(abs(c - m) <= self.tolerance
+                                                      for c, m in zip(row, mine, strict=True))
+                        for row, mine in zip(computed, self.output, strict=True)))
+
+
+def worked_by_hand(layer: Conv2dSpec, check: ConvolutionCheck) -> list[list[float]]:
+    """The feature map `check` claims, worked by hand from the layer's spec: its kernel
+    for the check's filter over the image, with its bias, stride and padding; a
+    ValueError says why the layer cannot work the example."""
+    weights = layer.weights
+    if weights is None:
+        raise ValueError(f"layer {layer.id!r} sets no weights: give its kernel by hand")
+    shape = weights.kernel_shape
+    if len(shape) == 4 and shape[1] != 1:
+        raise ValueError(f"layer {layer.id!r} reads {shape[1]} channels: the example has one")
+    if check.filter >= layer.filters:
+        raise ValueError(f"layer {layer.id!r} has {layer.filters} filters, no filter "
+                         f"{check.filter}")
+    if layer.dilation != 1:
+        raise ValueError(f"layer {layer.id!r} has a dilation: the example works without")
+    kernel = cast(list[list[float]], weights.kernel if len(shape) == 2
+                  else weights.kernel[check.filter][0])
+    stride = (layer.stride, layer.stride) if isinstance(layer.stride, int) else layer.stride
+    if layer.padding == "same":
+        if stride != (1, 1) or any(size % 2 == 0 for size in (len(kernel), len(kernel[0]))):
+            raise ValueError(f"layer {layer.id!r}: the example works padding 'same' with an "
+                             "odd kernel and a stride of 1 only")
+        padding = ((len(kernel) - 1) // 2, (len(kernel[0]) - 1) // 2)
+    else:
+        pad = 0 if layer.padding == "valid" else layer.padding
+        padding = (pad, pad)
+    bias = weights.bias[check.filter] if weights.bias and layer.use_bias else 0.0
+    return correlate(check.image, kernel, bias, stride, padding)
+
+
+AnyCheck = Check | ShapeCheck | AttentionCheck | ConvolutionCheck
 """Check needs the experiment's run; the others read its network."""
+WORKED = (AttentionCheck, ConvolutionCheck)
+"""The checks that work an example on a real layer."""
 
 
 def outcome(epochs: Sequence[Mapping[str, float]], test: Mapping[str, float]
@@ -125,5 +208,6 @@ def outcome(epochs: Sequence[Mapping[str, float]], test: Mapping[str, float]
     return last | dict(test) | derived
 
 
-__all__ = ["ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "AnyCheck", "AttentionCheck",
-           "Check", "ShapeCheck", "outcome", "softmax"]
+__all__ = ["ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "WORKED", "AnyCheck",
+           "AttentionCheck", "Check", "ConvolutionCheck", "ShapeCheck", "correlate", "outcome",
+           "softmax", "worked_by_hand"]

@@ -15,15 +15,19 @@ from pydantic import Field, ValidationError, model_validator
 
 from app.spec.base import NETWORK_INPUT, LayerId, SpecModel
 from app.spec.errors import describe_validation
+from app.spec.layers.conv import Conv2dSpec
 from app.spec.lesson_checks import (
     ATTENTION_LAYERS,
     NEAR_ZERO,
     SLUG,
+    WORKED,
     AnyCheck,
     AttentionCheck,
     Check,
+    ConvolutionCheck,
     ShapeCheck,
     outcome,
+    worked_by_hand,
 )
 from app.spec.network import NetworkSpec
 from app.spec.training import TrainingSpec
@@ -75,7 +79,7 @@ class ExperimentSpec(SpecModel):
     expect: Text = Field(description="What should happen.")
     checks: list[AnyCheck] = Field(min_length=1, max_length=8, description=(
         "The claims of `expect`, checked by running the experiment (or, for shapes and "
-        "the attention example, on its network without training)."))
+        "the worked examples, on its network without training)."))
 
     @property
     def trains(self) -> bool:
@@ -208,15 +212,32 @@ def load_lessons(folder: Path, presets: Mapping[str, NetworkSpec]) -> dict[str, 
 
 
 def check_layers(spec: NetworkSpec, experiment: ExperimentSpec) -> None:
-    """The layers that shape and attention checks name are in the experiment's network
-    (an attention check's of an attention kind)."""
+    """The layers that shape and worked-example checks name are in the experiment's
+    network (an attention check's of an attention kind; a convolution check's a conv2d
+    whose kernel, worked by hand over the image, gives the output claimed)."""
     kinds = {layer.id: layer.type for layer in spec.layers}
     for check in experiment.checks:
-        if isinstance(check, ShapeCheck | AttentionCheck) and check.layer not in kinds:
+        if isinstance(check, (ShapeCheck, *WORKED)) and check.layer not in kinds:
             raise LessonError(f"a check names layer {check.layer!r}, not one of {list(kinds)}")
         if isinstance(check, AttentionCheck) and kinds[check.layer] not in ATTENTION_LAYERS:
             raise LessonError(f"the attention check names layer {check.layer!r}, a "
                               f"{kinds[check.layer]}: name a {' or '.join(ATTENTION_LAYERS)}")
+        if isinstance(check, ConvolutionCheck):
+            _check_by_hand(spec, check)
+
+
+def _check_by_hand(spec: NetworkSpec, check: ConvolutionCheck) -> None:
+    layer = spec.layer(check.layer)
+    if not isinstance(layer, Conv2dSpec):
+        raise LessonError(f"the convolution check names layer {check.layer!r}, a "
+                          f"{layer.type}: name a conv2d")
+    try:
+        by_hand = worked_by_hand(layer, check)
+    except ValueError as exc:
+        raise LessonError(f"the convolution check: {exc}") from None
+    if not check.holds(by_hand):
+        raise LessonError(f"the convolution check on {check.layer!r} claims {check.output}, "
+                          f"but the kernel worked by hand gives {by_hand}")
 
 
 def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> NetworkSpec:
@@ -226,7 +247,8 @@ def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> Ne
     return presets[lesson.preset]
 
 
-__all__ = ["LANGS", "AnyCheck", "AttentionCheck", "Check", "ExperimentSpec", "LayerEdit",
+__all__ = ["LANGS", "AnyCheck", "AttentionCheck", "Check", "ConvolutionCheck", "ExperimentSpec",
+           "LayerEdit",
            "LessonError", "LessonSpec", "ShapeCheck", "Text", "apply_experiment",
            "check_layers", "edit_network", "lesson_network", "load_lessons", "merge",
            "outcome"]

@@ -26,7 +26,6 @@ from app.spec.lessons import (
     LayerEdit,
     LessonError,
     LessonSpec,
-    ShapeCheck,
     Text,
     apply_experiment,
     edit_network,
@@ -186,6 +185,46 @@ def test_an_attention_check_names_an_attention_layer(tmp_path: Path) -> None:
         load_lessons(_copy(tmp_path, on_dense), PRESETS)
 
 
+def _copy_convolution(tmp_path: Path, change: Any) -> Path:
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    name = "07-convolution-arithmetic.json"
+    data = json.loads((MODELS / "lessons" / name).read_text(encoding="utf-8"))
+    change(data["experiments"][4])
+    (folder / name).write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_a_convolution_example_must_be_what_the_kernel_gives_by_hand(tmp_path: Path) -> None:
+    def off_by_one(experiment: dict[str, Any]) -> None:
+        experiment["checks"][0]["output"][2][2] = 4
+
+    with pytest.raises(ValueError, match=r"claims \[\[3.0, 0.0, 2.0, 0.0, 3.0\], .* but the "
+                                         r"kernel worked by hand gives \[\[3.0"):
+        load_lessons(_copy_convolution(tmp_path, off_by_one), PRESETS)
+
+
+def test_a_convolution_example_needs_a_kernel_set_by_hand(tmp_path: Path) -> None:
+    def no_weights(experiment: dict[str, Any]) -> None:
+        del experiment["edits"][0]["values"]["weights"]
+
+    with pytest.raises(ValueError, match="layer 'conv' sets no weights"):
+        load_lessons(_copy_convolution(tmp_path, no_weights), PRESETS)
+
+
+def test_the_convolution_examples_are_worked_by_the_real_layer() -> None:
+    lesson = LESSONS["convolution-arithmetic"]
+    network = lesson_network(lesson, PRESETS)
+    judged = {r.experiment: r for r in judge(lesson, network, {})}
+    by_hand = judged["by-hand"].checks[0]
+    assert by_hand.holds is True
+    assert by_hand.measured == [3, 0, 2, 0, 3, 0, 3, 0, 3, 0, 2, 0, 5, 0, 2, 0, 3, 0, 3, 0,
+                                3, 0, 2, 0, 3]
+    flat, digit = judged["laplacian"].checks
+    assert flat.holds is True and flat.measured == [0.0] * 9
+    assert digit.holds is True and min(digit.measured or [0]) == pytest.approx(-2.0625)
+
+
 def run_experiment(network: NetworkSpec, lesson: LessonSpec, experiment: ExperimentSpec,
                    folder: Path) -> dict[str, float]:
     """What the experiment's checks read once it has run (its metrics and its final
@@ -217,7 +256,7 @@ def experiments_to_run(lesson: LessonSpec) -> list[ExperimentSpec]:
     and those they start from, in the lesson's order."""
     needed = {e.id for e in lesson.experiments if e.trains}
     needed |= {c.than for e in lesson.experiments for c in e.checks
-               if not isinstance(c, ShapeCheck | AttentionCheck) and c.than is not None}
+               if isinstance(c, Check) and c.than is not None}
     for experiment in reversed(lesson.experiments):  # a source comes before its user
         if experiment.id in needed and experiment.init_from is not None:
             needed.add(experiment.init_from)

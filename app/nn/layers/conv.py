@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from app.nn.layers.activations import activation_recipe
 from app.nn.recipe import Recipe, custom_call, nn_call, sequential
@@ -75,7 +75,41 @@ def _conv(spec: Conv1dSpec | Conv2dSpec, ctx: LayerContext, dims: int) -> Recipe
     conv = nn_call(f"Conv{dims}d", in_channels, spec.filters, kernel_size=spec.kernel_size,
                    stride=spec.stride, padding=padding, dilation=spec.dilation,
                    groups=spec.groups, bias=spec.use_bias)
+    if spec.weights is not None:
+        conv = _given_weights(spec, ctx, conv, (spec.filters, in_channels // spec.groups, *kernel))
     return sequential(conv, activation_recipe(spec.activation))
+
+
+def _given_weights(spec: Conv1dSpec | Conv2dSpec, ctx: LayerContext, conv: Recipe,
+                   expected: tuple[int, ...]) -> Recipe:
+    """The convolution set to the spec's weights, once they fit its shapes."""
+    assert spec.weights is not None
+    kernel: Any = spec.weights.kernel
+    given = spec.weights.kernel_shape
+    if given == expected[2:] and expected[:2] == (1, 1):
+        kernel = [[kernel]]  # the grid alone: one filter over one channel
+    elif given != expected:
+        shorthand = "x".join(map(str, expected[2:]))
+        hint = (f", or the {shorthand} grid alone" if expected[:2] == (1, 1) else
+                f" (a {shorthand} grid alone fits only one filter over a one-channel input)")
+        ctx.fail(f"weights.kernel is {_dims(given)} but this layer needs {_dims(expected)}: "
+                 f"filters x input channels{' / groups' if spec.groups > 1 else ''} x "
+                 f"{'kernel length' if len(expected) == 3 else 'kernel height x width'}{hint}",
+                 "weights")
+    bias = spec.weights.bias
+    if bias is not None and not spec.use_bias:
+        ctx.fail("weights.bias is given but use_bias is false: drop the bias or set use_bias",
+                 "weights")
+    if bias is not None and len(bias) != spec.filters:
+        ctx.fail(f"weights.bias has {len(bias)} values but the layer has {spec.filters} "
+                 "filters: give one per filter", "weights")
+    if bias is None and spec.use_bias:
+        bias = [0.0] * spec.filters
+    return custom_call("with_weights", conv, weight=kernel, bias=bias)
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))
 
 
 @register_layer("conv1d")

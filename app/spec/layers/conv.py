@@ -7,6 +7,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from app.spec.base import ActivationName, Category, LayerSpecBase, Pair
+from app.spec.layers.weights import Conv1dWeights, Conv2dWeights
 
 Kernel = Annotated[int, Field(ge=1, le=31)]
 Stride = Annotated[int, Field(ge=1, le=16)]
@@ -41,6 +42,9 @@ class Conv1dSpec(_ConvBase):
     type: Literal["conv1d"] = "conv1d"
     kernel_size: Kernel = Field(default=3, description="Kernel length.")
     stride: Stride = Field(default=1, description="Step between kernel positions.")
+    weights: Conv1dWeights | None = Field(default=None, description=(
+        "Start from these values instead of random ones (they still train unless "
+        "trainable is false)."))
 
 
 class Conv2dSpec(_ConvBase):
@@ -49,6 +53,9 @@ class Conv2dSpec(_ConvBase):
     type: Literal["conv2d"] = "conv2d"
     kernel_size: Kernel2d = Field(default=3, description="Kernel size: k or [kh, kw].")
     stride: Stride2d = Field(default=1, description="Step between kernel positions.")
+    weights: Conv2dWeights | None = Field(default=None, description=(
+        "Start from these values instead of random ones, e.g. a kernel set by hand (they "
+        "still train unless trainable is false)."))
 
 
 class ConvTranspose2dSpec(LayerSpecBase):

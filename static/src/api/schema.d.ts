@@ -1349,7 +1349,7 @@ export interface components {
              */
             against: number | number[] | number[] | null;
             /** Claim */
-            claim: components["schemas"]["Check"] | components["schemas"]["ShapeCheck"] | components["schemas"]["AttentionCheck"];
+            claim: components["schemas"]["Check"] | components["schemas"]["ShapeCheck"] | components["schemas"]["AttentionCheck"] | components["schemas"]["ConvolutionCheck"];
             /**
              * Holds
              * @description Whether the claim holds; null while unknown.
@@ -1357,7 +1357,7 @@ export interface components {
             holds: boolean | null;
             /**
              * Measured
-             * @description The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed); null while no completed run of the experiment is known, or when it did not report it.
+             * @description The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
              */
             measured: number | number[] | number[] | null;
         };
@@ -1514,6 +1514,24 @@ export interface components {
              * @default true
              */
             use_bias: boolean;
+            /** @description Start from these values instead of random ones (they still train unless trainable is false). */
+            weights?: components["schemas"]["Conv1dWeights"] | null;
+        };
+        /**
+         * Conv1dWeights
+         * @description A conv1d layer's kernel and bias.
+         */
+        Conv1dWeights: {
+            /**
+             * Bias
+             * @description One value per filter. Left out, the bias starts at zero (when use_bias is true), so the output is the kernel's sum alone, as worked by hand.
+             */
+            bias?: number[] | null;
+            /**
+             * Kernel
+             * @description filters x input channels (divided by groups) x kernel length; with one filter over a one-channel input, the kernel's values alone, e.g. [-1, 0, 1].
+             */
+            kernel: number[] | number[][][];
         };
         /**
          * Conv2dSpec
@@ -1593,6 +1611,24 @@ export interface components {
              * @default true
              */
             use_bias: boolean;
+            /** @description Start from these values instead of random ones, e.g. a kernel set by hand (they still train unless trainable is false). */
+            weights?: components["schemas"]["Conv2dWeights"] | null;
+        };
+        /**
+         * Conv2dWeights
+         * @description A conv2d layer's kernel and bias.
+         */
+        Conv2dWeights: {
+            /**
+             * Bias
+             * @description One value per filter. Left out, the bias starts at zero (when use_bias is true), so the output is the kernel's sum alone, as worked by hand.
+             */
+            bias?: number[] | null;
+            /**
+             * Kernel
+             * @description filters x input channels (divided by groups) x kernel height x kernel width; with one filter over a one-channel input, the kernel height x width grid alone, e.g. [[0, 1, 0], [1, -4, 1], [0, 1, 0]].
+             */
+            kernel: number[][] | number[][][][];
         };
         /**
          * ConvTranspose2dSpec
@@ -1666,6 +1702,43 @@ export interface components {
              * @default true
              */
             use_bias: boolean;
+        };
+        /**
+         * ConvolutionCheck
+         * @description The worked example of a convolution, checked without training: a conv2d layer
+         *     whose kernel the experiment sets by hand (its weights field) takes the one-channel
+         *     `image` and gives, for filter `filter` and before its activation, the feature map
+         *     `output`, to within `tolerance`. The lesson only loads when `output` is also what
+         *     working the kernel over the image by hand gives.
+         */
+        ConvolutionCheck: {
+            /**
+             * Filter
+             * @description Which filter's map.
+             * @default 0
+             */
+            filter: number;
+            /**
+             * Image
+             * @description The input image, one row of pixels per list.
+             */
+            image: number[][];
+            /**
+             * Layer
+             * @description A conv2d layer with weights, over one channel.
+             */
+            layer: string;
+            /**
+             * Output
+             * @description The feature map, as the lesson states it.
+             */
+            output: number[][];
+            /**
+             * Tolerance
+             * @description How far a computed value may be from the stated one.
+             * @default 0.001
+             */
+            tolerance: number;
         };
         /** DatasetDetailOut */
         DatasetDetailOut: {
@@ -2065,7 +2138,7 @@ export interface components {
              * Checks
              * @description The claims a test verifies.
              */
-            checks: (components["schemas"]["Check"] | components["schemas"]["ShapeCheck"] | components["schemas"]["AttentionCheck"])[];
+            checks: (components["schemas"]["Check"] | components["schemas"]["ShapeCheck"] | components["schemas"]["AttentionCheck"] | components["schemas"]["ConvolutionCheck"])[];
             /**
              * Edits
              * @description The edits of the network.

@@ -3,6 +3,7 @@
 import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { count, flops, shape } from "../format";
+import { KernelGrid } from "./KernelGrid";
 import { layerDescription, layerFieldDescription, layerFormText } from "./labels";
 import type { Doc, LayerDoc } from "./model";
 import { SchemaForm, type JsonSchema } from "./SchemaForm";
@@ -70,6 +71,11 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
       {info && (
         <SchemaForm schema={info.schema as JsonSchema} value={selected.params} errors={fieldErrors}
           skip={["id", "type", "inputs"]} text={layerFormText(selected.type)}
+          onChange={(params) => onLayer({ ...selected, params })} />
+      )}
+      {selected.type === "conv2d" && (
+        <KernelGrid params={selected.params} error={fieldErrors.weights}
+          channels={Math.max(1, Math.floor((layer?.input_shapes[0]?.[0] ?? 1) / Number(selected.params.groups ?? 1)))}
           onChange={(params) => onLayer({ ...selected, params })} />
       )}
     </div>

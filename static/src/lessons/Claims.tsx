@@ -22,10 +22,13 @@ export function Claims({ result }: { result: ExperimentResult }) {
         {result.checks.map((check, i) => {
           const claim = check.claim as {
             metric?: string; op?: "above" | "below"; than?: string | null; layer?: string; weights?: number[];
+            output?: number[][];
           };
           const verdict = check.holds === null ? "unknown" : check.holds ? "holds" : "fails";
-          const weights = claim.weights !== undefined; // the attention example: weights, not a shape
-          const name = claim.metric ?? t(weights ? "weightsOf" : "shapeOf", { layer: claim.layer });
+          // the worked examples (attention's weights, a convolution's map) list values, not a shape
+          const weights = claim.weights !== undefined || claim.output !== undefined;
+          const what = claim.output !== undefined ? "mapOf" : weights ? "weightsOf" : "shapeOf";
+          const name = claim.metric ?? t(what, { layer: claim.layer });
           const relation = claim.op === "above" ? ">" : claim.op === "below" ? "<" : weights ? "≈" : "=";
           return (
             <li key={i} className={`claim ${verdict}`} data-holds={verdict} title={t(`verdict.${verdict}`)}>

@@ -412,7 +412,7 @@ export type CheckResult = {
     /**
      * Claim
      */
-    claim: Check | ShapeCheck | AttentionCheck;
+    claim: Check | ShapeCheck | AttentionCheck | ConvolutionCheck;
     /**
      * Holds
      *
@@ -422,7 +422,7 @@ export type CheckResult = {
     /**
      * Measured
      *
-     * The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed); null while no completed run of the experiment is known, or when it did not report it.
+     * The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
      */
     measured: number | Array<number> | Array<number> | null;
 };
@@ -613,6 +613,30 @@ export type Conv1dSpec = {
      * Add a learned bias per filter.
      */
     use_bias?: boolean;
+    /**
+     * Start from these values instead of random ones (they still train unless trainable is false).
+     */
+    weights?: Conv1dWeights | null;
+};
+
+/**
+ * Conv1dWeights
+ *
+ * A conv1d layer's kernel and bias.
+ */
+export type Conv1dWeights = {
+    /**
+     * Bias
+     *
+     * One value per filter. Left out, the bias starts at zero (when use_bias is true), so the output is the kernel's sum alone, as worked by hand.
+     */
+    bias?: Array<number> | null;
+    /**
+     * Kernel
+     *
+     * filters x input channels (divided by groups) x kernel length; with one filter over a one-channel input, the kernel's values alone, e.g. [-1, 0, 1].
+     */
+    kernel: Array<number> | Array<Array<Array<number>>>;
 };
 
 /**
@@ -697,6 +721,30 @@ export type Conv2dSpec = {
      * Add a learned bias per filter.
      */
     use_bias?: boolean;
+    /**
+     * Start from these values instead of random ones, e.g. a kernel set by hand (they still train unless trainable is false).
+     */
+    weights?: Conv2dWeights | null;
+};
+
+/**
+ * Conv2dWeights
+ *
+ * A conv2d layer's kernel and bias.
+ */
+export type Conv2dWeights = {
+    /**
+     * Bias
+     *
+     * One value per filter. Left out, the bias starts at zero (when use_bias is true), so the output is the kernel's sum alone, as worked by hand.
+     */
+    bias?: Array<number> | null;
+    /**
+     * Kernel
+     *
+     * filters x input channels (divided by groups) x kernel height x kernel width; with one filter over a one-channel input, the kernel height x width grid alone, e.g. [[0, 1, 0], [1, -4, 1], [0, 1, 0]].
+     */
+    kernel: Array<Array<number>> | Array<Array<Array<Array<number>>>>;
 };
 
 /**
@@ -775,6 +823,48 @@ export type ConvTranspose2dSpec = {
      * Add a learned bias per filter.
      */
     use_bias?: boolean;
+};
+
+/**
+ * ConvolutionCheck
+ *
+ * The worked example of a convolution, checked without training: a conv2d layer
+ * whose kernel the experiment sets by hand (its weights field) takes the one-channel
+ * `image` and gives, for filter `filter` and before its activation, the feature map
+ * `output`, to within `tolerance`. The lesson only loads when `output` is also what
+ * working the kernel over the image by hand gives.
+ */
+export type ConvolutionCheck = {
+    /**
+     * Filter
+     *
+     * Which filter's map.
+     */
+    filter?: number;
+    /**
+     * Image
+     *
+     * The input image, one row of pixels per list.
+     */
+    image: Array<Array<number>>;
+    /**
+     * Layer
+     *
+     * A conv2d layer with weights, over one channel.
+     */
+    layer: string;
+    /**
+     * Output
+     *
+     * The feature map, as the lesson states it.
+     */
+    output: Array<Array<number>>;
+    /**
+     * Tolerance
+     *
+     * How far a computed value may be from the stated one.
+     */
+    tolerance?: number;
 };
 
 /**
@@ -1314,7 +1404,7 @@ export type ExperimentOut = {
      *
      * The claims a test verifies.
      */
-    checks: Array<Check | ShapeCheck | AttentionCheck>;
+    checks: Array<Check | ShapeCheck | AttentionCheck | ConvolutionCheck>;
     /**
      * Edits
      *
