@@ -12,6 +12,7 @@ import torch
 
 from app.nn import analyze, build
 from app.spec import SpecLimits, parse_network
+from tests.conftest import IMAGENET_PRESETS, OVER_DEFAULT_LIMITS
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRESET_FILES = sorted(MODELS_DIR.glob("*.json"))
@@ -27,10 +28,8 @@ EXACT_PARAMS = {
     "resnet18": 11_689_512,
     "googlenet": 6_624_904,
 }
-IMAGENET = {"alexnet", "vgg16", "resnet18", "googlenet"}
-# Over the default max_params: built here on the meta device only, as a forward pass
-# of hundreds of millions of weights on the CPU says nothing the shapes do not.
-TOO_BIG_TO_TRAIN_BY_DEFAULT = {"alexnet", "vgg16"}
+# Presets over the default max_params are built here on the meta device only, as a
+# forward pass of hundreds of millions of weights on the CPU says nothing the shapes do not.
 RAISED = SpecLimits(max_params=200_000_000)
 
 
@@ -39,14 +38,14 @@ def test_presets_exist() -> None:
     assert set(EXACT_PARAMS) | {"mnist-autoencoder"} <= names
 
 
-@pytest.mark.parametrize("name", sorted(IMAGENET))
+@pytest.mark.parametrize("name", sorted(IMAGENET_PRESETS))
 def test_an_imagenet_classic_reads_224_pixel_colour_images_into_1000_classes(name: str) -> None:
     spec = parse_network(json.loads((MODELS_DIR / f"{name}.json").read_text(encoding="utf-8")))
     summary = analyze(spec, enforce=False)
     assert summary.input_shape == (3, 224, 224)
     assert summary.output_shape == (1000,)
     assert summary.total_params == EXACT_PARAMS[name]
-    too_big = name in TOO_BIG_TO_TRAIN_BY_DEFAULT
+    too_big = name in OVER_DEFAULT_LIMITS
     assert bool(summary.over_limits) == too_big
     assert (summary.total_params > SpecLimits().max_params) == too_big
     assert "torchvision" in spec.description
@@ -59,7 +58,8 @@ def test_preset_file(path: Path) -> None:
     assert spec.name.strip()
     assert spec.description.strip()
 
-    too_big = path.stem in TOO_BIG_TO_TRAIN_BY_DEFAULT
+    too_big = path.stem in OVER_DEFAULT_LIMITS
+    assert bool(analyze(spec, enforce=False).over_limits) == too_big
     summary = analyze(spec, RAISED if too_big else None)
     net = build(spec, RAISED if too_big else None, device="meta" if too_big else None)
     built_params = sum(p.numel() for p in net.parameters())

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.settings import Settings
-from tests.test_presets_files import EXACT_PARAMS, IMAGENET, TOO_BIG_TO_TRAIN_BY_DEFAULT
+from tests.conftest import IMAGENET_PRESETS, OVER_DEFAULT_LIMITS
+from tests.test_presets_files import EXACT_PARAMS
 
 API = "/api/v1"
 # A training config a 3x224x224 network could be given: CIFAR-10's images are 32x32, so
@@ -36,7 +37,7 @@ def raised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.mark.parametrize("name", sorted(IMAGENET))
+@pytest.mark.parametrize("name", sorted(IMAGENET_PRESETS))
 def test_validation_shows_every_layer_and_says_whether_it_trains_here(
         client: TestClient, name: str, record_property: Any) -> None:
     spec = client.get(f"{API}/presets/{name}").json()
@@ -47,7 +48,7 @@ def test_validation_shows_every_layer_and_says_whether_it_trains_here(
     assert body["total_params"] == sum(layer["params"] for layer in body["layers"])
     assert body["total_params"] == EXACT_PARAMS[name]
     assert body["output_shape"] == [1000]
-    too_big = name in TOO_BIG_TO_TRAIN_BY_DEFAULT
+    too_big = name in OVER_DEFAULT_LIMITS
     assert body["trainable"] is not too_big
     if too_big:
         [issue] = body["over_limits"]
@@ -62,7 +63,7 @@ def test_validation_shows_every_layer_and_says_whether_it_trains_here(
                               f"trainable here: {body['trainable']}")
 
 
-@pytest.mark.parametrize("name", sorted(TOO_BIG_TO_TRAIN_BY_DEFAULT))
+@pytest.mark.parametrize("name", sorted(OVER_DEFAULT_LIMITS))
 def test_a_run_of_a_network_over_the_limits_is_a_422_naming_the_setting(
         client: TestClient, name: str) -> None:
     before = client.get(f"{API}/runs").json()["runs"]
@@ -94,6 +95,6 @@ def test_raising_the_limit_lets_vgg16_train(raised: TestClient) -> None:
 
 def test_the_docs_list_each_classic_with_its_parameter_count() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "spec.md").read_text(encoding="utf-8")
-    for name in IMAGENET:
+    for name in IMAGENET_PRESETS:
         assert f"`{name}`" in text
         assert f"{EXACT_PARAMS[name]:,}" in text
