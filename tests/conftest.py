@@ -25,6 +25,12 @@ from app.spec.presets import load_presets
 from app.store import get_store
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+# The ImageNet classics, for 3x224x224 images and 1000 classes.
+IMAGENET_PRESETS = frozenset({"alexnet", "vgg16", "resnet18", "googlenet"})
+# Presets over the default max_params: validated and shown, built only once the limit is
+# raised, so the suites that build and run every preset for real leave them out
+# (tests/test_presets_files.py checks this list against the presets themselves).
+OVER_DEFAULT_LIMITS = frozenset({"alexnet", "vgg16"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

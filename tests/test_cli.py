@@ -24,6 +24,19 @@ def test_validate_prints_a_table_of_layers() -> None:
     assert "203,434" in result.stdout
 
 
+def test_validate_shows_a_network_too_big_to_train_and_the_setting_to_raise() -> None:
+    result = _layerlab("validate", str(MODELS_DIR / "vgg16.json"))
+    assert result.returncode == 0, result.stderr
+    assert "(512, 7, 7)" in result.stdout
+    assert "total params: 138,357,544" in result.stdout
+    assert "not trainable here" in result.stdout
+    assert "LAYERLAB_LIMITS__MAX_PARAMS" in result.stdout
+    raised = _layerlab("validate", str(MODELS_DIR / "vgg16.json"),
+                       env={"LAYERLAB_LIMITS__MAX_PARAMS": "150000000"})
+    assert raised.returncode == 0, raised.stderr
+    assert "not trainable here" not in raised.stdout
+
+
 def test_validate_reports_errors_with_layer_ids(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"input": {"shape": [1, 28, 28]},

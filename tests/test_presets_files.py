@@ -1,4 +1,5 @@
-"""Every preset in models/*.json parses, builds and keeps its documented shape."""
+"""Every preset in models/*.json parses, builds and keeps its documented shape; the
+ImageNet classics have exactly torchvision's parameter counts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 import torch
 
 from app.nn import analyze, build
-from app.spec import parse_network
+from app.spec import SpecLimits, parse_network
+from tests.conftest import IMAGENET_PRESETS, OVER_DEFAULT_LIMITS
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRESET_FILES = sorted(MODELS_DIR.glob("*.json"))
@@ -19,12 +21,34 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 EXACT_PARAMS = {
     "mnist-keras-cnn": 203_434,
     "cifar10-cnn": 4_210_090,
+    # torchvision.models.alexnet(), vgg16(), resnet18(), googlenet(aux_logits=False,
+    # init_weights=True): sum(p.numel() for p in model.parameters())
+    "alexnet": 61_100_840,
+    "vgg16": 138_357_544,
+    "resnet18": 11_689_512,
+    "googlenet": 6_624_904,
 }
+# Presets over the default max_params are built here on the meta device only, as a
+# forward pass of hundreds of millions of weights on the CPU says nothing the shapes do not.
+RAISED = SpecLimits(max_params=200_000_000)
 
 
 def test_presets_exist() -> None:
     names = {path.stem for path in PRESET_FILES}
     assert set(EXACT_PARAMS) | {"mnist-autoencoder"} <= names
+
+
+@pytest.mark.parametrize("name", sorted(IMAGENET_PRESETS))
+def test_an_imagenet_classic_reads_224_pixel_colour_images_into_1000_classes(name: str) -> None:
+    spec = parse_network(json.loads((MODELS_DIR / f"{name}.json").read_text(encoding="utf-8")))
+    summary = analyze(spec, enforce=False)
+    assert summary.input_shape == (3, 224, 224)
+    assert summary.output_shape == (1000,)
+    assert summary.total_params == EXACT_PARAMS[name]
+    too_big = name in OVER_DEFAULT_LIMITS
+    assert bool(summary.over_limits) == too_big
+    assert (summary.total_params > SpecLimits().max_params) == too_big
+    assert "torchvision" in spec.description
 
 
 @pytest.mark.parametrize("path", PRESET_FILES, ids=lambda p: p.stem)
@@ -34,8 +58,10 @@ def test_preset_file(path: Path) -> None:
     assert spec.name.strip()
     assert spec.description.strip()
 
-    summary = analyze(spec)
-    net = build(spec)
+    too_big = path.stem in OVER_DEFAULT_LIMITS
+    assert bool(analyze(spec, enforce=False).over_limits) == too_big
+    summary = analyze(spec, RAISED if too_big else None)
+    net = build(spec, RAISED if too_big else None, device="meta" if too_big else None)
     built_params = sum(p.numel() for p in net.parameters())
     assert built_params == summary.total_params
 
@@ -45,6 +71,8 @@ def test_preset_file(path: Path) -> None:
 
     if path.stem == "mnist-autoencoder":
         assert summary.output_shape == summary.input_shape == tuple(spec.input.shape)
+    if too_big:
+        return
 
     # A real CPU forward pass on a batch of 2.
     torch.manual_seed(0)

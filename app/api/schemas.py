@@ -50,6 +50,12 @@ class LayerSummaryOut(BaseModel):
     flops: int = Field(description="Floating point operations per sample (forward).")
 
 
+class IssueOut(BaseModel):
+    layer_id: str | None
+    field: str | None
+    message: str
+
+
 class ValidateOut(BaseModel):
     valid: bool
     input_shape: list[int]
@@ -65,12 +71,14 @@ class ValidateOut(BaseModel):
     notes: list[str] = Field(default_factory=list, description=(
         "What training will do differently from a literal reading of the spec, e.g. that "
         "an output ending in softmax trains on the logits before it with cross_entropy."))
-
-
-class IssueOut(BaseModel):
-    layer_id: str | None
-    field: str | None
-    message: str
+    trainable: bool = Field(default=True, description=(
+        "Whether the network is within this server's limit on parameters "
+        "(LAYERLAB_LIMITS__MAX_PARAMS). A network over it is still shown, layer by layer; "
+        "a run of it is refused until the limit is raised. A run's batch is bounded too "
+        "(LAYERLAB_LIMITS__MAX_BATCH_ACTIVATION_MB)."))
+    over_limits: list[IssueOut] = Field(default_factory=list, description=(
+        "Why it is not trainable here: each limit it crosses, the layer where it crosses "
+        "it and the setting to raise."))
 
 
 class ErrorOut(BaseModel):

@@ -24,6 +24,8 @@ def build_from_plan(plan: Plan, device: torch.device | str | None = None) -> Gra
     return GraphNet(plan.spec, plan.nodes, modules, plan.output)
 
 
-def analyze(spec: NetworkSpec, limits: SpecLimits | None = None) -> NetworkSummary:
-    """Shapes, parameters and FLOPs per layer, without building anything real."""
-    return trace(spec, limits).summary
+def analyze(spec: NetworkSpec, limits: SpecLimits | None = None, *,
+            enforce: bool = True) -> NetworkSummary:
+    """Shapes, parameters and FLOPs per layer, without building anything real; with
+    `enforce` false a network too big to train is reported, its `over_limits` saying why."""
+    return trace(spec, limits, enforce=enforce).summary

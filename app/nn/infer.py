@@ -2,8 +2,10 @@
 parameter counts and FLOPs come from PyTorch itself. Nothing real is allocated.
 
 Validation must stay cheap whatever the spec: a layer's parameters are counted
-(and refused over the limit) before it runs, and a recurrent layer runs on one and
-two time steps whatever its sequence length, the rest being computed."""
+(and, where the limits are enforced, refused over the limit) before it runs, and a
+recurrent layer runs on one and two time steps whatever its sequence length, the rest
+being computed. Nothing is allocated, so a network over the limit on parameters can
+still be traced whole and shown; building or training it is refused."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from app.nn import layers as _layers  # noqa: F401  (registers every builder)
+from app.nn.bounds import SHOWN_OVER, limit_issues, over_limits, params_issue
 from app.nn.errors import layer_error, shape_text
 from app.nn.graph_module import GraphNode, attribute_names
 from app.nn.recipe import Recipe
@@ -30,6 +33,7 @@ from app.spec import (
     topological_order,
 )
 from app.spec.base import LayerSpecBase
+from app.spec.errors import SpecIssue
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class NetworkSummary:
     total_flops: int
     activation_mb: float
     warnings: list[str] = field(default_factory=list)
+    # The limits it crosses (traced with enforce=False): too big to train here, one
+    # issue per limit, naming the layer where the network crosses it and the setting.
+    over_limits: list[SpecIssue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,12 @@ class Plan:
     summary: NetworkSummary
 
 
-def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
-    """Check a spec by running it on the meta device; raise SpecError naming the layer."""
+def trace(spec: NetworkSpec, limits: SpecLimits | None = None, *,
+          enforce: bool = True) -> Plan:
+    """Check a spec by running it on the meta device; raise SpecError naming the layer.
+    With `enforce` false, a network over max_params is traced whole and its summary's
+    `over_limits` says so (validation shows networks too big to train here); the other
+    limits are enforced either way."""
     limits = limits or SpecLimits()
     issues = limits.structure_issues(spec.input.shape, len(spec.layers))
     if issues:
@@ -83,13 +94,14 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
     dtype = torch.long if spec.input.dtype == "token" else torch.float32
     values = {NETWORK_INPUT: torch.zeros(1, *spec.input.shape, dtype=dtype, device="meta")}
     nodes, recipes, summaries = [], {}, []
+    crossed: dict[str, SpecIssue] = {}  # limit name -> the issue where it was crossed
     total_params = trainable = flops = 0
     activation_bytes = values[NETWORK_INPUT].numel() * values[NETWORK_INPUT].element_size()
     for layer_id in topological_order(spec.layers):
         layer, in_ids = by_id[layer_id], inputs[layer_id]
         xs = [values[i] for i in in_ids]
         recipe, out, summary = _trace_layer(spec, layer, in_ids, xs,
-                                            (total_params, limits))
+                                            (total_params, limits) if enforce else None)
         values[layer_id] = out
         total_params += summary.params
         trainable += summary.trainable_params
@@ -97,9 +109,10 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
         summary = replace(summary, activation_bytes=out.numel() * out.element_size()
                           + summary.attention_scores * 4)
         activation_bytes += summary.activation_bytes
-        _check_params(layer_id, total_params, limits)
-        # Refused where the estimate crosses the limit: the layers after it need no trace.
-        _check_activations(summary, activation_bytes / 2**20, limits)
+        for name, issue in limit_issues(summary, total_params, activation_bytes, limits):
+            if enforce or name not in SHOWN_OVER:  # the layers after it need no trace
+                raise SpecError([issue])
+            crossed.setdefault(name, issue)
         nodes.append(GraphNode(layer_id, names[layer_id],
                                tuple(names.get(i, NETWORK_INPUT) for i in in_ids)))
         recipes[names[layer_id]] = recipe
@@ -108,37 +121,16 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None) -> Plan:
     output_id = spec.layers[-1].id
     network = NetworkSummary(tuple(spec.input.shape), tuple(values[output_id].shape[1:]),
                              _in_spec_order(spec, summaries), total_params, trainable, flops,
-                             round(activation_mb, 3), _unused_layer_warnings(spec, inputs))
+                             round(activation_mb, 3), _unused_layer_warnings(spec, inputs),
+                             over_limits(crossed, total_params, limits))
     return Plan(spec, nodes, recipes, names[output_id], network)
 
 
-def _check_params(layer_id: str, total: int, limits: SpecLimits) -> None:
-    if total > limits.max_params:
-        raise _params_error(layer_id, total, limits)
-
-
-def _check_activations(layer: LayerSummary, activation_mb: float, limits: SpecLimits) -> None:
-    if activation_mb <= limits.max_activation_mb:
-        return
-    what = "use a smaller input, fewer filters or more pooling"
-    if layer.attention_scores:
-        scores_mb = layer.attention_scores * 4 / 2**20
-        what = (f"attention's score matrices (heads x queries x keys) take {_mib(scores_mb)} MiB "
-                "of it: use fewer heads or a shorter sequence")
-    raise layer_error(layer.id, f"activations take about {_mib(activation_mb)} MiB per "
-                      f"sample, over the limit of {_mib(limits.max_activation_mb)} MiB; {what}")
-
-
-def _params_error(layer_id: str, total: int, limits: SpecLimits) -> SpecError:
-    return layer_error(layer_id, f"the network reaches {total:,} parameters here, "
-                       f"over the limit of {limits.max_params:,}: use fewer units or "
-                       "filters, or pool before flattening")
-
-
 def _trace_layer(spec: NetworkSpec, layer: LayerSpecBase, in_ids: list[str],
-                 xs: list[torch.Tensor],
-                 budget: tuple[int, SpecLimits]) -> tuple[Recipe, torch.Tensor, LayerSummary]:
-    """Measure one layer; `budget` is the parameters before it and the limits in force."""
+                 xs: list[torch.Tensor], budget: tuple[int, SpecLimits] | None
+                 ) -> tuple[Recipe, torch.Tensor, LayerSummary]:
+    """Measure one layer; `budget` is the parameters before it and the limits in force
+    (None: the limits are not enforced)."""
     kind = str(getattr(layer, "type"))  # noqa: B009  (every concrete spec has one)
     in_shapes = [tuple(x.shape[1:]) for x in xs]
     ctx = LayerContext(layer.id, in_ids, in_shapes, [x.dtype for x in xs], spec.input)
@@ -149,9 +141,12 @@ def _trace_layer(spec: NetworkSpec, layer: LayerSpecBase, in_ids: list[str],
     measured = _MEASURED.get(key)
     if measured is None:
         try:
-            measured = _measure(recipe, xs, budget[1].max_params - budget[0])
+            measured = _measure(recipe, xs,
+                                None if budget is None else budget[1].max_params - budget[0])
         except _OverBudget as over:
-            raise _params_error(layer.id, budget[0] + over.params, budget[1]) from None
+            assert budget is not None
+            raise SpecError([params_issue(layer.id, budget[0] + over.params,
+                                           budget[1])]) from None
         except (RuntimeError, ValueError, IndexError, TypeError) as exc:
             text = str(exc).strip()
             first_line = text.splitlines()[0] if text else type(exc).__name__
@@ -187,13 +182,13 @@ class _OverBudget(Exception):  # a signal caught in _trace_layer, never shown
         self.params = params
 
 
-def _measure(recipe: Recipe, xs: list[torch.Tensor], params_left: int) -> Measured:
+def _measure(recipe: Recipe, xs: list[torch.Tensor], params_left: int | None) -> Measured:
     # Building on meta allocates nothing, whatever the sizes; the parameter count is
     # checked before the forward pass, so a refused layer never runs.
     with torch.device("meta"):
         module = recipe.instantiate().eval()
     params = _count(module.parameters())
-    if params > params_left:
+    if params_left is not None and params > params_left:
         raise _OverBudget(params)
     steps = _sequence_steps(module, xs)
     scores: list[int] = []
@@ -264,10 +259,6 @@ def _has_flops(module: nn.Module) -> bool:
 
 def _count(parameters: object) -> int:
     return sum(p.numel() for p in parameters)  # type: ignore[attr-defined]
-
-
-def _mib(value: float) -> str:
-    return f"{value:,.1f}" if value >= 1 else f"{value:.3g}"
 
 
 def _in_spec_order(spec: NetworkSpec, summaries: list[LayerSummary]) -> list[LayerSummary]:

@@ -212,6 +212,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
             : summary ? <span>{t("status.summary", { params: count(summary.total_params), flops: flops(summary.total_flops), shape: summary.output_shape.join("×") })}</span>
             : validation.layerErrors.size ? <span className="error">{t("status.needAttention", { count: validation.layerErrors.size })}</span>
             : <span>{t("status.checking")}</span>}
+          {summary && !summary.trainable && (
+            <span className="error" data-testid="not-trainable"
+              title={(summary.over_limits ?? []).map((issue) => issue.message).join("\n")}>{t("status.notTrainable")}</span>
+          )}
           {validation.millis !== null && <span className="muted" data-testid="validate-ms">{t("status.checkedIn", { ms: Math.round(validation.millis) })}</span>}
         </footer>
       </main>

@@ -105,16 +105,37 @@ def test_huge_body_is_refused_before_reading(client: TestClient) -> None:
     assert response.status_code == 413
 
 
-def test_spec_over_the_bounds_is_a_422(client: TestClient) -> None:
+def test_spec_over_max_params_is_shown_but_not_built(client: TestClient) -> None:
     huge = {"input": {"shape": [4096]}, "layers": [
         {"id": "fc1", "type": "dense", "units": 4096},
         {"id": "fc2", "type": "dense", "units": 65536},
+        {"id": "out", "type": "dense", "units": 10},
     ]}
     response = client.post(f"{API}/specs/validate", json=huge)
+    assert response.status_code == 200
+    body = response.json()
+    assert [layer["output_shape"] for layer in body["layers"]] == [[4096], [65536], [10]]
+    assert body["total_params"] == 4097 * 4096 + 4097 * 65536 + 65537 * 10
+    assert body["trainable"] is False
+    [issue] = body["over_limits"]
+    assert issue["layer_id"] == "fc2"
+    assert "LAYERLAB_LIMITS__MAX_PARAMS" in issue["message"]
+    assert f"{body['total_params']:,} parameters" in issue["message"]
+    response = client.post(f"{API}/specs/export/pytorch", json=huge)
     assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["layer_id"] == "fc2"
-    assert "limit" in error["message"]
+    assert "limit" in error["message"] and "LAYERLAB_LIMITS__MAX_PARAMS" in error["message"]
+
+
+def test_spec_over_the_activation_bound_is_a_422(client: TestClient) -> None:
+    wide = {"input": {"shape": [1, 1024, 1024]}, "layers": [
+        {"id": "wide", "type": "conv2d", "filters": 256, "kernel_size": 1}]}
+    response = client.post(f"{API}/specs/validate", json=wide)
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["layer_id"] == "wide"
+    assert "LAYERLAB_LIMITS__MAX_ACTIVATION_MB" in error["message"]
 
 
 def test_too_many_layers_is_a_422(client: TestClient) -> None:

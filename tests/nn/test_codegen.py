@@ -12,10 +12,10 @@ import torch
 
 from app.nn import build
 from app.nn.codegen import class_name, to_python
-from app.spec import NetworkSpec, parse_network
-from tests.conftest import MODELS_DIR
+from app.spec import NetworkSpec, SpecLimits, parse_network
+from tests.conftest import MODELS_DIR, OVER_DEFAULT_LIMITS
 
-PRESETS = sorted(p.stem for p in MODELS_DIR.glob("*.json"))
+PRESETS = sorted(p.stem for p in MODELS_DIR.glob("*.json") if p.stem not in OVER_DEFAULT_LIMITS)
 
 
 def _load_module(source: str, tmp_path: Path, name: str) -> object:
@@ -61,6 +61,24 @@ def test_exported_preset_reproduces_outputs(
     x = _example_batch(spec)
     with torch.no_grad():
         torch.testing.assert_close(exported(x), model(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", sorted(OVER_DEFAULT_LIMITS))
+def test_a_preset_too_big_to_train_by_default_exports_once_the_limit_is_raised(
+    name: str, presets: dict[str, NetworkSpec], tmp_path: Path
+) -> None:
+    """Its source names every weight with the built model's shapes (compared on the meta
+    device: hundreds of millions of real weights would tell nothing more)."""
+    spec, raised = presets[name], SpecLimits(max_params=200_000_000)
+    with pytest.raises(ValueError, match="LAYERLAB_LIMITS__MAX_PARAMS"):
+        to_python(spec)
+    generated = _load_module(to_python(spec, raised), tmp_path, f"gen_{name}")
+    with torch.device("meta"):
+        exported = getattr(generated, class_name(spec.name))()
+    model = build(spec, raised, device="meta")
+    shapes = {key: value.shape for key, value in model.state_dict().items()}
+    assert {key: value.shape for key, value in exported.state_dict().items()} == shapes
+    assert exported(torch.empty(2, *spec.input.shape, device="meta")).shape == (2, 1000)
 
 
 def test_generated_code_is_readable_and_safe(tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ from app.spec.lessons import load_lessons
 from app.spec.limits import BATCH_MEMORY_SHARE, machine_memory_mb
 from app.spec.training import TrainingSpec
 from app.train import TaskError
-from app.train.memory import check_batch_memory
+from app.train.memory import check_batch_memory, fitting_batch
 from app.train.session import check_training
-from tests.conftest import MODELS_DIR
+from tests.conftest import IMAGENET_PRESETS, MODELS_DIR
 
 API = "/api/v1"
 CIRCLE = {"name": "circle", "options": {"n_samples": 64}}
@@ -212,19 +212,28 @@ def test_inspection_runs_no_more_samples_at_once_than_the_bound_allows(
 def test_every_preset_and_lesson_fits_the_smallest_worker(
         presets: dict[str, NetworkSpec], record_property: Any) -> None:
     """With the least worker memory allowed, every lesson trains at its batch size and
-    every preset at the default one."""
+    every preset at the default one; the ImageNet classics (3x224x224 images) need a
+    bigger worker or a smaller batch, and are told which batch fits."""
     limits = Settings(worker_memory_mb=256).limits
     lessons = load_lessons(MODELS_DIR / "lessons", presets)
     batches = [(f"lesson {name}", lesson.network or presets[str(lesson.preset)],
                 lesson.training.batch_size) for name, lesson in lessons.items()]
-    batches += [(f"preset {name}", spec, 64) for name, spec in presets.items()]
+    batches += [(f"preset {name}", spec, 64) for name, spec in presets.items()
+                if name not in IMAGENET_PRESETS]
     largest = (0.0, "")
     for name, spec, batch in batches:
         summary = analyze(spec, limits)
         check_batch_memory(summary, batch, limits)
         largest = max(largest, (summary.activation_mb * batch, name))
+    fits = {}
+    for name in sorted(IMAGENET_PRESETS):
+        summary = analyze(presets[name], limits, enforce=False)
+        fits[name] = fitting_batch(summary, limits, 64)
+        with pytest.raises(TaskError, match=f"batch_size to {fits[name]:,} or less"):
+            check_batch_memory(summary, 64, limits)
     record_property("detail", f"bound {limits.max_batch_activation_mb:.0f} MiB; largest: "
-                              f"{largest[1]}, {largest[0]:.1f} MiB")
+                              f"{largest[1]}, {largest[0]:.1f} MiB; ImageNet batches that "
+                              f"fit: {fits}")
 
 
 def test_a_gans_discriminator_counts_twice(record_property: Any) -> None:

@@ -1,5 +1,7 @@
-"""Validating a spec costs little whatever the spec: a refused one is refused before
-anything runs, and a recurrent layer is traced at the same cost whatever its sequence
+"""Validating a spec costs little whatever the spec: one over the activation bound is
+refused before the layers past it run, one only over max_params is traced whole (on the
+meta device a layer's trace costs the same whatever its weights) and shown as too big to
+train here, and a recurrent layer is traced at the same cost whatever its sequence
 length. Cost is asserted structurally, as the number of PyTorch operations validation
 dispatches; the time and memory measured are recorded (`record_property("detail", ...)`)."""
 
@@ -17,12 +19,16 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from app.nn import analyze
 from app.nn.infer import clear_shape_cache
-from app.spec import SpecError, parse_network
+from app.spec import SpecError, SpecLimits, parse_network
 
 API = "/api/v1"
 # Tracing any one spec here takes a few hundred operations; a recurrent layer traced
 # step by step took tens of thousands (about four per time step and layer).
 MAX_OPS = 2_000
+
+
+# Only over max_params: shown layer by layer, with `trainable: false`.
+OVER = 200
 
 
 def recurrent(cell: str, steps: int, features: int = 1, **fields: Any) -> dict[str, Any]:
@@ -36,22 +42,22 @@ def stack(layer: dict[str, Any], depth: int, shape: list[int]) -> dict[str, Any]
 
 
 HOSTILE: dict[str, tuple[dict[str, Any], int]] = {
-    "lstm of 8192 units on 8192 steps": (recurrent("lstm", 8192, hidden_size=8192), 422),
-    "lstm of 8192 units on 65536 steps": (recurrent("lstm", 65536, hidden_size=8192), 422),
+    "lstm of 8192 units on 8192 steps": (recurrent("lstm", 8192, hidden_size=8192), OVER),
+    "lstm of 8192 units on 65536 steps": (recurrent("lstm", 65536, hidden_size=8192), OVER),
     "gru of 8192 units, 16 layers": (recurrent("gru", 4096, hidden_size=8192, num_layers=16),
-                                     422),
+                                     OVER),
     "lstm of 1024 units on 65536 steps": (recurrent("lstm", 65536, hidden_size=1024,
                                                     return_sequences=True), 200),
     "bidirectional gru, 4 layers, 65536 steps": (
         recurrent("gru", 65536, 64, hidden_size=512, num_layers=4, bidirectional=True), 200),
     "rnn of 4096 units on 65536 steps": (recurrent("rnn", 65536, 64, hidden_size=4096), 200),
     "dense of 65536 units on 65536 values": (
-        stack({"type": "dense", "units": 65536}, 2, [65536]), 422),
+        stack({"type": "dense", "units": 65536}, 2, [65536]), OVER),
     "conv2d of 4096 filters, 7x7, twice": (
-        stack({"type": "conv2d", "filters": 4096, "kernel_size": 7}, 2, [3, 64, 64]), 422),
+        stack({"type": "conv2d", "filters": 4096, "kernel_size": 7}, 2, [3, 64, 64]), OVER),
     "embedding of a million tokens of 8192 values": (
         {"version": 1, "input": {"shape": [16], "dtype": "token", "vocab_size": 1_000_000},
-         "layers": [{"id": "e", "type": "embedding", "dim": 8192}]}, 422),
+         "layers": [{"id": "e", "type": "embedding", "dim": 8192}]}, OVER),
     "256 stacked lstm layers on 65536 steps": (
         stack({"type": "lstm", "hidden_size": 64, "return_sequences": True}, 256, [65536, 1]),
         422),
@@ -81,7 +87,7 @@ class OpCounter(TorchDispatchMode):
 def ops_to_validate(data: dict[str, Any]) -> int:
     clear_shape_cache()
     with OpCounter() as counter, suppress(SpecError):
-        analyze(parse_network(data))
+        analyze(parse_network(data), enforce=False)  # as POST /specs/validate does
     return counter.ops
 
 
@@ -97,6 +103,11 @@ def test_a_hostile_spec_is_answered_without_tracing_its_size(
     record_property("detail", f"{response.status_code} in {elapsed_ms:.0f} ms, {ops} ops")
     assert response.status_code == status, response.text
     assert ops <= MAX_OPS
+    if status == OVER:
+        body = response.json()
+        trainable = body["total_params"] <= SpecLimits().max_params
+        assert body["trainable"] is trainable
+        assert trainable or "LAYERLAB_LIMITS__MAX_PARAMS" in body["over_limits"][0]["message"]
 
 
 def test_tracing_a_recurrent_layer_costs_the_same_whatever_the_sequence_length() -> None:
@@ -145,5 +156,5 @@ def test_fifty_parallel_validations_of_the_bomb_leave_memory_where_it_was(
     grown = rss_mb() - before
     record_property("detail", f"50 in {elapsed_s * 1000:.0f} ms, RSS {before:.0f} MB "
                               f"-> {before + grown:.0f} MB ({grown:+.1f} MB)")
-    assert statuses == [422] * 50
+    assert statuses == [OVER] * 50
     assert grown < 30

@@ -296,6 +296,9 @@ LIMIT_CASES: dict[str, Callable[[SpecLimits], tuple[Json, Json, str | None]]] = 
 
 # Bounds that need a batch size, checked at run creation (tests/reliability/test_memory_bounds.py).
 RUN_LIMITS = {"max_batch_activation_mb"}
+# Bounds on what trains, not on what is shown: past one, validation reports the network
+# as not trainable here, and building it (a run, an export) is the 422.
+SHOWN_LIMITS = {"max_params"}
 
 
 def test_every_spec_limit_has_a_case() -> None:
@@ -306,18 +309,28 @@ def test_every_spec_limit_has_a_case() -> None:
 @pytest.mark.parametrize("limit", list(LIMIT_CASES))
 def test_network_limit_at_and_past(lab: Lab, limit: str,
                                    record_property: pytest.RecordProperty) -> None:
-    """A network exactly at a SpecLimits bound validates; one step past it is a 422 saying so."""
+    """A network exactly at a SpecLimits bound validates; one step past it is a 422 saying
+    so (for a bound on what trains, validation says it is not trainable here, and an
+    export, which builds it, is the 422)."""
     limits: SpecLimits = lab.app.state.settings.limits
     at, past, layer_id = LIMIT_CASES[limit](limits)
     response = lab.client.post(f"{API}/specs/validate", json=at)
     assert response.status_code == 200, response.text[:500]
     summary = response.json()
-    refused = lab.client.post(f"{API}/specs/validate", json=past)
+    assert summary["trainable"] is True
+    check = "validate"
+    if limit in SHOWN_LIMITS:
+        shown = lab.client.post(f"{API}/specs/validate", json=past)
+        assert shown.status_code == 200, shown.text[:300]
+        assert shown.json()["trainable"] is False
+        assert [i["layer_id"] for i in shown.json()["over_limits"]] == [layer_id]
+        check = "export/pytorch"
+    refused = lab.client.post(f"{API}/specs/{check}", json=past)
     assert refused.status_code == 422, refused.text[:300]
     issues = refused.json()["errors"]
     assert any("limit" in i["message"] and (layer_id is None or i["layer_id"] == layer_id)
                for i in issues), issues
     record_property("detail", f"{getattr(limits, limit):,} {limit}: at -> 200 "
                               f"({summary['total_params']:,} params, "
-                              f"{summary['activation_mb']} MiB), past -> 422: "
+                              f"{summary['activation_mb']} MiB), past -> {check} 422: "
                               f"{issues[0]['message'][:80]}")

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.api.deps import LimitsDep
-from app.api.schemas import ErrorOut, LayerSummaryOut, Responses, ValidateOut
+from app.api.schemas import ErrorOut, IssueOut, LayerSummaryOut, Responses, ValidateOut
 from app.nn import trace
 from app.nn.codegen import class_name, to_python
 from app.nn.logits import squash_note
@@ -18,8 +18,9 @@ INVALID: Responses = {
 
 @router.post("/validate", responses=INVALID)
 def validate_spec(spec: NetworkSpec, limits: LimitsDep) -> ValidateOut:
-    """Check a spec and report each layer's output shape, parameters and FLOPs."""
-    plan = trace(spec, limits)
+    """Check a spec and report each layer's output shape, parameters and FLOPs, and
+    whether it is small enough to train here."""
+    plan = trace(spec, limits, enforce=False)
     summary, note = plan.summary, squash_note(plan)
     layers = [
         LayerSummaryOut(id=s.id, type=s.type, input_shapes=[list(x) for x in s.input_shapes],
@@ -32,7 +33,10 @@ def validate_spec(spec: NetworkSpec, limits: LimitsDep) -> ValidateOut:
                        total_params=summary.total_params,
                        trainable_params=summary.trainable_params,
                        total_flops=summary.total_flops, activation_mb=summary.activation_mb,
-                       warnings=summary.warnings, notes=[note] if note else [])
+                       warnings=summary.warnings, notes=[note] if note else [],
+                       trainable=not summary.over_limits,
+                       over_limits=[IssueOut(**issue.to_dict())
+                                    for issue in summary.over_limits])
 
 
 PYTHON_SOURCE: Responses = {200: {"description": "Python source of the network.",

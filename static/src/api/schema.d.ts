@@ -878,7 +878,8 @@ export interface paths {
         put?: never;
         /**
          * Validate Spec
-         * @description Check a spec and report each layer's output shape, parameters and FLOPs.
+         * @description Check a spec and report each layer's output shape, parameters and FLOPs, and
+         *     whether it is small enough to train here.
          */
         post: operations["validate_spec"];
         delete?: never;
@@ -4793,10 +4794,21 @@ export interface components {
             notes?: string[];
             /** Output Shape */
             output_shape: number[];
+            /**
+             * Over Limits
+             * @description Why it is not trainable here: each limit it crosses, the layer where it crosses it and the setting to raise.
+             */
+            over_limits?: components["schemas"]["IssueOut"][];
             /** Total Flops */
             total_flops: number;
             /** Total Params */
             total_params: number;
+            /**
+             * Trainable
+             * @description Whether the network is within this server's limit on parameters (LAYERLAB_LIMITS__MAX_PARAMS). A network over it is still shown, layer by layer; a run of it is refused until the limit is raised. A run's batch is bounded too (LAYERLAB_LIMITS__MAX_BATCH_ACTIVATION_MB).
+             * @default true
+             */
+            trainable: boolean;
             /** Trainable Params */
             trainable_params: number;
             /** Valid */

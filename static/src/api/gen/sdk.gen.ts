@@ -439,7 +439,8 @@ export const exportPytorch = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Validate Spec
  *
- * Check a spec and report each layer's output shape, parameters and FLOPs.
+ * Check a spec and report each layer's output shape, parameters and FLOPs, and
+ * whether it is small enough to train here.
  */
 export const validateSpec = <ThrowOnError extends boolean = false>(options: Options<ValidateSpecData, ThrowOnError>) => (options.client ?? client).post<ValidateSpecResponses, ValidateSpecErrors, ThrowOnError>({
     url: '/api/v1/specs/validate',

@@ -4677,6 +4677,12 @@ export type ValidateOut = {
      */
     output_shape: Array<number>;
     /**
+     * Over Limits
+     *
+     * Why it is not trainable here: each limit it crosses, the layer where it crosses it and the setting to raise.
+     */
+    over_limits?: Array<IssueOut>;
+    /**
      * Total Flops
      */
     total_flops: number;
@@ -4684,6 +4690,12 @@ export type ValidateOut = {
      * Total Params
      */
     total_params: number;
+    /**
+     * Trainable
+     *
+     * Whether the network is within this server's limit on parameters (LAYERLAB_LIMITS__MAX_PARAMS). A network over it is still shown, layer by layer; a run of it is refused until the limit is raised. A run's batch is bounded too (LAYERLAB_LIMITS__MAX_BATCH_ACTIVATION_MB).
+     */
+    trainable?: boolean;
     /**
      * Trainable Params
      */
