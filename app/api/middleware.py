@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.datasets import uploads_in
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any],
+async def send_json(send: Send, status: int, body: dict[str, Any],
                      close: bool = False) -> None:
     payload = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"),
@@ -80,7 +80,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, guarded_send)
 
     async def _reject(self, send: Send) -> None:
-        await _send_json(send, 413, {"detail": f"the request body is over the limit of "
+        await send_json(send, 413, {"detail": f"the request body is over the limit of "
                                                f"{self.max_bytes:,} bytes", "errors": []},
                          close=True)
 
@@ -122,7 +122,7 @@ class TokenAuth:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 4401})
                 return
-            await _send_json(send, 401, {"detail": "missing or wrong access token: send "
+            await send_json(send, 401, {"detail": "missing or wrong access token: send "
                                                    "'Authorization: Bearer <token>'",
                                          "errors": []})
             return

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.middleware import _send_json
+from app.api.middleware import send_json
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPE = "application/json"
@@ -61,7 +61,7 @@ class WriteGuard:
         headers = Headers(scope=scope)
         origin = headers.get("origin")
         if not same_origin(origin, scope, self.allowed_origins):
-            await _send_json(send, 403, {
+            await send_json(send, 403, {
                 "detail": f"a page from {origin} may not change this server: only its own "
                           "pages may (add that origin to LAYERLAB_ALLOWED_ORIGINS to trust "
                           "it)", "errors": []})
@@ -71,7 +71,7 @@ class WriteGuard:
             wanted = self.body_types.get(path, JSON_TYPE)
             sent = media_type(headers.get("content-type", ""))
             if sent != wanted:
-                await _send_json(send, 415, {
+                await send_json(send, 415, {
                     "detail": f"{scope['method']} {path} takes a body of type {wanted}, not "
                               f"{sent or 'an undeclared type'}: send it with "
                               f"'Content-Type: {wanted}'", "errors": []})

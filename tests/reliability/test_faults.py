@@ -43,6 +43,7 @@ TOY: dict[str, Any] = {"name": "toy", "input": {"shape": [2]}, "layers": [
     {"id": "h", "type": "dense", "units": 16, "activation": "tanh"},
     {"id": "out", "type": "dense", "units": 2},
 ]}
+UNBOUNDED_BATCH_MB = "1000000"
 FINAL = ("completed", "stopped", "failed", "diverged", "paused", "interrupted")
 
 
@@ -59,8 +60,11 @@ def same_weights(a: Path, b: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """One server for the faults that leave it running; workers capped at 1 GiB."""
+    """One server for the faults that leave it running; workers capped at 1 GiB, and the
+    batch estimate lifted (its default, half the cap, would refuse the network that
+    runs out of memory before it trains: the cap is what these faults exercise)."""
     with ServerProcess(tmp_path_factory.mktemp("faults-home"), LAYERLAB_WORKER_MEMORY_MB="1024",
+                       LAYERLAB_LIMITS__MAX_BATCH_ACTIVATION_MB=UNBOUNDED_BATCH_MB,
                        LAYERLAB_STOP_TIMEOUT="3") as running:
         yield running
 

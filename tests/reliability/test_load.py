@@ -318,8 +318,10 @@ def check_seen(seen: list[dict[str, Any]]) -> list[str]:
 def hundred_subscribers(tmp_path: Path, at_once: int, late: int,
                         training: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """`at_once` subscribers join a run while it waits in the queue, `late` more once it
-    reports its first steps; returns the figures and what each one saw."""
-    with serving_app(Settings(home=tmp_path, max_concurrent_runs=1)) as (url, app), \
+    reports its first steps; returns the figures and what each one saw. They all come
+    from one address, as many browsers behind one proxy: its stream bound is raised."""
+    with serving_app(Settings(home=tmp_path, max_concurrent_runs=1,
+                              max_streams_per_client=at_once + late)) as (url, app), \
             httpx2.Client(base_url=url, timeout=30) as http:
         app.state.runs.executor.wait_until_warm()
         # A long run holds the only slot so that the subscribers join before ours starts.
