@@ -34,15 +34,22 @@ def cell(page: Page, row: int, col: int) -> Any:
     return page.get_by_label(f"kernel value: filter 1, channel 1, row {row}, column {col}")
 
 
-def test_a_laplacian_kernel_set_in_the_grid_is_in_the_spec(page: Page) -> None:
+def one_filter_conv(page: Page, input_shape: str) -> str:
+    """A fresh playground whose input is `input_shape`, read by a new conv2d of one
+    filter, selected in the inspector; the conv's id."""
     open_playground(page)
     node(page, "input").click()
-    page.locator("#input-shape").fill("1, 7, 7")
+    page.locator("#input-shape").fill(input_shape)
     page.locator("#input-shape").press("Tab")
     conv = drop_layer(page, "conv2d", 400, 150)
     connect(page, "input", conv)
     node(page, conv).click()
     set_field(page, "filters", "1")
+    return conv
+
+
+def test_a_laplacian_kernel_set_in_the_grid_is_in_the_spec(page: Page) -> None:
+    conv = one_filter_conv(page, "1, 7, 7")
     editor = page.get_by_test_id("kernel-editor")
     expect(editor).to_contain_text("starts from random values")
     editor.get_by_label("Preset…").select_option("laplacian")
@@ -74,14 +81,7 @@ def test_a_laplacian_kernel_set_in_the_grid_is_in_the_spec(page: Page) -> None:
 
 
 def test_a_kernel_of_several_channels_is_one_grid_per_channel(page: Page) -> None:
-    open_playground(page)
-    node(page, "input").click()
-    page.locator("#input-shape").fill("2, 7, 7")
-    page.locator("#input-shape").press("Tab")
-    conv = drop_layer(page, "conv2d", 400, 150)
-    connect(page, "input", conv)
-    node(page, conv).click()
-    set_field(page, "filters", "1")
+    conv = one_filter_conv(page, "2, 7, 7")
     settled(page)
     page.get_by_test_id("kernel-editor").get_by_label("Preset…").select_option("sobelX")
     settled(page)
