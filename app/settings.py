@@ -77,10 +77,11 @@ class Settings(BaseSettings):
     )
     worker_timeout: float = Field(
         default=120.0, gt=0, le=86_400,
-        description="Seconds a training worker may go silent (no heartbeat from its process, "
-                    "or no event from its training once started) before its run fails with "
-                    "'the worker stopped responding' and the worker is killed and replaced; "
-                    "keep it above the slowest report interval or evaluation of your runs.")
+        description="Seconds a training worker may go without a heartbeat from its process "
+                    "(its training, once started, without an event: ten times that) before "
+                    "its run fails with 'the worker stopped responding' and the worker is "
+                    "killed and replaced; keep ten times it above the slowest report interval "
+                    "or evaluation of your runs.")
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host headers to answer; default: loopback names and the bound host.",

@@ -4,8 +4,8 @@ It keeps the pending queue (first come, first placed; a run waiting for a GPU sl
 the runs behind it that need none go ahead), ends a queued run that is stopped before it
 started without ever starting it, passes stop and pause requests on and kills a worker
 that has not stopped `stop_timeout` seconds after a stop, fails the run of a worker
-silent for `worker_timeout` seconds (no heartbeat, or no event once the run started) and
-kills that worker, keeps the warm pool (spares
+silent for `worker_timeout` seconds (no heartbeat; or no event once the run started, for
+ten times that: app.runs.watchdog) and kills that worker, keeps the warm pool (spares
 started ahead while nothing runs, fresh workers started for the runs that wait for one,
 and workers freed by runs that ended cleanly, where a worker serves several runs), holds
 at most `max_concurrent` runs at once, and on shutdown pauses what runs and reports what
@@ -57,7 +57,7 @@ class ExecutorCore(Executor):
     `gpu_slots`: GPUs a run that may use one must hold one of while it runs (none by
     default). `fresh_at_once`: default workers started at once for waiting runs (None: as
     many as runs wait). `worker_timeout`: seconds a started run's worker may go without a
-    heartbeat, or its training without an event, before the run fails ("the worker
+    heartbeat (its training without an event: ten times that) before the run fails ("the worker
     stopped responding") and the worker is killed and replaced. A subclass sets its own
     attributes first and calls this `__init__` last: it starts the spares."""
 

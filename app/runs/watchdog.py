@@ -12,14 +12,19 @@ import time
 from app.runs.placement import Submission
 
 STOPPED_RESPONDING = "the worker stopped responding"
+PROGRESS_FACTOR = 10
+"""A started run whose worker is alive (its heartbeat goes on) may send nothing for this
+many timeouts before its loop counts as stuck: a busy machine's slow first step or long
+validation pass is not a hang, while a frozen process stops its heartbeat at once."""
 
 
 def silence(run: Submission, timeout: float) -> str | None:
-    """Why the run's worker looks hung: no heartbeat (a frozen process), or no event
-    from a started run (a deadlocked loop, a stuck kernel), for over `timeout` s."""
+    """Why the run's worker looks hung: no heartbeat for over `timeout` s (a frozen
+    process), or no event from a started run for over PROGRESS_FACTOR times that (a
+    deadlocked loop, a stuck kernel)."""
     why = run.worker.silent(timeout)
     quiet = time.monotonic() - run.heard
-    if why is None and run.started and quiet > timeout:
+    if why is None and run.started and quiet > timeout * PROGRESS_FACTOR:
         why = f"its training sent nothing for {quiet:.0f} s"
     return why
 
@@ -34,8 +39,8 @@ def start_watchdog(run: Submission, timeout: float, every: float) -> None:
             time.sleep(every)
             why = silence(run, timeout)
             if why is not None and not run.finished:
-                run.hung = (f"{STOPPED_RESPONDING} ({why}; the limit is {timeout:g} s): it "
-                            "was ended and replaced")
+                run.hung = (f"{STOPPED_RESPONDING} ({why}; LAYERLAB_WORKER_TIMEOUT is "
+                            f"{timeout:g} s): it was ended and replaced")
                 run.worker.kill()
                 return
 

@@ -181,7 +181,8 @@ def test_shutdown_pauses_running_jobs_and_returns_the_unfinished(make: Make,
     executor.submit(queued, events)
     events.wait(running.run_id, "epoch")
     assert executor.shutdown() == {running.run_id, queued.run_id}
-    assert events.final(running.run_id).status == "paused"
+    final = events.final(running.run_id)
+    assert final.status == "paused", final.reason
     assert running.has_checkpoint
     assert events.kinds(queued.run_id) == []
     with pytest.raises(RuntimeError):
