@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from app.spec.base import NETWORK_INPUT, LayerId, SpecModel
+from app.spec.base import NETWORK_INPUT, ActivationName, LayerId, SpecModel
 from app.spec.errors import describe_validation
 from app.spec.layers.conv import Conv2dSpec
 from app.spec.lesson_checks import (
@@ -98,11 +98,15 @@ class LessonSpec(SpecModel):
     network: NetworkSpec | None = Field(default=None, description="Or a network of its own.")
     training: TrainingSpec
     experiments: list[ExperimentSpec] = Field(min_length=2, max_length=6)
+    activations: list[ActivationName] = Field(default_factory=list, max_length=6, description=(
+        "Activation functions the lesson compares: each is drawn, f and f', beside it."))
 
     @model_validator(mode="after")
     def _one_network(self) -> LessonSpec:
         if (self.preset is None) == (self.network is None):
             raise ValueError("a lesson names a preset or gives a network, one of them")
+        if len(set(self.activations)) != len(self.activations):
+            raise ValueError(f"activations repeat: {self.activations}")
         ids = [experiment.id for experiment in self.experiments]
         if len(set(ids)) != len(ids):
             raise ValueError(f"experiment ids repeat: {ids}")

@@ -4,9 +4,17 @@ import inspect
 from functools import cache
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from app.api.schemas import LayerTypeOut
-from app.spec import LAYER_TYPES
+from app.nn.activation_curves import (
+    ACTIVATIONS,
+    NEGATIVE_SLOPE,
+    Form,
+    activation_curve,
+    sample_points,
+)
+from app.spec import LAYER_TYPES, ActivationName
 
 router = APIRouter(tags=["layers"])
 
@@ -26,3 +34,35 @@ def layer_catalog() -> list[LayerTypeOut]:
 def list_layers() -> list[LayerTypeOut]:
     """The layer catalog: each type's category, description and JSON schema."""
     return layer_catalog()
+
+
+class ActivationCurveOut(BaseModel):
+    name: ActivationName
+    form: Form = Field(description=(
+        "elementwise: f applied to each x; first_of_pair: softmax and log_softmax mix a "
+        "whole axis, so f(x) is the first output for the pair [x, 0] (softmax: sigmoid(x)) "
+        "and f' its Jacobian's diagonal entry ∂f₀/∂x₀."))
+    f: list[float] = Field(description="f at each x.")
+    df: list[float] = Field(description="f' at each x, by autograd.")
+
+
+class ActivationCurvesOut(BaseModel):
+    x: list[float] = Field(description="The points every curve is sampled at, evenly spaced.")
+    negative_slope: float = Field(description="The slope of leaky_relu below zero (its default).")
+    activations: list[ActivationCurveOut] = Field(description=(
+        "Every activation a layer's `activation` field takes, in the catalog's order."))
+
+
+@cache
+def activation_catalog() -> ActivationCurvesOut:
+    curves = [activation_curve(name) for name in ACTIVATIONS]
+    return ActivationCurvesOut(
+        x=[round(float(v), 6) for v in sample_points().tolist()], negative_slope=NEGATIVE_SLOPE,
+        activations=[ActivationCurveOut(name=c.name, form=c.form, f=c.f, df=c.df)
+                     for c in curves])
+
+
+@router.get("/activations")
+def list_activations() -> ActivationCurvesOut:
+    """Every activation's f(x) and f'(x), computed by the modules a network is built with."""
+    return activation_catalog()

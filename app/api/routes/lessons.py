@@ -12,7 +12,7 @@ from app.api.deps import LessonsDep, PresetsDep
 from app.api.schemas import ErrorOut
 from app.inspect import WorkedAttention, worked_attention
 from app.nn import build
-from app.spec import NetworkSpec
+from app.spec import ActivationName, NetworkSpec
 from app.spec.lessons import (
     AnyCheck,
     AttentionCheck,
@@ -64,6 +64,8 @@ class LessonOut(BaseModel):
     network: NetworkSpec
     training: TrainingSpec
     experiments: list[ExperimentOut]
+    activations: list[ActivationName] = Field(description=(
+        "The activation functions it compares, to draw (f and f') from /activations."))
 
 
 def _summary(lesson: LessonSpec, lang: Lang) -> LessonSummaryOut:
@@ -96,7 +98,8 @@ def get_lesson(lesson_id: str, lessons: LessonsDep, presets: PresetsDep,
             worked=_worked(spec, experiment), network=spec, training=training))
     return LessonOut(id=lesson.id, chapter=lesson.chapter, title=lesson.title[lang],
                      teaches=lesson.teaches[lang], preset=lesson.preset, network=network,
-                     training=lesson.training, experiments=experiments)
+                     training=lesson.training, experiments=experiments,
+                     activations=lesson.activations)
 
 
 def _worked(spec: NetworkSpec, experiment: ExperimentSpec) -> list[WorkedAttention]:

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/v1/activations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Activations
+         * @description Every activation's f(x) and f'(x), computed by the modules a network is built with.
+         */
+        get: operations["list_activations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets": {
         parameters: {
             query?: never;
@@ -1003,6 +1023,48 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ActivationCurveOut */
+        ActivationCurveOut: {
+            /**
+             * Df
+             * @description f' at each x, by autograd.
+             */
+            df: number[];
+            /**
+             * F
+             * @description f at each x.
+             */
+            f: number[];
+            /**
+             * Form
+             * @description elementwise: f applied to each x; first_of_pair: softmax and log_softmax mix a whole axis, so f(x) is the first output for the pair [x, 0] (softmax: sigmoid(x)) and f' its Jacobian's diagonal entry ∂f₀/∂x₀.
+             * @enum {string}
+             */
+            form: "elementwise" | "first_of_pair";
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "relu" | "leaky_relu" | "elu" | "selu" | "gelu" | "sigmoid" | "tanh" | "softmax" | "log_softmax" | "swish" | "silu" | "softplus" | "linear";
+        };
+        /** ActivationCurvesOut */
+        ActivationCurvesOut: {
+            /**
+             * Activations
+             * @description Every activation a layer's `activation` field takes, in the catalog's order.
+             */
+            activations: components["schemas"]["ActivationCurveOut"][];
+            /**
+             * Negative Slope
+             * @description The slope of leaky_relu below zero (its default).
+             */
+            negative_slope: number;
+            /**
+             * X
+             * @description The points every curve is sampled at, evenly spaced.
+             */
+            x: number[];
+        };
         /**
          * ActivationSpec
          * @description An element-wise non-linearity (or softmax over one axis).
@@ -2869,6 +2931,11 @@ export interface components {
         };
         /** LessonOut */
         LessonOut: {
+            /**
+             * Activations
+             * @description The activation functions it compares, to draw (f and f') from /activations.
+             */
+            activations: ("relu" | "leaky_relu" | "elu" | "selu" | "gelu" | "sigmoid" | "tanh" | "softmax" | "log_softmax" | "swish" | "silu" | "softplus" | "linear")[];
             /** Chapter */
             chapter: number;
             /** Experiments */
@@ -4923,6 +4990,71 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_activations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivationCurvesOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     list_datasets: {
         parameters: {
             query?: never;

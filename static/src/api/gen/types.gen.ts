@@ -5,6 +5,58 @@ export type ClientOptions = {
 };
 
 /**
+ * ActivationCurveOut
+ */
+export type ActivationCurveOut = {
+    /**
+     * Df
+     *
+     * f' at each x, by autograd.
+     */
+    df: Array<number>;
+    /**
+     * F
+     *
+     * f at each x.
+     */
+    f: Array<number>;
+    /**
+     * Form
+     *
+     * elementwise: f applied to each x; first_of_pair: softmax and log_softmax mix a whole axis, so f(x) is the first output for the pair [x, 0] (softmax: sigmoid(x)) and f' its Jacobian's diagonal entry ∂f₀/∂x₀.
+     */
+    form: 'elementwise' | 'first_of_pair';
+    /**
+     * Name
+     */
+    name: 'relu' | 'leaky_relu' | 'elu' | 'selu' | 'gelu' | 'sigmoid' | 'tanh' | 'softmax' | 'log_softmax' | 'swish' | 'silu' | 'softplus' | 'linear';
+};
+
+/**
+ * ActivationCurvesOut
+ */
+export type ActivationCurvesOut = {
+    /**
+     * Activations
+     *
+     * Every activation a layer's `activation` field takes, in the catalog's order.
+     */
+    activations: Array<ActivationCurveOut>;
+    /**
+     * Negative Slope
+     *
+     * The slope of leaky_relu below zero (its default).
+     */
+    negative_slope: number;
+    /**
+     * X
+     *
+     * The points every curve is sampled at, evenly spaced.
+     */
+    x: Array<number>;
+};
+
+/**
  * ActivationSpec
  *
  * An element-wise non-linearity (or softmax over one axis).
@@ -2349,6 +2401,12 @@ export type LayerTypeOut = {
  * LessonOut
  */
 export type LessonOut = {
+    /**
+     * Activations
+     *
+     * The activation functions it compares, to draw (f and f') from /activations.
+     */
+    activations: Array<'relu' | 'leaky_relu' | 'elu' | 'selu' | 'gelu' | 'sigmoid' | 'tanh' | 'softmax' | 'log_softmax' | 'swish' | 'silu' | 'softplus' | 'linear'>;
     /**
      * Chapter
      */
@@ -4843,6 +4901,47 @@ export type WrongSample = {
      */
     predicted: number;
 };
+
+export type ListActivationsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/activations';
+};
+
+export type ListActivationsErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ListActivationsError = ListActivationsErrors[keyof ListActivationsErrors];
+
+export type ListActivationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: ActivationCurvesOut;
+};
+
+export type ListActivationsResponse = ListActivationsResponses[keyof ListActivationsResponses];
 
 export type ListDatasetsData = {
     body?: never;
