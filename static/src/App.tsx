@@ -2,12 +2,13 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
+import { ApiError, api, type ActivationCurves, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
 import { MetaContext } from "./api/meta";
 import { TaskKindsContext, kindOf, useTaskKinds, type TaskKind } from "./taskKinds";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
 import { CanvasTools } from "./editor/CanvasTools";
+import { ActivationCurvesContext } from "./editor/activationPlot";
 import { Inspector } from "./editor/Inspector";
 import { fromSpec, toSpec, type Doc } from "./editor/model";
 import { Palette } from "./editor/Palette";
@@ -33,6 +34,7 @@ export function App() {
   const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
   const [sharedTraining, setSharedTraining] = useState<Training | null>(null);
   const [meta, setMeta] = useState<MetaOut | null>(null);
+  const [curves, setCurves] = useState<ActivationCurves | null>(null);
   const [kinds, setKinds] = useState<TaskKind[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
 
@@ -49,18 +51,22 @@ export function App() {
       setKinds(taskKinds);
       setCatalog(layers);
     })().catch((error: unknown) => setFailure(String(error)));
+    // the activations' charts are extras: the playground does not wait for them
+    api.activations().then(setCurves, () => undefined);
   }, []);
 
   if (failure) return <div className="fatal" role="alert">{t("app.noAnswer", { error: failure })}</div>;
   if (!catalog || !meta) return <div className="loading">{t("app.loading")}</div>;
   return (
     <MetaContext.Provider value={meta}>
-      <TaskKindsContext.Provider value={kinds}>
-        <ReactFlowProvider>
-          <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
-            initialTraining={sharedTraining} />
-        </ReactFlowProvider>
-      </TaskKindsContext.Provider>
+      <ActivationCurvesContext.Provider value={curves}>
+        <TaskKindsContext.Provider value={kinds}>
+          <ReactFlowProvider>
+            <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
+              initialTraining={sharedTraining} />
+          </ReactFlowProvider>
+        </TaskKindsContext.Provider>
+      </ActivationCurvesContext.Provider>
     </MetaContext.Provider>
   );
 }

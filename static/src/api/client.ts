@@ -17,6 +17,8 @@ export type {
  * (the generated types leave a field with a default optional, as a request may). */
 export type SweepSpec = Schemas["SweepSpec"];
 export type LayerInfo = T.LayerTypeOut;
+export type ActivationCurves = T.ActivationCurvesOut;
+export type ActivationCurve = T.ActivationCurveOut;
 export type PresetSummary = T.PresetOut;
 export type RunSummary = T.RunSummaryOut;
 export type DatasetSummary = T.DatasetOut;
@@ -78,6 +80,8 @@ export const api = {
   /** The server's rules the UI follows (final statuses, the stream's boundary resolution). */
   meta: () => unwrap(sdk.getMeta()),
   layers: () => unwrap(sdk.listLayers()),
+  /** Every activation's f(x) and f′(x), sampled by the server's own modules. */
+  activations: () => unwrap(sdk.listActivations()),
   presets: () => unwrap(sdk.listPresets()),
   preset: (name: string) => unwrap(sdk.getPreset({ path: { name } })),
   validate: (spec: unknown) => unwrap(sdk.validateSpec({ body: spec as T.NetworkSpec })),

@@ -1,8 +1,9 @@
-// The right panel: the selected layer's form (from its JSON schema), or the network
-// input's shape.
+// The right panel: the selected layer's form (from its JSON schema) with the chart of its
+// activation, if it has one, or the network input's shape.
 import { useTranslation } from "react-i18next";
 import type { LayerInfo, ValidateOut } from "../api/client";
 import { count, flops, shape } from "../format";
+import { ActivationChart } from "./ActivationChart";
 import { KernelGrid } from "./KernelGrid";
 import { layerDescription, layerFieldDescription, layerFormText } from "./labels";
 import type { Doc, LayerDoc } from "./model";
@@ -51,6 +52,8 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
   const info = catalog.find((l) => l.type === selected.type);
   const layer = summary?.layers.find((l) => l.id === selected.id);
   const idSchema = (info?.schema as JsonSchema | undefined)?.properties?.id;
+  // a field left out has its default (an activation layer's is relu; a dense layer's none)
+  const activation = selected.params.activation ?? (info?.schema as JsonSchema | undefined)?.properties?.activation?.default;
   return (
     <div className="inspector-body">
       <h2>{selected.type}</h2>
@@ -73,6 +76,7 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
           skip={["id", "type", "inputs"]} text={layerFormText(selected.type)}
           onChange={(params) => onLayer({ ...selected, params })} />
       )}
+      {activation != null && <ActivationChart name={activation} />}
       {selected.type === "conv2d" && (
         <KernelGrid params={selected.params} error={fieldErrors.weights}
           channels={Math.max(1, Math.floor((layer?.input_shapes[0]?.[0] ?? 1) / Number(selected.params.groups ?? 1)))}

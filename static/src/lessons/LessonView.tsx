@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Experiment, type ExperimentResult, type Lesson } from "../api/client";
+import { ActivationChart } from "../editor/ActivationChart";
 import { currentLang } from "../i18n";
 import { statusLabel } from "../train/labels";
 import { changes } from "./changes";
@@ -100,6 +101,13 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
       <button type="button" className="link" onClick={onBack}>{t("back")}</button>
       <h2><span className="chapter">{lesson.chapter}</span> {lesson.title}</h2>
       <p>{lesson.teaches}</p>
+      {lesson.activations.length > 0 && (
+        <section className="lesson-activations" data-testid="lesson-activation-charts">
+          <h3>{t("activations.heading")}</h3>
+          <p className="activation-caption muted">{t("activations.howDrawn")}</p>
+          {lesson.activations.map((name) => <ActivationChart key={name} name={name} howDrawn={false} />)}
+        </section>
+      )}
       <button type="button" onClick={() => void actions.load(lesson)}>{t("loadLesson")}</button>
       <ol className="experiments">
         {lesson.experiments.map((experiment) => {
