@@ -44,20 +44,21 @@ def sample_points() -> torch.Tensor:
     return torch.arange(-half, half + 1, dtype=torch.float32) / (half / X_MAX)
 
 
-def activation_module(name: str) -> nn.Module:
-    """The module a dense, conv or activation layer builds for `name` (its default slope
-    for leaky_relu, the last axis for softmax); nn.Identity for 'linear'."""
+def activation_module(name: str, negative_slope: float = NEGATIVE_SLOPE) -> nn.Module:
+    """The module a dense, conv or activation layer builds for `name` (leaky_relu with
+    `negative_slope`, softmax over the last axis); nn.Identity for 'linear'."""
     if name not in ACTIVATIONS:
         raise KeyError(f"{name!r} is not an activation; known: {', '.join(ACTIVATIONS)}")
-    recipe = activation_recipe(name, negative_slope=NEGATIVE_SLOPE, dim=-1)
+    recipe = activation_recipe(name, negative_slope=negative_slope, dim=-1)
     return nn.Identity() if recipe is None else recipe.instantiate()
 
 
-def activation_curve(name: str, x: torch.Tensor | None = None) -> ActivationCurve:
+def activation_curve(name: str, x: torch.Tensor | None = None,
+                     negative_slope: float = NEGATIVE_SLOPE) -> ActivationCurve:
     """f and f' of activation `name` at x (default: `sample_points()`), rounded to
-    DECIMALS places."""
+    DECIMALS places; leaky_relu with `negative_slope`."""
     leaf = (sample_points() if x is None else x).detach().clone().requires_grad_(True)
-    module = activation_module(name)
+    module = activation_module(name, negative_slope)
     form = NOT_ELEMENTWISE.get(name, "elementwise")
     if form == "first_of_pair":
         pair = torch.stack([leaf, torch.zeros_like(leaf)], dim=-1)  # (N, 2)

@@ -138,3 +138,19 @@ def test_a_lesson_drawing_an_unknown_or_repeated_activation_does_not_load(
     data = json.loads(LESSON_3.read_text(encoding="utf-8"))
     with pytest.raises(ValidationError, match=says):
         LessonSpec.model_validate({**data, "activations": names})
+
+
+def test_leaky_relu_is_drawn_with_the_slope_an_activation_layer_sets(client: TestClient) -> None:
+    answer = client.get(f"{API}/activations", params={"negative_slope": 0.2}).json()
+    leaky = by_name(answer)["leaky_relu"]
+    assert answer["negative_slope"] == 0.2
+    assert set(leaky["df"]) == {0.2, 1.0} and leaky["f"][0] == pytest.approx(-1.0)
+    assert by_name(answer)["relu"] == by_name(client.get(f"{API}/activations").json())["relu"]
+
+
+def test_a_slope_out_of_range_is_refused_naming_it(client: TestClient) -> None:
+    answer = client.get(f"{API}/activations", params={"negative_slope": 2})
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "query.negative_slope"
+    assert error["message"] == "Input should be less than or equal to 1"

@@ -1,6 +1,7 @@
 """An activation function and its derivative drawn in a real browser (1280x800): the
 layer inspector charts the activation a layer names and redraws it when the activation
-changes, in either language; lesson 3 draws the activations it compares."""
+(or leaky ReLU's slope) changes, in either language; lesson 3 draws the activations it
+compares."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def test_the_inspector_draws_the_chosen_activation_and_redraws_it(page: Page) ->
     snap(page, "activation-chart-leaky-relu-es")
 
 
-def test_an_activation_layer_is_drawn_with_its_default(page: Page) -> None:
+def test_an_activation_layer_is_drawn_as_it_is_set(page: Page) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
     open_playground(page)
     layer = drop_layer(page, "activation", 400, 200)
@@ -94,6 +95,16 @@ def test_an_activation_layer_is_drawn_with_its_default(page: Page) -> None:
     set_field(page, "activation", "tanh")
     expect(chart).to_have_attribute("data-activation", "tanh")
     assert peak_x(chart, "curve-df") == pytest.approx(x_axis_at_zero(chart), abs=0.1)
+
+    # leaky ReLU is drawn with the slope the layer sets, asked of the server
+    set_field(page, "activation", "leaky_relu")
+    caption = chart.locator(".activation-caption")
+    expect(caption).to_contain_text("Slope 0.01 below zero")
+    default = chart.get_by_test_id("curve-f").get_attribute("d")
+    set_field(page, "negative_slope", "0.2")
+    expect(caption).to_contain_text("Slope 0.2 below zero, as the layer sets it")
+    assert chart.get_by_test_id("curve-f").get_attribute("d") != default
+    chart.scroll_into_view_if_needed()
 
 
 def test_lesson_3_draws_the_activations_it_compares(page: Page) -> None:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import inspect
-from functools import cache
+from functools import cache, lru_cache
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.api.schemas import LayerTypeOut
@@ -48,21 +49,26 @@ class ActivationCurveOut(BaseModel):
 
 class ActivationCurvesOut(BaseModel):
     x: list[float] = Field(description="The points every curve is sampled at, evenly spaced.")
-    negative_slope: float = Field(description="The slope of leaky_relu below zero (its default).")
+    negative_slope: float = Field(description="The slope of leaky_relu below zero.")
     activations: list[ActivationCurveOut] = Field(description=(
         "Every activation a layer's `activation` field takes, in the catalog's order."))
 
 
-@cache
-def activation_catalog() -> ActivationCurvesOut:
-    curves = [activation_curve(name) for name in ACTIVATIONS]
+@lru_cache(maxsize=16)
+def activation_catalog(negative_slope: float = NEGATIVE_SLOPE) -> ActivationCurvesOut:
+    curves = [activation_curve(name, negative_slope=negative_slope) for name in ACTIVATIONS]
     return ActivationCurvesOut(
-        x=[round(float(v), 6) for v in sample_points().tolist()], negative_slope=NEGATIVE_SLOPE,
+        x=[round(float(v), 6) for v in sample_points().tolist()], negative_slope=negative_slope,
         activations=[ActivationCurveOut(name=c.name, form=c.form, f=c.f, df=c.df)
                      for c in curves])
 
 
+SlopeQuery = Annotated[float, Query(ge=0.0, le=1.0, description=(
+    "leaky_relu's slope below zero, as an activation layer's `negative_slope` (default: "
+    "its default, the one a dense or convolution layer's `activation` uses)."))]
+
+
 @router.get("/activations")
-def list_activations() -> ActivationCurvesOut:
+def list_activations(negative_slope: SlopeQuery = NEGATIVE_SLOPE) -> ActivationCurvesOut:
     """Every activation's f(x) and f'(x), computed by the modules a network is built with."""
-    return activation_catalog()
+    return activation_catalog(negative_slope)

@@ -80,8 +80,10 @@ export const api = {
   /** The server's rules the UI follows (final statuses, the stream's boundary resolution). */
   meta: () => unwrap(sdk.getMeta()),
   layers: () => unwrap(sdk.listLayers()),
-  /** Every activation's f(x) and f′(x), sampled by the server's own modules. */
-  activations: () => unwrap(sdk.listActivations()),
+  /** Every activation's f(x) and f′(x), sampled by the server's own modules (leaky_relu
+   * with `negativeSlope`, else its default). */
+  activations: (negativeSlope?: number) =>
+    unwrap(sdk.listActivations(negativeSlope === undefined ? {} : { query: { negative_slope: negativeSlope } })),
   presets: () => unwrap(sdk.listPresets()),
   preset: (name: string) => unwrap(sdk.getPreset({ path: { name } })),
   validate: (spec: unknown) => unwrap(sdk.validateSpec({ body: spec as T.NetworkSpec })),

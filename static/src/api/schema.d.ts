@@ -1056,7 +1056,7 @@ export interface components {
             activations: components["schemas"]["ActivationCurveOut"][];
             /**
              * Negative Slope
-             * @description The slope of leaky_relu below zero (its default).
+             * @description The slope of leaky_relu below zero.
              */
             negative_slope: number;
             /**
@@ -4992,7 +4992,10 @@ export type $defs = Record<string, never>;
 export interface operations {
     list_activations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description leaky_relu's slope below zero, as an activation layer's `negative_slope` (default: its default, the one a dense or convolution layer's `activation` uses). */
+                negative_slope?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;

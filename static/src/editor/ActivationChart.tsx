@@ -1,17 +1,35 @@
 // An activation function f and its derivative f′ as the server sampled them (the modules a
 // network is built with, f′ by autograd): a small SVG chart with its axes, a legend and a
 // caption that says how it was drawn.
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { api, type ActivationCurves } from "../api/client";
 import { MARGIN, SIZE, curveOf, plot, useActivationCurves } from "./activationPlot";
 
 interface Props {
   name: unknown; // the activation's name, as a layer's field holds it
+  negativeSlope?: unknown; // leaky_relu's slope, where the layer sets one (else its default)
   howDrawn?: boolean; // say how an element-wise one was computed (charts side by side say it once)
 }
 
-export function ActivationChart({ name, howDrawn = true }: Props) {
+/** The curves with leaky_relu at `slope`: the shared ones at the default, else asked for. */
+function useCurvesAt(slope: unknown, leaky: boolean): ActivationCurves | null {
+  const shared = useActivationCurves();
+  const own = leaky && typeof slope === "number" && shared !== null && slope !== shared.negative_slope;
+  const [asked, setAsked] = useState<ActivationCurves | null>(null);
+  useEffect(() => {
+    if (!own) return;
+    let current = true;
+    api.activations(slope as number).then((answer) => current && setAsked(answer), () => undefined);
+    return () => { current = false; };
+  }, [own, slope]);
+  if (!own) return shared;
+  return asked?.negative_slope === slope ? asked : null;
+}
+
+export function ActivationChart({ name, negativeSlope, howDrawn = true }: Props) {
   const { t } = useTranslation("editor");
-  const curves = useActivationCurves();
+  const curves = useCurvesAt(negativeSlope, name === "leaky_relu");
   const curve = curveOf(curves, name);
   if (!curves || !curve) return null;
   const drawn = plot(curves.x, curve);
@@ -54,7 +72,8 @@ export function ActivationChart({ name, howDrawn = true }: Props) {
         <p className="activation-caption muted">
           {caption}
           {caption && " "}
-          {curve.name === "leaky_relu" && t("activationChart.slope", { slope: curves.negative_slope })}
+          {curve.name === "leaky_relu" && t(typeof negativeSlope === "number" ? "activationChart.slopeSet" : "activationChart.slope",
+            { slope: curves.negative_slope })}
         </p>
       )}
     </figure>

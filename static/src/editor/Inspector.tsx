@@ -76,7 +76,7 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
           skip={["id", "type", "inputs"]} text={layerFormText(selected.type)}
           onChange={(params) => onLayer({ ...selected, params })} />
       )}
-      {activation != null && <ActivationChart name={activation} />}
+      {activation != null && <ActivationChart name={activation} negativeSlope={selected.params.negative_slope} />}
       {selected.type === "conv2d" && (
         <KernelGrid params={selected.params} error={fieldErrors.weights}
           channels={Math.max(1, Math.floor((layer?.input_shapes[0]?.[0] ?? 1) / Number(selected.params.groups ?? 1)))}

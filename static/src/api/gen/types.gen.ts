@@ -45,7 +45,7 @@ export type ActivationCurvesOut = {
     /**
      * Negative Slope
      *
-     * The slope of leaky_relu below zero (its default).
+     * The slope of leaky_relu below zero.
      */
     negative_slope: number;
     /**
@@ -4905,7 +4905,14 @@ export type WrongSample = {
 export type ListActivationsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Negative Slope
+         *
+         * leaky_relu's slope below zero, as an activation layer's `negative_slope` (default: its default, the one a dense or convolution layer's `activation` uses).
+         */
+        negative_slope?: number;
+    };
     url: '/api/v1/activations';
 };
 
