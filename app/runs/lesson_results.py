@@ -123,8 +123,8 @@ def judge(lesson: LessonSpec, network: NetworkSpec,
                 checks.append(_convolved(claim, spec))
                 continue
             theirs = outcomes.get(claim.than) if claim.than else None
-            other = theirs.get(claim.metric) if theirs else None
-            measured = mine.get(claim.metric) if mine else None
+            other = claim.measure(theirs) if theirs else None
+            measured = claim.measure(mine) if mine else None
             against = claim.value if claim.than is None else (
                 None if other is None else claim.bound(other))
             holds = None if measured is None or against is None else claim.holds(measured, other)
