@@ -38,7 +38,7 @@ class Check(SpecModel):
         f"{NEAR_ZERO} (the share of the final weights smaller than {NEAR_ZERO_BELOW} in "
         "size; biases and norms are left out, as the L1 and L2 penalties leave them), "
         f"{GRAD_NORM_PREFIX}<layer> (the L2 norm of that layer's gradient, the root mean "
-        f"square over the epoch's steps) or {GRAD_NORM_RATIO} (the first trainable "
+        f"square over the epoch's measured steps) or {GRAD_NORM_RATIO} (the first trainable "
         "layer's gradient norm over the last's: far below 1 when the gradient vanishes "
         "on its way back)."))
     op: Literal["above", "below"]
@@ -66,7 +66,7 @@ class Check(SpecModel):
             raise ValueError(f"{self.metric} is measured once, at the end: epoch and since "
                              "read a metric each epoch reports (val_loss, grad_norm_ratio)")
         if self.since is not None and self.epoch is not None and self.since >= self.epoch:
-            raise ValueError(f"since ({self.since}) names an epoch before epoch "
+            raise ValueError(f"since ({self.since}) must be an epoch before epoch "
                              f"({self.epoch})")
         return self
 

@@ -173,7 +173,7 @@ def test_a_claim_reads_an_epoch_or_the_change_between_two() -> None:
     assert Check(metric="grad_norm_ratio", op="above", value=0.3).measure(found) == 0.4
     with pytest.raises(ValueError, match="test_loss is measured once, at the end"):
         Check(metric="test_loss", op="below", value=1, epoch=2)
-    with pytest.raises(ValueError, match=r"since \(3\) names an epoch before epoch \(2\)"):
+    with pytest.raises(ValueError, match=r"since \(3\) must be an epoch before epoch \(2\)"):
         Check(metric="val_loss", op="below", value=1, since=3, epoch=2)
 
 
