@@ -68,9 +68,9 @@ class GradientNorms:
         for at, grad in enumerate(grads):
             if grad is not None:
                 norm = torch.linalg.vector_norm(grad.detach().float())
-                if not self.skip_overflow or bool(norm.isfinite()):
-                    self.squares[at] += norm.square()
-                    self.steps[at] += 1
+                counted = norm.isfinite() if self.skip_overflow else torch.ones_like(norm)
+                self.squares[at] += torch.where(counted.bool(), norm.square(), 0.0)
+                self.steps[at] += counted.float()
 
     def state(self) -> dict[str, torch.Tensor]:
         """The epoch's sums so far, for a checkpoint: a run resumed mid-epoch goes on

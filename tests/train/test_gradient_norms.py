@@ -115,3 +115,24 @@ def test_an_epoch_paused_midway_reports_the_norms_of_all_its_steps(
                              resume=tmp_path / CHECKPOINT_NAME)
     assert resumed.status == "completed"
     assert norms(rest) == norms(whole) and len(norms(whole)[0]) == 5
+
+
+def test_a_parameter_a_step_did_not_reach_counts_only_the_steps_that_did() -> None:
+    torch.manual_seed(0)
+    model = build(parse_network(DEEP))
+    out = model.layer_names["out"]
+    bias = next(p for n, p in model.get_submodule(out).named_parameters() if n.endswith("bias"))
+    norms = GradientNorms(model, torch.device("cpu"), every=1)
+    squares: dict[str, list[float]] = {"weight": [], "bias": []}
+    for seed in (1, 2, 3):
+        _backward(model, seed)
+        if seed == 3:
+            bias.grad = None  # as for a parameter this step's loss did not use
+        for part in squares:
+            if part == "weight" or bias.grad is not None:
+                squares[part].append(_layer_norm(model, out, part) ** 2)
+        norms.after_step()
+    metrics = norms.epoch_metrics()
+    assert len(squares["weight"]) == 3 and len(squares["bias"]) == 2
+    expected = sum(sum(values) / len(values) for values in squares.values())
+    assert metrics["grad_norm/out"] == pytest.approx(math.sqrt(expected), rel=1e-5)
