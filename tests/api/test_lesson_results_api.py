@@ -101,7 +101,8 @@ def test_a_claim_on_the_weights_reads_the_runs_final_checkpoint(client: TestClie
                for check in result["checks"] if check["measured"] is not None)
 
 
-def test_gradient_claims_read_the_norms_the_runs_report(client: TestClient) -> None:
+def test_gradient_claims_read_the_norms_the_runs_report(client: TestClient,
+                                                       record_property: Any) -> None:
     """Lesson 3's claims on the gradient: each epoch's norms come through the metrics
     endpoint, and a claim at epoch 1 measures the run's first epoch, compared with the
     sigmoid run's first epoch."""
@@ -127,6 +128,8 @@ def test_gradient_claims_read_the_norms_the_runs_report(client: TestClient) -> N
     at_first = next(c for c in answer["relu"]["checks"] if c["claim"].get("epoch") == 1)
     assert at_first["measured"] == pytest.approx(first["relu"])
     assert at_first["against"] == pytest.approx(first["sigmoid"] + at_first["claim"]["margin"])
+    record_property("detail", f"grad_norm_ratio: sigmoid {vanishes['measured']:.3g} at the "
+                    f"end; at epoch 1 sigmoid {first['sigmoid']:.3g}, relu {first['relu']:.3g}")
     failing = [(name, check) for name in ids for check in answer[name]["checks"]
                if check["holds"] is not True]
     assert not failing
