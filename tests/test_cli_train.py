@@ -79,6 +79,8 @@ def test_train_in_process_prints_test_metrics() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "epoch 2/2" in result.stdout and "val_loss" in result.stdout
     assert " MB peak)" in result.stdout  # each epoch's line ends with the run's peak memory
+    # the gradient reaches the first layer: one ratio per epoch, not a norm per layer
+    assert "grad_norm_ratio" in result.stdout and "grad_norm/" not in result.stdout
     assert "test_accuracy" in result.stdout and "run completed" in result.stdout
 
 

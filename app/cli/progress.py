@@ -18,6 +18,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from app.spec.gradients import GRAD_NORM_PREFIX
+
 STATUS_STYLE = {"completed": "green", "running": "cyan", "queued": "blue", "paused": "yellow",
                 "stopped": "yellow", "interrupted": "yellow", "failed": "red",
                 "diverged": "red"}
@@ -101,8 +103,9 @@ class TrainingProgress:
         if self.steps_per_epoch is None:  # joined late: no started event seen
             self.steps_per_epoch = max(1, step // (epoch + 1))
             self.progress.update(self.task, total=self.epochs * self.steps_per_epoch)
+        # one layer's gradient norm each would crowd the line: their ratio stands for them
         shown = "  ".join(f"{name} {fmt(value)}" for name, value in metrics.items()
-                          if name != "lr")
+                          if name != "lr" and not name.startswith(GRAD_NORM_PREFIX))
         memory = message.get("memory_mb")  # the run's peak so far
         took = f"{message['seconds']:.1f} s" + (f", {memory:.0f} MB peak" if memory else "")
         self.progress.console.print(f"epoch {epoch + 1}/{self.epochs}  {shown}  ({took})",

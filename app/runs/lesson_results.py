@@ -31,7 +31,8 @@ from app.train.checkpoint import CheckpointError, load_latest
 class CheckResult(BaseModel):
     claim: AnyCheck
     measured: float | list[int] | list[float] | None = Field(description=(
-        "The run's value of the metric (a shape claim: the layer's output shape; an "
+        "The run's value of the metric, read as the claim says: the last epoch's, an "
+        "epoch's or its change between two (a shape claim: the layer's output shape; an "
         "attention claim: the weights the layer computed; a convolution claim: the "
         "feature map the layer computed, row after row); null while no completed run of "
         "the experiment is known, or when it did not report it."))
@@ -123,8 +124,8 @@ def judge(lesson: LessonSpec, network: NetworkSpec,
                 checks.append(_convolved(claim, spec))
                 continue
             theirs = outcomes.get(claim.than) if claim.than else None
-            other = theirs.get(claim.metric) if theirs else None
-            measured = mine.get(claim.metric) if mine else None
+            other = claim.measure(theirs) if theirs else None
+            measured = claim.measure(mine) if mine else None
             against = claim.value if claim.than is None else (
                 None if other is None else claim.bound(other))
             holds = None if measured is None or against is None else claim.holds(measured, other)

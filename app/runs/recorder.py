@@ -22,6 +22,7 @@ from app.spec.events import (
     StepColumns,
     TrainingEvent,
 )
+from app.spec.gradients import is_gradient_metric
 from app.store.base import MetricRow, RunStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,8 @@ class Recorder:
             run = self.store.get_run(run_id)
             best = dict(run.best_metrics) if run is not None else {}
             for name, value in event.metrics.items():
-                if name != "lr" and better(name, value, best.get(name)):
+                if (name != "lr" and not is_gradient_metric(name)
+                        and better(name, value, best.get(name))):
                     best[name] = value
             self.store.update_run(run_id, latest_metrics=epoch_rows(event), best_metrics=best,
                                   epoch=event.epoch + 1, step=event.step)

@@ -1,5 +1,6 @@
 """The claims of a lesson's experiments, as a test checks them: a metric of the finished
-run against a number or another experiment; a layer's output shape; and the worked
+run (at its end, after a given epoch, or its change between two epochs; gradient norms
+included) against a number or another experiment; a layer's output shape; and the worked
 examples of attention and of a convolution reproduced on a real layer. The last three
 need no training."""
 
@@ -12,6 +13,7 @@ from typing import Annotated, Literal, cast
 from pydantic import Field, model_validator
 
 from app.spec.base import LayerId, SpecModel
+from app.spec.gradients import GRAD_NORM_PREFIX, GRAD_NORM_RATIO
 from app.spec.layers.conv import Conv2dSpec
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -20,24 +22,38 @@ NEAR_ZERO_BELOW = 0.01
 """A claim on NEAR_ZERO reads the share of the final model's weights (tensors of 2+
 dimensions, as the L1 and L2 penalties count them) whose size is below NEAR_ZERO_BELOW."""
 ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block")
+AT = "@"
+"""An outcome keeps a metric's value after epoch k as `<metric>@k` (see `outcome`)."""
 
 
 class Check(SpecModel):
     """A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
-    and its last epoch's) above or below a number, or than the same metric of another
-    experiment of the lesson (by at least `margin`)."""
+    and its last epoch's, or an epoch's, or its change between two epochs) above or below
+    a number, or than the same metric of another experiment of the lesson, read the same
+    way (by at least `margin`)."""
 
     metric: str = Field(min_length=1, max_length=64, description=(
         "A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap "
-        "(val_loss - train_loss at the last epoch), epochs (how many ran) or "
+        "(val_loss - train_loss at the last epoch), epochs (how many ran), "
         f"{NEAR_ZERO} (the share of the final weights smaller than {NEAR_ZERO_BELOW} in "
-        "size; biases and norms are left out, as the L1 and L2 penalties leave them)."))
+        "size; biases and norms are left out, as the L1 and L2 penalties leave them), "
+        f"{GRAD_NORM_PREFIX}<layer> (the L2 norm of that layer's gradient, the root mean "
+        f"square over the epoch's measured steps) or {GRAD_NORM_RATIO} (the first trainable "
+        "layer's gradient norm over the last's: far below 1 when the gradient vanishes "
+        "on its way back)."))
     op: Literal["above", "below"]
     value: float | None = Field(default=None, description="The number to compare with.")
     than: str | None = Field(default=None, pattern=SLUG, description="Or this experiment.")
     margin: float = Field(default=0.0, ge=0.0, description=(
         "With than: by at least this much (above: more than theirs + margin; below: less "
         "than theirs - margin)."))
+    epoch: int | None = Field(default=None, ge=1, le=10_000, description=(
+        "Read an epoch's metric, not the last epoch's: its value after this many epochs "
+        "(1: the first). A run that ran fewer has no value, and the claim does not hold."))
+    since: int | None = Field(default=None, ge=1, le=10_000, description=(
+        "Read the metric's change: its value after `epoch` epochs (or the last) minus its "
+        "value after `since` epochs, negative when it fell. E.g. val_loss falls by more "
+        "than 0.5 from the first epoch to the fifth: since 1, epoch 5, below -0.5."))
 
     @model_validator(mode="after")
     def _one_side(self) -> Check:
@@ -46,7 +62,37 @@ class Check(SpecModel):
                              "(than), one of them")
         if self.margin and self.than is None:
             raise ValueError("a margin goes with than; with a value, put it in the value")
+        if (self.epoch is not None or self.since is not None) and not per_epoch(self.metric):
+            raise ValueError(f"{self.metric} is measured once, at the end: epoch and since "
+                             "read a metric each epoch reports (val_loss, grad_norm_ratio)")
+        if self.since is not None and self.epoch is not None and self.since >= self.epoch:
+            raise ValueError(f"since ({self.since}) must be an epoch before epoch "
+                             f"({self.epoch})")
         return self
+
+    @property
+    def gradient_layer(self) -> str | None:
+        """The layer whose gradient norm the claim reads, if it reads one."""
+        return self.metric.removeprefix(GRAD_NORM_PREFIX) if self.metric.startswith(
+            GRAD_NORM_PREFIX) else None
+
+    @property
+    def reading(self) -> str:
+        """What the claim reads, in words: `val_loss at epoch 2`, `val_loss change from
+        epoch 1 to the last`."""
+        at = "the last" if self.epoch is None else f"epoch {self.epoch}"
+        if self.since is not None:
+            return f"{self.metric} change from epoch {self.since} to {at}"
+        return self.metric if self.epoch is None else f"{self.metric} at {at}"
+
+    def measure(self, found: Mapping[str, float]) -> float | None:
+        """The claim's reading of a run's outcome (see `outcome`); None where it lacks it."""
+        now = found.get(self.metric if self.epoch is None else at_epoch(self.metric,
+                                                                         self.epoch))
+        if self.since is None or now is None:
+            return now
+        before = found.get(at_epoch(self.metric, self.since))
+        return None if before is None else now - before
 
     def bound(self, other: float | None = None) -> float:
         """The number the metric must be above or below."""
@@ -198,16 +244,33 @@ WORKED = (AttentionCheck, ConvolutionCheck)
 """The checks that work an example on a real layer."""
 
 
+def per_epoch(metric: str) -> bool:
+    """Whether each epoch reports the metric (so a claim can read it at an epoch)."""
+    return not metric.startswith("test_") and metric not in ("epochs", NEAR_ZERO)
+
+
+def at_epoch(metric: str, epoch: int) -> str:
+    """The key of a metric's value after `epoch` epochs in an outcome."""
+    return f"{metric}{AT}{epoch}"
+
+
 def outcome(epochs: Sequence[Mapping[str, float]], test: Mapping[str, float]
             ) -> dict[str, float]:
-    """The metrics checks read, from each epoch's metrics and the final test metrics."""
-    last = dict(epochs[-1]) if epochs else {}
-    derived = {"epochs": float(len(epochs))}
-    if "val_loss" in last and "train_loss" in last:
-        derived["gap"] = last["val_loss"] - last["train_loss"]
-    return last | dict(test) | derived
+    """The metrics checks read, from each epoch's metrics and the final test metrics:
+    the last epoch's by name, the test metrics, and every epoch's as `at_epoch` names."""
+    series = [_with_gap(metrics) for metrics in epochs]
+    found = {at_epoch(name, number): value for number, metrics in enumerate(series, start=1)
+             for name, value in metrics.items()}
+    return found | (series[-1] if series else {}) | dict(test) | {"epochs": float(len(epochs))}
 
 
-__all__ = ["ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "WORKED", "AnyCheck",
-           "AttentionCheck", "Check", "ConvolutionCheck", "ShapeCheck", "correlate", "outcome",
-           "softmax", "worked_by_hand"]
+def _with_gap(metrics: Mapping[str, float]) -> dict[str, float]:
+    found = dict(metrics)
+    if "val_loss" in found and "train_loss" in found:
+        found["gap"] = found["val_loss"] - found["train_loss"]
+    return found
+
+
+__all__ = ["AT", "ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "WORKED", "AnyCheck",
+           "AttentionCheck", "Check", "ConvolutionCheck", "ShapeCheck", "at_epoch", "correlate",
+           "outcome", "per_epoch", "softmax", "worked_by_hand"]

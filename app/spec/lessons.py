@@ -216,11 +216,14 @@ def load_lessons(folder: Path, presets: Mapping[str, NetworkSpec]) -> dict[str, 
 
 
 def check_layers(spec: NetworkSpec, experiment: ExperimentSpec) -> None:
-    """The layers that shape and worked-example checks name are in the experiment's
-    network (an attention check's of an attention kind; a convolution check's a conv2d
-    whose kernel, worked by hand over the image, gives the output claimed)."""
+    """The layers that shape, gradient-norm and worked-example checks name are in the
+    experiment's network (a gradient norm's trainable; an attention check's of an
+    attention kind; a convolution check's a conv2d whose kernel, worked by hand over the
+    image, gives the output claimed)."""
     kinds = {layer.id: layer.type for layer in spec.layers}
     for check in experiment.checks:
+        if isinstance(check, Check) and check.gradient_layer is not None:
+            _check_gradient_layer(spec, check.gradient_layer)
         if isinstance(check, (ShapeCheck, *WORKED)) and check.layer not in kinds:
             raise LessonError(f"a check names layer {check.layer!r}, not one of {list(kinds)}")
         if isinstance(check, AttentionCheck) and kinds[check.layer] not in ATTENTION_LAYERS:
@@ -228,6 +231,16 @@ def check_layers(spec: NetworkSpec, experiment: ExperimentSpec) -> None:
                               f"{kinds[check.layer]}: name a {' or '.join(ATTENTION_LAYERS)}")
         if isinstance(check, ConvolutionCheck):
             _check_by_hand(spec, check)
+
+
+def _check_gradient_layer(spec: NetworkSpec, layer_id: str) -> None:
+    ids = [layer.id for layer in spec.layers]
+    if layer_id not in ids:
+        raise LessonError(f"a check reads the gradient norm of layer {layer_id!r}, not one "
+                          f"of {ids}")
+    if not spec.layer(layer_id).trainable:
+        raise LessonError(f"a check reads the gradient norm of layer {layer_id!r}, which "
+                          "is frozen (trainable false): it has no gradient")
 
 
 def _check_by_hand(spec: NetworkSpec, check: ConvolutionCheck) -> None:

@@ -37,6 +37,7 @@ from app.train.devices import device_label
 from app.train.disk import DiskWriteError, write_refused
 from app.train.early_stopping import EarlyStopping
 from app.train.evaluate import evaluate
+from app.train.gradients import GradientNorms
 from app.train.journal import MetricsJournal
 from app.train.optim import make_optimizer, make_schedule, penalty, step_schedule
 from app.train.speed import (
@@ -113,6 +114,9 @@ class Trainer:
         self.model = model.to(device)  # the plain module: checkpoints, evaluation, hooks
         self.config, self.task, self.emit, self.device = config, task, emit, device
         self.speed = prepare(self.model, config, device)
+        # grad_norm/<layer> in each epoch's metrics; fp16 steps may overflow (then skipped)
+        self.gradients = GradientNorms(self.model, device,
+                                       skip_overflow=self.speed.scaler is not None)
         self._stepped = False  # the first step tells whether the device can train so
         self.checkpoint_dir, self.control = checkpoint_dir, control or Control()
         self.checkpoint_every, self.hooks = checkpoint_every, hooks
@@ -232,6 +236,7 @@ class Trainer:
         minimised, loss, terms = objective(self.model, self.task, self.config, out, target)
         self.speed.optimize(self.optimizer, minimised, self.model.parameters(),
                             self.config.grad_clip)
+        self.gradients.after_step()
         correct = self.task.correct(out.detach(), target) if self.task.counts_accuracy else None
         return loss.detach(), correct, target.shape[0], [t.detach().float() for t in terms]
 
@@ -279,6 +284,7 @@ class Trainer:
             metrics["train_accuracy"] = pos.correct / pos.seen
         metrics |= {f"train_{name}": total / pos.seen for name, total in pos.terms.items()}
         metrics |= self._evaluate(self.x_val, self.y_val, "val")
+        metrics |= self.gradients.epoch_metrics()
         metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])
         self.emit(EpochEvent(epoch=pos.epoch, step=pos.step, metrics=metrics, seconds=seconds,
                              memory_mb=peak_memory_mb(self.device)))
@@ -321,7 +327,7 @@ class Trainer:
             return
         self._last_save = time.monotonic()
         tensors = {"rng.torch": torch.get_rng_state(), "rng.shuffle": self.shuffle.get_state(),
-                   "perm": self.perm}
+                   "perm": self.perm, **self.gradients.state()}
         if self.device.type == "cuda":
             tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
         scaler = self.speed.scaler
@@ -368,5 +374,6 @@ class Trainer:
         torch.set_rng_state(checkpoint.tensors["rng.torch"])
         self.shuffle.set_state(checkpoint.tensors["rng.shuffle"])
         self.perm = checkpoint.tensors["perm"]
+        self.gradients.load_state(checkpoint.tensors)
         if "rng.cuda" in checkpoint.tensors and self.device.type == "cuda":
             torch.cuda.set_rng_state(checkpoint.tensors["rng.cuda"], self.device)

@@ -99,3 +99,37 @@ def test_a_claim_on_the_weights_reads_the_runs_final_checkpoint(client: TestClie
     assert than_l2["against"] is not None and than_l2["holds"] is True
     assert all(check["holds"] is True for result in answer.values()
                for check in result["checks"] if check["measured"] is not None)
+
+
+def test_gradient_claims_read_the_norms_the_runs_report(client: TestClient,
+                                                       record_property: Any) -> None:
+    """Lesson 3's claims on the gradient: each epoch's norms come through the metrics
+    endpoint, and a claim at epoch 1 measures the run's first epoch, compared with the
+    sigmoid run's first epoch."""
+    lesson = client.get(f"{API}/lessons/activations").json()
+    chosen = [e for e in lesson["experiments"] if e["id"] in ("sigmoid", "relu")]
+    ids = {e["id"]: _create(client, {"model": e["network"], "training": e["training"]})
+           for e in chosen}
+    assert all(_wait(client, run_id)["status"] == "completed" for run_id in ids.values())
+    epochs = {name: client.get(f"{API}/runs/{run_id}/metrics").json()
+              for name, run_id in ids.items()}
+    for columns in epochs.values():
+        rows = [i for i, s in enumerate(columns["epoch_seconds"]) if s is not None]
+        assert len(rows) == 40
+        for layer in ("h1", "h2", "h3", "h4", "h5", "h6", "out"):
+            assert all(columns[f"grad_norm/{layer}"][i] > 0 for i in rows)
+    first = {name: columns["grad_norm_ratio"][next(
+        i for i, s in enumerate(columns["epoch_seconds"]) if s is not None)]
+        for name, columns in epochs.items()}
+    answer = {r["experiment"]: r for r in results(client, "activations", ids).json()}
+    (vanishes,) = [c for c in answer["sigmoid"]["checks"]
+                   if c["claim"]["metric"] == "grad_norm_ratio"]
+    assert vanishes["measured"] < 1e-4 and vanishes["holds"] is True
+    at_first = next(c for c in answer["relu"]["checks"] if c["claim"].get("epoch") == 1)
+    assert at_first["measured"] == pytest.approx(first["relu"])
+    assert at_first["against"] == pytest.approx(first["sigmoid"] + at_first["claim"]["margin"])
+    record_property("detail", f"grad_norm_ratio: sigmoid {vanishes['measured']:.3g} at the "
+                    f"end; at epoch 1 sigmoid {first['sigmoid']:.3g}, relu {first['relu']:.3g}")
+    failing = [(name, check) for name in ids for check in answer[name]["checks"]
+               if check["holds"] is not True]
+    assert not failing

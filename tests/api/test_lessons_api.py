@@ -28,7 +28,7 @@ def test_a_lesson_gives_each_experiment_its_network_and_settings(client: TestCli
     assert hidden["edits"][0]["op"] == "insert_after" and hidden["watch"] == "boundary"
     assert hidden["expect"].startswith("La frontera se curva")
     assert {"metric": "test_accuracy", "op": "above", "value": 0.95, "than": None,
-            "margin": 0.0} in hidden["checks"]
+            "margin": 0.0, "epoch": None, "since": None} in hidden["checks"]
     assert hidden["init_from"] is None and hidden["worked"] == []
     ring = client.get(f"{API}/lessons/perceptron").json()["experiments"][1]
     assert ring["training_changes"] == {"dataset": {"name": "circle",

@@ -157,6 +157,57 @@ def test_a_margin_widens_a_comparison() -> None:
         Check(metric="test_accuracy", op="above", value=0.9, margin=0.05)
 
 
+def test_a_claim_reads_an_epoch_or_the_change_between_two() -> None:
+    epochs = [{"train_loss": 2.0, "val_loss": 2.3, "grad_norm_ratio": 1e-4},
+              {"train_loss": 1.0, "val_loss": 1.3, "grad_norm_ratio": 0.2},
+              {"train_loss": 0.2, "val_loss": 0.5, "grad_norm_ratio": 0.4}]
+    found = outcome(epochs, {"test_loss": 0.6})
+    assert Check(metric="val_loss", op="below", value=1, epoch=2).measure(found) == 1.3
+    assert Check(metric="gap", op="below", value=1, epoch=1).measure(found) == pytest.approx(0.3)
+    fell = Check(metric="val_loss", op="below", value=-1.5, since=1)
+    assert fell.measure(found) == pytest.approx(-1.8) and fell.reading == (
+        "val_loss change from epoch 1 to the last")
+    assert Check(metric="val_loss", op="below", value=0, since=1, epoch=2).measure(
+        found) == pytest.approx(-1.0)
+    assert Check(metric="val_loss", op="below", value=1, epoch=4).measure(found) is None
+    assert Check(metric="grad_norm_ratio", op="above", value=0.3).measure(found) == 0.4
+    with pytest.raises(ValueError, match="test_loss is measured once, at the end"):
+        Check(metric="test_loss", op="below", value=1, epoch=2)
+    with pytest.raises(ValueError, match=r"since \(3\) must be an epoch before epoch \(2\)"):
+        Check(metric="val_loss", op="below", value=1, since=3, epoch=2)
+
+
+def test_a_claim_at_an_epoch_compares_with_the_other_run_at_that_epoch() -> None:
+    lesson = LESSONS["batchnorm-residual"]
+    plain = outcome([{"val_loss": 2.3, "grad_norm_ratio": 2e-4},
+                     {"val_loss": 2.3, "grad_norm_ratio": 0.0}], {})
+    rescued = outcome([{"val_loss": 1.6, "grad_norm_ratio": 0.27},
+                       {"val_loss": 0.9, "grad_norm_ratio": 0.6}], {})
+    judged = {r.experiment: r for r in judge(lesson, lesson_network(lesson, PRESETS),
+                                              {"plain": plain, "batchnorm": rescued})}
+    checks = {c.claim.reading: c for c in judged["batchnorm"].checks
+              if isinstance(c.claim, Check)}
+    ratio, loss = checks["grad_norm_ratio at epoch 1"], checks["val_loss at epoch 2"]
+    assert ratio.measured == 0.27 and ratio.against == pytest.approx(2e-4 + 0.1)
+    assert ratio.holds is True
+    assert loss.measured == 0.9 and loss.against == pytest.approx(2.3 - 1.0)
+    assert loss.holds is True
+
+
+@pytest.mark.parametrize(("layer", "message"), [
+    ("nope", "reads the gradient norm of layer 'nope', not one of"),
+    ("hidden", "reads the gradient norm of layer 'hidden', which is frozen")])
+def test_a_gradient_claim_names_a_trainable_layer_of_the_network(
+        tmp_path: Path, layer: str, message: str) -> None:
+    def claim(data: dict[str, Any]) -> None:
+        hidden = data["experiments"][1]
+        hidden["edits"][0]["values"]["trainable"] = False
+        hidden["checks"].append({"metric": f"grad_norm/{layer}", "op": "above", "value": 0})
+
+    with pytest.raises(ValueError, match=f"add-a-hidden-layer: a check {message}"):
+        load_lessons(_copy(tmp_path, claim), PRESETS)
+
+
 def test_near_zero_weights_is_the_share_of_small_weights_biases_left_out() -> None:
     state = {"dense.weight": torch.tensor([[0.0, 0.005], [-0.009, 0.5]]),
              "dense.bias": torch.zeros(2),
@@ -291,7 +342,7 @@ def test_every_claim_of_a_lesson_holds(lesson_id: str, monkeypatch: pytest.Monke
                for e in experiments_to_run(lesson)}
     judged_all = judge(lesson, network, results)
     record_property("detail", "; ".join(
-        f"{judged.experiment} {check.claim.metric} {_shown(check.measured)} "
+        f"{judged.experiment} {check.claim.reading} {_shown(check.measured)} "
         f"{check.claim.op} {_shown(check.against)}"
         for judged in judged_all for check in judged.checks if isinstance(check.claim, Check)))
     for experiment, judged in zip(lesson.experiments, judged_all, strict=True):

@@ -37,3 +37,22 @@ def test_stored_epochs_read_back_as_reported(tmp_path: Path) -> None:
     assert run is not None and "memory_mb" not in str(run.best_metrics)
     assert run.latest_metrics["epoch_memory_mb"] == 312.0
     store.close()
+
+
+def test_gradient_norms_are_stored_per_epoch_but_are_no_best_metric(tmp_path: Path) -> None:
+    store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    store.create_run(make_run("r1"))
+    recorder = Recorder(store)
+    epochs = [EpochEvent(epoch=e, step=2 * e + 2, seconds=0.5,
+                         metrics={"val_loss": 1.0 - e / 4, "grad_norm/h1": 1e-6 * (e + 1),
+                                  "grad_norm/out": 0.4, "grad_norm_ratio": 2.5e-6 * (e + 1)})
+              for e in range(2)]
+    for event in epochs:
+        recorder.record("r1", event)
+    recorder.flush()
+    recorder.close()
+    assert reported_epochs(store.get_metrics("r1")) == [event.metrics for event in epochs]
+    run = store.get_run("r1")
+    assert run is not None and run.best_metrics == {"val_loss": 0.75}
+    assert run.latest_metrics["grad_norm/h1"] == 2e-6
+    store.close()

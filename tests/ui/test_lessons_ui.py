@@ -95,3 +95,25 @@ def test_an_experiment_starts_from_the_weights_of_the_one_it_names(page: Page) -
     expect(fine_tune.get_by_role("button", name="Train this experiment")).to_be_enabled()
     train_experiment(page, "fine-tune-head", claims=3)
     expect(page.get_by_test_id("dashboard")).to_contain_text("Starts from the weights of run")
+
+
+def test_lesson_three_claims_the_vanishing_gradient_the_chart_draws(page: Page) -> None:
+    """The sigmoid network's first layer gets a gradient far smaller than its last: the
+    gradient chart draws a line per dense layer, and the claims on the gradient norms
+    (one after the first epoch, compared with the sigmoid run) hold on the runs."""
+    open_playground(page)
+    page.get_by_test_id("lessons-toggle").click()
+    lessons = page.get_by_test_id("lessons")
+    lessons.get_by_test_id("lesson-activations").click()
+    train_experiment(page, "sigmoid", claims=2)
+    chart = page.get_by_test_id("gradient-chart")
+    expect(chart).to_be_visible()
+    expect(chart).to_have_attribute("data-points", str(7 * 40))  # 7 dense layers, 40 epochs
+    expect(chart.locator(".u-legend")).to_contain_text("h1")
+    sigmoid = page.get_by_test_id("experiment-sigmoid").get_by_test_id("claims")
+    expect(sigmoid).to_contain_text("grad_norm_ratio")
+
+    relu = page.get_by_test_id("experiment-relu")
+    relu.get_by_role("button", name="Apply").click()
+    train_experiment(page, "relu", claims=4)
+    expect(relu.get_by_test_id("claims")).to_contain_text("grad_norm_ratio after epoch 1")

@@ -1,6 +1,7 @@
 // The live dashboard of one run: status, progress and ETA, stop / pause / resume,
-// loss and accuracy charts (train per step, validation per epoch), the decision
-// boundary of a 2-D model as it forms, and a GAN's two players and its newest samples.
+// loss and accuracy charts (train per step, validation per epoch), each layer's gradient
+// norm per epoch (log scale), the decision boundary of a 2-D model as it forms, and a
+// GAN's two players and its newest samples.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, exportUrl, type ExportFormat, type RunOrigin } from "../api/client";
@@ -9,6 +10,7 @@ import { duration, metric, percent } from "../format";
 import i18n from "../i18n";
 import { BoundaryView } from "./BoundaryView";
 import { Chart } from "./Chart";
+import { gradientLines } from "./gradients";
 import { statusLabel } from "./labels";
 import { LiveSamples } from "./LiveSamples";
 import { useTaskKind } from "../taskKinds";
@@ -74,6 +76,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
   const all = (own: Columns, before?: Columns) => (before?.step?.length ? concat(before, own) : own);
   const trainRows = all(steps, view.before?.steps);
   const epochRows = all(epochs, view.before?.epochs);
+  const gradients = gradientLines(epochRows, (view.run?.spec.layers ?? []).map((layer) => layer.id));
   return (
     <section className="dashboard" aria-label={t("dashboard.label")} data-testid="dashboard">
       <header>
@@ -148,6 +151,11 @@ export function Dashboard({ runId, view, onContinue }: Props) {
               { label: t("charts.dReal"), x: trainRows.step ?? [], y: trainRows.train_d_real ?? [], colour: TRAIN },
               { label: t("charts.dFake"), x: trainRows.step ?? [], y: trainRows.train_d_fake ?? [], colour: VAL },
             ]} />
+        )}
+        {gradients.length > 0 && (
+          <Chart title={t("charts.gradients")} testId="gradient-chart" version={view.version} log
+            marks={view.edits} series={gradients.map((line) => (
+              { label: line.layer, x: epochRows.step ?? [], y: line.y, colour: line.colour, points: true }))} />
         )}
         {view.boundary && <BoundaryView grid={view.boundary} />}
       </div>

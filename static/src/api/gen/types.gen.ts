@@ -417,10 +417,17 @@ export type BoundaryGrid = {
  * Check
  *
  * A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
- * and its last epoch's) above or below a number, or than the same metric of another
- * experiment of the lesson (by at least `margin`).
+ * and its last epoch's, or an epoch's, or its change between two epochs) above or below
+ * a number, or than the same metric of another experiment of the lesson, read the same
+ * way (by at least `margin`).
  */
 export type Check = {
+    /**
+     * Epoch
+     *
+     * Read an epoch's metric, not the last epoch's: its value after this many epochs (1: the first). A run that ran fewer has no value, and the claim does not hold.
+     */
+    epoch?: number | null;
     /**
      * Margin
      *
@@ -430,13 +437,19 @@ export type Check = {
     /**
      * Metric
      *
-     * A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran) or near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them).
+     * A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran), near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them), grad_norm/<layer> (the L2 norm of that layer's gradient, the root mean square over the epoch's measured steps) or grad_norm_ratio (the first trainable layer's gradient norm over the last's: far below 1 when the gradient vanishes on its way back).
      */
     metric: string;
     /**
      * Op
      */
     op: 'above' | 'below';
+    /**
+     * Since
+     *
+     * Read the metric's change: its value after `epoch` epochs (or the last) minus its value after `since` epochs, negative when it fell. E.g. val_loss falls by more than 0.5 from the first epoch to the fifth: since 1, epoch 5, below -0.5.
+     */
+    since?: number | null;
     /**
      * Than
      *
@@ -474,7 +487,7 @@ export type CheckResult = {
     /**
      * Measured
      *
-     * The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
+     * The run's value of the metric, read as the claim says: the last epoch's, an epoch's or its change between two (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
      */
     measured: number | Array<number> | Array<number> | null;
 };
