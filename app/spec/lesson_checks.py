@@ -5,7 +5,10 @@ need no training."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal, cast
 
@@ -31,7 +34,12 @@ class Check(SpecModel):
         "A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap "
         "(val_loss - train_loss at the last epoch), epochs (how many ran) or "
         f"{NEAR_ZERO} (the share of the final weights smaller than {NEAR_ZERO_BELOW} in "
-        "size; biases and norms are left out, as the L1 and L2 penalties leave them)."))
+        "size; biases and norms are left out, as the L1 and L2 penalties leave them); "
+        "from the training loss of each step: steps_per_epoch (the steps an epoch "
+        "takes), loss_noise (the mean change of the loss from one step to the next in "
+        "the last epoch, as a share of that epoch's mean loss: small batches give a "
+        "noisier curve) or diverged (1 when the loss became NaN or infinite, which stops "
+        "the run, else 0)."))
     op: Literal["above", "below"]
     value: float | None = Field(default=None, description="The number to compare with.")
     than: str | None = Field(default=None, pattern=SLUG, description="Or this experiment.")
@@ -208,6 +216,22 @@ def outcome(epochs: Sequence[Mapping[str, float]], test: Mapping[str, float]
     return last | dict(test) | derived
 
 
+def step_outcome(epochs: Sequence[float], losses: Sequence[float]) -> dict[str, float]:
+    """The metrics claims read from the training loss of each step, oldest first, with
+    the epoch of each: steps_per_epoch (the most steps of any epoch), diverged and, when
+    the last epoch has two losses or more, all finite and not all zero, loss_noise."""
+    if not losses:
+        return {}
+    per_epoch = Counter(epochs)
+    found = {"steps_per_epoch": float(max(per_epoch.values())),
+             "diverged": float(not all(math.isfinite(loss) for loss in losses))}
+    last = [loss for epoch, loss in zip(epochs, losses, strict=True) if epoch == epochs[-1]]
+    if len(last) > 1 and all(math.isfinite(loss) for loss in last) and sum(last) > 0:
+        moves = [abs(after - before) for before, after in itertools.pairwise(last)]
+        found["loss_noise"] = statistics.fmean(moves) / statistics.fmean(last)
+    return found
+
+
 __all__ = ["ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "WORKED", "AnyCheck",
            "AttentionCheck", "Check", "ConvolutionCheck", "ShapeCheck", "correlate", "outcome",
-           "softmax", "worked_by_hand"]
+           "softmax", "step_outcome", "worked_by_hand"]
