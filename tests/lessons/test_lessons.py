@@ -260,7 +260,7 @@ def run_experiment(network: NetworkSpec, lesson: LessonSpec, experiment: Experim
     def keep(event: TrainingEvent) -> None:
         if isinstance(event, EpochEvent):
             epochs.append(event.metrics)
-        if isinstance(event, MetricsEvent):
+        if isinstance(event, MetricsEvent) and "train_loss" in event.values:
             steps[0].extend(map(float, event.epoch))
             steps[1].extend(event.values["train_loss"])
 
