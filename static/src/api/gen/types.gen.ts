@@ -378,7 +378,7 @@ export type Check = {
     /**
      * Metric
      *
-     * A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran) or near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them).
+     * A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran) or near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them); from the training loss of each step: steps_per_epoch (the steps an epoch takes), loss_noise (the mean change of the loss from one step to the next in the last epoch, as a share of that epoch's mean loss: small batches give a noisier curve) or diverged (1 when the loss became NaN or infinite, which stops the run, else 0).
      */
     metric: string;
     /**
