@@ -33,8 +33,8 @@ class CheckResult(BaseModel):
     measured: float | list[int] | list[float] | None = Field(description=(
         "The run's value of the metric (a shape claim: the layer's output shape; an "
         "attention claim: the weights the layer computed; a convolution claim: the "
-        "feature map the layer computed, row after row); null while no completed run of "
-        "the experiment is known, or when it did not report it."))
+        "feature map the layer computed, row after row); null while no completed (or "
+        "diverged) run of the experiment is known, or when it did not report it."))
     against: float | list[int] | list[float] | None = Field(description=(
         "The bound it is compared with: the claim's value, or the other experiment's "
         "measure widened by the claim's margin."))

@@ -184,7 +184,8 @@ export interface paths {
         /**
          * Lesson Results
          * @description Each experiment's claims with the value its run measured and whether it holds. A
-         *     claim is unknown (null) until its run completes; a run that is gone counts as none.
+         *     claim is unknown (null) until its run completes or diverges; a run that is gone counts
+         *     as none.
          */
         post: operations["lesson_results"];
         delete?: never;
@@ -1358,7 +1359,7 @@ export interface components {
             holds: boolean | null;
             /**
              * Measured
-             * @description The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
+             * @description The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed (or diverged) run of the experiment is known, or when it did not report it.
              */
             measured: number | number[] | number[] | null;
         };

@@ -422,7 +422,7 @@ export type CheckResult = {
     /**
      * Measured
      *
-     * The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
+     * The run's value of the metric (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed (or diverged) run of the experiment is known, or when it did not report it.
      */
     measured: number | Array<number> | Array<number> | null;
 };
