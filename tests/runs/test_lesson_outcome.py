@@ -48,7 +48,8 @@ def test_a_completed_run_reads_its_steps_per_epoch_and_their_noise(
     assert found["steps_per_epoch"] == expected["steps_per_epoch"] == done.step / 3
     assert found["diverged"] == 0.0 and found["epochs"] == 3
     assert found["loss_noise"] > 0
-    assert found["loss_noise"] == pytest.approx(expected["loss_noise"])
+    # the worker may use other threads than this process: sums in another order
+    assert found["loss_noise"] == pytest.approx(expected["loss_noise"], rel=1e-3)
 
 
 def test_a_diverged_run_is_judged_and_reads_as_diverged(service: RunService) -> None:
