@@ -20,6 +20,7 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 EXACT_PARAMS = {
     "mnist-keras-cnn": 203_434,
+    "mnist-mlp": 535_818,  # 784*512 + 512, 512*256 + 256, 256*10 + 10
     "cifar10-cnn": 4_210_090,
     # torchvision.models.alexnet(), vgg16(), resnet18(), googlenet(aux_logits=False,
     # init_weights=True): sum(p.numel() for p in model.parameters())

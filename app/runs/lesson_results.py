@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from app.inspect import worked_attention, worked_convolution
 from app.nn import analyze, build
-from app.runs.recorder import reported_epochs
+from app.runs.recorder import reported_epochs, reported_losses
 from app.runs.service import RunService
 from app.spec import NetworkSpec
-from app.spec.lesson_checks import NEAR_ZERO, NEAR_ZERO_BELOW
+from app.spec.lesson_checks import NEAR_ZERO, NEAR_ZERO_BELOW, step_outcome
 from app.spec.lessons import (
     AnyCheck,
     AttentionCheck,
@@ -34,8 +34,8 @@ class CheckResult(BaseModel):
         "The run's value of the metric, read as the claim says: the last epoch's, an "
         "epoch's or its change between two (a shape claim: the layer's output shape; an "
         "attention claim: the weights the layer computed; a convolution claim: the "
-        "feature map the layer computed, row after row); null while no completed run of "
-        "the experiment is known, or when it did not report it."))
+        "feature map the layer computed, row after row); null while no completed (or "
+        "diverged) run of the experiment is known, or when it did not report it."))
     against: float | list[int] | list[float] | None = Field(description=(
         "The bound it is compared with: the claim's value, or the other experiment's "
         "measure widened by the claim's margin."))
@@ -65,12 +65,15 @@ def weight_outcome(state: Mapping[str, torch.Tensor]) -> dict[str, float]:
 
 def run_outcome(runs: RunService, run: RunRecord, weights: bool = False
                 ) -> dict[str, float] | None:
-    """What the claims read from a run: None until it has completed. With `weights`,
-    also what they read from its final checkpoint (left out if it cannot be read)."""
-    if run.status != "completed":
+    """What the claims read from a run: None until it has completed or diverged. With
+    `weights`, also what they read from a completed run's final checkpoint (left out if
+    it cannot be read)."""
+    if run.status not in ("completed", "diverged"):
         return None
-    found = outcome(reported_epochs(runs.metrics(run.id)), run.test_metrics)
-    if weights:
+    columns = runs.metrics(run.id)
+    found = (outcome(reported_epochs(columns), run.test_metrics)
+             | step_outcome(*reported_losses(columns)))
+    if weights and run.status == "completed":
         try:
             final = load_latest(runs.run_dir(run.id) / CHECKPOINT_NAME).checkpoint
         except (FileNotFoundError, CheckpointError):

@@ -79,6 +79,18 @@ def reported_epochs(columns: Mapping[str, Sequence[float | int | None]]) -> list
              if (value := values[row]) is not None} for row in range(len(epochs.epoch))]
 
 
+def reported_losses(columns: Mapping[str, Sequence[float | int | None]]
+                    ) -> tuple[list[float], list[float]]:
+    """(epoch, training loss) of each step that reported one, oldest first, from the
+    stored columns; a loss that became NaN reads as NaN."""
+    steps = split_metrics(columns).steps
+    rows = [(float(epoch), float(loss)) for epoch, loss in
+            zip(steps.epoch, steps.values.get("train_loss", [None] * len(steps.epoch)),
+                strict=True)
+            if epoch is not None and loss is not None]
+    return [epoch for epoch, _ in rows], [loss for _, loss in rows]
+
+
 def better(name: str, new: float, old: float | None) -> bool:
     if old is None:
         return True

@@ -6,7 +6,10 @@ need no training."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal, cast
 
@@ -22,6 +25,8 @@ NEAR_ZERO_BELOW = 0.01
 """A claim on NEAR_ZERO reads the share of the final model's weights (tensors of 2+
 dimensions, as the L1 and L2 penalties count them) whose size is below NEAR_ZERO_BELOW."""
 ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block")
+STEP_METRICS = ("steps_per_epoch", "loss_noise", "diverged")
+"""The metrics read from the training loss of each step (step_outcome), not per epoch."""
 AT = "@"
 """An outcome keeps a metric's value after epoch k as `<metric>@k` (see `outcome`)."""
 
@@ -38,9 +43,13 @@ class Check(SpecModel):
         f"{NEAR_ZERO} (the share of the final weights smaller than {NEAR_ZERO_BELOW} in "
         "size; biases and norms are left out, as the L1 and L2 penalties leave them), "
         f"{GRAD_NORM_PREFIX}<layer> (the L2 norm of that layer's gradient, the root mean "
-        f"square over the epoch's measured steps) or {GRAD_NORM_RATIO} (the first trainable "
+        f"square over the epoch's measured steps), {GRAD_NORM_RATIO} (the first trainable "
         "layer's gradient norm over the last's: far below 1 when the gradient vanishes "
-        "on its way back)."))
+        "on its way back); or, from the training loss of each step: steps_per_epoch (the "
+        "steps an epoch takes), loss_noise (the mean change of the loss from one step to "
+        "the next in the last epoch, as a share of that epoch's mean loss: small batches "
+        "give a noisier curve) or diverged (1 when the loss became NaN or infinite, which "
+        "stops the run, else 0)."))
     op: Literal["above", "below"]
     value: float | None = Field(default=None, description="The number to compare with.")
     than: str | None = Field(default=None, pattern=SLUG, description="Or this experiment.")
@@ -246,7 +255,8 @@ WORKED = (AttentionCheck, ConvolutionCheck)
 
 def per_epoch(metric: str) -> bool:
     """Whether each epoch reports the metric (so a claim can read it at an epoch)."""
-    return not metric.startswith("test_") and metric not in ("epochs", NEAR_ZERO)
+    return not metric.startswith("test_") and metric not in ("epochs", NEAR_ZERO,
+                                                             *STEP_METRICS)
 
 
 def at_epoch(metric: str, epoch: int) -> str:
@@ -271,6 +281,22 @@ def _with_gap(metrics: Mapping[str, float]) -> dict[str, float]:
     return found
 
 
-__all__ = ["AT", "ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "WORKED", "AnyCheck",
-           "AttentionCheck", "Check", "ConvolutionCheck", "ShapeCheck", "at_epoch", "correlate",
-           "outcome", "per_epoch", "softmax", "worked_by_hand"]
+def step_outcome(epochs: Sequence[float], losses: Sequence[float]) -> dict[str, float]:
+    """The metrics claims read from the training loss of each step, oldest first, with
+    the epoch of each: steps_per_epoch (the most steps of any epoch), diverged and, when
+    the last epoch has two losses or more, all finite and not all zero, loss_noise."""
+    if not losses:
+        return {}
+    steps = Counter(epochs)
+    found = {"steps_per_epoch": float(max(steps.values())),
+             "diverged": float(not all(math.isfinite(loss) for loss in losses))}
+    last = [loss for epoch, loss in zip(epochs, losses, strict=True) if epoch == epochs[-1]]
+    if len(last) > 1 and all(math.isfinite(loss) for loss in last) and sum(last) > 0:
+        moves = [abs(after - before) for before, after in itertools.pairwise(last)]
+        found["loss_noise"] = statistics.fmean(moves) / statistics.fmean(last)
+    return found
+
+
+__all__ = ["AT", "ATTENTION_LAYERS", "NEAR_ZERO", "NEAR_ZERO_BELOW", "STEP_METRICS", "WORKED",
+           "AnyCheck", "AttentionCheck", "Check", "ConvolutionCheck", "ShapeCheck", "at_epoch",
+           "correlate", "outcome", "per_epoch", "softmax", "step_outcome", "worked_by_hand"]

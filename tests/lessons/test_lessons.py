@@ -4,6 +4,7 @@ broken edit stops it loading, and every claim an experiment makes holds when it 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from app.runs.lesson_results import judge, weight_outcome
 from app.runs.origins import match_into, save_start
 from app.runs.worker import INIT_WEIGHTS
 from app.spec import NetworkSpec
-from app.spec.events import EpochEvent, TrainingEvent
+from app.spec.events import EpochEvent, MetricsEvent, TrainingEvent
+from app.spec.lesson_checks import step_outcome
 from app.spec.lessons import (
     LANGS,
     AttentionCheck,
@@ -217,6 +219,19 @@ def test_near_zero_weights_is_the_share_of_small_weights_biases_left_out() -> No
     assert LESSONS["overfitting"].reads_weights and not LESSONS["xor"].reads_weights
 
 
+def test_the_step_losses_give_the_steps_per_epoch_their_noise_and_a_divergence() -> None:
+    epochs = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    found = step_outcome(epochs, [2.3, 2.0, 1.8, 1.5, 1.0, 1.4, 1.0])
+    assert found == {"steps_per_epoch": 4.0, "diverged": 0.0,
+                     "loss_noise": pytest.approx(0.4 / (3.4 / 3))}  # the last epoch's
+    smooth = step_outcome(epochs, [2.3, 2.0, 1.8, 1.5, 1.2, 1.2, 1.2])
+    assert smooth["loss_noise"] == 0.0
+    diverged = step_outcome([0.0, 0.0, 0.0], [2.3, 40.0, math.nan])
+    assert diverged == {"steps_per_epoch": 3.0, "diverged": 1.0}  # no noise of a NaN
+    assert step_outcome([0.0], [0.5]) == {"steps_per_epoch": 1.0, "diverged": 0.0}
+    assert step_outcome([], []) == {}
+
+
 def test_the_attention_example_states_the_softmax_it_claims() -> None:
     check = AttentionCheck(layer="block1", scores=[112, 96], d_k=64, weights=[0.88, 0.12])
     assert check.expected() == pytest.approx([0.8808, 0.1192], abs=1e-4)
@@ -291,15 +306,22 @@ def run_experiment(network: NetworkSpec, lesson: LessonSpec, experiment: Experim
         save_start(run_dir, matched)
         start = Start(run_dir / INIT_WEIGHTS)
     epochs: list[dict[str, float]] = []
+    steps: tuple[list[float], list[float]] = ([], [])  # each step's epoch and loss
 
     def keep(event: TrainingEvent) -> None:
         if isinstance(event, EpochEvent):
             epochs.append(event.metrics)
+        if isinstance(event, MetricsEvent) and "train_loss" in event.values:
+            steps[0].extend(map(float, event.epoch))
+            steps[1].extend(event.values["train_loss"])
 
     final = run_local(spec, training, keep, checkpoint_dir=run_dir, start=start)
+    found = outcome(epochs, final.metrics) | step_outcome(*steps)
+    if final.status == "diverged" and any(isinstance(c, Check) and c.metric == "diverged"
+                                          for c in experiment.checks):
+        return found  # the claim is that it diverges: it leaves no final weights
     assert final.status == "completed", final.reason
-    weights = load_latest(run_dir / CHECKPOINT_NAME).checkpoint.model
-    return outcome(epochs, final.metrics) | weight_outcome(weights)
+    return found | weight_outcome(load_latest(run_dir / CHECKPOINT_NAME).checkpoint.model)
 
 
 def experiments_to_run(lesson: LessonSpec) -> list[ExperimentSpec]:

@@ -117,3 +117,20 @@ def test_lesson_three_claims_the_vanishing_gradient_the_chart_draws(page: Page) 
     relu.get_by_role("button", name="Apply").click()
     train_experiment(page, "relu", claims=4)
     expect(relu.get_by_test_id("claims")).to_contain_text("grad_norm_ratio after epoch 1")
+
+
+def test_an_experiment_that_claims_divergence_is_done_when_its_run_diverges(
+        page: Page) -> None:
+    """Too large a learning rate: the run stops as diverged, which is what the experiment
+    claims, so its claims hold on the run and the experiment counts as done."""
+    open_playground(page)
+    page.get_by_test_id("lessons-toggle").click()
+    page.get_by_test_id("lesson-learning-rate").click()
+    card = page.get_by_test_id("experiment-too-large")
+    card.get_by_role("button", name="Train this experiment").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("diverged", timeout=120_000)
+    expect(card.locator(".done")).to_be_visible()
+    expect(card.get_by_test_id("attempt")).to_contain_text("diverged")
+    expect(card.get_by_test_id("claims").locator("[data-holds=holds]")).to_have_count(2)
+    page.get_by_role("button", name="← All lessons").click()
+    expect(page.get_by_test_id("lesson-learning-rate").locator("xpath=..")).to_contain_text("1/6")

@@ -25,7 +25,8 @@ class ResultsIn(BaseModel):
 def lesson_results(lesson_id: str, body: ResultsIn, lessons: LessonsDep, presets: PresetsDep,
                    runs: RunsDep) -> list[ExperimentResult]:
     """Each experiment's claims with the value its run measured and whether it holds. A
-    claim is unknown (null) until its run completes; a run that is gone counts as none."""
+    claim is unknown (null) until its run completes or diverges; a run that is gone counts
+    as none."""
     if lesson_id not in lessons:
         raise HTTPException(404, f"no lesson {lesson_id!r}; known: {', '.join(lessons)}")
     lesson = lessons[lesson_id]

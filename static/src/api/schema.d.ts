@@ -204,7 +204,8 @@ export interface paths {
         /**
          * Lesson Results
          * @description Each experiment's claims with the value its run measured and whether it holds. A
-         *     claim is unknown (null) until its run completes; a run that is gone counts as none.
+         *     claim is unknown (null) until its run completes or diverges; a run that is gone counts
+         *     as none.
          */
         post: operations["lesson_results"];
         delete?: never;
@@ -1391,7 +1392,7 @@ export interface components {
             margin: number;
             /**
              * Metric
-             * @description A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran), near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them), grad_norm/<layer> (the L2 norm of that layer's gradient, the root mean square over the epoch's measured steps) or grad_norm_ratio (the first trainable layer's gradient norm over the last's: far below 1 when the gradient vanishes on its way back).
+             * @description A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran), near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them), grad_norm/<layer> (the L2 norm of that layer's gradient, the root mean square over the epoch's measured steps), grad_norm_ratio (the first trainable layer's gradient norm over the last's: far below 1 when the gradient vanishes on its way back); or, from the training loss of each step: steps_per_epoch (the steps an epoch takes), loss_noise (the mean change of the loss from one step to the next in the last epoch, as a share of that epoch's mean loss: small batches give a noisier curve) or diverged (1 when the loss became NaN or infinite, which stops the run, else 0).
              */
             metric: string;
             /**
@@ -1431,7 +1432,7 @@ export interface components {
             holds: boolean | null;
             /**
              * Measured
-             * @description The run's value of the metric, read as the claim says: the last epoch's, an epoch's or its change between two (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
+             * @description The run's value of the metric, read as the claim says: the last epoch's, an epoch's or its change between two (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed (or diverged) run of the experiment is known, or when it did not report it.
              */
             measured: number | number[] | number[] | null;
         };

@@ -22,6 +22,13 @@ interface Props {
   onBack: () => void;
 }
 
+/** Whether a run that ended as `status` has done the experiment: it completed, or it
+ *  diverged where a claim of the experiment is that it diverges (too large a learning rate). */
+function ends(experiment: Experiment | undefined, status: string): boolean {
+  return status === "completed" || (status === "diverged"
+    && (experiment?.checks ?? []).some((check) => "metric" in check && check.metric === "diverged"));
+}
+
 
 export function LessonView({ id, actions, current, attempts, onAttempt, onBack }: Props) {
   const { t, i18n } = useTranslation("lessons");
@@ -33,23 +40,27 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
     api.lesson(id, currentLang()).then(setLesson, (error: unknown) => setFailure(String(error)));
   }, [id, i18n.language]);
 
-  // an attempt is done once its run completes: the run the dashboard follows tells at once;
-  // the others (trained while this lesson was closed) are asked for when it opens
+  // an attempt is done once its run ends (see ends): the run the dashboard follows tells at
+  // once; the others (trained while this lesson was closed) are asked for when it opens
+  const experimentOf = (experiment: string) => lesson?.experiments.find((e) => e.id === experiment);
+  const finish = (experiment: string, attempt: Attempt, status: string) => {
+    if (ends(experimentOf(experiment), status)) {
+      onAttempt(experiment, { ...attempt, completed: true, diverged: status === "diverged" });
+    }
+  };
   useEffect(() => {
     for (const [experiment, attempt] of Object.entries(attempts)) {
-      if (attempt.runId === current.runId && current.status === "completed" && !attempt.completed) {
-        onAttempt(experiment, { ...attempt, completed: true });
-      }
+      if (attempt.runId === current.runId && !attempt.completed) finish(experiment, attempt, current.status);
     }
-  }, [current.runId, current.status]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [current.runId, current.status, lesson]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
+    if (!lesson) return;
     for (const [experiment, attempt] of Object.entries(attempts)) {
       if (attempt.completed || attempt.runId === current.runId) continue;
-      api.run(attempt.runId).then((run) => {
-        if (run.status === "completed") onAttempt(experiment, { ...attempt, completed: true });
-      }, () => undefined); // a deleted run stays not done
+      api.run(attempt.runId).then((run) => finish(experiment, attempt, run.status ?? ""),
+        () => undefined); // a deleted run stays not done
     }
-  }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [id, lesson]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // the claims, measured on the runs: asked for again when an attempt starts or ends, and
   // when the run the dashboard follows (one of them) changes status. The stream can tell
@@ -64,9 +75,9 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
     api.lessonResults(id, runs).then((answer) => {
       setResults(Object.fromEntries(answer.map((result) => [result.experiment, result])));
       const finished = (runId: string | null | undefined, experiment: string) => attempts[experiment]?.completed
-        || (runId === current.runId && following === "completed");
+        || (runId === current.runId && ends(experimentOf(experiment), following));
       const behind = answer.some((result) => result.run_id && finished(result.run_id, result.experiment)
-        && result.status !== "completed");
+        && !ends(experimentOf(result.experiment), result.status ?? ""));
       if (behind && retries < 20) timer = window.setTimeout(() => setRetries((n) => n + 1), 500);
     }, () => undefined); // the lesson itself reports a failure to load
     return () => window.clearTimeout(timer);
@@ -152,7 +163,8 @@ export function LessonView({ id, actions, current, attempts, onAttempt, onBack }
               {attempt && (
                 <p className="muted" data-testid="attempt">
                   {t("attempt", { run: attempt.runId.slice(0, 8) })}{" "}
-                  {attempt.completed ? t("completed") : attempt.runId === current.runId ? statusLabel(current.status) : ""}
+                  {attempt.completed ? (attempt.diverged ? statusLabel("diverged") : t("completed"))
+                    : attempt.runId === current.runId ? statusLabel(current.status) : ""}
                 </p>
               )}
               {results[experiment.id] && (attempt || !experiment.checks.some((c) => "metric" in c)) && (

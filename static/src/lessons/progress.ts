@@ -1,5 +1,5 @@
 // What a learner has done, kept in this browser: for each lesson, the run each experiment
-// was last trained as and whether that run completed.
+// was last trained as and whether that run has done it (completed, or diverged as claimed).
 import { useCallback, useState } from "react";
 
 const STORAGE_KEY = "layerlab-lesson-progress";
@@ -7,6 +7,7 @@ const STORAGE_KEY = "layerlab-lesson-progress";
 export interface Attempt {
   runId: string;
   completed: boolean;
+  diverged?: boolean; // it was done by diverging, as the experiment claims
 }
 export type Progress = Record<string, Record<string, Attempt>>; // lesson id -> experiment id -> attempt
 

@@ -104,7 +104,8 @@ export const getLesson = <ThrowOnError extends boolean = false>(options: Options
  * Lesson Results
  *
  * Each experiment's claims with the value its run measured and whether it holds. A
- * claim is unknown (null) until its run completes; a run that is gone counts as none.
+ * claim is unknown (null) until its run completes or diverges; a run that is gone counts
+ * as none.
  */
 export const lessonResults = <ThrowOnError extends boolean = false>(options: Options<LessonResultsData, ThrowOnError>) => (options.client ?? client).post<LessonResultsResponses, LessonResultsErrors, ThrowOnError>({
     url: '/api/v1/lessons/{lesson_id}/results',

@@ -437,7 +437,7 @@ export type Check = {
     /**
      * Metric
      *
-     * A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran), near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them), grad_norm/<layer> (the L2 norm of that layer's gradient, the root mean square over the epoch's measured steps) or grad_norm_ratio (the first trainable layer's gradient norm over the last's: far below 1 when the gradient vanishes on its way back).
+     * A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran), near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them), grad_norm/<layer> (the L2 norm of that layer's gradient, the root mean square over the epoch's measured steps), grad_norm_ratio (the first trainable layer's gradient norm over the last's: far below 1 when the gradient vanishes on its way back); or, from the training loss of each step: steps_per_epoch (the steps an epoch takes), loss_noise (the mean change of the loss from one step to the next in the last epoch, as a share of that epoch's mean loss: small batches give a noisier curve) or diverged (1 when the loss became NaN or infinite, which stops the run, else 0).
      */
     metric: string;
     /**
@@ -487,7 +487,7 @@ export type CheckResult = {
     /**
      * Measured
      *
-     * The run's value of the metric, read as the claim says: the last epoch's, an epoch's or its change between two (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed run of the experiment is known, or when it did not report it.
+     * The run's value of the metric, read as the claim says: the last epoch's, an epoch's or its change between two (a shape claim: the layer's output shape; an attention claim: the weights the layer computed; a convolution claim: the feature map the layer computed, row after row); null while no completed (or diverged) run of the experiment is known, or when it did not report it.
      */
     measured: number | Array<number> | Array<number> | null;
 };
