@@ -19,7 +19,8 @@ NEAR_ZERO = "near_zero_weights"
 NEAR_ZERO_BELOW = 0.01
 """A claim on NEAR_ZERO reads the share of the final model's weights (tensors of 2+
 dimensions, as the L1 and L2 penalties count them) whose size is below NEAR_ZERO_BELOW."""
-ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block")
+ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block",
+                    "transformer_decoder_block")
 
 
 class Check(SpecModel):
