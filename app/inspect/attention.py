@@ -63,8 +63,8 @@ def input_positions(spec: NetworkSpec) -> dict[str, list[int] | None]:
     for layer_id in topological_order(spec.layers):
         layer = spec.layer(layer_id)
         first = found.get(inputs[layer_id][0])
-        if first is not None and isinstance(layer, SliceSpec) and layer.axis == 0:
-            found[layer_id] = first[layer.start:layer.stop]
+        if first is not None and isinstance(layer, SliceSpec):  # another axis keeps them
+            found[layer_id] = first[layer.start:layer.stop] if layer.axis == 0 else first
         else:
             found[layer_id] = first if layer.type in KEEP_POSITIONS else None
     return found

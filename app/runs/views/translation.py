@@ -49,9 +49,9 @@ class TranslateOut(BaseModel):
 def _layout(subject: Subject) -> tuple[list[str], int, int]:
     """The vocabulary, the source length and the start token of a seq2seq dataset."""
     vocab, source_len = subject.class_names, subject.info.source_len
-    if not vocab or source_len is None or START not in vocab:
+    if not vocab or source_len is None or START not in vocab or PAD not in vocab:
         raise InspectError(f"translation needs a seq2seq dataset with a '{START}' start "
-                           "token (e.g. number-words)")
+                           f"token and a '{PAD}' padding token (e.g. number-words)")
     return vocab, source_len, vocab.index(START)
 
 
@@ -64,8 +64,9 @@ def _source_ids(text: str, vocab: list[str], source_len: int) -> list[int]:
     words = text.lower().replace("-", " ").split()
     unknown = sorted({w for w in words if w not in vocab or w in (START, PAD)})
     if unknown:
+        words_known = [w for w in vocab if w not in (START, PAD)]
         raise InspectError(f"source: {', '.join(map(repr, unknown[:10]))} not in the "
-                           f"model's vocabulary ({', '.join(vocab[2:])})")
+                           f"model's vocabulary ({', '.join(words_known)})")
     if not 1 <= len(words) <= source_len:
         raise InspectError(f"source: 1 to {source_len} words, not {len(words)}")
     return [vocab.index(w) for w in words] + [vocab.index(PAD)] * (source_len - len(words))
