@@ -1,6 +1,7 @@
-"""A translator in the browser: the translation-transformer preset trained on
-number-words draws its decoder's cross-attention with target tokens down the rows and
-source words across the columns, and translates a number typed by hand."""
+"""A translator in the browser: the number-words samples read as words and digits; the
+translation-transformer preset trained on them draws its decoder's cross-attention with
+target tokens down the rows and source words across the columns, and translates a
+number typed by hand."""
 
 from __future__ import annotations
 
@@ -9,14 +10,21 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import inspect_view, painted, train_preset
+from tests.ui.test_playground import inspect_view, open_preset, painted, set_field
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_translator_draws_its_cross_attention_and_translates(page: Page) -> None:
-    train_preset(page, "translation-transformer", "decoder", "number-words", 2,
-                 train_size="3000")
+    open_preset(page, "translation-transformer", "decoder", "number-words")
+    preview = page.get_by_test_id("dataset-preview").locator("figure").first
+    expect(preview.locator("code")).to_contain_text("seven thousand eight hundred and")
+    expect(preview.locator("figcaption")).to_have_text("7835")  # its four target digits
+    page.get_by_text("Dataset options").click()
+    set_field(page, "train_size", "3000")
+    set_field(page, "epochs", "2")
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
     inspect_view(page, "attention")
     view = page.get_by_test_id("attention-view")
     cross = view.get_by_test_id("attention-decoder-cross")
