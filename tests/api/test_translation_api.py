@@ -105,3 +105,25 @@ def test_a_translation_run_lists_translate_and_attention(
     names = {view["name"] for view in listed["views"]}
     assert {"translate", "attention", "predict", "activations"} <= names
     assert "generate" not in names
+
+
+@pytest.mark.parametrize(("layers", "field", "words"), [
+    ([{"id": "dec", "type": "transformer_decoder_block", "num_heads": 2}],
+     "inputs", "needs at least 2 inputs"),
+    ([{"id": "mem", "type": "sequence_pool"},
+      {"id": "dec", "type": "transformer_decoder_block", "num_heads": 2,
+       "inputs": ["input", "mem"]}],
+     "inputs", "not the encoder's (time, features) sequence"),
+    ([{"id": "mem", "type": "dense", "units": 6},
+      {"id": "dec", "type": "transformer_decoder_block", "num_heads": 3,
+       "inputs": ["input", "mem"]}],
+     "num_heads", "num_heads 3 must divide the width 8"),
+], ids=["one-input", "memory-not-a-sequence", "heads"])
+def test_a_decoder_that_cannot_be_built_is_a_422_naming_the_field(
+        client: TestClient, layers: list[dict[str, Any]], field: str, words: str) -> None:
+    response = client.post(f"{API}/specs/validate",
+                           json={"input": {"shape": [6, 8]}, "layers": layers})
+    assert response.status_code == 422, response.text
+    issue = response.json()["errors"][0]
+    assert (issue["layer_id"], issue["field"]) == ("dec", field)
+    assert words in issue["message"]
