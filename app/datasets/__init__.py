@@ -3,7 +3,7 @@
 Importing this package registers every dataset module below.
 """
 
-from app.datasets import cifar, csv_table, idx, sequences, tables, toys
+from app.datasets import cifar, csv_table, idx, sequences, tables, toys, translation
 from app.datasets.base import (
     DATASETS,
     Dataset,
@@ -59,6 +59,7 @@ __all__ = [
     "sequences",
     "tables",
     "toys",
+    "translation",
     "uploads_in",
     "use_uploads_dir",
 ]

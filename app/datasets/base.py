@@ -39,6 +39,9 @@ class DatasetInfo:
     target_shape: tuple[int, ...] = ()
     vocab_size: int | None = None
     splits: dict[str, int] = field(default_factory=dict)
+    # seq2seq: the input's first source_len tokens are the source, the rest the
+    # decoder's input (a start token, then the target shifted right by one)
+    source_len: int | None = None
 
 
 @dataclass

@@ -11,7 +11,10 @@ from torch import nn
 
 from app.inspect.arrays import InspectError
 from app.nn.graph_module import GraphNet
-from app.nn.modules import Attention
+from app.nn.modules import Attention, TransformerDecoderBlock
+
+AttentionPart = tuple[str, str, Attention]
+"""(layer id, 'self' or 'cross', the module): a decoder block has one of each."""
 
 
 @contextmanager
@@ -84,19 +87,38 @@ def attention_modules(model: GraphNet) -> dict[str, Attention]:
     return found
 
 
+def attention_parts(model: GraphNet) -> list[AttentionPart]:
+    """Every attention of the network in execution order: a decoder block's masked
+    self-attention, then its cross-attention; a multihead_attention layer with a second
+    input attends across to it."""
+    parts: list[AttentionPart] = []
+    for node in model.nodes:
+        layer = model.layer(node.layer_id)
+        if isinstance(layer, TransformerDecoderBlock):
+            parts += [(node.layer_id, "self", layer.self_attention),
+                      (node.layer_id, "cross", layer.cross_attention)]
+            continue
+        module = next((m for m in layer.modules() if isinstance(m, Attention)), None)
+        if module is not None:
+            parts.append((node.layer_id, "cross" if len(node.inputs) > 1 else "self", module))
+    return parts
+
+
 @torch.no_grad()
-def attention_maps(model: GraphNet, batch: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Layer id -> (batch, heads, queries, keys) attention weights for `batch`."""
-    modules = attention_modules(model)
-    if not modules:
+def attention_maps(model: GraphNet, batch: torch.Tensor
+                   ) -> list[tuple[str, str, torch.Tensor]]:
+    """(layer id, 'self' or 'cross', (batch, heads, queries, keys) weights) of every
+    attention of the network for `batch`, in execution order."""
+    parts = attention_parts(model)
+    if not parts:
         raise InspectError("the network has no multihead_attention or transformer block")
-    for module in modules.values():
+    for _, _, module in parts:
         module.keep_weights = True
     try:
         with evaluating(model):
             model(batch)
-        return {layer_id: module.weights for layer_id, module in modules.items()
-                if module.weights is not None}
+        return [(layer_id, part, module.weights) for layer_id, part, module in parts
+                if module.weights is not None]
     finally:
-        for module in modules.values():
+        for _, _, module in parts:
             module.keep_weights, module.weights = False, None

@@ -32,6 +32,20 @@ class Permute(nn.Module):
         return x.permute(0, *(d + 1 for d in self.dims))
 
 
+class Slice(nn.Module):
+    """Keeps indices start..stop-1 of one sample axis (the batch axis stays whole)."""
+
+    def __init__(self, start: int, stop: int, axis: int = 0) -> None:
+        super().__init__()
+        self.start, self.stop, self.axis = start, stop, axis
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.narrow(self.axis + 1, self.start, self.stop - self.start)
+
+    def extra_repr(self) -> str:
+        return f"start={self.start}, stop={self.stop}, axis={self.axis}"
+
+
 class Recurrent(nn.Module):
     """An RNN, LSTM or GRU on (B, T, D) that returns every step or the final state."""
 
@@ -124,6 +138,34 @@ class TransformerBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.dropout(self.attention(self.norm1(x)))
         return x + self.dropout(self.feed_forward(self.norm2(x)))
+
+
+class TransformerDecoderBlock(nn.Module):
+    """Pre-norm decoder block on a target x (B, T, D) and an encoder output (B, S, E):
+    x + masked_self_attention(norm(x)), then x + cross_attention(norm(x), memory),
+    then x + feed_forward(norm(x)). The causal mask keeps each target position from
+    seeing the ones after it; cross-attention reads every source position."""
+
+    def __init__(self, dim: int, num_heads: int, ff_dim: int, memory_dim: int | None = None,
+                 dropout: float = 0.1, activation: str = "gelu") -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.self_attention = Attention(dim, num_heads, causal=True, dropout=dropout)
+        self.norm2 = nn.LayerNorm(dim)
+        self.cross_attention = Attention(dim, num_heads, kv_dim=memory_dim, dropout=dropout)
+        self.norm3 = nn.LayerNorm(dim)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(dim, ff_dim),
+            nn.GELU() if activation == "gelu" else nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(ff_dim, dim),
+        )
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        x = x + self.dropout(self.self_attention(self.norm1(x)))  # (B, T, D)
+        x = x + self.dropout(self.cross_attention(self.norm2(x), memory))  # T queries, S keys
+        return x + self.dropout(self.feed_forward(self.norm3(x)))
 
 
 class SequencePool(nn.Module):
@@ -231,6 +273,8 @@ __all__ = [
     "Reshape",
     "Sampling",
     "SequencePool",
+    "Slice",
     "TransformerBlock",
+    "TransformerDecoderBlock",
     "with_weights",
 ]

@@ -24,7 +24,8 @@ NEAR_ZERO = "near_zero_weights"
 NEAR_ZERO_BELOW = 0.01
 """A claim on NEAR_ZERO reads the share of the final model's weights (tensors of 2+
 dimensions, as the L1 and L2 penalties count them) whose size is below NEAR_ZERO_BELOW."""
-ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block")
+ATTENTION_LAYERS = ("multihead_attention", "transformer_encoder_block",
+                    "transformer_decoder_block")
 STEP_METRICS = ("steps_per_epoch", "loss_noise", "diverged")
 """The metrics read from the training loss of each step (step_outcome), not per epoch."""
 AT = "@"

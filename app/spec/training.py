@@ -8,7 +8,8 @@ from pydantic import Field, model_validator
 
 from app.spec.base import LayerId, Pair, SpecModel
 
-TaskKind = Literal["classification", "regression", "reconstruction", "sequence", "vae", "gan"]
+TaskKind = Literal["classification", "regression", "reconstruction", "sequence", "seq2seq", "vae",
+                   "gan"]
 LossName = Literal["mse", "mae", "rmse", "huber", "cross_entropy", "bce", "nll"]
 OptimizerName = Literal["sgd", "adagrad", "rmsprop", "adam", "adamw"]
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]

@@ -224,7 +224,7 @@ class Reconstruction(TaskKindDef):
 
 @task_kind
 class NextToken(TaskKindDef):
-    name = "sequence"
+    name: ClassVar[TaskKind] = "sequence"  # typed wide: Seq2Seq extends this kind
     description = "Predict the next token of a sequence (a language model)."
     default_loss = "cross_entropy"
     counts_accuracy = True
@@ -262,6 +262,38 @@ class NextToken(TaskKindDef):
         if y.dim() == 2:  # (B, V) vs (B, T): predict the token after the window
             y = y[:, -1]
         return out, y
+
+
+@task_kind
+class Seq2Seq(NextToken):
+    """Translation with an encoder-decoder: the input holds the source tokens, then the
+    decoder's input (a start token and the target shifted right by one: teacher
+    forcing), and the network gives one prediction per target position. Accuracy
+    counts tokens; greedy decoding (the translate view) feeds the decoder its own
+    predictions instead."""
+
+    name = "seq2seq"
+    description = ("Translate a source sequence to a target sequence (an encoder-decoder "
+                   "trained with teacher forcing).")
+    views = ("translate",)
+
+    def supported_by(self, info: DatasetInfo) -> bool:
+        return self.name in info.tasks and info.source_len is not None
+
+    def check_output(self, info: DatasetInfo, loss: LossName, shape: tuple[int, ...],
+                     gives: str) -> None:
+        positions = info.target_shape[0]
+        if shape != (positions, info.vocab_size):
+            raise TaskError(f"{gives} but dataset {info.name!r} needs one score per token of "
+                            f"its vocabulary of {info.vocab_size} at each of the "
+                            f"{positions} target positions, ({positions}, {info.vocab_size}): "
+                            f"end with a dense layer of {info.vocab_size} units on the "
+                            "decoder's output")
+
+    def outputs_and_targets(self, loss: LossName, out: torch.Tensor, x: torch.Tensor,
+                            y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # (B, T, V) against (B, T): every target position is one prediction
+        return out.reshape(-1, out.shape[-1]), y.reshape(-1)
 
 
 @task_kind

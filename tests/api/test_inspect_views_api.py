@@ -26,10 +26,12 @@ MNIST = {"name": "mnist-10k"}
      EVERY_RUN | FED | {"saliency", "confusion", "filters", "draw"}),
     ("char-transformer", {"dataset": {"name": "chars", "options": {"seq_len": 64}}}, "sequence",
      EVERY_RUN | FED | {"attention", "generate"}),
+    ("translation-transformer", {"dataset": {"name": "number-words"}}, "seq2seq",
+     EVERY_RUN | FED | {"attention", "translate"}),
     ("mnist-vae", {"dataset": MNIST, "task": "vae"}, "vae",
      EVERY_RUN | FED | {"saliency", "draw", "reconstructions"} | LATENT),
     ("mnist-gan", {"dataset": MNIST, "task": "gan"}, "gan", EVERY_RUN | {"samples"}),
-], ids=["mlp-xor", "keras-cnn-mnist", "char-transformer", "vae", "gan"])
+], ids=["mlp-xor", "keras-cnn-mnist", "char-transformer", "translation", "vae", "gan"])
 def test_a_run_lists_the_views_that_apply_to_it(client: TestClient, preset: str,
                                                 training: dict[str, Any], task: str,
                                                 views: set[str]) -> None:
@@ -73,7 +75,8 @@ def test_a_listed_view_answers_with_the_parameters_it_lists(client: TestClient) 
 def test_the_task_kinds_are_listed_with_their_charts_and_views(client: TestClient) -> None:
     kinds = {kind["name"]: kind for kind in client.get(f"{API}/tasks").json()}
     assert list(kinds) == ["classification", "regression", "reconstruction", "sequence",
-                           "vae", "gan"]
+                           "seq2seq", "vae", "gan"]
+    assert kinds["seq2seq"]["views"] == ["translate"]
     assert kinds["classification"]["charts"] == ["loss", "accuracy"]
     assert kinds["vae"]["metrics"] == ["loss", "reconstruction", "kl"]
     assert kinds["vae"]["views"] == ["reconstructions", *sorted(LATENT)]

@@ -56,6 +56,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "dropout": _net(_float(10), {"id": "drop", "type": "dropout", "rate": 0.3}),
     "flatten": _net(_float(2, 3, 4), {"id": "flat", "type": "flatten"}),
     "reshape": _net(_float(12), {"id": "shape", "type": "reshape", "shape": [3, -1]}),
+    "slice[tokens]": _net(_tokens(10), {"id": "cut", "type": "slice", "start": 2, "stop": 7}),
+    "slice[features-axis1]": _net(
+        _float(5, 8), {"id": "cut", "type": "slice", "start": 4, "axis": 1}
+    ),
     "permute": _net(
         _float(3, 4, 5), {"id": "perm", "type": "permute", "dims": [2, 0, 1]}
     ),
@@ -177,6 +181,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         _float(6, 8),
         {"id": "block", "type": "transformer_encoder_block", "num_heads": 4, "ff_dim": 12,
          "causal": True, "activation": "relu", "dropout": 0.0},
+    ),
+    "transformer_decoder_block": _net(
+        _tokens(9),
+        {"id": "embed", "type": "embedding", "dim": 8},
+        {"id": "source", "type": "slice", "stop": 5},
+        {"id": "encoder", "type": "transformer_encoder_block", "num_heads": 2, "ff_dim": 16},
+        {"id": "target", "type": "slice", "start": 5, "inputs": ["embed"]},
+        {"id": "decoder", "type": "transformer_decoder_block", "num_heads": 2, "ff_dim": 16,
+         "inputs": ["target", "encoder"]},
+    ),
+    "transformer_decoder_block[other-memory-width-relu]": _net(
+        _float(6, 8),
+        {"id": "memory", "type": "dense", "units": 12},
+        {"id": "decoder", "type": "transformer_decoder_block", "num_heads": 4, "ff_dim": 12,
+         "activation": "relu", "dropout": 0.0, "inputs": ["input", "memory"]},
     ),
     "sequence_pool[mean]": _net(_float(6, 8), {"id": "pool", "type": "sequence_pool"}),
     "sequence_pool[last]": _net(

@@ -151,6 +151,39 @@ def test_validation_reports_attention_scores_in_the_per_sample_figure(
                               f"({scores} MiB of scores)")
 
 
+def decoder(source: int, target: int, heads: int, width: int = 64) -> dict[str, Any]:
+    """One (source + target, width) input cut in two: a decoder block reads the target
+    and attends across to the source."""
+    return {"version": 1, "input": {"shape": [source + target, width]}, "layers": [
+        {"id": "src", "type": "slice", "stop": source},
+        {"id": "tgt", "type": "slice", "start": source, "inputs": ["input"]},
+        {"id": "dec", "type": "transformer_decoder_block", "num_heads": heads,
+         "inputs": ["tgt", "src"]}]}
+
+
+def test_a_decoder_counts_its_self_and_cross_attention_scores(
+        client: TestClient, record_property: Any) -> None:
+    source, target, heads = 1024, 512, 8
+    outputs = (2 * (source + target) + target) * 64 * 4 / 2**20  # input, slices, block
+    scores = heads * (target * target + target * source) * 4 / 2**20
+    reported = per_sample_mb(client, decoder(source, target, heads))
+    assert reported == pytest.approx(outputs + scores, abs=1e-3)
+    record_property("detail", f"{target} target x {source} source tokens, {heads} heads: "
+                              f"{reported} MiB per sample ({scores} MiB of self- and "
+                              "cross-attention scores)")
+
+
+def test_a_decoder_attention_bomb_is_refused_naming_the_block(
+        client: TestClient, record_property: Any) -> None:
+    spec = decoder(32768, 32768, 64)
+    response = client.post(f"{API}/specs/validate", json=spec)
+    assert response.status_code == 422, response.text
+    issue = response.json()["errors"][0]
+    assert issue["layer_id"] == "dec"
+    assert "fewer heads or a shorter sequence" in issue["message"]
+    record_property("detail", "64 heads, 32,768 x (32,768 + 32,768) scores: 422 at validate")
+
+
 def test_a_normal_run_is_still_accepted(client: TestClient) -> None:
     response = client.post(f"{API}/runs", json={"model": {"preset": "toy-mlp"}, "training": {
         "dataset": CIRCLE, "epochs": 1, "batch_size": 32, "device": "cpu"}})

@@ -101,6 +101,8 @@ PRESET_RUNS = {
                                      "options": {"seq_len": 64, "target": "shifted",
                                                  "stride": 16}}},
     "char-lstm": {"dataset": {"name": "chars", "options": {"seq_len": 64, "stride": 32}}},
+    "translation-transformer": {"dataset": {"name": "number-words",
+                                            "options": {"train_size": 500}}},
 }
 
 

@@ -15,6 +15,7 @@ from app.spec.layers.core import (
     FlattenSpec,
     PermuteSpec,
     ReshapeSpec,
+    SliceSpec,
 )
 
 
@@ -67,3 +68,19 @@ def permute(spec: PermuteSpec, ctx: LayerContext) -> Recipe:
         ctx.fail(f"dims {spec.dims} must list all {len(ctx.shape)} axes of its "
                  f"{shape_text(ctx.shape)} input", "dims")
     return custom_call("Permute", list(spec.dims))
+
+
+@register_layer("slice")
+def slice_(spec: SliceSpec, ctx: LayerContext) -> Recipe:
+    if spec.axis >= len(ctx.shape):
+        ctx.fail(f"axis {spec.axis} is out of range for a {shape_text(ctx.shape)} input: "
+                 f"use 0 to {len(ctx.shape) - 1}", "axis")
+    size = ctx.shape[spec.axis]
+    stop = size if spec.stop is None else spec.stop
+    if stop > size:
+        ctx.fail(f"stop {stop} is past the end of axis {spec.axis}, which has {size} "
+                 f"entries: use at most {size}", "stop")
+    if spec.start >= stop:
+        ctx.fail(f"start {spec.start} leaves nothing of axis {spec.axis} ({size} entries): "
+                 f"use a start below {stop}", "start")
+    return custom_call("Slice", spec.start, stop, axis=spec.axis)

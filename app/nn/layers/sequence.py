@@ -13,6 +13,7 @@ from app.spec.layers.sequence import (
     PositionalEncodingSpec,
     RNNSpec,
     SequencePoolSpec,
+    TransformerDecoderBlockSpec,
     TransformerEncoderBlockSpec,
 )
 
@@ -102,6 +103,25 @@ def transformer_encoder_block(spec: TransformerEncoderBlockSpec, ctx: LayerConte
     dim = _check_heads(ctx, spec.num_heads)
     return custom_call("TransformerBlock", dim, spec.num_heads, spec.ff_dim,
                        dropout=spec.dropout, causal=spec.causal, activation=spec.activation)
+
+
+@register_layer("transformer_decoder_block")
+def transformer_decoder_block(spec: TransformerDecoderBlockSpec, ctx: LayerContext) -> Recipe:
+    _require_sequence(ctx)
+    dim = _check_heads(ctx, spec.num_heads)
+    memory, memory_dtype = ctx.in_shapes[1], ctx.in_dtypes[1]
+    if not memory_dtype.is_floating_point:
+        ctx.fail(f"its second input '{ctx.in_ids[1]}' gives token ids: list as inputs "
+                 "[the target sequence, the encoder's output], both after an embedding",
+                 "inputs")
+    if len(memory) != 2:
+        ctx.fail(f"its second input '{ctx.in_ids[1]}' gives a {shape_text(memory)} output, "
+                 f"not the encoder's {SEQUENCE} sequence: list as inputs [the target "
+                 "sequence, the encoder's output]", "inputs")
+    kwargs: dict[str, object] = {"dropout": spec.dropout, "activation": spec.activation}
+    if memory[-1] != dim:
+        kwargs["memory_dim"] = memory[-1]
+    return custom_call("TransformerDecoderBlock", dim, spec.num_heads, spec.ff_dim, **kwargs)
 
 
 @register_layer("sequence_pool")

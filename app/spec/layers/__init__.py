@@ -25,6 +25,7 @@ from app.spec.layers.core import (
     FlattenSpec,
     PermuteSpec,
     ReshapeSpec,
+    SliceSpec,
 )
 from app.spec.layers.generative import SamplingSpec
 from app.spec.layers.merge import AddSpec, ConcatSpec, MultiplySpec
@@ -37,6 +38,7 @@ from app.spec.layers.sequence import (
     PositionalEncodingSpec,
     RNNSpec,
     SequencePoolSpec,
+    TransformerDecoderBlockSpec,
     TransformerEncoderBlockSpec,
 )
 
@@ -47,6 +49,7 @@ LayerSpec = Annotated[
     | FlattenSpec
     | ReshapeSpec
     | PermuteSpec
+    | SliceSpec
     | Conv1dSpec
     | Conv2dSpec
     | ConvTranspose2dSpec
@@ -66,6 +69,7 @@ LayerSpec = Annotated[
     | PositionalEncodingSpec
     | MultiheadAttentionSpec
     | TransformerEncoderBlockSpec
+    | TransformerDecoderBlockSpec
     | SequencePoolSpec
     | AddSpec
     | ConcatSpec

@@ -1,10 +1,10 @@
-"""Core layers: dense, activation, dropout and shape changes."""
+"""Core layers: dense, activation, dropout and shape changes (and slices)."""
 
 from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.spec.base import ActivationName, Category, LayerSpecBase
 
@@ -89,3 +89,27 @@ class PermuteSpec(LayerSpecBase):
         if sorted(dims) != list(range(len(dims))):
             raise ValueError(f"{dims} is not a permutation of 0..{len(dims) - 1}")
         return dims
+
+
+class SliceSpec(LayerSpecBase):
+    """Keeps a range of one sample axis, e.g. positions 8 to 12 of a (T, D) sequence: one
+    token input can carry a translation's source and the decoder's input side by side."""
+
+    category: ClassVar[Category] = "core"
+    type: Literal["slice"] = "slice"
+    start: int = Field(default=0, ge=0, le=1_000_000, description="First index kept.")
+    stop: int | None = Field(
+        default=None, ge=1, le=1_000_000,
+        description="Index after the last one kept; default: the end of the axis.",
+    )
+    axis: Annotated[int, Field(ge=0, le=7)] = Field(
+        default=0, description="The sample axis sliced (no batch axis): 0 is a sequence's time."
+    )
+
+    @field_validator("stop")
+    @classmethod
+    def _stop_after_start(cls, stop: int | None, info: ValidationInfo) -> int | None:
+        start = info.data.get("start", 0)
+        if stop is not None and stop <= start:
+            raise ValueError(f"stop {stop} must be greater than start {start}")
+        return stop

@@ -97,6 +97,23 @@ class TransformerEncoderBlockSpec(LayerSpecBase):
     )
 
 
+class TransformerDecoderBlockSpec(LayerSpecBase):
+    """A pre-norm transformer decoder block: masked self-attention, cross-attention to an
+    encoder's output and a feed-forward net, each with a residual connection. Its inputs
+    are [the target sequence, the encoder output]: (T, D) and (S, D_enc) give (T, D)."""
+
+    category: ClassVar[Category] = "sequence"
+    min_inputs: ClassVar[int] = 2
+    max_inputs: ClassVar[int] = 2
+    type: Literal["transformer_decoder_block"] = "transformer_decoder_block"
+    num_heads: int = Field(default=4, ge=1, le=64, description="Heads; must divide the width.")
+    ff_dim: int = Field(default=256, ge=1, le=65536, description="Feed-forward hidden size.")
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0, description="Dropout rate.")
+    activation: Literal["relu", "gelu"] = Field(
+        default="gelu", description="Feed-forward activation."
+    )
+
+
 class SequencePoolSpec(LayerSpecBase):
     """Reduces a (T, D) sequence to one (D,) vector."""
 

@@ -767,6 +767,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/inspect/translate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Translate
+         * @description Greedy decoding: the network translates a source one target token at a time, each step reading the tokens it wrote before; and the test split decoded the same way.
+         */
+        post: operations["inspect_translate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/metrics": {
         parameters: {
             query?: never;
@@ -2810,10 +2830,26 @@ export interface components {
             heads: number;
             /** Id */
             id: string;
+            /**
+             * Key Tokens
+             * @description The input token at each key position (the columns), likewise.
+             */
+            key_tokens?: string[] | null;
             /** Keys */
             keys: number;
+            /**
+             * Part
+             * @description self: the queries attend to their own sequence (masked in a decoder); cross: the queries (a decoder's target positions) attend to another sequence (the encoder's output, the source).
+             * @enum {string}
+             */
+            part: "self" | "cross";
             /** Queries */
             queries: number;
+            /**
+             * Query Tokens
+             * @description The input token at each query position (the rows), where the network keeps positions from its token input to this layer (e.g. through slices).
+             */
+            query_tokens?: string[] | null;
             /** Type */
             type: string;
             /** @description (heads, queries, keys) float16; each row sums to 1 over the keys. */
@@ -3266,7 +3302,7 @@ export interface components {
              * Layers
              * @description The layers; each reads the previous one unless it lists its inputs.
              */
-            layers: (components["schemas"]["DenseSpec"] | components["schemas"]["ActivationSpec"] | components["schemas"]["DropoutSpec"] | components["schemas"]["FlattenSpec"] | components["schemas"]["ReshapeSpec"] | components["schemas"]["PermuteSpec"] | components["schemas"]["Conv1dSpec"] | components["schemas"]["Conv2dSpec"] | components["schemas"]["ConvTranspose2dSpec"] | components["schemas"]["MaxPool1dSpec"] | components["schemas"]["MaxPool2dSpec"] | components["schemas"]["AvgPool2dSpec"] | components["schemas"]["GlobalAvgPool2dSpec"] | components["schemas"]["GlobalMaxPool2dSpec"] | components["schemas"]["Upsample2dSpec"] | components["schemas"]["BatchNormSpec"] | components["schemas"]["LayerNormSpec"] | components["schemas"]["LocalResponseNormSpec"] | components["schemas"]["EmbeddingSpec"] | components["schemas"]["RNNSpec"] | components["schemas"]["LSTMSpec"] | components["schemas"]["GRUSpec"] | components["schemas"]["PositionalEncodingSpec"] | components["schemas"]["MultiheadAttentionSpec"] | components["schemas"]["TransformerEncoderBlockSpec"] | components["schemas"]["SequencePoolSpec"] | components["schemas"]["AddSpec"] | components["schemas"]["ConcatSpec"] | components["schemas"]["MultiplySpec"] | components["schemas"]["SamplingSpec"])[];
+            layers: (components["schemas"]["DenseSpec"] | components["schemas"]["ActivationSpec"] | components["schemas"]["DropoutSpec"] | components["schemas"]["FlattenSpec"] | components["schemas"]["ReshapeSpec"] | components["schemas"]["PermuteSpec"] | components["schemas"]["SliceSpec"] | components["schemas"]["Conv1dSpec"] | components["schemas"]["Conv2dSpec"] | components["schemas"]["ConvTranspose2dSpec"] | components["schemas"]["MaxPool1dSpec"] | components["schemas"]["MaxPool2dSpec"] | components["schemas"]["AvgPool2dSpec"] | components["schemas"]["GlobalAvgPool2dSpec"] | components["schemas"]["GlobalMaxPool2dSpec"] | components["schemas"]["Upsample2dSpec"] | components["schemas"]["BatchNormSpec"] | components["schemas"]["LayerNormSpec"] | components["schemas"]["LocalResponseNormSpec"] | components["schemas"]["EmbeddingSpec"] | components["schemas"]["RNNSpec"] | components["schemas"]["LSTMSpec"] | components["schemas"]["GRUSpec"] | components["schemas"]["PositionalEncodingSpec"] | components["schemas"]["MultiheadAttentionSpec"] | components["schemas"]["TransformerEncoderBlockSpec"] | components["schemas"]["TransformerDecoderBlockSpec"] | components["schemas"]["SequencePoolSpec"] | components["schemas"]["AddSpec"] | components["schemas"]["ConcatSpec"] | components["schemas"]["MultiplySpec"] | components["schemas"]["SamplingSpec"])[];
             /**
              * Name
              * @description A short name.
@@ -4177,6 +4213,51 @@ export interface components {
             reason: string;
         };
         /**
+         * SliceSpec
+         * @description Keeps a range of one sample axis, e.g. positions 8 to 12 of a (T, D) sequence: one
+         *     token input can carry a translation's source and the decoder's input side by side.
+         */
+        SliceSpec: {
+            /**
+             * Axis
+             * @description The sample axis sliced (no batch axis): 0 is a sequence's time.
+             * @default 0
+             */
+            axis: number;
+            /**
+             * Id
+             * @description Unique layer id: a letter, then letters, digits, '_' or '-' (64 at most).
+             */
+            id: string;
+            /**
+             * Inputs
+             * @description Ids of the layers this one reads. Default: the previous layer (the network input for the first one); 'input' names the network input.
+             */
+            inputs?: string[] | null;
+            /**
+             * Start
+             * @description First index kept.
+             * @default 0
+             */
+            start: number;
+            /**
+             * Stop
+             * @description Index after the last one kept; default: the end of the axis.
+             */
+            stop?: number | null;
+            /**
+             * Trainable
+             * @description False freezes this layer's parameters (transfer learning).
+             * @default true
+             */
+            trainable: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "slice";
+        };
+        /**
          * SnapshotMessage
          * @description First message on a stream: the run and its metrics so far, as step rows and epoch
          *     rows (the same columns the metrics and epoch events then add to). Every epoch row is
@@ -4539,7 +4620,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "classification" | "regression" | "reconstruction" | "sequence" | "vae" | "gan";
+            name: "classification" | "regression" | "reconstruction" | "sequence" | "seq2seq" | "vae" | "gan";
             /**
              * Reads Samples
              * @description Whether its network reads the dataset's samples; a gan's reads noise, so its input need not fit the dataset.
@@ -4682,13 +4763,67 @@ export interface components {
              * Task
              * @description Default: the dataset's first task kind.
              */
-            task?: ("classification" | "regression" | "reconstruction" | "sequence" | "vae" | "gan") | null;
+            task?: ("classification" | "regression" | "reconstruction" | "sequence" | "seq2seq" | "vae" | "gan") | null;
             /**
              * Validation Split
              * @description Fraction of the training split held out.
              * @default 0.1
              */
             validation_split: number;
+        };
+        /**
+         * TransformerDecoderBlockSpec
+         * @description A pre-norm transformer decoder block: masked self-attention, cross-attention to an
+         *     encoder's output and a feed-forward net, each with a residual connection. Its inputs
+         *     are [the target sequence, the encoder output]: (T, D) and (S, D_enc) give (T, D).
+         */
+        TransformerDecoderBlockSpec: {
+            /**
+             * Activation
+             * @description Feed-forward activation.
+             * @default gelu
+             * @enum {string}
+             */
+            activation: "relu" | "gelu";
+            /**
+             * Dropout
+             * @description Dropout rate.
+             * @default 0.1
+             */
+            dropout: number;
+            /**
+             * Ff Dim
+             * @description Feed-forward hidden size.
+             * @default 256
+             */
+            ff_dim: number;
+            /**
+             * Id
+             * @description Unique layer id: a letter, then letters, digits, '_' or '-' (64 at most).
+             */
+            id: string;
+            /**
+             * Inputs
+             * @description Ids of the layers this one reads. Default: the previous layer (the network input for the first one); 'input' names the network input.
+             */
+            inputs?: string[] | null;
+            /**
+             * Num Heads
+             * @description Heads; must divide the width.
+             * @default 4
+             */
+            num_heads: number;
+            /**
+             * Trainable
+             * @description False freezes this layer's parameters (transfer learning).
+             * @default true
+             */
+            trainable: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "transformer_decoder_block";
         };
         /**
          * TransformerEncoderBlockSpec
@@ -4748,6 +4883,71 @@ export interface components {
              * @enum {string}
              */
             type: "transformer_encoder_block";
+        };
+        /** TranslateIn */
+        TranslateIn: {
+            /**
+             * Epoch
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
+             */
+            epoch?: number | null;
+            /**
+             * Examples
+             * @description Test samples to list with their greedy translation.
+             * @default 10
+             */
+            examples: number;
+            /**
+             * Source
+             * @description A source to translate, words of the model's vocabulary separated by spaces (e.g. 'three hundred and twelve'); default: none, only the test split.
+             */
+            source?: string | null;
+        };
+        /** TranslateOut */
+        TranslateOut: {
+            /** Examples */
+            examples: components["schemas"]["TranslationExample"][];
+            /** Source */
+            source?: string | null;
+            /**
+             * Source Tokens
+             * @description The source as the network reads it, padded to its source length.
+             */
+            source_tokens?: string[] | null;
+            /**
+             * Test Exact
+             * @description Share of the test split's targets decoded greedily exactly right, every token.
+             */
+            test_exact: number;
+            /** Test Samples */
+            test_samples: number;
+            /**
+             * Test Token Accuracy
+             * @description Share of the test split's target tokens decoded greedily right (training's accuracy is on teacher-forced inputs, each position fed the true tokens before it).
+             */
+            test_token_accuracy: number;
+            /**
+             * Translation
+             * @description The network's greedy translation of `source`.
+             */
+            translation?: string | null;
+        };
+        /** TranslationExample */
+        TranslationExample: {
+            /**
+             * Output
+             * @description What the network wrote, decoding greedily.
+             */
+            output: string;
+            /** Right */
+            right: boolean;
+            /** Source */
+            source: string;
+            /**
+             * Target
+             * @description The true target.
+             */
+            target: string;
         };
         /** TrialOut */
         TrialOut: {
@@ -4935,7 +5135,7 @@ export interface components {
              * @description The task the run trains (its dataset's first when its settings name none).
              * @enum {string}
              */
-            task: "classification" | "regression" | "reconstruction" | "sequence" | "vae" | "gan";
+            task: "classification" | "regression" | "reconstruction" | "sequence" | "seq2seq" | "vae" | "gan";
             /** Views */
             views: components["schemas"]["ViewOut"][];
         };
@@ -8171,6 +8371,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StepOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_translate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TranslateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranslateOut"];
                 };
             };
             /** @description The body is not valid JSON. */

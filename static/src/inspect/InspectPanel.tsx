@@ -10,7 +10,7 @@ import {
 import { LatentView } from "./LatentView";
 import { ReconstructionView } from "./ReconstructionView";
 import { SamplesView } from "./SamplesView";
-import { GenerateView, PredictionsView } from "./SequenceViews";
+import { GenerateView, PredictionsView, TranslateView } from "./SequenceViews";
 import { StepView } from "./StepView";
 
 interface TabProps {
@@ -42,6 +42,7 @@ const TABS = {
   reconstructions: { label: "views.reconstructions", draw: ({ runId }) => <ReconstructionView runId={runId} /> },
   latent: { label: "views.latentSpace", draw: ({ runId }) => <LatentView runId={runId} /> },
   generate: { label: "views.generate", draw: ({ runId }) => <GenerateView runId={runId} /> },
+  translate: { label: "views.translate", draw: ({ runId }) => <TranslateView runId={runId} /> },
   histograms: { label: "views.histograms", draw: ({ runId }) => <HistogramsView runId={runId} /> },
   step: { label: "views.oneStep", draw: ({ runId }) => <StepView runId={runId} /> },
   draw: { label: "views.draw", draw: ({ runId }) => <DrawView runId={runId} /> },

@@ -1,15 +1,17 @@
 // Sequence lessons: a regression's predictions beside the truth (a forecaster's test
-// windows in order trace the series), and a character model writing on from a prompt.
+// windows in order trace the series), a character model writing on from a prompt, and a
+// translator decoding greedily.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
-import { inspectGenerate, inspectPredictions } from "../api/gen";
-import { metric } from "../format";
+import { inspectGenerate, inspectPredictions, inspectTranslate } from "../api/gen";
+import { metric, percent } from "../format";
 import { Chart } from "../train/Chart";
 import { failure, forRun } from "./inspectApi";
 
 type Predictions = Schemas["PredictionsOut"];
 type Generated = Schemas["GeneratedOut"];
+type Translated = Schemas["TranslateOut"];
 
 export function PredictionsView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
@@ -73,6 +75,53 @@ export function GenerateView({ runId }: { runId: string }) {
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       {text && <pre className="generated" data-testid="generated"><span className="muted">{text.prompt}</span>{text.text}</pre>}
+    </div>
+  );
+}
+
+export function TranslateView({ runId }: { runId: string }) {
+  const { t } = useTranslation("inspect");
+  const [source, setSource] = useState("three hundred and twelve");
+  const [data, setData] = useState<Translated | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const translate = (text: string | null) => {
+    setBusy(true);
+    setError(null);
+    unwrap(inspectTranslate({ ...forRun(runId), body: { source: text, examples: 8 } }))
+      .then(setData).catch((e: unknown) => setError(failure(e))).finally(() => setBusy(false));
+  };
+  useEffect(() => translate(null), [runId]); // the test split's translations on opening
+  return (
+    <div className="view translate-view" data-testid="translate-view">
+      <div className="controls">
+        <label>{t("translate.source")}{" "}
+          <input type="text" value={source} maxLength={2000} size={40} aria-label={t("translate.source")}
+            onChange={(e) => setSource(e.target.value)} onKeyDown={(e) => e.key === "Enter" && translate(source)} />
+        </label>
+        <button type="button" onClick={() => translate(source)} disabled={busy}>{busy ? t("translate.translating") : t("translate.translate")}</button>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+      {data?.translation != null && (
+        <p data-testid="translation">{t("translate.result", { source: data.source ?? "" })} <strong>{data.translation}</strong></p>
+      )}
+      {data && (
+        <>
+          <p data-testid="translate-test">{t("translate.test", {
+            exact: percent(data.test_exact), tokens: percent(data.test_token_accuracy), samples: data.test_samples,
+          })}</p>
+          <table className="examples">
+            <thead><tr><th>{t("translate.sourceColumn")}</th><th>{t("translate.target")}</th><th>{t("translate.output")}</th></tr></thead>
+            <tbody>
+              {data.examples.map((example, i) => (
+                <tr key={i} className={example.right ? "" : "wrong"}>
+                  <td>{example.source}</td><td>{example.target}</td><td>{example.output}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </div>
   );
 }

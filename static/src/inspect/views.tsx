@@ -99,6 +99,9 @@ export function FiltersView({ runId }: { runId: string }) {
   );
 }
 
+/** The most queries or keys drawn with a token label beside each row and column. */
+const MAX_LABELLED = 48;
+
 export function AttentionView({ runId, sample }: { runId: string; sample: number }) {
   const { t } = useTranslation("inspect");
   const { data, error, loading } = useView<Attention>(() => unwrap(inspectAttention({ ...forRun(runId), body: { sample } })), `${runId}:${sample}`);
@@ -128,12 +131,29 @@ export function AttentionView({ runId, sample }: { runId: string; sample: number
           } else {
             offset = Math.min(head, heads - 1) * n;
           }
+          const rowLabels = layer.query_tokens && layer.query_tokens.length === queries ? layer.query_tokens : null;
+          const colLabels = layer.key_tokens && layer.key_tokens.length === keys ? layer.key_tokens : null;
+          const labelled = rowLabels && colLabels && Math.max(queries, keys) <= MAX_LABELLED;
+          const cell = 260 / Math.max(queries, keys);
+          const map = <Heatmap values={shown} offset={offset} rows={queries} cols={keys} scale="viridis" low={0} high={1} size={260} />;
           return (
-            <figure key={layer.id}>
-              <figcaption><strong>{layer.id}</strong> {t("attention.axes")}</figcaption>
-              <Heatmap values={shown} offset={offset} rows={queries} cols={keys} scale="viridis" low={0} high={1} size={260} />
+            <figure key={`${layer.id}:${layer.part}`} data-testid={`attention-${layer.id}-${layer.part}`} data-part={layer.part}>
+              <figcaption><strong>{layer.id}</strong> {t(layer.part === "cross" ? "attention.cross" : "attention.self")}{" "}
+                <span className="muted">{t(layer.part === "cross" ? "attention.crossAxes" : "attention.axes")}</span></figcaption>
+              {labelled ? (
+                <div className="attention-grid" style={{ gridTemplateColumns: `auto ${Math.round(cell * keys)}px` }}>
+                  <span />
+                  <div className="key-labels" data-testid="key-labels">
+                    {colLabels.map((token, k) => <span key={k} style={{ width: cell }} title={token}>{token}</span>)}
+                  </div>
+                  <div className="query-labels" data-testid="query-labels">
+                    {rowLabels.map((token, q) => <span key={q} style={{ height: cell }} title={token}>{token}</span>)}
+                  </div>
+                  {map}
+                </div>
+              ) : map}
               {layer.cut && <small className="muted">{layer.cut}</small>}
-              {data.tokens && <div className="tokens" title={t("attention.sequence")}>{data.tokens.join("")}</div>}
+              {!labelled && data.tokens && <div className="tokens" title={t("attention.sequence")}>{data.tokens.join("")}</div>}
             </figure>
           );
         })}

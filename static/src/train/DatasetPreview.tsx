@@ -1,5 +1,5 @@
 // A few samples of the chosen dataset: images as small pictures, 2-D points as a
-// scatter, other vectors and sequences as text.
+// scatter, token sequences as their tokens, other vectors and sequences as text.
 import { useEffect, useRef } from "react";
 import type { DatasetDetail } from "../api/client";
 
@@ -42,10 +42,20 @@ function Scatter({ samples }: { samples: Sample[] }) {
   return <canvas ref={canvas} width={120} height={120} className="sample-scatter" />;
 }
 
+/** Token ids as their tokens: words apart, characters together, padding left out. */
+function tokenText(ids: unknown, names: string[]): string | null {
+  if (!Array.isArray(ids) || !ids.every((i) => typeof i === "number")) return null;
+  const tokens = (ids as number[]).map((i) => names[i] ?? `<${i}>`).filter((token) => token !== "<pad>");
+  const text = tokens.join(tokens.some((token) => token.length > 1 && !token.startsWith("<")) ? " " : "");
+  return text.length > 48 ? `${text.slice(0, 47)}…` : text;
+}
+
 export function DatasetPreview({ dataset }: { dataset: DatasetDetail }) {
   const samples = dataset.preview as Sample[];
+  const names = dataset.dtype === "token" ? dataset.class_names : null;
   const label = (y: unknown) => {
     const names = dataset.class_names;
+    if (Array.isArray(y) && names && dataset.dtype === "token") return tokenText(y, names) ?? JSON.stringify(y).slice(0, 12);
     return typeof y === "number" && names ? names[y] ?? String(y) : JSON.stringify(y).slice(0, 12);
   };
   if (dataset.input_shape.length === 1 && dataset.input_shape[0] === 2) return <Scatter samples={samples} />;
@@ -54,7 +64,7 @@ export function DatasetPreview({ dataset }: { dataset: DatasetDetail }) {
       {samples.map((s, i) => (
         <figure key={i}>
           {dataset.input_shape.length === 3 ? <Picture x={s.x as number[][][]} />
-            : <code>{JSON.stringify(s.x).slice(0, 24)}</code>}
+            : <code>{(names && tokenText(s.x, names)) ?? JSON.stringify(s.x).slice(0, 24)}</code>}
           <figcaption>{label(s.y)}</figcaption>
         </figure>
       ))}

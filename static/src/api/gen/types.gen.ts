@@ -2212,13 +2212,31 @@ export type LayerAttention = {
      */
     id: string;
     /**
+     * Key Tokens
+     *
+     * The input token at each key position (the columns), likewise.
+     */
+    key_tokens?: Array<string> | null;
+    /**
      * Keys
      */
     keys: number;
     /**
+     * Part
+     *
+     * self: the queries attend to their own sequence (masked in a decoder); cross: the queries (a decoder's target positions) attend to another sequence (the encoder's output, the source).
+     */
+    part: 'self' | 'cross';
+    /**
      * Queries
      */
     queries: number;
+    /**
+     * Query Tokens
+     *
+     * The input token at each query position (the rows), where the network keeps positions from its token input to this layer (e.g. through slices).
+     */
+    query_tokens?: Array<string> | null;
     /**
      * Type
      */
@@ -2811,6 +2829,8 @@ export type NetworkSpec = {
     } & ReshapeSpec) | ({
         type: 'permute';
     } & PermuteSpec) | ({
+        type: 'slice';
+    } & SliceSpec) | ({
         type: 'conv1d';
     } & Conv1dSpec) | ({
         type: 'conv2d';
@@ -2849,6 +2869,8 @@ export type NetworkSpec = {
     } & MultiheadAttentionSpec) | ({
         type: 'transformer_encoder_block';
     } & TransformerEncoderBlockSpec) | ({
+        type: 'transformer_decoder_block';
+    } & TransformerDecoderBlockSpec) | ({
         type: 'sequence_pool';
     } & SequencePoolSpec) | ({
         type: 'add';
@@ -3929,6 +3951,55 @@ export type SkippedLayer = {
 };
 
 /**
+ * SliceSpec
+ *
+ * Keeps a range of one sample axis, e.g. positions 8 to 12 of a (T, D) sequence: one
+ * token input can carry a translation's source and the decoder's input side by side.
+ */
+export type SliceSpec = {
+    /**
+     * Axis
+     *
+     * The sample axis sliced (no batch axis): 0 is a sequence's time.
+     */
+    axis?: number;
+    /**
+     * Id
+     *
+     * Unique layer id: a letter, then letters, digits, '_' or '-' (64 at most).
+     */
+    id: string;
+    /**
+     * Inputs
+     *
+     * Ids of the layers this one reads. Default: the previous layer (the network input for the first one); 'input' names the network input.
+     */
+    inputs?: Array<string> | null;
+    /**
+     * Start
+     *
+     * First index kept.
+     */
+    start?: number;
+    /**
+     * Stop
+     *
+     * Index after the last one kept; default: the end of the axis.
+     */
+    stop?: number | null;
+    /**
+     * Trainable
+     *
+     * False freezes this layer's parameters (transfer learning).
+     */
+    trainable?: boolean;
+    /**
+     * Type
+     */
+    type: 'slice';
+};
+
+/**
  * SnapshotMessage
  *
  * First message on a stream: the run and its metrics so far, as step rows and epoch
@@ -4349,7 +4420,7 @@ export type TaskKindOut = {
     /**
      * Name
      */
-    name: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'vae' | 'gan';
+    name: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'seq2seq' | 'vae' | 'gan';
     /**
      * Reads Samples
      *
@@ -4511,13 +4582,69 @@ export type TrainingSpec = {
      *
      * Default: the dataset's first task kind.
      */
-    task?: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'vae' | 'gan' | null;
+    task?: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'seq2seq' | 'vae' | 'gan' | null;
     /**
      * Validation Split
      *
      * Fraction of the training split held out.
      */
     validation_split?: number;
+};
+
+/**
+ * TransformerDecoderBlockSpec
+ *
+ * A pre-norm transformer decoder block: masked self-attention, cross-attention to an
+ * encoder's output and a feed-forward net, each with a residual connection. Its inputs
+ * are [the target sequence, the encoder output]: (T, D) and (S, D_enc) give (T, D).
+ */
+export type TransformerDecoderBlockSpec = {
+    /**
+     * Activation
+     *
+     * Feed-forward activation.
+     */
+    activation?: 'relu' | 'gelu';
+    /**
+     * Dropout
+     *
+     * Dropout rate.
+     */
+    dropout?: number;
+    /**
+     * Ff Dim
+     *
+     * Feed-forward hidden size.
+     */
+    ff_dim?: number;
+    /**
+     * Id
+     *
+     * Unique layer id: a letter, then letters, digits, '_' or '-' (64 at most).
+     */
+    id: string;
+    /**
+     * Inputs
+     *
+     * Ids of the layers this one reads. Default: the previous layer (the network input for the first one); 'input' names the network input.
+     */
+    inputs?: Array<string> | null;
+    /**
+     * Num Heads
+     *
+     * Heads; must divide the width.
+     */
+    num_heads?: number;
+    /**
+     * Trainable
+     *
+     * False freezes this layer's parameters (transfer learning).
+     */
+    trainable?: boolean;
+    /**
+     * Type
+     */
+    type: 'transformer_decoder_block';
 };
 
 /**
@@ -4579,6 +4706,98 @@ export type TransformerEncoderBlockSpec = {
      * Type
      */
     type: 'transformer_encoder_block';
+};
+
+/**
+ * TranslateIn
+ */
+export type TranslateIn = {
+    /**
+     * Epoch
+     *
+     * Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
+     */
+    epoch?: number | null;
+    /**
+     * Examples
+     *
+     * Test samples to list with their greedy translation.
+     */
+    examples?: number;
+    /**
+     * Source
+     *
+     * A source to translate, words of the model's vocabulary separated by spaces (e.g. 'three hundred and twelve'); default: none, only the test split.
+     */
+    source?: string | null;
+};
+
+/**
+ * TranslateOut
+ */
+export type TranslateOut = {
+    /**
+     * Examples
+     */
+    examples: Array<TranslationExample>;
+    /**
+     * Source
+     */
+    source?: string | null;
+    /**
+     * Source Tokens
+     *
+     * The source as the network reads it, padded to its source length.
+     */
+    source_tokens?: Array<string> | null;
+    /**
+     * Test Exact
+     *
+     * Share of the test split's targets decoded greedily exactly right, every token.
+     */
+    test_exact: number;
+    /**
+     * Test Samples
+     */
+    test_samples: number;
+    /**
+     * Test Token Accuracy
+     *
+     * Share of the test split's target tokens decoded greedily right (training's accuracy is on teacher-forced inputs, each position fed the true tokens before it).
+     */
+    test_token_accuracy: number;
+    /**
+     * Translation
+     *
+     * The network's greedy translation of `source`.
+     */
+    translation?: string | null;
+};
+
+/**
+ * TranslationExample
+ */
+export type TranslationExample = {
+    /**
+     * Output
+     *
+     * What the network wrote, decoding greedily.
+     */
+    output: string;
+    /**
+     * Right
+     */
+    right: boolean;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Target
+     *
+     * The true target.
+     */
+    target: string;
 };
 
 /**
@@ -4832,7 +5051,7 @@ export type ViewsOut = {
      *
      * The task the run trains (its dataset's first when its settings name none).
      */
-    task: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'vae' | 'gan';
+    task: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'seq2seq' | 'vae' | 'gan';
     /**
      * Views
      */
@@ -7123,6 +7342,60 @@ export type InspectStepResponses = {
 };
 
 export type InspectStepResponse = InspectStepResponses[keyof InspectStepResponses];
+
+export type InspectTranslateData = {
+    body: TranslateIn;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/v1/runs/{run_id}/inspect/translate';
+};
+
+export type InspectTranslateErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No run has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The run has no weights yet.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type InspectTranslateError = InspectTranslateErrors[keyof InspectTranslateErrors];
+
+export type InspectTranslateResponses = {
+    /**
+     * Successful Response
+     */
+    200: TranslateOut;
+};
+
+export type InspectTranslateResponse = InspectTranslateResponses[keyof InspectTranslateResponses];
 
 export type GetMetricsData = {
     body?: never;
