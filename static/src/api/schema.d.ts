@@ -222,7 +222,7 @@ export interface paths {
         };
         /**
          * List Presets
-         * @description The preset networks, each with what it teaches.
+         * @description The preset networks, each with what it teaches and the settings it trains with.
          */
         get: operations["list_presets"];
         put?: never;
@@ -268,8 +268,9 @@ export interface paths {
         put?: never;
         /**
          * Create Run
-         * @description Validate a network and training config, then queue the run; with `init_from`, it
-         *     starts from another run's weights (its `origin` says which layers were taken).
+         * @description Validate a network and training config, then queue the run; a preset without
+         *     settings trains with its own. With `init_from`, it starts from another run's weights
+         *     (its `origin` says which layers were taken).
          */
         post: operations["create_run"];
         delete?: never;
@@ -3421,6 +3422,11 @@ export interface components {
         };
         /** PresetOut */
         PresetOut: {
+            /**
+             * Dataset
+             * @description The dataset it was made to train on; None where no built-in one fits it.
+             */
+            dataset: string | null;
             /** Description */
             description: string;
             /** Input Shape */
@@ -3434,6 +3440,8 @@ export interface components {
             name: string;
             /** Title */
             title: string;
+            /** @description The settings it trains with as loaded (a run of {'preset': name} without training uses them); None where no built-in dataset fits it. */
+            training: components["schemas"]["TrainingSpec"] | null;
         };
         /**
          * PresetRef
@@ -3700,7 +3708,8 @@ export interface components {
              * @description Default: the spec's.
              */
             name?: string | null;
-            training: components["schemas"]["TrainingSpec"];
+            /** @description Required with a network spec. With a preset: default, the preset's own settings; given, the fields set here are laid over the preset's (a group key by key; another dataset starts from none of the preset's dataset options). */
+            training?: components["schemas"]["TrainingSpec"] | null;
         };
         /** RunListOut */
         RunListOut: {
@@ -4298,8 +4307,8 @@ export interface components {
              */
             name?: string | null;
             sweep: components["schemas"]["SweepSpec"];
-            /** @description The settings every trial starts from. */
-            training: components["schemas"]["TrainingSpec"];
+            /** @description The settings every trial starts from. Required with a network spec; with a preset, laid over its own settings (default: those). */
+            training?: components["schemas"]["TrainingSpec"] | null;
         };
         /** SweepListOut */
         SweepListOut: {
