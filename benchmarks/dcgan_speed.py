@@ -84,11 +84,11 @@ def bce(logits: torch.Tensor, label: float) -> torch.Tensor:
 def run_layerlab(device: str, seed: int, epochs: int) -> dict[str, Any]:
     use_local_mnist()
     from app.runs import run_local
-    from app.spec import parse_network
     from app.spec.events import EpochEvent, StartedEvent, TrainingEvent
+    from app.spec.presets import read_network
     from app.spec.training import TrainingSpec
 
-    spec = parse_network(json.loads((ROOT / "models" / "mnist-dcgan.json").read_text()))
+    spec = read_network(ROOT / "models" / "mnist-dcgan.json")
     training = TrainingSpec.model_validate({
         "dataset": {"name": "mnist-10k"}, "task": "gan", "loss": "bce", "epochs": epochs,
         "batch_size": BATCH, "optimizer": {"name": "adam", "lr": LR, "betas": list(BETAS)},

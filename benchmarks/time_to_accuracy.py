@@ -30,14 +30,14 @@ PRESET = Path(__file__).resolve().parent.parent / "models" / "mnist-keras-cnn.js
 def run_layerlab(device: str, seed: int) -> dict[str, Any]:
     use_local_mnist()
     from app.nn import build_from_plan
-    from app.spec import parse_network
     from app.spec.events import MetricsEvent, TrainingEvent
+    from app.spec.presets import read_network
     from app.spec.training import TrainingSpec
     from app.train import Trainer
     from app.train.devices import resolve_device
     from app.train.session import check_training
 
-    spec = parse_network(json.loads(PRESET.read_text()))
+    spec = read_network(PRESET)
     training = TrainingSpec.model_validate({
         "dataset": {"name": "mnist-10k"}, "epochs": MAX_EPOCHS, "batch_size": BATCH,
         "optimizer": {"name": "adam", "lr": LR}, "validation_split": 0.0, "seed": seed,
@@ -70,12 +70,12 @@ def run_layerlab(device: str, seed: int) -> dict[str, Any]:
 
 def run_plain(device: str, seed: int) -> dict[str, Any]:
     from app.nn import build
-    from app.spec import parse_network
+    from app.spec.presets import read_network
 
     x, y, x_test, y_test = mnist10k()
     dev = torch.device(device)
     torch.manual_seed(seed)
-    model = build(parse_network(json.loads(PRESET.read_text())), device=dev)
+    model = build(read_network(PRESET), device=dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     clock, step = Clock(), 0
     for _ in range(MAX_EPOCHS):

@@ -58,11 +58,11 @@ def run_layerlab(device: str, seed: int) -> dict[str, Any]:
     use_local_mnist()
     from app.inspect.latent import decode_codes, grid_codes
     from app.runs import run_local
-    from app.spec import parse_network
     from app.spec.events import EpochEvent, StartedEvent, TrainingEvent
+    from app.spec.presets import read_network
     from app.spec.training import TrainingSpec
 
-    spec = parse_network(json.loads((ROOT / "models" / "mnist-vae.json").read_text()))
+    spec = read_network(ROOT / "models" / "mnist-vae.json")
     training = TrainingSpec.model_validate({
         "dataset": {"name": "mnist-10k"}, "task": "vae", "loss": "bce", "epochs": EPOCHS,
         "batch_size": BATCH, "optimizer": {"name": "adam", "lr": LR},

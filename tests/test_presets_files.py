@@ -1,9 +1,9 @@
-"""Every preset in models/*.json parses, builds and keeps its documented shape; the
-ImageNet classics have exactly torchvision's parameter counts."""
+"""Every preset in models/*.json parses, builds and keeps its documented shape, and names
+training settings it trains with as loaded; the ImageNet classics have exactly
+torchvision's parameter counts."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from app.nn import analyze, build
-from app.spec import SpecLimits, parse_network
+from app.spec import SpecLimits
+from app.spec.presets import read_network, read_presets
+from app.train.session import check_training
 from tests.conftest import IMAGENET_PRESETS, OVER_DEFAULT_LIMITS
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -41,7 +43,7 @@ def test_presets_exist() -> None:
 
 @pytest.mark.parametrize("name", sorted(IMAGENET_PRESETS))
 def test_an_imagenet_classic_reads_224_pixel_colour_images_into_1000_classes(name: str) -> None:
-    spec = parse_network(json.loads((MODELS_DIR / f"{name}.json").read_text(encoding="utf-8")))
+    spec = read_network(MODELS_DIR / f"{name}.json")
     summary = analyze(spec, enforce=False)
     assert summary.input_shape == (3, 224, 224)
     assert summary.output_shape == (1000,)
@@ -53,9 +55,23 @@ def test_an_imagenet_classic_reads_224_pixel_colour_images_into_1000_classes(nam
 
 
 @pytest.mark.parametrize("path", PRESET_FILES, ids=lambda p: p.stem)
+def test_a_preset_trains_as_loaded_on_the_dataset_it_was_made_for(path: Path) -> None:
+    """Its settings fit its network (shapes, task, loss, limits); only the ImageNet
+    classics, which no built-in dataset fits, name none, and say what they were made for."""
+    preset = read_presets(MODELS_DIR)[path.stem]
+    if path.stem in IMAGENET_PRESETS:
+        assert preset.training is None
+        assert "ImageNet" in preset.network.description
+        return
+    assert preset.training is not None, f"{path.name} names no training settings"
+    checked = check_training(preset.network, preset.training, SpecLimits())
+    assert checked.task.kind.name == preset.training.task
+
+
+@pytest.mark.parametrize("path", PRESET_FILES, ids=lambda p: p.stem)
 def test_preset_file(path: Path) -> None:
     assert SLUG.match(path.stem), f"{path.name}: the file stem must be lower-kebab-case"
-    spec = parse_network(json.loads(path.read_text(encoding="utf-8")))
+    spec = read_presets(MODELS_DIR)[path.stem].network
     assert spec.name.strip()
     assert spec.description.strip()
 

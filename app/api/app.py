@@ -48,7 +48,7 @@ from app.runs.service import RunService
 from app.runs.sweeps import SweepService
 from app.settings import Settings
 from app.spec.lessons import load_lessons
-from app.spec.presets import load_presets
+from app.spec.presets import read_presets
 from app.store import get_store
 
 API_PREFIX = "/api/v1"
@@ -114,7 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "look inside.",
                   generate_unique_id_function=operation_id)
     app.state.settings = settings
-    app.state.presets = load_presets(settings.presets_dir)
+    found = read_presets(settings.presets_dir)
+    app.state.presets = {name: preset.network for name, preset in found.items()}
+    app.state.preset_training = {name: preset.training for name, preset in found.items()}
     app.state.lessons = load_lessons(settings.lessons_dir, app.state.presets)
     for spec in app.state.presets.values():
         # Shown whatever the limits (VGG-16 is over the default max_params); training

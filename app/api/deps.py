@@ -12,6 +12,7 @@ from app.runs.sweeps import SweepService
 from app.settings import Settings
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.lessons import LessonSpec
+from app.spec.training import TrainingSpec
 
 
 def get_settings(request: Request) -> Settings:
@@ -43,6 +44,12 @@ def get_presets(request: Request) -> dict[str, NetworkSpec]:
     return presets
 
 
+def get_preset_training(request: Request) -> dict[str, TrainingSpec | None]:
+    """Each preset's own training settings (None: it names none)."""
+    training: dict[str, TrainingSpec | None] = request.app.state.preset_training
+    return training
+
+
 def get_lessons(request: Request) -> dict[str, LessonSpec]:
     lessons: dict[str, LessonSpec] = request.app.state.lessons
     return lessons
@@ -50,6 +57,7 @@ def get_lessons(request: Request) -> dict[str, LessonSpec]:
 
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
 PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]
+PresetTrainingDep = Annotated[dict[str, TrainingSpec | None], Depends(get_preset_training)]
 LessonsDep = Annotated[dict[str, LessonSpec], Depends(get_lessons)]
 RunsDep = Annotated[RunService, Depends(get_runs)]
 SweepsDep = Annotated[SweepService, Depends(get_sweeps)]

@@ -92,6 +92,11 @@ class PresetOut(BaseModel):
     description: str
     input_shape: list[int]
     layers: int
+    dataset: str | None = Field(description=(
+        "The dataset it was made to train on; None where no built-in one fits it."))
+    training: TrainingSpec | None = Field(description=(
+        "The settings it trains with as loaded (a run of {'preset': name} without "
+        "training uses them); None where no built-in dataset fits it."))
 
 
 class PresetRef(BaseModel):
@@ -105,7 +110,10 @@ class RunCreate(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": examples(RUN_CREATE)}
     name: str | None = Field(default=None, max_length=120, description="Default: the spec's.")
     model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}.")
-    training: TrainingSpec
+    training: TrainingSpec | None = Field(default=None, description=(
+        "Required with a network spec. With a preset: default, the preset's own settings; "
+        "given, the fields set here are laid over the preset's (a group key by key; "
+        "another dataset starts from none of the preset's dataset options)."))
     init_from: InitFrom | None = Field(
         default=None, description="Start from another run's weights (transfer learning): "
                                   "each layer whose id and shapes match is taken.")

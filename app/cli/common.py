@@ -31,13 +31,14 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the answer as JSON."
 
 def load_spec(path: Path) -> NetworkSpec:
     from app.spec import parse_network
+    from app.spec.presets import network_part
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         console.print(f"[red]error:[/red] {path} is not valid JSON: {exc}")
         raise typer.Exit(1) from None
-    return checked(lambda: parse_network(data))
+    return checked(lambda: parse_network(network_part(data)))
 
 
 def checked(action: Callable[[], T]) -> T:

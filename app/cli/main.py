@@ -111,15 +111,18 @@ def _write(text: str, output: Path | None) -> None:
 
 @cli.command()
 def train(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", show_default=False,
-                                         help="A dataset, e.g. mnist-10k or circle.")],
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", "-d", show_default=False,
+        help="A dataset, e.g. mnist-10k or circle (with --preset, default: the one it was "
+             "made for).")] = None,
     spec_file: Annotated[Path | None, typer.Argument(
         exists=True, dir_okay=False, readable=True, show_default=False,
         help="A network spec as JSON (or use --preset).")] = None,
     preset: Annotated[str | None, typer.Option(help="A preset network, e.g. toy-mlp.")] = None,
     option: Annotated[list[str] | None, typer.Option(
         "--option", "-O", help="A dataset option KEY=VALUE (JSON value), repeatable.")] = None,
-    epochs: Annotated[int, typer.Option(help="Epochs.")] = 5,
+    epochs: Annotated[int | None, typer.Option(
+        help="Epochs (default: the preset's, else 5).", show_default=False)] = None,
     task: Annotated[str | None, typer.Option(help=(
         "classification, regression, reconstruction, sequence, vae or gan "
         "(default: the dataset's first)."))] = None,
@@ -143,22 +146,26 @@ def train(
 ) -> None:
     """Train a network with live progress, then print its test metrics.
 
+    A preset trains with the settings it was made for; the options given change those.
     In this process by default, or on --server. Exits 1 unless the run completes."""
     if (spec_file is None) == (preset is None):
         console.print("[red]error:[/red] give a spec file or --preset NAME (one of them)")
         raise typer.Exit(2)
-    config = _training(dataset, option or [], setting or [], epochs=epochs, task=task,
-                       loss=loss, batch_size=batch_size, optimizer=optimizer, lr=lr,
-                       device=device, seed=seed)
+    given = _settings(dataset, option or [], setting or [], epochs=epochs, task=task,
+                      loss=loss, batch_size=batch_size, optimizer=optimizer, lr=lr,
+                      device=device, seed=seed)
+    if preset is not None:
+        spec, config = _preset(preset, given)
+    else:
+        assert spec_file is not None
+        spec, config = load_spec(spec_file), _training(given)
     if server is None:
         if init_from is not None:
             console.print("[red]error:[/red] --init-from needs --server (runs live there)")
             raise typer.Exit(2)
-        spec = load_spec(spec_file) if spec_file is not None else _preset(preset or "")
         final = _train_here(spec, config)
     else:
-        network = load_spec(spec_file) if spec_file is not None else preset or ""
-        final = _train_on(LayerLab(server, token=token or None), network, config, name,
+        final = _train_on(LayerLab(server, token=token or None), preset or spec, config, name,
                           init_from)
     status, reason = final["status"], final.get("reason")
     if final.get("metrics"):
@@ -181,27 +188,54 @@ def _key_values(items: list[str], flag: str) -> dict[str, Any]:
     return parsed
 
 
-def _training(dataset: str, options: list[str], settings: list[str],
-              **given: Any) -> TrainingSpec:
-    from app.spec.training import TrainingSpec
-
+def _settings(dataset: str | None, options: list[str], settings: list[str],
+              **given: Any) -> dict[str, Any]:
+    """The training settings the options give, and only those (a preset's fill the rest)."""
     optimizer = {k: v for k in ("optimizer", "lr") if (v := given.pop(k)) is not None}
     if "optimizer" in optimizer:
         optimizer["name"] = optimizer.pop("optimizer")
-    body: dict[str, Any] = {"dataset": {"name": dataset, "options": _key_values(options,
-                                                                               "--option")},
-                            "optimizer": optimizer,
-                            **{k: v for k, v in given.items() if v is not None}}
+    body: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if optimizer:
+        body["optimizer"] = optimizer
+    if dataset is not None:
+        body["dataset"] = {"name": dataset, "options": _key_values(options, "--option")}
+    elif options:
+        console.print("[red]error:[/red] --option sets an option of --dataset: name it")
+        raise typer.Exit(2)
     for dotted, value in _key_values(settings, "--set").items():
         *parents, last = dotted.split(".")
         place = body
-        for part in parents:
+        for depth, part in enumerate(parents):
             place = place.setdefault(part, {})
-            if not isinstance(place, dict):
+            if not isinstance(place, dict) or (depth == 0 and not _is_group(part)):
                 console.print(f"[red]error:[/red] --set {dotted}: {part} is not a group of "
                               "settings")
                 raise typer.Exit(2)
         place[last] = value
+    return body
+
+
+def _is_group(name: str) -> bool:
+    """Whether a training setting holds others (optimizer, dataset, gan...); an unknown
+    name is left to the settings' own check."""
+    from pydantic import BaseModel
+
+    from app.spec.training import TrainingSpec
+
+    field = TrainingSpec.model_fields.get(name)
+    kind = None if field is None else field.annotation
+    return field is None or (isinstance(kind, type) and issubclass(kind, BaseModel)) or \
+        getattr(kind, "__origin__", None) is dict
+
+
+def _training(given: dict[str, Any]) -> TrainingSpec:
+    """A spec file's settings: the dataset is needed, epochs default to 5."""
+    from app.spec.training import TrainingSpec
+
+    if "dataset" not in given:
+        console.print("[red]error:[/red] a spec file needs --dataset NAME")
+        raise typer.Exit(2)
+    body = {"epochs": 5, **given}
     try:
         return TrainingSpec.model_validate(body)
     except ValidationError as exc:
@@ -210,14 +244,20 @@ def _training(dataset: str, options: list[str], settings: list[str],
         raise typer.Exit(1) from None
 
 
-def _preset(name: str) -> NetworkSpec:
-    from app.spec.presets import load_presets
+def _preset(name: str, given: dict[str, Any]) -> tuple[NetworkSpec, TrainingSpec]:
+    """A preset's network, and its own settings with the given ones laid over them."""
+    from app.spec.presets import PresetTrainingError, preset_settings, read_presets
 
-    presets = load_presets(Settings().presets_dir)
+    presets = read_presets(Settings().presets_dir)
     if name not in presets:
         console.print(f"[red]error:[/red] no preset named {name!r}; known: {', '.join(presets)}")
         raise typer.Exit(1)
-    return presets[name]
+    try:
+        training = preset_settings(name, presets[name].training, given or None)
+    except PresetTrainingError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    return presets[name].network, training
 
 
 def _train_here(spec: NetworkSpec, config: TrainingSpec) -> dict[str, Any]:

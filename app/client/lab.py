@@ -135,12 +135,17 @@ class LayerLab:
         return result
 
     def submit(self, spec: str | Mapping[str, Any] | BaseModel,
-               training: Mapping[str, Any] | BaseModel, name: str | None = None,
+               training: Mapping[str, Any] | BaseModel | None = None,
+               name: str | None = None,
                init_from: str | Mapping[str, Any] | None = None) -> Run:
         """Queue a run of a spec (dict or NetworkSpec) or of a preset named by a string;
-        `init_from` (a run id, or {"run_id", "epoch"}) starts it from that run's weights."""
+        a preset trains with its own settings, or with `training` laid over them (a spec
+        needs `training`). `init_from` (a run id, or {"run_id", "epoch"}) starts it from
+        that run's weights."""
         model = {"preset": spec} if isinstance(spec, str) else _jsonable(spec)
-        body: dict[str, Any] = {"model": model, "training": _jsonable(training)}
+        body: dict[str, Any] = {"model": model}
+        if training is not None:
+            body["training"] = _jsonable(training)
         if name is not None:
             body["name"] = name
         if init_from is not None:
@@ -181,12 +186,13 @@ class LayerLab:
         return Run(self, run_id, self._json("GET", f"/runs/{run_id}"))
 
     def submit_sweep(self, spec: str | Mapping[str, Any] | BaseModel,
-                     training: Mapping[str, Any] | BaseModel,
+                     training: Mapping[str, Any] | BaseModel | None,
                      parameters: Mapping[str, Any], *, method: str = "grid",
                      trials: int | None = None, seed: int = 0, metric: str = "val_loss",
                      mode: str = "auto", name: str | None = None) -> Sweep:
         """Queue a run per trial of a spec (or a preset named by a string) and training
-        settings, each with `parameters` set to values tried: {path: [values]} for a grid,
+        settings (None: a preset's own), each with `parameters` set to values tried:
+        {path: [values]} for a grid,
         or also {path: {"low", "high", "log", "integer"}} for a random search of `trials`
         draws. Paths: layers.<id>.<field>, input.<field>, else a training setting
         (optimizer.lr, batch_size...). Trials are ranked by `metric`."""
@@ -196,8 +202,9 @@ class LayerLab:
         if trials is not None:
             sweep["trials"] = trials
         body: dict[str, Any] = {"model": {"preset": spec} if isinstance(spec, str)
-                                else _jsonable(spec), "training": _jsonable(training),
-                                "sweep": sweep}
+                                else _jsonable(spec), "sweep": sweep}
+        if training is not None:
+            body["training"] = _jsonable(training)
         if name is not None:
             body["name"] = name
         created = self._json("POST", "/sweeps", json=body)

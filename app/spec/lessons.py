@@ -30,7 +30,7 @@ from app.spec.lesson_checks import (
     worked_by_hand,
 )
 from app.spec.network import NetworkSpec
-from app.spec.training import TrainingSpec
+from app.spec.training import TrainingSpec, lay_over
 
 LANGS = ("en", "es")
 Lang = Literal["en", "es"]
@@ -135,16 +135,6 @@ class LessonError(ValueError):
     """A lesson or an experiment that does not apply."""
 
 
-def merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """`base` with `changes` laid over it; nested mappings merge key by key."""
-    merged = dict(base)
-    for key, value in changes.items():
-        old = merged.get(key)
-        merged[key] = (merge(old, value) if isinstance(old, Mapping) and isinstance(value, Mapping)
-                       else value)
-    return merged
-
-
 def edit_network(network: NetworkSpec, edits: list[LayerEdit]) -> NetworkSpec:
     """The network after the edits, validated again; a LessonError names a bad edit."""
     data = network.model_dump(mode="json", exclude_none=True)
@@ -174,12 +164,7 @@ def edit_network(network: NetworkSpec, edits: list[LayerEdit]) -> NetworkSpec:
 def apply_experiment(network: NetworkSpec, training: TrainingSpec,
                      experiment: ExperimentSpec) -> tuple[NetworkSpec, TrainingSpec]:
     """The network and settings an experiment runs with."""
-    base = training.model_dump(mode="json")
-    dataset = experiment.training.get("dataset")
-    if isinstance(dataset, Mapping) and dataset.get("name", base["dataset"]["name"]) != \
-            base["dataset"]["name"]:
-        base["dataset"]["options"] = {}  # another dataset: one's options do not fit another
-    changed = merge(base, experiment.training)
+    changed = lay_over(training, experiment.training)
     try:
         settings = TrainingSpec.model_validate(changed)
     except ValidationError as exc:
@@ -267,5 +252,5 @@ def lesson_network(lesson: LessonSpec, presets: Mapping[str, NetworkSpec]) -> Ne
 __all__ = ["LANGS", "AnyCheck", "AttentionCheck", "Check", "ConvolutionCheck", "ExperimentSpec",
            "LayerEdit",
            "LessonError", "LessonSpec", "ShapeCheck", "Text", "apply_experiment",
-           "check_layers", "edit_network", "lesson_network", "load_lessons", "merge",
+           "check_layers", "edit_network", "lesson_network", "load_lessons",
            "outcome"]

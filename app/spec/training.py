@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -146,3 +147,26 @@ class TrainingSpec(SpecModel):
                              "discriminator run as separate halves of the network): set "
                              "compile to false")
         return self
+
+
+def merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it; nested mappings merge key by key."""
+    merged = dict(base)
+    for key, value in changes.items():
+        old = merged.get(key)
+        merged[key] = (merge(old, value) if isinstance(old, Mapping) and isinstance(value, Mapping)
+                       else value)
+    return merged
+
+
+def lay_over(base: TrainingSpec, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`base`'s settings with `changes` laid over them, group by group (a lesson's
+    experiment over its lesson's, a request over a preset's). Naming another dataset
+    starts from none of base's dataset options: one dataset's options do not fit
+    another."""
+    settings = base.model_dump(mode="json")
+    dataset = changes.get("dataset")
+    if isinstance(dataset, Mapping) and dataset.get("name", settings["dataset"]["name"]) != \
+            settings["dataset"]["name"]:
+        settings["dataset"]["options"] = {}
+    return merge(settings, changes)

@@ -179,6 +179,19 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     setInitFrom(weights);
     await editor.load(network);
   };
+  /** A preset: its network, and the training settings it was made for (where it has
+   * them: the ImageNet classics keep the current ones). */
+  const loadPreset = async (name: string) => {
+    const own = presets.find((p) => p.name === name)?.training;
+    if (own) await show(await api.preset(name), own, null);
+    else await editor.load(await api.preset(name));
+  };
+  /** A spec file, or a preset file with its training settings. */
+  const importFile = async (file: unknown) => {
+    const { training: own, ...network } = file as NetworkSpec & { training?: unknown };
+    if (own) await show(network, own, null);
+    else await editor.load(network);
+  };
   const lessonActions: LessonActions = {
     apply: (experiment, weights) => show(experiment.network, experiment.training, weights),
     train: async (experiment, weights) => {
@@ -203,7 +216,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     <div className={lessonsOpen ? "app with-lessons" : "app"}>
       <TopBar doc={doc} spec={spec} presets={presets} editor={editor}
         onTrain={train} canTrain={!!training && !!validation.summary} theme={theme} onTheme={setTheme}
-        lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} />
+        lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} onPreset={loadPreset} onImport={importFile} />
       {lessonsOpen && (
         <LessonsPanel actions={lessonActions} current={{ runId, status: view.status }} onClose={() => setLessonsOpen(false)} />
       )}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from app.api.deps import PresetsDep
+from app.api.deps import PresetsDep, PresetTrainingDep
 from app.api.schemas import ErrorOut, PresetOut
 from app.spec import NetworkSpec
 
@@ -10,12 +10,15 @@ router = APIRouter(prefix="/presets", tags=["presets"])
 
 
 @router.get("")
-def list_presets(presets: PresetsDep) -> list[PresetOut]:
-    """The preset networks, each with what it teaches."""
+def list_presets(presets: PresetsDep, preset_training: PresetTrainingDep) -> list[PresetOut]:
+    """The preset networks, each with what it teaches and the settings it trains with."""
     return [
         PresetOut(name=name, title=spec.name, description=spec.description,
-                  input_shape=spec.input.shape, layers=len(spec.layers))
+                  input_shape=spec.input.shape, layers=len(spec.layers),
+                  dataset=None if training is None else training.dataset.name,
+                  training=training)
         for name, spec in presets.items()
+        for training in [preset_training.get(name)]
     ]
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from app.api.deps import PresetsDep, RunsDep
+from app.api.deps import PresetsDep, PresetTrainingDep, RunsDep
 from app.api.downloads import attachment
 from app.api.schemas import (
     ErrorOut,
@@ -20,6 +20,8 @@ from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_mod
 from app.runs.service import MetricColumns, RunRecord, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
+from app.spec.presets import PresetTrainingError, preset_settings
+from app.spec.training import TrainingSpec
 from app.train.session import training_note
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -38,11 +40,14 @@ def _summary(run: RunRecord) -> RunSummaryOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED,
              responses={422: {"model": ErrorOut, "description": "Invalid spec or config."}})
-def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep) -> RunOut:
-    """Validate a network and training config, then queue the run; with `init_from`, it
-    starts from another run's weights (its `origin` says which layers were taken)."""
+def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep,
+               preset_training: PresetTrainingDep) -> RunOut:
+    """Validate a network and training config, then queue the run; a preset without
+    settings trains with its own. With `init_from`, it starts from another run's weights
+    (its `origin` says which layers were taken)."""
     spec = resolve_model(body.model, presets)
-    return RunOut(**runs.create(spec, body.training, body.name, body.init_from).model_dump())
+    training = resolve_training(body.model, body.training, preset_training)
+    return RunOut(**runs.create(spec, training, body.name, body.init_from).model_dump())
 
 
 def resolve_model(spec: NetworkSpec | PresetRef, presets: dict[str, NetworkSpec]
@@ -54,6 +59,23 @@ def resolve_model(spec: NetworkSpec | PresetRef, presets: dict[str, NetworkSpec]
                                      f"{', '.join(presets)}")
         return presets[spec.preset]
     return spec
+
+
+def resolve_training(model: NetworkSpec | PresetRef, training: TrainingSpec | None,
+                     preset_training: dict[str, TrainingSpec | None]) -> TrainingSpec:
+    """The settings a request trains with (its model is resolved first): a spec's own, or
+    a preset's with the request's laid over them (app.spec.presets.preset_settings)."""
+    if isinstance(model, PresetRef):
+        try:
+            changes = None if training is None else training.model_dump(
+                mode="json", exclude_unset=True)
+            return preset_settings(model.preset, preset_training.get(model.preset), changes)
+        except PresetTrainingError as exc:
+            raise HTTPException(422, str(exc)) from None
+    if training is None:
+        raise HTTPException(422, "training is required with a network spec: give at least "
+                                 "its dataset, e.g. {\"dataset\": {\"name\": \"moons\"}}")
+    return training
 
 
 @router.get("")

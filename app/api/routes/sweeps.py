@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, JsonValue
 
-from app.api.deps import PresetsDep, SweepsDep
+from app.api.deps import PresetsDep, PresetTrainingDep, SweepsDep
 from app.api.examples import SWEEP_CREATE, examples
-from app.api.routes.runs import resolve_model
+from app.api.routes.runs import resolve_model, resolve_training
 from app.api.schemas import ErrorOut, PresetRef, Responses
 from app.runs.sweeps import SweepResults, TrialResult
 from app.spec import NetworkSpec
@@ -29,7 +29,9 @@ class SweepCreate(BaseModel):
                              description="Default: the network's name and 'sweep'.")
     model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}: "
                                                        "what every trial starts from.")
-    training: TrainingSpec = Field(description="The settings every trial starts from.")
+    training: TrainingSpec | None = Field(default=None, description=(
+        "The settings every trial starts from. Required with a network spec; with a preset, "
+        "laid over its own settings (default: those)."))
     sweep: SweepSpec
 
 
@@ -100,11 +102,13 @@ def _out(results: SweepResults) -> SweepOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={422: {
     "model": ErrorOut, "description": "The sweep, or one of its trials, does not fit."}})
-def create_sweep(body: SweepCreate, sweeps: SweepsDep, presets: PresetsDep) -> SweepOut:
+def create_sweep(body: SweepCreate, sweeps: SweepsDep, presets: PresetsDep,
+                 preset_training: PresetTrainingDep) -> SweepOut:
     """Check every trial (the network and settings with its values), then queue a run for
     each through the executor; nothing is queued when one trial does not fit."""
     spec = resolve_model(body.model, presets)
-    sweep = sweeps.create(spec, body.training, body.sweep, body.name)
+    training = resolve_training(body.model, body.training, preset_training)
+    sweep = sweeps.create(spec, training, body.sweep, body.name)
     return _out(sweeps.results(sweep))
 
 

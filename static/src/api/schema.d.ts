@@ -243,7 +243,7 @@ export interface paths {
         };
         /**
          * List Presets
-         * @description The preset networks, each with what it teaches.
+         * @description The preset networks, each with what it teaches and the settings it trains with.
          */
         get: operations["list_presets"];
         put?: never;
@@ -289,8 +289,9 @@ export interface paths {
         put?: never;
         /**
          * Create Run
-         * @description Validate a network and training config, then queue the run; with `init_from`, it
-         *     starts from another run's weights (its `origin` says which layers were taken).
+         * @description Validate a network and training config, then queue the run; a preset without
+         *     settings trains with its own. With `init_from`, it starts from another run's weights
+         *     (its `origin` says which layers were taken).
          */
         post: operations["create_run"];
         delete?: never;
@@ -3536,6 +3537,11 @@ export interface components {
         };
         /** PresetOut */
         PresetOut: {
+            /**
+             * Dataset
+             * @description The dataset it was made to train on; None where no built-in one fits it.
+             */
+            dataset: string | null;
             /** Description */
             description: string;
             /** Input Shape */
@@ -3549,6 +3555,8 @@ export interface components {
             name: string;
             /** Title */
             title: string;
+            /** @description The settings it trains with as loaded (a run of {'preset': name} without training uses them); None where no built-in dataset fits it. */
+            training: components["schemas"]["TrainingSpec"] | null;
         };
         /**
          * PresetRef
@@ -3815,7 +3823,8 @@ export interface components {
              * @description Default: the spec's.
              */
             name?: string | null;
-            training: components["schemas"]["TrainingSpec"];
+            /** @description Required with a network spec. With a preset: default, the preset's own settings; given, the fields set here are laid over the preset's (a group key by key; another dataset starts from none of the preset's dataset options). */
+            training?: components["schemas"]["TrainingSpec"] | null;
         };
         /** RunListOut */
         RunListOut: {
@@ -4458,8 +4467,8 @@ export interface components {
              */
             name?: string | null;
             sweep: components["schemas"]["SweepSpec"];
-            /** @description The settings every trial starts from. */
-            training: components["schemas"]["TrainingSpec"];
+            /** @description The settings every trial starts from. Required with a network spec; with a preset, laid over its own settings (default: those). */
+            training?: components["schemas"]["TrainingSpec"] | null;
         };
         /** SweepListOut */
         SweepListOut: {

@@ -2,7 +2,7 @@
 // auto-layout sit on the canvas (CanvasTools).
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type NetworkSpec, type PresetSummary } from "../api/client";
+import type { NetworkSpec, PresetSummary } from "../api/client";
 import { LANGS, type Lang } from "../i18n";
 import { ExportMenu } from "./ExportMenu";
 import type { Doc } from "./model";
@@ -19,9 +19,14 @@ interface Props {
   onTheme: (theme: "light" | "dark") => void;
   lessonsOpen: boolean;
   onLessons: (open: boolean) => void;
+  /** Loads a preset: its network and the training settings it was made for. */
+  onPreset: (name: string) => Promise<void>;
+  /** Opens a network spec file, or a preset file with its training settings. */
+  onImport: (file: unknown) => Promise<void>;
 }
 
-export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme, lessonsOpen, onLessons }: Props) {
+export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme, lessonsOpen, onLessons,
+  onPreset, onImport }: Props) {
   const { t, i18n } = useTranslation();
   const file = useRef<HTMLInputElement>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -34,7 +39,7 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
       <input className="network-name" aria-label={t("topBar.networkName")} value={doc.name}
         onChange={(e) => editor.change({ ...doc, name: e.target.value }, false)} />
       <select aria-label={t("topBar.loadPreset")} value="" data-testid="preset-picker"
-        onChange={async (e) => e.target.value && editor.load(await api.preset(e.target.value))}>
+        onChange={async (e) => e.target.value && onPreset(e.target.value)}>
         <option value="">{t("topBar.loadPresetChoice")}</option>
         {presets.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
       </select>
@@ -44,7 +49,7 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
           const chosen = e.target.files?.[0];
           if (!chosen) return;
           try {
-            await editor.load(JSON.parse(await chosen.text()) as NetworkSpec);
+            await onImport(JSON.parse(await chosen.text()));
           } catch (error) {
             setMessage(t("topBar.notASpec", { error: String(error) }));
           }

@@ -126,7 +126,7 @@ export const getMeta = <ThrowOnError extends boolean = false>(options?: Options<
 /**
  * List Presets
  *
- * The preset networks, each with what it teaches.
+ * The preset networks, each with what it teaches and the settings it trains with.
  */
 export const listPresets = <ThrowOnError extends boolean = false>(options?: Options<ListPresetsData, ThrowOnError>) => (options?.client ?? client).get<ListPresetsResponses, ListPresetsErrors, ThrowOnError>({ url: '/api/v1/presets', ...options });
 
@@ -147,8 +147,9 @@ export const listRuns = <ThrowOnError extends boolean = false>(options?: Options
 /**
  * Create Run
  *
- * Validate a network and training config, then queue the run; with `init_from`, it
- * starts from another run's weights (its `origin` says which layers were taken).
+ * Validate a network and training config, then queue the run; a preset without
+ * settings trains with its own. With `init_from`, it starts from another run's weights
+ * (its `origin` says which layers were taken).
  */
 export const createRun = <ThrowOnError extends boolean = false>(options: Options<CreateRunData, ThrowOnError>) => (options.client ?? client).post<CreateRunResponses, CreateRunErrors, ThrowOnError>({
     url: '/api/v1/runs',

@@ -3159,6 +3159,12 @@ export type PredictionsOut = {
  */
 export type PresetOut = {
     /**
+     * Dataset
+     *
+     * The dataset it was made to train on; None where no built-in one fits it.
+     */
+    dataset: string | null;
+    /**
      * Description
      */
     description: string;
@@ -3180,6 +3186,10 @@ export type PresetOut = {
      * Title
      */
     title: string;
+    /**
+     * The settings it trains with as loaded (a run of {'preset': name} without training uses them); None where no built-in dataset fits it.
+     */
+    training: TrainingSpec | null;
 };
 
 /**
@@ -3448,7 +3458,10 @@ export type RunCreate = {
      * Default: the spec's.
      */
     name?: string | null;
-    training: TrainingSpec;
+    /**
+     * Required with a network spec. With a preset: default, the preset's own settings; given, the fields set here are laid over the preset's (a group key by key; another dataset starts from none of the preset's dataset options).
+     */
+    training?: TrainingSpec | null;
 };
 
 /**
@@ -4217,9 +4230,9 @@ export type SweepCreate = {
     name?: string | null;
     sweep: SweepSpec;
     /**
-     * The settings every trial starts from.
+     * The settings every trial starts from. Required with a network spec; with a preset, laid over its own settings (default: those).
      */
-    training: TrainingSpec;
+    training?: TrainingSpec | null;
 };
 
 /**
