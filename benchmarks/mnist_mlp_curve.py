@@ -11,7 +11,6 @@ training digits: an estimate, printed as such, of what the download would give.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 from dataclasses import replace
@@ -29,12 +28,12 @@ BATCH, FULL_MNIST = 64, 60_000
 def test_accuracy(n: int, steps: int, seed: int) -> float:
     """The preset's test accuracy after `steps` steps on the first n training digits."""
     from app.nn import build_from_plan
-    from app.spec import parse_network
+    from app.spec.presets import read_network
     from app.spec.training import TrainingSpec
     from app.train import Trainer
     from app.train.session import check_training
 
-    spec = parse_network(json.loads(PRESET.read_text(encoding="utf-8")))
+    spec = read_network(PRESET)
     training = TrainingSpec.model_validate({
         "dataset": {"name": "mnist-10k"}, "epochs": max(1, round(steps * BATCH / n)),
         "batch_size": BATCH, "optimizer": {"name": "adam", "lr": 1e-3},

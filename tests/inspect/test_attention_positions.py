@@ -4,17 +4,17 @@ them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from app.inspect.attention import input_positions
 from app.spec import parse_network
+from app.spec.presets import read_network
 
 PRESET = Path(__file__).resolve().parents[2] / "models" / "translation-transformer.json"
 
 
 def test_slices_cut_the_positions_of_the_token_input() -> None:
-    spec = parse_network(json.loads(PRESET.read_text(encoding="utf-8")))
+    spec = read_network(PRESET)
     found = input_positions(spec)
     assert found["embed"] == list(range(11))
     assert found["source"] == found["encoder"] == list(range(7))

@@ -14,13 +14,14 @@ import torch
 from app.nn import analyze, build
 from app.nn.codegen import class_name, to_python
 from app.spec import SpecError, SpecIssue, parse_network
+from app.spec.presets import network_part
 
 PRESET = Path(__file__).resolve().parents[2] / "models" / "translation-transformer.json"
 SOURCE, TARGET = 7, 4
 
 
 def _preset() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(PRESET.read_text(encoding="utf-8"))
+    data: dict[str, Any] = network_part(json.loads(PRESET.read_text(encoding="utf-8")))
     return data
 
 
