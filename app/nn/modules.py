@@ -118,6 +118,16 @@ class Attention(nn.Module):
         return out
 
 
+def feed_forward(dim: int, ff_dim: int, activation: str, dropout: float) -> nn.Sequential:
+    """A transformer block's position-wise feed-forward net: dim -> ff_dim -> dim."""
+    return nn.Sequential(
+        nn.Linear(dim, ff_dim),
+        nn.GELU() if activation == "gelu" else nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(ff_dim, dim),
+    )
+
+
 class TransformerBlock(nn.Module):
     """Pre-norm encoder block: x + attention(norm(x)), then x + feed_forward(norm(x))."""
 
@@ -127,12 +137,7 @@ class TransformerBlock(nn.Module):
         self.norm1 = nn.LayerNorm(dim)
         self.attention = Attention(dim, num_heads, causal=causal, dropout=dropout)
         self.norm2 = nn.LayerNorm(dim)
-        self.feed_forward = nn.Sequential(
-            nn.Linear(dim, ff_dim),
-            nn.GELU() if activation == "gelu" else nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(ff_dim, dim),
-        )
+        self.feed_forward = feed_forward(dim, ff_dim, activation, dropout)
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -154,12 +159,7 @@ class TransformerDecoderBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         self.cross_attention = Attention(dim, num_heads, kv_dim=memory_dim, dropout=dropout)
         self.norm3 = nn.LayerNorm(dim)
-        self.feed_forward = nn.Sequential(
-            nn.Linear(dim, ff_dim),
-            nn.GELU() if activation == "gelu" else nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(ff_dim, dim),
-        )
+        self.feed_forward = feed_forward(dim, ff_dim, activation, dropout)
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
@@ -276,5 +276,6 @@ __all__ = [
     "Slice",
     "TransformerBlock",
     "TransformerDecoderBlock",
+    "feed_forward",
     "with_weights",
 ]

@@ -25,14 +25,22 @@ def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
     alone; True if this call started Ray (so its owner shuts it down). The local
     cluster has no dashboard and listens on the loopback address only: Ray has no bind
     option, but with its cluster mode off it takes 127.0.0.1 as the node address, and
-    every one of its servers listens there."""
+    every one of its servers listens there.
+
+    Its workers train at the server's own priority: Ray lowers its workers' to niceness
+    15 by default, as for background tasks, so any busy process at normal priority (a
+    build, another program) would starve a run of the CPU (its start-up alone took two
+    minutes beside two busy cores). A cluster started elsewhere keeps its own setting:
+    start its nodes with RAY_worker_niceness=0 for the same."""
     if ray.is_initialized():
         return False
+    local: dict[str, Any] = {}
     if address is None:
         os.environ[LOCAL_ONLY] = "0"  # read by the Ray processes this starts
         ray._private.ray_constants.ENABLE_RAY_CLUSTER = False  # and by this one
+        local["_system_config"] = {"worker_niceness": 0}
     ray.init(address=address, num_cpus=num_cpus, namespace=NAMESPACE,
-             include_dashboard=False, log_to_driver=False, configure_logging=False)
+             include_dashboard=False, log_to_driver=False, configure_logging=False, **local)
     return True
 
 

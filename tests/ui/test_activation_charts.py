@@ -11,7 +11,14 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.ui.conftest import SCREENSHOTS
-from tests.ui.test_playground import drop_layer, node, open_playground, set_field, settled
+from tests.ui.test_playground import (
+    drop_layer,
+    node,
+    open_lesson,
+    open_playground,
+    set_field,
+    settled,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -109,10 +116,7 @@ def test_an_activation_layer_is_drawn_as_it_is_set(page: Page) -> None:
 
 def test_lesson_3_draws_the_activations_it_compares(page: Page) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
-    open_playground(page)
-    page.get_by_test_id("lessons-toggle").click()
-    lessons = page.get_by_test_id("lessons")
-    lessons.get_by_test_id("lesson-activations").click()
+    open_lesson(page, "activations")
     section = page.get_by_test_id("lesson-activation-charts")
     expect(section).to_contain_text("The activation functions compared")
     expect(section).to_contain_text("Computed by PyTorch")  # said once for the three

@@ -12,7 +12,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import connect, drop_layer, node, open_playground, set_field, settled
+from tests.ui.test_playground import (
+    connect,
+    drop_layer,
+    node,
+    open_lesson,
+    open_playground,
+    set_field,
+    settled,
+)
 
 pytestmark = pytest.mark.slow
 LAPLACIAN = [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
@@ -93,10 +101,7 @@ def test_a_kernel_of_several_channels_is_one_grid_per_channel(page: Page) -> Non
 
 
 def test_the_lesson_s_kernel_by_hand_opens_in_the_grid_and_its_claim_holds(page: Page) -> None:
-    open_playground(page)
-    page.get_by_test_id("lessons-toggle").click()
-    lessons = page.get_by_test_id("lessons")
-    lessons.get_by_test_id("lesson-convolution-arithmetic").click()
+    open_lesson(page, "convolution-arithmetic")
     by_hand = page.get_by_test_id("experiment-by-hand")
     expect(by_hand).to_contain_text("A 3\u00d73 kernel on a 7\u00d77 image, by hand")
     # worked on the real layer, no run needed: the 5x5 map of the X

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import node, open_playground
+from tests.ui.test_playground import node, open_lesson, open_playground
 
 pytestmark = pytest.mark.slow
 
@@ -83,9 +83,7 @@ def test_lesson_two_applies_trains_and_reads_in_spanish(page: Page) -> None:
 def test_an_experiment_starts_from_the_weights_of_the_one_it_names(page: Page) -> None:
     """Transfer learning: fine-tuning the head waits for the pretraining run, then starts
     from its weights, and its claims hold on the learner's run."""
-    open_playground(page)
-    page.get_by_test_id("lessons-toggle").click()
-    page.get_by_test_id("lesson-transfer-learning").click()
+    open_lesson(page, "transfer-learning")
     fine_tune = page.get_by_test_id("experiment-fine-tune-head")
     expect(fine_tune).to_contain_text("Train the experiment “Learn to read the digits” first")
     expect(fine_tune.get_by_role("button", name="Train this experiment")).to_be_disabled()
@@ -101,10 +99,7 @@ def test_lesson_three_claims_the_vanishing_gradient_the_chart_draws(page: Page) 
     """The sigmoid network's first layer gets a gradient far smaller than its last: the
     gradient chart draws a line per dense layer, and the claims on the gradient norms
     (one after the first epoch, compared with the sigmoid run) hold on the runs."""
-    open_playground(page)
-    page.get_by_test_id("lessons-toggle").click()
-    lessons = page.get_by_test_id("lessons")
-    lessons.get_by_test_id("lesson-activations").click()
+    open_lesson(page, "activations")
     train_experiment(page, "sigmoid", claims=2)
     chart = page.get_by_test_id("gradient-chart")
     expect(chart).to_be_visible()
@@ -123,9 +118,7 @@ def test_an_experiment_that_claims_divergence_is_done_when_its_run_diverges(
         page: Page) -> None:
     """Too large a learning rate: the run stops as diverged, which is what the experiment
     claims, so its claims hold on the run and the experiment counts as done."""
-    open_playground(page)
-    page.get_by_test_id("lessons-toggle").click()
-    page.get_by_test_id("lesson-learning-rate").click()
+    open_lesson(page, "learning-rate")
     card = page.get_by_test_id("experiment-too-large")
     card.get_by_role("button", name="Train this experiment").click()
     expect(page.get_by_test_id("run-status")).to_have_text("diverged", timeout=120_000)

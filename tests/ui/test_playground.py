@@ -94,6 +94,13 @@ def open_playground(page: Page, url: str = "/") -> None:
     expect(node(page, "input")).to_be_visible()
 
 
+def open_lesson(page: Page, lesson_id: str) -> None:
+    """Open the playground, then the lesson in the lessons drawer."""
+    open_playground(page)
+    page.get_by_test_id("lessons-toggle").click()
+    page.get_by_test_id("lessons").get_by_test_id(f"lesson-{lesson_id}").click()
+
+
 def test_build_train_and_watch_an_xor_network(page: Page) -> None:
     open_playground(page)
     expect(page.get_by_text("Drag a layer from the palette")).to_have_count(2)
