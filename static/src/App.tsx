@@ -224,7 +224,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
       <main className="centre">
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
           selected={selected} fitKey={editor.fitKey} colorMode={theme} onSelect={editor.setSelected} onChange={editor.change}
-          onDropLayer={(type, at) => editor.addLayer(type, at)} tools={<CanvasTools editor={editor} />} />
+          onDropLayer={(type, at, onto) => editor.addLayer(type, at, selected ?? "input", onto)} tools={<CanvasTools editor={editor} />} />
         <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
           {validation.hint ? <span className="muted">{validation.hint}</span>
             : validation.networkError ? <span className="error">{validation.networkError}</span>

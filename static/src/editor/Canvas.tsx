@@ -12,6 +12,7 @@ import {
   type NodeChange,
   type NodeDimensionChange,
   type EdgeChange,
+  type OnBeforeDelete,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -20,7 +21,8 @@ import { shape } from "../format";
 import { colourOf } from "./categories";
 import { entry } from "./labels";
 import { LayerNode, type LayerFlowNode } from "./LayerNode";
-import { NETWORK_INPUT, type Doc } from "./model";
+import { removeParts } from "./edits";
+import { NETWORK_INPUT, type Doc, type EdgeDoc } from "./model";
 import { DRAG_TYPE } from "./Palette";
 import { useKeepCentre } from "./useKeepCentre";
 
@@ -36,7 +38,8 @@ interface Props {
   colorMode: "light" | "dark";
   onSelect: (id: string | null) => void;
   onChange: (next: Doc | ((doc: Doc) => Doc), undoable: boolean) => void;
-  onDropLayer: (type: string, at: { x: number; y: number }) => void;
+  /** A palette entry dropped at `at`, onto the edge `onto` if it landed on one. */
+  onDropLayer: (type: string, at: { x: number; y: number }, onto: EdgeDoc | null) => void;
   tools?: ReactNode; // shown over the top-left corner
 }
 
@@ -159,6 +162,16 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
     }
   }, [onChange]);
 
+  // a deletion (Delete or Backspace) is one edit, so one undo brings all of it back
+  const onBeforeDelete: OnBeforeDelete<LayerFlowNode, Edge> = useCallback(async ({ nodes, edges }) => {
+    const layers = nodes.map((n) => n.id);
+    const cut = edges.map((e) => e.id);
+    if (layers.length || cut.length) onChange((doc) => removeParts(doc, layers, cut, shapes), true);
+    if (selected && layers.includes(selected)) onSelect(null);
+    setSelectedEdges((current) => new Set([...current].filter((id) => !cut.includes(id))));
+    return false; // the document changed already; React Flow removes nothing itself
+  }, [shapes, selected, onChange, onSelect]);
+
   const onConnect = useCallback((c: Connection) => {
     if (!c.source || !c.target || c.source === c.target) return;
     if (doc.edges.some((e) => e.source === c.source && e.target === c.target)) return;
@@ -183,10 +196,14 @@ export function Canvas({ doc, catalog, summary, layerErrors, selected, fitKey, c
         const type = e.dataTransfer.getData(DRAG_TYPE);
         if (!type) return;
         e.preventDefault();
-        onDropLayer(type, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+        const hit = document.elementsFromPoint(e.clientX, e.clientY)
+          .map((el) => el.closest<HTMLElement>(".react-flow__edge")).find(Boolean);
+        const onto = doc.edges.find((edge) => `${edge.source}->${edge.target}` === hit?.dataset.id) ?? null;
+        onDropLayer(type, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }), onto);
       }}>
       <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes}
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
+        onBeforeDelete={onBeforeDelete}
         onPaneClick={() => onSelect(null)} deleteKeyCode={["Delete", "Backspace"]}
         fitView fitViewOptions={{ maxZoom: 1.2 }} minZoom={0.2} colorMode={colorMode} ariaLabelConfig={ariaLabelConfig}>
         {tools && <Panel position="top-left">{tools}</Panel>}

@@ -54,6 +54,8 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
   const idSchema = (info?.schema as JsonSchema | undefined)?.properties?.id;
   // a field left out has its default (an activation layer's is relu; a dense layer's none)
   const activation = selected.params.activation ?? (info?.schema as JsonSchema | undefined)?.properties?.activation?.default;
+  const linear = selected.type === "dense" && activation == null;
+  const isOutput = !doc.edges.some((e) => e.source === selected.id);
   return (
     <div className="inspector-body">
       <h2>{selected.type}</h2>
@@ -71,6 +73,9 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
         </p>
       )}
       {layerError && <p className="error" role="alert">{layerError}</p>}
+      {linear && (
+        <p className="hint" data-testid="activation-note">{t(isOutput ? "inspector.outputLayer" : "inspector.linearHidden")}</p>
+      )}
       {info && (
         <SchemaForm schema={info.schema as JsonSchema} value={selected.params} errors={fieldErrors}
           skip={["id", "type", "inputs"]} text={layerFormText(selected.type)}

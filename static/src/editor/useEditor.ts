@@ -3,8 +3,9 @@
 import { useCallback, useEffect, useState } from "react";
 import type { LayerInfo, NetworkSpec } from "../api/client";
 import { commit, redo, replace, start, undo, type History } from "./history";
+import { insertLayer } from "./edits";
 import { layout } from "./layout";
-import { NETWORK_INPUT, emptyDoc, freshId, fromSpec, type Doc, type LayerDoc, type Params } from "./model";
+import { NETWORK_INPUT, emptyDoc, freshId, fromSpec, type Doc, type EdgeDoc, type Params } from "./model";
 import { initialValue, type JsonSchema } from "./SchemaForm";
 
 export function newParams(info: LayerInfo | undefined): Params {
@@ -44,15 +45,21 @@ export function useEditor(catalog: LayerInfo[], initial: Doc | null) {
     setFitKey((k) => k + 1);
   }, []);
 
-  const addLayer = useCallback((type: string, at?: { x: number; y: number }, after?: string | null) => {
+  /** Add a layer after `after` (a layer id or NETWORK_INPUT), or into the edge `onto`.
+   * A dense layer placed before another (a hidden layer) gets ReLU; one with nothing
+   * after it (an output layer) stays linear, its outputs the logits the loss reads. The
+   * rule holds at insertion only: a layer's activation never changes behind its back. */
+  const addLayer = useCallback((type: string, at?: { x: number; y: number }, after?: string | null,
+    onto?: EdgeDoc | null) => {
     const id = freshId(doc, type);
     const anchorLayer = doc.layers.find((l) => l.id === after);
     if (after && after !== NETWORK_INPUT && !anchorLayer) after = null; // it was deleted
     const anchor = after === NETWORK_INPUT ? doc.inputAt : anchorLayer;
     const position = at ?? (anchor ? { x: anchor.x + 220, y: anchor.y } : { x: 220 * (doc.layers.length + 1), y: 0 });
-    const layer: LayerDoc = { id, type, params: newParams(catalog.find((l) => l.type === type)), ...position };
-    const edges = after ? [...doc.edges, { source: after, target: id }] : doc.edges;
-    change({ ...doc, layers: [...doc.layers, layer], edges });
+    const params = newParams(catalog.find((l) => l.type === type));
+    const next = insertLayer(doc, { id, type, params, ...position }, after ?? null, onto);
+    if (type === "dense" && next.edges.some((e) => e.source === id)) params.activation = "relu";
+    change(next);
     setSelected(id);
   }, [catalog, doc, change]);
 
