@@ -58,7 +58,14 @@ def test_dropped_layers_join_the_network_and_dense_layers_get_a_fitting_activati
     node(page, second).click()
     page.get_by_test_id("language").select_option("es")
     expect(note).to_have_text("Capa de salida: sin activación, la pérdida lee los logits.")
-    expect(page.get_by_test_id("status-bar")).not_to_contain_text("not connected")
+    # an activation layer after a dense layer brings the non-linearity itself
+    act = drop_layer(page, "activation", 300, 550)  # after the selected output layer
+    expect(edge(page, second, act)).to_have_count(1)
+    node(page, second).click()
+    expect(note).to_have_count(0)
+    before_act = drop_on_edge(page, "dense", second, act)
+    expect(edge(page, before_act, act)).to_have_count(1)
+    expect(page.locator("#field-activation")).to_have_value("")
 
 
 def test_deleting_a_middle_layer_joins_its_neighbours_and_one_undo_restores_it(

@@ -54,8 +54,11 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
   const idSchema = (info?.schema as JsonSchema | undefined)?.properties?.id;
   // a field left out has its default (an activation layer's is relu; a dense layer's none)
   const activation = selected.params.activation ?? (info?.schema as JsonSchema | undefined)?.properties?.activation?.default;
-  const linear = selected.type === "dense" && activation == null;
-  const isOutput = !doc.edges.some((e) => e.source === selected.id);
+  const linear = selected.type === "dense" && activation == null; // an output layer's logits, or a note
+  const feeds = doc.edges.filter((e) => e.source === selected.id).map((e) => doc.layers.find((l) => l.id === e.target)?.type);
+  // a linear layer straight into another dense layer: the two are one linear map
+  const note = !linear ? null : !feeds.length ? "inspector.outputLayer"
+    : feeds.includes("dense") ? "inspector.linearHidden" : null;
   return (
     <div className="inspector-body">
       <h2>{selected.type}</h2>
@@ -73,9 +76,7 @@ export function Inspector({ doc, selected, catalog, summary, fieldErrors, layerE
         </p>
       )}
       {layerError && <p className="error" role="alert">{layerError}</p>}
-      {linear && (
-        <p className="hint" data-testid="activation-note">{t(isOutput ? "inspector.outputLayer" : "inspector.linearHidden")}</p>
-      )}
+      {note && <p className="hint" data-testid="activation-note">{t(note)}</p>}
       {info && (
         <SchemaForm schema={info.schema as JsonSchema} value={selected.params} errors={fieldErrors}
           skip={["id", "type", "inputs"]} text={layerFormText(selected.type)}

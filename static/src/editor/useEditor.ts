@@ -46,7 +46,8 @@ export function useEditor(catalog: LayerInfo[], initial: Doc | null) {
   }, []);
 
   /** Add a layer after `after` (a layer id or NETWORK_INPUT), or into the edge `onto`.
-   * A dense layer placed before another (a hidden layer) gets ReLU; one with nothing
+   * A dense layer placed before another (a hidden layer) gets ReLU, unless an activation
+   * layer follows it and brings its own; one with nothing
    * after it (an output layer) stays linear, its outputs the logits the loss reads. The
    * rule holds at insertion only: a layer's activation never changes behind its back. */
   const addLayer = useCallback((type: string, at?: { x: number; y: number }, after?: string | null,
@@ -58,7 +59,8 @@ export function useEditor(catalog: LayerInfo[], initial: Doc | null) {
     const position = at ?? (anchor ? { x: anchor.x + 220, y: anchor.y } : { x: 220 * (doc.layers.length + 1), y: 0 });
     const params = newParams(catalog.find((l) => l.type === type));
     const next = insertLayer(doc, { id, type, params, ...position }, after ?? null, onto);
-    if (type === "dense" && next.edges.some((e) => e.source === id)) params.activation = "relu";
+    const feeds = next.edges.filter((e) => e.source === id).map((e) => doc.layers.find((l) => l.id === e.target)?.type);
+    if (type === "dense" && feeds.length && !feeds.includes("activation")) params.activation = "relu";
     change(next);
     setSelected(id);
   }, [catalog, doc, change]);
