@@ -1,0 +1,98 @@
+"""The first screen and the dashboard as a new user meets them at 1280x800: a first visit
+opens on a small network ready to train, with a hint and a way into the lessons (in
+either language); loading a preset over edits is one Ctrl+Z away, training settings
+included; and the dashboard of an old run goes when another network is loaded."""
+
+from __future__ import annotations
+
+import time
+
+import httpx2
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.ui.test_playground import EMPTY, completed_run, node, open_playground, set_field, settled
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_first_visit_opens_ready_to_train(
+        page: Page, record_property: pytest.RecordProperty) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_playground(page, "/")
+    expect(node(page, "hidden2")).to_be_visible()  # the toy MLP, not an empty canvas
+    settled(page)
+    expect(page.locator("#dataset")).to_have_value("circle")
+    expect(page.locator("#field-epochs")).to_have_value("30")
+    hint = page.get_by_test_id("first-hint")
+    expect(hint).to_contain_text("Press Train, or change the network")
+    page.get_by_test_id("language").select_option("es")
+    expect(hint).to_contain_text("Pulsa Entrenar")
+    hint.get_by_role("button", name="O empieza con una lección").click()
+    expect(page.get_by_test_id("lessons")).to_be_visible()
+    page.get_by_test_id("language").select_option("en")
+
+    began = time.monotonic()
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
+    record_property("detail", f"first screen's network trained 30 epochs on circle in "
+                              f"{time.monotonic() - began:.1f} s (2 shared cores)")
+    expect(hint).to_have_count(0)
+    expect(page.get_by_test_id("boundary")).to_be_visible()
+
+
+def test_a_shared_network_opens_as_it_is_without_the_hint(page: Page) -> None:
+    open_playground(page, EMPTY)
+    expect(page.locator(".react-flow__node")).to_have_count(1)  # the input alone
+    expect(page.get_by_test_id("first-hint")).to_have_count(0)
+
+
+def test_a_preset_loaded_over_edits_comes_off_with_one_ctrl_z(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("preset-picker").select_option("toy-mlp")
+    expect(node(page, "hidden2")).to_be_visible()
+    settled(page)
+    set_field(page, "epochs", "7")
+    picker = page.get_by_test_id("preset-picker")
+    picker.focus()  # as a click on it leaves it
+    picker.select_option("char-lstm")
+    expect(node(page, "lstm")).to_be_visible()
+    expect(page.locator("#dataset")).to_have_value("chars")
+
+    page.keyboard.press("Control+z")
+    expect(node(page, "hidden2")).to_be_visible()
+    expect(node(page, "lstm")).to_have_count(0)
+    expect(page.locator("#dataset")).to_have_value("circle")
+    expect(page.locator("#field-epochs")).to_have_value("7")
+
+    page.keyboard.press("Control+y")
+    expect(node(page, "lstm")).to_be_visible()
+    expect(page.locator("#dataset")).to_have_value("chars")
+
+
+def test_the_dashboard_follows_the_editor(page: Page, live_server: str) -> None:
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 2}
+        completed_run(http, "an xor run to leave", training)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_playground(page)
+    page.get_by_role("tab", name="Runs").click()
+    row = page.locator(".runs-table tr", has_text="an xor run to leave")
+    row.get_by_role("button", name="Open").click()
+    dashboard = page.get_by_test_id("dashboard")
+    expect(page.get_by_test_id("run-status")).to_have_text("completed")
+    expect(page.get_by_test_id("run-progress")).to_contain_text("epoch 2 / 2")
+    expect(dashboard.locator("progress")).to_have_js_property("value", 1)
+    expect(page.get_by_test_id("boundary")).to_be_visible()
+
+    # the Share notice lies over the page: the buttons stay where they were
+    train = page.get_by_role("button", name="Train")
+    before = train.bounding_box()
+    page.get_by_role("button", name="Share").click()
+    expect(page.locator(".top-message")).to_be_visible()
+    assert train.bounding_box() == before
+
+    page.get_by_test_id("preset-picker").select_option("mnist-mlp")
+    expect(node(page, "fc1")).to_be_visible()
+    expect(dashboard).to_have_count(0)
+    expect(page.get_by_test_id("boundary")).to_have_count(0)
