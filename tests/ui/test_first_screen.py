@@ -33,7 +33,7 @@ def test_a_first_visit_opens_ready_to_train(
     page.get_by_test_id("language").select_option("en")
 
     began = time.monotonic()
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
     record_property("detail", f"first screen's network trained 30 epochs on circle in "
                               f"{time.monotonic() - began:.1f} s (2 shared cores)")
@@ -81,16 +81,17 @@ def test_the_dashboard_follows_the_editor(page: Page, live_server: str) -> None:
     row.get_by_role("button", name="Open").click()
     dashboard = page.get_by_test_id("dashboard")
     expect(page.get_by_test_id("run-status")).to_have_text("completed")
-    expect(page.get_by_test_id("run-progress")).to_contain_text("epoch 2 / 2")
+    expect(dashboard.locator("header")).to_contain_text("epoch 2 / 2")
     expect(dashboard.locator("progress")).to_have_js_property("value", 1)
     expect(page.get_by_test_id("boundary")).to_be_visible()
 
-    # the Share notice lies over the page: the buttons stay where they were
-    train = page.get_by_role("button", name="Train")
-    before = train.bounding_box()
+    # the Share notice lies over the page: the bar, the canvas and the charts stay put
+    placed = [page.get_by_role("button", name="Train", exact=True), page.get_by_test_id("canvas"),
+              page.get_by_test_id("loss-chart")]
+    before = [box.bounding_box() for box in placed]
     page.get_by_role("button", name="Share").click()
     expect(page.locator(".top-message")).to_be_visible()
-    assert train.bounding_box() == before
+    assert [box.bounding_box() for box in placed] == before
 
     page.get_by_test_id("preset-picker").select_option("mnist-mlp")
     expect(node(page, "fc1")).to_be_visible()
