@@ -1,10 +1,12 @@
 """The first screen and the dashboard as a new user meets them at 1280x800: a first visit
 opens on a small network ready to train, with a hint and a way into the lessons (in
 either language); loading a preset over edits is one Ctrl+Z away, training settings
-included; and the dashboard of an old run goes when another network is loaded."""
+included; the dashboard of an old run goes when another network is loaded; and a run's
+progress keeps its total when it is completed, paused or resumed."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx2
@@ -97,3 +99,35 @@ def test_the_dashboard_follows_the_editor(page: Page, live_server: str) -> None:
     expect(node(page, "fc1")).to_be_visible()
     expect(dashboard).to_have_count(0)
     expect(page.get_by_test_id("boundary")).to_have_count(0)
+
+
+def test_a_paused_run_opened_keeps_its_total_and_goes_on_when_resumed(
+        page: Page, live_server: str) -> None:
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 400}
+        run = http.post("/api/v1/runs", json={
+            "name": "a paused run to open", "model": {"preset": "toy-mlp"},
+            "training": training}).json()
+        deadline = time.monotonic() + 60
+        while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "running":
+            assert time.monotonic() < deadline, "the run did not start"
+            time.sleep(0.2)
+        assert http.post(f"/api/v1/runs/{run['id']}/pause").status_code == 202
+        while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "paused":
+            assert time.monotonic() < deadline, "the run did not pause"
+            time.sleep(0.2)
+    open_playground(page)
+    page.get_by_role("tab", name="Runs").click()
+    row = page.locator(".runs-table tr", has_text="a paused run to open")
+    row.get_by_role("button", name="Open").click()
+    dashboard = page.get_by_test_id("dashboard")
+    expect(page.get_by_test_id("run-status")).to_have_text("paused")
+    expect(dashboard.locator("header")).to_contain_text("/ 400")
+    assert dashboard.locator("progress").evaluate("p => p.value") > 0  # the epochs it trained
+
+    dashboard.get_by_role("button", name="Resume").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("running", timeout=30_000)
+    expect(dashboard.locator("header")).to_contain_text("/ 400")
+    expect(page.get_by_test_id("run-eta")).to_have_text(re.compile(r"ETA \d"), timeout=30_000)
+    dashboard.get_by_role("button", name="Stop").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("stopped", timeout=30_000)
