@@ -298,7 +298,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
       </main>
       {/* with a run open the dock keeps one height, so data arriving never moves its tabs */}
       <section className={runId ? "dash with-run" : "dash"} key={theme /* charts take the theme's colours when made */}>
-        {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
+        {trainError && (
+          <p className="error" role="alert" data-testid="train-error" title={t("app.dismiss")}
+            onClick={() => setTrainError(null)}>{trainError}</p>
+        )}
         <nav className="tabs" role="tablist" aria-label={t("tabs.label")}>
           {runId && (
             <button type="button" role="tab" aria-selected={tab === "training"} className={tab === "training" ? "active" : ""}
