@@ -28,6 +28,7 @@ def test_a_first_visit_opens_ready_to_train(
     expect(page.locator("#field-epochs")).to_have_value("30")
     hint = page.get_by_test_id("first-hint")
     expect(hint).to_contain_text("Press Train, or change the network")
+    page.screenshot(path="build/screenshots/first-screen.png")
     page.get_by_test_id("language").select_option("es")
     expect(hint).to_contain_text("Pulsa Entrenar")
     hint.get_by_role("button", name="O empieza con una lección").click()
