@@ -1,6 +1,6 @@
 // The playground: top bar, palette, canvas, inspector and the training dashboard.
 import { ReactFlowProvider } from "@xyflow/react";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type ActivationCurves, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
 import { MetaContext } from "./api/meta";
@@ -33,6 +33,7 @@ export function App() {
   const [initial, setInitial] = useState<Doc | null>(null);
   const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
   const [sharedTraining, setSharedTraining] = useState<Training | null>(null);
+  const [firstVisit, setFirstVisit] = useState(false);
   const [meta, setMeta] = useState<MetaOut | null>(null);
   const [curves, setCurves] = useState<ActivationCurves | null>(null);
   const [kinds, setKinds] = useState<TaskKind[]>([]);
@@ -43,8 +44,15 @@ export function App() {
       const [layers, presetList, datasetList, rules, taskKinds] = await Promise.all(
         [api.layers(), api.presets(), api.datasets(), api.meta(), api.tasks()]);
       const shared = readUrl();
+      const first = !shared.spec && presetList.find((p) => p.name === FIRST_PRESET);
       if (shared.spec) setInitial(await layout(fromSpec(shared.spec as NetworkSpec)));
+      else if (first) {
+        // a first visit opens ready to train: a small network on a 2-D set, with its settings
+        setInitial(await layout(fromSpec(await api.preset(first.name))));
+        setFirstVisit(true);
+      }
       if (shared.training) setSharedTraining(shared.training as Training);
+      else if (first && first.training) setSharedTraining(first.training as unknown as Training);
       setPresets(presetList);
       setDatasets(datasetList);
       setMeta(rules);
@@ -63,7 +71,7 @@ export function App() {
         <TaskKindsContext.Provider value={kinds}>
           <ReactFlowProvider>
             <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
-              initialTraining={sharedTraining} />
+              initialTraining={sharedTraining} firstVisit={firstVisit} />
           </ReactFlowProvider>
         </TaskKindsContext.Provider>
       </ActivationCurvesContext.Provider>
@@ -77,6 +85,18 @@ interface PlaygroundProps {
   initial: Doc | null;
   datasets: DatasetSummary[];
   initialTraining: Training | null;
+  firstVisit: boolean; // opened with no network in the URL: on the first preset, with a hint
+}
+
+/** The network a first visit opens on: it trains in seconds on a 2-D set. */
+const FIRST_PRESET = "toy-mlp";
+
+/** A network loaded over another: what undo goes back to, and the settings each had. */
+interface Load {
+  before: Doc;
+  after: Doc | null; // null until the loaded document arrives
+  trainingBefore: Training | null;
+  trainingAfter: Training | null;
 }
 
 /** What a lesson says to watch that the training dashboard shows. */
@@ -92,7 +112,7 @@ function fits(dataset: DatasetSummary, input: Doc["input"]): boolean {
   return dataset.input_shape.join() === input.shape.join() && dataset.dtype === (input.dtype ?? "float");
 }
 
-function Playground({ catalog, presets, initial, datasets, initialTraining }: PlaygroundProps) {
+function Playground({ catalog, presets, initial, datasets, initialTraining, firstVisit }: PlaygroundProps) {
   const { t } = useTranslation();
   const editor = useEditor(catalog, initial);
   const { doc, selected } = editor;
@@ -106,6 +126,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
   const [tab, setTab] = useState<"training" | "inspect" | "runs" | "sweeps">("training");
   const [sweepId, setSweepId] = useState<string | null>(null);
   const [inspectAsked, setInspectAsked] = useState<{ view: InspectView } | null>(null);
+  const [hint, setHint] = useState(firstVisit);
   const [lessonsOpen, setLessonsOpen] = useState(() => localStorage.getItem("layerlab-lessons") === "open");
   useEffect(() => localStorage.setItem("layerlab-lessons", lessonsOpen ? "open" : "closed"), [lessonsOpen]);
   const [theme, setTheme] = useState<"light" | "dark">(
@@ -124,6 +145,29 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     const fitting = datasets.find((d) => fits(d, doc.input)) ?? (training ? undefined : datasets[0]);
     if (fitting) setTraining(defaultsFor(fitting));
   }, [datasets, doc.input]); // eslint-disable-line react-hooks/exhaustive-deps
+  // a load is one undo step of the editor: undoing it (or redoing it) brings back the
+  // training settings that went with each network (after the dataset that follows the
+  // input above, so these win)
+  const loads = useRef<Load[]>([]);
+  const shown = useRef(doc);
+  useEffect(() => {
+    const previous = shown.current;
+    shown.current = doc;
+    const pending = loads.current.find((l) => l.after === null);
+    if (pending) {
+      pending.after = doc;
+      return;
+    }
+    const undone = loads.current.find((l) => l.after === previous && l.before === doc);
+    const redone = loads.current.find((l) => l.before === previous && l.after === doc);
+    if (undone) {
+      undone.trainingAfter = training;
+      if (undone.trainingBefore) setTraining(undone.trainingBefore);
+    } else if (redone) {
+      redone.trainingBefore = training;
+      if (redone.trainingAfter) setTraining(redone.trainingAfter);
+    }
+  }, [doc]); // eslint-disable-line react-hooks/exhaustive-deps
 
   /** Start a run (a new one, or an edited continuation of the current one) and show it;
    * its id, or null when the server refused it (the reason is shown). */
@@ -144,6 +188,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     }
   };
   const train = async () => {
+    setHint(false);
     if (training) await start(() => api.createRun(spec, training, initFrom));
   };
   const continueRun = async () => {
@@ -160,10 +205,21 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
     return () => window.removeEventListener("keydown", onKey);
   });
 
+  /** Another network in the editor (with its training settings, where it brings them, and
+   * the weights it starts from), as one undo step: the old run's dashboard goes with the
+   * old network. */
+  const loadNetwork = async (network: NetworkSpec, settings: Training | null, weights: string | null) => {
+    loads.current = [...loads.current.slice(-50), { before: doc, after: null, trainingBefore: training,
+      trainingAfter: settings ?? training }];
+    setRunId(null);
+    setHint(false);
+    if (settings) setTraining(settings);
+    setInitFrom(weights);
+    await editor.load(network);
+  };
   /** A finished or running run in the editor and the dashboard (from the runs or a sweep). */
   const openRun = (run: RunOut) => {
-    void editor.load(run.spec);
-    setTraining(run.training as unknown as Training);
+    void loadNetwork(run.spec, run.training as unknown as Training, null);
     setRunId(run.id);
     setTab("training");
   };
@@ -174,23 +230,18 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
 
   const inspectable = view.status !== "queued" && !!view.epochs.step?.length; // after its first epoch
   /** A lesson's network and settings in the editor, and the weights it starts from. */
-  const show = async (network: NetworkSpec, settings: unknown, weights: string | null) => {
-    setTraining(settings as Training);
-    setInitFrom(weights);
-    await editor.load(network);
-  };
+  const show = (network: NetworkSpec, settings: unknown, weights: string | null) =>
+    loadNetwork(network, settings as Training, weights);
   /** A preset: its network, and the training settings it was made for (where it has
    * them: the ImageNet classics keep the current ones). */
   const loadPreset = async (name: string) => {
     const own = presets.find((p) => p.name === name)?.training;
-    if (own) await show(await api.preset(name), own, null);
-    else await editor.load(await api.preset(name));
+    await loadNetwork(await api.preset(name), (own as unknown as Training | undefined) ?? null, null);
   };
   /** A spec file, or a preset file with its training settings. */
   const importFile = async (file: unknown) => {
     const { training: own, ...network } = file as NetworkSpec & { training?: unknown };
-    if (own) await show(network, own, null);
-    else await editor.load(network);
+    await loadNetwork(network, (own as Training | undefined) ?? null, null);
   };
   const lessonActions: LessonActions = {
     apply: (experiment, weights) => show(experiment.network, experiment.training, weights),
@@ -225,6 +276,13 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
           selected={selected} fitKey={editor.fitKey} colorMode={theme} onSelect={editor.setSelected} onChange={editor.change}
           onDropLayer={(type, at, onto) => editor.addLayer(type, at, selected ?? "input", onto)} tools={<CanvasTools editor={editor} />} />
+        {hint && (
+          <p className="first-hint" data-testid="first-hint">
+            {t("firstVisit.hint")}{" "}
+            <button type="button" className="link" onClick={() => setLessonsOpen(true)}>{t("firstVisit.lessons")}</button>
+            <button type="button" className="link" aria-label={t("firstVisit.close")} onClick={() => setHint(false)}>×</button>
+          </p>
+        )}
         <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
           {validation.hint ? <span className="muted">{validation.hint}</span>
             : validation.networkError ? <span className="error">{validation.networkError}</span>
@@ -240,7 +298,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining }: Pl
       </main>
       {/* with a run open the dock keeps one height, so data arriving never moves its tabs */}
       <section className={runId ? "dash with-run" : "dash"} key={theme /* charts take the theme's colours when made */}>
-        {trainError && <p className="error" role="alert" data-testid="train-error">{trainError}</p>}
+        {trainError && (
+          <p className="error" role="alert" data-testid="train-error" title={t("app.dismiss")}
+            onClick={() => setTrainError(null)}>{trainError}</p>
+        )}
         <nav className="tabs" role="tablist" aria-label={t("tabs.label")}>
           {runId && (
             <button type="button" role="tab" aria-selected={tab === "training"} className={tab === "training" ? "active" : ""}

@@ -3,6 +3,8 @@ from the palette and wires their ports, the keyboard types settings."""
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from typing import Any
 
@@ -89,7 +91,19 @@ def completed_run(http: httpx2.Client, name: str, training: dict[str, Any]) -> d
     return run
 
 
-def open_playground(page: Page, url: str = "/") -> None:
+def shared_url(spec: dict[str, Any], training: dict[str, Any] | None = None) -> str:
+    """The playground's link to a network (and its training settings), as Share makes it."""
+    def encode(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    return "/#spec=" + encode(spec) + ("&training=" + encode(training) if training else "")
+
+
+#: An empty network on a 2-D input, to build one from the palette (a first visit opens on
+#: a preset instead).
+EMPTY = shared_url({"version": 1, "name": "My network", "input": {"shape": [2]}, "layers": []})
+
+
+def open_playground(page: Page, url: str = EMPTY) -> None:
     page.goto(url)
     expect(node(page, "input")).to_be_visible()
 

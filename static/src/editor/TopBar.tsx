@@ -39,7 +39,11 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
       <input className="network-name" aria-label={t("topBar.networkName")} value={doc.name}
         onChange={(e) => editor.change({ ...doc, name: e.target.value }, false)} />
       <select aria-label={t("topBar.loadPreset")} value="" data-testid="preset-picker"
-        onChange={async (e) => e.target.value && onPreset(e.target.value)}>
+        onChange={async (e) => {
+          // the editor's keys (Ctrl+Z undoes the load) pass over a focused picker
+          e.target.blur();
+          if (e.target.value) await onPreset(e.target.value);
+        }}>
         <option value="">{t("topBar.loadPresetChoice")}</option>
         {presets.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
       </select>

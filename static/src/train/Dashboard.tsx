@@ -49,13 +49,20 @@ export function Dashboard({ runId, view, onContinue }: Props) {
   const [log, setLog] = useState(false);
   const { steps, epochs, started, status } = view;
   const step = steps.step?.length ? (steps.step[steps.step.length - 1] ?? 0) : 0;
-  const total = started ? started.epochs * started.steps_per_epoch : 0;
-  // a run that ended before its stream opened sent no "started" here: completed is all done
-  const progress = status === "completed" ? 1 : total ? Math.min(1, step / total) : 0;
-  const elapsed = started ? (performance.now() - started.start) / 1000 : 0;
-  const eta = progress > 0 && progress < 1 ? (elapsed / progress) * (1 - progress) : NaN;
   const last = (c: (number | null)[] | undefined) => (c?.length ? c[c.length - 1] : null);
-  const epoch = (last(steps.epoch) ?? -1) + 1;
+  // the total: as the run started, or (a run opened at rest sends no "started") as it was asked for
+  const epochsTotal = started?.epochs ?? ((view.run?.training as { epochs?: number } | undefined)?.epochs ?? 0);
+  const total = started ? started.epochs * started.steps_per_epoch : 0;
+  const epochsDone = epochs.epoch?.length ? (last(epochs.epoch) ?? -1) + 1 : 0;
+  // completed is all done; otherwise by steps where their total is known, else by epochs
+  const progress = status === "completed" ? 1 : total ? Math.min(1, step / total)
+    : epochsTotal ? Math.min(1, epochsDone / epochsTotal) : 0;
+  // the speed since the run (last) started or resumed, so a resumed run's ETA is not
+  // made from steps it trained before
+  const elapsed = started ? (performance.now() - started.start) / 1000 : 0;
+  const since = total && started ? step - started.fromStep : 0;
+  const eta = since > 0 && progress < 1 ? (elapsed / since) * (total - step) : NaN;
+  const epoch = status === "completed" && epochsTotal ? epochsTotal : (last(steps.epoch) ?? -1) + 1;
   const act = async (action: "stop" | "pause" | "resume") => {
     try {
       setError(null);
@@ -81,10 +88,10 @@ export function Dashboard({ runId, view, onContinue }: Props) {
     <section className="dashboard" aria-label={t("dashboard.label")} data-testid="dashboard">
       <header>
         <span className={`status-chip status-${status}`} data-testid="run-status">{statusLabel(status)}</span>
-        <span>{started ? t("dashboard.progressOf", { epoch, epochs: started.epochs, step })
+        <span data-testid="run-progress">{epochsTotal ? t("dashboard.progressOf", { epoch, epochs: epochsTotal, step })
           : t("dashboard.progress", { epoch, step })}</span>
         <progress max={1} value={progress} aria-label={t("dashboard.progressLabel")} />
-        <span className="muted">{status === "running" ? t("dashboard.eta", { time: duration(eta) }) : ""}</span>
+        <span className="muted eta" data-testid="run-eta">{status === "running" ? t("dashboard.eta", { time: duration(eta) }) : ""}</span>
         {view.device && <span className="muted" data-testid="run-device">{t("dashboard.device", { device: view.device })}</span>}
         {view.memoryMb !== null && <span className="muted" data-testid="run-memory" title={t("dashboard.memoryTitle")}>
           {t("dashboard.memory", { memory: Math.round(view.memoryMb) })}</span>}
@@ -114,11 +121,10 @@ export function Dashboard({ runId, view, onContinue }: Props) {
           </span>
         )}
       </header>
-      {error && <p className="error" role="alert">{error}</p>}
       {view.run?.origin && <p className="muted" data-testid="run-origin">{originText(view.run.origin)}</p>}
-      {view.reason && !error && (
-        <p className={["failed", "diverged"].includes(status) ? "error" : "muted"} role="status">{view.reason}</p>
-      )}
+      {/* one line kept for what an action or the run's end says: the charts never move for it */}
+      <p className={`run-line ${error || ["failed", "diverged"].includes(status) ? "error" : "muted"}`}
+        data-testid="run-line" role={error ? "alert" : "status"}>{error ?? view.reason ?? ""}</p>
       {view.notes.map((note) => <p key={note} className="note" role="note" data-testid="run-note">{note}</p>)}
       <div className={gan ? "charts gan" : "charts"}>
         <Chart title={t("charts.loss")} testId="loss-chart" version={view.version} log={log} smoothing={smoothing} marks={view.edits} series={[

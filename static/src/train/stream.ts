@@ -22,7 +22,9 @@ export interface StreamState extends Rows {
   // bumped for each sample grid a GAN draws, and by a GAN's snapshot (it may have drawn
   // some before we came): fetch the newest when it changes; 0: none yet
   samplesDrawn: number;
-  started: { epochs: number; steps_per_epoch: number; start: number } | null;
+  // when it (last) started or resumed, and the step it went on from (the ETA's speed is
+  // measured from there)
+  started: { epochs: number; steps_per_epoch: number; start: number; fromStep: number } | null;
   device: string | null; // where it trains, as the worker says: "cpu (2 threads)", "cuda:0 (…)"
   memoryMb: number | null; // the run's peak memory so far, as its latest epoch reported it
   reason: string | null;
@@ -84,7 +86,8 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
     }
     case "started":
       s.status = "running";
-      s.started = { epochs: message.epochs, steps_per_epoch: message.steps_per_epoch, start: now };
+      s.started = { epochs: message.epochs, steps_per_epoch: message.steps_per_epoch, start: now,
+        fromStep: lastOf(s.steps.step) ?? 0 };
       s.device = message.device;
       // e.g. a damaged checkpoint passed over on resume, or training on the output's logits
       if (message.notice && !s.notes.includes(message.notice)) s.notes = [...s.notes, message.notice];
