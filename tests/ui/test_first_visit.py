@@ -35,7 +35,8 @@ def test_the_runs_table_fits_its_box_at_1280(page: Page, live_server: str) -> No
 
 
 def test_a_refused_train_is_said_once(page: Page) -> None:
-    open_preset(page, "mnist-vae", "z", "mnist-10k")  # a VAE trained as a classifier
+    open_preset(page, "mnist-vae", "z", "mnist-10k")
+    set_field(page, "task", "classification")  # a VAE trained as a classifier
     set_field(page, "epochs", "1")
     page.get_by_role("button", name="Train").click()
     error = page.get_by_test_id("train-error")
