@@ -4,6 +4,8 @@ a time by a next-token model."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from pydantic import BaseModel
 
@@ -47,10 +49,11 @@ def predictions(model: GraphNet, x: torch.Tensor, y: torch.Tensor, output: Outpu
 
 @torch.no_grad()
 def generate(model: GraphNet, prompt: list[int], length: int, temperature: float,
-             seed: int = 0, pad: int = 0) -> list[int]:
+             seed: int = 0, pad: int = 0, banned: Sequence[int] = ()) -> list[int]:
     """`length` token ids after `prompt`, each drawn from the model's next-token
-    distribution at `temperature` (0: always the likeliest). The model sees the last
-    window of ids (its input length), left-padded with `pad` while the text is shorter."""
+    distribution at `temperature` (0: always the likeliest), never one of `banned`. The
+    model sees the last window of ids (its input length), left-padded with `pad` while
+    the text is shorter."""
     spec = model.spec.input
     if spec.dtype != "token" or len(spec.shape) != 1:
         raise InspectError("text generation needs a network over a sequence of token ids")
@@ -68,6 +71,7 @@ def generate(model: GraphNet, prompt: list[int], length: int, temperature: float
             if logits.dim() != 1 or len(logits) != vocab:
                 raise InspectError(f"the network's output {tuple(out.shape[1:])} is not one "
                                    f"score per token ({vocab}) for the next position")
+            logits[list(banned)] = -torch.inf
             if temperature <= 0:
                 ids.append(int(logits.argmax()))
             else:

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.slow
 
 def test_a_gan_trains_and_its_samples_scrub_by_step(page: Page) -> None:
     open_preset(page, "mnist-gan", "fake", "mnist-10k")
+    expect(page.locator("#field-task")).to_have_value("gan")  # the preset's own task
+    expect(page.get_by_test_id("gan-settings")).to_be_visible()
     mismatch = page.get_by_text("but the network takes 64")
+    set_field(page, "task", "classification")
     expect(mismatch).to_be_visible()
     expect(page.get_by_test_id("gan-settings")).to_have_count(0)
     set_field(page, "task", "gan")

@@ -163,7 +163,8 @@ def _writes_text(facts: RunFacts) -> bool:
 
 @view("generate", "Generate", method="POST", applies=_writes_text, own=True)
 def _generate(look: Look, params: GenerateIn) -> GeneratedOut:
-    """A character model writes on from a prompt, one character at a time."""
+    """A character model writes on from a prompt, one character at a time (never the
+    unknown symbol, which stands for no character)."""
     subject, prompt = look.subject, params.prompt
     vocab = subject.class_names
     if subject.output != "tokens" or not vocab:
@@ -176,6 +177,8 @@ def _generate(look: Look, params: GenerateIn) -> GeneratedOut:
     if unknown:
         raise InspectError(f"prompt: {', '.join(map(repr, unknown[:10]))} not in the "
                            f"model's vocabulary of {len(vocab)} characters")
+    # it writes characters: a token that stands for none (the unknown symbol) is not drawn
+    symbols = [i for i, token in enumerate(vocab) if len(token) != 1]
     ids = generate(subject.model, [index[c] for c in prompt], params.length,
-                   params.temperature, params.seed, index.get(" ", 0))
+                   params.temperature, params.seed, index.get(" ", 0), symbols)
     return GeneratedOut(prompt=params.prompt, text="".join(vocab[i] for i in ids))
