@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.spec.errors import SpecError, describe_validation
 from app.spec.network import NetworkSpec, parse_network
@@ -60,6 +60,14 @@ def read_presets(folder: Path) -> dict[str, Preset]:
 def load_presets(folder: Path) -> dict[str, NetworkSpec]:
     """The preset networks of folder, by name (see read_presets)."""
     return {name: preset.network for name, preset in read_presets(folder).items()}
+
+
+def given_fields(settings: BaseModel) -> dict[str, Any]:
+    """The fields a request set, group by group, with the values it gave (not serialised
+    again: a value nested past the serialiser's depth still reaches the check that
+    refuses it)."""
+    return {name: given_fields(value) if isinstance(value, BaseModel) else value
+            for name in settings.model_fields_set for value in [getattr(settings, name)]}
 
 
 class PresetTrainingError(ValueError):

@@ -20,7 +20,7 @@ from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_mod
 from app.runs.service import MetricColumns, RunRecord, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
-from app.spec.presets import PresetTrainingError, preset_settings
+from app.spec.presets import PresetTrainingError, given_fields, preset_settings
 from app.spec.training import TrainingSpec
 from app.train.session import training_note
 
@@ -67,8 +67,7 @@ def resolve_training(model: NetworkSpec | PresetRef, training: TrainingSpec | No
     a preset's with the request's laid over them (app.spec.presets.preset_settings)."""
     if isinstance(model, PresetRef):
         try:
-            changes = None if training is None else training.model_dump(
-                mode="json", exclude_unset=True)
+            changes = None if training is None else given_fields(training)
             return preset_settings(model.preset, preset_training.get(model.preset), changes)
         except PresetTrainingError as exc:
             raise HTTPException(422, str(exc)) from None
