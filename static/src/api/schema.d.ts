@@ -559,7 +559,7 @@ export interface paths {
         put?: never;
         /**
          * Generate
-         * @description A character model writes on from a prompt, one character at a time.
+         * @description A character model writes on from a prompt, one character at a time (never the unknown symbol, which stands for no character).
          */
         post: operations["inspect_generate"];
         delete?: never;
