@@ -12,7 +12,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.spec.events import BoundaryEvent, FinishedEvent, MetricsEvent, TrainingEvent
+from app.spec.events import (
+    BoundaryEvent,
+    EpochEvent,
+    FinishedEvent,
+    MetricsEvent,
+    TrainingEvent,
+)
 
 SEND_INTERVAL = 0.05  # at most ~20 messages a second per run
 MAX_PENDING = 256  # messages waiting for one subscriber, after coalescing
@@ -78,10 +84,11 @@ class StreamBuffer:
     counts them; the REST metrics endpoint still has everything), never the final one.
     """
 
-    def __init__(self, after_step: int = -1) -> None:
+    def __init__(self, after_step: int = -1, after_epoch: int = -1) -> None:
         self._pending: list[Message] = []
         self.ready = asyncio.Event()
         self.after_step = after_step
+        self.after_epoch = after_epoch
         self.dropped = 0
 
     def add(self, message: Message) -> None:
@@ -116,7 +123,8 @@ class StreamBuffer:
             self.dropped += 1
 
     def take(self) -> list[Message]:
-        """Everything pending, oldest first; metric steps already sent are left out."""
+        """Everything pending, oldest first; metric steps and epochs already sent (in the
+        snapshot: the buffer fills from before it is read) are left out."""
         taken, self._pending = self._pending, []
         self.ready.clear()
         out: list[Message] = []
@@ -129,6 +137,10 @@ class StreamBuffer:
                 if keep < len(event.step):
                     message = Message(tail(event, keep))
                 self.after_step = event.step[-1]
+            elif isinstance(event, EpochEvent):
+                if event.epoch <= self.after_epoch:
+                    continue
+                self.after_epoch = event.epoch
             out.append(message)
         return out
 

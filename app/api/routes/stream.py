@@ -156,6 +156,7 @@ async def _send_snapshot(websocket: WebSocket, runs: RunService, run_id: str,
     await _send(websocket, SnapshotMessage.of(snapshot).model_dump_json())
     # a client that asked from a step on has the steps up to it: they are not sent again
     buffer.after_step = max(snapshot.metrics.last_step, -1 if since_step is None else since_step)
+    buffer.after_epoch = max(snapshot.metrics.epochs.epoch, default=-1)
     return snapshot.run.status not in FINAL_STATUSES
 
 
