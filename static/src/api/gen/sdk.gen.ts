@@ -286,7 +286,7 @@ export const inspectFilters = <ThrowOnError extends boolean = false>(options: Op
 /**
  * Generate
  *
- * A character model writes on from a prompt, one character at a time.
+ * A character model writes on from a prompt, one character at a time (never the unknown symbol, which stands for no character).
  */
 export const inspectGenerate = <ThrowOnError extends boolean = false>(options: Options<InspectGenerateData, ThrowOnError>) => (options.client ?? client).post<InspectGenerateResponses, InspectGenerateErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/generate',
