@@ -26,13 +26,23 @@ class DatasetSpec(SpecModel):
     )
 
 
+def _only_for(*names: str) -> dict[str, Any]:
+    """A setting only these optimizers read, as its schema names them (`optimizers`): a
+    form shows it for them alone (the others take no such argument)."""
+    return {"optimizers": list(names)}
+
+
 class OptimizerSpec(SpecModel):
     name: OptimizerName = Field(default="adam", description="The update rule.")
     lr: float = Field(default=1e-3, gt=0.0, le=10.0, description="Learning rate.")
-    momentum: float = Field(default=0.0, ge=0.0, lt=1.0, description="SGD momentum.")
-    nesterov: bool = Field(default=False, description="Nesterov momentum (SGD, momentum > 0).")
-    betas: Pair[float] = Field(default=(0.9, 0.999), description="Adam/AdamW betas.")
-    alpha: float = Field(default=0.99, gt=0.0, lt=1.0, description="RMSprop smoothing.")
+    momentum: float = Field(default=0.0, ge=0.0, lt=1.0, description="SGD or RMSprop momentum.",
+                            json_schema_extra=_only_for("sgd", "rmsprop"))
+    nesterov: bool = Field(default=False, description="Nesterov momentum (SGD, momentum > 0).",
+                           json_schema_extra=_only_for("sgd"))
+    betas: Pair[float] = Field(default=(0.9, 0.999), description="Adam/AdamW betas.",
+                               json_schema_extra=_only_for("adam", "adamw"))
+    alpha: float = Field(default=0.99, gt=0.0, lt=1.0, description="RMSprop smoothing.",
+                         json_schema_extra=_only_for("rmsprop"))
     weight_decay: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Decoupled decay (AdamW) or L2 in the update."
     )

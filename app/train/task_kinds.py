@@ -46,7 +46,8 @@ class TaskKindDef:
     terms: ClassVar[tuple[str, ...]] = ()  # the parts of the loss reported beside it
     views: ClassVar[tuple[str, ...]] = ()  # inspect views only this kind gives
     charts: ClassVar[tuple[str, ...]] = ("loss",)  # the dashboard's charts of its metrics
-    settings: ClassVar[str | None] = None  # the training field only this kind reads
+    # the training fields only this kind (and kinds built on it) reads
+    settings: ClassVar[tuple[str, ...]] = ()
     # training settings a client takes when a person switches to this kind
     training_defaults: ClassVar[dict[str, Any]] = {}
 
@@ -208,6 +209,7 @@ class Reconstruction(TaskKindDef):
     default_loss = "mse"
     reconstructs = True
     views: ClassVar[tuple[str, ...]] = ("reconstructions",)
+    settings: ClassVar[tuple[str, ...]] = ("input_noise",)
 
     def check_loss(self, loss: LossName) -> None:
         _refuse_class_losses(self.name, loss)
@@ -304,6 +306,7 @@ class Vae(Reconstruction):
     terms = ("reconstruction", "kl")
     views = ("reconstructions", "latent", "latent/grid", "latent/interpolate")
     charts = ("loss", "terms")
+    settings = ("input_noise", "beta")
 
     def supported_by(self, info: DatasetInfo) -> bool:
         return "reconstruction" in info.tasks
@@ -337,7 +340,7 @@ class Gan(TaskKindDef):
     terms = GAN_TERMS
     views = ("samples",)
     charts = ("loss", "samples", "gan_losses", "gan_d")
-    settings = "gan"
+    settings = ("gan",)
     # DCGAN's Adam: with the usual defaults the discriminator wins at once
     training_defaults = {"optimizer": {"name": "adam", "lr": 0.0002, "betas": [0.5, 0.999]}}
 

@@ -81,6 +81,6 @@ def test_the_task_kinds_are_listed_with_their_charts_and_views(client: TestClien
     assert kinds["vae"]["metrics"] == ["loss", "reconstruction", "kl"]
     assert kinds["vae"]["views"] == ["reconstructions", *sorted(LATENT)]
     gan = kinds["gan"]
-    assert not gan["reads_samples"] and gan["settings"] == "gan"
+    assert not gan["reads_samples"] and gan["settings"] == ["gan"]
     assert gan["training_defaults"]["optimizer"]["betas"] == [0.5, 0.999]
     assert all(kind["reads_samples"] for name, kind in kinds.items() if name != "gan")

@@ -8,7 +8,7 @@ from typing import get_args
 import pytest
 
 from app.datasets import describe_dataset
-from app.spec.training import LossName, TaskKind
+from app.spec.training import LossName, TaskKind, TrainingSpec
 from app.train import TASK_KINDS, TaskError, make_task
 from app.train.losses import LOSSES
 from app.train.task_kinds import TaskKindDef
@@ -43,4 +43,7 @@ def test_a_kind_is_supported_by_the_datasets_it_fits() -> None:
 def test_the_kinds_that_read_noise_or_their_input_say_so() -> None:
     assert [k.name for k in TASK_KINDS.values() if not k.reads_samples] == ["gan"]
     assert [k.name for k in TASK_KINDS.values() if k.reconstructs] == ["reconstruction", "vae"]
-    assert [k.name for k in TASK_KINDS.values() if k.settings] == ["gan"]
+    # the training settings only some kinds read, each a field of the training spec
+    assert {k.name: k.settings for k in TASK_KINDS.values() if k.settings} == {
+        "reconstruction": ("input_noise",), "vae": ("input_noise", "beta"), "gan": ("gan",)}
+    assert {s for k in TASK_KINDS.values() for s in k.settings} <= set(TrainingSpec.model_fields)

@@ -25,8 +25,9 @@ class TaskKindOut(BaseModel):
     reads_samples: bool = Field(description=(
         "Whether its network reads the dataset's samples; a gan's reads noise, so its "
         "input need not fit the dataset."))
-    settings: str | None = Field(description=(
-        "The training field only this kind reads (e.g. gan), if any."))
+    settings: list[str] = Field(description=(
+        "The training fields only this kind (and kinds built on it) reads: a vae's beta, "
+        "a gan's gan settings; a client shows them for this kind alone."))
     training_defaults: dict[str, Any] = Field(description=(
         "Training settings to take when switching to this kind (e.g. a gan's optimizer)."))
 
@@ -37,6 +38,6 @@ def list_tasks() -> list[TaskKindOut]:
     return [TaskKindOut(name=kind.name, description=kind.description,
                         default_loss=kind.default_loss, metrics=list(kind.metrics),
                         charts=list(kind.charts), views=list(kind.views),
-                        reads_samples=kind.reads_samples, settings=kind.settings,
+                        reads_samples=kind.reads_samples, settings=list(kind.settings),
                         training_defaults=dict(kind.training_defaults))
             for kind in TASK_KINDS.values()]

@@ -3364,7 +3364,7 @@ export interface components {
             lr: number;
             /**
              * Momentum
-             * @description SGD momentum.
+             * @description SGD or RMSprop momentum.
              * @default 0
              */
             momentum: number;
@@ -4637,9 +4637,9 @@ export interface components {
             reads_samples: boolean;
             /**
              * Settings
-             * @description The training field only this kind reads (e.g. gan), if any.
+             * @description The training fields only this kind (and kinds built on it) reads: a vae's beta, a gan's gan settings; a client shows them for this kind alone.
              */
-            settings: string | null;
+            settings: string[];
             /**
              * Training Defaults
              * @description Training settings to take when switching to this kind (e.g. a gan's optimizer).

@@ -29,6 +29,8 @@ export interface FormText {
   label?: (name: string) => string | undefined;
   description?: (name: string, english: string) => string | undefined;
   option?: (name: string, value: unknown) => string | undefined;
+  /** What leaving a choice empty picks (e.g. "auto: mse"); undefined: "none". */
+  none?: (name: string) => string | undefined;
 }
 
 type Kind =
@@ -120,7 +122,7 @@ function Field({ name, idPrefix, schema, value, error, text: formText, onChange 
     control = (
       <select id={id} value={value === null ? "" : String(value)}
         onChange={(e) => onChange(e.target.value === "" ? null : k.options.find((o) => String(o) === e.target.value))}>
-        {k.nullable && <option value="">{t("form.none")}</option>}
+        {k.nullable && <option value="">{formText.none?.(name) ?? t("form.none")}</option>}
         {k.options.map((o) => <option key={String(o)} value={String(o)}>{formText.option?.(name, o) ?? String(o)}</option>)}
       </select>
     );

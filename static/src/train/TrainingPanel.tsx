@@ -4,19 +4,17 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type DatasetDetail, type DatasetSummary, type RunSummary } from "../api/client";
 import { useMeta } from "../api/meta";
-import { SchemaForm, type JsonSchema } from "../editor/SchemaForm";
+import { SchemaForm, type FormText, type JsonSchema } from "../editor/SchemaForm";
 import { entry } from "../editor/labels";
 import { shape } from "../format";
 import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
 import { datasetDescription, datasetOptionsText, statusLabel, trainingFormText, type Section } from "./labels";
 import { kindOf, useTaskKinds, type TaskKind } from "../taskKinds";
-import { NESTED, TRAINING_SCHEMA } from "./schemas";
+import { TRAINING_SCHEMA } from "./schemas";
+import { advanced, FIRST, FOLDED_GROUPS, optimizerFields, pick, REGULARISATION, THEN } from "./formLayout";
 
 export type Training = Record<string, unknown> & { dataset: { name: string; options: Record<string, unknown> } };
-
-/** Settings under "more": where and how fast it trains, the seed, how often it reports. */
-const MORE = ["device", "precision", "channels_last", "compile", "seed", "report_every"];
 
 /** Sensible settings for a dataset: toys train fast with a high learning rate. */
 export function defaultsFor(dataset: DatasetSummary): Training {
@@ -57,14 +55,22 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   if (!training) return <p className="muted">{t("panel.loading")}</p>;
   const dataset = datasets.find((d) => d.name === name);
   // a network that reads noise (a GAN's): the dataset's shape is what its generator must give
-  const kind = kindOf(kinds, training.task);
+  const kind = kindOf(kinds, training.task ?? dataset?.tasks[0]); // the task it trains
   const readsNoise = kind?.reads_samples === false;
   const optimizer = kind?.training_defaults.optimizer as { lr?: number; betas?: number[] } | undefined;
   // (with options set, e.g. a window length, the shapes are the server's to check on Train)
   const mismatch = dataset && !readsNoise && !Object.keys(training.dataset.options).length
     && shape(dataset.input_shape) !== shape(inputShape);
-  const nested = [...NESTED, ...(kind?.settings ? [kind.settings] : [])];
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
+  const setTop = (next: Record<string, unknown>) => onChange(withTaskDefaults(training, next as Training, kinds));
+  const own = kind?.settings ?? []; // the settings only this task reads
+  const optimizerSchema = TRAINING_SCHEMA.properties!.optimizer;
+  const optimizerValue = (training.optimizer ?? {}) as Record<string, unknown>;
+  // what leaving the task or the loss empty picks
+  const text: FormText = { ...trainingFormText("training"), none: (field) => {
+    const auto = field === "task" ? dataset?.tasks[0] : field === "loss" ? kind?.default_loss : undefined;
+    return auto === undefined ? undefined : t("panel.auto", { value: optionLabel(field, auto) });
+  } };
   return (
     <div className="training-panel">
       <h2>{t("panel.title")}</h2>
@@ -99,22 +105,25 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
             text={datasetOptionsText(dataset.name)} onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
         </details>
       )}
-      <SchemaForm schema={TRAINING_SCHEMA} value={training} onChange={(t) => onChange(withTaskDefaults(training, t as Training, kinds))}
-        skip={["dataset", ...NESTED, ...kinds.flatMap((k) => (k.settings ? [k.settings] : [])), ...MORE, "layer_lr"]}
-        text={trainingFormText("training")} />
-      {nested.map((key) => (
-        <details key={key} open={key === "optimizer" || key === training.task} data-testid={`${key}-settings`}>
-          <summary>{sectionTitle(key)}</summary>
-          <SchemaForm schema={nestedSchema(key, layerIds)} value={(training[key] as Record<string, unknown>) ?? {}}
-            idPrefix={`${key}-`} text={trainingFormText(key as Section)} onChange={(v) => set(key, v)} />
-        </details>
-      ))}
+      <SchemaForm schema={pick(TRAINING_SCHEMA, FIRST)} value={training} text={text} onChange={setTop} />
+      <fieldset className="optimizer-settings" data-testid="optimizer-settings">
+        <legend>{sectionTitle("optimizer")}</legend>
+        <SchemaForm schema={pick(optimizerSchema, optimizerFields(optimizerSchema, optimizerValue.name ?? optimizerSchema.properties?.name?.default))}
+          value={optimizerValue} idPrefix="optimizer-" text={trainingFormText("optimizer")} onChange={(v) => set("optimizer", v)} />
+      </fieldset>
+      <SchemaForm schema={pick(TRAINING_SCHEMA, [...THEN, ...own.filter((key) => !isGroup(key))])} value={training}
+        text={text} onChange={setTop} />
+      {own.filter(isGroup).map((key) => <Group key={key} name={key} training={training} layerIds={layerIds} open onChange={set} />)}
+      <details data-testid="regularisation-settings">
+        <summary>{t("panel.regularisation")}</summary>
+        <SchemaForm schema={pick(TRAINING_SCHEMA, REGULARISATION)} value={training} text={text} onChange={setTop} />
+      </details>
+      {FOLDED_GROUPS.map((key) => <Group key={key} name={key} training={training} layerIds={layerIds} onChange={set} />)}
       <TransferFields training={training} layerIds={layerIds} initFrom={initFrom} onInitFrom={onInitFrom}
         onLayerLr={(rates) => set("layer_lr", rates)} />
-      <details>
-        <summary>{t("panel.more")}</summary>
-        <SchemaForm schema={{ properties: Object.fromEntries(MORE.map((name) => [name, TRAINING_SCHEMA.properties![name]])) }}
-          value={training} onChange={(t) => onChange(t as Training)} text={trainingFormText("training")} />
+      <details data-testid="advanced-settings">
+        <summary>{t("panel.advanced")}</summary>
+        <SchemaForm schema={pick(TRAINING_SCHEMA, advanced(kinds))} value={training} text={text} onChange={setTop} />
       </details>
     </div>
   );
@@ -132,6 +141,35 @@ export function withTaskDefaults(before: Training, after: Training, kinds: TaskK
     merged[key] = nested ? { ...(merged[key] as object | undefined), ...structuredClone(value) } : structuredClone(value);
   }
   return merged as Training;
+}
+
+/** A choice's value as the form shows it (the server's word where the catalog has none). */
+function optionLabel(field: string, value: unknown): string {
+  return trainingFormText("training").option?.(field, value) ?? String(value);
+}
+
+/** Whether a top-level setting is a group of nested settings (a gan's). */
+function isGroup(key: string): boolean {
+  return TRAINING_SCHEMA.properties?.[key]?.properties !== undefined;
+}
+
+interface GroupProps {
+  name: string;
+  training: Training;
+  layerIds: string[];
+  open?: boolean;
+  onChange: (key: string, value: unknown) => void;
+}
+
+/** A group of nested settings (a schedule, early stopping, a gan's) under its heading. */
+function Group({ name, training, layerIds, open = false, onChange }: GroupProps) {
+  return (
+    <details open={open} data-testid={`${name}-settings`}>
+      <summary>{sectionTitle(name)}</summary>
+      <SchemaForm schema={nestedSchema(name, layerIds)} value={(training[name] as Record<string, unknown>) ?? {}}
+        idPrefix={`${name}-`} text={trainingFormText(name as Section)} onChange={(v) => onChange(name, v)} />
+    </details>
+  );
 }
 
 /** A group of nested settings as its heading names it. */

@@ -28,4 +28,3 @@ export function parameterValues(operationId: string, name: string): string[] {
 }
 
 export const TRAINING_SCHEMA = schemaOf("TrainingSpec");
-export const NESTED = ["optimizer", "schedule", "early_stopping"] as const;

@@ -2948,7 +2948,7 @@ export type OptimizerSpec = {
     /**
      * Momentum
      *
-     * SGD momentum.
+     * SGD or RMSprop momentum.
      */
     momentum?: number;
     /**
@@ -4443,9 +4443,9 @@ export type TaskKindOut = {
     /**
      * Settings
      *
-     * The training field only this kind reads (e.g. gan), if any.
+     * The training fields only this kind (and kinds built on it) reads: a vae's beta, a gan's gan settings; a client shows them for this kind alone.
      */
-    settings: string | null;
+    settings: Array<string>;
     /**
      * Training Defaults
      *
