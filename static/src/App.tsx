@@ -22,6 +22,7 @@ import { LessonsPanel, type LessonActions } from "./lessons/LessonsPanel";
 import { SweepsPanel } from "./sweeps/SweepsPanel";
 import { pathSuggestions } from "./sweeps/params";
 import { Dashboard } from "./train/Dashboard";
+import { forRun } from "./train/formLayout";
 import { RunsPanel } from "./train/RunsPanel";
 import { TrainingPanel, defaultsFor, type Training } from "./train/TrainingPanel";
 import { useRunStream } from "./train/useRunStream";
@@ -189,10 +190,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   };
   const train = async () => {
     setHint(false);
-    if (training) await start(() => api.createRun(spec, training, initFrom));
+    if (training) await start(() => api.createRun(spec, forRun(training), initFrom));
   };
   const continueRun = async () => {
-    if (training && runId) await start(() => api.continueRun(runId, spec, training));
+    if (training && runId) await start(() => api.continueRun(runId, spec, forRun(training)));
   };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

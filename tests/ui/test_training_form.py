@@ -6,6 +6,7 @@ an empty loss or task says what it picks."""
 
 from __future__ import annotations
 
+import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -91,3 +92,26 @@ def test_labels_read_as_words_and_auto_says_what_it_picks(page: Page) -> None:
     expect(auto).to_have_text("automático: mse")
     set_field(page, "task", "classification")
     expect(auto).to_have_text("automático: entropía cruzada")
+
+
+def test_settings_the_chosen_optimizer_does_not_read_stay_in_the_form_not_in_the_run(
+        page: Page, live_server: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_playground(page, "/")  # the first screen's network, ready to train
+    set_field(page, "optimizer-name", "sgd")
+    set_field(page, "optimizer-momentum", "0.9")
+    page.locator("#field-optimizer-nesterov").check()
+    set_field(page, "optimizer-name", "adam")  # Nesterov is SGD's alone: hidden, kept
+    set_field(page, "epochs", "1")
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=30_000)
+    expect(page.get_by_test_id("train-error")).to_have_count(0)
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        newest = http.get("/api/v1/runs", params={"limit": 1}).json()["runs"][0]
+        run = http.get(f"/api/v1/runs/{newest['id']}").json()
+    optimizer = run["training"]["optimizer"]
+    assert (optimizer["name"], optimizer["nesterov"], optimizer["momentum"]) == ("adam", False, 0.0)
+
+    set_field(page, "optimizer-name", "sgd")  # back to SGD, its settings as they were
+    expect(page.locator("#field-optimizer-momentum")).to_have_value("0.9")
+    expect(page.locator("#field-optimizer-nesterov")).to_be_checked()

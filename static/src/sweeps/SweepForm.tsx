@@ -6,6 +6,7 @@ import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type NetworkSpec, type SweepOut, type SweepSpec } from "../api/client";
 import { METRICS, gridSize, toParameters, type Method } from "./params";
+import { forRun } from "../train/formLayout";
 import { ParamRows } from "./ParamRows";
 import { useDraft } from "./useDraft";
 
@@ -38,7 +39,7 @@ export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: 
     setError(null);
     setBusy(true);
     try {
-      const created = await api.createSweep(spec, training, sweep, name.trim() || null);
+      const created = await api.createSweep(spec, forRun(training), sweep, name.trim() || null);
       update({ name: "" }); // a name is one sweep's; the rest stays for the next
       onCreated(created);
     } catch (err) {

@@ -50,3 +50,14 @@ export function optimizerFields(schema: JsonSchema, name: unknown): string[] {
   });
   return ["name", ...own.map(([key]) => key), "lr"];
 }
+
+/** The settings as a run takes them: the optimizer's settings that its chosen optimizer does
+ * not read (kept in the form while hidden, as momentum is when SGD is switched for Adam) are
+ * left out, so they neither reach the run's record nor refuse it (Nesterov is SGD's alone). */
+export function forRun<T extends Record<string, unknown>>(training: T): T {
+  const optimizer = (training.optimizer ?? {}) as Record<string, unknown>;
+  const schema = TRAINING_SCHEMA.properties!.optimizer;
+  const name = optimizer.name ?? schema.properties?.name?.default;
+  const reads = new Set(optimizerFields(schema, name));
+  return { ...training, optimizer: Object.fromEntries(Object.entries(optimizer).filter(([key]) => reads.has(key))) };
+}
