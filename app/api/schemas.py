@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints, computed_field
 
 from app.api.examples import RUN_CONTINUE, RUN_CREATE, examples
+from app.runs.score import Score, headline
 from app.runs.service import RunRecord
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
@@ -130,13 +131,38 @@ class RunContinue(BaseModel):
         default=None, description="The edited training settings; default: the run's own.")
 
 
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class RunEdit(BaseModel):
+    """A run's own labels, edited at any time; what is left out stays as it was."""
+
+    model_config = {"extra": "forbid"}
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=120)] | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=20, description=(
+        "Replaces the run's tags (each kept once, in the order given)."))
+    description: str | None = Field(default=None, max_length=4000,
+                                    description="A note of the user's own.")
+
+
 class RunOut(RunRecord):
     """A run: its spec and config, status, timings, device, metrics and error."""
+
+    @computed_field(description=(  # type: ignore[prop-decorator]
+        "The number the run is judged by: validation accuracy, else validation loss, else "
+        "training accuracy, else training loss, at its best epoch (null before its first)."))
+    @property
+    def score(self) -> Score | None:
+        return headline(self)
 
 
 class RunSummaryOut(BaseModel):
     id: str
     name: str
+    network: str = Field(description="The network's name (its spec's).")
+    tags: list[str]
+    description: str
     status: RunStatus
     created_at: datetime
     started_at: datetime | None
@@ -147,6 +173,12 @@ class RunSummaryOut(BaseModel):
     dataset: str
     error: str | None
     latest_metrics: dict[str, float | None]
+    epochs: int = Field(description="The epochs it was set to train.")
+    score: Score | None = Field(description="As a run's own score (see RunOut).")
+    test_metrics: dict[str, float | None] = Field(
+        description="Measured on the test split once training ended.")
+    duration_s: float | None = Field(description=(
+        "From its start to its end, or to now while it trains; null before it starts."))
     origin: RunOrigin | None = None
 
 

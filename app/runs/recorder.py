@@ -208,12 +208,13 @@ class Recorder:
         elif isinstance(event, EpochEvent):
             run = self.store.get_run(run_id)
             best = dict(run.best_metrics) if run is not None else {}
+            best_epochs = dict(run.best_epochs) if run is not None else {}
             for name, value in event.metrics.items():
                 if (name != "lr" and not is_gradient_metric(name)
                         and better(name, value, best.get(name))):
-                    best[name] = value
+                    best[name], best_epochs[name] = value, event.epoch + 1
             self.store.update_run(run_id, latest_metrics=epoch_rows(event), best_metrics=best,
-                                  epoch=event.epoch + 1, step=event.step)
+                                  best_epochs=best_epochs, epoch=event.epoch + 1, step=event.step)
         elif isinstance(event, FinishedEvent):
             self._finish(run_id, event, now)
 

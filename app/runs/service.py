@@ -4,6 +4,7 @@ to live subscribers. The API calls this; it calls the executor and the store."""
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import threading
 import uuid
@@ -91,6 +92,15 @@ class RunSnapshot:
     downsampled: bool = False
 
 
+NUMBERED = re.compile(r"(?P<base>.*) #(?P<n>[0-9]{1,9})")
+
+
+def numbered_base(name: str) -> str:
+    """A run name without its number: "MNIST CNN #3" -> "MNIST CNN"."""
+    found = NUMBERED.fullmatch(name)
+    return found["base"] if found else name
+
+
 class RunService:
     def __init__(self, store: RunStore, executor: Executor, runs_dir: Path,
                  limits: SpecLimits | None = None, uploads_dir: Path | None = None) -> None:
@@ -101,6 +111,7 @@ class RunService:
         self._subscribers: dict[str, list[Subscriber]] = {}
         self._boundaries: dict[str, BoundaryEvent] = {}  # the latest, while a run is active
         self._lock = threading.Lock()
+        self._naming = threading.Lock()
 
     def recover(self) -> list[str]:
         """At start-up: runs this server left running or queued when it last stopped are
@@ -126,7 +137,7 @@ class RunService:
             weights = self._source_weights(source, init_from.epoch)
             matched = match_into(spec, weights, f"run {source.id}", self.limits)
             origin = origin_of(matched, kind="transfer", run_id=source.id, epoch=init_from.epoch)
-        return self._queue_new(spec, training, name or spec.name, matched, origin)
+        return self._queue_new(spec, training, name, spec.name, matched, origin)
 
     def continue_run(self, run_id: str, spec: NetworkSpec | None = None,
                      training: TrainingSpec | None = None, name: str | None = None
@@ -150,17 +161,43 @@ class RunService:
         matched = match_into(spec, checkpoint.model, f"run {parent.id}", self.limits)
         origin = origin_of(matched, kind="edit", run_id=parent.id, step=position["step"],
                            start_epoch=position["epoch"])
-        return self._queue_new(spec, training, name or parent.name, matched, origin)
+        return self._queue_new(spec, training, name, parent.name, matched, origin)
 
-    def _queue_new(self, spec: NetworkSpec, training: TrainingSpec, name: str,
-                   matched: Matched | None, origin: RunOrigin | None) -> RunRecord:
-        run = RunRecord(id=uuid.uuid4().hex, name=name, spec=spec, training=training,
-                        created_at=datetime.now(UTC), origin=origin)
+    def _queue_new(self, spec: NetworkSpec, training: TrainingSpec, name: str | None,
+                   default: str, matched: Matched | None, origin: RunOrigin | None
+                   ) -> RunRecord:
+        """Queue a new run named `name`, or by default `default` numbered after the runs
+        already so named ("MNIST CNN #3", a continuation of it "MNIST CNN #4")."""
+        run_id = uuid.uuid4().hex
         if matched is not None:
-            save_start(self.run_dir(run.id), matched)
-        self._store.create_run(run)
+            save_start(self.run_dir(run_id), matched)
+        with self._naming:  # no two runs this server queues take one number
+            run = RunRecord(id=run_id, name=name or self._numbered(default), spec=spec,
+                            training=training, created_at=datetime.now(UTC), origin=origin)
+            self._store.create_run(run)
         self._submit(run, resume=False)
         return run
+
+    def _numbered(self, name: str) -> str:
+        base = numbered_base(name)
+        taken = (NUMBERED.fullmatch(other) for other in self._store.run_names(f"{base} #"))
+        last = max((int(m["n"]) for m in taken if m and m["base"] == base), default=0)
+        return f"{base} #{last + 1}"
+
+    def edit(self, run_id: str, name: str | None = None, tags: Sequence[str] | None = None,
+             description: str | None = None) -> RunRecord:
+        """Rename a run, or set its tags or description, in any status."""
+        self.get(run_id)
+        fields: dict[str, object] = {}
+        if name is not None:
+            fields["name"] = name
+        if tags is not None:
+            fields["tags"] = list(dict.fromkeys(tags))
+        if description is not None:
+            fields["description"] = description
+        if fields:
+            self._store.update_run(run_id, **fields)
+        return self.get(run_id)
 
     def _source_weights(self, run: RunRecord, epoch: int | None) -> dict[str, torch.Tensor]:
         if epoch is None:

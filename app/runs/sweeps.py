@@ -4,13 +4,13 @@ the executor schedules them like any run), and its results are read off those ru
 from __future__ import annotations
 
 import contextlib
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 from app.datasets.base import DatasetError
+from app.runs.score import Score, score
 from app.runs.service import RunService, RunStateError, resumable_failure
 from app.spec import NetworkSpec, SpecError
 from app.spec.events import FINAL_STATUSES, RESUMABLE_STATUSES
@@ -35,7 +35,7 @@ class TrialResult:
 
     trial: Trial
     run: RunRecord | None
-    score: float | None
+    score: Score | None
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,6 @@ class SweepResults:
             status = t.run.status if t.run is not None else "deleted"
             counts[status] = counts.get(status, 0) + 1
         return counts
-
-
-def score(run: RunRecord, metric: str) -> float | None:
-    """A test metric after training, or an epoch metric at its best epoch."""
-    found = run.test_metrics if metric.startswith("test_") else run.best_metrics
-    value = found.get(metric)
-    return value if value is not None and math.isfinite(value) else None
 
 
 class SweepService:
@@ -119,7 +112,7 @@ class SweepService:
         done = [t for t in trials if t.score is not None and t.run is not None
                 and t.run.status == "completed"]
         sign = -1.0 if sweep.sweep.maximize else 1.0
-        best = min(done, key=lambda t: sign * t.score) if done else None  # type: ignore[operator]
+        best = min(done, key=lambda t: sign * t.score.value) if done else None  # type: ignore[union-attr]
         return SweepResults(sweep, trials, best)
 
     def stop(self, sweep_id: str) -> SweepRecord:

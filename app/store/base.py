@@ -40,6 +40,8 @@ class RunRecord(BaseModel):
                     "disk or its worker can resume from its last checkpoint.")
     latest_metrics: dict[str, float] = Field(default_factory=dict)
     best_metrics: dict[str, float] = Field(default_factory=dict)
+    best_epochs: dict[str, int] = Field(default_factory=dict, description=(
+        "The epoch (1 for the first) at which each of best_metrics was reached."))
     test_metrics: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list, description=(
         "What the run told its user as it trained, oldest first: learning-rate advice, "
@@ -52,6 +54,8 @@ class RunRecord(BaseModel):
         description="The server that queued or trains it (LAYERLAB_SERVER_ID): several "
                     "servers may share one database, and only this one can stop or pause "
                     "the run while it is queued or running.")
+    tags: list[str] = Field(default_factory=list, description="Labels of the user's own.")
+    description: str = Field(default="", description="A note of the user's own.")
 
 
 class Trial(BaseModel):
@@ -108,6 +112,10 @@ class RunStore(Protocol):
         """Set some RunRecord fields (status, started_at, error, metrics...)."""
 
     def get_run(self, run_id: str) -> RunRecord | None: ...
+
+    def run_names(self, prefix: str) -> list[str]:
+        """The names of the runs whose name starts with `prefix` (taken literally)."""
+        ...
 
     def list_runs(self, status: str | None = None, limit: int = 50,
                   offset: int = 0) -> list[RunRecord]:

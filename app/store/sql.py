@@ -28,8 +28,8 @@ INTERRUPTED_ERROR = "the server stopped while this run was running"
 ACTIVE_STATUSES = frozenset({"queued", "running"})  # a server's own runs, as it sets them
 RESERVED_METRIC_NAMES = frozenset({"step", "epoch"})  # the columnar answer's own keys
 RUN_FIELDS = tuple(RunRecord.model_fields)
-_JSON_FIELDS = frozenset({"spec", "training", "latest_metrics", "best_metrics", "test_metrics",
-                          "origin"})
+_JSON_FIELDS = frozenset({"spec", "training", "latest_metrics", "best_metrics", "best_epochs",
+                          "test_metrics", "origin"})
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -113,6 +113,12 @@ class SqlRunStore:
         with self._sessions() as session:
             row = session.get(RunRow, run_id)
             return None if row is None else _to_record(row)
+
+    @_transient
+    def run_names(self, prefix: str) -> list[str]:
+        query = select(RunRow.name).where(RunRow.name.startswith(prefix, autoescape=True))
+        with self._sessions() as session:
+            return list(session.scalars(query).all())
 
     @_transient
     def list_runs(self, status: str | None = None, limit: int = 50,
@@ -295,7 +301,9 @@ def _finite_json(value: Any) -> Any:
 
 def _to_record(row: RunRow) -> RunRecord:
     fields = {name: getattr(row, name) for name in RUN_FIELDS}
-    fields["notes"] = fields["notes"] or []  # runs stored before notes were kept
+    for name, empty in (("notes", []), ("tags", []), ("description", ""), ("best_epochs", {})):
+        if fields[name] is None:  # runs stored before the field was kept
+            fields[name] = empty
     return RunRecord.model_validate(fields)
 
 

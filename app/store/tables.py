@@ -79,6 +79,9 @@ class RunRow(Base):
     notes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: from before
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     server: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    tags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: from before
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    best_epochs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class MetricValueRow(Base):

@@ -42,7 +42,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0006"
+    assert head == "0007"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 
@@ -146,5 +146,29 @@ def test_runs_from_before_notes_open_with_none(store_url: str) -> None:
         store.update_run("r1", notes=["the learning rate 0.1 is likely too high"])
         assert store.get_run("r1").notes == [  # type: ignore[union-attr]
             "the learning rate 0.1 is likely too high"]
+    finally:
+        store.close()
+
+
+def test_runs_from_before_labels_open_untagged_and_are_labelled_from_then_on(
+        store_url: str) -> None:
+    """A 0006 database (before runs had tags, a description and best epochs) opens with
+    every run untagged, undescribed and no best epoch known; they are kept from then on."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0006")
+        _insert(engine, _row(make_run()))
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url)
+    try:
+        run = store.get_run("r1")
+        assert run is not None and (run.tags, run.description, run.best_epochs) == ([], "", {})
+        store.update_run("r1", tags=["baseline"], description="first try",
+                         best_epochs={"val_loss": 3})
+        run = store.get_run("r1")
+        assert run is not None
+        assert (run.tags, run.description, run.best_epochs) == (
+            ["baseline"], "first try", {"val_loss": 3})
     finally:
         store.close()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -12,11 +13,13 @@ from app.api.schemas import (
     Responses,
     RunContinue,
     RunCreate,
+    RunEdit,
     RunListOut,
     RunOut,
     RunSummaryOut,
 )
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
+from app.runs.score import headline
 from app.runs.service import MetricColumns, RunRecord, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
@@ -35,7 +38,18 @@ CONTROL: Responses = {**NOT_FOUND, 409: {
 
 def _summary(run: RunRecord) -> RunSummaryOut:
     return RunSummaryOut(**run.model_dump(include=set(RunSummaryOut.model_fields)),
-                         dataset=run.training.dataset.name)
+                         dataset=run.training.dataset.name, network=run.spec.name,
+                         epochs=run.training.epochs, score=headline(run),
+                         duration_s=_duration(run))
+
+
+def _duration(run: RunRecord) -> float | None:
+    """From its start to its end, or to now while it trains (None before it starts, and
+    while it is paused or queued again)."""
+    end = run.finished_at or (datetime.now(UTC) if run.status == "running" else None)
+    if run.started_at is None or end is None:
+        return None
+    return max(0.0, (end - run.started_at).total_seconds())
 
 
 @router.post("", status_code=status.HTTP_201_CREATED,
@@ -90,6 +104,13 @@ def list_runs(runs: RunsDep, status: RunStatus | None = None,
 def get_run(run_id: str, runs: RunsDep) -> RunOut:
     """One run: spec, training config, status, timings, device, metrics, error."""
     return RunOut(**runs.get(run_id).model_dump())
+
+
+@router.patch("/{run_id}", responses={
+    **NOT_FOUND, 422: {"model": ErrorOut, "description": "A name, tag or note out of bounds."}})
+def edit_run(run_id: str, body: RunEdit, runs: RunsDep) -> RunOut:
+    """Rename a run, or set its tags or its description, whatever its status."""
+    return RunOut(**runs.edit(run_id, body.name, body.tags, body.description).model_dump())
 
 
 @router.get("/{run_id}/metrics", responses=NOT_FOUND)

@@ -42,6 +42,8 @@ class TrialOut(BaseModel):
     status: RunStatus | Literal["deleted"]
     score: float | None = Field(description="The sweep's metric for this trial: an epoch "
                                             "metric at its best epoch, or a test metric.")
+    score_epoch: int | None = Field(default=None, description=(
+        "The epoch (1 for the first) the score is from; null for a test metric or no score."))
     epoch: int
     best_metrics: dict[str, float | None]
     test_metrics: dict[str, float | None]
@@ -80,13 +82,15 @@ def _summary(results: SweepResults) -> SweepSummaryOut:
                            method=sweep.sweep.method, metric=sweep.sweep.metric,
                            status=results.status, counts=results.counts,
                            best_run_id=best.trial.run_id if best else None,
-                           best_score=best.score if best else None)
+                           best_score=best.score.value if best and best.score else None)
 
 
 def _trial(number: int, result: TrialResult) -> TrialOut:
     run = result.run
     return TrialOut(number=number, run_id=result.trial.run_id, params=result.trial.params,
-                    status=run.status if run else "deleted", score=result.score,
+                    status=run.status if run else "deleted",
+                    score=result.score.value if result.score else None,
+                    score_epoch=result.score.epoch if result.score else None,
                     epoch=run.epoch if run else 0,
                     best_metrics=dict(run.best_metrics) if run else {},
                     test_metrics=dict(run.test_metrics) if run else {},

@@ -321,7 +321,11 @@ export interface paths {
         delete: operations["delete_run"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit Run
+         * @description Rename a run, or set its tags or its description, whatever its status.
+         */
+        patch: operations["edit_run"];
         trace?: never;
     };
     "/api/v1/runs/{run_id}/continue": {
@@ -3826,6 +3830,24 @@ export interface components {
             /** @description Required with a network spec. With a preset: default, the preset's own settings; given, the fields set here are laid over the preset's (a group key by key; another dataset starts from none of the preset's dataset options). */
             training?: components["schemas"]["TrainingSpec"] | null;
         };
+        /**
+         * RunEdit
+         * @description A run's own labels, edited at any time; what is left out stays as it was.
+         */
+        RunEdit: {
+            /**
+             * Description
+             * @description A note of the user's own.
+             */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Tags
+             * @description Replaces the run's tags (each kept once, in the order given).
+             */
+            tags?: string[] | null;
+        };
         /** RunListOut */
         RunListOut: {
             /** Limit */
@@ -3889,6 +3911,13 @@ export interface components {
          * @description A run: its spec and config, status, timings, device, metrics and error.
          */
         RunOut: {
+            /**
+             * Best Epochs
+             * @description The epoch (1 for the first) at which each of best_metrics was reached.
+             */
+            best_epochs?: {
+                [key: string]: number;
+            };
             /** Best Metrics */
             best_metrics?: {
                 [key: string]: number;
@@ -3898,6 +3927,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Description
+             * @description A note of the user's own.
+             * @default
+             */
+            description: string;
             /** Device */
             device?: string | null;
             /**
@@ -3929,6 +3964,8 @@ export interface components {
             notes?: string[];
             /** @description The run its first weights came from, and which layers. */
             origin?: components["schemas"]["RunOrigin"] | null;
+            /** @description The number the run is judged by: validation accuracy, else validation loss, else training accuracy, else training loss, at its best epoch (null before its first). */
+            readonly score: components["schemas"]["Score"] | null;
             /**
              * Server
              * @description The server that queued or trains it (LAYERLAB_SERVER_ID): several servers may share one database, and only this one can stop or pause the run while it is queued or running.
@@ -3953,6 +3990,11 @@ export interface components {
              * @default 0
              */
             step: number;
+            /**
+             * Tags
+             * @description Labels of the user's own.
+             */
+            tags?: string[];
             /** Test Metrics */
             test_metrics?: {
                 [key: string]: number;
@@ -3968,10 +4010,22 @@ export interface components {
             created_at: string;
             /** Dataset */
             dataset: string;
+            /** Description */
+            description: string;
             /** Device */
             device: string | null;
+            /**
+             * Duration S
+             * @description From its start to its end, or to now while it trains; null before it starts.
+             */
+            duration_s: number | null;
             /** Epoch */
             epoch: number;
+            /**
+             * Epochs
+             * @description The epochs it was set to train.
+             */
+            epochs: number;
             /** Error */
             error: string | null;
             /** Finished At */
@@ -3984,7 +4038,14 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Network
+             * @description The network's name (its spec's).
+             */
+            network: string;
             origin?: components["schemas"]["RunOrigin"] | null;
+            /** @description As a run's own score (see RunOut). */
+            score: components["schemas"]["Score"] | null;
             /** Started At */
             started_at: string | null;
             /**
@@ -3994,6 +4055,15 @@ export interface components {
             status: "queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted";
             /** Step */
             step: number;
+            /** Tags */
+            tags: string[];
+            /**
+             * Test Metrics
+             * @description Measured on the test split once training ended.
+             */
+            test_metrics: {
+                [key: string]: number | null;
+            };
         };
         /**
          * SaliencyIn
@@ -4165,6 +4235,18 @@ export interface components {
              * @default 10
              */
             step_size: number;
+        };
+        /** Score */
+        Score: {
+            /**
+             * Epoch
+             * @description The epoch (1 for the first) at which the metric was best; null for a test metric, measured once after training.
+             */
+            epoch: number | null;
+            /** Metric */
+            metric: string;
+            /** Value */
+            value: number;
         };
         /**
          * SequencePoolSpec
@@ -4987,6 +5069,11 @@ export interface components {
              * @description The sweep's metric for this trial: an epoch metric at its best epoch, or a test metric.
              */
             score: number | null;
+            /**
+             * Score Epoch
+             * @description The epoch (1 for the first) the score is from; null for a test metric or no score.
+             */
+            score_epoch?: number | null;
             /** Status */
             status: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted") | "deleted";
             /** Test Metrics */
@@ -6492,6 +6579,86 @@ export interface operations {
                 };
             };
             /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    edit_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunEdit"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A name, tag or note out of bounds. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -3465,6 +3465,30 @@ export type RunCreate = {
 };
 
 /**
+ * RunEdit
+ *
+ * A run's own labels, edited at any time; what is left out stays as it was.
+ */
+export type RunEdit = {
+    /**
+     * Description
+     *
+     * A note of the user's own.
+     */
+    description?: string | null;
+    /**
+     * Name
+     */
+    name?: string | null;
+    /**
+     * Tags
+     *
+     * Replaces the run's tags (each kept once, in the order given).
+     */
+    tags?: Array<string> | null;
+};
+
+/**
  * RunListOut
  */
 export type RunListOut = {
@@ -3547,6 +3571,14 @@ export type RunOrigin = {
  */
 export type RunOut = {
     /**
+     * Best Epochs
+     *
+     * The epoch (1 for the first) at which each of best_metrics was reached.
+     */
+    best_epochs?: {
+        [key: string]: number;
+    };
+    /**
      * Best Metrics
      */
     best_metrics?: {
@@ -3556,6 +3588,12 @@ export type RunOut = {
      * Created At
      */
     created_at: string;
+    /**
+     * Description
+     *
+     * A note of the user's own.
+     */
+    description?: string;
     /**
      * Device
      */
@@ -3603,6 +3641,10 @@ export type RunOut = {
      */
     origin?: RunOrigin | null;
     /**
+     * The number the run is judged by: validation accuracy, else validation loss, else training accuracy, else training loss, at its best epoch (null before its first).
+     */
+    readonly score: Score | null;
+    /**
      * Server
      *
      * The server that queued or trains it (LAYERLAB_SERVER_ID): several servers may share one database, and only this one can stop or pause the run while it is queued or running.
@@ -3626,6 +3668,12 @@ export type RunOut = {
      */
     step?: number;
     /**
+     * Tags
+     *
+     * Labels of the user's own.
+     */
+    tags?: Array<string>;
+    /**
      * Test Metrics
      */
     test_metrics?: {
@@ -3647,13 +3695,29 @@ export type RunSummaryOut = {
      */
     dataset: string;
     /**
+     * Description
+     */
+    description: string;
+    /**
      * Device
      */
     device: string | null;
     /**
+     * Duration S
+     *
+     * From its start to its end, or to now while it trains; null before it starts.
+     */
+    duration_s: number | null;
+    /**
      * Epoch
      */
     epoch: number;
+    /**
+     * Epochs
+     *
+     * The epochs it was set to train.
+     */
+    epochs: number;
     /**
      * Error
      */
@@ -3676,7 +3740,17 @@ export type RunSummaryOut = {
      * Name
      */
     name: string;
+    /**
+     * Network
+     *
+     * The network's name (its spec's).
+     */
+    network: string;
     origin?: RunOrigin | null;
+    /**
+     * As a run's own score (see RunOut).
+     */
+    score: Score | null;
     /**
      * Started At
      */
@@ -3689,6 +3763,18 @@ export type RunSummaryOut = {
      * Step
      */
     step: number;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Test Metrics
+     *
+     * Measured on the test split once training ended.
+     */
+    test_metrics: {
+        [key: string]: number | null;
+    };
 };
 
 /**
@@ -3892,6 +3978,26 @@ export type ScheduleSpec = {
      * Epochs per step (step).
      */
     step_size?: number;
+};
+
+/**
+ * Score
+ */
+export type Score = {
+    /**
+     * Epoch
+     *
+     * The epoch (1 for the first) at which the metric was best; null for a test metric, measured once after training.
+     */
+    epoch: number | null;
+    /**
+     * Metric
+     */
+    metric: string;
+    /**
+     * Value
+     */
+    value: number;
 };
 
 /**
@@ -4856,6 +4962,12 @@ export type TrialOut = {
      */
     score: number | null;
     /**
+     * Score Epoch
+     *
+     * The epoch (1 for the first) the score is from; null for a test metric or no score.
+     */
+    score_epoch?: number | null;
+    /**
      * Status
      */
     status: 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted' | 'deleted';
@@ -5146,6 +5258,183 @@ export type WrongSample = {
      */
     predicted: number;
 };
+
+/**
+ * RunOut
+ *
+ * A run: its spec and config, status, timings, device, metrics and error.
+ */
+export type RunOutWritable = {
+    /**
+     * Best Epochs
+     *
+     * The epoch (1 for the first) at which each of best_metrics was reached.
+     */
+    best_epochs?: {
+        [key: string]: number;
+    };
+    /**
+     * Best Metrics
+     */
+    best_metrics?: {
+        [key: string]: number;
+    };
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     *
+     * A note of the user's own.
+     */
+    description?: string;
+    /**
+     * Device
+     */
+    device?: string | null;
+    /**
+     * Epoch
+     */
+    epoch?: number;
+    /**
+     * Error
+     */
+    error?: string | null;
+    /**
+     * Failure
+     *
+     * Why a failed run failed (see FinishedEvent.cause): one failed for the disk or its worker can resume from its last checkpoint.
+     */
+    failure?: 'network' | 'disk' | 'worker' | null;
+    /**
+     * Finished At
+     */
+    finished_at?: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Latest Metrics
+     */
+    latest_metrics?: {
+        [key: string]: number;
+    };
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Notes
+     *
+     * What the run told its user as it trained, oldest first: learning-rate advice, a damaged checkpoint passed over, training on the logits before the output's softmax. Advice, not errors.
+     */
+    notes?: Array<string>;
+    /**
+     * The run its first weights came from, and which layers.
+     */
+    origin?: RunOrigin | null;
+    /**
+     * Server
+     *
+     * The server that queued or trains it (LAYERLAB_SERVER_ID): several servers may share one database, and only this one can stop or pause the run while it is queued or running.
+     */
+    server?: string | null;
+    spec: NetworkSpec;
+    /**
+     * Spec Version
+     */
+    spec_version?: number;
+    /**
+     * Started At
+     */
+    started_at?: string | null;
+    /**
+     * Status
+     */
+    status?: 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted';
+    /**
+     * Step
+     */
+    step?: number;
+    /**
+     * Tags
+     *
+     * Labels of the user's own.
+     */
+    tags?: Array<string>;
+    /**
+     * Test Metrics
+     */
+    test_metrics?: {
+        [key: string]: number;
+    };
+    training: TrainingSpec;
+};
+
+/**
+ * SnapshotMessage
+ *
+ * First message on a stream: the run and its metrics so far, as step rows and epoch
+ * rows (the same columns the metrics and epoch events then add to). Every epoch row is
+ * sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
+ * keeps its lowest and highest values, and the first and last rows are kept):
+ * `downsampled` says so, and `GET /runs/{id}/metrics?since_step=` has every row.
+ */
+export type SnapshotMessageWritable = {
+    /**
+     * The latest decision boundary of a running 2-D model.
+     */
+    boundary: BoundaryEvent | null;
+    /**
+     * Downsampled
+     *
+     * Whether step rows were left out: at most 1000 are sent.
+     */
+    downsampled: boolean;
+    /**
+     * Kind
+     */
+    kind: 'snapshot';
+    metrics: RunMetrics;
+    run: RunOutWritable;
+    /**
+     * Total Steps
+     *
+     * How many step rows the run has (after since_step, when asked); metrics.steps holds all of them unless downsampled.
+     */
+    total_steps: number;
+};
+
+/**
+ * StreamMessage
+ *
+ * One message on a run's stream, told apart by `kind`: first a snapshot, then the
+ * run's events (metric blocks, epochs, checkpoints, boundaries, sample grids) as they
+ * come, at most one batch every 50 ms, and last a finished event, after which the socket
+ * closes. A run that is over (its status in /meta's final_statuses) sends the snapshot
+ * alone; a paused or interrupted one's stream then stays open until it goes on.
+ */
+export type StreamMessageWritable = ({
+    kind: 'snapshot';
+} & SnapshotMessageWritable) | ({
+    kind: 'started';
+} & StartedEvent) | ({
+    kind: 'metrics';
+} & MetricsEvent) | ({
+    kind: 'epoch';
+} & EpochEvent) | ({
+    kind: 'checkpoint';
+} & CheckpointEvent) | ({
+    kind: 'note';
+} & NoteEvent) | ({
+    kind: 'boundary';
+} & BoundaryEvent) | ({
+    kind: 'samples';
+} & SamplesEvent) | ({
+    kind: 'finished';
+} & FinishedEvent);
 
 export type ListActivationsData = {
     body?: never;
@@ -6013,6 +6302,56 @@ export type GetRunResponses = {
 };
 
 export type GetRunResponse = GetRunResponses[keyof GetRunResponses];
+
+export type EditRunData = {
+    body: RunEdit;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/v1/runs/{run_id}';
+};
+
+export type EditRunErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No run has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * A name, tag or note out of bounds.
+     */
+    422: ErrorOut;
+};
+
+export type EditRunError = EditRunErrors[keyof EditRunErrors];
+
+export type EditRunResponses = {
+    /**
+     * Successful Response
+     */
+    200: RunOut;
+};
+
+export type EditRunResponse = EditRunResponses[keyof EditRunResponses];
 
 export type ContinueRunData = {
     body: RunContinue;
