@@ -107,7 +107,7 @@ def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
 @pytest.mark.slow
 def test_submit_models_then_delete(lab: LayerLab, presets: dict[str, NetworkSpec]) -> None:
     run = lab.submit(presets["toy-mlp"], TrainingSpec.model_validate(TRAINING | {"epochs": 1}))
-    assert run.data["name"] == presets["toy-mlp"].name
+    assert run.data["name"].startswith(presets["toy-mlp"].name + " #")  # numbered by default
     assert run.wait(timeout=60)["status"] == "completed"
     with pytest.raises(LayerLabError) as conflict:
         run.pause()
