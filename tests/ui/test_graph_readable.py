@@ -208,6 +208,20 @@ def test_a_deep_network_can_run_top_to_bottom_and_stays_so(page: Page) -> None:
     assert second["y"] >= first["y"] + first["height"]  # below it, not beside it
     expect(node(page, "stem_conv").locator(".react-flow__handle-top")).to_have_count(1)
     expect(node(page, "stem_conv").locator(".react-flow__handle-bottom")).to_have_count(1)
+    # its edges leave from the bottom's middle and arrive at the top's (within a port's size)
+    ends = page.locator(".react-flow__edge[data-id='stem_conv->stem_bn'] "
+                        "path.react-flow__edge-path")
+    start, end = ends.evaluate("""path => [0, path.getTotalLength()].map((at) => {
+        const p = path.getPointAtLength(at);
+        const m = path.getScreenCTM();
+        return { x: m.a * p.x + m.c * p.y + m.e, y: m.b * p.x + m.d * p.y + m.f };
+    })""")
+    source, target = second, node(page, "stem_bn").bounding_box()
+    assert target
+    assert abs(start["x"] - (source["x"] + source["width"] / 2)) < 4
+    assert abs(start["y"] - (source["y"] + source["height"])) < 4
+    assert abs(end["x"] - (target["x"] + target["width"] / 2)) < 4
+    assert abs(end["y"] - target["y"]) < 4
     assert page.evaluate(OVERLAPS) == []
     assert page.evaluate(CROSSINGS) == []
     assert page.evaluate(SMALLEST_TEXT) >= MIN_TEXT_PX - ROUNDING

@@ -2,7 +2,8 @@
 // type, id, key settings and parameter count; a red outline and the server's message
 // when it is invalid. Its ports sit left and right, or top and bottom in a layout that runs
 // downwards.
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from "@xyflow/react";
+import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { count } from "../format";
 import { colourOf, keySettings } from "./categories";
@@ -26,6 +27,8 @@ export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const { t } = useTranslation("editor");
   const colour = colourOf(data.category);
   const [into, out] = data.vertical ? [Position.Top, Position.Bottom] : [Position.Left, Position.Right];
+  const moved = useUpdateNodeInternals();
+  useEffect(() => moved(id), [id, data.vertical, moved]); // the edges follow the ports to their new sides
   return (
     <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}`}
       style={{ borderColor: data.error ? undefined : colour }} data-testid={`node-${id}`}>

@@ -12,6 +12,7 @@ const MIN_TEXT_PX = 10;
 export const FIT_MIN_ZOOM = MIN_TEXT_PX / NODE_TEXT_PX;
 export const FIT_MAX_ZOOM = 1.2;
 const PAD = 24; // screen pixels kept clear around the network
+const TOOLS = 48; // the row of canvas tools over the canvas's top
 
 interface Rect { x: number; y: number; width: number; height: number }
 
@@ -29,7 +30,8 @@ const clamp = (value: number, low: number, high: number) => Math.min(Math.max(va
  * input in the middle. */
 export function fitViewport(doc: Doc, size: { width: number; height: number }, direction: Direction): Viewport {
   const bounds = boundsOf([doc.inputAt, ...doc.layers]);
-  const zoom = clamp(Math.min((size.width - 2 * PAD) / bounds.width, (size.height - 2 * PAD) / bounds.height),
+  const high = size.height - TOOLS; // the canvas below the tools
+  const zoom = clamp(Math.min((size.width - 2 * PAD) / bounds.width, (high - 2 * PAD) / bounds.height),
     FIT_MIN_ZOOM, FIT_MAX_ZOOM);
   const axis = (low: number, extent: number, view: number, input: number, along: boolean) => {
     if (extent * zoom <= view - 2 * PAD) return (view - extent * zoom) / 2 - low * zoom; // it fits: centred
@@ -39,7 +41,7 @@ export function fitViewport(doc: Doc, size: { width: number; height: number }, d
   const input = doc.inputAt;
   return {
     x: axis(bounds.x, bounds.width, size.width, input.x + NODE_WIDTH / 2, direction === "RIGHT"),
-    y: axis(bounds.y, bounds.height, size.height, input.y + NODE_HEIGHT / 2, direction === "DOWN"),
+    y: TOOLS + axis(bounds.y, bounds.height, high, input.y + NODE_HEIGHT / 2, direction === "DOWN"),
     zoom,
   };
 }
