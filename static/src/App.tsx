@@ -275,7 +275,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
       <Palette catalog={catalog} onAdd={(type) => editor.addLayer(type, undefined, selected ?? "input")} />
       <main className="centre">
         <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
-          selected={selected} fitKey={editor.fitKey} colorMode={theme} onSelect={editor.setSelected} onChange={editor.change}
+          selected={selected} fitKey={editor.fitKey} colorMode={theme} direction={editor.direction}
+          minimap={editor.minimap} onSelect={editor.setSelected} onChange={editor.change}
           onDropLayer={(type, at, onto) => editor.addLayer(type, at, selected ?? "input", onto)} tools={<CanvasTools editor={editor} />} />
         {hint && (
           <p className="first-hint" data-testid="first-hint">

@@ -1,8 +1,9 @@
 """Building a network the way a newcomer expects, in a real browser (1280x800): a layer
 dropped from the palette joins the network like Enter does (after the selected layer, or
 into the edge it lands on); a dense layer gets ReLU as a hidden layer and stays linear as
-the output layer, which the inspector explains in either language; deleting a middle
-layer joins its neighbours, and one undo brings the layer and its edges back."""
+the output layer, which the inspector explains in either language; a layer added after
+one with a single successor goes between the two; deleting a middle layer joins its
+neighbours, and one undo brings the layer and its edges back."""
 
 from __future__ import annotations
 
@@ -66,6 +67,47 @@ def test_dropped_layers_join_the_network_and_dense_layers_get_a_fitting_activati
     before_act = drop_on_edge(page, "dense", second, act)
     expect(edge(page, before_act, act)).to_have_count(1)
     expect(page.locator("#field-activation")).to_have_value("")
+
+
+def overlap(a: Locator, b: Locator) -> bool:
+    r, s = a.bounding_box(), b.bounding_box()
+    assert r and s
+    return (min(r["x"] + r["width"], s["x"] + s["width"]) > max(r["x"], s["x"])
+            and min(r["y"] + r["height"], s["y"] + s["height"]) > max(r["y"], s["y"]))
+
+
+def test_a_layer_added_after_one_with_a_single_successor_goes_between_them(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("preset-picker").select_option("toy-mlp")
+    expect(node(page, "hidden2")).to_be_visible()
+    settled(page)
+    # Enter on a palette entry, the middle layer selected: between it and its successor,
+    # which moves along to make room
+    node(page, "hidden1").click()
+    page.get_by_test_id("palette-dropout").press("Enter")
+    expect(node(page, "dropout1")).to_have_count(1)
+    expect(edge(page, "hidden1", "dropout1")).to_have_count(1)
+    expect(edge(page, "dropout1", "hidden2")).to_have_count(1)
+    expect(edge(page, "hidden1", "hidden2")).to_have_count(0)
+    assert not overlap(node(page, "dropout1"), node(page, "hidden2"))
+    assert not overlap(node(page, "hidden2"), node(page, "out"))
+    # a drop, the new layer selected: between it and hidden2 as well
+    added = drop_layer(page, "dense", 300, 560)
+    expect(edge(page, "dropout1", added)).to_have_count(1)
+    expect(edge(page, added, "hidden2")).to_have_count(1)
+    expect(edge(page, "dropout1", "hidden2")).to_have_count(0)
+    expect(page.locator("#field-activation")).to_have_value("relu")  # a hidden layer
+    # after a layer with two successors: a side branch, as before
+    page.get_by_test_id("preset-picker").select_option("residual-cnn")
+    expect(node(page, "b1_add")).to_be_visible()
+    settled(page)
+    successors = page.locator(".react-flow__edge[data-id^='stem_relu->']").count()
+    assert successors == 2
+    node(page, "stem_relu").click()
+    page.get_by_test_id("palette-dropout").press("Enter")
+    expect(edge(page, "stem_relu", "dropout1")).to_have_count(1)
+    expect(page.locator(".react-flow__edge[data-id^='dropout1->']")).to_have_count(0)
+    expect(page.locator(".react-flow__edge[data-id^='stem_relu->']")).to_have_count(3)
 
 
 def test_deleting_a_middle_layer_joins_its_neighbours_and_one_undo_restores_it(

@@ -174,7 +174,9 @@ def test_a_shared_link_brings_the_same_network_back(page: Page) -> None:
     page.get_by_test_id("preset-picker").select_option("lenet5")
     expect(node(page, "conv1")).to_be_visible()
     expect(page.get_by_test_id("status-bar")).to_contain_text("params")
-    # the minimap draws every layer (it needs the sizes React Flow measured)
+    # the minimap (off in a window this narrow until asked for) draws every layer (it needs
+    # the sizes React Flow measured)
+    page.get_by_test_id("minimap-toggle").click()
     expect(page.locator(".react-flow__minimap-node")).to_have_count(
         page.locator(".react-flow__node").count())
     ids = sorted(page.locator(".react-flow__node").evaluate_all(

@@ -1,7 +1,9 @@
 // A layer on the canvas, as Netron draws one: a box coloured by category with its
 // type, id, key settings and parameter count; a red outline and the server's message
-// when it is invalid.
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+// when it is invalid. Its ports sit left and right, or top and bottom in a layout that runs
+// downwards.
+import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from "@xyflow/react";
+import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { count } from "../format";
 import { colourOf, keySettings } from "./categories";
@@ -16,6 +18,7 @@ export type LayerNodeData = {
   isInput?: boolean;
   inputLabel?: string;
   acceptsInput: boolean;
+  vertical?: boolean; // the layout runs top to bottom
 };
 
 export type LayerFlowNode = Node<LayerNodeData, "layer">;
@@ -23,10 +26,13 @@ export type LayerFlowNode = Node<LayerNodeData, "layer">;
 export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const { t } = useTranslation("editor");
   const colour = colourOf(data.category);
+  const [into, out] = data.vertical ? [Position.Top, Position.Bottom] : [Position.Left, Position.Right];
+  const moved = useUpdateNodeInternals();
+  useEffect(() => moved(id), [id, data.vertical, moved]); // the edges follow the ports to their new sides
   return (
     <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}`}
       style={{ borderColor: data.error ? undefined : colour }} data-testid={`node-${id}`}>
-      {data.acceptsInput && <Handle type="target" position={Position.Left} />}
+      {data.acceptsInput && <Handle type="target" position={into} />}
       <div className="layer-node-head" style={{ background: colour }}>
         <span className="layer-type">{data.isInput ? t("node.input") : data.type}</span>
         {!data.isInput && <span className="layer-id">{id}</span>}
@@ -39,7 +45,7 @@ export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
         </div>
         {data.error && <div className="layer-error" role="alert">{data.error}</div>}
       </div>
-      <Handle type="source" position={Position.Right} />
+      <Handle type="source" position={out} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // Edits that keep a network connected: a new layer placed after another or into an
-// edge, and layers removed with their neighbours joined where the shapes allow.
+// edge (with room made for it), and layers removed with their neighbours joined where the shapes allow.
 import { NETWORK_INPUT, inputsOf, type Doc, type EdgeDoc, type LayerDoc } from "./model";
 
 /** Add `layer` after `after` (a layer id or NETWORK_INPUT), or into the edge `onto`,
@@ -12,6 +12,21 @@ export function insertLayer(doc: Doc, layer: LayerDoc, after: string | null, ont
   }
   const edges = after ? [...doc.edges, { source: after, target: layer.id }] : doc.edges;
   return { ...doc, layers: [...doc.layers, layer], edges };
+}
+
+/** Layer `from` and every layer after it moved by `step`, to make room before it. */
+export function makeRoom(doc: Doc, from: string, step: { x: number; y: number }): Doc {
+  const moving = new Set([from]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const e of doc.edges) {
+      if (moving.has(e.source) && !moving.has(e.target)) {
+        moving.add(e.target);
+        grew = true;
+      }
+    }
+  }
+  return { ...doc, layers: doc.layers.map((l) => (moving.has(l.id) ? { ...l, x: l.x + step.x, y: l.y + step.y } : l)) };
 }
 
 /** Remove layers and edges in one edit. A removed layer with one input hands it to each

@@ -2,6 +2,7 @@
 // between them. It converts to and from the server's NetworkSpec.
 import type { NetworkSpec } from "../api/client";
 import i18n from "../i18n";
+import type { Direction } from "./viewPrefs";
 
 export const NETWORK_INPUT = "input";
 
@@ -20,6 +21,24 @@ export interface EdgeDoc {
   target: string;
 }
 
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** The edges' routes from the last auto-layout: they hold while the nodes stay where the
+ * layout put them (`at`) and the layout's direction is the canvas's. */
+export interface Routes {
+  direction: Direction;
+  at: Record<string, Point>; // each node's position when routed
+  edges: Record<string, Point[]>; // by edgeKey: start, bend points, end
+}
+
+/** An edge's id on the canvas. */
+export function edgeKey(edge: EdgeDoc): string {
+  return `${edge.source}->${edge.target}`;
+}
+
 export interface InputDoc {
   shape: number[];
   dtype?: "float" | "token";
@@ -32,6 +51,7 @@ export interface Doc {
   inputAt: { x: number; y: number }; // where the input node sits on the canvas
   layers: LayerDoc[];
   edges: EdgeDoc[];
+  routes?: Routes;
 }
 
 /** A new, empty document (named in the current language). */
