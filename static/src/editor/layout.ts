@@ -13,10 +13,10 @@ function elk(): Promise<ELK> {
 }
 
 /** A layer node's box on the canvas (the stylesheet draws it this size). */
-export const NODE_WIDTH = 180;
+export const NODE_WIDTH = 168;
 export const NODE_HEIGHT = 64;
 /** The gap between two layers of the layout, wide enough for a shape label. */
-export const LAYER_GAP = 110;
+export const LAYER_GAP = 72;
 
 /** Each node has one input port (left or top) and one output port (right or bottom), in the
  * middle of its side, where the canvas draws its handles. */
