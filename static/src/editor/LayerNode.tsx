@@ -1,10 +1,12 @@
 // A layer on the canvas, as Netron draws one: a box coloured by category with its
 // type, id, key settings and parameter count; a red outline and the server's message
-// when it is invalid.
+// when it is invalid, a dashed one when its output leads nowhere.
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { useContext } from "react";
 import { useTranslation } from "react-i18next";
 import { count } from "../format";
 import { colourOf, keySettings } from "./categories";
+import { DisconnectedContext } from "./disconnected";
 
 export type LayerNodeData = {
   type: string;
@@ -23,8 +25,10 @@ export type LayerFlowNode = Node<LayerNodeData, "layer">;
 export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const { t } = useTranslation("editor");
   const colour = colourOf(data.category);
+  const deadEnds = useContext(DisconnectedContext);
+  const deadEnd = !data.isInput && deadEnds.has(id);
   return (
-    <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}`}
+    <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}${deadEnd ? " disconnected" : ""}`}
       style={{ borderColor: data.error ? undefined : colour }} data-testid={`node-${id}`}>
       {data.acceptsInput && <Handle type="target" position={Position.Left} />}
       <div className="layer-node-head" style={{ background: colour }}>
@@ -37,6 +41,7 @@ export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
           {data.outputShape && <span className="layer-shape" title={t("node.outputShape")}>→ {data.outputShape}</span>}
           {data.paramCount !== undefined && data.paramCount > 0 && <span>{t("node.params", { params: count(data.paramCount) })}</span>}
         </div>
+        {deadEnd && <div className="layer-disconnected" title={t("node.disconnectedTitle")}>{t("node.disconnected")}</div>}
         {data.error && <div className="layer-error" role="alert">{data.error}</div>}
       </div>
       <Handle type="source" position={Position.Right} />
