@@ -86,7 +86,7 @@ export function TopBar({ doc, spec, presets, editor, onTrain, notReady, fixed, t
       <button type="button" className="primary train-button" onClick={onTrain} disabled={!!notReady}
         aria-describedby={notReady ? "train-why" : undefined}
         title={notReady ?? t("topBar.trainTitle")}>{t("topBar.train")}</button>
-      <div className="top-notes">
+      {(notReady || notice) && <div className="top-notes">
         {notReady && <span className="train-why" id="train-why" data-testid="train-why">{notReady}</span>}
         {notice && (
           <span className="top-message" role="status" data-testid="top-message" onClick={() => setNotice(null)}>
@@ -95,7 +95,7 @@ export function TopBar({ doc, spec, presets, editor, onTrain, notReady, fixed, t
               onClick={() => setNotice(null)}>×</button>
           </span>
         )}
-      </div>
+      </div>}
     </header>
   );
 }
