@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
 from app.runs.inspection import SubjectCache
 from app.runs.service import RunService
@@ -55,7 +57,22 @@ def get_lessons(request: Request) -> dict[str, LessonSpec]:
     return lessons
 
 
+async def json_body(request: Request) -> Any:
+    """The request's body as JSON, for a route that validates it itself; malformed JSON is
+    refused as FastAPI refuses it for a declared body (400, the handler in api/errors)."""
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        position = exc.pos if isinstance(exc, json.JSONDecodeError) else exc.start
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.reason
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", position),
+                                       "msg": "JSON decode error", "input": {},
+                                       "ctx": {"error": reason}}], body=raw) from None
+
+
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
+JsonBody = Annotated[Any, Depends(json_body)]
 PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]
 PresetTrainingDep = Annotated[dict[str, TrainingSpec | None], Depends(get_preset_training)]
 LessonsDep = Annotated[dict[str, LessonSpec], Depends(get_lessons)]

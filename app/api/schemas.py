@@ -54,7 +54,13 @@ class LayerSummaryOut(BaseModel):
 class IssueOut(BaseModel):
     layer_id: str | None
     field: str | None
-    message: str
+    message: str = Field(description="What is wrong and what to change, in English.")
+    code: str | None = Field(default=None, description=(
+        "The kind of problem, for a program to say it in its own words: pydantic's error "
+        "type for a value (int_parsing, greater_than, missing, ...) or LayerLab's own "
+        "(shape_mismatch, too_few_dimensions, unknown_layer_type, ...); see docs/api.md."))
+    params: dict[str, Any] = Field(default_factory=dict, description=(
+        "The values the message is made of, e.g. {\"gt\": 0}; shapes are lists of ints."))
 
 
 class ValidateOut(BaseModel):
@@ -69,6 +75,9 @@ class ValidateOut(BaseModel):
         "Estimated activation memory per sample, MiB: every layer's output and attention's "
         "heads x queries x keys score matrices. A run needs it times its batch_size."))
     warnings: list[str]
+    disconnected: list[str] = Field(default_factory=list, description=(
+        "Layers whose output never reaches the output layer (the last one): dead ends, "
+        "computed for nothing. Each also has a line in warnings."))
     notes: list[str] = Field(default_factory=list, description=(
         "What training will do differently from a literal reading of the spec, e.g. that "
         "an output ending in softmax trains on the logits before it with cross_entropy."))
@@ -85,6 +94,18 @@ class ValidateOut(BaseModel):
 class ErrorOut(BaseModel):
     detail: str
     errors: list[IssueOut] = Field(default_factory=list)
+
+
+class InvalidSpecOut(ErrorOut):
+    """A spec that does not validate, with what could still be inferred of it."""
+
+    input_shape: list[int] | None = Field(default=None, description=(
+        "The input's shape; null when the input itself is invalid."))
+    layers: list[LayerSummaryOut] = Field(default_factory=list, description=(
+        "The layers whose shapes could be inferred: every valid layer that no invalid "
+        "layer feeds, in the spec's order."))
+    disconnected: list[str] = Field(default_factory=list, description=(
+        "Layers whose output never reaches the output layer (the last one)."))
 
 
 class PresetOut(BaseModel):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from app.spec import SpecError
 
 
-def layer_error(layer_id: str, message: str, field: str | None = None) -> SpecError:
-    return SpecError.single(message, layer_id, field)
+def layer_error(layer_id: str, message: str, field: str | None = None,
+                code: str | None = None, params: Mapping[str, Any] | None = None) -> SpecError:
+    return SpecError.single(message, layer_id, field, code, params)
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

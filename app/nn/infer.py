@@ -26,6 +26,7 @@ from app.nn.recipe import Recipe
 from app.nn.registry import BUILDERS, LayerContext
 from app.spec import (
     NETWORK_INPUT,
+    InputSpec,
     NetworkSpec,
     SpecError,
     SpecLimits,
@@ -34,6 +35,7 @@ from app.spec import (
 )
 from app.spec.base import LayerSpecBase
 from app.spec.errors import SpecIssue
+from app.spec.graph import not_feeding_output
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class NetworkSummary:
     # The limits it crosses (traced with enforce=False): too big to train here, one
     # issue per limit, naming the layer where the network crosses it and the setting.
     over_limits: list[SpecIssue] = field(default_factory=list)
+    # The layers whose output never reaches the output layer (each also has a warning).
+    disconnected: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,8 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None, *,
     for layer_id in topological_order(spec.layers):
         layer, in_ids = by_id[layer_id], inputs[layer_id]
         xs = [values[i] for i in in_ids]
-        recipe, out, summary = _trace_layer(spec, layer, in_ids, xs,
-                                            (total_params, limits) if enforce else None)
+        recipe, out, summary = trace_layer(spec.input, layer, in_ids, xs,
+                                           (total_params, limits) if enforce else None)
         values[layer_id] = out
         total_params += summary.params
         trainable += summary.trainable_params
@@ -122,18 +126,19 @@ def trace(spec: NetworkSpec, limits: SpecLimits | None = None, *,
     network = NetworkSummary(tuple(spec.input.shape), tuple(values[output_id].shape[1:]),
                              _in_spec_order(spec, summaries), total_params, trainable, flops,
                              round(activation_mb, 3), _unused_layer_warnings(spec, inputs),
-                             over_limits(crossed, total_params, limits))
+                             over_limits(crossed, total_params, limits),
+                             not_feeding_output(inputs))
     return Plan(spec, nodes, recipes, names[output_id], network)
 
 
-def _trace_layer(spec: NetworkSpec, layer: LayerSpecBase, in_ids: list[str],
-                 xs: list[torch.Tensor], budget: tuple[int, SpecLimits] | None
-                 ) -> tuple[Recipe, torch.Tensor, LayerSummary]:
-    """Measure one layer; `budget` is the parameters before it and the limits in force
-    (None: the limits are not enforced)."""
+def trace_layer(network_input: InputSpec, layer: LayerSpecBase, in_ids: list[str],
+                xs: list[torch.Tensor], budget: tuple[int, SpecLimits] | None
+                ) -> tuple[Recipe, torch.Tensor, LayerSummary]:
+    """Measure one layer on its inputs `xs` (meta tensors); `budget` is the parameters
+    before it and the limits in force (None: the limits are not enforced)."""
     kind = str(getattr(layer, "type"))  # noqa: B009  (every concrete spec has one)
     in_shapes = [tuple(x.shape[1:]) for x in xs]
-    ctx = LayerContext(layer.id, in_ids, in_shapes, [x.dtype for x in xs], spec.input)
+    ctx = LayerContext(layer.id, in_ids, in_shapes, [x.dtype for x in xs], network_input)
     recipe = BUILDERS[kind](layer, ctx)
     # a digest: a recipe may carry a hand-set kernel of thousands of values
     source = hashlib.sha256(recipe.to_source().encode()).hexdigest()
@@ -151,7 +156,9 @@ def _trace_layer(spec: NetworkSpec, layer: LayerSpecBase, in_ids: list[str],
             text = str(exc).strip()
             first_line = text.splitlines()[0] if text else type(exc).__name__
             shapes = ", ".join(shape_text(s) for s in in_shapes)
-            raise layer_error(layer.id, f"cannot take its input {shapes}: {first_line}") from None
+            raise layer_error(layer.id, f"cannot take its input {shapes}: {first_line}", None,
+                              "input_not_accepted",
+                              {"shapes": in_shapes, "reason": first_line}) from None
         if len(_MEASURED) >= _MEASURED_MAX:
             _MEASURED.clear()
         _MEASURED[key] = measured
@@ -174,7 +181,7 @@ def clear_shape_cache() -> None:
     _MEASURED.clear()
 
 
-class _OverBudget(Exception):  # a signal caught in _trace_layer, never shown
+class _OverBudget(Exception):  # a signal caught in trace_layer, never shown
     """A layer's own parameters exceed what the limit still allows: refused unrun."""
 
     def __init__(self, params: int) -> None:
@@ -267,13 +274,6 @@ def _in_spec_order(spec: NetworkSpec, summaries: list[LayerSummary]) -> list[Lay
 
 
 def _unused_layer_warnings(spec: NetworkSpec, inputs: dict[str, list[str]]) -> list[str]:
-    reached, stack = set(), [spec.layers[-1].id]
-    while stack:
-        current = stack.pop()
-        if current in reached or current == NETWORK_INPUT:
-            continue
-        reached.add(current)
-        stack.extend(inputs[current])
-    return [f"{layer.id}: does not feed the output layer '{spec.layers[-1].id}' and is "
-            "computed for nothing" for layer in spec.layers if layer.id not in reached]
+    return [f"{layer_id}: does not feed the output layer '{spec.layers[-1].id}' and is "
+            "computed for nothing" for layer_id in not_feeding_output(inputs)]
 

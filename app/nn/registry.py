@@ -29,18 +29,22 @@ class LayerContext:
         """The (first) input's shape."""
         return self.in_shapes[0]
 
-    def fail(self, message: str, field: str | None = None) -> NoReturn:
-        raise layer_error(self.layer_id, message, field)
+    def fail(self, message: str, field: str | None = None, code: str | None = None,
+             **params: Any) -> NoReturn:
+        """Refuse the layer: `message` in English, `code` and `params` for a UI's words."""
+        raise layer_error(self.layer_id, message, field, code, params)
 
     def require_rank(self, ranks: tuple[int, ...], layout: str, hint: str) -> None:
         """Fail unless the input has one of `ranks` dimensions (without the batch)."""
         if len(self.shape) not in ranks:
+            code = "too_few_dimensions" if len(self.shape) < min(ranks) else "too_many_dimensions"
             self.fail(f"expects a {layout} input but follows a {shape_text(self.shape)} "
-                      f"output: {hint}")
+                      f"output: {hint}", None, code, shape=self.shape, dims=list(ranks))
 
     def require_float(self) -> None:
         if not self.in_dtypes[0].is_floating_point:
-            self.fail("reads token ids, which are integers: put an embedding layer first")
+            self.fail("reads token ids, which are integers: put an embedding layer first",
+                      None, "needs_float_input")
 
 
 Builder = Callable[[Any, LayerContext], Recipe]

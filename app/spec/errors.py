@@ -5,6 +5,7 @@ dataset options, a request body) is turned into words here, by issues_from_error
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -14,13 +15,20 @@ from pydantic import ValidationError
 
 @dataclass(frozen=True)
 class SpecIssue:
-    """One problem with a spec. `layer_id`/`field` are None when they don't apply."""
+    """One problem with a spec. `layer_id`/`field` are None when they don't apply.
+
+    `code` names the kind of problem for a program (pydantic's error type, such as
+    'int_parsing' or 'greater_than', or LayerLab's own, such as 'shape_mismatch') and
+    `params` holds its values as plain JSON ({'gt': 0}, shapes as lists), so a UI can
+    say it in its own words; `message` says it in English."""
 
     message: str
     layer_id: str | None = None
     field: str | None = None
+    code: str | None = None
+    params: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
-    def to_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def __str__(self) -> str:
@@ -44,9 +52,28 @@ class SpecError(ValueError):
 
     @classmethod
     def single(
-        cls, message: str, layer_id: str | None = None, field: str | None = None
+        cls, message: str, layer_id: str | None = None, field: str | None = None,
+        code: str | None = None, params: Mapping[str, Any] | None = None,
     ) -> SpecError:
-        return cls([SpecIssue(message, layer_id, field)])
+        return cls([SpecIssue(message, layer_id, field, code, plain_params(params or {}))])
+
+
+def plain_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """An issue's values as JSON: numbers, strings and lists stay, tuples (shapes) become
+    lists, anything else (an exception pydantic keeps in its ctx) is left out."""
+    return {str(k): v for k, v in ((k, _plain(v)) for k, v in params.items()) if v is not _SKIP}
+
+
+_SKIP = object()
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        items = [_plain(v) for v in value]
+        return _SKIP if any(v is _SKIP for v in items) else items
+    return _SKIP
 
 
 def issues_from_validation(exc: ValidationError, data: Any) -> list[SpecIssue]:
@@ -81,7 +108,9 @@ def issues_from_errors(errors: Sequence[Mapping[str, Any]], data: Any) -> list[S
         about_value = [i for kind, i in found if not kind.endswith(("_type", "_parsing"))]
         chosen = about_value or [i for _, i in found]
         messages = dict.fromkeys(i.message for i in chosen)
-        issues.append(SpecIssue("; or ".join(messages), chosen[0].layer_id, chosen[0].field))
+        first = chosen[0]
+        issues.append(SpecIssue("; or ".join(messages), first.layer_id, first.field,
+                                first.code, first.params))
     return issues
 
 
@@ -89,15 +118,18 @@ def _issue_from_error(err: Mapping[str, Any], data: Any) -> SpecIssue:
     loc = list(err.get("loc", ()))
     ctx = err.get("ctx") or {}
     message = str(err.get("msg", "invalid value"))
-    if err.get("type") == "union_tag_invalid":
+    code, params = str(err.get("type", "value_error")), plain_params(ctx)
+    if code == "union_tag_invalid":
         message = f"unknown layer type {ctx.get('tag')!r}; known types: {ctx.get('expected_tags')}"
-    elif err.get("type") == "union_tag_not_found":
+        code, params = "unknown_layer_type", {"type": str(ctx.get("tag"))}
+    elif code == "union_tag_not_found":
         message = "each layer needs a 'type'"
-    elif err.get("type") == "value_error":
+        code, params = "missing_layer_type", {}
+    elif code == "value_error":
         message = message.removeprefix("Value error, ")
     at = _layers_index(loc)
     if at is None:
-        return SpecIssue(message, None, ".".join(str(p) for p in loc) or None)
+        return SpecIssue(message, None, ".".join(str(p) for p in loc) or None, code, params)
     layer_id = _layer_id_at(_descend(data, loc[:at]), loc[at + 1])
     # After ("layers", index) comes the type tag once pydantic knows it, then the field,
     # then list indices and union member tags (layer fields are flat: drop the tags).
@@ -105,7 +137,7 @@ def _issue_from_error(err: Mapping[str, Any], data: Any) -> SpecIssue:
     if len(loc) == at + 3 and err.get("type") == "missing":
         rest = [loc[at + 2]]
     path = rest[:1] + [p for p in rest[1:] if isinstance(p, int)]
-    return SpecIssue(message, layer_id, ".".join(str(p) for p in path) or None)
+    return SpecIssue(message, layer_id, ".".join(str(p) for p in path) or None, code, params)
 
 
 def _layers_index(loc: list[Any]) -> int | None:

@@ -29,7 +29,7 @@ def graph_issues(layers: Sequence[LayerSpecBase]) -> list[SpecIssue]:
                                     layer.id, "id"))
         elif layer.id in seen:
             issues.append(SpecIssue(f"duplicate id '{layer.id}': layer ids must be unique",
-                                    layer.id, "id"))
+                                    layer.id, "id", "duplicate_id", {"id": layer.id}))
         seen.add(layer.id)
     if issues:
         return issues
@@ -41,14 +41,15 @@ def graph_issues(layers: Sequence[LayerSpecBase]) -> list[SpecIssue]:
         if cycle:
             path = " -> ".join(cycle)
             issues.append(SpecIssue(f"the layers form a cycle ({path}); a layer may not read "
-                                    "its own output", cycle[0], "inputs"))
+                                    "its own output", cycle[0], "inputs", "cycle",
+                                    {"path": cycle}))
     return issues
 
 
 def _input_issues(layer: LayerSpecBase, inputs: list[str], ids: set[str]) -> list[SpecIssue]:
     issues = [
         SpecIssue(f"unknown input '{name}': use a layer id or '{NETWORK_INPUT}'",
-                  layer.id, "inputs")
+                  layer.id, "inputs", "unknown_input", {"name": name})
         for name in inputs
         if name != NETWORK_INPUT and name not in ids
     ]
@@ -90,3 +91,19 @@ def topological_order(layers: Sequence[LayerSpecBase]) -> list[str]:
         order.extend(ready)
         sorter.done(*ready)
     return order
+
+
+def not_feeding_output(inputs: dict[str, list[str]]) -> list[str]:
+    """The layers (ids in `inputs`' order) whose output never reaches the output layer,
+    the last one: dead ends, computed for nothing."""
+    if not inputs:
+        return []
+    reached: set[str] = set()
+    stack = [list(inputs)[-1]]
+    while stack:
+        current = stack.pop()
+        if current in reached or current not in inputs:
+            continue
+        reached.add(current)
+        stack.extend(inputs[current])
+    return [layer_id for layer_id in inputs if layer_id not in reached]

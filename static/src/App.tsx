@@ -8,12 +8,14 @@ import { TaskKindsContext, kindOf, useTaskKinds, type TaskKind } from "./taskKin
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
 import { CanvasTools } from "./editor/CanvasTools";
+import { DisconnectedContext } from "./editor/disconnected";
 import { ActivationCurvesContext } from "./editor/activationPlot";
 import { Inspector } from "./editor/Inspector";
 import { fromSpec, toSpec, type Doc } from "./editor/model";
 import { Palette } from "./editor/Palette";
 import { TopBar } from "./editor/TopBar";
 import { layout } from "./editor/layout";
+import { fits, whyNotTrain } from "./editor/trainReadiness";
 import { readUrl, writeUrl } from "./editor/urlState";
 import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
@@ -108,11 +110,6 @@ const WATCHED: Record<string, InspectView> = {
   reconstructions: "reconstructions", "latent space": "latent", samples: "samples", attention: "attention",
 };
 
-/** Whether a dataset gives what the network takes (shape and kind of values). */
-function fits(dataset: DatasetSummary, input: Doc["input"]): boolean {
-  return dataset.input_shape.join() === input.shape.join() && dataset.dtype === (input.dtype ?? "float");
-}
-
 function Playground({ catalog, presets, initial, datasets, initialTraining, firstVisit }: PlaygroundProps) {
   const { t } = useTranslation();
   const editor = useEditor(catalog, initial);
@@ -188,9 +185,13 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
       return null;
     }
   };
+  const chosenDataset = datasets.find((d) => d.name === training?.dataset.name);
+  const notReady = whyNotTrain(doc, validation, {
+    hasTraining: !!training, dataset: chosenDataset, readsSamples: kindOf(kinds, training?.task)?.reads_samples !== false,
+  });
   const train = async () => {
     setHint(false);
-    if (training) await start(() => api.createRun(spec, forRun(training), initFrom));
+    if (training && !notReady) await start(() => api.createRun(spec, forRun(training), initFrom));
   };
   const continueRun = async () => {
     if (training && runId) await start(() => api.continueRun(runId, spec, forRun(training)));
@@ -264,20 +265,23 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
 
   const selectedLayer = selected === "input" ? "input" : doc.layers.find((l) => l.id === selected) ?? null;
   const summary = validation.summary;
+  const fixed = !!summary && summary.trainable !== false && !validation.pending;
   return (
     <div className={lessonsOpen ? "app with-lessons" : "app"}>
       <TopBar doc={doc} spec={spec} presets={presets} editor={editor}
-        onTrain={train} canTrain={!!training && !!validation.summary} theme={theme} onTheme={setTheme}
+        onTrain={train} notReady={notReady} fixed={fixed} theme={theme} onTheme={setTheme}
         lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} onPreset={loadPreset} onImport={importFile} />
       {lessonsOpen && (
         <LessonsPanel actions={lessonActions} current={{ runId, status: view.status }} onClose={() => setLessonsOpen(false)} />
       )}
       <Palette catalog={catalog} onAdd={(type) => editor.addLayer(type, undefined, selected ?? "input")} />
       <main className="centre">
-        <Canvas doc={doc} catalog={catalog} summary={summary} layerErrors={validation.layerErrors}
-          selected={selected} fitKey={editor.fitKey} colorMode={theme} direction={editor.direction}
-          minimap={editor.minimap} onSelect={editor.setSelected} onChange={editor.change}
-          onDropLayer={(type, at, onto) => editor.addLayer(type, at, selected ?? "input", onto)} tools={<CanvasTools editor={editor} />} />
+        <DisconnectedContext.Provider value={validation.disconnected}>
+          <Canvas doc={doc} catalog={catalog} summary={validation.shown} layerErrors={validation.layerErrors}
+            selected={selected} fitKey={editor.fitKey} colorMode={theme} direction={editor.direction}
+            minimap={editor.minimap} onSelect={editor.setSelected} onChange={editor.change}
+            onDropLayer={(type, at, onto) => editor.addLayer(type, at, selected ?? "input", onto)} tools={<CanvasTools editor={editor} />} />
+        </DisconnectedContext.Provider>
         {hint && (
           <p className="first-hint" data-testid="first-hint">
             {t("firstVisit.hint")}{" "}
@@ -337,7 +341,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
             layerIds={doc.layers.map((l) => l.id)} initFrom={initFrom} onInitFrom={setInitFrom}
             onUseInputShape={(shape) => editor.change({ ...doc, input: { ...doc.input, shape } })} />
         )}
-        <Inspector doc={doc} selected={selectedLayer} catalog={catalog} summary={summary}
+        <Inspector doc={doc} selected={selectedLayer} catalog={catalog} summary={validation.shown}
           fieldErrors={(selected && validation.fieldErrors.get(selected)) || {}}
           layerError={selected ? validation.layerErrors.get(selected) : undefined}
           onLayer={(layer) => editor.change({ ...doc, layers: doc.layers.map((l) => (l.id === layer.id ? layer : l)) })}

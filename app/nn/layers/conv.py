@@ -37,7 +37,8 @@ def _check_window(ctx: LayerContext, kernel: tuple[int, ...], padding: tuple[int
     if any(s > d + 2 * p for s, d, p in zip(span, spatial, padding, strict=True)):
         ctx.fail(f"{what} {'x'.join(map(str, span))} is larger than its input "
                  f"{'x'.join(map(str, spatial))}: use padding 'same' or remove a pooling layer",
-                 "kernel_size" if what == "kernel" else "pool_size")
+                 "kernel_size" if what == "kernel" else "pool_size", "window_too_large",
+                 window=span, shape=spatial)
 
 
 def _conv_padding(ctx: LayerContext, padding: Literal["valid", "same"] | int,

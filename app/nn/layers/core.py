@@ -23,7 +23,8 @@ from app.spec.layers.core import (
 def dense(spec: DenseSpec, ctx: LayerContext) -> Recipe:
     ctx.require_float()
     if len(ctx.shape) > 2:
-        ctx.fail(f"follows a {shape_text(ctx.shape)} output: add a flatten layer before it")
+        ctx.fail(f"follows a {shape_text(ctx.shape)} output: add a flatten layer before it",
+                 None, "needs_flat_input", shape=ctx.shape)
     linear = nn_call("Linear", ctx.shape[-1], spec.units, bias=spec.use_bias)
     return sequential(linear, activation_recipe(spec.activation))
 

@@ -14,7 +14,8 @@ def _require_same_shapes(ctx: LayerContext, verb: str) -> None:
         if other != first:
             ctx.fail(f"cannot {verb} '{first_id}' {shape_text(first)} and '{other_id}' "
                      f"{shape_text(other)}: the shapes must match (change filters/units, "
-                     "or add a 1x1 convolution on the shortcut)", "inputs")
+                     "or add a 1x1 convolution on the shortcut)", "inputs", "shape_mismatch",
+                     first=first_id, first_shape=first, other=other_id, other_shape=other)
 
 
 @register_layer("add")
@@ -42,5 +43,6 @@ def concat(spec: ConcatSpec, ctx: LayerContext) -> Recipe:
         if len(other) != rank or rest_first != rest_other:
             ctx.fail(f"cannot concatenate '{first_id}' {shape_text(first)} and '{other_id}' "
                      f"{shape_text(other)} along axis {spec.axis}: all other axes must match",
-                     "inputs")
+                     "inputs", "shape_mismatch", first=first_id, first_shape=first,
+                     other=other_id, other_shape=other, axis=spec.axis)
     return custom_call("Concat", axis=axis)

@@ -10,7 +10,7 @@ import type * as T from "./gen/types.gen";
 /** The schema's components by name, for code that indexes them (`Schemas["LatentOut"]`). */
 export type Schemas = components["schemas"];
 export type {
-  BoundaryGrid, EncodedArray, ExperimentResult, IssueOut, MetaOut, NetworkSpec, RunMetrics, RunOrigin, RunOut,
+  BoundaryGrid, EncodedArray, ExperimentResult, InvalidSpecOut, IssueOut, MetaOut, NetworkSpec, RunMetrics, RunOrigin, RunOut,
   SamplesOut, SnapshotMessage, StreamMessage, SweepOut, TrainingSpec, TrialOut, ValidateOut,
 } from "./gen/types.gen";
 /** A sweep as the UI's form holds it, and as a sweep's answer carries it: every field set
@@ -37,6 +37,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly detail: string,
     readonly issues: T.IssueOut[],
+    readonly answer: unknown = null, // the whole body refused, e.g. an InvalidSpecOut
   ) {
     super(detail);
   }
@@ -55,7 +56,8 @@ export async function unwrap<D>(call: Promise<Answer<D>>): Promise<D> {
   if (!response) throw error;
   if (response.ok && error === undefined) return data as D;
   const body = typeof error === "object" && error !== null ? (error as Partial<T.ErrorOut>) : {};
-  throw new ApiError(response.status, body.detail ? String(body.detail) : response.statusText, body.errors ?? []);
+  throw new ApiError(response.status, body.detail ? String(body.detail) : response.statusText, body.errors ?? [],
+    error ?? null);
 }
 
 /** The URL a generated GET operation asks, built by the generated client without asking it

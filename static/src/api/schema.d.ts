@@ -2716,14 +2716,54 @@ export interface components {
              */
             steps: number;
         };
+        /**
+         * InvalidSpecOut
+         * @description A spec that does not validate, with what could still be inferred of it.
+         */
+        InvalidSpecOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Disconnected
+             * @description Layers whose output never reaches the output layer (the last one).
+             */
+            disconnected?: string[];
+            /** Errors */
+            errors?: components["schemas"]["IssueOut"][];
+            /**
+             * Input Shape
+             * @description The input's shape; null when the input itself is invalid.
+             */
+            input_shape?: number[] | null;
+            /**
+             * Layers
+             * @description The layers whose shapes could be inferred: every valid layer that no invalid layer feeds, in the spec's order.
+             */
+            layers?: components["schemas"]["LayerSummaryOut"][];
+        };
         /** IssueOut */
         IssueOut: {
+            /**
+             * Code
+             * @description The kind of problem, for a program to say it in its own words: pydantic's error type for a value (int_parsing, greater_than, missing, ...) or LayerLab's own (shape_mismatch, too_few_dimensions, unknown_layer_type, ...); see docs/api.md.
+             */
+            code?: string | null;
             /** Field */
             field: string | null;
             /** Layer Id */
             layer_id: string | null;
-            /** Message */
+            /**
+             * Message
+             * @description What is wrong and what to change, in English.
+             */
             message: string;
+            /**
+             * Params
+             * @description The values the message is made of, e.g. {"gt": 0}; shapes are lists of ints.
+             */
+            params?: {
+                [key: string]: unknown;
+            };
         };
         JsonValue: unknown;
         /**
@@ -5158,6 +5198,11 @@ export interface components {
              * @description Estimated activation memory per sample, MiB: every layer's output and attention's heads x queries x keys score matrices. A run needs it times its batch_size.
              */
             activation_mb: number;
+            /**
+             * Disconnected
+             * @description Layers whose output never reaches the output layer (the last one): dead ends, computed for nothing. Each also has a line in warnings.
+             */
+            disconnected?: string[];
             /** Input Shape */
             input_shape: number[];
             /** Layers */
@@ -9255,13 +9300,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The spec is invalid; errors name each layer. */
+            /** @description The spec is invalid: errors name each invalid layer, and layers carries the shapes of every layer that no invalid layer feeds. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["InvalidSpecOut"];
                 };
             };
         };

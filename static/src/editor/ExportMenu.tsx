@@ -1,13 +1,15 @@
 // Export, as one menu in the top bar: the network spec as a JSON file, or the network as
-// PyTorch code (shown, then downloadable). A refused export is said by onMessage.
+// PyTorch code (shown, then downloadable). A refused export is said by onRefused, in the
+// UI's words.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type NetworkSpec } from "../api/client";
+import { issueText } from "./issueText";
 
 interface Props {
   spec: NetworkSpec;
   slug: string; // the files' name
-  onMessage: (message: string) => void;
+  onRefused: (message: string) => void;
 }
 
 function download(name: string, text: string, type: string) {
@@ -19,7 +21,7 @@ function download(name: string, text: string, type: string) {
   URL.revokeObjectURL(url);
 }
 
-export function ExportMenu({ spec, slug, onMessage }: Props) {
+export function ExportMenu({ spec, slug, onRefused }: Props) {
   const { t } = useTranslation();
   const menu = useRef<HTMLDetailsElement>(null);
   const [code, setCode] = useState<string | null>(null);
@@ -38,7 +40,11 @@ export function ExportMenu({ spec, slug, onMessage }: Props) {
     try {
       setCode(await api.exportCode(spec));
     } catch (error) {
-      onMessage(error instanceof ApiError ? t("topBar.fixFirst", { message: error.issues[0]?.message ?? error.detail }) : String(error));
+      const issue = error instanceof ApiError ? error.issues[0] : undefined;
+      const where = issue ? [issue.layer_id, issue.field].filter(Boolean).join(".") : "";
+      const message = issue ? `${where ? `${where}: ` : ""}${issueText(issue)}`
+        : error instanceof ApiError ? error.detail : null;
+      onRefused(message !== null ? t("topBar.fixFirst", { message }) : String(error));
     }
   };
   return (

@@ -1,12 +1,13 @@
 // A layer on the canvas, as Netron draws one: a box coloured by category with its
 // type, id, key settings and parameter count; a red outline and the server's message
-// when it is invalid. Its ports sit left and right, or top and bottom in a layout that runs
-// downwards.
+// when it is invalid, a dashed one when its output leads nowhere. Its ports sit left and
+// right, or top and bottom in a layout that runs downwards.
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from "@xyflow/react";
-import { useEffect } from "react";
+import { useContext, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { count } from "../format";
 import { colourOf, keySettings } from "./categories";
+import { DisconnectedContext } from "./disconnected";
 
 export type LayerNodeData = {
   type: string;
@@ -29,8 +30,10 @@ export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
   const [into, out] = data.vertical ? [Position.Top, Position.Bottom] : [Position.Left, Position.Right];
   const moved = useUpdateNodeInternals();
   useEffect(() => moved(id), [id, data.vertical, moved]); // the edges follow the ports to their new sides
+  const deadEnds = useContext(DisconnectedContext);
+  const deadEnd = !data.isInput && deadEnds.has(id);
   return (
-    <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}`}
+    <div className={`layer-node${selected ? " selected" : ""}${data.error ? " invalid" : ""}${deadEnd ? " disconnected" : ""}`}
       style={{ borderColor: data.error ? undefined : colour }} data-testid={`node-${id}`}>
       {data.acceptsInput && <Handle type="target" position={into} />}
       <div className="layer-node-head" style={{ background: colour }}>
@@ -43,6 +46,7 @@ export function LayerNode({ id, data, selected }: NodeProps<LayerFlowNode>) {
           {data.outputShape && <span className="layer-shape" title={t("node.outputShape")}>→ {data.outputShape}</span>}
           {data.paramCount !== undefined && data.paramCount > 0 && <span>{t("node.params", { params: count(data.paramCount) })}</span>}
         </div>
+        {deadEnd && <div className="layer-disconnected" title={t("node.disconnectedTitle")}>{t("node.disconnected")}</div>}
         {data.error && <div className="layer-error" role="alert">{data.error}</div>}
       </div>
       <Handle type="source" position={out} />

@@ -1,6 +1,6 @@
 // Name, presets, import and export, share, theme, language, train. Undo, redo and
 // auto-layout sit on the canvas (CanvasTools).
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { NetworkSpec, PresetSummary } from "../api/client";
 import { LANGS, type Lang } from "../i18n";
@@ -14,7 +14,10 @@ interface Props {
   presets: PresetSummary[];
   editor: ReturnType<typeof useEditor>;
   onTrain: () => void;
-  canTrain: boolean;
+  /** Why Train is disabled (shown beside it and read with it), null when it is enabled. */
+  notReady: string | null;
+  /** The network validates and trains here: a refused export's notice goes once it is fixed. */
+  fixed: boolean;
   theme: "light" | "dark";
   onTheme: (theme: "light" | "dark") => void;
   lessonsOpen: boolean;
@@ -25,11 +28,21 @@ interface Props {
   onImport: (file: unknown) => Promise<void>;
 }
 
-export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, onTheme, lessonsOpen, onLessons,
+/** A notice under the bar; one about an export refused names the network it refused. */
+interface Notice {
+  text: string;
+  refused?: NetworkSpec;
+}
+
+export function TopBar({ doc, spec, presets, editor, onTrain, notReady, fixed, theme, onTheme, lessonsOpen, onLessons,
   onPreset, onImport }: Props) {
   const { t, i18n } = useTranslation();
   const file = useRef<HTMLInputElement>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const setMessage = (text: string | null) => setNotice(text === null ? null : { text });
+  useEffect(() => { // the refusal's cause is gone once an edited network validates
+    if (notice?.refused && notice.refused !== spec && fixed) setNotice(null);
+  }, [notice, spec, fixed]);
   const slug = (doc.name || "network").toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return (
     <header className="top-bar">
@@ -59,7 +72,7 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
           }
           e.target.value = "";
         }} />
-      <ExportMenu spec={spec} slug={slug} onMessage={setMessage} />
+      <ExportMenu spec={spec} slug={slug} onRefused={(text) => setNotice({ text, refused: spec })} />
       <button type="button" onClick={async () => {
         await navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
         setMessage(t("topBar.shared"));
@@ -70,9 +83,19 @@ export function TopBar({ doc, spec, presets, editor, onTrain, canTrain, theme, o
         onChange={(e) => void i18n.changeLanguage(e.target.value as Lang)}>
         {LANGS.map((lang) => <option key={lang} value={lang}>{t(`languages.${lang}`)}</option>)}
       </select>
-      <button type="button" className="primary train-button" onClick={onTrain} disabled={!canTrain}
-        title={t("topBar.trainTitle")}>{t("topBar.train")}</button>
-      {message && <span className="top-message" role="status" onClick={() => setMessage(null)}>{message}</span>}
+      <button type="button" className="primary train-button" onClick={onTrain} disabled={!!notReady}
+        aria-describedby={notReady ? "train-why" : undefined}
+        title={notReady ?? t("topBar.trainTitle")}>{t("topBar.train")}</button>
+      {(notReady || notice) && <div className="top-notes">
+        {notReady && <span className="train-why" id="train-why" data-testid="train-why">{notReady}</span>}
+        {notice && (
+          <span className="top-message" role="status" data-testid="top-message" onClick={() => setNotice(null)}>
+            {notice.text}
+            <button type="button" className="dismiss" aria-label={t("topBar.dismiss")} title={t("topBar.dismiss")}
+              onClick={() => setNotice(null)}>×</button>
+          </span>
+        )}
+      </div>}
     </header>
   );
 }

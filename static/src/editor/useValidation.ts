@@ -1,12 +1,15 @@
 // Validate the network as it changes (debounced): shapes, parameter counts and the
-// server's errors, per layer and per field.
+// server's errors, per layer and per field, in the UI's words.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type ValidateOut } from "../api/client";
+import { ApiError, api, type InvalidSpecOut, type ValidateOut } from "../api/client";
+import { issueText } from "./issueText";
 import { localIssues, toSpec, type Doc } from "./model";
 
 export interface Validation {
-  summary: ValidateOut | null;
+  summary: ValidateOut | null; // a valid network's
+  shown: ValidateOut | null; // what the canvas shows: the summary, or what an invalid network's answer could infer
+  disconnected: ReadonlySet<string>; // layers whose output never reaches the network's output
   layerErrors: Map<string, string>; // layer id -> message
   fieldErrors: Map<string, Record<string, string>>; // layer id -> field -> message
   networkError: string | null; // an error that names no layer
@@ -16,10 +19,20 @@ export interface Validation {
 }
 
 const EMPTY: Validation = {
-  summary: null, layerErrors: new Map(), fieldErrors: new Map(), networkError: null, hint: null, pending: false,
-  millis: null,
+  summary: null, shown: null, disconnected: new Set(), layerErrors: new Map(), fieldErrors: new Map(), networkError: null,
+  hint: null, pending: false, millis: null,
 };
 const DEBOUNCE_MS = 150;
+
+/** What a refused network's answer could still infer, shaped as a summary for the canvas. */
+function inferred(answer: InvalidSpecOut): ValidateOut {
+  const layers = answer.layers ?? [];
+  const sum = (pick: (l: (typeof layers)[number]) => number) => layers.reduce((total, l) => total + pick(l), 0);
+  return {
+    valid: false, input_shape: answer.input_shape ?? [], output_shape: [], layers, total_params: sum((l) => l.params),
+    trainable_params: sum((l) => l.trainable_params), total_flops: sum((l) => l.flops), activation_mb: 0, warnings: [],
+  };
+}
 
 export function useValidation(doc: Doc): Validation {
   const { t } = useTranslation("editor"); // the messages are made again in a new language
@@ -37,7 +50,8 @@ export function useValidation(doc: Doc): Validation {
         next.hint = doc.layers.length ? null : t("validation.emptyHint");
       } else {
         try {
-          next.summary = await api.validate(spec);
+          next.summary = next.shown = await api.validate(spec);
+          next.disconnected = new Set(next.summary.disconnected ?? []);
         } catch (error) {
           if (!(error instanceof ApiError)) {
             next.networkError = t("validation.unreachable", { error: String(error) });
@@ -45,16 +59,22 @@ export function useValidation(doc: Doc): Validation {
             if (ticket === latest.current) setState(next);
             return;
           }
+          const answer = error.answer as InvalidSpecOut | null;
+          if (answer?.layers) {
+            next.shown = inferred(answer);
+            next.disconnected = new Set(answer.disconnected ?? []);
+          }
           for (const issue of error.issues) {
             const id = issue.layer_id;
+            const message = issueText(issue);
             if (!id) {
-              next.networkError = issue.field ? `${issue.field}: ${issue.message}` : issue.message;
+              next.networkError = issue.field ? `${issue.field}: ${message}` : message;
               continue;
             }
             const field = issue.field?.split(".")[0];
-            if (field) next.fieldErrors.set(id, { ...next.fieldErrors.get(id), [field]: issue.message });
+            if (field) next.fieldErrors.set(id, { ...next.fieldErrors.get(id), [field]: message });
             const previous = next.layerErrors.get(id);
-            const text = field ? `${field}: ${issue.message}` : issue.message;
+            const text = field ? `${field}: ${message}` : message;
             next.layerErrors.set(id, previous ? `${previous}; ${text}` : text);
           }
           if (!error.issues.length) next.networkError = error.detail;

@@ -2050,9 +2050,49 @@ export type InterpolateIn = {
 };
 
 /**
+ * InvalidSpecOut
+ *
+ * A spec that does not validate, with what could still be inferred of it.
+ */
+export type InvalidSpecOut = {
+    /**
+     * Detail
+     */
+    detail: string;
+    /**
+     * Disconnected
+     *
+     * Layers whose output never reaches the output layer (the last one).
+     */
+    disconnected?: Array<string>;
+    /**
+     * Errors
+     */
+    errors?: Array<IssueOut>;
+    /**
+     * Input Shape
+     *
+     * The input's shape; null when the input itself is invalid.
+     */
+    input_shape?: Array<number> | null;
+    /**
+     * Layers
+     *
+     * The layers whose shapes could be inferred: every valid layer that no invalid layer feeds, in the spec's order.
+     */
+    layers?: Array<LayerSummaryOut>;
+};
+
+/**
  * IssueOut
  */
 export type IssueOut = {
+    /**
+     * Code
+     *
+     * The kind of problem, for a program to say it in its own words: pydantic's error type for a value (int_parsing, greater_than, missing, ...) or LayerLab's own (shape_mismatch, too_few_dimensions, unknown_layer_type, ...); see docs/api.md.
+     */
+    code?: string | null;
     /**
      * Field
      */
@@ -2063,8 +2103,18 @@ export type IssueOut = {
     layer_id: string | null;
     /**
      * Message
+     *
+     * What is wrong and what to change, in English.
      */
     message: string;
+    /**
+     * Params
+     *
+     * The values the message is made of, e.g. {"gt": 0}; shapes are lists of ints.
+     */
+    params?: {
+        [key: string]: unknown;
+    };
 };
 
 export type JsonValue = unknown;
@@ -5073,6 +5123,12 @@ export type ValidateOut = {
      * Estimated activation memory per sample, MiB: every layer's output and attention's heads x queries x keys score matrices. A run needs it times its batch_size.
      */
     activation_mb: number;
+    /**
+     * Disconnected
+     *
+     * Layers whose output never reaches the output layer (the last one): dead ends, computed for nothing. Each also has a line in warnings.
+     */
+    disconnected?: Array<string>;
     /**
      * Input Shape
      */
@@ -8099,9 +8155,9 @@ export type ValidateSpecErrors = {
      */
     415: ErrorOut;
     /**
-     * The spec is invalid; errors name each layer.
+     * The spec is invalid: errors name each invalid layer, and layers carries the shapes of every layer that no invalid layer feeds.
      */
-    422: ErrorOut;
+    422: InvalidSpecOut;
 };
 
 export type ValidateSpecError = ValidateSpecErrors[keyof ValidateSpecErrors];
