@@ -122,13 +122,23 @@ def test_the_code_dialog_holds_focus_and_gives_it_back(page: Page, lang: str) ->
     expect(menu.locator("summary")).to_be_focused()
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_every_palette_button_fits_its_label(page: Page, lang: str) -> None:
-    small_screen(page, lang=lang)
-    clipped = page.locator(".palette-item").evaluate_all(
-        "items => items.filter(b => b.scrollWidth > b.clientWidth).map(b => b.textContent)")
+def clipped_palette_labels(page: Page) -> list[str]:
     assert page.locator(".palette-item").count() > 30
-    assert clipped == [], f"clipped palette labels: {clipped}"
+    return list(page.locator(".palette-item").evaluate_all(
+        "items => items.filter(b => b.scrollWidth > b.clientWidth).map(b => b.textContent)"))
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_palette_button_fits_its_label(page: Page, lang: str,
+                                             record_property: pytest.RecordProperty) -> None:
+    small_screen(page, lang=lang)
+    assert clipped_palette_labels(page) == []
+    wide = page.locator(".palette-item").evaluate_all("items => items.length")
+    page.get_by_test_id("lessons-toggle").click()  # the lessons narrow the palette
+    expect(page.get_by_test_id("lessons")).to_be_visible()
+    assert clipped_palette_labels(page) == []
+    record_property("detail", f"{lang}: {wide} palette buttons, none clipped, lessons shut "
+                              "or open")
 
 
 def boxes(page: Page) -> list[dict[str, Any] | None]:
@@ -152,3 +162,32 @@ def test_notices_and_status_lines_leave_the_layout_still(page: Page, lang: str) 
     page.locator(".train-button").click()
     expect(page.get_by_test_id("train-error")).to_be_visible()
     assert boxes(page)[:2] == still[:2], "the train error moved the canvas or the Train button"
+    page.get_by_test_id("train-error").click()  # dismissed
+    choose(page, "spiral")
+    page.locator(".train-button").click()
+    expect(page.get_by_test_id("run-status")).to_be_visible()
+    still = boxes(page)  # the dock opened for the run; its lines change from here on
+    expect(page.get_by_test_id("run-status")).to_have_text(
+        "completed" if lang == "en" else "completada", timeout=120_000)
+    assert boxes(page)[:2] == still[:2], "the run's status lines moved the canvas or Train"
+
+
+#: A network whose input has too many dimensions: the status bar says why, at length.
+TOO_DEEP = shared_url({"version": 1, "name": "Tiny", "input": {"shape": [2, 3, 4, 5, 6, 7]},
+                       "layers": [{"id": "out", "type": "dense", "units": 2}]})
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_long_error_in_the_status_bar_leaves_the_canvas_still(page: Page, lang: str) -> None:
+    small_screen(page, lang=lang)
+    page.get_by_test_id("lessons-toggle").click()  # the narrowest canvas served
+    expect(page.get_by_test_id("lessons")).to_be_visible()
+    settled(page)
+    still = boxes(page)[:2]
+    page.goto("about:blank")  # a new page load (the link differs in its hash alone)
+    small_screen(page, TOO_DEEP, lang)  # the lessons stay open
+    expect(page.get_by_test_id("lessons")).to_be_visible()
+    error = page.get_by_test_id("status-bar").locator(".error")
+    expect(error).to_contain_text("at most 4 items")
+    assert boxes(page)[:2] == still, "the status bar's error moved the canvas"
+    expect(error).to_have_attribute("title", error.inner_text())  # all of it, on hover
