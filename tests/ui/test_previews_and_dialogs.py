@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.ui.conftest import SCREENSHOTS, SHARED_MNIST
-from tests.ui.test_playground import node, open_playground, settled, shared_url
+from tests.ui.test_playground import node, open_playground, set_field, settled, shared_url
 
 pytestmark = pytest.mark.slow
 
@@ -69,8 +69,15 @@ def test_a_2d_set_shows_its_points_by_class_with_a_legend(
     panel = page.locator(".inspector").bounding_box()
     assert preview and panel and preview["x"] + preview["width"] <= panel["x"] + panel["width"]
     keep(page, f"spiral-{lang}")
-    record_property("detail", f"{lang}: 500 of 800 points, legend "
-                              f"{legend.all_inner_texts()}")
+    named = legend.all_inner_texts()
+    # with fewer points (its options say 300, 240 of them to train on) it shows them all
+    options = "Dataset options" if lang == "en" else "Opciones del conjunto de datos"
+    page.get_by_text(options).click()
+    set_field(page, "n_samples", "300")
+    expect(scatter).to_have_attribute("data-points", "240")
+    everything = "All 240 training points" if lang == "en" else "Los 240 puntos de entrenamiento"
+    expect(page.get_by_test_id("dataset-preview")).to_contain_text(everything)
+    record_property("detail", f"{lang}: 500 of 800 points, legend {named}; all 240 of 240")
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
