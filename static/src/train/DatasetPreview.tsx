@@ -110,7 +110,7 @@ function targetText(sample: Sample): string {
 export function DatasetPreview({ dataset }: { dataset: DatasetDetail }) {
   const { t } = useTranslation("train");
   if (dataset.points?.length) return <PointsPreview dataset={dataset} points={dataset.points} />;
-  if (!dataset.preview.length) return <p className="hint muted" data-testid="dataset-preview">{t("preview.none")}</p>;
+  if (!dataset.preview.length) return <p className="preview-none muted" data-testid="dataset-preview">{t("preview.none")}</p>;
   const images = dataset.input_shape.length === 3;
   const text = dataset.preview.some((s) => s.text != null);
   return (
