@@ -239,5 +239,19 @@ class DatasetOut(BaseModel):
     options_schema: dict[str, Any] = Field(description="JSON schema of the dataset's options.")
 
 
+class SampleOut(BaseModel):
+    x: Any = Field(description="The input, shaped like the dataset's input (floats rounded).")
+    y: Any = Field(description="The target: a class id, a token id, or a list (regression "
+                   "targets, shifted sequences).")
+    text: str | None = Field(None, description="A token input as text, decoded with the "
+                             "dataset's vocabulary (a seq2seq input: its source); null for "
+                             "other inputs.")
+    label: str | None = Field(None, description="The target in words: a class name, or target "
+                              "tokens as text; null for numeric targets.")
+
+
 class DatasetDetailOut(DatasetOut):
-    preview: list[dict[str, Any]] = Field(description="The first training samples.")
+    preview: list[SampleOut] = Field(description="The first training samples.")
+    points: list[tuple[float, float, int]] | None = Field(None, description=(
+        "A 2-D classification set's training points as [x0, x1, class id]: all of them, or "
+        "500 spread evenly over the split when it holds more; null for other datasets."))

@@ -19,7 +19,7 @@ from app.datasets.base import (
     register_dataset,
 )
 from app.datasets.download import fetch, md5_of
-from app.datasets.preview import preview
+from app.datasets.preview import points, preview
 from app.datasets.uploads import (
     UploadFile,
     UploadNotFound,
@@ -53,6 +53,7 @@ __all__ = [
     "list_uploads",
     "load_dataset",
     "md5_of",
+    "points",
     "preview",
     "register_dataset",
     "save_upload",

@@ -290,16 +290,18 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
           </p>
         )}
         <footer className="status-bar" data-testid="status-bar" data-pending={validation.pending}>
-          {validation.hint ? <span className="muted">{validation.hint}</span>
-            : validation.networkError ? <span className="error">{validation.networkError}</span>
-            : summary ? <span>{t("status.summary", { params: count(summary.total_params), flops: flops(summary.total_flops), shape: summary.output_shape.join("×") })}</span>
-            : validation.layerErrors.size ? <span className="error">{t("status.needAttention", { count: validation.layerErrors.size })}</span>
-            : <span>{t("status.checking")}</span>}
-          {summary && !summary.trainable && (
-            <span className="error" data-testid="not-trainable"
-              title={(summary.over_limits ?? []).map((issue) => issue.message).join("\n")}>{t("status.notTrainable")}</span>
-          )}
-          {validation.millis !== null && <span className="muted" data-testid="validate-ms">{t("status.checkedIn", { ms: Math.round(validation.millis) })}</span>}
+          <div className="status-line">
+            {validation.hint ? <span className="muted">{validation.hint}</span>
+              : validation.networkError ? <span className="error">{validation.networkError}</span>
+              : summary ? <span>{t("status.summary", { params: count(summary.total_params), flops: flops(summary.total_flops), shape: summary.output_shape.join("×") })}</span>
+              : validation.layerErrors.size ? <span className="error">{t("status.needAttention", { count: validation.layerErrors.size })}</span>
+              : <span>{t("status.checking")}</span>}
+            {summary && !summary.trainable && (
+              <span className="error" data-testid="not-trainable"
+                title={(summary.over_limits ?? []).map((issue) => issue.message).join("\n")}>{t("status.notTrainable")}</span>
+            )}
+            {validation.millis !== null && <span className="muted checked-in" data-testid="validate-ms">{t("status.checkedIn", { ms: Math.round(validation.millis) })}</span>}
+          </div>
         </footer>
       </main>
       {/* with a run open the dock keeps one height, so data arriving never moves its tabs */}

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import inspect
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
@@ -13,6 +14,7 @@ from app.datasets import (
     UploadQuotaExceeded,
     delete_upload,
     list_uploads,
+    points,
     preview,
     save_upload,
 )
@@ -26,10 +28,10 @@ CSV_TYPE = "text/csv"
 UploadId = Annotated[str, Path(pattern=UPLOAD_ID, description="The id the upload returned.")]
 
 
-def _describe(dataset: Dataset) -> DatasetOut:
+def _describe(dataset: Dataset, options: dict[str, Any] | None = None) -> DatasetOut:
     schema = dataset.Options.model_json_schema()
     try:
-        info = dataset.info(dataset.parse_options({}))
+        info = dataset.info(dataset.parse_options(options or {}))
     except DatasetError:  # needs options first (e.g. an uploaded table)
         doc = inspect.cleandoc(type(dataset).__doc__ or dataset.name).splitlines()[0]
         return DatasetOut(name=dataset.name, description=doc, tasks=[], input_shape=[],
@@ -41,6 +43,24 @@ def _describe(dataset: Dataset) -> DatasetOut:
                       class_names=list(info.class_names) if info.class_names else None,
                       target_shape=list(info.target_shape), vocab_size=info.vocab_size,
                       splits=info.splits, options_schema=schema)
+
+
+def _options(dataset: Dataset, text: str | None) -> dict[str, Any]:
+    """The options a query names, checked against the dataset's (422 naming the bad one)."""
+    if not text:
+        return {}
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HTTPException(422, f"options: not JSON ({exc.msg}); send an object such as "
+                                 '{"n_samples": 300}') from None
+    if not isinstance(options, dict):
+        raise HTTPException(422, 'options: send a JSON object such as {"n_samples": 300}')
+    try:
+        dataset.parse_options(options)
+    except DatasetError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return options
 
 
 @router.get("")
@@ -59,17 +79,24 @@ def list_csv_uploads(request: Request) -> UploadsOut:
                       quota_bytes=settings.upload_quota_bytes)
 
 
-@router.get("/{name}", responses={404: {"model": ErrorOut}})
-def get_dataset(name: str, samples: Annotated[int, Query(ge=1, le=64)] = 8) -> DatasetDetailOut:
-    """One dataset with its first training samples (empty when the files are missing)."""
+@router.get("/{name}", responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def get_dataset(name: str, samples: Annotated[int, Query(ge=1, le=64)] = 8,
+                options: Annotated[str | None, Query(description=(
+                    "The dataset's options as a JSON object, e.g. "
+                    '{"n_samples": 300}; its defaults when left out.'))] = None,
+                ) -> DatasetDetailOut:
+    """One dataset, with these options, with its first training samples and a 2-D set's
+    points (no samples when the files are missing)."""
     if name not in DATASETS:
         raise HTTPException(404, f"no dataset named {name!r}; known: {', '.join(DATASETS)}")
-    described = _describe(DATASETS[name])
+    chosen = _options(DATASETS[name], options)
+    described = _describe(DATASETS[name], chosen)
     try:
-        samples_out = preview(name, None, samples) if described.input_shape else []
+        samples_out = preview(name, chosen, samples) if described.input_shape else []
+        points_out = points(name, chosen) if described.input_shape == [2] else None
     except DatasetError:
-        samples_out = []
-    return DatasetDetailOut(**described.model_dump(), preview=samples_out)
+        samples_out, points_out = [], None
+    return DatasetDetailOut(**described.model_dump(), preview=samples_out, points=points_out)
 
 
 @router.post("/csv/uploads", status_code=201, responses={

@@ -93,7 +93,8 @@ export const api = {
   datasets: () => unwrap(sdk.listDatasets()),
   /** Every task kind: its charts, its views, whether its network reads the dataset. */
   tasks: () => unwrap(sdk.listTasks()),
-  dataset: (name: string, samples = 8) => unwrap(sdk.getDataset({ path: { name }, query: { samples } })),
+  dataset: (name: string, samples = 8, options: Record<string, unknown> = {}) => unwrap(sdk.getDataset({
+    path: { name }, query: { samples, ...(Object.keys(options).length ? { options: JSON.stringify(options) } : {}) } })),
   createRun: (model: unknown, training: unknown, initFrom?: string | null) =>
     unwrap(sdk.createRun({ body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec,
       ...(initFrom ? { init_from: { run_id: initFrom } } : {}) } })),

@@ -100,7 +100,8 @@ export interface paths {
         };
         /**
          * Get Dataset
-         * @description One dataset with its first training samples (empty when the files are missing).
+         * @description One dataset, with these options, with its first training samples and a 2-D set's
+         *     points (no samples when the files are missing).
          */
         get: operations["get_dataset"];
         put?: never;
@@ -1862,12 +1863,19 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Points
+             * @description A 2-D classification set's training points as [x0, x1, class id]: all of them, or 500 spread evenly over the split when it holds more; null for other datasets.
+             */
+            points?: [
+                number,
+                number,
+                number
+            ][] | null;
+            /**
              * Preview
              * @description The first training samples.
              */
-            preview: {
-                [key: string]: unknown;
-            }[];
+            preview: components["schemas"]["SampleOut"][];
             /** Splits */
             splits: {
                 [key: string]: number;
@@ -4170,6 +4178,29 @@ export interface components {
              */
             target: number;
         };
+        /** SampleOut */
+        SampleOut: {
+            /**
+             * Label
+             * @description The target in words: a class name, or target tokens as text; null for numeric targets.
+             */
+            label?: string | null;
+            /**
+             * Text
+             * @description A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
+             */
+            text?: string | null;
+            /**
+             * X
+             * @description The input, shaped like the dataset's input (floats rounded).
+             */
+            x: unknown;
+            /**
+             * Y
+             * @description The target: a class id, a token id, or a list (regression targets, shifted sequences).
+             */
+            y: unknown;
+        };
         /**
          * SamplesEvent
          * @description A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples).
@@ -5700,6 +5731,8 @@ export interface operations {
         parameters: {
             query?: {
                 samples?: number;
+                /** @description The dataset's options as a JSON object, e.g. {"n_samples": 300}; its defaults when left out. */
+                options?: string | null;
             };
             header?: never;
             path: {
@@ -5763,7 +5796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Invalid input; errors name each field. */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;

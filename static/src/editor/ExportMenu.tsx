@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type NetworkSpec } from "../api/client";
+import { CodeDialog } from "./CodeDialog";
 import { issueText } from "./issueText";
 
 interface Props {
@@ -59,16 +60,11 @@ export function ExportMenu({ spec, slug, onRefused }: Props) {
         </div>
       </details>
       {code !== null && (
-        <div className="modal" role="dialog" aria-label={t("code.title")}>
-          <div className="modal-body">
-            <header>
-              <h2>{t("code.title")}</h2>
-              <button type="button" onClick={() => download(`${slug}.py`, code, "text/x-python")}>{t("code.download")}</button>
-              <button type="button" onClick={() => setCode(null)}>{t("code.close")}</button>
-            </header>
-            <pre data-testid="code">{code}</pre>
-          </div>
-        </div>
+        <CodeDialog code={code} onDownload={() => download(`${slug}.py`, code, "text/x-python")}
+          onClose={() => {
+            setCode(null);
+            menu.current?.querySelector("summary")?.focus(); // back to what opened it
+          }} />
       )}
     </>
   );

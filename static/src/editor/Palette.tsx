@@ -1,12 +1,18 @@
 // The layer palette: generated from the catalog, grouped by category, searchable; drag
 // an entry onto the canvas, or press Enter to add it after the selected layer.
-import { useMemo, useState } from "react";
+import { Fragment, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { LayerInfo } from "../api/client";
 import { CATEGORY_ORDER, colourOf } from "./categories";
 import { categoryLabel, layerDescription } from "./labels";
 
 export const DRAG_TYPE = "application/x-layerlab-layer";
+
+/** A layer type that may wrap after its underscores, so a long one fits the palette's width. */
+function breakable(type: string) {
+  return type.split("_").map((part, i, parts) => (
+    <Fragment key={i}>{part}{i < parts.length - 1 && <>_<wbr /></>}</Fragment>));
+}
 
 interface Props {
   catalog: LayerInfo[];
@@ -41,7 +47,7 @@ export function Palette({ catalog, onAdd }: Props) {
                   }}
                   onKeyDown={(e) => e.key === "Enter" && (e.preventDefault(), onAdd(layer.type))}
                   onDoubleClick={() => onAdd(layer.type)}>
-                  {layer.type}
+                  {breakable(layer.type)}
                 </button>
               </li>
             ))}

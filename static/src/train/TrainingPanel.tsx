@@ -49,7 +49,7 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
   useEffect(() => {
     if (!name) return;
     let live = true;
-    api.dataset(name, 8).then((d) => live && setDetail(d)).catch(() => live && setDetail(null));
+    api.dataset(name, 8, options).then((d) => live && setDetail(d)).catch(() => live && setDetail(null));
     return () => { live = false; };
   }, [name, JSON.stringify(options)]); // eslint-disable-line react-hooks/exhaustive-deps
   if (!training) return <p className="muted">{t("panel.loading")}</p>;

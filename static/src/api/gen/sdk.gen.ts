@@ -67,7 +67,8 @@ export const deleteCsvUpload = <ThrowOnError extends boolean = false>(options: O
 /**
  * Get Dataset
  *
- * One dataset with its first training samples (empty when the files are missing).
+ * One dataset, with these options, with its first training samples and a 2-D set's
+ * points (no samples when the files are missing).
  */
 export const getDataset = <ThrowOnError extends boolean = false>(options: Options<GetDatasetData, ThrowOnError>) => (options.client ?? client).get<GetDatasetResponses, GetDatasetErrors, ThrowOnError>({ url: '/api/v1/datasets/{name}', ...options });
 

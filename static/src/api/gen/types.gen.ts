@@ -969,13 +969,21 @@ export type DatasetDetailOut = {
         [key: string]: unknown;
     };
     /**
+     * Points
+     *
+     * A 2-D classification set's training points as [x0, x1, class id]: all of them, or 500 spread evenly over the split when it holds more; null for other datasets.
+     */
+    points?: Array<[
+        number,
+        number,
+        number
+    ]> | null;
+    /**
      * Preview
      *
      * The first training samples.
      */
-    preview: Array<{
-        [key: string]: unknown;
-    }>;
+    preview: Array<SampleOut>;
     /**
      * Splits
      */
@@ -3908,6 +3916,36 @@ export type SaliencyOut = {
 };
 
 /**
+ * SampleOut
+ */
+export type SampleOut = {
+    /**
+     * Label
+     *
+     * The target in words: a class name, or target tokens as text; null for numeric targets.
+     */
+    label?: string | null;
+    /**
+     * Text
+     *
+     * A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
+     */
+    text?: string | null;
+    /**
+     * X
+     *
+     * The input, shaped like the dataset's input (floats rounded).
+     */
+    x: unknown;
+    /**
+     * Y
+     *
+     * The target: a class id, a token id, or a list (regression targets, shifted sequences).
+     */
+    y: unknown;
+};
+
+/**
  * SamplesEvent
  *
  * A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples).
@@ -5741,6 +5779,12 @@ export type GetDatasetData = {
          * Samples
          */
         samples?: number;
+        /**
+         * Options
+         *
+         * The dataset's options as a JSON object, e.g. {"n_samples": 300}; its defaults when left out.
+         */
+        options?: string | null;
     };
     url: '/api/v1/datasets/{name}';
 };
@@ -5767,7 +5811,7 @@ export type GetDatasetErrors = {
      */
     415: ErrorOut;
     /**
-     * Invalid input; errors name each field.
+     * Unprocessable Entity
      */
     422: ErrorOut;
 };
