@@ -97,7 +97,6 @@ def test_the_starting_network_trains_as_it_opens(
     expect(page.get_by_test_id("boundary")).to_be_visible()
     expect(page.get_by_test_id("loss-chart")).not_to_have_attribute("data-points", "0")
     if TAKE_SCREENSHOTS:
-        page.get_by_test_id("canvas").click(position={"x": 60, "y": 380})  # nothing selected
         page.screenshot(path=DOCS_SCREENSHOTS / "editor-and-dashboard.png")
 
 
@@ -120,4 +119,5 @@ def test_each_preset_trains_as_loaded(page: Page, preset: str, layer: str,
         inspect_view(page, "attention")
         maps = page.get_by_test_id("attention-view").locator("canvas")
         expect(maps).to_have_count(2, timeout=30_000)
+        page.locator("#dataset").scroll_into_view_if_needed()  # the form from its top
         page.screenshot(path=DOCS_SCREENSHOTS / "inspect-attention.png")
