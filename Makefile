@@ -23,7 +23,8 @@ UI_BUILD := static/dist/.vite/manifest.json
 UI_SOURCES := $(shell find static/src -type f) static/vite.config.ts static/tsconfig.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-dev ui api-types docs browser bench reliability-report soak clean
+.PHONY: run test lint install install-dev ui api-types docs browser bench reliability-report soak \
+	screenshots clean
 
 run: install ui
 	$(BIN)/layerlab serve --host $(HOST) --port $(PORT)
@@ -65,6 +66,12 @@ api-types: install
 # refuses broken links and pages missing from mkdocs.yml's nav, as tests/test_docs.py does.
 docs: install-dev
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# The guide's screenshots (docs/screenshots/), retaken at 1280x800 by the browser test of a
+# newcomer's path: the trained starting network, and a character transformer's attention.
+screenshots: install-dev ui browser
+	LAYERLAB_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ui/test_newcomer.py -q \
+		-k "starting or char-transformer"
 
 # Debian's chromium for the Playwright tests (Playwright's own download is not used).
 browser:

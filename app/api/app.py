@@ -48,7 +48,7 @@ from app.runs.service import RunService
 from app.runs.sweeps import SweepService
 from app.settings import Settings
 from app.spec.lessons import load_lessons
-from app.spec.presets import read_presets
+from app.spec.presets import networks, read_presets
 from app.store import get_store
 
 API_PREFIX = "/api/v1"
@@ -114,11 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "look inside.",
                   generate_unique_id_function=operation_id)
     app.state.settings = settings
-    found = read_presets(settings.presets_dir)
-    app.state.presets = {name: preset.network for name, preset in found.items()}
-    app.state.preset_training = {name: preset.training for name, preset in found.items()}
-    app.state.lessons = load_lessons(settings.lessons_dir, app.state.presets)
-    for spec in app.state.presets.values():
+    app.state.presets = read_presets(settings.presets_dir)
+    app.state.lessons = load_lessons(settings.lessons_dir, networks(app.state.presets))
+    for spec in networks(app.state.presets).values():
         # Shown whatever the limits (VGG-16 is over the default max_params); training
         # one checks them. Also warms up the meta-device kernels.
         analyze(spec, settings.limits, enforce=False)
@@ -158,5 +156,5 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
         if manifest.exists():
             entry = json.loads(manifest.read_text(encoding="utf-8")).get("src/main.tsx")
         return templates.TemplateResponse(request, "index.html", {
-            "version": __version__, "presets": app.state.presets, "api": API_PREFIX,
+            "version": __version__, "presets": networks(app.state.presets), "api": API_PREFIX,
             "entry": entry})

@@ -12,9 +12,9 @@ from app.runs.inspection import SubjectCache
 from app.runs.service import RunService
 from app.runs.sweeps import SweepService
 from app.settings import Settings
-from app.spec import NetworkSpec, SpecLimits
+from app.spec import SpecLimits
 from app.spec.lessons import LessonSpec
-from app.spec.training import TrainingSpec
+from app.spec.presets import Preset
 
 
 def get_settings(request: Request) -> Settings:
@@ -41,15 +41,10 @@ def get_subjects(request: Request) -> SubjectCache:
     return subjects
 
 
-def get_presets(request: Request) -> dict[str, NetworkSpec]:
-    presets: dict[str, NetworkSpec] = request.app.state.presets
+def get_presets(request: Request) -> dict[str, Preset]:
+    """Each preset's network and its own training settings, by name."""
+    presets: dict[str, Preset] = request.app.state.presets
     return presets
-
-
-def get_preset_training(request: Request) -> dict[str, TrainingSpec | None]:
-    """Each preset's own training settings (None: it names none)."""
-    training: dict[str, TrainingSpec | None] = request.app.state.preset_training
-    return training
 
 
 def get_lessons(request: Request) -> dict[str, LessonSpec]:
@@ -73,8 +68,7 @@ async def json_body(request: Request) -> Any:
 
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]
 JsonBody = Annotated[Any, Depends(json_body)]
-PresetsDep = Annotated[dict[str, NetworkSpec], Depends(get_presets)]
-PresetTrainingDep = Annotated[dict[str, TrainingSpec | None], Depends(get_preset_training)]
+PresetsDep = Annotated[dict[str, Preset], Depends(get_presets)]
 LessonsDep = Annotated[dict[str, LessonSpec], Depends(get_lessons)]
 RunsDep = Annotated[RunService, Depends(get_runs)]
 SweepsDep = Annotated[SweepService, Depends(get_sweeps)]

@@ -57,9 +57,14 @@ def read_presets(folder: Path) -> dict[str, Preset]:
     return presets
 
 
+def networks(presets: Mapping[str, Preset]) -> dict[str, NetworkSpec]:
+    """Each preset's network, by name."""
+    return {name: preset.network for name, preset in presets.items()}
+
+
 def load_presets(folder: Path) -> dict[str, NetworkSpec]:
     """The preset networks of folder, by name (see read_presets)."""
-    return {name: preset.network for name, preset in read_presets(folder).items()}
+    return networks(read_presets(folder))
 
 
 def given_fields(settings: BaseModel) -> dict[str, Any]:

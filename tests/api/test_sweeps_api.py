@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.runs.service import RunNotFound
 from app.runs.sweeps import SweepNotFound
 from tests.api.test_runs_api import API, TRAINING
+from tests.helpers import wait_for_status
 
 pytestmark = pytest.mark.slow
 SMALL = TRAINING | {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 2,
@@ -139,14 +140,9 @@ def test_a_paused_trial_resumes_with_its_sweep(client: TestClient) -> None:
                      training=SMALL | {"epochs": 400, "dataset": {
                          "name": "xor", "options": {"n_samples": 2000}}})
     first = created["trials"][0]["run_id"]
-    deadline = time.monotonic() + 60
-    while client.get(f"{API}/runs/{first}").json()["status"] != "running":
-        assert time.monotonic() < deadline, "the first trial did not start"
-        time.sleep(0.1)
+    wait_for_status(client, first, {"running"})
     assert client.post(f"{API}/runs/{first}/pause").status_code == 202
-    while client.get(f"{API}/runs/{first}").json()["status"] != "paused":
-        assert time.monotonic() < deadline, "the first trial did not pause"
-        time.sleep(0.1)
+    wait_for_status(client, first, {"paused"})
     resumed = client.post(f"{API}/sweeps/{created['id']}/resume")
     assert resumed.status_code == 202
     assert resumed.json()["trials"][0]["status"] in ("queued", "running")

@@ -13,6 +13,7 @@ from app.api import create_app
 from app.nn import analyze
 from app.nn.infer import clear_shape_cache
 from app.settings import Settings
+from app.spec.presets import networks
 from tests.conftest import IMAGENET_PRESETS, OVER_DEFAULT_LIMITS
 from tests.reliability.test_validate_cost import OpCounter, rss_mb
 
@@ -28,7 +29,7 @@ def test_start_up_validates_every_preset_without_allocating_their_weights(
         app = create_app(settings)
     elapsed_ms = (time.perf_counter() - start) * 1000
     grown = rss_mb() - before
-    presets = app.state.presets
+    presets = networks(app.state.presets)
     assert set(presets) >= IMAGENET_PRESETS
     summaries = {name: analyze(spec, settings.limits, enforce=False)
                  for name, spec in presets.items()}

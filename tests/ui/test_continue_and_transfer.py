@@ -10,6 +10,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from tests.helpers import wait_for_status
 from tests.ui.test_playground import node, open_preset, set_field, settled
 
 pytestmark = pytest.mark.slow
@@ -56,11 +57,8 @@ def _answer_after_the_run_ends(base: str) -> Callable[[Route], None]:
         response = route.fetch()
         run_id = response.json()["id"]
         print("ANSWER", response.json()["status"])
-        deadline = time.monotonic() + 30
         with httpx2.Client(base_url=base, timeout=30) as http:
-            while http.get(f"/api/v1/runs/{run_id}").json()["status"] != "stopped":
-                assert time.monotonic() < deadline, "the run did not stop"
-                time.sleep(0.1)
+            wait_for_status(http, run_id, {"stopped"}, timeout=30)
         time.sleep(1)  # the stream's event on its way to the page
         route.fulfill(response=response)
     return handle
@@ -72,10 +70,7 @@ def test_a_run_starts_from_a_trained_runs_weights(page: Page, live_server: str) 
     with httpx2.Client(base_url=live_server, timeout=30) as http:
         source = http.post("/api/v1/runs", json={"name": "pretrained xor", "training": training,
                                                  "model": {"preset": "toy-mlp"}}).json()
-        deadline = time.monotonic() + 60
-        while http.get(f"/api/v1/runs/{source['id']}").json()["status"] != "completed":
-            assert time.monotonic() < deadline, "the source run did not complete"
-            time.sleep(0.2)
+        wait_for_status(http, source["id"], {"completed"})
     open_preset(page, "toy-mlp", "hidden2", "xor")
     set_field(page, "epochs", "2")
     page.get_by_text("transfer learning").click()

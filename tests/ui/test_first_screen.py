@@ -13,7 +13,16 @@ import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import EMPTY, completed_run, node, open_playground, set_field, settled
+from tests.helpers import wait_for_status
+from tests.ui.test_playground import (
+    EMPTY,
+    completed_run,
+    node,
+    open_playground,
+    open_run,
+    set_field,
+    settled,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -79,9 +88,7 @@ def test_the_dashboard_follows_the_editor(page: Page, live_server: str) -> None:
         completed_run(http, "an xor run to leave", training)
     page.set_viewport_size({"width": 1280, "height": 800})
     open_playground(page)
-    page.get_by_role("tab", name="Runs").click()
-    row = page.locator(".runs-table tr", has_text="an xor run to leave")
-    row.get_by_role("button", name="Open").click()
+    open_run(page, "an xor run to leave")
     dashboard = page.get_by_test_id("dashboard")
     expect(page.get_by_test_id("run-status")).to_have_text("completed")
     expect(dashboard.locator("header")).to_contain_text("epoch 2 / 2")
@@ -114,13 +121,9 @@ def test_a_paused_run_opened_keeps_its_total_and_goes_on_when_resumed(
             assert time.monotonic() < deadline, "the run trained no epoch"
             time.sleep(0.2)
         assert http.post(f"/api/v1/runs/{run['id']}/pause").status_code == 202
-        while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "paused":
-            assert time.monotonic() < deadline, "the run did not pause"
-            time.sleep(0.2)
+        wait_for_status(http, run["id"], {"paused"})
     open_playground(page)
-    page.get_by_role("tab", name="Runs").click()
-    row = page.locator(".runs-table tr", has_text="a paused run to open")
-    row.get_by_role("button", name="Open").click()
+    open_run(page, "a paused run to open")
     dashboard = page.get_by_test_id("dashboard")
     expect(page.get_by_test_id("run-status")).to_have_text("paused")
     expect(dashboard.locator("header")).to_contain_text("/ 400")

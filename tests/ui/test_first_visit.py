@@ -9,7 +9,14 @@ import httpx2
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.ui.test_playground import completed_run, open_playground, open_preset, set_field, within
+from tests.ui.test_playground import (
+    completed_run,
+    open_playground,
+    open_preset,
+    open_run,
+    set_field,
+    within,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +57,6 @@ def test_a_run_that_completed_before_it_was_opened_shows_a_full_bar(
         training = {"dataset": {"name": "xor", "options": {"n_samples": 200}}, "epochs": 2}
         completed_run(http, "completed before opened", training)
     open_playground(page)
-    page.get_by_role("tab", name="Runs").click()
-    row = page.locator(".runs-table tr", has_text="completed before opened")
-    row.get_by_role("button", name="Open").click()
+    open_run(page, "completed before opened")
     expect(page.get_by_test_id("run-status")).to_have_text("completed")
     expect(page.get_by_test_id("dashboard").locator("progress")).to_have_js_property("value", 1)

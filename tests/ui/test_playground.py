@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from typing import Any
 
 import httpx2
 import pytest
 from playwright.sync_api import Locator, Page, expect
+
+from tests.helpers import wait_for_status
 
 pytestmark = pytest.mark.slow
 
@@ -84,10 +85,7 @@ def completed_run(http: httpx2.Client, name: str, training: dict[str, Any]) -> d
     """A toy-mlp run trained through the API to its end (for views of ended runs)."""
     run: dict[str, Any] = http.post("/api/v1/runs", json={
         "name": name, "model": {"preset": "toy-mlp"}, "training": training}).json()
-    deadline = time.monotonic() + 60
-    while http.get(f"/api/v1/runs/{run['id']}").json()["status"] != "completed":
-        assert time.monotonic() < deadline, "the run did not complete"
-        time.sleep(0.2)
+    wait_for_status(http, run["id"], {"completed"})
     return run
 
 
@@ -113,6 +111,14 @@ def open_lesson(page: Page, lesson_id: str) -> None:
     open_playground(page)
     page.get_by_test_id("lessons-toggle").click()
     page.get_by_test_id("lessons").get_by_test_id(f"lesson-{lesson_id}").click()
+
+
+def open_run(page: Page, name: str) -> Locator:
+    """Open the Runs tab, then the run named `name` from the runs list; returns its row."""
+    page.get_by_role("tab", name="Runs").click()
+    row = page.locator(".runs-table tr", has_text=name)
+    row.get_by_role("button", name="Open").click()
+    return row
 
 
 def test_build_train_and_watch_an_xor_network(page: Page) -> None:
@@ -305,8 +311,7 @@ def test_runs_are_compared_with_overlaid_curves_and_a_diff(page: Page, live_serv
     overlay = page.get_by_test_id("overlay-chart")
     expect(overlay).to_have_attribute("data-points", "6")
     # a 2-D run that ended before the dashboard opened still shows its decision boundary
-    row = page.locator("tr", has=page.get_by_label(f"compare {names[0]}"))
-    row.get_by_role("button", name="Open").click()
+    open_run(page, names[0])
     expect(page.get_by_test_id("run-status")).to_have_text("completed")
     expect(page.get_by_test_id("boundary")).to_be_visible()
 

@@ -10,6 +10,7 @@ from app.api.deps import LessonsDep, PresetsDep, RunsDep
 from app.api.schemas import ErrorOut
 from app.runs.lesson_results import ExperimentResult, judge_runs
 from app.spec.lessons import lesson_network
+from app.spec.presets import networks
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
 
@@ -35,4 +36,4 @@ def lesson_results(lesson_id: str, body: ResultsIn, lessons: LessonsDep, presets
     if unknown:
         raise HTTPException(422, f"lesson {lesson_id!r} has no experiment {', '.join(unknown)}; "
                                  f"its experiments: {', '.join(experiments)}")
-    return judge_runs(runs, lesson, lesson_network(lesson, presets), body.runs)
+    return judge_runs(runs, lesson, lesson_network(lesson, networks(presets)), body.runs)

@@ -22,6 +22,7 @@ from app.spec.lessons import (
     apply_experiment,
     lesson_network,
 )
+from app.spec.presets import networks
 from app.spec.training import TrainingSpec
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
@@ -86,7 +87,7 @@ def get_lesson(lesson_id: str, lessons: LessonsDep, presets: PresetsDep,
     if lesson_id not in lessons:
         raise HTTPException(404, f"no lesson {lesson_id!r}; known: {', '.join(lessons)}")
     lesson = lessons[lesson_id]
-    network = lesson_network(lesson, presets)
+    network = lesson_network(lesson, networks(presets))
     experiments = []
     for experiment in lesson.experiments:
         spec, training = apply_experiment(network, lesson.training, experiment)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from app.api.deps import PresetsDep, PresetTrainingDep
+from app.api.deps import PresetsDep
 from app.api.schemas import ErrorOut, PresetOut
 from app.spec import NetworkSpec
 
@@ -10,15 +10,15 @@ router = APIRouter(prefix="/presets", tags=["presets"])
 
 
 @router.get("")
-def list_presets(presets: PresetsDep, preset_training: PresetTrainingDep) -> list[PresetOut]:
+def list_presets(presets: PresetsDep) -> list[PresetOut]:
     """The preset networks, each with what it teaches and the settings it trains with."""
     return [
         PresetOut(name=name, title=spec.name, description=spec.description,
                   input_shape=spec.input.shape, layers=len(spec.layers),
                   dataset=None if training is None else training.dataset.name,
                   training=training)
-        for name, spec in presets.items()
-        for training in [preset_training.get(name)]
+        for name, preset in presets.items()
+        for spec, training in [(preset.network, preset.training)]
     ]
 
 
@@ -27,4 +27,4 @@ def get_preset(name: str, presets: PresetsDep) -> NetworkSpec:
     """One preset's full spec, ready to edit or train."""
     if name not in presets:
         raise HTTPException(404, f"no preset named {name!r}; known: {', '.join(presets)}")
-    return presets[name]
+    return presets[name].network

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from app.api.deps import PresetsDep, PresetTrainingDep, RunsDep
+from app.api.deps import PresetsDep, RunsDep
 from app.api.downloads import attachment
 from app.api.schemas import (
     ErrorOut,
@@ -23,7 +23,7 @@ from app.runs.score import headline
 from app.runs.service import MetricColumns, RunRecord, RunStateError
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
-from app.spec.presets import PresetTrainingError, given_fields, preset_settings
+from app.spec.presets import Preset, PresetTrainingError, given_fields, preset_settings
 from app.spec.training import TrainingSpec
 from app.train.session import training_note
 
@@ -54,35 +54,34 @@ def _duration(run: RunRecord) -> float | None:
 
 @router.post("", status_code=status.HTTP_201_CREATED,
              responses={422: {"model": ErrorOut, "description": "Invalid spec or config."}})
-def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep,
-               preset_training: PresetTrainingDep) -> RunOut:
+def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep) -> RunOut:
     """Validate a network and training config, then queue the run; a preset without
     settings trains with its own. With `init_from`, it starts from another run's weights
     (its `origin` says which layers were taken)."""
     spec = resolve_model(body.model, presets)
-    training = resolve_training(body.model, body.training, preset_training)
+    training = resolve_training(body.model, body.training, presets)
     return RunOut(**runs.create(spec, training, body.name, body.init_from).model_dump())
 
 
-def resolve_model(spec: NetworkSpec | PresetRef, presets: dict[str, NetworkSpec]
-                  ) -> NetworkSpec:
+def resolve_model(spec: NetworkSpec | PresetRef, presets: dict[str, Preset]) -> NetworkSpec:
     """The network a request names: its own spec, or a preset's."""
     if isinstance(spec, PresetRef):
         if spec.preset not in presets:
             raise HTTPException(422, f"no preset named {spec.preset!r}; known: "
                                      f"{', '.join(presets)}")
-        return presets[spec.preset]
+        return presets[spec.preset].network
     return spec
 
 
 def resolve_training(model: NetworkSpec | PresetRef, training: TrainingSpec | None,
-                     preset_training: dict[str, TrainingSpec | None]) -> TrainingSpec:
+                     presets: dict[str, Preset]) -> TrainingSpec:
     """The settings a request trains with (its model is resolved first): a spec's own, or
     a preset's with the request's laid over them (app.spec.presets.preset_settings)."""
     if isinstance(model, PresetRef):
         try:
             changes = None if training is None else given_fields(training)
-            return preset_settings(model.preset, preset_training.get(model.preset), changes)
+            own = presets[model.preset].training if model.preset in presets else None
+            return preset_settings(model.preset, own, changes)
         except PresetTrainingError as exc:
             raise HTTPException(422, str(exc)) from None
     if training is None:

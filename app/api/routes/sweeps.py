@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, JsonValue
 
-from app.api.deps import PresetsDep, PresetTrainingDep, SweepsDep
+from app.api.deps import PresetsDep, SweepsDep
 from app.api.examples import SWEEP_CREATE, examples
 from app.api.routes.runs import resolve_model, resolve_training
 from app.api.schemas import ErrorOut, PresetRef, Responses
@@ -106,12 +106,11 @@ def _out(results: SweepResults) -> SweepOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={422: {
     "model": ErrorOut, "description": "The sweep, or one of its trials, does not fit."}})
-def create_sweep(body: SweepCreate, sweeps: SweepsDep, presets: PresetsDep,
-                 preset_training: PresetTrainingDep) -> SweepOut:
+def create_sweep(body: SweepCreate, sweeps: SweepsDep, presets: PresetsDep) -> SweepOut:
     """Check every trial (the network and settings with its values), then queue a run for
     each through the executor; nothing is queued when one trial does not fit."""
     spec = resolve_model(body.model, presets)
-    training = resolve_training(body.model, body.training, preset_training)
+    training = resolve_training(body.model, body.training, presets)
     sweep = sweeps.create(spec, training, body.sweep, body.name)
     return _out(sweeps.results(sweep))
 
