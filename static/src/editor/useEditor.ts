@@ -8,6 +8,7 @@ import { insertLayer, makeRoom } from "./edits";
 import { LAYER_GAP, NODE_HEIGHT, NODE_WIDTH, layout } from "./layout";
 import { NETWORK_INPUT, emptyDoc, freshId, fromSpec, type Doc, type EdgeDoc, type Params } from "./model";
 import { initialValue, type JsonSchema } from "./SchemaForm";
+import { validateEarly } from "./useValidation";
 import { storeDirection, storeMinimap, storedDirection, storedMinimap, type Direction } from "./viewPrefs";
 
 export function newParams(info: LayerInfo | undefined): Params {
@@ -48,7 +49,9 @@ export function useEditor(catalog: LayerInfo[], initial: Doc | null) {
   }, []);
 
   const load = useCallback(async (spec: NetworkSpec) => {
-    const next = await layout(fromSpec(spec), direction);
+    const loaded = fromSpec(spec);
+    validateEarly(loaded); // checked while it is laid out
+    const next = await layout(loaded, direction);
     setHistory((h) => commit(h, next));
     setSelected(null);
     setFitKey((k) => k + 1);

@@ -2,7 +2,7 @@
 // server's errors, per layer and per field, in the UI's words.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type InvalidSpecOut, type ValidateOut } from "../api/client";
+import { ApiError, api, type InvalidSpecOut, type NetworkSpec, type ValidateOut } from "../api/client";
 import { issueText } from "./issueText";
 import { localIssues, toSpec, type Doc } from "./model";
 
@@ -24,6 +24,27 @@ const EMPTY: Validation = {
 };
 const DEBOUNCE_MS = 150;
 
+/** A validation asked for ahead of time, by the spec it checks (as JSON). */
+let early: { key: string; answer: Promise<ValidateOut> } | null = null;
+
+/** Validate a loaded network while it is being laid out: the check the canvas then asks
+ * for is this one, answered without the pause kept between a user's edits. */
+export function validateEarly(doc: Doc): void {
+  const spec = toSpec(doc);
+  if (spec.layers.length === 0) return;
+  const answer = api.validate(spec);
+  answer.catch(() => undefined); // read, and its error shown, when the canvas asks
+  early = { key: JSON.stringify(spec), answer };
+}
+
+/** The early answer for `spec`, once (a later edit back to the same network asks again). */
+function takeEarly(spec: NetworkSpec): Promise<ValidateOut> | null {
+  if (early === null || early.key !== JSON.stringify(spec)) return null;
+  const { answer } = early;
+  early = null;
+  return answer;
+}
+
 /** What a refused network's answer could still infer, shaped as a summary for the canvas. */
 function inferred(answer: InvalidSpecOut): ValidateOut {
   const layers = answer.layers ?? [];
@@ -41,16 +62,17 @@ export function useValidation(doc: Doc): Validation {
   useEffect(() => {
     const ticket = ++latest.current;
     setState((s) => ({ ...s, pending: true }));
+    const spec = toSpec(doc);
+    const asked = takeEarly(spec);
     const timer = window.setTimeout(async () => {
       const local = localIssues(doc);
-      const spec = toSpec(doc);
       const started = performance.now();
       const next: Validation = { ...EMPTY, layerErrors: new Map(local), fieldErrors: new Map() };
       if (spec.layers.length === 0) {
         next.hint = doc.layers.length ? null : t("validation.emptyHint");
       } else {
         try {
-          next.summary = next.shown = await api.validate(spec);
+          next.summary = next.shown = await (asked ?? api.validate(spec));
           next.disconnected = new Set(next.summary.disconnected ?? []);
         } catch (error) {
           if (!(error instanceof ApiError)) {
@@ -82,7 +104,7 @@ export function useValidation(doc: Doc): Validation {
       }
       next.millis = performance.now() - started;
       if (ticket === latest.current) setState(next);
-    }, DEBOUNCE_MS);
+    }, asked ? 0 : DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
   }, [doc, t]);
   return state;
