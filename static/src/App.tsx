@@ -188,6 +188,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   const chosenDataset = datasets.find((d) => d.name === training?.dataset.name);
   const notReady = whyNotTrain(doc, validation, {
     hasTraining: !!training, dataset: chosenDataset, readsSamples: kindOf(kinds, training?.task)?.reads_samples !== false,
+    defaults: !Object.keys(training?.dataset.options ?? {}).length,
   });
   const train = async () => {
     setHint(false);

@@ -6,7 +6,6 @@ the test metrics and the duration."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import MODELS_DIR
+from tests.helpers import wait_for_status
 
 API = "/api/v1"
 TRAINING: dict[str, Any] = {"dataset": {"name": "circle", "options": {"n_samples": 200}},
@@ -33,14 +33,8 @@ def create(client: TestClient, model: dict[str, Any], **body: Any) -> dict[str, 
     return response.json()
 
 
-def finished(client: TestClient, run_id: str, timeout: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run: dict[str, Any] = client.get(f"{API}/runs/{run_id}").json()
-        if run["status"] in ("completed", "failed", "diverged", "stopped"):
-            return run
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not finish")
+def finished(client: TestClient, run_id: str) -> dict[str, Any]:
+    return wait_for_status(client, run_id, {"completed", "failed", "diverged", "stopped"}, 90)
 
 
 def summary(client: TestClient, run_id: str) -> dict[str, Any]:

@@ -102,6 +102,8 @@ export const api = {
   continueRun: (id: string, model: unknown, training: unknown) =>
     unwrap(sdk.continueRun({ path: { run_id: id }, body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec } })),
   run: (id: string) => unwrap(sdk.getRun({ path: { run_id: id } })),
+  /** Rename a run, or set its tags or description (left out: kept). */
+  editRun: (id: string, labels: T.RunEdit) => unwrap(sdk.editRun({ path: { run_id: id }, body: labels })),
   /** The inspect views that apply to a run (its task, input and layers decide). */
   views: (id: string) => unwrap(sdk.inspectViews({ path: { run_id: id } })),
   runs: () => unwrap(sdk.listRuns({ query: { limit: 100 } })),

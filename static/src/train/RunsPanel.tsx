@@ -3,10 +3,9 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type RunOut, type RunSummary } from "../api/client";
-import { metric } from "../format";
 import { Chart, type Series } from "./Chart";
 import { differences, flatten } from "./diff";
-import { statusLabel } from "./labels";
+import { RunsTable } from "./RunsTable";
 import { epochLoss } from "./stream";
 
 const PALETTE = ["#2563eb", "#ea580c", "#059669", "#7c3aed", "#db2777", "#0891b2", "#ca8a04", "#475569"];
@@ -51,27 +50,9 @@ export function RunsPanel({ current, onOpen }: Props) {
   const changed = compared.length > 1 ? differences(flats) : [];
   return (
     <section className="runs-panel" aria-label={t("runs.label")} data-testid="runs-panel">
-      <div className="runs-table-box">
-        <table className="runs-table">
-          <thead><tr><th /><th>{t("runs.run")}</th><th>{t("runs.status")}</th><th>{t("runs.dataset")}</th><th>{t("runs.epoch")}</th>
-            <th>{t("runs.valLoss")}</th><th>{t("runs.valAcc")}</th><th /></tr></thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.id} className={r.id === current ? "current" : ""}>
-                <td><input type="checkbox" checked={ticked.includes(r.id)} onChange={() => toggle(r.id)}
-                  aria-label={t("runs.compare", { name: r.name })} /></td>
-                <td title={r.id}>{r.name}</td>
-                <td><span className={`status-chip status-${r.status}`}>{statusLabel(r.status)}</span></td>
-                <td>{r.dataset}</td>
-                <td>{r.epoch}</td>
-                <td>{metric(r.latest_metrics.val_loss)}</td>
-                <td>{metric(r.latest_metrics.val_accuracy)}</td>
-                <td><button type="button" onClick={async () => onOpen(await api.run(r.id))}>{t("runs.open")}</button></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <RunsTable runs={runs} current={current} ticked={ticked} onToggle={toggle}
+        onOpen={async (id) => onOpen(await api.run(id))}
+        onEdited={(edited) => setRuns((all) => all.map((r) => (r.id === edited.id ? edited : r)))} />
       <div className="runs-compare">
         {compared.length > 0 && (
           <Chart title={t("runs.overlay")} testId="overlay-chart" series={series} xLabel={t("charts.epoch")}

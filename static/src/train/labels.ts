@@ -41,3 +41,14 @@ export function datasetOptionsText(dataset: string): FormText {
 export function statusLabel(status: string): string {
   return entry(i18n.t("train:status", { returnObjects: true }), status) ?? status;
 }
+
+/** A metric's name as people read it ("val accuracy"); the server's name where the
+ * catalog has none (a metric new on the server). */
+export function metricLabel(name: string): string {
+  return entry(i18n.t("train:metrics", { returnObjects: true }), name) ?? name;
+}
+
+/** A metric's short name, for a table's cell ("val acc"); its full name where there is none. */
+export function shortMetricLabel(name: string): string {
+  return entry(i18n.t("train:metricsShort", { returnObjects: true }), name) ?? metricLabel(name);
+}
