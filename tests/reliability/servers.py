@@ -83,6 +83,7 @@ class ServerProcess:
             except httpx2.TransportError:
                 pass
             time.sleep(0.1)
+        self.stop()  # a `with` whose start fails never exits: the server is not left running
         raise AssertionError(f"the server did not answer in {timeout} s:\n{self.log()}")
 
     @property
