@@ -130,7 +130,8 @@ class PresetRef(BaseModel):
 
 class RunCreate(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": examples(RUN_CREATE)}
-    name: str | None = Field(default=None, max_length=120, description="Default: the spec's.")
+    name: str | None = Field(default=None, max_length=120, description=(
+        "Default: the spec's name, numbered after the runs so named ('Toy MLP #3')."))
     model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}.")
     training: TrainingSpec | None = Field(default=None, description=(
         "Required with a network spec. With a preset: default, the preset's own settings; "
@@ -145,7 +146,8 @@ class RunContinue(BaseModel):
     """An edited continuation of a paused or ended run; what is left out stays as it was."""
 
     model_config = {"extra": "forbid", "json_schema_extra": examples(RUN_CONTINUE)}
-    name: str | None = Field(default=None, max_length=120, description="Default: the run's.")
+    name: str | None = Field(default=None, max_length=120, description=(
+        "Default: the run's name with the next number ('Toy MLP #4')."))
     model: NetworkSpec | PresetRef | None = Field(
         default=None, description="The edited network; default: the run's own.")
     training: TrainingSpec | None = Field(

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.helpers import wait_for_status
-from tests.ui.test_playground import open_playground
+from tests.ui.test_playground import open_playground, open_run
 
 pytestmark = pytest.mark.slow
 TRAINING: dict[str, Any] = {"dataset": {"name": "circle", "options": {"n_samples": 200}},
@@ -90,3 +90,17 @@ def test_runs_are_told_apart_sorted_searched_and_labelled(page: Page, live_serve
     expect(cell("score")).to_contain_text(f"exact. val @ {score['epoch']}")
     expect(cell("score")).to_have_attribute("title", "exactitud (val)")
     expect(page.locator(".runs-table th button", has_text="épocas")).to_be_visible()
+
+
+def test_an_ended_runs_dashboard_gives_its_test_metrics(page: Page, live_server: str) -> None:
+    with httpx2.Client(base_url=live_server, timeout=30) as http:
+        run = trained(http, f"tested {uuid.uuid4().hex[:6]}")
+    test = run["test_metrics"]
+    open_playground(page)
+    open_run(page, run["name"])
+    expect(page.get_by_test_id("run-status")).to_have_text("completed")
+    shown = page.get_by_test_id("run-metrics")
+    expect(shown).to_have_text(re.compile(r"^test loss [0-9.]+ · test acc [0-9.]+%$"))
+    loss, accuracy = map(float, re.findall(r"[0-9]+\.[0-9]+", shown.inner_text()))
+    assert loss == pytest.approx(test["test_loss"], rel=1e-3)
+    assert accuracy == pytest.approx(100 * test["test_accuracy"], abs=0.05)

@@ -3819,7 +3819,7 @@ export interface components {
             model?: components["schemas"]["NetworkSpec"] | components["schemas"]["PresetRef"] | null;
             /**
              * Name
-             * @description Default: the run's.
+             * @description Default: the run's name with the next number ('Toy MLP #4').
              */
             name?: string | null;
             /** @description The edited training settings; default: the run's own. */
@@ -3872,7 +3872,7 @@ export interface components {
             model: components["schemas"]["NetworkSpec"] | components["schemas"]["PresetRef"];
             /**
              * Name
-             * @description Default: the spec's.
+             * @description Default: the spec's name, numbered after the runs so named ('Toy MLP #3').
              */
             name?: string | null;
             /** @description Required with a network spec. With a preset: default, the preset's own settings; given, the fields set here are laid over the preset's (a group key by key; another dataset starts from none of the preset's dataset options). */

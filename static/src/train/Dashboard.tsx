@@ -76,6 +76,8 @@ export function Dashboard({ runId, view, onContinue }: Props) {
   const resumable = (meta.resumable_statuses as string[]).includes(status)
     || (status === "failed" && (meta.resumable_failures as string[]).includes(view.failure ?? ""));
   const hasAccuracy = !!steps.train_accuracy;
+  // once training ended, what the test split says (not the last batch's training figures)
+  const tested = view.test.test_loss !== undefined;
   // the charts its task kind draws (a GAN's: its two players and its newest samples)
   const charts = new Set(useTaskKind(view.run?.training.task)?.charts);
   const gan = charts.has("gan_losses");
@@ -95,11 +97,15 @@ export function Dashboard({ runId, view, onContinue }: Props) {
         {view.device && <span className="muted" data-testid="run-device">{t("dashboard.device", { device: view.device })}</span>}
         {view.memoryMb !== null && <span className="muted" data-testid="run-memory" title={t("dashboard.memoryTitle")}>
           {t("dashboard.memory", { memory: Math.round(view.memoryMb) })}</span>}
-        <span>{[
+        <span data-testid="run-metrics">{(tested ? [
+          t("dashboard.testLoss", { loss: metric(view.test.test_loss) }),
+          ...(view.test.test_accuracy !== undefined ? [t("dashboard.testAccuracy", { accuracy: percent(view.test.test_accuracy) })] : []),
+        ] : [
           t("dashboard.loss", { loss: metric(last(steps.train_loss)) }),
           ...(hasAccuracy ? [t("dashboard.accuracy", { accuracy: percent(last(steps.train_accuracy) ?? 0) })] : []),
+        ]).concat([
           ...(gan ? [t("dashboard.gan", { d: metric(last(steps.train_discriminator)), g: metric(last(steps.train_generator)) })] : []),
-        ].join(" · ")}</span>
+        ]).join(" · ")}</span>
         <span className="spacer" />
         <button type="button" onClick={() => act("pause")} disabled={status !== "running"}>{t("dashboard.pause")}</button>
         <button type="button" onClick={() => act("resume")} disabled={!resumable}>{t("dashboard.resume")}</button>

@@ -33,11 +33,12 @@ export interface StreamState extends Rows {
   // a long run's snapshot draws its history from some of its step rows (the server keeps
   // each stretch's lowest and highest); live steps are then added in full
   thinned: { shown: number; total: number } | null;
+  test: Record<string, number>; // measured on the test split once training ended (none before)
 }
 
 export function emptyState(): StreamState {
   return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null,
-    device: null, memoryMb: null, reason: null, notes: [], failure: null, thinned: null };
+    device: null, memoryMb: null, reason: null, notes: [], failure: null, thinned: null, test: {} };
 }
 
 /** A message as the socket delivers it. */
@@ -78,7 +79,7 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
   switch (message.kind) {
     case "snapshot": {
       Object.assign(s, rowsOf(message.metrics), { run: message.run, status: message.run.status ?? s.status,
-        notes: message.run.notes ?? [], failure: message.run.failure ?? null,
+        notes: message.run.notes ?? [], failure: message.run.failure ?? null, test: message.run.test_metrics ?? {},
         device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb,
         thinned: message.downsampled ? { shown: message.metrics.steps.step.length, total: message.total_steps } : null });
       if (message.boundary) s.boundary = message.boundary.boundary;
@@ -110,6 +111,7 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
       s.status = message.status;
       s.reason = message.reason ?? null;
       s.failure = message.cause ?? null;
+      s.test = message.metrics ?? {};
       break;
     case "note":
       if (!s.notes.includes(message.text)) s.notes = [...s.notes, message.text];

@@ -3487,7 +3487,7 @@ export type RunContinue = {
     /**
      * Name
      *
-     * Default: the run's.
+     * Default: the run's name with the next number ('Toy MLP #4').
      */
     name?: string | null;
     /**
@@ -3513,7 +3513,7 @@ export type RunCreate = {
     /**
      * Name
      *
-     * Default: the spec's.
+     * Default: the spec's name, numbered after the runs so named ('Toy MLP #3').
      */
     name?: string | null;
     /**
