@@ -58,6 +58,11 @@ async def json_body(request: Request) -> Any:
     raw = await request.body()
     try:
         return json.loads(raw)
+    except RecursionError:  # nested deeper than the parser goes
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", 0),
+                                       "msg": "JSON decode error", "input": {},
+                                       "ctx": {"error": "nested too deeply"}}],
+                                     body=raw[:100]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         position = exc.pos if isinstance(exc, json.JSONDecodeError) else exc.start
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.reason

@@ -269,7 +269,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   const fixed = !!summary && summary.trainable !== false && !validation.pending;
   return (
     <div className={lessonsOpen ? "app with-lessons" : "app"}>
-      <TopBar doc={doc} spec={spec} presets={presets} editor={editor}
+      <TopBar doc={doc} spec={spec} training={training ? forRun(training) : null} presets={presets} editor={editor}
         onTrain={train} notReady={notReady} fixed={fixed} theme={theme} onTheme={setTheme}
         lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} onPreset={loadPreset} onImport={importFile} />
       {lessonsOpen && (

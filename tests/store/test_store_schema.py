@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -130,38 +132,39 @@ def test_a_database_from_before_failure_causes_upgrades_with_its_runs(store_url:
         store.close()
 
 
-def test_runs_from_before_notes_open_with_none(store_url: str) -> None:
-    """A 0005 database (before runs kept their notes) opens with every run's notes empty,
-    and a note is kept from then on."""
+@contextmanager
+def _opened_from(store_url: str, revision: str, row: dict[str, Any]) -> Iterator[SqlRunStore]:
+    """A store opened (and so upgraded to head) on a database at `revision` that holds
+    `row` as that revision's table kept it."""
     engine = make_engine(store_url)
     try:
-        upgrade(engine, "0005")
-        _insert(engine, _row(make_run()))
+        upgrade(engine, revision)
+        _insert(engine, row)
     finally:
         engine.dispose()
     store = SqlRunStore(store_url)
     try:
+        yield store
+    finally:
+        store.close()
+
+
+def test_runs_from_before_notes_open_with_none(store_url: str) -> None:
+    """A 0005 database (before runs kept their notes) opens with every run's notes empty,
+    and a note is kept from then on."""
+    with _opened_from(store_url, "0005", _row(make_run())) as store:
         run = store.get_run("r1")
         assert run is not None and run.notes == []
         store.update_run("r1", notes=["the learning rate 0.1 is likely too high"])
         assert store.get_run("r1").notes == [  # type: ignore[union-attr]
             "the learning rate 0.1 is likely too high"]
-    finally:
-        store.close()
 
 
 def test_runs_from_before_labels_open_untagged_and_are_labelled_from_then_on(
         store_url: str) -> None:
     """A 0006 database (before runs had tags, a description and best epochs) opens with
     every run untagged, undescribed and no best epoch known; they are kept from then on."""
-    engine = make_engine(store_url)
-    try:
-        upgrade(engine, "0006")
-        _insert(engine, _row(make_run()))
-    finally:
-        engine.dispose()
-    store = SqlRunStore(store_url)
-    try:
+    with _opened_from(store_url, "0006", _row(make_run())) as store:
         run = store.get_run("r1")
         assert run is not None and (run.tags, run.description, run.best_epochs) == ([], "", {})
         store.update_run("r1", tags=["baseline"], description="first try",
@@ -170,5 +173,3 @@ def test_runs_from_before_labels_open_untagged_and_are_labelled_from_then_on(
         assert run is not None
         assert (run.tags, run.description, run.best_epochs) == (
             ["baseline"], "first try", {"val_loss": 3})
-    finally:
-        store.close()

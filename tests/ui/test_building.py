@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.ui.test_playground import drop_layer, node, open_playground, set_field, settled
+from tests.ui.test_playground import drop_layer, node, open_playground, select, set_field, settled
 
 pytestmark = pytest.mark.slow
 
@@ -116,7 +116,7 @@ def test_deleting_a_middle_layer_joins_its_neighbours_and_one_undo_restores_it(
     page.get_by_test_id("preset-picker").select_option("toy-mlp")
     expect(node(page, "hidden2")).to_be_visible()
     settled(page)
-    node(page, "hidden1").click()
+    select(page, "hidden1")
     page.keyboard.press("Delete")
     expect(node(page, "hidden1")).to_have_count(0)
     expect(edge(page, "input", "hidden2")).to_have_count(1)
@@ -136,7 +136,7 @@ def test_a_layer_whose_input_would_not_fit_is_left_unconnected(page: Page) -> No
     page.get_by_test_id("preset-picker").select_option("lenet5")
     expect(node(page, "flatten")).to_be_visible()
     settled(page)
-    node(page, "flatten").click()
+    select(page, "flatten")
     page.keyboard.press("Delete")  # feature maps would not fit a dense layer
     expect(node(page, "flatten")).to_have_count(0)
     expect(edge(page, "pool2", "fc1")).to_have_count(0)

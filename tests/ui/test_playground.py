@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import httpx2
@@ -43,6 +44,13 @@ def drop_layer(page: Page, layer: str, x: float, y: float) -> str:
 
 def node(page: Page, layer_id: str) -> Locator:
     return page.locator(f".react-flow__node[data-id='{layer_id}']")
+
+
+def select(page: Page, layer_id: str) -> None:
+    """Click a layer and wait until the canvas has it selected (a key pressed before the
+    selection reaches the canvas would act on nothing)."""
+    node(page, layer_id).click()
+    expect(node(page, layer_id)).to_have_class(re.compile(r"\bselected\b"))
 
 
 

@@ -92,6 +92,14 @@ def test_a_grid_sweep_ranks_its_trials_and_opens_the_best(page: Page, live_serve
     expect(line).to_have_attribute("data-lit", "true")
     # every trial's validation loss at each of its 3 epochs, overlaid
     expect(page.get_by_test_id("sweep-curves")).to_have_attribute("data-points", "12")
+    # each trial in its own colour, the same in its row and its curve's legend
+    swatches = table.locator(".trial-swatch").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).backgroundColor)")
+    assert len(set(swatches)) == len(swatches) == 4, swatches
+    markers = page.get_by_test_id("sweep-curves").locator(
+        ".u-legend tr.u-series", has_text="trial").locator(".u-marker")
+    assert set(markers.evaluate_all("els => els.map(e => getComputedStyle(e).borderColor)")) == set(
+        swatches)
     # the lit trial's curve is drawn in full, the others faded (uPlot fades their legend too)
     legend = page.get_by_test_id("sweep-curves").locator(".u-legend tr.u-series")
     expect(legend.filter(has_text="trial 3")).to_have_css("opacity", "1")
@@ -102,7 +110,8 @@ def test_a_grid_sweep_ranks_its_trials_and_opens_the_best(page: Page, live_serve
     lr = best_trial["params"]["optimizer.lr"]
     expect(page.locator("#field-optimizer-lr")).to_have_value(str(lr))
     page.get_by_role("tab", name="Runs").click()
-    expect(page.locator("tr.current td[title]")).to_have_attribute("title", sweep["best_run_id"])
+    current = page.locator("tr.current td[data-column=name]")
+    expect(current).to_have_attribute("title", sweep["best_run_id"])
 
     # back on the tab, the sweep is still shown; deleting it (asked twice) removes its runs
     page.get_by_role("tab", name="Sweeps").click()

@@ -41,12 +41,18 @@ def test_export_gives_the_spec_and_the_pytorch_code(page: Page) -> None:
     menu = page.get_by_test_id("export-menu")
     menu.get_by_text("Export", exact=True).click()
     with page.expect_download() as download:
-        menu.get_by_role("button", name="Network spec (JSON)").click()
+        menu.get_by_role("button", name="Network and training settings (JSON)").click()
     assert download.value.suggested_filename == "lenet-5.json"
-    spec = json.loads(Path(download.value.path()).read_text())
+    project = Path(download.value.path())
+    spec = json.loads(project.read_text())
     assert spec["name"] == "LeNet-5"
     assert [layer["id"] for layer in spec["layers"]][:2] == ["conv1", "pool1"]
+    assert spec["training"]["dataset"]["name"] == "mnist-10k"  # a project file: both
     expect(menu).not_to_have_attribute("open", "")  # a choice closes the menu
+    page.locator("#dataset").select_option("circle")
+    page.get_by_label("Import a spec").set_input_files(str(project))  # Import reads it back
+    expect(page.locator("#dataset")).to_have_value("mnist-10k")
+    expect(node(page, "conv1")).to_be_visible()
 
     menu.get_by_text("Export", exact=True).click()
     page.locator(".canvas").click(position={"x": 20, "y": 300})  # a click elsewhere closes it

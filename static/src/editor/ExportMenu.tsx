@@ -1,5 +1,6 @@
-// Export, as one menu in the top bar: the network spec as a JSON file, or the network as
-// PyTorch code (shown, then downloadable). A refused export is said by onRefused, in the
+// Export, as one menu in the top bar: the network and its training settings as a JSON
+// project file (Import reads it back, as it reads a preset's), or the network as PyTorch
+// code (shown, then downloadable). A refused export is said by onRefused, in the
 // UI's words.
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,6 +10,7 @@ import { issueText } from "./issueText";
 
 interface Props {
   spec: NetworkSpec;
+  training: Record<string, unknown> | null; // saved beside the network when there are any
   slug: string; // the files' name
   onRefused: (message: string) => void;
 }
@@ -22,7 +24,7 @@ function download(name: string, text: string, type: string) {
   URL.revokeObjectURL(url);
 }
 
-export function ExportMenu({ spec, slug, onRefused }: Props) {
+export function ExportMenu({ spec, training, slug, onRefused }: Props) {
   const { t } = useTranslation();
   const menu = useRef<HTMLDetailsElement>(null);
   const [code, setCode] = useState<string | null>(null);
@@ -54,7 +56,7 @@ export function ExportMenu({ spec, slug, onRefused }: Props) {
         onKeyDown={(e) => { if (e.key === "Escape" && menu.current) menu.current.open = false; }}>
         <summary>{t("topBar.export")}</summary>
         <div className="menu-items" role="group" aria-label={t("topBar.export")}>
-          <button type="button" onClick={choose(() => download(`${slug}.json`, JSON.stringify(spec, null, 2), "application/json"))}>
+          <button type="button" onClick={choose(() => download(`${slug}.json`, JSON.stringify(training ? { ...spec, training } : spec, null, 2), "application/json"))}>
             {t("topBar.exportJson")}</button>
           <button type="button" onClick={choose(() => void exportCode())}>{t("topBar.exportCode")}</button>
         </div>

@@ -11,6 +11,8 @@ import type { useEditor } from "./useEditor";
 interface Props {
   doc: Doc;
   spec: NetworkSpec;
+  /** The training settings, saved with the network in an exported project file. */
+  training: Record<string, unknown> | null;
   presets: PresetSummary[];
   editor: ReturnType<typeof useEditor>;
   onTrain: () => void;
@@ -34,7 +36,7 @@ interface Notice {
   refused?: NetworkSpec;
 }
 
-export function TopBar({ doc, spec, presets, editor, onTrain, notReady, fixed, theme, onTheme, lessonsOpen, onLessons,
+export function TopBar({ doc, spec, training, presets, editor, onTrain, notReady, fixed, theme, onTheme, lessonsOpen, onLessons,
   onPreset, onImport }: Props) {
   const { t, i18n } = useTranslation();
   const file = useRef<HTMLInputElement>(null);
@@ -72,7 +74,7 @@ export function TopBar({ doc, spec, presets, editor, onTrain, notReady, fixed, t
           }
           e.target.value = "";
         }} />
-      <ExportMenu spec={spec} slug={slug} onRefused={(text) => setNotice({ text, refused: spec })} />
+      <ExportMenu spec={spec} training={training} slug={slug} onRefused={(text) => setNotice({ text, refused: spec })} />
       <button type="button" onClick={async () => {
         await navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
         setMessage(t("topBar.shared"));

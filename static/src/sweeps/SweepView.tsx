@@ -10,6 +10,7 @@ import { countsLabel } from "./labels";
 import { ParallelCoordinates } from "./ParallelCoordinates";
 import { TrialsTable } from "./TrialsTable";
 import { useTrialCurves } from "./useTrialCurves";
+import { trialColour } from "./trialColours";
 
 interface Props {
   sweepId: string;
@@ -51,7 +52,7 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
   const drawn = sweep.trials.filter((tr) => curves.has(tr.run_id));
   const series: Series[] = drawn.map((tr) => ({
     label: t("view.curve", { number: tr.number }), x: curves.get(tr.run_id)!.epochs, y: curves.get(tr.run_id)!.loss,
-    colour: colours[sweep.trials.indexOf(tr)] ?? "#94a3b8", points: true,
+    colour: trialColour(tr.number, dark), points: true,
   }));
   const lit = hovered ?? picked;
   const focus = drawn.findIndex((tr) => tr.number === lit); // the lit trial's curve stands out

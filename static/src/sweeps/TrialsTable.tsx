@@ -6,6 +6,7 @@ import type { TrialOut } from "../api/client";
 import { metric } from "../format";
 import { trialStatusLabel } from "./labels";
 import { formatValue } from "./params";
+import { trialColour } from "./trialColours";
 
 type Column = "number" | "status" | "score" | "epoch" | `param:${string}`;
 
@@ -34,6 +35,7 @@ function compare(a: unknown, b: unknown): number {
 
 export function TrialsTable({ trials, paths, metricName, bestRunId, lit, onHover, onPick, onOpen }: Props) {
   const { t } = useTranslation("sweeps");
+  const dark = document.documentElement.dataset.theme === "dark"; // the tab is made again when it changes
   const [sort, setSort] = useState<{ column: Column; ascending: boolean }>({ column: "number", ascending: true });
   const sorted = [...trials].sort((a, b) => {
     const order = compare(cell(a, sort.column), cell(b, sort.column));
@@ -67,11 +69,13 @@ export function TrialsTable({ trials, paths, metricName, bestRunId, lit, onHover
             <tr key={trial.run_id} data-trial={trial.number} data-best={best || undefined} data-lit={trial.number === lit}
               className={trial.number === lit ? "lit" : ""} onMouseEnter={() => onHover(trial.number)}
               onClick={() => onPick(trial.number)}>
-              <td>{trial.number}{best && <span className="best-mark" title={t("table.best")}> ★</span>}</td>
+              <td><span className="trial-swatch" style={{ background: trialColour(trial.number, dark) }} aria-hidden="true" />
+                {trial.number}{best && <span className="best-mark" title={t("table.best")}> ★</span>}</td>
               {paths.map((path) => <td key={path}>{formatValue(trial.params[path])}</td>)}
               <td><span className={`status-chip status-${trial.status}`} title={trial.error ?? undefined}
                 data-testid="trial-status">{trialStatusLabel(trial.status)}</span></td>
-              <td data-testid="trial-score">{metric(trial.score)}</td>
+              <td data-testid="trial-score" title={trial.score_epoch ? t("table.scoreEpoch", { epoch: trial.score_epoch }) : undefined}>
+                {metric(trial.score)}{trial.score_epoch ? ` @ ${trial.score_epoch}` : ""}</td>
               <td>{trial.epoch}</td>
               <td><button type="button" disabled={trial.status === "deleted"}
                 onClick={(e) => { e.stopPropagation(); onOpen(trial.run_id); }}>{t("table.open")}</button></td>

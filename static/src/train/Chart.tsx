@@ -11,6 +11,8 @@ export interface Series {
   y: (number | null)[];
   colour: string;
   points?: boolean;
+  dash?: number[]; // a dashed line (e.g. a band's edges), as canvas setLineDash takes it
+  band?: { with: number; fill: string }; // fill between this series and series[with]
 }
 
 interface Props {
@@ -73,9 +75,10 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
       axes: [{ label: xLabel, ...axis }, axis],
       hooks: { draw: [(u: uPlot) => drawMarks(u, marked.current, ink)] },
       series: [{ label: xLabel }, ...series.map((s) => ({
-        label: s.label, stroke: s.colour, width: 1.5, spanGaps: true,
+        label: s.label, stroke: s.colour, width: s.dash ? 1 : 1.5, spanGaps: true, dash: s.dash,
         points: { show: s.points ?? false, size: 5 },
       }))],
+      bands: series.flatMap((s, i) => (s.band ? [{ series: [i + 1, s.band.with + 1] as [number, number], fill: s.band.fill }] : [])),
     }, align(shown()), element);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 180 }));
     resize.observe(element);

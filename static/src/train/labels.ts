@@ -45,6 +45,7 @@ export function statusLabel(status: string): string {
 /** A metric's name as people read it ("val accuracy"); the server's name where the
  * catalog has none (a metric new on the server). */
 export function metricLabel(name: string): string {
+  if (name.startsWith("grad_norm/")) return i18n.t("train:metrics.gradNorm", { layer: name.slice("grad_norm/".length) });
   return entry(i18n.t("train:metrics", { returnObjects: true }), name) ?? name;
 }
 
