@@ -11,7 +11,7 @@ import type * as T from "./gen/types.gen";
 export type Schemas = components["schemas"];
 export type {
   BoundaryGrid, EncodedArray, ExperimentResult, InvalidSpecOut, IssueOut, MetaOut, NetworkSpec, RunMetrics, RunOrigin, RunOut,
-  SamplesOut, SnapshotMessage, StreamMessage, SweepOut, TrainingSpec, TrialOut, ValidateOut,
+  SamplesOut, Score, SnapshotMessage, StreamMessage, SweepOut, TrainingSpec, TrialOut, ValidateOut,
 } from "./gen/types.gen";
 /** A sweep as the UI's form holds it, and as a sweep's answer carries it: every field set
  * (the generated types leave a field with a default optional, as a request may). */

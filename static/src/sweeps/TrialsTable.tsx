@@ -75,7 +75,7 @@ export function TrialsTable({ trials, paths, metricName, bestRunId, lit, onHover
               <td><span className={`status-chip status-${trial.status}`} title={trial.error ?? undefined}
                 data-testid="trial-status">{trialStatusLabel(trial.status)}</span></td>
               <td data-testid="trial-score" title={trial.score_epoch ? t("table.scoreEpoch", { epoch: trial.score_epoch }) : undefined}>
-                {metric(trial.score)}{trial.score_epoch ? ` @ ${trial.score_epoch}` : ""}</td>
+                {trial.score_epoch ? t("table.scoreAt", { score: metric(trial.score), epoch: trial.score_epoch }) : metric(trial.score)}</td>
               <td>{trial.epoch}</td>
               <td><button type="button" disabled={trial.status === "deleted"}
                 onClick={(e) => { e.stopPropagation(); onOpen(trial.run_id); }}>{t("table.open")}</button></td>

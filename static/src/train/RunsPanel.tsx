@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api, type RunOut, type RunSummary } from "../api/client";
 import { Chart, type Series } from "./Chart";
 import { differences, flatten } from "./diff";
+import { scoreLabel } from "./runColumns";
 import { RunsTable } from "./RunsTable";
 import { compared as comparedRun, defaultMetric, finalValue, meanBand, metricNames, seedGroups, type Compared, type XAxis } from "./compare";
 import { metricLabel } from "./labels";
@@ -96,7 +97,7 @@ export function RunsPanel({ current, onOpen }: Props) {
               <th key={c.run.id} style={{ color: grouped ? undefined : runColour(i) }}>{c.run.name}</th>))}</tr></thead>
             <tbody>
               <tr><td>{t("runs.columns.score")}</td>{compared.map((c) => (
-                <td key={c.run.id}>{c.run.score ? `${number(c.run.score.value)} ${metricLabel(c.run.score.metric)}${c.run.score.epoch ? ` @ ${c.run.score.epoch}` : ""}` : "–"}</td>))}</tr>
+                <td key={c.run.id}>{c.run.score ? scoreLabel(c.run.score) : "–"}</td>))}</tr>
               {chosen && <tr><td>{t("runs.final", { metric: metricLabel(chosen) })}</td>{compared.map((c) => (
                 <td key={c.run.id}>{number(finalValue(c, chosen))}</td>))}</tr>}
               {[...new Set(compared.flatMap((c) => Object.keys(c.run.test_metrics ?? {})))].sort().map((m) => (

@@ -1,6 +1,7 @@
 // The runs table's columns: what each shows of a run, how it sorts, and what a search
 // matches (every column's text, so a search finds a run by any of them).
-import type { RunSummary } from "../api/client";
+import type { RunSummary, Score } from "../api/client";
+import i18n from "../i18n";
 import { duration, metric } from "../format";
 import { metricLabel, shortMetricLabel, statusLabel } from "./labels";
 
@@ -26,10 +27,14 @@ export function testMetric(run: RunSummary): [string, number] | null {
 /** A run's score as the table writes it: "0.9650 val acc @ 3" (its title: the metric's
  * full name). */
 export function scoreText(run: RunSummary): string {
-  const score = run.score;
-  if (!score) return "–";
-  const at = score.epoch === null || score.epoch === undefined ? "" : ` @ ${score.epoch}`;
-  return `${metric(score.value)} ${shortMetricLabel(score.metric)}${at}`;
+  return run.score ? scoreLabel(run.score, shortMetricLabel) : "–";
+}
+
+/** A score as the UI writes it, its metric named by `name`: "0.9650 val acc @ 3" (a test
+ * metric has no epoch). */
+export function scoreLabel(score: Score, name: (metric: string) => string = metricLabel): string {
+  const value = `${metric(score.value)} ${name(score.metric)}`;
+  return score.epoch === null || score.epoch === undefined ? value : i18n.t("train:runs.atEpoch", { value, epoch: score.epoch });
 }
 
 /** A cell's title: the metric's full name, where the cell shows a metric. */
