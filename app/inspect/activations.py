@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from app.inspect.arrays import encode
 from app.inspect.capture import batch_of, layer_ids, layer_outputs
+from app.inspect.outputs import OutputKind
+from app.inspect.predict import PredictOut, answer
 from app.nn.graph_module import GraphNet
 from app.spec.arrays import EncodedArray
 
@@ -27,12 +29,23 @@ class LayerActivation(BaseModel):
                     "anything else, flattened.")
     min: float
     max: float
-    values: EncodedArray = Field(description="float16; maps cut to the first channels.")
+    values: EncodedArray = Field(description="float16; maps and sequences cut to "
+                                             "max_channels channels (or steps) from "
+                                             "first_channel on.")
+    first_channel: int = Field(default=0, description=(
+        "The first channel (or step) sent: page through a wide layer by asking again from "
+        "first_channel + the channels sent."))
     cut: str | None = Field(default=None, description="What was left out, if anything.")
 
 
 class ActivationsOut(BaseModel):
     input: EncodedArray
+    label: float | None = Field(default=None, description=(
+        "The sample's true label (a class id or a value), for a sample of a split."))
+    class_names: list[str] | None = None
+    prediction: PredictOut | None = Field(default=None, description=(
+        "What the network makes of the input: class probabilities, a value or a "
+        "reconstruction."))
     layers: list[LayerActivation]
 
 
@@ -46,14 +59,18 @@ def kind_of(shape: tuple[int, ...], layer_type: str) -> ActivationKind:
     return "other"
 
 
-def _bounded(out: torch.Tensor, kind: ActivationKind, max_channels: int
-             ) -> tuple[torch.Tensor, str | None]:
-    """The part of one output that is sent, and a note on what was cut."""
+def _bounded(out: torch.Tensor, kind: ActivationKind, max_channels: int, first: int = 0
+             ) -> tuple[torch.Tensor, int, str | None]:
+    """The part of one output that is sent, its first channel, and a note on what was
+    cut. A `first` past the layer's last channel sends its last page."""
     cut = []
+    start = 0
     if kind in ("maps", "sequence") and out.shape[0] > max_channels:
         what = "channels" if kind == "maps" else "steps"
-        cut.append(f"first {max_channels} of {out.shape[0]} {what}")
-        out = out[:max_channels]
+        total = out.shape[0]
+        start = min(first, total - max_channels)
+        cut.append(f"{what} {start} to {start + max_channels - 1} of {total}")
+        out = out[start:start + max_channels]
     if out.numel() > MAX_VALUES:
         per_row = math.prod(out.shape[1:]) or 1
         rows = max(MAX_VALUES // per_row, 1)
@@ -63,24 +80,30 @@ def _bounded(out: torch.Tensor, kind: ActivationKind, max_channels: int
         else:
             cut.append(f"first {rows} of {out.shape[0]} rows (value limit)")
             out = out[:rows]
-    return out, "; ".join(cut) or None
+    return out, start, "; ".join(cut) or None
 
 
 def activations(model: GraphNet, x: torch.Tensor, layers: list[str] | None = None,
-                max_channels: int = 64) -> ActivationsOut:
-    """The outputs of `layers` (all by default) for one input `x` (no batch dimension).
-    min/max are over the whole output, so colour scales agree with what was cut."""
+                max_channels: int = 64, first_channel: int = 0,
+                output: OutputKind | None = None, class_names: list[str] | None = None
+                ) -> ActivationsOut:
+    """The outputs of `layers` (all by default) for one input `x` (no batch dimension),
+    `max_channels` channels of each from `first_channel` on, and the prediction the
+    network's `output` stands for. min/max are over the whole output, so colour scales
+    agree with what was cut."""
     ids = layer_ids(model, layers)
-    _, outputs = layer_outputs(model, batch_of(model, x), ids)
-    answer = []
+    result, outputs = layer_outputs(model, batch_of(model, x), ids)
+    shown = []
     for layer_id in ids:
         out = outputs[layer_id][0].float()
         layer_type = model.spec.layer(layer_id).type
         kind = kind_of(tuple(out.shape), layer_type)
-        sent, cut = _bounded(out, kind, min(max_channels, MAX_CHANNELS))
+        sent, first, cut = _bounded(out, kind, min(max_channels, MAX_CHANNELS), first_channel)
         finite = out[torch.isfinite(out)]
         low, high = (finite.min().item(), finite.max().item()) if finite.numel() else (0.0, 0.0)
-        answer.append(LayerActivation(id=layer_id, type=layer_type, shape=list(out.shape),
-                                      kind=kind, min=low, max=high, values=encode(sent),
-                                      cut=cut))
-    return ActivationsOut(input=encode(x.float()), layers=answer)
+        shown.append(LayerActivation(id=layer_id, type=layer_type, shape=list(out.shape),
+                                     kind=kind, min=low, max=high, values=encode(sent),
+                                     first_channel=first, cut=cut))
+    prediction = answer(result, output, class_names) if output is not None else None
+    return ActivationsOut(input=encode(x.float()), class_names=class_names,
+                          prediction=prediction, layers=shown)

@@ -36,6 +36,13 @@ def predict(model: GraphNet, x: torch.Tensor, output: OutputKind,
             class_names: list[str] | None = None) -> PredictOut:
     with evaluating(model):
         out = model(batch_of(model, x)).float()
+    return answer(out, output, class_names)
+
+
+def answer(out: torch.Tensor, output: OutputKind, class_names: list[str] | None = None
+           ) -> PredictOut:
+    """The prediction that a batch of one's network output `out` stands for."""
+    out = out.float()
     if output == "value":
         return PredictOut(output=output, value=out.reshape(-1)[:MAX_VALUES].tolist())
     if output == "reconstruction":

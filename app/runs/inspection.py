@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import torch
 
@@ -20,6 +20,7 @@ from app.nn.graph_module import GraphNet
 from app.runs.artifacts import epoch_path, load_epoch_weights, saved_epochs
 from app.runs.service import RunService, RunStateError, no_weights_yet
 from app.spec.arrays import EncodedArray
+from app.spec.views import Split
 from app.store.base import RunRecord
 from app.train import CHECKPOINT_NAME, Task, holdout
 from app.train.checkpoint import previous_path
@@ -27,7 +28,6 @@ from app.train.memory import fitting_batch
 from app.train.session import check_training
 from app.train.task_kinds import TaskKindDef, kind_of
 
-Split = Literal["train", "val", "test"]
 MODELS_KEPT = 4
 INSPECT_BATCH = 1024  # the most samples a view runs through the network at once
 DATASETS_KEPT = 2
@@ -45,6 +45,11 @@ class Subject:
     info: DatasetInfo
     batch: int = INSPECT_BATCH  # samples run at once: fewer where activations would not fit
     lock: threading.Lock = field(default_factory=threading.Lock)
+    memo: dict[Any, Any] = field(default_factory=dict)
+    """What views worked out for these weights and may share (a split's predicted
+    classes); read and written under `lock`."""
+    answers: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+    """The views' answers for these weights, by view and parameters, the latest last."""
 
     @property
     def output(self) -> OutputKind:

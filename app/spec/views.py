@@ -14,6 +14,9 @@ OutputKind = Literal["classes", "binary", "value", "reconstruction", "tokens"]
 logit (sigmoid); value: a regression output; reconstruction: the input again; tokens:
 logits over a vocabulary. A run's task kind and loss decide it."""
 
+Split = Literal["train", "val", "test"]
+"""A part of a run's dataset: `val` is the validation split the run held out of train."""
+
 
 class BoundaryGrid(BaseModel):
     """A model's prediction over a grid of the 2-D input plane, plus the data points.

@@ -337,8 +337,8 @@ def test_activations_cut_to_a_few_channels(client: TestClient, runs: Runs) -> No
         assert (layer["shape"], layer["kind"]) == (shape, kind), name
         assert list(_array(layer["values"]).shape) == sent, name
         assert layer["min"] <= layer["max"]
-    assert layers["conv"]["cut"] == "first 2 of 6 channels"
-    assert layers["pool"]["cut"] == "first 2 of 6 channels"
+    assert layers["conv"]["cut"] == "channels 0 to 1 of 6"
+    assert layers["pool"]["cut"] == "channels 0 to 1 of 6"
     assert layers["flat"]["cut"] is None and layers["out"]["cut"] is None
     assert layers["conv"]["min"] >= 0  # relu
     # min/max are over every channel, not only those sent
@@ -499,7 +499,7 @@ def test_attention_maps_of_a_transformer(client: TestClient, runs: Runs) -> None
                            {"sample": 0, "layers": ["embed", "out"], "max_channels": 8})
     embed, out = activations["layers"]
     assert (embed["shape"], embed["kind"]) == ([64, 64], "sequence")
-    assert embed["cut"] == "first 8 of 64 steps"
+    assert embed["cut"] == "steps 0 to 7 of 64"
     assert list(_array(embed["values"]).shape) == [8, 64]
     assert out["shape"] == [64, 64]
 

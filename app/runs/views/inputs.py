@@ -19,6 +19,7 @@ from app.inspect import (
     saliency,
 )
 from app.inspect.activations import MAX_CHANNELS
+from app.inspect.channel import ChannelOut, channel_detail
 from app.inspect.saliency import MAX_STEPS
 from app.inspect.sequences import MAX_LENGTH, generate
 from app.inspect.step import MAX_BATCH, StepOut, training_step
@@ -54,14 +55,44 @@ class ActivationsIn(InputIn):
     layers: list[str] | None = Field(default=None, max_length=1024,
                                      description="Layer ids; default: every layer.")
     max_channels: int = Field(default=64, ge=1, le=MAX_CHANNELS,
-                              description="Feature maps sent per layer.")
+                              description="Feature maps (or steps) sent per layer.")
+    first_channel: int = Field(default=0, ge=0, le=1_000_000, description=(
+        "The first feature map (or step) sent: a later page of a wide layer."))
+
+
+def _label(look: Look, params: InputIn) -> float | None:
+    """The true label of the sample asked for (None for an input the user sent)."""
+    if params.sample is None:
+        return None
+    _, y = look.split(params.split)
+    label = y[params.sample].reshape(-1)
+    return float(label[0]) if label.numel() == 1 else None
 
 
 @view("activations", "Activations", method="POST", applies=fed)
 def _activations(look: Look, params: ActivationsIn) -> ActivationsOut:
-    """Every layer's output for one input: feature maps, vectors, sequences."""
-    return activations(look.subject.model, _input(look, params), params.layers,
-                       params.max_channels)
+    """Every layer's output for one input (feature maps, vectors, sequences), beside the
+    input's true label and the network's prediction."""
+    subject = look.subject
+    answer = activations(subject.model, _input(look, params), params.layers,
+                         params.max_channels, params.first_channel, subject.output,
+                         subject.class_names)
+    answer.label = _label(look, params)
+    return answer
+
+
+class ChannelIn(InputIn):
+    layer: str = Field(min_length=1, max_length=64, description="The layer's id.")
+    channel: int = Field(ge=0, le=1_000_000, description="Its output channel (feature map).")
+
+
+@view("activations/channel", "Feature map", method="POST", applies=fed)
+def _channel(look: Look, params: ChannelIn) -> ChannelOut:
+    """One feature map of a layer for one input, in full; for a convolution, also the
+    input channels it reads and the kernel that made it from them, with its stride and
+    padding, so each output value can be traced to the input patch it came from."""
+    return channel_detail(look.subject.model, _input(look, params), params.layer,
+                          params.channel)
 
 
 @view("attention", "Attention", method="POST",

@@ -10,10 +10,11 @@ the run's folder."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, get_type_hints
+from typing import Any, Generic, Literal, TypeVar, cast, get_type_hints
 
 import torch
 from pydantic import BaseModel, Field
@@ -23,6 +24,7 @@ from app.runs.inspection import Split, Subject, SubjectCache
 from app.store.base import RunRecord
 
 Method = Literal["GET", "POST"]
+ANSWERS_KEPT = 24  # per network's weights: the views and samples last looked at
 P = TypeVar("P", bound=BaseModel)
 A = TypeVar("A", bound=BaseModel)
 
@@ -87,12 +89,22 @@ class View(Generic[P, A]):
         return (self.name in facts.kind.views or not self.own) and self.applies(facts)
 
     def answer_for(self, cache: SubjectCache, run_id: str, params: P) -> A:
-        """The view of one run: the subject, the lock, then the function."""
+        """The view of one run: the subject, the lock, then the function. A view of the
+        network is a function of its weights and parameters: the answer is kept with the
+        weights, so asking again (another tab, back to a sample) costs nothing."""
         if not isinstance(params, AtEpoch):
             return self.function(Look(cache, cache.runs.get(run_id), None), params)
         subject = cache.subject(run_id, params.epoch)
+        key = (self.name, hashlib.sha256(params.model_dump_json().encode()).hexdigest())
         with subject.lock:
-            return self.function(Look(cache, subject.run, subject), params)
+            if key in subject.answers:
+                subject.answers.move_to_end(key)
+                return cast(A, subject.answers[key])
+            answer = self.function(Look(cache, subject.run, subject), params)
+            subject.answers[key] = answer
+            while len(subject.answers) > ANSWERS_KEPT:
+                subject.answers.popitem(last=False)
+            return answer
 
 
 VIEWS: dict[str, View[Any, Any]] = {}

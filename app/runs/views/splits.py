@@ -3,7 +3,8 @@ right and wrong, how well it rebuilds or predicts them."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import torch
+from pydantic import BaseModel, Field
 
 from app.inspect import (
     ConfusionOut,
@@ -15,9 +16,17 @@ from app.inspect import (
     embedding,
     reconstructions,
 )
+from app.inspect.arrays import encode
 from app.inspect.boundary import MAX_RESOLUTION
-from app.inspect.confusion import MAX_WRONG
-from app.inspect.embedding import MAX_SAMPLES
+from app.inspect.confusion import (
+    MAX_CELL,
+    MAX_WRONG,
+    CellOut,
+    Classes,
+    confusion_cell,
+    predict_classes,
+)
+from app.inspect.embedding import MAX_SAMPLES, Projection
 from app.inspect.latent import MAX_GRID as LATENT_GRID
 from app.inspect.latent import MAX_SAMPLES as LATENT_SAMPLES
 from app.inspect.latent import MAX_STEPS as LATENT_STEPS
@@ -36,7 +45,53 @@ from app.inspect.sequences import MAX_SAMPLES as SERIES_MAX
 from app.inspect.sequences import PredictionsOut, predictions
 from app.runs.inspection import Split
 from app.runs.views.registry import AtEpoch, BodyIn, Look, fed, view
+from app.spec.arrays import EncodedArray
 from app.spec.views import BoundaryGrid
+
+MAX_SAMPLE_VALUES = 65_536  # a sample sent whole (an image up to 1x256x256)
+
+
+class SampleIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    split: Split = "test"
+    index: int = Field(ge=0, le=10_000_000, description="The sample's index in the split.")
+
+
+class SampleOut(BaseModel):
+    split: Split
+    index: int
+    input: EncodedArray | None = Field(description=(
+        f"The sample (float16, or int64 token ids), when it has at most {MAX_SAMPLE_VALUES} "
+        "values."))
+    label: float | None = Field(description="Its label: a class id or a value (none for a "
+                                            "label of many values).")
+    label_name: str | None = Field(description="The class's name, where the dataset names "
+                                               "its classes.")
+    text: str | None = Field(description="A token input spelled out with the vocabulary.")
+
+
+@view("sample", "Sample", applies=fed)
+def _sample(look: Look, params: SampleIn) -> SampleOut:
+    """One sample of a split as the dataset holds it, with its label: what a point of
+    the embedding or a cell of the confusion matrix stands for."""
+    x, y = look.split(params.split)
+    if not params.index < len(x):
+        raise InspectError(f"index: the {params.split} split has {len(x)} samples (0 to "
+                           f"{len(x) - 1}), not {params.index}")
+    sample, target = x[params.index], y[params.index].reshape(-1)
+    label = float(target[0]) if target.numel() == 1 else None
+    info = look.cache.data(look.run).info
+    names = list(info.class_names or [])
+    token = not sample.is_floating_point()
+    text = None
+    if token and names:
+        text = "".join(names[i] if 0 <= i < len(names) else "?" for i in sample.tolist())
+    return SampleOut(
+        split=params.split, index=params.index, label=label,
+        input=(encode(sample, "int64" if token else "float16")
+               if sample.numel() <= MAX_SAMPLE_VALUES else None),
+        label_name=names[int(label)] if label is not None and label.is_integer()
+        and 0 <= label < len(names) else None, text=text)
 
 
 class EmbeddingIn(AtEpoch):
@@ -44,17 +99,21 @@ class EmbeddingIn(AtEpoch):
                                                                 "are projected.")
     split: Split = "test"
     samples: int = Field(default=500, ge=3, le=MAX_SAMPLES)
+    method: Projection = Field(default="pca", description=(
+        "pca: the two directions of most variance (fast, linear); tsne: t-SNE, which keeps "
+        "neighbours together (slower: seconds for a thousand samples)."))
 
 
 @view("embedding", "Embedding", applies=fed)
 def _embedding(look: Look, params: EmbeddingIn) -> EmbeddingOut:
-    """A layer's activations over samples of a split, projected to 2-D by PCA."""
+    """A layer's activations over samples of a split, projected to 2-D by PCA or
+    t-SNE: point i is sample i of the split."""
     x, y = look.split(params.split)
     if len(x) < 3:
         raise InspectError(f"the {params.split} split has {len(x)} samples; an embedding "
                            "needs 3")
     return embedding(look.subject.model, params.layer, x[:params.samples], y[:params.samples],
-                     look.subject.batch)
+                     look.subject.batch, params.method)
 
 
 class ConfusionIn(AtEpoch):
@@ -63,14 +122,61 @@ class ConfusionIn(AtEpoch):
     top_wrong: int = Field(default=16, ge=0, le=MAX_WRONG)
 
 
+def _scored_split(look: Look, split: Split | None) -> Split:
+    return split or ("val" if look.run.training.validation_split > 0 else "test")
+
+
+def _classes(look: Look, split: Split, x: torch.Tensor) -> Classes:
+    """The classes predicted for a split, worked out once per weights (the matrix and
+    each of its cells read them)."""
+    subject = look.subject
+    key = ("classes", split)
+    if key not in subject.memo:
+        if subject.output not in ("classes", "binary"):
+            raise InspectError(f"a confusion matrix needs a classifier, not a "
+                               f"{subject.output} output")
+        subject.memo[key] = predict_classes(subject.model, x, subject.output, subject.batch)
+    classes: Classes = subject.memo[key]
+    return classes
+
+
 @view("confusion", "Confusion", own=True)
 def _confusion(look: Look, params: ConfusionIn) -> ConfusionOut:
-    """Confusion matrix, per-class accuracy and the most confidently wrong samples."""
-    split = params.split or ("val" if look.run.training.validation_split > 0 else "test")
+    """Confusion matrix, per-class accuracy and the most confidently wrong samples, of
+    the split it names."""
+    split = _scored_split(look, params.split)
     x, y = look.split(split)
     subject = look.subject
+    classes = _classes(look, split, x) if len(x) else None
     return confusion(subject.model, x, y, subject.output, subject.info.num_classes or 2,
-                     subject.class_names, params.top_wrong, subject.batch)
+                     subject.class_names, params.top_wrong, subject.batch, split, classes)
+
+
+class CellIn(AtEpoch):
+    split: Split | None = Field(default=None, description=(
+        "Default: the split the confusion matrix scores."))
+    label: int = Field(ge=0, le=100_000, description="The true class (the matrix's row).")
+    predicted: int = Field(ge=0, le=100_000, description="The predicted class (its column).")
+    limit: int = Field(default=24, ge=1, le=MAX_CELL)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+@view("confusion/cell", "Confusion cell", applies=lambda facts: "confusion" in facts.kind.views)
+def _confusion_cell(look: Look, params: CellIn) -> CellOut:
+    """The samples in one cell of the confusion matrix (of class `label`, predicted as
+    `predicted`), the most confident first, with the probability given to the
+    prediction."""
+    split = _scored_split(look, params.split)
+    x, y = look.split(split)
+    if not len(x):
+        raise InspectError(f"the {split} split has no samples")
+    classes = look.subject.info.num_classes or 2
+    for name, value in (("label", params.label), ("predicted", params.predicted)):
+        if value >= classes:
+            raise InspectError(f"{name}: the network tells {classes} classes apart (0 to "
+                               f"{classes - 1}), not {value}")
+    return confusion_cell(x, y, _classes(look, split, x), params.label, params.predicted,
+                          split, params.limit, params.offset)
 
 
 class PredictionsIn(AtEpoch):

@@ -404,9 +404,29 @@ export interface paths {
         put?: never;
         /**
          * Activations
-         * @description Every layer's output for one input: feature maps, vectors, sequences.
+         * @description Every layer's output for one input (feature maps, vectors, sequences), beside the input's true label and the network's prediction.
          */
         post: operations["inspect_activations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/activations/channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Feature map
+         * @description One feature map of a layer for one input, in full; for a convolution, also the input channels it reads and the kernel that made it from them, with its stride and padding, so each output value can be traced to the input patch it came from.
+         */
+        post: operations["inspect_activations_channel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -462,9 +482,29 @@ export interface paths {
         };
         /**
          * Confusion
-         * @description Confusion matrix, per-class accuracy and the most confidently wrong samples.
+         * @description Confusion matrix, per-class accuracy and the most confidently wrong samples, of the split it names.
          */
         get: operations["inspect_confusion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/confusion/cell": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Confusion cell
+         * @description The samples in one cell of the confusion matrix (of class `label`, predicted as `predicted`), the most confident first, with the probability given to the prediction.
+         */
+        get: operations["inspect_confusion_cell"];
         put?: never;
         post?: never;
         delete?: never;
@@ -502,7 +542,7 @@ export interface paths {
         };
         /**
          * Embedding
-         * @description A layer's activations over samples of a split, projected to 2-D by PCA.
+         * @description A layer's activations over samples of a split, projected to 2-D by PCA or t-SNE: point i is sample i of the split.
          */
         get: operations["inspect_embedding"];
         put?: never;
@@ -727,6 +767,26 @@ export interface paths {
          * @description Gradient x input and integrated gradients of one output unit for one input.
          */
         post: operations["inspect_saliency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/inspect/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sample
+         * @description One sample of a split as the dataset holds it, with its label: what a point of the embedding or a cell of the confusion matrix stands for.
+         */
+        get: operations["inspect_sample"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1154,13 +1214,19 @@ export interface components {
              */
             epoch?: number | null;
             /**
+             * First Channel
+             * @description The first feature map (or step) sent: a later page of a wide layer.
+             * @default 0
+             */
+            first_channel: number;
+            /**
              * Layers
              * @description Layer ids; default: every layer.
              */
             layers?: string[] | null;
             /**
              * Max Channels
-             * @description Feature maps sent per layer.
+             * @description Feature maps (or steps) sent per layer.
              * @default 64
              */
             max_channels: number;
@@ -1184,9 +1250,18 @@ export interface components {
         };
         /** ActivationsOut */
         ActivationsOut: {
+            /** Class Names */
+            class_names?: string[] | null;
             input: components["schemas"]["EncodedArray"];
+            /**
+             * Label
+             * @description The sample's true label (a class id or a value), for a sample of a split.
+             */
+            label?: number | null;
             /** Layers */
             layers: components["schemas"]["LayerActivation"][];
+            /** @description What the network makes of the input: class probabilities, a value or a reconstruction. */
+            prediction?: components["schemas"]["PredictOut"] | null;
         };
         /**
          * AddSpec
@@ -1398,6 +1473,112 @@ export interface components {
             ];
         };
         /**
+         * CellOut
+         * @description The samples of one cell of the confusion matrix: of class `label`, predicted as
+         *     `predicted`, the most confident first.
+         */
+        CellOut: {
+            /**
+             * Count
+             * @description How many samples the cell holds.
+             */
+            count: number;
+            /** Label */
+            label: number;
+            /** Predicted */
+            predicted: number;
+            /**
+             * Samples
+             * @description Up to `limit` of them, from `offset`.
+             */
+            samples: components["schemas"]["CellSample"][];
+            /**
+             * Split
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
+        };
+        /** CellSample */
+        CellSample: {
+            /**
+             * Confidence
+             * @description The probability given to the predicted class.
+             */
+            confidence: number;
+            /**
+             * Index
+             * @description Index of the sample in the split.
+             */
+            index: number;
+            /** @description The sample itself (float16), when it has at most 4096 values. */
+            input?: components["schemas"]["EncodedArray"] | null;
+        };
+        /**
+         * ChannelIn
+         * @example {
+         *       "sample": 0,
+         *       "split": "test"
+         *     }
+         */
+        ChannelIn: {
+            /** @description An input shaped like the network's. */
+            array?: components["schemas"]["EncodedArray"] | null;
+            /**
+             * Channel
+             * @description Its output channel (feature map).
+             */
+            channel: number;
+            /**
+             * Epoch
+             * @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
+             */
+            epoch?: number | null;
+            /**
+             * Layer
+             * @description The layer's id.
+             */
+            layer: string;
+            /**
+             * Png
+             * @description A base64 PNG (or data URL), resized to the input; e.g. a drawn digit.
+             */
+            png?: string | null;
+            /**
+             * Sample
+             * @description Index of a sample in `split`.
+             */
+            sample?: number | null;
+            /**
+             * Split
+             * @description Where `sample` is taken from.
+             * @default test
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
+        };
+        /** ChannelOut */
+        ChannelOut: {
+            /** Channel */
+            channel: number;
+            /**
+             * Channels
+             * @description The layer's output channels.
+             */
+            channels: number;
+            /** @description For a conv1d or conv2d layer: what the channel was made from. */
+            convolution?: components["schemas"]["ConvolutionOut"] | null;
+            /** Layer */
+            layer: string;
+            /** @description (H, W) or (L,) float16: the channel's output. */
+            map: components["schemas"]["EncodedArray"];
+            /** Max */
+            max: number;
+            /** Min */
+            min: number;
+            /** Type */
+            type: string;
+        };
+        /**
          * Check
          * @description A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
          *     and its last epoch's, or an epoch's, or its change between two epochs) above or below
@@ -1537,6 +1718,12 @@ export interface components {
             per_class_accuracy: (number | null)[];
             /** Samples */
             samples: number;
+            /**
+             * Split
+             * @description The split that was scored.
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
             /**
              * Wrong
              * @description The most confidently wrong samples.
@@ -1841,6 +2028,45 @@ export interface components {
              */
             tolerance: number;
         };
+        /**
+         * ConvolutionOut
+         * @description How a convolution made the channel: out = activation(bias + sum over the inputs
+         *     of input ⋆ kernel).
+         */
+        ConvolutionOut: {
+            /**
+             * Bias
+             * @description 0 when the layer has no bias.
+             */
+            bias: number;
+            /** Cut */
+            cut?: string | null;
+            /** Dilation */
+            dilation: number[];
+            /**
+             * Input Channels
+             * @description The input channels sent, in order (a grouped convolution reads only its group's).
+             */
+            input_channels: number[];
+            /** @description (len(input_channels), H, W) or (…, L) float16: the layer's input on those channels. */
+            inputs: components["schemas"]["EncodedArray"];
+            /** @description (len(input_channels), kh, kw) or (…, k) float16: the kernel slice over each. */
+            kernel: components["schemas"]["EncodedArray"];
+            /**
+             * Padding
+             * @description Zeros added before the first row (and column): output position i reads input rows from i * stride - padding.
+             */
+            padding: number[];
+            /** @description The sum before the layer's activation, where it has one. */
+            pre_activation?: components["schemas"]["EncodedArray"] | null;
+            /**
+             * Reads
+             * @description How many input channels the output channel reads.
+             */
+            reads: number;
+            /** Stride */
+            stride: number[];
+        };
         /** DatasetDetailOut */
         DatasetDetailOut: {
             /** Class Names */
@@ -1875,7 +2101,7 @@ export interface components {
              * Preview
              * @description The first training samples.
              */
-            preview: components["schemas"]["SampleOut"][];
+            preview: components["schemas"]["app__api__schemas__SampleOut"][];
             /** Splits */
             splits: {
                 [key: string]: number;
@@ -2091,14 +2317,20 @@ export interface components {
             dimensions: number;
             /**
              * Explained
-             * @description Variance share of each component.
+             * @description Variance share of each principal component (pca only).
              */
             explained: number[];
             /** @description (N,) the samples' labels. */
             labels: components["schemas"]["EncodedArray"];
             /** Layer */
             layer: string;
-            /** @description (N, 2) float16: the first two principal components. */
+            /**
+             * Method
+             * @default pca
+             * @enum {string}
+             */
+            method: "pca" | "tsne";
+            /** @description (N, 2) float16: point i is sample i of the split, at its first two principal components (pca) or where t-SNE placed it (tsne). */
             points: components["schemas"]["EncodedArray"];
         };
         /**
@@ -2853,6 +3085,12 @@ export interface components {
              * @description What was left out, if anything.
              */
             cut?: string | null;
+            /**
+             * First Channel
+             * @description The first channel (or step) sent: page through a wide layer by asking again from first_channel + the channels sent.
+             * @default 0
+             */
+            first_channel: number;
             /** Id */
             id: string;
             /**
@@ -2872,7 +3110,7 @@ export interface components {
             shape: number[];
             /** Type */
             type: string;
-            /** @description float16; maps cut to the first channels. */
+            /** @description float16; maps and sequences cut to max_channels channels (or steps) from first_channel on. */
             values: components["schemas"]["EncodedArray"];
         };
         /** LayerAttention */
@@ -4178,29 +4416,6 @@ export interface components {
              */
             target: number;
         };
-        /** SampleOut */
-        SampleOut: {
-            /**
-             * Label
-             * @description The target in words: a class name, or target tokens as text; null for numeric targets.
-             */
-            label?: string | null;
-            /**
-             * Text
-             * @description A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
-             */
-            text?: string | null;
-            /**
-             * X
-             * @description The input, shaped like the dataset's input (floats rounded).
-             */
-            x: unknown;
-            /**
-             * Y
-             * @description The target: a class id, a token id, or a list (regression targets, shifted sequences).
-             */
-            y: unknown;
-        };
         /**
          * SamplesEvent
          * @description A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples).
@@ -5364,6 +5579,56 @@ export interface components {
             label: number;
             /** Predicted */
             predicted: number;
+        };
+        /** SampleOut */
+        app__api__schemas__SampleOut: {
+            /**
+             * Label
+             * @description The target in words: a class name, or target tokens as text; null for numeric targets.
+             */
+            label?: string | null;
+            /**
+             * Text
+             * @description A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
+             */
+            text?: string | null;
+            /**
+             * X
+             * @description The input, shaped like the dataset's input (floats rounded).
+             */
+            x: unknown;
+            /**
+             * Y
+             * @description The target: a class id, a token id, or a list (regression targets, shifted sequences).
+             */
+            y: unknown;
+        };
+        /** SampleOut */
+        app__runs__views__splits__SampleOut: {
+            /** Index */
+            index: number;
+            /** @description The sample (float16, or int64 token ids), when it has at most 65536 values. */
+            input: components["schemas"]["EncodedArray"] | null;
+            /**
+             * Label
+             * @description Its label: a class id or a value (none for a label of many values).
+             */
+            label: number | null;
+            /**
+             * Label Name
+             * @description The class's name, where the dataset names its classes.
+             */
+            label_name: string | null;
+            /**
+             * Split
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
+            /**
+             * Text
+             * @description A token input spelled out with the vocabulary.
+             */
+            text: string | null;
         };
     };
     responses: never;
@@ -7088,6 +7353,95 @@ export interface operations {
             };
         };
     };
+    inspect_activations_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     inspect_attention: {
         parameters: {
             query?: never;
@@ -7358,6 +7712,102 @@ export interface operations {
             };
         };
     };
+    inspect_confusion_cell: {
+        parameters: {
+            query: {
+                /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
+                epoch?: number | null;
+                /** @description Default: the split the confusion matrix scores. */
+                split?: ("train" | "val" | "test") | null;
+                /** @description The true class (the matrix's row). */
+                label: number;
+                /** @description The predicted class (its column). */
+                predicted: number;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CellOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     inspect_draw: {
         parameters: {
             query?: never;
@@ -7456,6 +7906,8 @@ export interface operations {
                 layer: string;
                 split?: "train" | "val" | "test";
                 samples?: number;
+                /** @description pca: the two directions of most variance (fast, linear); tsne: t-SNE, which keeps neighbours together (slower: seconds for a thousand samples). */
+                method?: "pca" | "tsne";
             };
             header?: never;
             path: {
@@ -8446,6 +8898,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SaliencyOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_sample: {
+        parameters: {
+            query: {
+                split?: "train" | "val" | "test";
+                /** @description The sample's index in the split. */
+                index: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["app__runs__views__splits__SampleOut"];
                 };
             };
             /** @description The body is not valid JSON. */

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ContinueRunData, ContinueRunErrors, ContinueRunResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, DeleteCsvUploadData, DeleteCsvUploadErrors, DeleteCsvUploadResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, EditRunData, EditRunErrors, EditRunResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectTranslateData, InspectTranslateErrors, InspectTranslateResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListActivationsData, ListActivationsErrors, ListActivationsResponses, ListCsvUploadsData, ListCsvUploadsErrors, ListCsvUploadsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
+import type { ContinueRunData, ContinueRunErrors, ContinueRunResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, DeleteCsvUploadData, DeleteCsvUploadErrors, DeleteCsvUploadResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, EditRunData, EditRunErrors, EditRunResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, InspectActivationsChannelData, InspectActivationsChannelErrors, InspectActivationsChannelResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionCellData, InspectConfusionCellErrors, InspectConfusionCellResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSampleData, InspectSampleErrors, InspectSampleResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectTranslateData, InspectTranslateErrors, InspectTranslateResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListActivationsData, ListActivationsErrors, ListActivationsResponses, ListCsvUploadsData, ListCsvUploadsErrors, ListCsvUploadsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -224,10 +224,24 @@ export const inspectViews = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Activations
  *
- * Every layer's output for one input: feature maps, vectors, sequences.
+ * Every layer's output for one input (feature maps, vectors, sequences), beside the input's true label and the network's prediction.
  */
 export const inspectActivations = <ThrowOnError extends boolean = false>(options: Options<InspectActivationsData, ThrowOnError>) => (options.client ?? client).post<InspectActivationsResponses, InspectActivationsErrors, ThrowOnError>({
     url: '/api/v1/runs/{run_id}/inspect/activations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Feature map
+ *
+ * One feature map of a layer for one input, in full; for a convolution, also the input channels it reads and the kernel that made it from them, with its stride and padding, so each output value can be traced to the input patch it came from.
+ */
+export const inspectActivationsChannel = <ThrowOnError extends boolean = false>(options: Options<InspectActivationsChannelData, ThrowOnError>) => (options.client ?? client).post<InspectActivationsChannelResponses, InspectActivationsChannelErrors, ThrowOnError>({
+    url: '/api/v1/runs/{run_id}/inspect/activations/channel',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -259,9 +273,16 @@ export const inspectBoundary = <ThrowOnError extends boolean = false>(options: O
 /**
  * Confusion
  *
- * Confusion matrix, per-class accuracy and the most confidently wrong samples.
+ * Confusion matrix, per-class accuracy and the most confidently wrong samples, of the split it names.
  */
 export const inspectConfusion = <ThrowOnError extends boolean = false>(options: Options<InspectConfusionData, ThrowOnError>) => (options.client ?? client).get<InspectConfusionResponses, InspectConfusionErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/confusion', ...options });
+
+/**
+ * Confusion cell
+ *
+ * The samples in one cell of the confusion matrix (of class `label`, predicted as `predicted`), the most confident first, with the probability given to the prediction.
+ */
+export const inspectConfusionCell = <ThrowOnError extends boolean = false>(options: Options<InspectConfusionCellData, ThrowOnError>) => (options.client ?? client).get<InspectConfusionCellResponses, InspectConfusionCellErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/confusion/cell', ...options });
 
 /**
  * Draw
@@ -280,7 +301,7 @@ export const inspectDraw = <ThrowOnError extends boolean = false>(options: Optio
 /**
  * Embedding
  *
- * A layer's activations over samples of a split, projected to 2-D by PCA.
+ * A layer's activations over samples of a split, projected to 2-D by PCA or t-SNE: point i is sample i of the split.
  */
 export const inspectEmbedding = <ThrowOnError extends boolean = false>(options: Options<InspectEmbeddingData, ThrowOnError>) => (options.client ?? client).get<InspectEmbeddingResponses, InspectEmbeddingErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/embedding', ...options });
 
@@ -388,6 +409,13 @@ export const inspectSaliency = <ThrowOnError extends boolean = false>(options: O
         ...options.headers
     }
 });
+
+/**
+ * Sample
+ *
+ * One sample of a split as the dataset holds it, with its label: what a point of the embedding or a cell of the confusion matrix stands for.
+ */
+export const inspectSample = <ThrowOnError extends boolean = false>(options: Options<InspectSampleData, ThrowOnError>) => (options.client ?? client).get<InspectSampleResponses, InspectSampleErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/inspect/sample', ...options });
 
 /**
  * Samples

@@ -119,6 +119,12 @@ export type ActivationsIn = {
      */
     epoch?: number | null;
     /**
+     * First Channel
+     *
+     * The first feature map (or step) sent: a later page of a wide layer.
+     */
+    first_channel?: number;
+    /**
      * Layers
      *
      * Layer ids; default: every layer.
@@ -127,7 +133,7 @@ export type ActivationsIn = {
     /**
      * Max Channels
      *
-     * Feature maps sent per layer.
+     * Feature maps (or steps) sent per layer.
      */
     max_channels?: number;
     /**
@@ -154,11 +160,25 @@ export type ActivationsIn = {
  * ActivationsOut
  */
 export type ActivationsOut = {
+    /**
+     * Class Names
+     */
+    class_names?: Array<string> | null;
     input: EncodedArray;
+    /**
+     * Label
+     *
+     * The sample's true label (a class id or a value), for a sample of a split.
+     */
+    label?: number | null;
     /**
      * Layers
      */
     layers: Array<LayerActivation>;
+    /**
+     * What the network makes of the input: class probabilities, a value or a reconstruction.
+     */
+    prediction?: PredictOut | null;
 };
 
 /**
@@ -414,6 +434,147 @@ export type BoundaryGrid = {
 };
 
 /**
+ * CellOut
+ *
+ * The samples of one cell of the confusion matrix: of class `label`, predicted as
+ * `predicted`, the most confident first.
+ */
+export type CellOut = {
+    /**
+     * Count
+     *
+     * How many samples the cell holds.
+     */
+    count: number;
+    /**
+     * Label
+     */
+    label: number;
+    /**
+     * Predicted
+     */
+    predicted: number;
+    /**
+     * Samples
+     *
+     * Up to `limit` of them, from `offset`.
+     */
+    samples: Array<CellSample>;
+    /**
+     * Split
+     */
+    split: 'train' | 'val' | 'test';
+};
+
+/**
+ * CellSample
+ */
+export type CellSample = {
+    /**
+     * Confidence
+     *
+     * The probability given to the predicted class.
+     */
+    confidence: number;
+    /**
+     * Index
+     *
+     * Index of the sample in the split.
+     */
+    index: number;
+    /**
+     * The sample itself (float16), when it has at most 4096 values.
+     */
+    input?: EncodedArray | null;
+};
+
+/**
+ * ChannelIn
+ */
+export type ChannelIn = {
+    /**
+     * An input shaped like the network's.
+     */
+    array?: EncodedArray | null;
+    /**
+     * Channel
+     *
+     * Its output channel (feature map).
+     */
+    channel: number;
+    /**
+     * Epoch
+     *
+     * Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
+     */
+    epoch?: number | null;
+    /**
+     * Layer
+     *
+     * The layer's id.
+     */
+    layer: string;
+    /**
+     * Png
+     *
+     * A base64 PNG (or data URL), resized to the input; e.g. a drawn digit.
+     */
+    png?: string | null;
+    /**
+     * Sample
+     *
+     * Index of a sample in `split`.
+     */
+    sample?: number | null;
+    /**
+     * Split
+     *
+     * Where `sample` is taken from.
+     */
+    split?: 'train' | 'val' | 'test';
+};
+
+/**
+ * ChannelOut
+ */
+export type ChannelOut = {
+    /**
+     * Channel
+     */
+    channel: number;
+    /**
+     * Channels
+     *
+     * The layer's output channels.
+     */
+    channels: number;
+    /**
+     * For a conv1d or conv2d layer: what the channel was made from.
+     */
+    convolution?: ConvolutionOut | null;
+    /**
+     * Layer
+     */
+    layer: string;
+    /**
+     * (H, W) or (L,) float16: the channel's output.
+     */
+    map: EncodedArray;
+    /**
+     * Max
+     */
+    max: number;
+    /**
+     * Min
+     */
+    min: number;
+    /**
+     * Type
+     */
+    type: string;
+};
+
+/**
  * Check
  *
  * A claim of `expect` a test verifies: a metric of the finished run (its test_* metrics
@@ -594,6 +755,12 @@ export type ConfusionOut = {
      * Samples
      */
     samples: number;
+    /**
+     * Split
+     *
+     * The split that was scored.
+     */
+    split: 'train' | 'val' | 'test';
     /**
      * Wrong
      *
@@ -933,6 +1100,63 @@ export type ConvolutionCheck = {
 };
 
 /**
+ * ConvolutionOut
+ *
+ * How a convolution made the channel: out = activation(bias + sum over the inputs
+ * of input ⋆ kernel).
+ */
+export type ConvolutionOut = {
+    /**
+     * Bias
+     *
+     * 0 when the layer has no bias.
+     */
+    bias: number;
+    /**
+     * Cut
+     */
+    cut?: string | null;
+    /**
+     * Dilation
+     */
+    dilation: Array<number>;
+    /**
+     * Input Channels
+     *
+     * The input channels sent, in order (a grouped convolution reads only its group's).
+     */
+    input_channels: Array<number>;
+    /**
+     * (len(input_channels), H, W) or (…, L) float16: the layer's input on those channels.
+     */
+    inputs: EncodedArray;
+    /**
+     * (len(input_channels), kh, kw) or (…, k) float16: the kernel slice over each.
+     */
+    kernel: EncodedArray;
+    /**
+     * Padding
+     *
+     * Zeros added before the first row (and column): output position i reads input rows from i * stride - padding.
+     */
+    padding: Array<number>;
+    /**
+     * The sum before the layer's activation, where it has one.
+     */
+    pre_activation?: EncodedArray | null;
+    /**
+     * Reads
+     *
+     * How many input channels the output channel reads.
+     */
+    reads: number;
+    /**
+     * Stride
+     */
+    stride: Array<number>;
+};
+
+/**
  * DatasetDetailOut
  */
 export type DatasetDetailOut = {
@@ -983,7 +1207,7 @@ export type DatasetDetailOut = {
      *
      * The first training samples.
      */
-    preview: Array<SampleOut>;
+    preview: Array<AppApiSchemasSampleOut>;
     /**
      * Splits
      */
@@ -1262,7 +1486,7 @@ export type EmbeddingOut = {
     /**
      * Explained
      *
-     * Variance share of each component.
+     * Variance share of each principal component (pca only).
      */
     explained: Array<number>;
     /**
@@ -1274,7 +1498,11 @@ export type EmbeddingOut = {
      */
     layer: string;
     /**
-     * (N, 2) float16: the first two principal components.
+     * Method
+     */
+    method?: 'pca' | 'tsne';
+    /**
+     * (N, 2) float16: point i is sample i of the split, at its first two principal components (pca) or where t-SNE placed it (tsne).
      */
     points: EncodedArray;
 };
@@ -2220,6 +2448,12 @@ export type LayerActivation = {
      */
     cut?: string | null;
     /**
+     * First Channel
+     *
+     * The first channel (or step) sent: page through a wide layer by asking again from first_channel + the channels sent.
+     */
+    first_channel?: number;
+    /**
      * Id
      */
     id: string;
@@ -2248,7 +2482,7 @@ export type LayerActivation = {
      */
     type: string;
     /**
-     * float16; maps cut to the first channels.
+     * float16; maps and sequences cut to max_channels channels (or steps) from first_channel on.
      */
     values: EncodedArray;
 };
@@ -3916,36 +4150,6 @@ export type SaliencyOut = {
 };
 
 /**
- * SampleOut
- */
-export type SampleOut = {
-    /**
-     * Label
-     *
-     * The target in words: a class name, or target tokens as text; null for numeric targets.
-     */
-    label?: string | null;
-    /**
-     * Text
-     *
-     * A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
-     */
-    text?: string | null;
-    /**
-     * X
-     *
-     * The input, shaped like the dataset's input (floats rounded).
-     */
-    x: unknown;
-    /**
-     * Y
-     *
-     * The target: a class id, a token id, or a list (regression targets, shifted sequences).
-     */
-    y: unknown;
-};
-
-/**
  * SamplesEvent
  *
  * A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples).
@@ -5354,6 +5558,72 @@ export type WrongSample = {
 };
 
 /**
+ * SampleOut
+ */
+export type AppApiSchemasSampleOut = {
+    /**
+     * Label
+     *
+     * The target in words: a class name, or target tokens as text; null for numeric targets.
+     */
+    label?: string | null;
+    /**
+     * Text
+     *
+     * A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
+     */
+    text?: string | null;
+    /**
+     * X
+     *
+     * The input, shaped like the dataset's input (floats rounded).
+     */
+    x: unknown;
+    /**
+     * Y
+     *
+     * The target: a class id, a token id, or a list (regression targets, shifted sequences).
+     */
+    y: unknown;
+};
+
+/**
+ * SampleOut
+ */
+export type AppRunsViewsSplitsSampleOut = {
+    /**
+     * Index
+     */
+    index: number;
+    /**
+     * The sample (float16, or int64 token ids), when it has at most 65536 values.
+     */
+    input: EncodedArray | null;
+    /**
+     * Label
+     *
+     * Its label: a class id or a value (none for a label of many values).
+     */
+    label: number | null;
+    /**
+     * Label Name
+     *
+     * The class's name, where the dataset names its classes.
+     */
+    label_name: string | null;
+    /**
+     * Split
+     */
+    split: 'train' | 'val' | 'test';
+    /**
+     * Text
+     *
+     * A token input spelled out with the vocabulary.
+     */
+    text: string | null;
+};
+
+/**
  * RunOut
  *
  * A run: its spec and config, status, timings, device, metrics and error.
@@ -6669,6 +6939,60 @@ export type InspectActivationsResponses = {
 
 export type InspectActivationsResponse = InspectActivationsResponses[keyof InspectActivationsResponses];
 
+export type InspectActivationsChannelData = {
+    body: ChannelIn;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/v1/runs/{run_id}/inspect/activations/channel';
+};
+
+export type InspectActivationsChannelErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No run has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The run has no weights yet.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type InspectActivationsChannelError = InspectActivationsChannelErrors[keyof InspectActivationsChannelErrors];
+
+export type InspectActivationsChannelResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChannelOut;
+};
+
+export type InspectActivationsChannelResponse = InspectActivationsChannelResponses[keyof InspectActivationsChannelResponses];
+
 export type InspectAttentionData = {
     body: InputIn;
     path: {
@@ -6863,6 +7187,93 @@ export type InspectConfusionResponses = {
 
 export type InspectConfusionResponse = InspectConfusionResponses[keyof InspectConfusionResponses];
 
+export type InspectConfusionCellData = {
+    body?: never;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: string;
+    };
+    query: {
+        /**
+         * Epoch
+         *
+         * Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
+         */
+        epoch?: number | null;
+        /**
+         * Split
+         *
+         * Default: the split the confusion matrix scores.
+         */
+        split?: 'train' | 'val' | 'test' | null;
+        /**
+         * Label
+         *
+         * The true class (the matrix's row).
+         */
+        label: number;
+        /**
+         * Predicted
+         *
+         * The predicted class (its column).
+         */
+        predicted: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/runs/{run_id}/inspect/confusion/cell';
+};
+
+export type InspectConfusionCellErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No run has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The run has no weights yet.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type InspectConfusionCellError = InspectConfusionCellErrors[keyof InspectConfusionCellErrors];
+
+export type InspectConfusionCellResponses = {
+    /**
+     * Successful Response
+     */
+    200: CellOut;
+};
+
+export type InspectConfusionCellResponse = InspectConfusionCellResponses[keyof InspectConfusionCellResponses];
+
 export type InspectDrawData = {
     body: DrawIn;
     path: {
@@ -6946,6 +7357,12 @@ export type InspectEmbeddingData = {
          * Samples
          */
         samples?: number;
+        /**
+         * Method
+         *
+         * pca: the two directions of most variance (fast, linear); tsne: t-SNE, which keeps neighbours together (slower: seconds for a thousand samples).
+         */
+        method?: 'pca' | 'tsne';
     };
     url: '/api/v1/runs/{run_id}/inspect/embedding';
 };
@@ -7673,6 +8090,71 @@ export type InspectSaliencyResponses = {
 };
 
 export type InspectSaliencyResponse = InspectSaliencyResponses[keyof InspectSaliencyResponses];
+
+export type InspectSampleData = {
+    body?: never;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: string;
+    };
+    query: {
+        /**
+         * Split
+         */
+        split?: 'train' | 'val' | 'test';
+        /**
+         * Index
+         *
+         * The sample's index in the split.
+         */
+        index: number;
+    };
+    url: '/api/v1/runs/{run_id}/inspect/sample';
+};
+
+export type InspectSampleErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No run has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The run has no weights yet.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type InspectSampleError = InspectSampleErrors[keyof InspectSampleErrors];
+
+export type InspectSampleResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppRunsViewsSplitsSampleOut;
+};
+
+export type InspectSampleResponse = InspectSampleResponses[keyof InspectSampleResponses];
 
 export type InspectSamplesData = {
     body?: never;
