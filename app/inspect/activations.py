@@ -32,7 +32,7 @@ class LayerActivation(BaseModel):
     values: EncodedArray = Field(description="float16; maps and sequences cut to "
                                              "max_channels channels (or steps) from "
                                              "first_channel on.")
-    first_channel: int = Field(default=0, description=(
+    first_channel: int = Field(description=(
         "The first channel (or step) sent: page through a wide layer by asking again from "
         "first_channel + the channels sent."))
     cut: str | None = Field(default=None, description="What was left out, if anything.")

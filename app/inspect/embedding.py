@@ -19,12 +19,14 @@ Projection = Literal["pca", "tsne"]
 
 class EmbeddingOut(BaseModel):
     layer: str
-    method: Projection = "pca"
+    method: Projection
     dimensions: int = Field(description="Size of the layer's output per sample.")
     points: EncodedArray = Field(description=(
         "(N, 2) float16: point i is sample i of the split, at its first two principal "
         "components (pca) or where t-SNE placed it (tsne)."))
     labels: EncodedArray = Field(description="(N,) the samples' labels.")
+    class_names: list[str] | None = Field(default=None, description="The classes' names, "
+                                                                    "where labels are classes.")
     explained: list[float] = Field(description="Variance share of each principal "
                                                "component (pca only).")
 
@@ -41,7 +43,8 @@ def tsne(features: torch.Tensor) -> torch.Tensor:
 
 
 def embedding(model: GraphNet, layer: str, x: torch.Tensor, labels: torch.Tensor,
-              max_batch: int = BATCH, method: Projection = "pca") -> EmbeddingOut:
+              max_batch: int = BATCH, method: Projection = "pca",
+              class_names: list[str] | None = None) -> EmbeddingOut:
     """PCA (or t-SNE) of `layer`'s outputs over the samples `x` (at most MAX_SAMPLES),
     run through the network `max_batch` samples at most at a time."""
     (layer_id,) = layer_ids(model, [layer])
@@ -60,7 +63,8 @@ def embedding(model: GraphNet, layer: str, x: torch.Tensor, labels: torch.Tensor
                             else "int64")
     if method == "tsne":
         return EmbeddingOut(layer=layer_id, method="tsne", dimensions=features.shape[1],
-                            points=encode(tsne(features)), labels=encoded_labels, explained=[])
+                            points=encode(tsne(features)), labels=encoded_labels,
+                            class_names=class_names, explained=[])
     centred = features - features.mean(dim=0)
     if min(centred.shape) > 64:  # wide layers: a randomized SVD finds the top components
         with torch.random.fork_rng(devices=[]):  # the same answer each time, no side effect
@@ -75,5 +79,6 @@ def embedding(model: GraphNet, layer: str, x: torch.Tensor, labels: torch.Tensor
         points = torch.cat([points, torch.zeros(len(points), 1)], dim=1)
     total = centred.pow(2).sum().clamp_min(1e-12)
     explained = (singular[:2].pow(2) / total).tolist()
-    return EmbeddingOut(layer=layer_id, dimensions=features.shape[1], points=encode(points),
-                        labels=encoded_labels, explained=explained)
+    return EmbeddingOut(layer=layer_id, method="pca", dimensions=features.shape[1],
+                        points=encode(points),
+                        labels=encoded_labels, class_names=class_names, explained=explained)

@@ -296,8 +296,8 @@ def test_a_cnn_shows_its_filters_and_feature_maps(page: Page) -> None:
 def test_a_transformer_shows_its_attention(page: Page) -> None:
     train_preset(page, "char-transformer", "embed", "chars", 1, seq_len="64", stride="16")
     inspect_view(page, "attention")
-    maps = page.get_by_test_id("attention-view").locator("canvas")
-    expect(maps).to_have_count(2, timeout=30_000)
+    maps = page.get_by_test_id("attention-view").locator(".attention-main canvas")
+    expect(maps).to_have_count(2, timeout=30_000)  # one per layer, its heads beside it
     assert painted(maps.first)
     expect(page.get_by_test_id("attention-view").locator(".tokens").first).not_to_be_empty()
 

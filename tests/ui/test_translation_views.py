@@ -38,7 +38,7 @@ def test_a_translator_draws_its_cross_attention_and_translates(page: Page) -> No
     assert all(re.fullmatch(r"<s>|\d", text) for text in rows.all_text_contents())
     words = [w for w in columns.all_text_contents() if w != "<pad>"]
     assert words and all(re.fullmatch(r"[a-z]+", w) for w in words)
-    assert painted(cross.locator("canvas"))
+    assert painted(cross.locator(".attention-main canvas"))
     masked = view.get_by_test_id("attention-decoder-self")
     expect(masked.get_by_test_id("key-labels").locator("span")).to_have_count(4)
     expect(view.get_by_test_id("attention-encoder-self")

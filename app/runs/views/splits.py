@@ -51,13 +51,13 @@ from app.spec.views import BoundaryGrid
 MAX_SAMPLE_VALUES = 65_536  # a sample sent whole (an image up to 1x256x256)
 
 
-class SampleIn(BaseModel):
+class SplitSampleIn(BaseModel):
     model_config = {"extra": "forbid"}
     split: Split = "test"
     index: int = Field(ge=0, le=10_000_000, description="The sample's index in the split.")
 
 
-class SampleOut(BaseModel):
+class SplitSampleOut(BaseModel):
     split: Split
     index: int
     input: EncodedArray | None = Field(description=(
@@ -71,7 +71,7 @@ class SampleOut(BaseModel):
 
 
 @view("sample", "Sample", applies=fed)
-def _sample(look: Look, params: SampleIn) -> SampleOut:
+def _sample(look: Look, params: SplitSampleIn) -> SplitSampleOut:
     """One sample of a split as the dataset holds it, with its label: what a point of
     the embedding or a cell of the confusion matrix stands for."""
     x, y = look.split(params.split)
@@ -86,7 +86,7 @@ def _sample(look: Look, params: SampleIn) -> SampleOut:
     text = None
     if token and names:
         text = "".join(names[i] if 0 <= i < len(names) else "?" for i in sample.tolist())
-    return SampleOut(
+    return SplitSampleOut(
         split=params.split, index=params.index, label=label,
         input=(encode(sample, "int64" if token else "float16")
                if sample.numel() <= MAX_SAMPLE_VALUES else None),
@@ -113,7 +113,7 @@ def _embedding(look: Look, params: EmbeddingIn) -> EmbeddingOut:
         raise InspectError(f"the {params.split} split has {len(x)} samples; an embedding "
                            "needs 3")
     return embedding(look.subject.model, params.layer, x[:params.samples], y[:params.samples],
-                     look.subject.batch, params.method)
+                     look.subject.batch, params.method, look.subject.class_names)
 
 
 class ConfusionIn(AtEpoch):

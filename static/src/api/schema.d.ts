@@ -2101,7 +2101,7 @@ export interface components {
              * Preview
              * @description The first training samples.
              */
-            preview: components["schemas"]["app__api__schemas__SampleOut"][];
+            preview: components["schemas"]["SampleOut"][];
             /** Splits */
             splits: {
                 [key: string]: number;
@@ -2311,6 +2311,11 @@ export interface components {
         /** EmbeddingOut */
         EmbeddingOut: {
             /**
+             * Class Names
+             * @description The classes' names, where labels are classes.
+             */
+            class_names?: string[] | null;
+            /**
              * Dimensions
              * @description Size of the layer's output per sample.
              */
@@ -2326,7 +2331,6 @@ export interface components {
             layer: string;
             /**
              * Method
-             * @default pca
              * @enum {string}
              */
             method: "pca" | "tsne";
@@ -3088,7 +3092,6 @@ export interface components {
             /**
              * First Channel
              * @description The first channel (or step) sent: page through a wide layer by asking again from first_channel + the channels sent.
-             * @default 0
              */
             first_channel: number;
             /** Id */
@@ -4416,6 +4419,29 @@ export interface components {
              */
             target: number;
         };
+        /** SampleOut */
+        SampleOut: {
+            /**
+             * Label
+             * @description The target in words: a class name, or target tokens as text; null for numeric targets.
+             */
+            label?: string | null;
+            /**
+             * Text
+             * @description A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
+             */
+            text?: string | null;
+            /**
+             * X
+             * @description The input, shaped like the dataset's input (floats rounded).
+             */
+            x: unknown;
+            /**
+             * Y
+             * @description The target: a class id, a token id, or a list (regression targets, shifted sequences).
+             */
+            y: unknown;
+        };
         /**
          * SamplesEvent
          * @description A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples).
@@ -4664,6 +4690,33 @@ export interface components {
              * @default 0
              */
             total_steps: number;
+        };
+        /** SplitSampleOut */
+        SplitSampleOut: {
+            /** Index */
+            index: number;
+            /** @description The sample (float16, or int64 token ids), when it has at most 65536 values. */
+            input: components["schemas"]["EncodedArray"] | null;
+            /**
+             * Label
+             * @description Its label: a class id or a value (none for a label of many values).
+             */
+            label: number | null;
+            /**
+             * Label Name
+             * @description The class's name, where the dataset names its classes.
+             */
+            label_name: string | null;
+            /**
+             * Split
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
+            /**
+             * Text
+             * @description A token input spelled out with the vocabulary.
+             */
+            text: string | null;
         };
         /**
          * StartedEvent
@@ -5579,56 +5632,6 @@ export interface components {
             label: number;
             /** Predicted */
             predicted: number;
-        };
-        /** SampleOut */
-        app__api__schemas__SampleOut: {
-            /**
-             * Label
-             * @description The target in words: a class name, or target tokens as text; null for numeric targets.
-             */
-            label?: string | null;
-            /**
-             * Text
-             * @description A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
-             */
-            text?: string | null;
-            /**
-             * X
-             * @description The input, shaped like the dataset's input (floats rounded).
-             */
-            x: unknown;
-            /**
-             * Y
-             * @description The target: a class id, a token id, or a list (regression targets, shifted sequences).
-             */
-            y: unknown;
-        };
-        /** SampleOut */
-        app__runs__views__splits__SampleOut: {
-            /** Index */
-            index: number;
-            /** @description The sample (float16, or int64 token ids), when it has at most 65536 values. */
-            input: components["schemas"]["EncodedArray"] | null;
-            /**
-             * Label
-             * @description Its label: a class id or a value (none for a label of many values).
-             */
-            label: number | null;
-            /**
-             * Label Name
-             * @description The class's name, where the dataset names its classes.
-             */
-            label_name: string | null;
-            /**
-             * Split
-             * @enum {string}
-             */
-            split: "train" | "val" | "test";
-            /**
-             * Text
-             * @description A token input spelled out with the vocabulary.
-             */
-            text: string | null;
         };
     };
     responses: never;
@@ -8986,7 +8989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["app__runs__views__splits__SampleOut"];
+                    "application/json": components["schemas"]["SplitSampleOut"];
                 };
             };
             /** @description The body is not valid JSON. */

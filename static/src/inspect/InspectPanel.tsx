@@ -4,9 +4,13 @@ import { useEffect, useState, type ReactElement } from "react";
 import { useTranslation } from "react-i18next";
 import type { NetworkSpec } from "../api/client";
 import { failure, listViews, type ViewEntry } from "./inspectApi";
-import {
-  ActivationsView, AttentionView, ConfusionView, DrawView, EmbeddingView, FiltersView, HistogramsView, SaliencyView,
-} from "./views";
+import { ActivationsView } from "./ActivationsView";
+import { AttentionView } from "./AttentionView";
+import { ConfusionView } from "./ConfusionView";
+import { DrawView } from "./DrawView";
+import { EmbeddingView } from "./EmbeddingView";
+import { ViewScope } from "./useView";
+import { FiltersView, HistogramsView, SaliencyView } from "./views";
 import { LatentView } from "./LatentView";
 import { ReconstructionView } from "./ReconstructionView";
 import { SamplesView } from "./SamplesView";
@@ -103,7 +107,9 @@ export function InspectPanel({ runId, spec, version, asked }: Props) {
         )}
         <button type="button" onClick={() => setRefreshed((n) => n + 1)} title={t("panel.refreshTitle")}>{t("panel.refresh")}</button>
       </nav>
-      <div key={key}>{tab?.draw({ runId, sample, spec })}</div>
+      <ViewScope.Provider value={key}>
+        <div key={key}>{tab?.draw({ runId, sample, spec })}</div>
+      </ViewScope.Provider>
     </section>
   );
 }

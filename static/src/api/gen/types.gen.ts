@@ -1207,7 +1207,7 @@ export type DatasetDetailOut = {
      *
      * The first training samples.
      */
-    preview: Array<AppApiSchemasSampleOut>;
+    preview: Array<SampleOut>;
     /**
      * Splits
      */
@@ -1478,6 +1478,12 @@ export type EarlyStoppingSpec = {
  */
 export type EmbeddingOut = {
     /**
+     * Class Names
+     *
+     * The classes' names, where labels are classes.
+     */
+    class_names?: Array<string> | null;
+    /**
      * Dimensions
      *
      * Size of the layer's output per sample.
@@ -1500,7 +1506,7 @@ export type EmbeddingOut = {
     /**
      * Method
      */
-    method?: 'pca' | 'tsne';
+    method: 'pca' | 'tsne';
     /**
      * (N, 2) float16: point i is sample i of the split, at its first two principal components (pca) or where t-SNE placed it (tsne).
      */
@@ -2452,7 +2458,7 @@ export type LayerActivation = {
      *
      * The first channel (or step) sent: page through a wide layer by asking again from first_channel + the channels sent.
      */
-    first_channel?: number;
+    first_channel: number;
     /**
      * Id
      */
@@ -4150,6 +4156,36 @@ export type SaliencyOut = {
 };
 
 /**
+ * SampleOut
+ */
+export type SampleOut = {
+    /**
+     * Label
+     *
+     * The target in words: a class name, or target tokens as text; null for numeric targets.
+     */
+    label?: string | null;
+    /**
+     * Text
+     *
+     * A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
+     */
+    text?: string | null;
+    /**
+     * X
+     *
+     * The input, shaped like the dataset's input (floats rounded).
+     */
+    x: unknown;
+    /**
+     * Y
+     *
+     * The target: a class id, a token id, or a list (regression targets, shifted sequences).
+     */
+    y: unknown;
+};
+
+/**
  * SamplesEvent
  *
  * A GAN drew its sample grid from the fixed noise (fetch it from /inspect/samples).
@@ -4442,6 +4478,42 @@ export type SnapshotMessage = {
      * How many step rows the run has (after since_step, when asked); metrics.steps holds all of them unless downsampled.
      */
     total_steps: number;
+};
+
+/**
+ * SplitSampleOut
+ */
+export type SplitSampleOut = {
+    /**
+     * Index
+     */
+    index: number;
+    /**
+     * The sample (float16, or int64 token ids), when it has at most 65536 values.
+     */
+    input: EncodedArray | null;
+    /**
+     * Label
+     *
+     * Its label: a class id or a value (none for a label of many values).
+     */
+    label: number | null;
+    /**
+     * Label Name
+     *
+     * The class's name, where the dataset names its classes.
+     */
+    label_name: string | null;
+    /**
+     * Split
+     */
+    split: 'train' | 'val' | 'test';
+    /**
+     * Text
+     *
+     * A token input spelled out with the vocabulary.
+     */
+    text: string | null;
 };
 
 /**
@@ -5555,72 +5627,6 @@ export type WrongSample = {
      * Predicted
      */
     predicted: number;
-};
-
-/**
- * SampleOut
- */
-export type AppApiSchemasSampleOut = {
-    /**
-     * Label
-     *
-     * The target in words: a class name, or target tokens as text; null for numeric targets.
-     */
-    label?: string | null;
-    /**
-     * Text
-     *
-     * A token input as text, decoded with the dataset's vocabulary (a seq2seq input: its source); null for other inputs.
-     */
-    text?: string | null;
-    /**
-     * X
-     *
-     * The input, shaped like the dataset's input (floats rounded).
-     */
-    x: unknown;
-    /**
-     * Y
-     *
-     * The target: a class id, a token id, or a list (regression targets, shifted sequences).
-     */
-    y: unknown;
-};
-
-/**
- * SampleOut
- */
-export type AppRunsViewsSplitsSampleOut = {
-    /**
-     * Index
-     */
-    index: number;
-    /**
-     * The sample (float16, or int64 token ids), when it has at most 65536 values.
-     */
-    input: EncodedArray | null;
-    /**
-     * Label
-     *
-     * Its label: a class id or a value (none for a label of many values).
-     */
-    label: number | null;
-    /**
-     * Label Name
-     *
-     * The class's name, where the dataset names its classes.
-     */
-    label_name: string | null;
-    /**
-     * Split
-     */
-    split: 'train' | 'val' | 'test';
-    /**
-     * Text
-     *
-     * A token input spelled out with the vocabulary.
-     */
-    text: string | null;
 };
 
 /**
@@ -8151,7 +8157,7 @@ export type InspectSampleResponses = {
     /**
      * Successful Response
      */
-    200: AppRunsViewsSplitsSampleOut;
+    200: SplitSampleOut;
 };
 
 export type InspectSampleResponse = InspectSampleResponses[keyof InspectSampleResponses];
