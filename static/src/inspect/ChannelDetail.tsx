@@ -2,7 +2,7 @@
 // made it (CNN Explainer's link between a map and its filter): each input channel the
 // filter reads beside the kernel slice over it, the bias, the sum before the
 // activation. Pointing at an output value outlines the input patch it was computed from.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectActivationsChannel } from "../api/gen";
@@ -43,10 +43,14 @@ export function ChannelDetail({ runId, sample, picked, onClose }: Props) {
     () => unwrap(inspectActivationsChannel({ ...forRun(runId), body: { sample, layer: picked.layer, channel: picked.channel } })),
     `channel:${sample}:${picked.layer}:${picked.channel}`);
   const [cell, setCell] = useState<{ row: number; col: number } | null>(null);
+  const box = useRef<HTMLElement>(null);
+  useEffect(() => { // opened below the strip: brought into view
+    box.current?.scrollIntoView({ block: "nearest" });
+  }, [data]);
   const map = data ? decodeArray(data.map) : null;
   const [rows, cols] = map ? plane(map.shape) : [0, 0];
   return (
-    <section className="channel-detail" data-testid="channel-detail" aria-label={t("activations.detail", { layer: picked.layer, channel: picked.channel })}>
+    <section ref={box} className="channel-detail" data-testid="channel-detail" aria-label={t("activations.detail", { layer: picked.layer, channel: picked.channel })}>
       <header>
         <strong>{t("activations.detail", { layer: picked.layer, channel: picked.channel })}</strong>
         {data && <span className="muted"> {t("activations.ofChannels", { channels: data.channels })}</span>}
@@ -55,7 +59,6 @@ export function ChannelDetail({ runId, sample, picked, onClose }: Props) {
       <Status error={error} loading={loading} />
       {data && map && (
         <div className="channel-body">
-          {data.convolution && <Made convolution={data.convolution} cell={cell} rows={rows} cols={cols} />}
           <figure>
             <figcaption>{t("activations.output")}</figcaption>
             <Heatmap values={map.values} rows={rows} cols={cols} scale="diverging" low={data.min} high={data.max}
@@ -66,6 +69,7 @@ export function ChannelDetail({ runId, sample, picked, onClose }: Props) {
                 : t("activations.point")}
             </div>
           </figure>
+          {data.convolution && <Made convolution={data.convolution} cell={cell} rows={rows} cols={cols} />}
         </div>
       )}
     </section>

@@ -119,7 +119,7 @@ export function EmbeddingView({ runId, layers }: { runId: string; layers: string
           </select>
         </label>
       </div>
-      {loading && method === "tsne" ? <Computing samples={SAMPLES} /> : <Status error={error} loading={loading} />}
+      {loading && method === "tsne" ? <Computing /> : <Status error={error} loading={loading} />}
       <div className="embedding-body">
         <div className="embedding-plot">
           <canvas ref={canvas} className="embedding" style={{ width: SIZE, height: SIZE }} data-testid="embedding-canvas"
@@ -149,7 +149,7 @@ export function EmbeddingView({ runId, layers }: { runId: string; layers: string
 }
 
 /** A progress state for the seconds t-SNE takes. */
-function Computing({ samples }: { samples: number }) {
+function Computing() {
   const { t } = useTranslation("inspect");
   const [seconds, setSeconds] = useState(0);
   useEffect(() => {
@@ -159,7 +159,7 @@ function Computing({ samples }: { samples: number }) {
   }, []);
   return (
     <p className="muted" role="status" data-testid="computing">
-      <progress aria-label={t("embedding.computing", { samples })} /> {t("embedding.computing", { samples })}{" "}
+      <progress aria-label={t("embedding.computing")} /> {t("embedding.computing")}{" "}
       {t("embedding.elapsed", { seconds: seconds.toFixed(1) })}
     </p>
   );
