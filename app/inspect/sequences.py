@@ -4,7 +4,8 @@ a time by a next-token model."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 from pydantic import BaseModel
@@ -47,34 +48,48 @@ def predictions(model: GraphNet, x: torch.Tensor, y: torch.Tensor, output: Outpu
                           mae=float(error.abs().mean()), rmse=float(error.pow(2).mean().sqrt()))
 
 
-@torch.no_grad()
 def generate(model: GraphNet, prompt: list[int], length: int, temperature: float,
              seed: int = 0, pad: int = 0, banned: Sequence[int] = ()) -> list[int]:
     """`length` token ids after `prompt`, each drawn from the model's next-token
     distribution at `temperature` (0: always the likeliest), never one of `banned`. The
     model sees the last window of ids (its input length), left-padded with `pad` while
     the text is shorter."""
+    return list(writing(model, prompt, length, temperature, seed, pad, banned))
+
+
+def writing(model: GraphNet, prompt: list[int], length: int, temperature: float,
+            seed: int = 0, pad: int = 0, banned: Sequence[int] = (),
+            lock: AbstractContextManager[object] | None = None) -> Iterator[int]:
+    """The token ids `generate` writes, one at a time as each is drawn. The checks come
+    first, when it is called; each step holds `lock` (the model's, shared with the views
+    that hook its layers) only while it runs."""
     spec = model.spec.input
     if spec.dtype != "token" or len(spec.shape) != 1:
         raise InspectError("text generation needs a network over a sequence of token ids")
     window, vocab = spec.shape[0], spec.vocab_size or 0
     if not 1 <= length <= MAX_LENGTH:
         raise InspectError(f"length: 1 to {MAX_LENGTH} tokens")
+    return _steps(model, list(prompt), length, temperature, seed, pad, banned, window, vocab,
+                  lock or nullcontext())
+
+
+def _steps(model: GraphNet, ids: list[int], length: int, temperature: float, seed: int,
+           pad: int, banned: Sequence[int], window: int, vocab: int,
+           lock: AbstractContextManager[object]) -> Iterator[int]:
     device = next(model.parameters(), torch.empty(0)).device
     generator = torch.Generator().manual_seed(seed)
-    ids = list(prompt)
-    with evaluating(model):
-        for _ in range(length):
-            context = ([pad] * window + ids)[-window:]
+    for _ in range(length):
+        context = ([pad] * window + ids)[-window:]
+        with lock, torch.no_grad(), evaluating(model):
             out = model(torch.tensor([context], device=device)).float().cpu()
-            logits = out[0, -1] if out.dim() == 3 else out[0]
-            if logits.dim() != 1 or len(logits) != vocab:
-                raise InspectError(f"the network's output {tuple(out.shape[1:])} is not one "
-                                   f"score per token ({vocab}) for the next position")
-            logits[list(banned)] = -torch.inf
-            if temperature <= 0:
-                ids.append(int(logits.argmax()))
-            else:
-                probs = torch.softmax(logits / temperature, dim=0)
-                ids.append(int(torch.multinomial(probs, 1, generator=generator)))
-    return ids[len(prompt):]
+        logits = out[0, -1] if out.dim() == 3 else out[0]
+        if logits.dim() != 1 or len(logits) != vocab:
+            raise InspectError(f"the network's output {tuple(out.shape[1:])} is not one "
+                               f"score per token ({vocab}) for the next position")
+        logits[list(banned)] = -torch.inf
+        if temperature <= 0:
+            ids.append(int(logits.argmax()))
+        else:
+            probs = torch.softmax(logits / temperature, dim=0)
+            ids.append(int(torch.multinomial(probs, 1, generator=generator)))
+        yield ids[-1]

@@ -558,3 +558,21 @@ def test_a_character_model_writes_on_from_a_prompt(client: TestClient, runs: Run
     _inspect(client, runs.chars, "generate", {"length": 501}, status=422)
     answer = _inspect(client, runs.xor, "generate", {"prompt": "a"}, status=422)
     assert "next-token model" in answer["detail"]
+
+
+def test_generated_text_streams_as_it_is_written(client: TestClient, runs: Runs) -> None:
+    body = {"prompt": "ROMEO:", "length": 60, "temperature": 1.0, "seed": 3}
+    whole = _inspect(client, runs.chars, "generate", body)["text"]
+    url = f"{API}/runs/{runs.chars}/inspect/generate/stream"
+    with client.stream("POST", url, json=body) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/x-ndjson"
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert lines[-1] == {"done": True} and len(lines) == 61  # a line per character, then done
+    assert "".join(line["text"] for line in lines[:-1]) == whole
+    # the prompt is checked before anything is sent, as the view checks it
+    refused = client.post(url, json={"prompt": "caf\u00e9"})
+    assert refused.status_code == 422
+    assert "not in the model's vocabulary" in refused.json()["detail"]
+    refused = client.post(f"{API}/runs/{runs.cnn}/inspect/generate/stream", json={})
+    assert refused.status_code == 422 and "next-token model" in refused.json()["detail"]

@@ -218,3 +218,31 @@ def test_a_view_seen_before_comes_back_without_asking_the_server(page: Page, run
     page.get_by_role("button", name="Refresh").click()
     expect(page.get_by_test_id("activations-view").get_by_test_id("input-card")).to_be_visible()
     assert len(asked) == 2, "Refresh asks again"
+
+
+def test_generated_text_appears_as_it_is_written_and_stops_when_asked(
+        page: Page, runs: Runs) -> None:
+    view = _open(page, runs.transformer, "generate")
+    view.get_by_label("prompt").fill("to be")
+    view.get_by_label("length").fill("500")
+    # a slow line (about 60 characters a second), so the writing is still going when Stop
+    # is pressed however fast the server writes
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": 1000, "uploadThroughput": -1})
+    view.get_by_role("button", name="Generate").click()
+    generated = view.get_by_test_id("generated")
+    expect(generated).to_have_attribute("aria-busy", "true")
+    # text shows while it is being written, long before all 500 characters
+    expect(generated).to_have_text(re.compile(r"^to be.{3,}▍$", re.DOTALL))
+    view.get_by_role("button", name="Stop").click()
+    expect(view.get_by_role("button", name="Generate")).to_be_visible()
+    expect(generated).to_have_attribute("aria-busy", "false")
+    stopped = generated.text_content() or ""
+    assert len("to be") < len(stopped) < len("to be") + 500
+    network.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    view.get_by_role("button", name="Generate").click()
+    expect(generated).to_have_attribute("aria-busy", "false", timeout=60_000)
+    assert len(generated.text_content() or "") == len("to be") + 500

@@ -27,7 +27,7 @@ def test_a_character_lstm_writes_text(page: Page) -> None:
     view.get_by_label("length").fill("120")
     view.get_by_role("button", name="Generate").click()
     generated = view.get_by_test_id("generated")
-    expect(generated).to_be_visible(timeout=30_000)
+    expect(generated).to_have_attribute("aria-busy", "false", timeout=30_000)  # all written
     text = generated.text_content() or ""
     assert text.startswith("ROMEO: ") and len(text) == len("ROMEO: ") + 120
     view.get_by_label("prompt").fill("caf\u00e9")

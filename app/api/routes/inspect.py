@@ -6,16 +6,21 @@ checkpoint is used. GET /runs/{id}/inspect lists the views that apply to a run."
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from inspect import Parameter, Signature
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import SubjectsDep
 from app.api.schemas import ErrorOut, Responses
+from app.inspect import InspectError
 from app.runs.artifacts import saved_epochs
 from app.runs.views import VIEWS, RunFacts, View, views_for
+from app.runs.views.inputs import GenerateIn, written
 from app.spec.training import TaskKind
 
 router = APIRouter(prefix="/runs/{run_id}/inspect", tags=["inspect"])
@@ -63,6 +68,32 @@ def inspect_views(run_id: str, subjects: SubjectsDep) -> ViewsOut:
 def inspect_epochs(run_id: str, subjects: SubjectsDep) -> EpochsOut:
     """Epochs whose weights are kept for inspection (thinned evenly when there are many)."""
     return EpochsOut(epochs=saved_epochs(subjects.run_dir(subjects.runs.get(run_id))))
+
+
+STREAM_RESPONSES: Responses = {**ERRORS, 200: {
+    "description": "One JSON object per line: {\"text\": the next characters} as they are "
+                   "written, then {\"done\": true}.",
+    "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}}
+
+
+@router.post("/generate/stream", responses=STREAM_RESPONSES, response_class=StreamingResponse)
+def inspect_generate_stream(run_id: str, params: GenerateIn,
+                            subjects: SubjectsDep) -> StreamingResponse:
+    """What /inspect/generate writes, sent character by character as it is written, so
+    the text appears as it grows; closing the connection stops the writing."""
+    subject = subjects.subject(run_id, params.epoch)
+    facts = RunFacts.of(subject.run.spec, subject.run.training)
+    if not VIEWS["generate"].fits(facts):
+        raise InspectError("text generation needs a next-token model over characters "
+                           "(e.g. the chars dataset)")
+    characters = written(subject, params, subject.lock)  # checks the prompt now: a 422
+
+    def lines() -> Iterator[bytes]:
+        for character in characters:
+            yield json.dumps({"text": character}).encode() + b"\n"
+        yield b'{"done": true}\n'
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
 def _add_route(view: View[Any, Any]) -> None:

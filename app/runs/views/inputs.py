@@ -4,6 +4,9 @@ character model writes)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+
 import torch
 from pydantic import BaseModel, Field
 
@@ -21,10 +24,10 @@ from app.inspect import (
 from app.inspect.activations import MAX_CHANNELS
 from app.inspect.channel import ChannelOut, channel_detail
 from app.inspect.saliency import MAX_STEPS
-from app.inspect.sequences import MAX_LENGTH, generate
+from app.inspect.sequences import MAX_LENGTH, writing
 from app.inspect.step import MAX_BATCH, StepOut, training_step
 from app.runs.facts import RunFacts
-from app.runs.inspection import Split
+from app.runs.inspection import Split, Subject
 from app.runs.views.registry import BodyIn, Look, fed, view
 from app.spec.arrays import EncodedArray
 from app.spec.lesson_checks import ATTENTION_LAYERS
@@ -192,11 +195,13 @@ def _writes_text(facts: RunFacts) -> bool:
     return facts.output == "tokens" and facts.input_dtype == "token"
 
 
-@view("generate", "Generate", method="POST", applies=_writes_text, own=True)
-def _generate(look: Look, params: GenerateIn) -> GeneratedOut:
-    """A character model writes on from a prompt, one character at a time (never the
-    unknown symbol, which stands for no character)."""
-    subject, prompt = look.subject, params.prompt
+def written(subject: Subject, params: GenerateIn, lock: threading.Lock | None = None
+            ) -> Iterator[str]:
+    """The characters a character model writes on from the prompt, one at a time as
+    each is drawn (never the unknown symbol, which stands for no character). The prompt
+    is checked when this is called; each step holds `lock` (the model's, unless the
+    caller holds it already) while it runs."""
+    prompt = params.prompt
     vocab = subject.class_names
     if subject.output != "tokens" or not vocab:
         raise InspectError("text generation needs a next-token model over characters "
@@ -210,6 +215,15 @@ def _generate(look: Look, params: GenerateIn) -> GeneratedOut:
                            f"model's vocabulary of {len(vocab)} characters")
     # it writes characters: a token that stands for none (the unknown symbol) is not drawn
     symbols = [i for i, token in enumerate(vocab) if len(token) != 1]
-    ids = generate(subject.model, [index[c] for c in prompt], params.length,
-                   params.temperature, params.seed, index.get(" ", 0), symbols)
-    return GeneratedOut(prompt=params.prompt, text="".join(vocab[i] for i in ids))
+    ids = writing(subject.model, [index[c] for c in prompt], params.length,
+                  params.temperature, params.seed, index.get(" ", 0), symbols, lock)
+    return (vocab[i] for i in ids)
+
+
+@view("generate", "Generate", method="POST", applies=_writes_text, own=True)
+def _generate(look: Look, params: GenerateIn) -> GeneratedOut:
+    """A character model writes on from a prompt, one character at a time (never the
+    unknown symbol, which stands for no character). POST /inspect/generate/stream
+    sends the characters as they are written."""
+    text = "".join(written(look.subject, params))  # the view holds the model's lock
+    return GeneratedOut(prompt=params.prompt, text=text)

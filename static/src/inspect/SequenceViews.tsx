@@ -1,16 +1,15 @@
 // Sequence lessons: a regression's predictions beside the truth (a forecaster's test
 // windows in order trace the series), a character model writing on from a prompt, and a
 // translator decoding greedily.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
-import { inspectGenerate, inspectPredictions, inspectTranslate } from "../api/gen";
+import { inspectGenerateStream, inspectPredictions, inspectTranslate } from "../api/gen";
 import { metric, percent } from "../format";
 import { Chart } from "../train/Chart";
 import { failure, forRun } from "./inspectApi";
 
 type Predictions = Schemas["PredictionsOut"];
-type Generated = Schemas["GeneratedOut"];
 type Translated = Schemas["TranslateOut"];
 
 export function PredictionsView({ runId }: { runId: string }) {
@@ -41,20 +40,57 @@ export function PredictionsView({ runId }: { runId: string }) {
   );
 }
 
+/** The characters of an NDJSON stream of {"text"} lines, each as soon as its line arrives. */
+async function* characters(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let pending = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    pending += decoder.decode(value, { stream: true });
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line) continue;
+      const message = JSON.parse(line) as { text?: string; done?: boolean };
+      if (message.text) yield message.text;
+    }
+  }
+}
+
 export function GenerateView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
   const [prompt, setPrompt] = useState("to be, or not to be");
   const [temperature, setTemperature] = useState(0.8);
   const [length, setLength] = useState(200);
   const [seed, setSeed] = useState(0);
-  const [text, setText] = useState<Generated | null>(null);
+  const [text, setText] = useState<{ prompt: string; text: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const writing = useRef<AbortController | null>(null);
   const [busy, setBusy] = useState(false);
-  const write = () => {
+  useEffect(() => () => writing.current?.abort(), []); // leaving the view stops the writing
+  const write = async () => {
+    const controller = new AbortController();
+    writing.current = controller;
     setBusy(true);
     setError(null);
-    unwrap(inspectGenerate({ ...forRun(runId), body: { prompt, temperature, length, seed } }))
-      .then(setText).catch((e: unknown) => setError(failure(e))).finally(() => setBusy(false));
+    setText({ prompt, text: "" });
+    try {
+      const body = await unwrap(inspectGenerateStream({
+        ...forRun(runId), body: { prompt, temperature, length, seed }, parseAs: "stream", signal: controller.signal,
+      })) as unknown as ReadableStream<Uint8Array>; // parseAs "stream": the body itself
+      let written = "";
+      for await (const piece of characters(body)) {
+        written += piece;
+        setText({ prompt, text: written });
+      }
+    } catch (e) {
+      if (!controller.signal.aborted) setError(failure(e));
+    } finally {
+      if (writing.current === controller) writing.current = null;
+      setBusy(false);
+    }
   };
   return (
     <div className="view generate-view" data-testid="generate-view">
@@ -71,10 +107,15 @@ export function GenerateView({ runId }: { runId: string }) {
           onChange={(e) => setLength(Math.min(500, Math.max(1, Number(e.target.value) || 1)))} /></label>
         <label>{t("generate.seed")} <input type="number" min={0} value={seed} aria-label={t("generate.seed")}
           onChange={(e) => setSeed(Math.max(0, Number(e.target.value) || 0))} /></label>
-        <button type="button" onClick={write} disabled={busy}>{busy ? t("generate.writing") : t("generate.generate")}</button>
+        {busy ? <button type="button" onClick={() => writing.current?.abort()}>{t("generate.stop")}</button>
+          : <button type="button" onClick={() => void write()}>{t("generate.generate")}</button>}
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      {text && <pre className="generated" data-testid="generated"><span className="muted">{text.prompt}</span>{text.text}</pre>}
+      {text && (
+        <pre className="generated" data-testid="generated" aria-busy={busy}>
+          <span className="muted">{text.prompt}</span>{text.text}{busy && <span className="caret">▍</span>}
+        </pre>
+      )}
     </div>
   );
 }

@@ -7590,6 +7590,60 @@ export type InspectGenerateResponses = {
 
 export type InspectGenerateResponse = InspectGenerateResponses[keyof InspectGenerateResponses];
 
+export type InspectGenerateStreamData = {
+    body: GenerateIn;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/v1/runs/{run_id}/inspect/generate/stream';
+};
+
+export type InspectGenerateStreamErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No run has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The run has no weights yet.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type InspectGenerateStreamError = InspectGenerateStreamErrors[keyof InspectGenerateStreamErrors];
+
+export type InspectGenerateStreamResponses = {
+    /**
+     * One JSON object per line: {"text": the next characters} as they are written, then {"done": true}.
+     */
+    200: string;
+};
+
+export type InspectGenerateStreamResponse = InspectGenerateStreamResponses[keyof InspectGenerateStreamResponses];
+
 export type InspectHistogramsData = {
     body?: never;
     path: {
