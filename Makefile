@@ -90,6 +90,7 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python run_overhead.py
 	cd benchmarks && ../$(BIN)/python executor_overhead.py
 	cd benchmarks && ../$(BIN)/python stream_overhead.py
+	cd benchmarks && ../$(BIN)/python inspect_overhead.py
 	cd benchmarks && ../$(BIN)/python inspect_speed.py
 	cd benchmarks && ../$(BIN)/python ui_latency.py
 	cd benchmarks && ../$(BIN)/python vae_speed.py

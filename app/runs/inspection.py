@@ -79,6 +79,12 @@ class SubjectCache:
     def run_dir(self, run: RunRecord) -> Path:
         return self.runs.run_dir(run.id)
 
+    def clear(self) -> None:
+        """Forget every network (with the answers kept with it) and dataset."""
+        with self._lock:
+            self._models.clear()
+            self._datasets.clear()
+
     def subject(self, run_id: str, epoch: int | None = None) -> Subject:
         """The run's network with its latest weights, or those at the end of `epoch`."""
         run = self.runs.get(run_id)

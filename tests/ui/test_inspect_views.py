@@ -4,14 +4,17 @@ labels. Each test fails without the part of the view it names."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from tests.helpers import wait_for_status
@@ -246,3 +249,23 @@ def test_generated_text_appears_as_it_is_written_and_stops_when_asked(
     view.get_by_role("button", name="Generate").click()
     expect(generated).to_have_attribute("aria-busy", "false", timeout=60_000)
     assert len(generated.text_content() or "") == len("to be") + 500
+
+
+def test_a_view_saves_as_png_svg_and_its_numbers_as_json(page: Page, runs: Runs,
+                                                         tmp_path: Path) -> None:
+    view = _open(page, runs.cnn, "confusion")
+    expect(view.get_by_test_id("confusion-summary")).to_be_visible()
+    saved = page.get_by_role("group", name="Save")
+    files = {}
+    for kind in ("PNG", "SVG", "JSON"):
+        with page.expect_download() as download:
+            saved.get_by_role("button", name=kind).click()
+        files[kind] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[kind])
+    assert files["PNG"].name.endswith("-confusion.png")
+    with Image.open(files["PNG"]) as picture:
+        assert picture.width >= 400 and len(picture.getcolors(1 << 16) or []) > 10
+    assert files["SVG"].read_text().startswith("<svg")
+    numbers = json.loads(files["JSON"].read_text())
+    (matrix,) = numbers.values()
+    assert matrix["split"] == "test" and sum(map(sum, matrix["matrix"])) == 359

@@ -1,6 +1,6 @@
 // The Inspect tab: the run's views as the API lists them (GET /runs/{id}/inspect: its task,
 // input and layers decide which apply), one tab each, and for views of one input a test sample.
-import { useEffect, useState, type ReactElement } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactElement } from "react";
 import { useTranslation } from "react-i18next";
 import type { NetworkSpec } from "../api/client";
 import { failure, listViews, type ViewEntry } from "./inspectApi";
@@ -9,6 +9,7 @@ import { AttentionView } from "./AttentionView";
 import { ConfusionView } from "./ConfusionView";
 import { DrawView } from "./DrawView";
 import { EmbeddingView } from "./EmbeddingView";
+import { SaveView, ViewAnswers } from "./SaveView";
 import { ViewScope } from "./useView";
 import { FiltersView, HistogramsView, SaliencyView } from "./views";
 import { LatentView } from "./LatentView";
@@ -89,6 +90,12 @@ export function InspectPanel({ runId, spec, version, asked }: Props) {
   const [sample, setSample] = useState(0);
   const [refreshed, setRefreshed] = useState(0);
   const key = `${runId}:${version}:${refreshed}`;
+  const body = useRef<HTMLDivElement>(null);
+  const answers = useRef(new Map<string, unknown>());
+  useEffect(() => { // the numbers of the view on screen only
+    answers.current.clear();
+  }, [view, key]);
+  const report = useCallback((answer: string, data: unknown) => answers.current.set(answer, data), []);
   if (error) return <p className="error" role="alert">{error}</p>;
   if (!listed) return <p className="muted">{t("loading")}</p>;
   const tab: Tab | undefined = view ? TABS[view] : undefined;
@@ -106,9 +113,12 @@ export function InspectPanel({ runId, spec, version, asked }: Props) {
           </label>
         )}
         <button type="button" onClick={() => setRefreshed((n) => n + 1)} title={t("panel.refreshTitle")}>{t("panel.refresh")}</button>
+        {view && <SaveView target={body} answers={answers} name={`${spec.name || runId}-${view}`.replace(/[^\w.-]+/g, "_")} />}
       </nav>
       <ViewScope.Provider value={key}>
-        <div key={key}>{tab?.draw({ runId, sample, spec })}</div>
+        <ViewAnswers.Provider value={report}>
+          <div key={key} ref={body} className="view-box">{tab?.draw({ runId, sample, spec })}</div>
+        </ViewAnswers.Provider>
       </ViewScope.Provider>
     </section>
   );

@@ -4,6 +4,7 @@
 import { createContext, useContext, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { failure } from "./inspectApi";
+import { ViewAnswers } from "./SaveView";
 
 /** What the kept answers are valid for: a run in one state, until Refresh. */
 export const ViewScope = createContext("");
@@ -36,13 +37,18 @@ export interface ViewState<T> {
  * fetched before in this scope). `key` null: nothing to fetch yet. */
 export function useView<T>(fetch: () => Promise<T>, key: string | null): ViewState<T> {
   const scope = useContext(ViewScope);
+  const report = useContext(ViewAnswers);
   const [state, setState] = useState<ViewState<T>>({ data: null, error: null, loading: key !== null });
   useEffect(() => {
     if (key === null) return;
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     answerOf(`${scope}|${key}`, fetch)
-      .then((data) => live && setState({ data, error: null, loading: false }))
+      .then((data) => {
+        if (!live) return;
+        report?.(key, data);
+        setState({ data, error: null, loading: false });
+      })
       .catch((e: unknown) => live && setState({ data: null, error: failure(e), loading: false }));
     return () => { live = false; };
   }, [scope, key]); // eslint-disable-line react-hooks/exhaustive-deps
