@@ -271,7 +271,8 @@ class Trainer:
         if request == "pause":
             self._save()
             return FinishedEvent(status="paused", epoch=self.pos.epoch, step=self.pos.step)
-        if request == "stop":
+        if request == "stop":  # the weights reached are kept: exported, inspected
+            self._save()
             return FinishedEvent(status="stopped", epoch=self.pos.epoch, step=self.pos.step,
                                  reason="stopped on request")
         return None

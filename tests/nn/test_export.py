@@ -10,9 +10,7 @@ import json
 import re
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import onnxruntime as ort
@@ -34,30 +32,6 @@ SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / 
 MNIST_SHAPE = [1, 28, 28]
 ZIP_FILES = {"README.md", "model.py", "weights.safetensors", "spec.json"}
 
-# Known, harmless warnings of torch's exporters; any other warning still fails a test.
-TRACER = ("ignore:Converting a tensor to a Python boolean might cause the trace to be "
-          "incorrect:torch.jit.TracerWarning")  # shape checks in MHA and RNN: fixed shapes
-LEGACY_ONNX = (
-    TRACER,
-    "ignore:You are using the legacy TorchScript-based ONNX export:DeprecationWarning",
-    "ignore:The feature will be removed:DeprecationWarning:torch.onnx",
-    # h0 is made inside the graph from the input's batch size: tested below at 4 and 1.
-    "ignore:Exporting a model to ONNX with a batch_size other than 1:UserWarning",
-)
-JIT = (
-    TRACER,
-    r"ignore:`torch\.jit\.(trace|trace_method|save|load)` is deprecated:DeprecationWarning",
-)
-
-F = TypeVar("F", bound=Callable[..., object])
-
-
-def ignoring(*filters: str) -> Callable[[F], F]:
-    def mark(test: F) -> F:
-        for spec in filters:
-            test = pytest.mark.filterwarnings(spec)(test)
-        return test
-    return mark
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +86,6 @@ def _inputs(spec: NetworkSpec, request: pytest.FixtureRequest) -> list[torch.Ten
     return [_random_batch(spec, 4, seed=10), _random_batch(spec, 1, seed=11)]
 
 
-@ignoring(*LEGACY_ONNX)
 @pytest.mark.parametrize("name", PRESETS)
 def test_onnx_runs_in_onnxruntime_like_torch(
     name: str, presets: dict[str, NetworkSpec], request: pytest.FixtureRequest
@@ -196,8 +169,9 @@ def test_safetensors_holds_the_weights_and_the_spec(
     assert parse_network(json.loads(metadata["spec"])) == spec
 
 
-@ignoring(*JIT)
 @pytest.mark.parametrize("name", PRESETS)
+# the test loads the file itself: torch's own loader warns that it is deprecated
+@pytest.mark.filterwarnings(r"ignore:`torch\.jit\.load` is deprecated:DeprecationWarning")
 def test_torchscript_reloads_and_matches_eager(
     name: str, presets: dict[str, NetworkSpec], request: pytest.FixtureRequest
 ) -> None:
@@ -212,7 +186,6 @@ def test_torchscript_reloads_and_matches_eager(
             torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
 
 
-@ignoring(*LEGACY_ONNX, *JIT)
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_every_format_names_its_file(fmt: str, presets: dict[str, NetworkSpec]) -> None:
     spec = presets["perceptron"]

@@ -75,6 +75,20 @@ def test_stop_is_cooperative(service: RunService) -> None:
         service.stop(run.id)
 
 
+def test_a_run_stopped_within_its_first_epoch_keeps_the_weights_it_reached(
+        service: RunService) -> None:
+    # one epoch of 20,000 single-sample steps: the stop comes long before its end
+    run = service.create(TOY_NET, toy_training(
+        epochs=1, batch_size=1, report_every=1,
+        dataset={"name": "circle", "options": {"n_samples": 25_000}}))
+    wait_for(service, run.id, lambda r: r.step > 0)
+    service.stop(run.id)
+    stopped = wait_for(service, run.id, finished)
+    assert stopped.status == "stopped" and stopped.epoch == 0
+    weights = service.weights(run.id)  # exports and inspect views read these
+    assert set(weights) == {"h.0.weight", "h.0.bias", "out.weight", "out.bias"}
+
+
 def test_a_run_that_ignores_stop_is_killed(service: RunService) -> None:
     # An epoch of 80,000 single-sample steps and one report per 10^5 steps: the worker
     # does not look at the stop flag within the 3 s stop timeout.

@@ -21,7 +21,8 @@ import type { RunView, SetStatus } from "./useRunStream";
 const TRAIN = "#2563eb";
 const VAL = "#ea580c";
 
-/** The formats a completed run's weights export to, as the API lists them. */
+/** The formats a run's weights export to, as the API lists them: a completed run's, and
+ * a stopped one's once it took a step (a stop keeps the weights reached). */
 const EXPORT_FORMATS = parameterValues("export_run", "fmt") as ExportFormat[];
 
 interface Props {
@@ -119,8 +120,8 @@ export function Dashboard({ runId, view, onContinue }: Props) {
         <label className="muted"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} />{" "}{t("dashboard.logLoss")}</label>
         {!view.connected && status === "running" && <span className="muted">{t("dashboard.reconnecting")}</span>}
         {view.thinned && <span className="muted" data-testid="thinned">{t("dashboard.thinned", view.thinned)}</span>}
-        {status === "completed" && (
-          <span className="exports">{t("dashboard.export")}{" "}
+        {(status === "completed" || (status === "stopped" && step > 0)) && (
+          <span className="exports" data-testid="exports">{t("dashboard.export")}{" "}
             {EXPORT_FORMATS.map((fmt) => (
               <a key={fmt} href={exportUrl(runId, fmt)} download>{fmt}</a>
             ))}
