@@ -4,6 +4,7 @@ embedding point to its sample; and the answers kept with the weights."""
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from app.inspect import decode
 from app.spec.arrays import EncodedArray
@@ -184,3 +186,31 @@ def test_an_answer_is_kept_with_the_weights(client: TestClient, cnn: str) -> Non
     other = _post(client, cnn, "activations", {**body, "sample": 8})
     assert other != first and len([k for k in subject.answers if k[0] == "activations"]) == \
         len(kept) + 1
+
+
+def test_any_view_answers_as_a_png_figure(client: TestClient, cnn: str) -> None:
+    base = f"{API}/runs/{cnn}/inspect"
+    for response in (client.get(f"{base}/confusion", params={"format": "png"}),
+                     client.get(f"{base}/embedding", params={"layer": "flat", "format": "png"}),
+                     client.get(f"{base}/filters", params={"format": "png"}),
+                     client.post(f"{base}/activations?format=png", json={"sample": 0})):
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "image/png"
+        with Image.open(io.BytesIO(response.content)) as figure:
+            assert figure.width >= 600 and figure.height > 100
+            assert len(figure.getcolors(1 << 20) or []) > 20  # drawn maps, not a blank page
+    # the figure draws the numbers the JSON holds: the confusion matrix as one map
+    assert client.get(f"{base}/confusion").headers["content-type"] == "application/json"
+    refused = client.get(f"{base}/confusion", params={"format": "jpeg"})
+    assert refused.status_code == 422
+
+
+def test_a_figure_draws_each_array_of_the_answer() -> None:
+    from app.inspect.confusion import ConfusionOut
+    from app.inspect.figure import panels
+
+    answer = ConfusionOut(split="test", samples=4, accuracy=0.5, class_names=None,
+                          matrix=[[1, 1], [1, 1]], per_class_accuracy=[0.5, 0.5], wrong=[])
+    (matrix,) = panels(answer)
+    assert matrix.caption == "matrix" and len(matrix.tiles) == 1
+    assert matrix.tiles[0].size == (96, 96)

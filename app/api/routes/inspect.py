@@ -12,12 +12,13 @@ from inspect import Parameter, Signature
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field, create_model
 
 from app.api.deps import SubjectsDep
 from app.api.schemas import ErrorOut, Responses
 from app.inspect import InspectError
+from app.inspect.figure import figure_png
 from app.runs.artifacts import saved_epochs
 from app.runs.views import VIEWS, RunFacts, View, views_for
 from app.runs.views.inputs import GenerateIn, written
@@ -96,22 +97,47 @@ def inspect_generate_stream(run_id: str, params: GenerateIn,
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
+Format = Literal["json", "png"]
+FORMAT_TEXT = "json: the answer's numbers; png: a figure of its arrays, for a slide or a report."
+FORMAT = Query(description=FORMAT_TEXT)
+PNG: Responses = {200: {"content": {"image/png": {}},
+                        "description": "The answer, or with format=png a figure of it."}}
+
+
 def _add_route(view: View[Any, Any]) -> None:
     """The view's own operation, typed by its parameters and answer models."""
 
-    def endpoint(run_id: str, params: Any, subjects: Any) -> Any:
-        return view.answer_for(subjects, run_id, params)
+    def answer(run_id: str, params: Any, subjects: Any, format: Format) -> Any:
+        answer = view.answer_for(subjects, run_id, params)
+        if format == "png":
+            return Response(figure_png(answer, f"{view.title}: run {run_id}"),
+                            media_type="image/png")
+        return answer
 
     where = Parameter.POSITIONAL_OR_KEYWORD
-    params = view.params if view.method == "POST" else Annotated[view.params, Query()]
-    endpoint.__signature__ = Signature([  # type: ignore[attr-defined]
-        Parameter("run_id", where, annotation=str),
-        Parameter("params", where, annotation=params),
-        Parameter("subjects", where, annotation=SubjectsDep),
-    ], return_annotation=view.answer)
+    common = [Parameter("run_id", where, annotation=str),
+              Parameter("subjects", where, annotation=SubjectsDep)]
+    if view.method == "POST":  # the body holds the parameters, the query the format
+        def endpoint(run_id: str, params: Any, subjects: Any, format: Format = "json") -> Any:
+            return answer(run_id, params, subjects, format)
+
+        extra = [Parameter("params", where, annotation=view.params),
+                 Parameter("format", where, annotation=Annotated[Format, FORMAT],
+                           default="json")]
+    else:  # one query model (which forbids what it does not know): the format joins it
+        query = create_model(view.params.__name__ + "Query", __base__=view.params,
+                             format=(Format, Field(default="json", description=FORMAT_TEXT)))
+
+        def endpoint(run_id: str, params: Any, subjects: Any) -> Any:  # type: ignore[misc]
+            asked = view.params.model_validate(params.model_dump(exclude={"format"}))
+            return answer(run_id, asked, subjects, params.format)
+
+        extra = [Parameter("params", where, annotation=Annotated[query, Query()])]
+    endpoint.__signature__ = Signature(  # type: ignore[attr-defined]
+        [common[0], *extra[:1], common[1], *extra[1:]], return_annotation=view.answer)
     router.add_api_route(f"/{view.name}", endpoint, methods=[view.method], name=view.operation,
-                         response_model=view.answer, responses=ERRORS, summary=view.title,
-                         description=view.description)
+                         response_model=view.answer, responses={**ERRORS, **PNG},
+                         summary=view.title, description=view.description)
 
 
 for _view in VIEWS.values():

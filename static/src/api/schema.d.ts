@@ -7290,7 +7290,10 @@ export interface operations {
     };
     inspect_activations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -7303,13 +7306,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ActivationsOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -7379,7 +7383,10 @@ export interface operations {
     };
     inspect_activations_channel: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -7392,13 +7399,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChannelOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -7468,7 +7476,10 @@ export interface operations {
     };
     inspect_attention: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -7481,13 +7492,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AttentionOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -7562,6 +7574,8 @@ export interface operations {
                 epoch?: number | null;
                 resolution?: number;
                 split?: "train" | "val" | "test";
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -7571,13 +7585,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BoundaryGrid"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -7653,6 +7668,8 @@ export interface operations {
                 /** @description Default: the validation split, or test when the run has none. */
                 split?: ("train" | "val" | "test") | null;
                 top_wrong?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -7662,13 +7679,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConfusionOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -7749,6 +7767,8 @@ export interface operations {
                 predicted: number;
                 limit?: number;
                 offset?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -7758,13 +7778,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CellOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -7834,7 +7855,10 @@ export interface operations {
     };
     inspect_draw: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -7847,13 +7871,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PredictOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -7932,6 +7957,8 @@ export interface operations {
                 samples?: number;
                 /** @description pca: the two directions of most variance (fast, linear); tsne: t-SNE, which keeps neighbours together (slower: seconds for a thousand samples). */
                 method?: "pca" | "tsne";
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -7941,13 +7968,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EmbeddingOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8099,6 +8127,8 @@ export interface operations {
                 /** @description Comma-separated layer ids; default: every layer. */
                 layers?: string | null;
                 max_filters?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -8108,13 +8138,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FiltersOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8184,7 +8215,10 @@ export interface operations {
     };
     inspect_generate: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -8197,13 +8231,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["GeneratedOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8365,6 +8400,8 @@ export interface operations {
             query?: {
                 /** @description At most this many epochs, spread evenly (the first and the last always). */
                 max_epochs?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -8374,13 +8411,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HistogramsOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8455,6 +8493,8 @@ export interface operations {
                 epoch?: number | null;
                 split?: "train" | "val" | "test";
                 samples?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -8464,13 +8504,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LatentOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8545,6 +8586,8 @@ export interface operations {
                 epoch?: number | null;
                 steps?: number;
                 extent?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -8554,13 +8597,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DecodedOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8630,7 +8674,10 @@ export interface operations {
     };
     inspect_interpolate: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -8643,13 +8690,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DecodedOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8719,7 +8767,10 @@ export interface operations {
     };
     inspect_predict: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -8732,13 +8783,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PredictOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8813,6 +8865,8 @@ export interface operations {
                 epoch?: number | null;
                 split?: "train" | "val" | "test";
                 samples?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -8822,13 +8876,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PredictionsOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8906,6 +8961,8 @@ export interface operations {
                 samples?: number;
                 /** @description The samples with the largest error sent with theirs. */
                 worst?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -8915,13 +8972,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReconstructionsOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -8991,7 +9049,10 @@ export interface operations {
     };
     inspect_saliency: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -9004,13 +9065,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SaliencyOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -9084,6 +9146,8 @@ export interface operations {
                 split?: "train" | "val" | "test";
                 /** @description The sample's index in the split. */
                 index: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -9093,13 +9157,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SplitSampleOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -9174,6 +9239,8 @@ export interface operations {
                 step?: number | null;
                 /** @description Also send as many real training samples, to compare. */
                 real?: boolean;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
             };
             header?: never;
             path: {
@@ -9183,13 +9250,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SamplesOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -9259,7 +9327,10 @@ export interface operations {
     };
     inspect_step: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -9272,13 +9343,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StepOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */
@@ -9348,7 +9420,10 @@ export interface operations {
     };
     inspect_translate: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -9361,13 +9436,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The answer, or with format=png a figure of it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TranslateOut"];
+                    "image/png": unknown;
                 };
             };
             /** @description The body is not valid JSON. */

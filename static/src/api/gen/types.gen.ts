@@ -6899,7 +6899,14 @@ export type InspectActivationsData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/activations';
 };
 
@@ -6938,7 +6945,7 @@ export type InspectActivationsError = InspectActivationsErrors[keyof InspectActi
 
 export type InspectActivationsResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: ActivationsOut;
 };
@@ -6953,7 +6960,14 @@ export type InspectActivationsChannelData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/activations/channel';
 };
 
@@ -6992,7 +7006,7 @@ export type InspectActivationsChannelError = InspectActivationsChannelErrors[key
 
 export type InspectActivationsChannelResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: ChannelOut;
 };
@@ -7007,7 +7021,14 @@ export type InspectAttentionData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/attention';
 };
 
@@ -7046,7 +7067,7 @@ export type InspectAttentionError = InspectAttentionErrors[keyof InspectAttentio
 
 export type InspectAttentionResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: AttentionOut;
 };
@@ -7076,6 +7097,12 @@ export type InspectBoundaryData = {
          * Split
          */
         split?: 'train' | 'val' | 'test';
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/boundary';
 };
@@ -7115,7 +7142,7 @@ export type InspectBoundaryError = InspectBoundaryErrors[keyof InspectBoundaryEr
 
 export type InspectBoundaryResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: BoundaryGrid;
 };
@@ -7147,6 +7174,12 @@ export type InspectConfusionData = {
          * Top Wrong
          */
         top_wrong?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/confusion';
 };
@@ -7186,7 +7219,7 @@ export type InspectConfusionError = InspectConfusionErrors[keyof InspectConfusio
 
 export type InspectConfusionResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: ConfusionOut;
 };
@@ -7234,6 +7267,12 @@ export type InspectConfusionCellData = {
          * Offset
          */
         offset?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/confusion/cell';
 };
@@ -7273,7 +7312,7 @@ export type InspectConfusionCellError = InspectConfusionCellErrors[keyof Inspect
 
 export type InspectConfusionCellResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: CellOut;
 };
@@ -7288,7 +7327,14 @@ export type InspectDrawData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/draw';
 };
 
@@ -7327,7 +7373,7 @@ export type InspectDrawError = InspectDrawErrors[keyof InspectDrawErrors];
 
 export type InspectDrawResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: PredictOut;
 };
@@ -7369,6 +7415,12 @@ export type InspectEmbeddingData = {
          * pca: the two directions of most variance (fast, linear); tsne: t-SNE, which keeps neighbours together (slower: seconds for a thousand samples).
          */
         method?: 'pca' | 'tsne';
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/embedding';
 };
@@ -7408,7 +7460,7 @@ export type InspectEmbeddingError = InspectEmbeddingErrors[keyof InspectEmbeddin
 
 export type InspectEmbeddingResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: EmbeddingOut;
 };
@@ -7490,6 +7542,12 @@ export type InspectFiltersData = {
          * Max Filters
          */
         max_filters?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/filters';
 };
@@ -7529,7 +7587,7 @@ export type InspectFiltersError = InspectFiltersErrors[keyof InspectFiltersError
 
 export type InspectFiltersResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: FiltersOut;
 };
@@ -7544,7 +7602,14 @@ export type InspectGenerateData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/generate';
 };
 
@@ -7583,7 +7648,7 @@ export type InspectGenerateError = InspectGenerateErrors[keyof InspectGenerateEr
 
 export type InspectGenerateResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: GeneratedOut;
 };
@@ -7659,6 +7724,12 @@ export type InspectHistogramsData = {
          * At most this many epochs, spread evenly (the first and the last always).
          */
         max_epochs?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/histograms';
 };
@@ -7698,7 +7769,7 @@ export type InspectHistogramsError = InspectHistogramsErrors[keyof InspectHistog
 
 export type InspectHistogramsResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: HistogramsOut;
 };
@@ -7728,6 +7799,12 @@ export type InspectLatentData = {
          * Samples
          */
         samples?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/latent';
 };
@@ -7767,7 +7844,7 @@ export type InspectLatentError = InspectLatentErrors[keyof InspectLatentErrors];
 
 export type InspectLatentResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: LatentOut;
 };
@@ -7797,6 +7874,12 @@ export type InspectLatentGridData = {
          * Extent
          */
         extent?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/latent/grid';
 };
@@ -7836,7 +7919,7 @@ export type InspectLatentGridError = InspectLatentGridErrors[keyof InspectLatent
 
 export type InspectLatentGridResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: DecodedOut;
 };
@@ -7851,7 +7934,14 @@ export type InspectInterpolateData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/latent/interpolate';
 };
 
@@ -7890,7 +7980,7 @@ export type InspectInterpolateError = InspectInterpolateErrors[keyof InspectInte
 
 export type InspectInterpolateResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: DecodedOut;
 };
@@ -7905,7 +7995,14 @@ export type InspectPredictData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/predict';
 };
 
@@ -7944,7 +8041,7 @@ export type InspectPredictError = InspectPredictErrors[keyof InspectPredictError
 
 export type InspectPredictResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: PredictOut;
 };
@@ -7974,6 +8071,12 @@ export type InspectPredictionsData = {
          * Samples
          */
         samples?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/predictions';
 };
@@ -8013,7 +8116,7 @@ export type InspectPredictionsError = InspectPredictionsErrors[keyof InspectPred
 
 export type InspectPredictionsResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: PredictionsOut;
 };
@@ -8051,6 +8154,12 @@ export type InspectReconstructionsData = {
          * The samples with the largest error sent with theirs.
          */
         worst?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/reconstructions';
 };
@@ -8090,7 +8199,7 @@ export type InspectReconstructionsError = InspectReconstructionsErrors[keyof Ins
 
 export type InspectReconstructionsResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: ReconstructionsOut;
 };
@@ -8105,7 +8214,14 @@ export type InspectSaliencyData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/saliency';
 };
 
@@ -8144,7 +8260,7 @@ export type InspectSaliencyError = InspectSaliencyErrors[keyof InspectSaliencyEr
 
 export type InspectSaliencyResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: SaliencyOut;
 };
@@ -8170,6 +8286,12 @@ export type InspectSampleData = {
          * The sample's index in the split.
          */
         index: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/sample';
 };
@@ -8209,7 +8331,7 @@ export type InspectSampleError = InspectSampleErrors[keyof InspectSampleErrors];
 
 export type InspectSampleResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: SplitSampleOut;
 };
@@ -8237,6 +8359,12 @@ export type InspectSamplesData = {
          * Also send as many real training samples, to compare.
          */
         real?: boolean;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
     };
     url: '/api/v1/runs/{run_id}/inspect/samples';
 };
@@ -8276,7 +8404,7 @@ export type InspectSamplesError = InspectSamplesErrors[keyof InspectSamplesError
 
 export type InspectSamplesResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: SamplesOut;
 };
@@ -8291,7 +8419,14 @@ export type InspectStepData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/step';
 };
 
@@ -8330,7 +8465,7 @@ export type InspectStepError = InspectStepErrors[keyof InspectStepErrors];
 
 export type InspectStepResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: StepOut;
 };
@@ -8345,7 +8480,14 @@ export type InspectTranslateData = {
          */
         run_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
     url: '/api/v1/runs/{run_id}/inspect/translate';
 };
 
@@ -8384,7 +8526,7 @@ export type InspectTranslateError = InspectTranslateErrors[keyof InspectTranslat
 
 export type InspectTranslateResponses = {
     /**
-     * Successful Response
+     * The answer, or with format=png a figure of it.
      */
     200: TranslateOut;
 };
