@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectGenerate, inspectPredictions, inspectTranslate } from "../api/gen";
-import { metric, percent } from "../format";
+import { fixed, metric, percent } from "../format";
 import { Chart } from "../train/Chart";
 import { failure, forRun } from "./inspectApi";
 
@@ -63,7 +63,7 @@ export function GenerateView({ runId }: { runId: string }) {
       </label>
       <div className="controls">
         <label title={t("generate.temperatureTitle")}>
-          {t("generate.temperatureValue", { value: temperature.toFixed(2) })}{" "}
+          {t("generate.temperatureValue", { value: fixed(temperature, 2) })}{" "}
           <input type="range" min={0} max={2} step={0.05} value={temperature} aria-label={t("generate.temperature")}
             onChange={(e) => setTemperature(Number(e.target.value))} />
         </label>
