@@ -4,6 +4,8 @@ import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { tick } from "../format";
+import { useThemeColours } from "../theme";
 
 export interface Series {
   label: string;
@@ -56,6 +58,7 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
   focus = null }: Props) {
   const { t } = useTranslation("train");
   const xLabel = xTitle ?? t("charts.step");
+  const { theme, ink, grid } = useThemeColours();
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const marked = useRef(marks);
@@ -65,9 +68,8 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
   const shown = () => series.map((s) => (s.points ? s : { ...s, y: smooth(s.y, smoothing) }));
   useEffect(() => {
     const element = box.current!;
-    const ink = getComputedStyle(element).getPropertyValue("--text").trim() || "#0f172a";
-    const grid = getComputedStyle(element).getPropertyValue("--line").trim() || "#cbd5e1";
-    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 },
+      values: (_: uPlot, splits: number[]) => splits.map((v) => (v === null || v === undefined ? "" : tick(v))) };
     plot.current = new uPlot({
       title, width: element.clientWidth || 400, height: 180,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
@@ -83,10 +85,10 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 180 }));
     resize.observe(element);
     return () => { resize.disconnect(); plot.current?.destroy(); plot.current = null; };
-  }, [title, labels, xLabel, log]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [title, labels, xLabel, log, theme]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => { // after the chart is made: a new chart has every series in full
     plot.current?.setSeries(focus === null ? null : focus + 1, { focus: focus !== null });
-  }, [focus, title, labels, xLabel, log]);
+  }, [focus, title, labels, xLabel, log, theme]);
   useEffect(() => {
     plot.current?.setData(align(shown()));
   }, [version, smoothing, marks.join()]); // eslint-disable-line react-hooks/exhaustive-deps
