@@ -18,11 +18,16 @@ export function fixed(x: number, digits: number): string {
 export function precise(x: number, digits: number): string {
   if (!Number.isFinite(x)) return String(x);
   const exponent = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(x)));
-  if (exponent < -6 || exponent >= digits) { // toPrecision's exponent notation: 1.234e-7
-    const [mantissa, power] = x.toExponential(digits - 1).split("e");
-    return `${fixed(Number(mantissa), digits - 1)}e${power}`;
-  }
+  if (exponent < -6 || exponent >= digits) return exponential(x, digits - 1); // as toPrecision: 1.234e-7
   return written(x, { minimumSignificantDigits: digits, maximumSignificantDigits: digits });
+}
+
+/** `x` in exponent notation with `digits` decimals, as toExponential writes it (1.23e-4),
+ * in the UI's language. */
+export function exponential(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const [mantissa, power] = x.toExponential(digits).split("e");
+  return `${fixed(Number(mantissa), digits)}e${power}`;
 }
 
 /** A number as String writes it (every digit it has), in the UI's language. */

@@ -76,8 +76,8 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
       cursor: { sync: { key: "layerlab-charts" } }, // one crosshair across the charts
       axes: [{ label: xLabel, ...axis }, axis],
       hooks: { draw: [(u: uPlot) => drawMarks(u, marked.current, ink)] },
-      series: [{ label: xLabel }, ...series.map((s) => ({
-        label: s.label, stroke: s.colour, width: s.dash ? 1 : 1.5, spanGaps: true, dash: s.dash,
+      series: [{ label: xLabel, value: legendValue }, ...series.map((s) => ({
+        label: s.label, value: legendValue, stroke: s.colour, width: s.dash ? 1 : 1.5, spanGaps: true, dash: s.dash,
         points: { show: s.points ?? false, size: 5 },
       }))],
       bands: series.flatMap((s, i) => (s.band ? [{ series: [i + 1, s.band.with + 1] as [number, number], fill: s.band.fill }] : [])),
@@ -94,6 +94,11 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
   }, [version, smoothing, marks.join()]); // eslint-disable-line react-hooks/exhaustive-deps
   const points = series.reduce((n, s) => n + s.y.filter((v) => v !== null).length, 0);
   return <div ref={box} className="chart" data-testid={testId} data-points={points} data-marks={marks.join(" ")} />;
+}
+
+/** A value in the legend under the cursor, as uPlot writes it, in the UI's language. */
+function legendValue(_: uPlot, v: number | null): string {
+  return v === null || v === undefined ? "--" : tick(v);
 }
 
 function drawMarks(u: uPlot, marks: number[], colour: string) {
