@@ -10,14 +10,14 @@ function written(x: number, options: Intl.NumberFormatOptions): string {
 
 /** `x` with `digits` decimals, as toFixed writes it, in the UI's language. */
 export function fixed(x: number, digits: number): string {
-  if (!Number.isFinite(x)) return String(x);
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return String(x); // toFixed's own limit
   return written(x, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 /** `x` to `digits` significant digits, as toPrecision writes it, in the UI's language. */
 export function precise(x: number, digits: number): string {
   if (!Number.isFinite(x)) return String(x);
-  const exponent = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(x)));
+  const exponent = Number(x.toExponential(digits - 1).split("e")[1]); // of x rounded to its digits
   if (exponent < -6 || exponent >= digits) return exponential(x, digits - 1); // as toPrecision: 1.234e-7
   return written(x, { minimumSignificantDigits: digits, maximumSignificantDigits: digits });
 }
