@@ -7,6 +7,7 @@ export interface ThemeColours {
   theme: string; // "light" or "dark"
   ink: string; // text: tick labels, axis titles, marks
   grid: string; // grid lines and ticks
+  muted: string; // secondary text and lines
   panel: string; // the background a canvas is painted over
 }
 
@@ -18,6 +19,7 @@ function read(): ThemeColours {
     theme: root.dataset.theme ?? "light",
     ink: variable("--text", "#0f172a"),
     grid: variable("--line", "#cbd5e1"),
+    muted: variable("--muted", "#475569"),
     panel: variable("--panel", "#ffffff"),
   };
 }

@@ -8,6 +8,7 @@ import { inspectGenerate, inspectPredictions, inspectTranslate } from "../api/ge
 import { fixed, metric, percent } from "../format";
 import { Chart } from "../train/Chart";
 import { failure, forRun } from "./inspectApi";
+import { useThemeColours } from "../theme";
 
 type Predictions = Schemas["PredictionsOut"];
 type Generated = Schemas["GeneratedOut"];
@@ -15,6 +16,7 @@ type Translated = Schemas["TranslateOut"];
 
 export function PredictionsView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
+  const { muted } = useThemeColours(); // the truth's line, grey on either theme
   const [data, setData] = useState<Predictions | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -34,7 +36,7 @@ export function PredictionsView({ runId }: { runId: string }) {
     <div className="view" data-testid="predictions-view">
       <p>{t("predictions.summary", { mae: metric(data.mae), rmse: metric(data.rmse) })}</p>
       <Chart title={t("predictions.chart")} testId="predictions-chart" version={1} xLabel={t("predictions.sample")} series={[
-        { label: t("predictions.truth"), x, y: column(truth.values), colour: "#475569" },
+        { label: t("predictions.truth"), x, y: column(truth.values), colour: muted },
         { label: t("predictions.prediction"), x, y: column(guess.values), colour: "#ea580c" },
       ]} />
     </div>
