@@ -63,15 +63,16 @@ def test_spanish_writes_decimal_commas_metric_names_and_its_device_line(
     device = page.get_by_test_id("run-device").inner_text()
     assert DEVICE.match(device), f"the device line is not Spanish: {device!r}"
     keep(page, "dashboard")
-    # the runs table: the run's score and test metric, its duration's device
+    # the runs table: the run's score and test metric, its duration's device (on its row:
+    # the table lists every run of the server)
     page.get_by_role("tab", name=COMMON["tabs"]["runs"]).click()
-    table = page.locator(".runs-table")
-    expect(table.locator("tbody tr")).to_have_count(1)
-    row = spanish_numbers(table, "the runs table")
+    current = page.locator(".runs-table tbody tr.current")
+    expect(current).to_have_count(1)
+    row = spanish_numbers(current, "the run's row")
     assert "thread" not in row and re.search(r"CPU \(\d+ hilos?\)", row), row
     # the comparison beside it: final metrics in words and numbers
     expect(page.get_by_test_id("overlay-chart")).not_to_have_attribute("data-points", "0")
-    spanish_numbers(page.locator(".runs-panel"), "the runs panel")
+    spanish_numbers(page.locator(".runs-panel"), "the runs panel")  # every run's numbers
     keep(page, "runs")
     # an Inspect view: a test sample's values and its class probabilities
     page.get_by_role("tab", name=COMMON["tabs"]["inspect"]).click()
