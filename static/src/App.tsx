@@ -127,12 +127,18 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   const [hint, setHint] = useState(firstVisit);
   const [lessonsOpen, setLessonsOpen] = useState(() => localStorage.getItem("layerlab-lessons") === "open");
   useEffect(() => localStorage.setItem("layerlab-lessons", lessonsOpen ? "open" : "closed"), [lessonsOpen]);
-  const [theme, setTheme] = useState<"light" | "dark">(
-    () => (localStorage.getItem("layerlab-theme") === "dark" ? "dark" : "light"));
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-    localStorage.setItem("layerlab-theme", theme);
-  }, [theme]);
+  const [theme, setTheme] = useState<"light" | "dark">(() => {
+    const stored = localStorage.getItem("layerlab-theme") === "dark" ? "dark" : "light";
+    document.documentElement.dataset.theme = stored;
+    return stored;
+  });
+  // the root takes the theme before anything renders with it: what paints a canvas reads
+  // the theme's colours as it is made
+  const changeTheme = (next: "light" | "dark") => {
+    document.documentElement.dataset.theme = next;
+    setTheme(next);
+  };
+  useEffect(() => localStorage.setItem("layerlab-theme", theme), [theme]);
   const view = useRunStream(runId);
   useEffect(() => writeUrl({ spec, training: training ?? undefined }), [spec, training]);
   useEffect(() => {
@@ -270,7 +276,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   return (
     <div className={lessonsOpen ? "app with-lessons" : "app"}>
       <TopBar doc={doc} spec={spec} training={training ? forRun(training) : null} presets={presets} editor={editor}
-        onTrain={train} notReady={notReady} fixed={fixed} theme={theme} onTheme={setTheme}
+        onTrain={train} notReady={notReady} fixed={fixed} theme={theme} onTheme={changeTheme}
         lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} onPreset={loadPreset} onImport={importFile} />
       {lessonsOpen && (
         <LessonsPanel actions={lessonActions} current={{ runId, status: view.status }} onClose={() => setLessonsOpen(false)} />
@@ -306,7 +312,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
         </footer>
       </main>
       {/* with a run open the dock keeps one height, so data arriving never moves its tabs */}
-      <section className={runId ? "dash with-run" : "dash"} key={theme /* charts take the theme's colours when made */}>
+      <section className={runId ? "dash with-run" : "dash"}>
         {trainError && (
           <p className="error" role="alert" data-testid="train-error" title={t("app.dismiss")}
             onClick={() => setTrainError(null)}>{trainError}</p>

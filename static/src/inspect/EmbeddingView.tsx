@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectEmbedding, inspectSample } from "../api/gen";
-import { percent } from "../format";
+import { fixed, percent } from "../format";
 import { runColour } from "../train/runColours";
 import { viridis } from "./colour";
 import { InputImage } from "./InputImage";
@@ -160,7 +160,7 @@ function Computing() {
   return (
     <p className="muted" role="status" data-testid="computing">
       <progress aria-label={t("embedding.computing")} /> {t("embedding.computing")}{" "}
-      {t("embedding.elapsed", { seconds: seconds.toFixed(1) })}
+      {t("embedding.elapsed", { seconds: fixed(seconds, 1) })}
     </p>
   );
 }

@@ -3,6 +3,7 @@
 import { useEffect, useRef } from "react";
 import { decodeArray, type EncodedArray } from "../api/client";
 import { paintImage } from "./colour";
+import { fixed, numbers } from "../format";
 
 interface Props {
   input: EncodedArray;
@@ -17,6 +18,6 @@ export function InputImage({ input, overlay, size = 56 }: Props) {
   useEffect(() => {
     if (image) paintImage(canvas.current!, values, 0, dims, overlay ? decodeArray(overlay).values : null);
   }, [input, overlay]); // eslint-disable-line react-hooks/exhaustive-deps
-  if (!image) return <code className="input-values">{Array.from(values.slice(0, 8), (v) => v.toFixed(2)).join(", ")}</code>;
+  if (!image) return <code className="input-values">{numbers(Array.from(values.slice(0, 8), (v) => fixed(v, 2)))}</code>;
   return <canvas ref={canvas} className="input-image" style={{ width: size, height: size }} />;
 }

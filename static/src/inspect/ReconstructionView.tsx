@@ -55,7 +55,7 @@ function ErrorHistogram({ histogram }: { histogram: Reconstructions["histogram"]
       <svg className="bars" data-testid="error-histogram" viewBox={`0 0 ${counts.length} 20`} preserveAspectRatio="none"
         style={{ height: 60 }}>
         {counts.map((c, i) => (
-          <rect key={i} x={i + 0.1} width={0.8} y={20 - (20 * c) / max} height={(20 * c) / max} fill="#2563eb">
+          <rect key={i} x={i + 0.1} width={0.8} y={20 - (20 * c) / max} height={(20 * c) / max} fill="var(--accent)">
             <title>{t("reconstructions.bar", { samples: c })}</title>
           </rect>
         ))}

@@ -5,15 +5,17 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectGenerateStream, inspectPredictions, inspectTranslate } from "../api/gen";
-import { metric, percent } from "../format";
+import { fixed, metric, percent } from "../format";
 import { Chart } from "../train/Chart";
 import { failure, forRun } from "./inspectApi";
+import { useThemeColours } from "../theme";
 
 type Predictions = Schemas["PredictionsOut"];
 type Translated = Schemas["TranslateOut"];
 
 export function PredictionsView({ runId }: { runId: string }) {
   const { t } = useTranslation("inspect");
+  const { muted } = useThemeColours(); // the truth's line, grey on either theme
   const [data, setData] = useState<Predictions | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -33,7 +35,7 @@ export function PredictionsView({ runId }: { runId: string }) {
     <div className="view" data-testid="predictions-view">
       <p>{t("predictions.summary", { mae: metric(data.mae), rmse: metric(data.rmse) })}</p>
       <Chart title={t("predictions.chart")} testId="predictions-chart" version={1} xLabel={t("predictions.sample")} series={[
-        { label: t("predictions.truth"), x, y: column(truth.values), colour: "#475569" },
+        { label: t("predictions.truth"), x, y: column(truth.values), colour: muted },
         { label: t("predictions.prediction"), x, y: column(guess.values), colour: "#ea580c" },
       ]} />
     </div>
@@ -99,7 +101,7 @@ export function GenerateView({ runId }: { runId: string }) {
       </label>
       <div className="controls">
         <label title={t("generate.temperatureTitle")}>
-          {t("generate.temperatureValue", { value: temperature.toFixed(2) })}{" "}
+          {t("generate.temperatureValue", { value: fixed(temperature, 2) })}{" "}
           <input type="range" min={0} max={2} step={0.05} value={temperature} aria-label={t("generate.temperature")}
             onChange={(e) => setTemperature(Number(e.target.value))} />
         </label>

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectStep } from "../api/gen";
-import { metric, shape } from "../format";
+import { metric, numbers, shape } from "../format";
 import { Heatmap } from "./Heatmap";
 import { failure, forRun } from "./inspectApi";
 
@@ -18,7 +18,7 @@ function Tensor({ t, label }: { t: TensorView | null | undefined; label: string 
   const values = t.values ? decodeArray(t.values).values : null;
   const summary = `‖·‖ ${metric(t.norm)} · ${metric(t.min)} … ${metric(t.max)}`;
   if (values && values.length <= LISTED) {
-    return <code aria-label={label} title={summary}>[{Array.from(values, (v) => metric(v)).join(", ")}]</code>;
+    return <code aria-label={label} title={summary}>[{numbers(Array.from(values, (v) => metric(v)))}]</code>;
   }
   if (values) {
     const cols = t.shape.length ? t.shape[t.shape.length - 1] : 1;

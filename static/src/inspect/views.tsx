@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectFilters, inspectHistograms, inspectSaliency } from "../api/gen";
-import { shape } from "../format";
+import { precise, shape } from "../format";
 import { Heatmap } from "./Heatmap";
 import { InputImage } from "./InputImage";
 import { forRun } from "./inspectApi";
@@ -70,12 +70,12 @@ export function HistogramsView({ runId }: { runId: string }) {
             {at.parameters.map((p) => (
               <figure key={`${p.layer}.${p.parameter}`}>
                 <figcaption>{p.layer}.{p.parameter}</figcaption>
-                <Bars counts={p.weights.counts} colour="#2563eb" />
+                <Bars counts={p.weights.counts} colour="var(--accent)" />
                 <small className="muted">
-                  {t("histograms.weights", { low: p.weights.low.toPrecision(2), high: p.weights.high.toPrecision(2) })}
+                  {t("histograms.weights", { low: precise(p.weights.low, 2), high: precise(p.weights.high, 2) })}
                 </small>
-                {p.gradients && <Bars counts={p.gradients.counts} colour="#ea580c" />}
-                {p.gradients && <small className="muted">{t("histograms.gradients", { std: p.gradients.std.toPrecision(2) })}</small>}
+                {p.gradients && <Bars counts={p.gradients.counts} colour="var(--accent-2)" />}
+                {p.gradients && <small className="muted">{t("histograms.gradients", { std: precise(p.gradients.std, 2) })}</small>}
               </figure>
             ))}
           </div>

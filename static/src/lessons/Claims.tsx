@@ -3,7 +3,7 @@
 // experiment's run), held or not; unknown until the run completes.
 import { useTranslation } from "react-i18next";
 import type { ExperimentResult } from "../api/client";
-import { metric, shape } from "../format";
+import { fixed, metric, numbers, shape } from "../format";
 import i18n from "../i18n";
 
 type Value = number | number[] | null;
@@ -11,7 +11,7 @@ type Value = number | number[] | null;
 function show(value: Value, list = false): string {
   if (value === null) return "?";
   if (!Array.isArray(value)) return metric(value);
-  return list ? `[${value.map((v) => v.toFixed(3)).join(", ")}]` : shape(value);
+  return list ? `[${numbers(value.map((v) => fixed(v, 3)))}]` : shape(value);
 }
 
 /** What a metric claim reads: the last epoch's value, an epoch's, or the change between two. */

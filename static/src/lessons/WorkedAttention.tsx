@@ -2,6 +2,7 @@
 // each key's score q·k and its weight softmax(q·k / √d_k).
 import { useTranslation } from "react-i18next";
 import type { Schemas } from "../api/client";
+import { fixed } from "../format";
 
 export function WorkedAttention({ worked }: { worked: Schemas["WorkedAttention"] }) {
   const { t } = useTranslation("lessons");
@@ -16,9 +17,9 @@ export function WorkedAttention({ worked }: { worked: Schemas["WorkedAttention"]
           {worked.scores.map((score, i) => (
             <tr key={i}>
               <td>k{i + 1}</td>
-              <td>{score.toFixed(1)}</td>
-              <td>{(score / Math.sqrt(worked.d_k)).toFixed(2)}</td>
-              <td>{worked.weights[i].toFixed(3)}</td>
+              <td>{fixed(score, 1)}</td>
+              <td>{fixed(score / Math.sqrt(worked.d_k), 2)}</td>
+              <td>{fixed(worked.weights[i], 3)}</td>
             </tr>
           ))}
         </tbody>

@@ -11,6 +11,7 @@ import { ParallelCoordinates } from "./ParallelCoordinates";
 import { TrialsTable } from "./TrialsTable";
 import { useTrialCurves } from "./useTrialCurves";
 import { trialColour } from "./trialColours";
+import { useThemeColours } from "../theme";
 
 interface Props {
   sweepId: string;
@@ -35,6 +36,7 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
     return () => { live = false; window.clearInterval(timer); };
   }, [sweepId, running]);
   const { curves, version } = useTrialCurves(sweep?.trials ?? []);
+  const dark = useThemeColours().theme === "dark";
   if (!sweep) return <p className="muted">{error ?? t("view.loading")}</p>;
 
   const act = async (action: () => Promise<unknown>, after: () => void) => {
@@ -47,7 +49,6 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
     }
   };
   const paths = Object.keys(sweep.sweep.parameters);
-  const dark = document.documentElement.dataset.theme === "dark"; // the tab is made again when it changes
   const colours = scoreColours(sweep.trials.map((tr) => tr.score), maximizes(sweep.sweep as SweepSpec), dark);
   const drawn = sweep.trials.filter((tr) => curves.has(tr.run_id));
   const series: Series[] = drawn.map((tr) => ({

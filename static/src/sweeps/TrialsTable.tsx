@@ -7,6 +7,7 @@ import { metric } from "../format";
 import { trialStatusLabel } from "./labels";
 import { formatValue } from "./params";
 import { trialColour } from "./trialColours";
+import { useThemeColours } from "../theme";
 
 type Column = "number" | "status" | "score" | "epoch" | `param:${string}`;
 
@@ -35,7 +36,7 @@ function compare(a: unknown, b: unknown): number {
 
 export function TrialsTable({ trials, paths, metricName, bestRunId, lit, onHover, onPick, onOpen }: Props) {
   const { t } = useTranslation("sweeps");
-  const dark = document.documentElement.dataset.theme === "dark"; // the tab is made again when it changes
+  const dark = useThemeColours().theme === "dark";
   const [sort, setSort] = useState<{ column: Column; ascending: boolean }>({ column: "number", ascending: true });
   const sorted = [...trials].sort((a, b) => {
     const order = compare(cell(a, sort.column), cell(b, sort.column));

@@ -2,6 +2,7 @@
 // the API takes them; values read and written as people type them. No DOM here.
 import type { LayerInfo, SweepRange, SweepSpec } from "../api/client";
 import type { Doc } from "../editor/model";
+import { exponential, plain } from "../format";
 
 export type Method = SweepSpec["method"];
 export type Value = string | number | boolean | null;
@@ -38,9 +39,9 @@ export function parseValues(text: string): Value[] {
 /** A value as a table cell or an axis tick shows it. */
 export function formatValue(value: unknown): string {
   if (typeof value === "number") {
-    if (Number.isInteger(value)) return String(value);
+    if (Number.isInteger(value)) return plain(value);
     const abs = Math.abs(value);
-    return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(2) : String(Number(value.toPrecision(4)));
+    return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? exponential(value, 2) : plain(Number(value.toPrecision(4)));
   }
   if (typeof value === "string") return value;
   return JSON.stringify(value);

@@ -1,15 +1,20 @@
 // The decision boundary of a 2-D model, drawn into a canvas: each grid cell coloured by
-// its predicted class, paler where the model is unsure; the data points on top.
+// its predicted class, fading into the panel's own colour where the model is unsure (toward
+// white in the light theme, toward the dark panel in the dark one); the data points on top.
 import { useEffect, useRef } from "react";
 import { decodeArray, type BoundaryGrid } from "../api/client";
 import { diverging } from "../inspect/colour";
+import { rgbOf, useThemeColours } from "../theme";
 
 const CLASS_COLOURS = [[37, 99, 235], [234, 88, 12], [5, 150, 105], [124, 58, 237], [219, 39, 119]];
 const SIZE = 220;
 
 export function BoundaryView({ grid }: { grid: BoundaryGrid }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const { panel } = useThemeColours();
   useEffect(() => {
+    const base = rgbOf(panel);
+    const toward = (colour: number[], strength: number) => colour.map((c, k) => base[k] + (c - base[k]) * strength);
     const context = canvas.current!.getContext("2d")!;
     const n = grid.resolution;
     const predicted = decodeArray(grid.predicted).values;
@@ -18,15 +23,16 @@ export function BoundaryView({ grid }: { grid: BoundaryGrid }) {
     cells.width = n;
     cells.height = n;
     const image = cells.getContext("2d")!.createImageData(n, n);
-    // a classifier: class colours, paler where unsure; a regressor: its value on the
-    // diverging scale (blue low, orange high) over the range of values shown
+    // a classifier: class colours, fainter where unsure; a regressor: its value on the
+    // diverging scale (blue low, orange high, the panel's colour at zero) over the range of
+    // values shown
     const regression = !grid.confidence;
     let extent = 1e-12;
     if (regression) for (const v of predicted) extent = Math.max(extent, Math.abs(v));
     const colourOf = (value: number, strength = 1) => {
-      if (regression) return diverging(value / extent);
+      if (regression) return toward(diverging(Math.sign(value)), Math.min(1, Math.abs(value) / extent));
       const colour = CLASS_COLOURS[Math.round(value) % CLASS_COLOURS.length];
-      return colour.map((c) => 255 - (255 - c) * (0.15 + 0.45 * strength));
+      return toward(colour, 0.15 + 0.45 * strength);
     };
     for (let row = 0; row < n; row++) {
       for (let col = 0; col < n; col++) {
@@ -49,12 +55,12 @@ export function BoundaryView({ grid }: { grid: BoundaryGrid }) {
       const y = SIZE - ((points[2 * i + 1] - y0) / (y1 - y0)) * SIZE;
       const colour = regression ? diverging(labels[i] / extent) : CLASS_COLOURS[Math.round(labels[i]) % CLASS_COLOURS.length];
       context.fillStyle = `rgb(${colour.map(Math.round).join(",")})`;
-      context.strokeStyle = "#fff";
+      context.strokeStyle = panel;
       context.beginPath();
       context.arc(x, y, 2.5, 0, 2 * Math.PI);
       context.fill();
       context.stroke();
     }
-  }, [grid]);
+  }, [grid, panel]);
   return <canvas ref={canvas} width={SIZE} height={SIZE} className="boundary" data-testid="boundary" />;
 }

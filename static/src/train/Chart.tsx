@@ -4,6 +4,8 @@ import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { tick } from "../format";
+import { useThemeColours } from "../theme";
 
 export interface Series {
   label: string;
@@ -56,6 +58,7 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
   focus = null }: Props) {
   const { t } = useTranslation("train");
   const xLabel = xTitle ?? t("charts.step");
+  const { theme, ink, grid } = useThemeColours();
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const marked = useRef(marks);
@@ -65,17 +68,16 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
   const shown = () => series.map((s) => (s.points ? s : { ...s, y: smooth(s.y, smoothing) }));
   useEffect(() => {
     const element = box.current!;
-    const ink = getComputedStyle(element).getPropertyValue("--text").trim() || "#0f172a";
-    const grid = getComputedStyle(element).getPropertyValue("--line").trim() || "#cbd5e1";
-    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 },
+      values: (_: uPlot, splits: number[]) => splits.map((v) => (v === null || v === undefined ? "" : tick(v))) };
     plot.current = new uPlot({
       title, width: element.clientWidth || 400, height: 180,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
       cursor: { sync: { key: "layerlab-charts" } }, // one crosshair across the charts
       axes: [{ label: xLabel, ...axis }, axis],
       hooks: { draw: [(u: uPlot) => drawMarks(u, marked.current, ink)] },
-      series: [{ label: xLabel }, ...series.map((s) => ({
-        label: s.label, stroke: s.colour, width: s.dash ? 1 : 1.5, spanGaps: true, dash: s.dash,
+      series: [{ label: xLabel, value: legendValue }, ...series.map((s) => ({
+        label: s.label, value: legendValue, stroke: s.colour, width: s.dash ? 1 : 1.5, spanGaps: true, dash: s.dash,
         points: { show: s.points ?? false, size: 5 },
       }))],
       bands: series.flatMap((s, i) => (s.band ? [{ series: [i + 1, s.band.with + 1] as [number, number], fill: s.band.fill }] : [])),
@@ -83,15 +85,20 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 180 }));
     resize.observe(element);
     return () => { resize.disconnect(); plot.current?.destroy(); plot.current = null; };
-  }, [title, labels, xLabel, log]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [title, labels, xLabel, log, theme]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => { // after the chart is made: a new chart has every series in full
     plot.current?.setSeries(focus === null ? null : focus + 1, { focus: focus !== null });
-  }, [focus, title, labels, xLabel, log]);
+  }, [focus, title, labels, xLabel, log, theme]);
   useEffect(() => {
     plot.current?.setData(align(shown()));
   }, [version, smoothing, marks.join()]); // eslint-disable-line react-hooks/exhaustive-deps
   const points = series.reduce((n, s) => n + s.y.filter((v) => v !== null).length, 0);
   return <div ref={box} className="chart" data-testid={testId} data-points={points} data-marks={marks.join(" ")} />;
+}
+
+/** A value in the legend under the cursor, as uPlot writes it, in the UI's language. */
+function legendValue(_: uPlot, v: number | null): string {
+  return v === null || v === undefined ? "--" : tick(v);
 }
 
 function drawMarks(u: uPlot, marks: number[], colour: string) {

@@ -11,7 +11,7 @@ import i18n from "../i18n";
 import { BoundaryView } from "./BoundaryView";
 import { Chart } from "./Chart";
 import { gradientLines } from "./gradients";
-import { statusLabel } from "./labels";
+import { deviceLabel, statusLabel } from "./labels";
 import { LiveSamples } from "./LiveSamples";
 import { useTaskKind } from "../taskKinds";
 import { parameterValues } from "./schemas";
@@ -95,7 +95,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
           : t("dashboard.progress", { epoch, step })}</span>
         <progress max={1} value={progress} aria-label={t("dashboard.progressLabel")} />
         <span className="muted eta" data-testid="run-eta">{status === "running" ? t("dashboard.eta", { time: duration(eta) }) : ""}</span>
-        {view.device && <span className="muted" data-testid="run-device">{t("dashboard.device", { device: view.device })}</span>}
+        {view.device && <span className="muted" data-testid="run-device">{t("dashboard.device", { device: deviceLabel(view.device) })}</span>}
         {view.memoryMb !== null && <span className="muted" data-testid="run-memory" title={t("dashboard.memoryTitle")}>
           {t("dashboard.memory", { memory: Math.round(view.memoryMb) })}</span>}
         <span data-testid="run-metrics">{(tested ? [

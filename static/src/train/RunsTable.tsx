@@ -5,6 +5,7 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type RunSummary } from "../api/client";
+import { deviceLabel } from "./labels";
 import { COLUMNS, durationText, metricTitle, nextOrder, shownRuns, type ColumnKey, type Order } from "./runColumns";
 
 interface Props {
@@ -56,7 +57,7 @@ export function RunsTable({ runs, current, ticked, onToggle, onOpen, onEdited }:
                       <button key={tag} type="button" className="tag" onClick={() => setSearch(tag)}
                         title={t("runs.filterTag", { tag })}>{tag}</button>))
                     : c.key === "name" ? r.name
-                    : c.key === "duration" ? <>{durationText(r)}{r.device && <small className="muted"> {r.device}</small>}</>
+                    : c.key === "duration" ? <>{durationText(r)}{r.device && <small className="muted"> {deviceLabel(r.device)}</small>}</>
                     : c.text(r)}
                 </td>
               ))}

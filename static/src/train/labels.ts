@@ -42,14 +42,27 @@ export function statusLabel(status: string): string {
   return entry(i18n.t("train:status", { returnObjects: true }), status) ?? status;
 }
 
-/** A metric's name as people read it ("val accuracy"); the server's name where the
- * catalog has none (a metric new on the server). */
+/** A metric's name as people read it ("val accuracy"); a split's metric the catalog does
+ * not name in full is made of its split and its name ("val_mae": "val MAE"); the server's
+ * name where the catalog has neither (a metric new on the server). */
 export function metricLabel(name: string): string {
   if (name.startsWith("grad_norm/")) return i18n.t("train:metrics.gradNorm", { layer: name.slice("grad_norm/".length) });
-  return entry(i18n.t("train:metrics", { returnObjects: true }), name) ?? name;
+  const named = entry(i18n.t("train:metrics", { returnObjects: true }), name);
+  if (named) return named;
+  const [, split, rest] = /^(train|val|test)_(.+)$/.exec(name) ?? [];
+  const parts = i18n.t("train:metricParts", { returnObjects: true });
+  const metric = split ? entry(parts, "names", rest) : undefined;
+  return metric ? i18n.t(`train:metricParts.splits.${split as "train" | "val" | "test"}`, { metric }) : name;
 }
 
 /** A metric's short name, for a table's cell ("val acc"); its full name where there is none. */
 export function shortMetricLabel(name: string): string {
   return entry(i18n.t("train:metricsShort", { returnObjects: true }), name) ?? metricLabel(name);
+}
+
+/** Where a run trains, as people read it: the server writes "cpu (2 threads)" (its thread
+ * count is the only part in words); a GPU's name stays as the server gives it. */
+export function deviceLabel(device: string): string {
+  const cpu = /^cpu \((\d+) threads?\)$/.exec(device);
+  return cpu ? i18n.t("train:devices.cpu", { count: Number(cpu[1]) }) : device;
 }
