@@ -6,12 +6,15 @@ Targets (CPU, untrained preset networks: speed does not depend on the weights):
   - boundary: a 100x100 decision boundary of `toy-mlp` over the xor train points,
     output "classes": < 200 ms;
   - attention: the maps of `char-transformer` for a 64-token sequence of random ids
-    within its vocabulary: < 100 ms.
+    within its vocabulary: < 100 ms;
+  - units: every unit's map of `toy-mlp` (2-8-8-2, tanh) over a 64x64 grid of the xor
+    plane, with each weight's gradient on 256 training points: < 50 ms.
 
 The baseline of each is the plain PyTorch cost of the same work without LayerLab's
 encoding: one eval-mode forward of the same batch under torch.no_grad() -- with forward
 hooks keeping every layer's output (activations), of the 10,000 grid points (boundary),
-with the attention modules asked to keep their weights (attention). The gap between the
+with the attention modules asked to keep their weights (attention), of the 4,096 grid points
+with hooks on every layer plus one backward pass of the batch (units). The gap between the
 two columns is what the inspection layer adds (min/max, float16 cuts, base64, pydantic).
 Each figure is the median of REPEATS runs after one warm-up run; torch's default threads.
 
@@ -32,6 +35,7 @@ from torch import nn
 from app.datasets import load_dataset
 from app.inspect import activations, attention, boundary
 from app.inspect.capture import attention_modules
+from app.inspect.units import units
 from app.nn import GraphNet, build
 from app.spec.presets import load_presets
 
@@ -43,7 +47,8 @@ SEED = 0
 SAMPLE = 0  # index of the MNIST test digit
 RESOLUTION = 100
 SEQUENCE = 64  # tokens
-TARGETS_MS = {"activations": 100.0, "boundary": 200.0, "attention": 100.0}
+TARGETS_MS = {"activations": 100.0, "boundary": 200.0, "attention": 100.0, "units": 50.0}
+UNIT_GRID = 64
 
 
 def median_ms(fn: Callable[[], object]) -> float:
@@ -136,6 +141,28 @@ def main() -> None:
                  median_ms(lambda: attention(transformer, tokens)),
                  median_ms(lambda: forward_keeping_attention(transformer, tokens[None]))))
 
+    # units: every unit of the toy MLP over a 64x64 grid, with gradients on a batch
+    batch = (points[:256], labels[:256])
+
+    def cross_entropy(model: nn.Module, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(out, target)
+
+    drawn = units(mlp, points, UNIT_GRID, batch, cross_entropy)
+    assert [layer.units for layer in drawn.layers] == [8, 8, 2]
+    unit_plane = torch.stack(torch.meshgrid(torch.linspace(-1, 1, UNIT_GRID),
+                                            torch.linspace(-1, 1, UNIT_GRID), indexing="ij"),
+                             dim=-1).reshape(-1, 2)
+
+    def plain_units() -> None:
+        hooked_forward(mlp, unit_plane)
+        mlp.zero_grad()
+        nn.functional.cross_entropy(mlp(batch[0]), batch[1]).backward()
+
+    rows.append(("units", f"toy-mlp: 8+8+2 units over {UNIT_GRID}x{UNIT_GRID}, gradients on "
+                          "256 points",
+                 median_ms(lambda: units(mlp, points, UNIT_GRID, batch, cross_entropy)),
+                 median_ms(plain_units)))
+
     # torch's threads spin-wait on each other: other work on these cores slows tiny ops a lot
     load = os.getloadavg()[0]
     print(f"inspection views on CPU, torch {torch.__version__}, {torch.get_num_threads()} "
@@ -149,7 +176,8 @@ def main() -> None:
         print(f"{view:<12} {ours:6.1f} ms {base:6.1f} ms {ours - base:+6.1f} ms "
               f"{'< ' + format(target, '.0f') + ' ms':>9} {verdict:>7}  {what}")
     print("baseline: the same eval-mode forward under torch.no_grad(), without encoding\n"
-          "  (hooks on every layer / the 10,000 grid points / attention keeping its weights)")
+          "  (hooks on every layer / the 10,000 grid points / attention keeping its weights /\n"
+          "  the unit grid with hooks and one backward of the batch)")
 
 
 if __name__ == "__main__":

@@ -341,7 +341,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
             onOpen={(id) => void api.run(id).then(openRun).catch((error: unknown) => setTrainError(String(error)))} />
         )}
         {runId && tab === "inspect" && view.run && (
-          <InspectPanel runId={runId} spec={view.run.spec} version={view.status} asked={inspectAsked} />
+          <InspectPanel runId={runId} spec={view.run.spec} version={view.status} asked={inspectAsked}
+            tick={view.epochs.epoch?.length ?? 0} />
         )}
       </section>
       <aside className="inspector" aria-label={t("app.inspector")}>

@@ -2,8 +2,8 @@
 once each. Importing this package registers them all."""
 
 from app.runs.facts import RunFacts
-from app.runs.views import inputs, splits, translation, weights
+from app.runs.views import inputs, splits, translation, units, weights
 from app.runs.views.registry import VIEWS, AtEpoch, Look, View, view, views_for
 
 __all__ = ["VIEWS", "AtEpoch", "Look", "RunFacts", "View", "inputs", "splits",
-           "translation", "view", "views_for", "weights"]
+           "translation", "units", "view", "views_for", "weights"]

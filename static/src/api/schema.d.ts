@@ -874,6 +874,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/inspect/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Units
+         * @description Each unit of each dense layer drawn over the input plane (a chain of dense layers of at most 16 units over 2-D points), with the weights into it and their gradients on a batch of training samples: TensorFlow Playground's picture of a network, for any activation and output.
+         */
+        get: operations["inspect_units"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/metrics": {
         parameters: {
             query?: never;
@@ -5441,6 +5461,68 @@ export interface components {
                 [key: string]: number | null;
             };
         };
+        /** UnitLayer */
+        UnitLayer: {
+            /**
+             * Activation
+             * @description Applied to its units: its own, or that of the activation layer after it.
+             */
+            activation: string | null;
+            /** Bias */
+            bias: number[] | null;
+            /**
+             * Gradients
+             * @description dLoss/dweight on a batch of training samples at these weights (as a step from here would see them); null when there is no batch.
+             */
+            gradients: number[][] | null;
+            /** High */
+            high: number;
+            /**
+             * Id
+             * @description The dense layer's id.
+             */
+            id: string;
+            /** Low */
+            low: number;
+            /** @description (units, resolution, resolution) float16: each unit's output over the plane, row 0 at the bottom. */
+            maps: components["schemas"]["EncodedArray"];
+            /**
+             * Shown
+             * @description The layer whose output the maps are (the dense layer or the activation after it).
+             */
+            shown: string;
+            /** Units */
+            units: number;
+            /**
+             * Weights
+             * @description weights[unit][source]: from each unit (or input) of the layer before.
+             */
+            weights: number[][];
+        };
+        /** UnitsOut */
+        UnitsOut: {
+            /** @description (2, resolution, resolution): x and y over the plane. */
+            input_maps: components["schemas"]["EncodedArray"];
+            /**
+             * Inputs
+             * @description The input units' names.
+             */
+            inputs: string[];
+            /** Layers */
+            layers: components["schemas"]["UnitLayer"][];
+            /** Resolution */
+            resolution: number;
+            /** X Range */
+            x_range: [
+                number,
+                number
+            ];
+            /** Y Range */
+            y_range: [
+                number,
+                number
+            ];
+        };
         /**
          * UploadOut
          * @description An uploaded CSV table: train on it as dataset 'csv' with options {upload_id, ...}.
@@ -9443,6 +9525,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TranslateOut"];
+                    "image/png": unknown;
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No run has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The run has no weights yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspect_units: {
+        parameters: {
+            query?: {
+                /** @description Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint. */
+                epoch?: number | null;
+                /** @description Grid points per side of the plane. */
+                resolution?: number;
+                /** @description json: the answer's numbers; png: a figure of its arrays, for a slide or a report. */
+                format?: "json" | "png";
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The answer, or with format=png a figure of it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitsOut"];
                     "image/png": unknown;
                 };
             };

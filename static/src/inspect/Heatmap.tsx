@@ -22,16 +22,17 @@ interface Props {
   title?: string;
   onCell?: (cell: { row: number; col: number } | null) => void; // the cell under the pointer
   outline?: Cells | null;
+  flip?: boolean; // row 0 at the bottom (a plane's y axis), not the top
 }
 
-export function Heatmap({ values, offset = 0, rows, cols, scale, low, high, size = 48, title, onCell, outline }: Props) {
+export function Heatmap({ values, offset = 0, rows, cols, scale, low, high, size = 48, title, onCell, outline, flip }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => paint(canvas.current!, values, offset, rows, cols, scale, low, high),
     [values, offset, rows, cols, scale, low, high]);
   const ratio = size / Math.max(rows, cols);
   const width = Math.max(1, Math.round(cols * ratio));
   const height = Math.max(1, Math.round(rows * ratio));
-  const map = <canvas ref={canvas} className="heatmap" title={title} style={{ width, height }}
+  const map = <canvas ref={canvas} className="heatmap" title={title} style={{ width, height, transform: flip ? "scaleY(-1)" : undefined }}
     onPointerMove={onCell && ((e) => {
       const box = e.currentTarget.getBoundingClientRect();
       const col = Math.floor(((e.clientX - box.left) / box.width) * cols);

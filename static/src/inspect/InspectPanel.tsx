@@ -17,11 +17,13 @@ import { ReconstructionView } from "./ReconstructionView";
 import { SamplesView } from "./SamplesView";
 import { GenerateView, PredictionsView, TranslateView } from "./SequenceViews";
 import { StepView } from "./StepView";
+import { UnitsView } from "./UnitsView";
 
 interface TabProps {
   runId: string;
   sample: number;
   spec: NetworkSpec;
+  tick: number; // epochs the run has reported: views that follow the training fetch again
 }
 
 interface Tab {
@@ -34,6 +36,7 @@ interface Tab {
  * boundary, latent/grid) is read by another tab or elsewhere. */
 const TABS = {
   samples: { label: "views.samples", draw: ({ runId }) => <SamplesView runId={runId} /> },
+  units: { label: "views.units", draw: ({ runId, tick }) => <UnitsView runId={runId} tick={tick} /> },
   activations: { label: "views.activations", sampled: true, draw: ({ runId, sample }) => <ActivationsView runId={runId} sample={sample} /> },
   filters: { label: "views.filters", draw: ({ runId }) => <FiltersView runId={runId} /> },
   attention: { label: "views.attention", sampled: true, draw: ({ runId, sample }) => <AttentionView runId={runId} sample={sample} /> },
@@ -61,6 +64,7 @@ interface Props {
   spec: NetworkSpec;
   version: string; // changes when the views should fetch again (the run's status)
   asked?: { view: View } | null; // a view asked for from outside (a lesson's "watch"); a new object each time
+  tick?: number; // epochs the run has reported so far
 }
 
 /** The run's listed views, or why they could not be listed. */
@@ -77,7 +81,7 @@ function useViews(runId: string): { views: ViewEntry[] | null; error: string | n
   return state;
 }
 
-export function InspectPanel({ runId, spec, version, asked }: Props) {
+export function InspectPanel({ runId, spec, version, asked, tick = 0 }: Props) {
   const { t } = useTranslation("inspect");
   const { views: listed, error } = useViews(runId);
   const names = new Set(listed?.map((v) => v.name));
@@ -117,7 +121,7 @@ export function InspectPanel({ runId, spec, version, asked }: Props) {
       </nav>
       <ViewScope.Provider value={key}>
         <ViewAnswers.Provider value={report}>
-          <div key={key} ref={body} className="view-box">{tab?.draw({ runId, sample, spec })}</div>
+          <div key={key} ref={body} className="view-box">{tab?.draw({ runId, sample, spec, tick })}</div>
         </ViewAnswers.Provider>
       </ViewScope.Provider>
     </section>

@@ -5344,6 +5344,100 @@ export type TrialOut = {
 };
 
 /**
+ * UnitLayer
+ */
+export type UnitLayer = {
+    /**
+     * Activation
+     *
+     * Applied to its units: its own, or that of the activation layer after it.
+     */
+    activation: string | null;
+    /**
+     * Bias
+     */
+    bias: Array<number> | null;
+    /**
+     * Gradients
+     *
+     * dLoss/dweight on a batch of training samples at these weights (as a step from here would see them); null when there is no batch.
+     */
+    gradients: Array<Array<number>> | null;
+    /**
+     * High
+     */
+    high: number;
+    /**
+     * Id
+     *
+     * The dense layer's id.
+     */
+    id: string;
+    /**
+     * Low
+     */
+    low: number;
+    /**
+     * (units, resolution, resolution) float16: each unit's output over the plane, row 0 at the bottom.
+     */
+    maps: EncodedArray;
+    /**
+     * Shown
+     *
+     * The layer whose output the maps are (the dense layer or the activation after it).
+     */
+    shown: string;
+    /**
+     * Units
+     */
+    units: number;
+    /**
+     * Weights
+     *
+     * weights[unit][source]: from each unit (or input) of the layer before.
+     */
+    weights: Array<Array<number>>;
+};
+
+/**
+ * UnitsOut
+ */
+export type UnitsOut = {
+    /**
+     * (2, resolution, resolution): x and y over the plane.
+     */
+    input_maps: EncodedArray;
+    /**
+     * Inputs
+     *
+     * The input units' names.
+     */
+    inputs: Array<string>;
+    /**
+     * Layers
+     */
+    layers: Array<UnitLayer>;
+    /**
+     * Resolution
+     */
+    resolution: number;
+    /**
+     * X Range
+     */
+    x_range: [
+        number,
+        number
+    ];
+    /**
+     * Y Range
+     */
+    y_range: [
+        number,
+        number
+    ];
+};
+
+/**
  * UploadOut
  *
  * An uploaded CSV table: train on it as dataset 'csv' with options {upload_id, ...}.
@@ -8532,6 +8626,79 @@ export type InspectTranslateResponses = {
 };
 
 export type InspectTranslateResponse = InspectTranslateResponses[keyof InspectTranslateResponses];
+
+export type InspectUnitsData = {
+    body?: never;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: string;
+    };
+    query?: {
+        /**
+         * Epoch
+         *
+         * Use the weights kept at the end of this epoch (see /inspect/epochs); default: the latest checkpoint.
+         */
+        epoch?: number | null;
+        /**
+         * Resolution
+         *
+         * Grid points per side of the plane.
+         */
+        resolution?: number;
+        /**
+         * Format
+         *
+         * json: the answer's numbers; png: a figure of its arrays, for a slide or a report.
+         */
+        format?: 'json' | 'png';
+    };
+    url: '/api/v1/runs/{run_id}/inspect/units';
+};
+
+export type InspectUnitsErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No run has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The run has no weights yet.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type InspectUnitsError = InspectUnitsErrors[keyof InspectUnitsErrors];
+
+export type InspectUnitsResponses = {
+    /**
+     * The answer, or with format=png a figure of it.
+     */
+    200: UnitsOut;
+};
+
+export type InspectUnitsResponse = InspectUnitsResponses[keyof InspectUnitsResponses];
 
 export type GetMetricsData = {
     body?: never;
