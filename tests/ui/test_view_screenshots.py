@@ -32,6 +32,7 @@ TAKE_SCREENSHOTS = os.environ.get("LAYERLAB_DOCS_SCREENSHOTS") == "1"
 SCREEN = {"width": 1280, "height": 800}
 TRAINED = 300  # seconds a run may take to train on a loaded 2-core machine
 
+MNIST = {"dataset": {"name": "mnist-10k"}}  # settings name their dataset, even over a preset's
 # What each run trains: a network (a spec, or a preset by name) and settings laid over
 # the preset's own. The presets beyond the digits CNN and the character transformer
 # train one or two epochs: enough for their views to show what they are for.
@@ -40,9 +41,9 @@ RUNS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "transformer": ({"preset": "char-transformer"}, CHARS),  # its input cut to 16 below
     "forecaster": ({"preset": "lstm-sequence"}, {
         "dataset": {"name": "sine-forecast", "options": {"n_samples": 500}}, "epochs": 2}),
-    "autoencoder": ({"preset": "mnist-autoencoder"}, {"epochs": 1}),
-    "vae": ({"preset": "mnist-vae"}, {"epochs": 1}),
-    "gan": ({"preset": "mnist-gan"}, {"epochs": 1}),
+    "autoencoder": ({"preset": "mnist-autoencoder"}, {**MNIST, "epochs": 1}),
+    "vae": ({"preset": "mnist-vae"}, {**MNIST, "epochs": 1}),
+    "gan": ({"preset": "mnist-gan"}, {**MNIST, "epochs": 1}),
     "translator": ({"preset": "translation-transformer"}, {
         "dataset": {"name": "number-words", "options": {"train_size": 3000}}, "epochs": 2}),
 }
@@ -88,12 +89,23 @@ def _open(page: Page, runs: Trained, key: str, tab: str) -> Locator:
     return page.locator("section.inspect")
 
 
-def _shoot(panel: Locator, view: str) -> None:
-    """The guide's picture of a view: the Inspect panel as shown, cropped to it."""
+def _shoot(page: Page, top: Locator, view: str, content: Locator | None = None) -> None:
+    """The guide's picture of a view: the run's drawer dragged to its full height (80% of
+    the window), scrolled to `top` and cropped to it, down to the end of `content` (what
+    the view drew) or of the drawer."""
     if not TAKE_SCREENSHOTS:
         return
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    panel.screenshot(path=DOCS_SCREENSHOTS / f"{view}.png", animations="disabled")
+    drawer = page.locator("section.dash")
+    drawer.evaluate("e => { e.style.height = '80vh'; }")  # as its resize handle does
+    top.evaluate("e => e.scrollIntoView({block: 'start'})")
+    shown, part = drawer.bounding_box(), top.bounding_box()
+    end = (content or top).bounding_box()
+    assert shown and part and end
+    y = max(part["y"], shown["y"])
+    bottom = min(shown["y"] + shown["height"], end["y"] + end["height"] + 8)
+    page.screenshot(path=DOCS_SCREENSHOTS / f"{view}.png", animations="disabled", clip={
+        "x": part["x"], "y": y, "width": part["width"], "height": bottom - y})
 
 
 def test_activations_draw_the_input_every_layer_and_the_probabilities(
@@ -104,8 +116,8 @@ def test_activations_draw_the_input_every_layer_and_the_probabilities(
         re.compile(r"^predicted: \d \(\d+\.\d%\)$"))
     expect(view.get_by_test_id("probabilities").locator("tr")).to_have_count(10)
     assert painted(view.get_by_test_id("input-card").locator("canvas"))
-    assert painted(view.locator("button.map[data-channel='0'] canvas"))
-    _shoot(panel, "activations")
+    assert painted(view.get_by_test_id("layer-conv").locator("button.map[data-channel='0'] canvas"))
+    _shoot(page, panel, "activations", view)
     view.get_by_role("button", name="open conv, channel 5").click()
     detail = view.get_by_test_id("channel-detail")
     expect(detail.get_by_test_id("made-from")).to_contain_text("Input channels read: 1")
@@ -115,8 +127,7 @@ def test_activations_draw_the_input_every_layer_and_the_probabilities(
     assert box
     page.mouse.move(box["x"] + box["width"] * 3.5 / 8, box["y"] + box["height"] * 2.5 / 8)
     expect(detail.get_by_test_id("cell-value")).to_contain_text("row 2, column 3:")
-    if TAKE_SCREENSHOTS:
-        detail.screenshot(path=DOCS_SCREENSHOTS / "activations-channel.png")
+    _shoot(page, detail, "activations-channel")
 
 
 def test_filters_draw_each_kernel(page: Page, trained: Trained) -> None:
@@ -124,7 +135,7 @@ def test_filters_draw_each_kernel(page: Page, trained: Trained) -> None:
     kernels = panel.get_by_test_id("filters-view").locator(".maps canvas")
     expect(kernels).to_have_count(32)  # max_filters of the layer's 40
     assert painted(kernels.first)
-    _shoot(panel, "filters")
+    _shoot(page, panel, "filters", panel.get_by_test_id("filters-view"))
 
 
 def test_saliency_draws_both_maps_over_the_input(page: Page, trained: Trained) -> None:
@@ -132,7 +143,7 @@ def test_saliency_draws_both_maps_over_the_input(page: Page, trained: Trained) -
     maps = panel.get_by_test_id("saliency-view").locator("canvas")
     expect(maps).to_have_count(3)  # the overlay, gradient x input, integrated gradients
     assert all(painted(maps.nth(i)) for i in range(3))
-    _shoot(panel, "saliency")
+    _shoot(page, panel, "saliency", panel.get_by_test_id("saliency-view"))
 
 
 def test_confusion_opens_a_cell_on_its_samples(page: Page, trained: Trained) -> None:
@@ -148,7 +159,7 @@ def test_confusion_opens_a_cell_on_its_samples(page: Page, trained: Trained) -> 
     listed = view.get_by_test_id("cell-samples")
     expect(listed.locator("figure")).to_have_count(min(counts[chosen], 24))
     assert painted(listed.locator("canvas").first)
-    _shoot(panel, "confusion")
+    _shoot(page, panel, "confusion", view)
 
 
 def test_embedding_scatters_the_classes_with_a_legend(page: Page, trained: Trained) -> None:
@@ -157,7 +168,7 @@ def test_embedding_scatters_the_classes_with_a_legend(page: Page, trained: Train
     expect(view.get_by_test_id("class-legend").locator("li")).to_have_count(10)
     expect(view).to_contain_text("principal components")
     assert painted(view.get_by_test_id("embedding-canvas"))
-    _shoot(panel, "embedding")
+    _shoot(page, panel, "embedding", view)
 
 
 def test_histograms_draw_weights_and_gradients_by_epoch(page: Page, trained: Trained) -> None:
@@ -166,7 +177,7 @@ def test_histograms_draw_weights_and_gradients_by_epoch(page: Page, trained: Tra
     expect(view.locator("figcaption").first).to_have_text(re.compile(r"^conv\."))
     expect(view.locator("figure").first.locator("rect").first).to_be_attached()
     expect(view).to_contain_text("gradients")
-    _shoot(panel, "histograms")
+    _shoot(page, panel, "histograms", view)
 
 
 def test_a_drawn_digit_is_predicted(page: Page, trained: Trained) -> None:
@@ -186,7 +197,7 @@ def test_a_drawn_digit_is_predicted(page: Page, trained: Trained) -> None:
     page.mouse.up()
     expect(view.get_by_test_id("prediction").locator("li")).to_have_count(5)
     assert painted(pad)
-    _shoot(panel, "draw")
+    _shoot(page, panel, "draw", view)
 
 
 def test_one_step_lists_every_parameter_with_its_gradient(page: Page, trained: Trained) -> None:
@@ -195,7 +206,7 @@ def test_one_step_lists_every_parameter_with_its_gradient(page: Page, trained: T
     view.get_by_role("button", name="Take one step").click()
     expect(view.locator("tbody tr[data-layer]")).to_have_count(6)  # conv, pool, flat, out (2)
     expect(view.get_by_label("out bias gradient")).to_be_visible()
-    _shoot(panel, "step")
+    _shoot(page, panel, "step", view)
 
 
 def test_attention_draws_its_heads_and_lines(page: Page, trained: Trained) -> None:
@@ -205,11 +216,10 @@ def test_attention_draws_its_heads_and_lines(page: Page, trained: Trained) -> No
     heads = layer.get_by_test_id("heads").get_by_role("button")
     assert heads.count() >= 3  # the average and every head
     assert painted(layer.locator(".attention-main canvas"))
-    _shoot(panel, "attention")
+    _shoot(page, panel, "attention", panel.get_by_test_id("attention-view"))
     panel.get_by_label("lines", exact=True).check()
     expect(layer.get_by_test_id("attention-lines").locator("line").first).to_be_attached()
-    if TAKE_SCREENSHOTS:
-        layer.screenshot(path=DOCS_SCREENSHOTS / "attention-lines.png")
+    _shoot(page, layer, "attention-lines")
 
 
 def test_generate_writes_the_asked_length(page: Page, trained: Trained) -> None:
@@ -221,7 +231,7 @@ def test_generate_writes_the_asked_length(page: Page, trained: Trained) -> None:
     generated = view.get_by_test_id("generated")
     expect(generated).to_have_attribute("aria-busy", "false", timeout=60_000)
     assert len(generated.text_content() or "") == len("ROMEO: ") + 160
-    _shoot(panel, "generate")
+    _shoot(page, panel, "generate", view)
 
 
 def test_predictions_chart_the_forecast_beside_the_truth(page: Page, trained: Trained) -> None:
@@ -229,7 +239,7 @@ def test_predictions_chart_the_forecast_beside_the_truth(page: Page, trained: Tr
     view = panel.get_by_test_id("predictions-view")
     expect(view).to_contain_text("RMSE")
     expect(view.get_by_test_id("predictions-chart")).not_to_have_attribute("data-points", "0")
-    _shoot(panel, "predictions")
+    _shoot(page, panel, "predictions", view)
 
 
 def test_reconstructions_pair_inputs_with_what_was_rebuilt(page: Page, trained: Trained) -> None:
@@ -239,7 +249,7 @@ def test_reconstructions_pair_inputs_with_what_was_rebuilt(page: Page, trained: 
     expect(pairs).to_have_count(16, timeout=30_000)
     assert painted(pairs.first.locator("canvas").nth(1))
     expect(view.get_by_test_id("error-histogram").locator("rect")).to_have_count(32)
-    _shoot(panel, "reconstructions")
+    _shoot(page, panel, "reconstructions", view)
 
 
 def test_the_latent_space_scatters_and_decodes_its_plane(page: Page, trained: Trained) -> None:
@@ -249,7 +259,7 @@ def test_the_latent_space_scatters_and_decodes_its_plane(page: Page, trained: Tr
     grid = view.get_by_test_id("latent-grid").locator("canvas")
     expect(grid).to_have_count(144)
     assert painted(view.get_by_test_id("latent-scatter"))
-    _shoot(panel, "latent")
+    _shoot(page, panel, "latent", view)
 
 
 def test_a_gans_samples_show_beside_real_ones(page: Page, trained: Trained) -> None:
@@ -260,7 +270,7 @@ def test_a_gans_samples_show_beside_real_ones(page: Page, trained: Trained) -> N
     view.get_by_label("show real samples").check()
     expect(view.get_by_test_id("real-samples").locator("canvas")).to_have_count(64)
     assert painted(generated.first)
-    _shoot(panel, "samples")
+    _shoot(page, panel, "samples", view)
 
 
 def test_translate_scores_the_test_split_and_translates_a_number(
@@ -272,4 +282,4 @@ def test_translate_scores_the_test_split_and_translates_a_number(
     view.get_by_role("button", name="Translate").click()
     expect(view.get_by_test_id("translation")).to_contain_text(
         re.compile(r"“two thousand and seven” → \d{4}"))
-    _shoot(panel, "translate")
+    _shoot(page, panel, "translate", view)
