@@ -67,11 +67,13 @@ api-types: install
 docs: install-dev
 	$(BIN)/mkdocs build --strict --site-dir site
 
-# The guide's screenshots (docs/screenshots/), retaken at 1280x800 by the browser test of a
-# newcomer's path: the trained starting network, and a character transformer's attention.
+# The guide's screenshots (docs/screenshots/), retaken at 1280x800 by the browser tests: a
+# newcomer's path (the trained starting network, a character transformer's attention) and
+# every inspect view on small runs (docs/screenshots/views/, one per page of docs/views/).
 screenshots: install-dev ui browser
 	LAYERLAB_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ui/test_newcomer.py -q \
 		-k "starting or char-transformer"
+	LAYERLAB_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ui/test_view_screenshots.py -q
 
 # Debian's chromium for the Playwright tests (Playwright's own download is not used).
 browser:
