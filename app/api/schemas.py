@@ -13,7 +13,7 @@ from app.runs.service import RunRecord
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
 from app.spec.origin import InitFrom, RunOrigin
-from app.spec.training import TrainingSpec
+from app.spec.training import DatasetSpec, TrainingSpec
 
 Responses = dict[int | str, dict[str, Any]]
 """The type of a route's `responses=` (extra documented answers)."""
@@ -128,12 +128,20 @@ class PresetRef(BaseModel):
     preset: str = Field(min_length=1, max_length=64, description="A name from GET /presets.")
 
 
+class TrainingChanges(TrainingSpec):
+    """Training settings as a run of a preset gives them: any field may be left out,
+    `dataset` too; those given are laid over the preset's own. With a network spec,
+    `dataset` is required."""
+
+    dataset: DatasetSpec | None = None  # type: ignore[assignment]
+
+
 class RunCreate(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": examples(RUN_CREATE)}
     name: str | None = Field(default=None, max_length=120, description=(
         "Default: the spec's name, numbered after the runs so named ('Toy MLP #3')."))
     model: NetworkSpec | PresetRef = Field(description="A network spec or {'preset': name}.")
-    training: TrainingSpec | None = Field(default=None, description=(
+    training: TrainingChanges | None = Field(default=None, description=(
         "Required with a network spec. With a preset: default, the preset's own settings; "
         "given, the fields set here are laid over the preset's (a group key by key; "
         "another dataset starts from none of the preset's dataset options)."))

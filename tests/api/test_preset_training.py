@@ -68,6 +68,17 @@ def test_given_settings_are_laid_over_the_presets(client: TestClient,
     assert training["optimizer"]["lr"] == 0.005
 
 
+def test_settings_without_a_dataset_keep_the_presets_dataset(client: TestClient,
+                                                             created: list[str]) -> None:
+    run = _create(client, created, {"model": {"preset": "char-lstm"},
+                                    "training": {"epochs": 2, "optimizer": {"lr": 0.01}}})
+    training = run["training"]
+    assert (training["epochs"], training["optimizer"]["lr"]) == (2, 0.01)
+    assert training["dataset"] == {"name": "chars",
+                                   "options": {"seq_len": 64, "target": "next", "stride": 8}}
+    assert training["optimizer"]["name"] == "adam"  # the preset's, key by key
+
+
 def test_another_dataset_starts_from_none_of_the_presets_options(client: TestClient) -> None:
     """moons has no seq_len: the preset's chars options are not carried over, and the
     network's token input does not fit 2-D points, which the answer says."""
@@ -85,6 +96,7 @@ def test_a_preset_that_names_no_settings_asks_for_them(client: TestClient) -> No
 
 def test_a_spec_needs_its_settings(client: TestClient) -> None:
     spec = client.get(f"{API}/presets/toy-mlp").json()
-    response = client.post(f"{API}/runs", json={"model": spec})
-    assert response.status_code == 422
-    assert "training is required" in response.json()["detail"]
+    for body in ({"model": spec}, {"model": spec, "training": {"epochs": 2}}):
+        response = client.post(f"{API}/runs", json=body)
+        assert response.status_code == 422
+        assert "training is required" in response.json()["detail"]

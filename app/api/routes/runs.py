@@ -84,10 +84,12 @@ def resolve_training(model: NetworkSpec | PresetRef, training: TrainingSpec | No
             return preset_settings(model.preset, own, changes)
         except PresetTrainingError as exc:
             raise HTTPException(422, str(exc)) from None
-    if training is None:
+    if training is None or training.dataset is None:
         raise HTTPException(422, "training is required with a network spec: give at least "
                                  "its dataset, e.g. {\"dataset\": {\"name\": \"moons\"}}")
-    return training
+    if type(training) is TrainingSpec:
+        return training
+    return TrainingSpec.model_validate(given_fields(training))  # a request's TrainingChanges
 
 
 @router.get("")

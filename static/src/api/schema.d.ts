@@ -4158,7 +4158,7 @@ export interface components {
              */
             name?: string | null;
             /** @description Required with a network spec. With a preset: default, the preset's own settings; given, the fields set here are laid over the preset's (a group key by key; another dataset starts from none of the preset's dataset options). */
-            training?: components["schemas"]["TrainingSpec"] | null;
+            training?: components["schemas"]["TrainingChanges"] | null;
         };
         /**
          * RunEdit
@@ -5130,6 +5130,119 @@ export interface components {
             shape: number[];
             /** @description None when over 65,536 values. */
             values: components["schemas"]["EncodedArray"] | null;
+        };
+        /**
+         * TrainingChanges
+         * @description Training settings as a run of a preset gives them: any field may be left out,
+         *     `dataset` too; those given are laid over the preset's own. With a network spec,
+         *     `dataset` is required.
+         */
+        TrainingChanges: {
+            /**
+             * Batch Size
+             * @default 64
+             */
+            batch_size: number;
+            /**
+             * Beta
+             * @description vae: the weight of the KL term (beta-VAE); 0 gives a plain autoencoder.
+             * @default 1
+             */
+            beta: number;
+            /**
+             * Channels Last
+             * @description Keep image batches (N, C, H, W) and convolution weights in the channels_last memory format, which convolutions on recent GPUs (with bf16 or fp16) and oneDNN CPUs run faster; a network without 4-D tensors is unchanged.
+             * @default false
+             */
+            channels_last: boolean;
+            /**
+             * Compile
+             * @description Train through torch.compile: the first steps take longer while it compiles, the later ones may run faster. Checkpoints, exports and inspection use the plain network. Not for task gan.
+             * @default false
+             */
+            compile: boolean;
+            dataset?: components["schemas"]["DatasetSpec"] | null;
+            /**
+             * Device
+             * @description auto picks CUDA, then MPS, then CPU.
+             * @default auto
+             * @enum {string}
+             */
+            device: "auto" | "cpu" | "cuda" | "mps";
+            early_stopping?: components["schemas"]["EarlyStoppingSpec"];
+            /**
+             * Epochs
+             * @default 10
+             */
+            epochs: number;
+            /** @description gan: the generator/discriminator split, updates per side, smoothing and samples. */
+            gan?: components["schemas"]["GanSpec"];
+            /**
+             * Grad Clip
+             * @description Clip the gradient norm to this value.
+             */
+            grad_clip?: number | null;
+            /**
+             * Input Noise
+             * @description reconstruction and vae: the std of gaussian noise added to each training input, the clean input staying the target (a denoising autoencoder).
+             * @default 0
+             */
+            input_noise: number;
+            /**
+             * L1
+             * @description L1 penalty on weights.
+             * @default 0
+             */
+            l1: number;
+            /**
+             * L2
+             * @description L2 penalty on weights.
+             * @default 0
+             */
+            l2: number;
+            /**
+             * Layer Lr
+             * @description Learning-rate multipliers by layer id, e.g. {"conv1": 0.1} to fine-tune pretrained layers gently; other layers get 1.
+             */
+            layer_lr?: {
+                [key: string]: number;
+            };
+            /**
+             * Loss
+             * @description Default: cross_entropy for classification, mse otherwise. A classifier may also train with mse, mae, rmse or huber: they compare the softmax of its logits (one per class) with one-hot targets.
+             */
+            loss?: ("mse" | "mae" | "rmse" | "huber" | "cross_entropy" | "bce" | "nll") | null;
+            optimizer?: components["schemas"]["OptimizerSpec"];
+            /**
+             * Precision
+             * @description Mixed precision: bf16 or fp16 runs the training forward pass under autocast on the run's device (fp16 with a gradient scaler); weights, optimizer state, the loss and every metric stay fp32. Faster on GPUs with tensor cores and on CPUs with bf16 units, often slower elsewhere.
+             * @default fp32
+             * @enum {string}
+             */
+            precision: "fp32" | "bf16" | "fp16";
+            /**
+             * Report Every
+             * @description Steps between metric reports.
+             * @default 20
+             */
+            report_every: number;
+            schedule?: components["schemas"]["ScheduleSpec"];
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Task
+             * @description Default: the dataset's first task kind.
+             */
+            task?: ("classification" | "regression" | "reconstruction" | "sequence" | "seq2seq" | "vae" | "gan") | null;
+            /**
+             * Validation Split
+             * @description Fraction of the training split held out.
+             * @default 0.1
+             */
+            validation_split: number;
         };
         /**
          * TrainingSpec

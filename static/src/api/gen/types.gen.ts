@@ -3759,7 +3759,7 @@ export type RunCreate = {
     /**
      * Required with a network spec. With a preset: default, the preset's own settings; given, the fields set here are laid over the preset's (a group key by key; another dataset starts from none of the preset's dataset options).
      */
-    training?: TrainingSpec | null;
+    training?: TrainingChanges | null;
 };
 
 /**
@@ -4958,6 +4958,122 @@ export type TensorView = {
      * None when over 65,536 values.
      */
     values: EncodedArray | null;
+};
+
+/**
+ * TrainingChanges
+ *
+ * Training settings as a run of a preset gives them: any field may be left out,
+ * `dataset` too; those given are laid over the preset's own. With a network spec,
+ * `dataset` is required.
+ */
+export type TrainingChanges = {
+    /**
+     * Batch Size
+     */
+    batch_size?: number;
+    /**
+     * Beta
+     *
+     * vae: the weight of the KL term (beta-VAE); 0 gives a plain autoencoder.
+     */
+    beta?: number;
+    /**
+     * Channels Last
+     *
+     * Keep image batches (N, C, H, W) and convolution weights in the channels_last memory format, which convolutions on recent GPUs (with bf16 or fp16) and oneDNN CPUs run faster; a network without 4-D tensors is unchanged.
+     */
+    channels_last?: boolean;
+    /**
+     * Compile
+     *
+     * Train through torch.compile: the first steps take longer while it compiles, the later ones may run faster. Checkpoints, exports and inspection use the plain network. Not for task gan.
+     */
+    compile?: boolean;
+    dataset?: DatasetSpec | null;
+    /**
+     * Device
+     *
+     * auto picks CUDA, then MPS, then CPU.
+     */
+    device?: 'auto' | 'cpu' | 'cuda' | 'mps';
+    early_stopping?: EarlyStoppingSpec;
+    /**
+     * Epochs
+     */
+    epochs?: number;
+    /**
+     * gan: the generator/discriminator split, updates per side, smoothing and samples.
+     */
+    gan?: GanSpec;
+    /**
+     * Grad Clip
+     *
+     * Clip the gradient norm to this value.
+     */
+    grad_clip?: number | null;
+    /**
+     * Input Noise
+     *
+     * reconstruction and vae: the std of gaussian noise added to each training input, the clean input staying the target (a denoising autoencoder).
+     */
+    input_noise?: number;
+    /**
+     * L1
+     *
+     * L1 penalty on weights.
+     */
+    l1?: number;
+    /**
+     * L2
+     *
+     * L2 penalty on weights.
+     */
+    l2?: number;
+    /**
+     * Layer Lr
+     *
+     * Learning-rate multipliers by layer id, e.g. {"conv1": 0.1} to fine-tune pretrained layers gently; other layers get 1.
+     */
+    layer_lr?: {
+        [key: string]: unknown | number;
+    };
+    /**
+     * Loss
+     *
+     * Default: cross_entropy for classification, mse otherwise. A classifier may also train with mse, mae, rmse or huber: they compare the softmax of its logits (one per class) with one-hot targets.
+     */
+    loss?: 'mse' | 'mae' | 'rmse' | 'huber' | 'cross_entropy' | 'bce' | 'nll' | null;
+    optimizer?: OptimizerSpec;
+    /**
+     * Precision
+     *
+     * Mixed precision: bf16 or fp16 runs the training forward pass under autocast on the run's device (fp16 with a gradient scaler); weights, optimizer state, the loss and every metric stay fp32. Faster on GPUs with tensor cores and on CPUs with bf16 units, often slower elsewhere.
+     */
+    precision?: 'fp32' | 'bf16' | 'fp16';
+    /**
+     * Report Every
+     *
+     * Steps between metric reports.
+     */
+    report_every?: number;
+    schedule?: ScheduleSpec;
+    /**
+     * Seed
+     */
+    seed?: number;
+    /**
+     * Task
+     *
+     * Default: the dataset's first task kind.
+     */
+    task?: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'seq2seq' | 'vae' | 'gan' | null;
+    /**
+     * Validation Split
+     *
+     * Fraction of the training split held out.
+     */
+    validation_split?: number;
 };
 
 /**
