@@ -14,22 +14,24 @@ from tests.api.test_inspect_api import _create
 API = "/api/v1"
 pytestmark = pytest.mark.slow
 EVERY_RUN = {"histograms"}
-FED = {"activations", "predict", "step", "embedding"}  # views that feed it samples
+FED = {"activations", "predict", "step", "embedding", "sample"}  # views that feed it samples
+MAPS = {"activations/channel"}  # inputs with channels or steps: layers that give maps
+CONFUSION = {"confusion", "confusion/cell"}
 LATENT = {"latent", "latent/grid", "latent/interpolate"}
 MNIST = {"name": "mnist-10k"}
 
 
 @pytest.mark.parametrize(("preset", "training", "task", "views"), [
     ("toy-mlp", {"dataset": {"name": "xor"}}, "classification",
-     EVERY_RUN | FED | {"saliency", "confusion", "boundary"}),
+     EVERY_RUN | FED | CONFUSION | {"saliency", "boundary", "units"}),
     ("mnist-keras-cnn", {"dataset": MNIST}, "classification",
-     EVERY_RUN | FED | {"saliency", "confusion", "filters", "draw"}),
+     EVERY_RUN | FED | MAPS | CONFUSION | {"saliency", "filters", "draw"}),
     ("char-transformer", {"dataset": {"name": "chars", "options": {"seq_len": 64}}}, "sequence",
      EVERY_RUN | FED | {"attention", "generate"}),
     ("translation-transformer", {"dataset": {"name": "number-words"}}, "seq2seq",
      EVERY_RUN | FED | {"attention", "translate"}),
     ("mnist-vae", {"dataset": MNIST, "task": "vae"}, "vae",
-     EVERY_RUN | FED | {"saliency", "draw", "reconstructions"} | LATENT),
+     EVERY_RUN | FED | MAPS | {"saliency", "draw", "reconstructions"} | LATENT),
     ("mnist-gan", {"dataset": MNIST, "task": "gan"}, "gan", EVERY_RUN | {"samples"}),
 ], ids=["mlp-xor", "keras-cnn-mnist", "char-transformer", "translation", "vae", "gan"])
 def test_a_run_lists_the_views_that_apply_to_it(client: TestClient, preset: str,

@@ -24,7 +24,6 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.settings import Settings
 from tests.conftest import serving
-from tests.nn.test_export import JIT, LEGACY_ONNX, ignoring
 from tests.security.helpers import FINAL
 
 pytestmark = pytest.mark.slow
@@ -123,7 +122,6 @@ def deletions_last(links: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return sorted(links.items(), key=lambda item: item[0].startswith("delete_"))
 
 
-@ignoring(*LEGACY_ONNX, *JIT)  # the export operation's, as in tests/nn/test_export.py
 def test_fuzzing_reaches_real_runs_and_sweeps(fuzzed_server: str,
                                               record_property: pytest.RecordProperty
                                               ) -> None:

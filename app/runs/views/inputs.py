@@ -85,11 +85,18 @@ def _activations(look: Look, params: ActivationsIn) -> ActivationsOut:
 
 
 class ChannelIn(InputIn):
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [
+        {"sample": 0, "layer": "conv1", "channel": 0}]}}
     layer: str = Field(min_length=1, max_length=64, description="The layer's id.")
     channel: int = Field(ge=0, le=1_000_000, description="Its output channel (feature map).")
 
 
-@view("activations/channel", "Feature map", method="POST", applies=fed)
+def _maps(facts: RunFacts) -> bool:
+    """Networks whose layers can output feature maps: over images, signals or sequences."""
+    return facts.fed and len(facts.input_shape) >= 2
+
+
+@view("activations/channel", "Feature map", method="POST", applies=_maps)
 def _channel(look: Look, params: ChannelIn) -> ChannelOut:
     """One feature map of a layer for one input, in full; for a convolution, also the
     input channels it reads and the kernel that made it from them, with its stride and

@@ -1557,8 +1557,9 @@ export interface components {
         /**
          * ChannelIn
          * @example {
-         *       "sample": 0,
-         *       "split": "test"
+         *       "channel": 0,
+         *       "layer": "conv1",
+         *       "sample": 0
          *     }
          */
         ChannelIn: {
