@@ -175,17 +175,22 @@ def test_an_embedding_by_tsne_places_every_sample(client: TestClient, cnn: str) 
     assert _array(tsne["points"]).std(axis=0).min() > 0  # spread out, not one point
 
 
+def _latest_kept(client: TestClient, run_id: str) -> tuple[Any, dict[str, Any]]:
+    """The key and the answer (as JSON) the run's network keeps last."""
+    subject = client.app.state.subjects.subject(run_id)  # type: ignore[attr-defined]
+    key, answer = next(reversed(subject.answers.items()))
+    return key, answer.model_dump(mode="json")
+
+
 def test_an_answer_is_kept_with_the_weights(client: TestClient, cnn: str) -> None:
     body = {"sample": 7, "layers": ["conv"]}
     first = _post(client, cnn, "activations", body)
-    subject = client.app.state.subjects.subject(cnn)  # type: ignore[attr-defined]
-    kept = [key for key in subject.answers if key[0] == "activations"]
-    assert kept, "the answer was not kept"
+    key, kept = _latest_kept(client, cnn)
+    assert key[0] == "activations" and kept == first
     assert _post(client, cnn, "activations", body) == first
-    assert [key for key in subject.answers if key[0] == "activations"][-1] == kept[-1]
+    assert _latest_kept(client, cnn)[0] == key  # asked again: the same one, moved last
     other = _post(client, cnn, "activations", {**body, "sample": 8})
-    assert other != first and len([k for k in subject.answers if k[0] == "activations"]) == \
-        len(kept) + 1
+    assert other != first and _latest_kept(client, cnn)[1] == other
 
 
 def test_any_view_answers_as_a_png_figure(client: TestClient, cnn: str) -> None:
@@ -214,3 +219,18 @@ def test_a_figure_draws_each_array_of_the_answer() -> None:
     (matrix,) = panels(answer)
     assert matrix.caption == "matrix" and len(matrix.tiles) == 1
     assert matrix.tiles[0].size == (96, 96)
+
+
+def test_an_answer_too_big_to_keep_is_worked_out_again(client: TestClient, cnn: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.inspect import ActivationsOut
+    from app.runs.views import registry
+
+    one = _post(client, cnn, "activations", {"sample": 12, "layers": ["conv"], "max_channels": 1})
+    bound = registry.text_size(ActivationsOut.model_validate(one)) + 100
+    monkeypatch.setattr(registry, "ANSWER_MAX_BYTES", bound)
+    small = _post(client, cnn, "activations",
+                  {"sample": 13, "layers": ["conv"], "max_channels": 1})
+    assert _latest_kept(client, cnn)[1] == small  # under the bound: kept
+    big = _post(client, cnn, "activations", {"sample": 13, "layers": ["conv"], "max_channels": 6})
+    assert _latest_kept(client, cnn)[1] == small != big  # six maps: over it, not kept

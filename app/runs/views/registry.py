@@ -24,7 +24,8 @@ from app.runs.inspection import Split, Subject, SubjectCache
 from app.store.base import RunRecord
 
 Method = Literal["GET", "POST"]
-ANSWERS_KEPT = 24  # per network's weights: the views and samples last looked at
+ANSWERS_KEPT = 16  # per network's weights: the views and samples last looked at
+ANSWER_MAX_BYTES = 4_000_000  # a bigger answer is not kept: 4 networks x 16 x 4 MB at most
 P = TypeVar("P", bound=BaseModel)
 A = TypeVar("A", bound=BaseModel)
 
@@ -101,10 +102,25 @@ class View(Generic[P, A]):
                 subject.answers.move_to_end(key)
                 return cast(A, subject.answers[key])
             answer = self.function(Look(cache, subject.run, subject), params)
-            subject.answers[key] = answer
-            while len(subject.answers) > ANSWERS_KEPT:
-                subject.answers.popitem(last=False)
+            if text_size(answer) <= ANSWER_MAX_BYTES:  # a big one is worked out again
+                subject.answers[key] = answer
+                while len(subject.answers) > ANSWERS_KEPT:
+                    subject.answers.popitem(last=False)
             return answer
+
+
+def text_size(value: Any) -> int:
+    """About how many bytes an answer holds: the length of its text (arrays travel as
+    base64 text, which is nearly all of a big answer), walked without serialising it."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, BaseModel):
+        return sum(text_size(getattr(value, name)) for name in type(value).model_fields)
+    if isinstance(value, list | tuple):
+        return sum(text_size(item) for item in value) + len(value)
+    if isinstance(value, dict):
+        return sum(text_size(item) for item in value.values())
+    return 8
 
 
 VIEWS: dict[str, View[Any, Any]] = {}
