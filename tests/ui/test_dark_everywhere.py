@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.ui.conftest import SCREENSHOTS
-from tests.ui.test_playground import train_preset
+from tests.ui.test_playground import inspect_view, train_preset
 
 pytestmark = pytest.mark.slow
 
@@ -172,7 +172,7 @@ def test_the_dark_theme_reaches_every_panel_chart_and_map(
     compared = chart_contrast(overlay)
     assert compared["ticks"] >= 4.5, compared
     # the Inspect views: the input, its class probabilities, the weights' histograms
-    page.get_by_role("tab", name="Inspect").click()
+    inspect_view(page, "activations")
     probabilities = page.get_by_test_id("activations-view").locator(".probabilities tr")
     expect(probabilities).not_to_have_count(0)
     keep(page, "inspect")

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 CATALOGS = ROOT / "static" / "src" / "i18n" / "es"
 COMMON = json.loads((CATALOGS / "common.json").read_text(encoding="utf-8"))
 TRAIN = json.loads((CATALOGS / "train.json").read_text(encoding="utf-8"))
+INSPECT = json.loads((CATALOGS / "inspect.json").read_text(encoding="utf-8"))
 
 #: A number written with a decimal point (English), a decimal comma (Spanish), and a
 #: metric's key as the server names it.
@@ -72,10 +73,12 @@ def test_spanish_writes_decimal_commas_metric_names_and_its_device_line(
     assert "thread" not in row and re.search(r"CPU \(\d+ hilos?\)", row), row
     # the comparison beside it: final metrics in words and numbers
     expect(page.get_by_test_id("overlay-chart")).not_to_have_attribute("data-points", "0")
-    spanish_numbers(page.locator(".runs-panel"), "the runs panel")  # every run's numbers
+    # (only its own numbers: other runs' names are the users' words, "lr 0.05" among them)
+    spanish_numbers(page.get_by_test_id("runs-finals"), "the final metrics")
     keep(page, "runs")
     # an Inspect view: a test sample's values and its class probabilities
     page.get_by_role("tab", name=COMMON["tabs"]["inspect"]).click()
+    page.get_by_role("tab", name=INSPECT["views"]["activations"], exact=True).click()
     view = page.get_by_test_id("activations-view")
     expect(view.locator(".probabilities tr")).to_have_count(2)
     inspected = spanish_numbers(view, "the activations view")
