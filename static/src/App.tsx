@@ -153,6 +153,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   // training settings that went with each network (after the dataset that follows the
   // input above, so these win)
   const loads = useRef<Load[]>([]);
+  const inspected = useRef(new Map<string, Promise<unknown>>()); // the inspect views' answers, kept while the page lives
   const shown = useRef(doc);
   useEffect(() => {
     const previous = shown.current;
@@ -342,7 +343,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
         )}
         {runId && tab === "inspect" && view.run && (
           <InspectPanel runId={runId} spec={view.run.spec} version={view.status} asked={inspectAsked}
-            tick={view.epochs.epoch?.length ?? 0} />
+            tick={view.epochs.epoch?.length ?? 0} kept={inspected.current} />
         )}
       </section>
       <aside className="inspector" aria-label={t("app.inspector")}>

@@ -10,7 +10,7 @@ import { ConfusionView } from "./ConfusionView";
 import { DrawView } from "./DrawView";
 import { EmbeddingView } from "./EmbeddingView";
 import { SaveView, ViewAnswers } from "./SaveView";
-import { ViewScope } from "./useView";
+import { ViewScope, type Scope } from "./useView";
 import { FiltersView, HistogramsView, SaliencyView } from "./views";
 import { LatentView } from "./LatentView";
 import { ReconstructionView } from "./ReconstructionView";
@@ -65,6 +65,7 @@ interface Props {
   version: string; // changes when the views should fetch again (the run's status)
   asked?: { view: View } | null; // a view asked for from outside (a lesson's "watch"); a new object each time
   tick?: number; // epochs the run has reported so far
+  kept: Scope["kept"]; // the answers fetched before, kept by the page
 }
 
 /** The run's listed views, or why they could not be listed. */
@@ -81,7 +82,7 @@ function useViews(runId: string): { views: ViewEntry[] | null; error: string | n
   return state;
 }
 
-export function InspectPanel({ runId, spec, version, asked, tick = 0 }: Props) {
+export function InspectPanel({ runId, spec, version, asked, tick = 0, kept }: Props) {
   const { t } = useTranslation("inspect");
   const { views: listed, error } = useViews(runId);
   const names = new Set(listed?.map((v) => v.name));
@@ -119,7 +120,7 @@ export function InspectPanel({ runId, spec, version, asked, tick = 0 }: Props) {
         <button type="button" onClick={() => setRefreshed((n) => n + 1)} title={t("panel.refreshTitle")}>{t("panel.refresh")}</button>
         {view && <SaveView target={body} answers={answers} name={`${spec.name || runId}-${view}`.replace(/[^\w.-]+/g, "_")} />}
       </nav>
-      <ViewScope.Provider value={key}>
+      <ViewScope.Provider value={{ scope: key, kept }}>
         <ViewAnswers.Provider value={report}>
           <div key={key} ref={body} className="view-box">{tab?.draw({ runId, sample, spec, tick })}</div>
         </ViewAnswers.Provider>

@@ -1,19 +1,25 @@
 // Fetching a view: its answer, its error in words and whether it is loading. Answers are
-// kept (per run, the run's state, the view and its parameters) for as long as the page
-// lives, so going back to a tab or a sample shows it at once; Refresh starts a new scope.
+// kept (per run, the run's state, the view and its parameters) in the map the page holds
+// (given through ViewScope), so going back to a tab or a sample shows it at once; Refresh
+// starts a new scope.
 import { createContext, useContext, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { failure } from "./inspectApi";
 import { ViewAnswers } from "./SaveView";
 
-/** What the kept answers are valid for: a run in one state, until Refresh. */
-export const ViewScope = createContext("");
+/** What the kept answers are valid for (a run in one state, until Refresh), and where
+ * they are kept: a map that lives as long as the page. */
+export interface Scope {
+  scope: string;
+  kept: Map<string, Promise<unknown>>;
+}
+
+export const ViewScope = createContext<Scope>({ scope: "", kept: new Map() });
 
 const KEPT = 64; // answers kept, the latest looked at last
-const kept = new Map<string, Promise<unknown>>();
 
 /** The answer of `fetch` under `key` (its parameters), from what is kept where it can be. */
-function answerOf<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+function answerOf<T>(kept: Scope["kept"], key: string, fetch: () => Promise<T>): Promise<T> {
   const found = kept.get(key);
   if (found) {
     kept.delete(key);
@@ -36,14 +42,14 @@ export interface ViewState<T> {
 /** Fetch a view (again when `key`, its parameters, changes; from what is kept if it was
  * fetched before in this scope). `key` null: nothing to fetch yet. */
 export function useView<T>(fetch: () => Promise<T>, key: string | null): ViewState<T> {
-  const scope = useContext(ViewScope);
+  const { scope, kept } = useContext(ViewScope);
   const report = useContext(ViewAnswers);
   const [state, setState] = useState<ViewState<T>>({ data: null, error: null, loading: key !== null });
   useEffect(() => {
     if (key === null) return;
     let live = true;
     setState((s) => ({ ...s, loading: true }));
-    answerOf(`${scope}|${key}`, fetch)
+    answerOf(kept, `${scope}|${key}`, fetch)
       .then((data) => {
         if (!live) return;
         report?.(key, data);
