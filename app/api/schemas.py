@@ -246,6 +246,10 @@ class DatasetOut(BaseModel):
     target_shape: list[int]
     vocab_size: int | None
     splits: dict[str, int]
+    features: list[str] | None = Field(default=None, description=(
+        "A 2-D set's: what each input column is of the point (x, y), e.g. [\"x\", "
+        "\"y\"] or [\"x_squared\", \"y_squared\"] (its `features` option); null for "
+        "other sets."))
     options_schema: dict[str, Any] = Field(description="JSON schema of the dataset's options.")
 
 

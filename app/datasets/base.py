@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from app.datasets.plane import POINT
 from app.spec.errors import describe_validation
 from app.spec.training import TaskKind
 
@@ -42,6 +43,18 @@ class DatasetInfo:
     # seq2seq: the input's first source_len tokens are the source, the rest the
     # decoder's input (a start token, then the target shifted right by one)
     source_len: int | None = None
+    # a 2-D set: the input's columns, each a feature of the point (x, y) that
+    # app.datasets.plane derives (("x", "y") by default); None for other sets
+    features: tuple[str, ...] | None = None
+
+    @property
+    def plane(self) -> tuple[str, ...] | None:
+        """What the input's columns are of a point (x, y) of the plane: a 2-D set's
+        features, or x and y for any other float input of two columns; None: the input
+        is no plane."""
+        if self.features is not None:
+            return self.features
+        return POINT if self.input_shape == (2,) and self.dtype == "float" else None
 
 
 @dataclass
@@ -112,3 +125,13 @@ def load_dataset(name: str, options: dict[str, Any] | None = None) -> TensorData
 def describe_dataset(name: str, options: dict[str, Any] | None = None) -> DatasetInfo:
     dataset = get_dataset(name)
     return dataset.info(dataset.parse_options(options or {}))
+
+
+def point_options(name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Options under which a 2-D set gives its samples as the points (x, y) they are, in
+    the same order, whatever features of them `options` name (to draw them on the plane):
+    `options` themselves where the input is already the plain point."""
+    options = options or {}
+    if describe_dataset(name, options).plane in (None, POINT):
+        return options
+    return {**options, "features": list(POINT)}

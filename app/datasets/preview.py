@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from app.datasets.base import DatasetError, DatasetInfo, load_dataset
+from app.datasets.base import DatasetError, DatasetInfo, load_dataset, point_options
 
 MAX_PREVIEW = 64
 MAX_POINTS = 500
@@ -68,10 +68,11 @@ def preview(name: str, options: dict[str, Any] | None = None, n: int = 8) -> lis
 
 def points(name: str, options: dict[str, Any] | None = None,
            limit: int = MAX_POINTS) -> list[tuple[float, float, int]] | None:
-    """A 2-D classification set's training points as (x0, x1, class id): all of them, or
-    `limit` spread evenly over the split when it holds more; None for other datasets."""
-    data = load_dataset(name, options)
-    if tuple(data.info.input_shape) != (2,) or not data.info.num_classes:
+    """A 2-D classification set's training points as (x0, x1, class id), whatever
+    features of them the network reads: all of them, or `limit` spread evenly over the
+    split when it holds more; None for other datasets."""
+    data = load_dataset(name, point_options(name, options))
+    if data.info.plane is None or not data.info.num_classes:
         return None
     x, y = data.x_train, data.y_train  # (N, 2), (N,)
     if len(x) > limit:  # evenly spaced, so sets stored class by class keep every class

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
-from pydantic import Field
+import torch
+from pydantic import Field, field_validator
 
 from app.datasets.base import (
     Dataset,
@@ -20,6 +21,7 @@ from app.datasets.base import (
     TensorData,
     register_dataset,
 )
+from app.datasets.plane import POINT, PlaneFeature, derive
 from app.datasets.prep import SplitOptions, as_tensor_data, split_sizes
 
 Generator = Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
@@ -32,7 +34,25 @@ class ToyOptions(SplitOptions):
     noise: float = Field(default=0.1, ge=0.0, le=1.0, description="Std of the added noise.")
 
 
-class LowNoiseOptions(ToyOptions):
+class PlaneOptions(ToyOptions):
+    """The options of the 2-D sets: the toy options, and the features of each point that
+    the network reads."""
+
+    features: tuple[PlaneFeature, ...] = Field(default=POINT, min_length=1, max_length=7,
+                                               description=(
+        "What the network reads of each point (x, y), one input column each: x, y, "
+        "x_squared, y_squared, x_times_y, sin_x, sin_y (with x_squared and y_squared a "
+        "single linear unit separates the circle)."))
+
+    @field_validator("features")
+    @classmethod
+    def _once_each(cls, features: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(features)) != len(features):
+            raise ValueError(f"each feature once: {', '.join(features)} repeats one")
+        return features
+
+
+class LowNoiseOptions(PlaneOptions):
     """The same, for sets whose shape blurs quickly: less noise by default."""
 
     noise: float = Field(default=0.05, ge=0.0, le=1.0, description="Std of the added noise.")
@@ -91,26 +111,29 @@ def _moons(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Toy2D(Dataset):
-    """A 2-D, two-class toy set drawn by `generate`."""
+    """A 2-D, two-class toy set drawn by `generate`; the network reads the features of
+    each (noisy) point that the options name."""
 
     description: ClassVar[str]
     generate: ClassVar[Generator]
-    Options: ClassVar[type[DatasetOptions]] = ToyOptions
+    Options: ClassVar[type[DatasetOptions]] = PlaneOptions
 
     def info(self, options: DatasetOptions) -> DatasetInfo:
-        assert isinstance(options, ToyOptions)
+        assert isinstance(options, PlaneOptions)
         return DatasetInfo(
             name=self.name, description=self.description, tasks=("classification",),
-            input_shape=(2,), num_classes=2, class_names=("0", "1"),
+            input_shape=(len(options.features),), num_classes=2, class_names=("0", "1"),
             splits=split_sizes(options.n_samples, options.test_fraction),
+            features=options.features,
         )
 
     def load(self, options: DatasetOptions) -> TensorData:
-        assert isinstance(options, ToyOptions)
+        assert isinstance(options, PlaneOptions)
         info = self.info(options)
         rng = np.random.default_rng(options.seed)
         x, y = type(self).generate(rng, options.n_samples)
         x = x + rng.normal(0.0, options.noise, x.shape)
+        x = derive(torch.from_numpy(x), options.features).numpy()  # (n, features)
         order = rng.permutation(len(y))
         train, test = order[: info.splits["train"]], order[info.splits["train"] :]
         return as_tensor_data(info, x[train], y[train], x[test], y[test])

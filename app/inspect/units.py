@@ -5,14 +5,15 @@ to the units before it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from pydantic import BaseModel, Field
 from torch import nn
 
+from app.datasets.plane import POINT
 from app.inspect.arrays import InspectError, encode
-from app.inspect.boundary import plane
+from app.inspect.boundary import Grid, check_plane
 from app.inspect.capture import evaluating, layer_outputs
 from app.nn.graph_module import GraphNet
 from app.spec import resolve_inputs
@@ -48,20 +49,20 @@ class UnitsOut(BaseModel):
     x_range: tuple[float, float]
     y_range: tuple[float, float]
     resolution: int
-    inputs: list[str] = Field(description="The input units' names.")
-    input_maps: EncodedArray = Field(description="(2, resolution, resolution): x and y "
-                                                 "over the plane.")
+    inputs: list[str] = Field(description=(
+        "What each input unit is of the point (x, y): x, y, x_squared, y_squared, "
+        "x_times_y, sin_x or sin_y (a 2-D set's `features` option)."))
+    input_maps: EncodedArray = Field(description="(inputs, resolution, resolution): each "
+                                                 "input over the plane.")
     layers: list[UnitLayer]
 
 
-def unit_layers(model: GraphNet) -> list[tuple[str, str]]:
+def unit_layers(model: GraphNet, features: Sequence[str] = POINT) -> list[tuple[str, str]]:
     """(dense layer id, the layer whose output its units are) for each dense layer of a
-    chain from a 2-D input; InspectError says why another network has no unit view."""
+    chain from an input of `features` of 2-D points; InspectError says why another
+    network has no unit view."""
     spec = model.spec
-    if tuple(spec.input.shape) != (2,) or spec.input.dtype != "float":
-        raise InspectError(f"the unit view draws each unit over the input plane: it needs "
-                           f"2-D points, not an input of shape {tuple(spec.input.shape)}; "
-                           "the activations view shows any network")
+    check_plane(model, features, "the unit view draws each unit over the plane: it")
     inputs = resolve_inputs(spec.layers)
     found: list[tuple[str, str]] = []
     previous = "input"
@@ -129,22 +130,21 @@ def _gradients(model: GraphNet, ids: list[str], batch: tuple[torch.Tensor, torch
 
 @torch.no_grad()
 def units(model: GraphNet, points: torch.Tensor, resolution: int = 64,
-          batch: tuple[torch.Tensor, torch.Tensor] | None = None, loss: Loss | None = None
-          ) -> UnitsOut:
+          batch: tuple[torch.Tensor, torch.Tensor] | None = None, loss: Loss | None = None,
+          features: Sequence[str] = POINT) -> UnitsOut:
     """Every unit's output over a resolution x resolution grid of the plane around
-    `points`, in one forward pass of the grid; the weights into each unit, with their
-    gradients on `batch` under `loss` where given."""
+    `points` (N, 2), in one forward pass of the grid (the network reads `features` of
+    each grid point); the weights into each unit, with their gradients on `batch` under
+    `loss` where given."""
     if not 2 <= resolution <= MAX_RESOLUTION:
         raise InspectError(f"resolution: 2 to {MAX_RESOLUTION}, not {resolution}")
-    layers = unit_layers(model)
+    layers = unit_layers(model, features)
     if len(points) == 0:
         raise InspectError("there are no points to span the plane: pick a split with samples")
-    (x0, x1), (y0, y1) = plane(points)
-    grid_y, grid_x = torch.meshgrid(torch.linspace(y0, y1, resolution),
-                                    torch.linspace(x0, x1, resolution), indexing="ij")
+    grid = Grid.around(points, resolution)
     device = next(model.parameters(), torch.empty(0)).device
-    grid = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1).to(device)
-    _, outputs = layer_outputs(model, grid, [shown for _, shown in layers])
+    inputs = grid.inputs(features, device)
+    _, outputs = layer_outputs(model, inputs, [shown for _, shown in layers])
     gradients = _gradients(model, [dense for dense, _ in layers], batch, loss)
     answer = []
     for dense, shown in layers:
@@ -156,6 +156,6 @@ def units(model: GraphNet, points: torch.Tensor, resolution: int = 64,
             weights=linear.weight.float().tolist(),
             gradients=gradients[dense] if gradients else None,
             bias=linear.bias.float().tolist() if linear.bias is not None else None))
-    return UnitsOut(x_range=(x0, x1), y_range=(y0, y1), resolution=resolution,
-                    inputs=["x1", "x2"], input_maps=encode(torch.stack([grid_x, grid_y])),
-                    layers=answer)
+    input_maps = inputs.float().T.reshape(-1, resolution, resolution)
+    return UnitsOut(x_range=grid.x_range, y_range=grid.y_range, resolution=resolution,
+                    inputs=list(features), input_maps=encode(input_maps), layers=answer)

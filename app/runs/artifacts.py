@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save
 
-from app.datasets.base import load_dataset
+from app.datasets.base import describe_dataset, load_dataset, point_options
+from app.datasets.plane import POINT
 from app.inspect import boundary, parameter_histograms
 from app.inspect.histograms import EpochHistograms
 from app.nn.graph_module import GraphNet
@@ -156,6 +157,7 @@ class BoundaryStream:
         self.spec, self.training, self.limits = spec, training, limits
         self._data: tuple[torch.Tensor, torch.Tensor] | None = None
         self._kind: OutputKind | None = None
+        self._features: tuple[str, ...] = POINT
         self._last = -float("inf")
 
     @staticmethod
@@ -172,12 +174,14 @@ class BoundaryStream:
         self._last = now
         if self._data is None or self._kind is None:
             task = check_training(self.spec, self.training, self.limits).task
-            data = load_dataset(self.training.dataset.name, self.training.dataset.options)
+            name, options = self.training.dataset.name, self.training.dataset.options
+            self._features = describe_dataset(name, options).plane or POINT
+            data = load_dataset(name, point_options(name, options))  # as points (x, y)
             _, train = holdout(len(data.x_train), self.training.validation_split,
                                self.training.seed)
             self._kind = task.output
             self._data = data.x_train[train], data.y_train[train]  # the points it learns
-        grid = boundary(model, *self._data, self._kind, BOUNDARY_RESOLUTION)
+        grid = boundary(model, *self._data, self._kind, BOUNDARY_RESOLUTION, self._features)
         return (BoundaryEvent(epoch=epoch, step=step, boundary=grid),)
 
 

@@ -22,6 +22,7 @@ class RunFacts:
     input_shape: tuple[int, ...]
     input_dtype: str
     layer_types: frozenset[str]
+    features: tuple[str, ...] | None = None  # the input's columns, of a point (x, y)
 
     @classmethod
     def of(cls, spec: NetworkSpec, training: TrainingSpec) -> RunFacts:
@@ -29,7 +30,7 @@ class RunFacts:
         kind = kind_of(training.task, info)
         return cls(kind, kind.output(training.loss or kind.default_loss),
                    tuple(spec.input.shape), spec.input.dtype,
-                   frozenset(layer.type for layer in spec.layers))
+                   frozenset(layer.type for layer in spec.layers), info.plane)
 
     @property
     def fed(self) -> bool:
@@ -43,9 +44,10 @@ class RunFacts:
 
     @property
     def plane(self) -> bool:
-        """A network over 2-D points whose output can be drawn over the plane (its
-        decision boundary, streamed as it trains and a view after)."""
-        return (self.fed and self.input_shape == (2,) and self.input_dtype == "float"
+        """A network over 2-D points (or features of them) whose output can be drawn over
+        the plane (its decision boundary, streamed as it trains and a view after)."""
+        return (self.fed and self.features is not None and self.input_dtype == "float"
+                and self.input_shape == (len(self.features),)
                 and self.output in ("classes", "binary", "value"))
 
     def has(self, *types: str) -> bool:

@@ -14,7 +14,13 @@ from typing import Any
 
 import torch
 
-from app.datasets.base import DatasetInfo, TensorData, describe_dataset, load_dataset
+from app.datasets.base import (
+    DatasetInfo,
+    TensorData,
+    describe_dataset,
+    load_dataset,
+    point_options,
+)
 from app.inspect import InspectError, OutputKind, decode, from_png
 from app.nn.graph_module import GraphNet
 from app.runs.artifacts import epoch_path, load_epoch_weights, saved_epochs
@@ -137,13 +143,15 @@ class SubjectCache:
         return epoch_path(run_dir, epoch)
 
     def data(self, run: RunRecord) -> TensorData:
-        key = json.dumps([run.training.dataset.name, run.training.dataset.options],
-                         sort_keys=True)
+        return self._load(run.training.dataset.name, run.training.dataset.options)
+
+    def _load(self, name: str, options: dict[str, Any]) -> TensorData:
+        key = json.dumps([name, options], sort_keys=True)
         with self._lock:
             if key in self._datasets:
                 self._datasets.move_to_end(key)
                 return self._datasets[key]
-        data = load_dataset(run.training.dataset.name, run.training.dataset.options)
+        data = load_dataset(name, options)
         with self._lock:
             self._datasets[key] = data
             while len(self._datasets) > DATASETS_KEPT:
@@ -162,7 +170,18 @@ class SubjectCache:
 
     def samples(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
         """(x, y) of a split of the run's dataset, whatever its network reads."""
-        data = self.data(run)
+        return self._split(run, self.data(run), split)
+
+    def points(self, run: RunRecord, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
+        """(points (N, 2), y) of a split of a 2-D set: each sample as its point (x, y) on
+        the plane, whatever features of it the network reads."""
+        dataset = run.training.dataset
+        data = self._load(dataset.name, point_options(dataset.name, dataset.options))
+        return self._split(run, data, split)
+
+    @staticmethod
+    def _split(run: RunRecord, data: TensorData, split: Split
+               ) -> tuple[torch.Tensor, torch.Tensor]:
         if split == "test":
             return data.x_test, data.y_test
         val, train = holdout(len(data.x_train), run.training.validation_split,

@@ -36,7 +36,7 @@ LANGS = ("en", "es")
 Lang = Literal["en", "es"]
 View = Literal["loss", "accuracy", "boundary", "histograms", "filters", "feature maps",
                "confusion", "reconstructions", "latent space", "samples", "attention",
-               "runs"]
+               "runs", "units"]
 
 
 class Text(SpecModel):

@@ -16,6 +16,7 @@ import { Palette } from "./editor/Palette";
 import { TopBar } from "./editor/TopBar";
 import { layout } from "./editor/layout";
 import { fits, whyNotTrain } from "./editor/trainReadiness";
+import { useDatasetDetail } from "./train/useDatasetDetail";
 import { readUrl, writeUrl } from "./editor/urlState";
 import { useEditor } from "./editor/useEditor";
 import { useValidation } from "./editor/useValidation";
@@ -108,6 +109,7 @@ const CHART_VIEWS = new Set(["loss", "accuracy", "boundary"]);
 const WATCHED: Record<string, InspectView> = {
   histograms: "histograms", filters: "filters", "feature maps": "activations", confusion: "confusion",
   reconstructions: "reconstructions", "latent space": "latent", samples: "samples", attention: "attention",
+  units: "units",
 };
 
 function Playground({ catalog, presets, initial, datasets, initialTraining, firstVisit }: PlaygroundProps) {
@@ -118,6 +120,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   const kinds = useTaskKinds();
   const spec = useMemo(() => toSpec(doc), [doc]);
   const [training, setTraining] = useState<Training | null>(initialTraining);
+  const chosenDataset = useDatasetDetail(training, datasets); // as its options make it
   const [runId, setRunId] = useState<string | null>(null);
   const [initFrom, setInitFrom] = useState<string | null>(null); // transfer: a run's weights
   const [trainError, setTrainError] = useState<string | null>(null);
@@ -144,8 +147,10 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   useEffect(() => {
     // follow the network: a dataset that fits its input, unless the chosen one does (or the
     // task's network reads noise, not the dataset's samples, as a GAN's does)
+    // (one whose options give a shape the server has not said yet stays)
     const chosen = datasets.find((d) => d.name === training?.dataset.name);
-    if (chosen && (kindOf(kinds, training?.task)?.reads_samples === false || fits(chosen, doc.input))) return;
+    const given = chosenDataset.given;
+    if (chosen && (kindOf(kinds, training?.task)?.reads_samples === false || !given || fits(given, doc.input))) return;
     const fitting = datasets.find((d) => fits(d, doc.input)) ?? (training ? undefined : datasets[0]);
     if (fitting) setTraining(defaultsFor(fitting));
   }, [datasets, doc.input]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -192,10 +197,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
       return null;
     }
   };
-  const chosenDataset = datasets.find((d) => d.name === training?.dataset.name);
   const notReady = whyNotTrain(doc, validation, {
-    hasTraining: !!training, dataset: chosenDataset, readsSamples: kindOf(kinds, training?.task)?.reads_samples !== false,
-    defaults: !Object.keys(training?.dataset.options ?? {}).length,
+    hasTraining: !!training, dataset: chosenDataset.given, readsSamples: kindOf(kinds, training?.task)?.reads_samples !== false,
   });
   const train = async () => {
     setHint(false);
@@ -348,7 +351,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
       </section>
       <aside className="inspector" aria-label={t("app.inspector")}>
         {selectedLayer === null && (
-          <TrainingPanel training={training} datasets={datasets} inputShape={doc.input.shape} onChange={setTraining}
+          <TrainingPanel training={training} datasets={datasets} chosen={chosenDataset} inputShape={doc.input.shape}
+            onChange={setTraining}
             layerIds={doc.layers.map((l) => l.id)} initFrom={initFrom} onInitFrom={setInitFrom}
             onUseInputShape={(shape) => editor.change({ ...doc, input: { ...doc.input, shape } })} />
         )}

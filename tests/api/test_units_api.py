@@ -49,7 +49,7 @@ def test_every_unit_is_drawn_over_the_plane_with_its_weights(client: TestClient,
     listed = {v["name"] for v in client.get(f"{API}/runs/{xor}/inspect").json()["views"]}
     assert "units" in listed
     answer = client.get(f"{API}/runs/{xor}/inspect/units", params={"resolution": 32}).json()
-    assert answer["inputs"] == ["x1", "x2"] and answer["resolution"] == 32
+    assert answer["inputs"] == ["x", "y"] and answer["resolution"] == 32
     layers = {layer["id"]: layer for layer in answer["layers"]}
     assert list(layers) == ["hidden1", "hidden2", "out"]
     assert [layers[i]["units"] for i in layers] == [8, 8, 2]
@@ -69,6 +69,36 @@ def test_every_unit_is_drawn_over_the_plane_with_its_weights(client: TestClient,
     assert maps.min() >= first["low"] - 1e-3 and maps.max() <= first["high"] + 1e-3
     # y grows up the rows, x along the columns
     assert planes[1, 0, 0] < planes[1, -1, 0] and planes[0, 0, 0] < planes[0, 0, -1]
+
+
+def test_features_of_the_points_are_drawn_as_inputs_over_the_plane(client: TestClient) -> None:
+    features = ["x", "x_squared", "y_squared"]
+    linear = {"input": {"shape": [3]}, "layers": [{"id": "out", "type": "dense", "units": 1}]}
+    circle = {"dataset": {"name": "circle", "options": {"n_samples": 200, "features": features}},
+              "loss": "bce", "epochs": 2}
+    run_id = _trained(client, linear, circle)
+    listed = {v["name"] for v in client.get(f"{API}/runs/{run_id}/inspect").json()["views"]}
+    assert {"units", "boundary"} <= listed
+    answer = client.get(f"{API}/runs/{run_id}/inspect/units", params={"resolution": 16}).json()
+    assert answer["inputs"] == features
+    inputs = _array(answer["input_maps"])  # (3, 16, 16): x, x², y² at each grid point
+    assert inputs.shape == (3, 16, 16)
+    # the plane is that of the points themselves (x and y both signed), not of x² and y²
+    (x0, x1), (y0, y1) = answer["x_range"], answer["y_range"]
+    assert x0 < -0.9 < 0.9 < x1 and y0 < -0.9 < 0.9 < y1
+    assert inputs[0, 3, 0] == pytest.approx(x0, abs=1e-3)
+    assert inputs[1] == pytest.approx(inputs[0] ** 2, abs=3e-3)
+    ys = np.linspace(y0, y1, 16)
+    assert inputs[2, :, 7] == pytest.approx(ys ** 2, abs=3e-3)
+    (out,) = answer["layers"]
+    w, b = np.array(out["weights"])[0], out["bias"][0]
+    assert _array(out["maps"])[0, 5, 9] == pytest.approx(w @ inputs[:, 5, 9] + b, abs=3e-2)
+    # the boundary lies over the same plane, the points drawn where they are
+    grid = client.get(f"{API}/runs/{run_id}/inspect/boundary",
+                      params={"resolution": 16}).json()
+    assert (grid["x_range"], grid["y_range"]) == (answer["x_range"], answer["y_range"])
+    points = _array(grid["points"])
+    assert points.shape[1] == 2 and points.min() < -0.5
 
 
 def test_an_activation_layer_after_a_dense_one_shapes_its_units(client: TestClient) -> None:

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from app.datasets import describe_dataset, load_dataset
+from app.datasets import DatasetError, describe_dataset, load_dataset
 
 TOYS_2D = ["circle", "xor", "gaussians", "spiral", "moons"]
 
@@ -85,3 +85,32 @@ def test_sine_outliers_corrupt_only_that_share_of_the_training_targets() -> None
 def test_sine_outliers_are_a_bounded_share() -> None:
     with pytest.raises(ValueError, match="outliers"):
         load_dataset("sine", {"outliers": 0.6})
+
+
+@pytest.mark.parametrize("name", TOYS_2D)
+def test_features_are_derived_from_the_same_points(name: str) -> None:
+    features = ["x_squared", "y", "x_times_y", "sin_x", "sin_y", "y_squared", "x"]
+    plain = load_dataset(name, {"n_samples": 300, "seed": 3})
+    derived = load_dataset(name, {"n_samples": 300, "seed": 3, "features": features})
+    assert derived.info.input_shape == (7,) and derived.info.features == tuple(features)
+    assert torch.equal(plain.y_train, derived.y_train)
+    for points, columns in ((plain.x_train, derived.x_train), (plain.x_test, derived.x_test)):
+        x, y = points[:, 0], points[:, 1]
+        expected = torch.stack([x * x, y, x * y, torch.sin(x), torch.sin(y), y * y, x], dim=1)
+        assert torch.allclose(columns, expected, atol=1e-6)
+
+
+def test_the_plain_point_is_the_default_and_other_inputs_are_no_plane() -> None:
+    assert describe_dataset("circle").features == ("x", "y")
+    assert describe_dataset("circle").plane == ("x", "y")
+    assert describe_dataset("sine").plane is None  # one input: a curve, not a plane
+    assert describe_dataset("digits").plane is None
+
+
+@pytest.mark.parametrize(("features", "says"), [
+    ([], "at least 1"), (["x", "x"], "each feature once"), (["z"], "x_squared"),
+    ("x", "tuple"),
+])
+def test_bad_features_are_refused_with_the_reason(features: object, says: str) -> None:
+    with pytest.raises(DatasetError, match=says):
+        load_dataset("xor", {"features": features})

@@ -90,3 +90,27 @@ def test_the_boundary_is_streamed_while_training(
     assert decode(grid.predicted).shape == (50, 50) and grid.confidence is not None
     kinds = [e.kind for e in events]
     assert kinds.index("boundary") > kinds.index("epoch")  # after the epoch it shows
+
+
+def test_a_set_with_features_streams_its_boundary_over_the_points(tmp_path: Path) -> None:
+    """A single linear unit over x² and y² draws a circle: the streamed boundary lies
+    over the plane of the points (x, y), the centre one class and the ring the other."""
+    training = TrainingSpec.model_validate({
+        "dataset": {"name": "circle", "options": {"n_samples": 400,
+                                                  "features": ["x_squared", "y_squared"]}},
+        "loss": "bce", "epochs": 30, "batch_size": 32,
+        "optimizer": {"name": "adam", "lr": 0.05}, "device": "cpu"})
+    network = parse_network({"input": {"shape": [2]},
+                             "layers": [{"id": "out", "type": "dense", "units": 1}]})
+    events: list[TrainingEvent] = []
+    torch.manual_seed(0)
+    final = run_local(network, training, events.append, checkpoint_dir=tmp_path,
+                      hooks=epoch_hooks(tmp_path, network, training))
+    assert final.status == "completed" and final.metrics["test_accuracy"] > 0.95
+    grid = [e for e in events if isinstance(e, BoundaryEvent)][-1].boundary
+    assert grid.x_range[0] < -0.9 and grid.y_range[0] < -0.9  # signed: the points, not x²
+    points = decode(grid.points)
+    assert points.shape[1] == 2 and points.min() < -0.5
+    predicted = decode(grid.predicted)
+    middle, corner = predicted[25, 25], predicted[2, 2]
+    assert (middle, corner) == (1, 0)  # the centre is class 1, beyond the ring class 0

@@ -13,7 +13,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.helpers import wait_for_status
-from tests.ui.test_playground import inspect_view, open_playground, open_run, painted
+from tests.ui.test_playground import (
+    inspect_view,
+    open_playground,
+    open_preset,
+    open_run,
+    painted,
+    set_field,
+)
 
 pytestmark = pytest.mark.slow
 XOR: dict[str, Any] = {"dataset": {"name": "xor", "options": {"n_samples": 400}},
@@ -46,7 +53,7 @@ def test_every_unit_and_weight_of_an_xor_network_is_drawn(page: Page, live_serve
     assert len(widths) > 5  # as thick as each weight is large
     edges.nth(3).hover(force=True)  # lines cross: whichever is on top answers
     expect(view.get_by_test_id("units-readout")).to_have_text(
-        re.compile(r"^.+ #\d → .+ #\d: weight -?\d.*, gradient -?\d"))
+        re.compile(r"^.+ (#\d|x|y) → .+ #\d: weight -?\d.*, gradient -?\d"))
     view.get_by_test_id("unit-1-2").hover()
     expect(view.get_by_test_id("unit-bias")).to_have_text(re.compile(r"^bias -?\d"))
     # back to the first kept epoch: the maps were different then
@@ -83,6 +90,31 @@ def test_the_maps_follow_a_run_as_it_trains_and_stop_when_it_pauses(
     frozen = unit.evaluate("c => c.toDataURL()")
     page.wait_for_timeout(1500)  # a paused run writes no weights: nothing to redraw
     assert unit.evaluate("c => c.toDataURL()") == frozen
+
+
+def test_a_single_unit_given_squares_as_inputs_separates_the_circle(page: Page) -> None:
+    """As a learner does it: tick x² and y² among the circle's features, let the network
+    take the wider input it now gives, train, and see the inputs named in the unit view."""
+    open_preset(page, "perceptron", "out", "circle")
+    page.get_by_text("Dataset options").click()
+    features = page.locator("[data-field=features]")
+    expect(features.get_by_label("x", exact=True)).to_be_checked()
+    features.get_by_label("x²").check()
+    features.get_by_label("y²").check()
+    mismatch = page.get_by_role("alert").filter(has_text="This dataset gives")
+    expect(mismatch).to_contain_text("4")
+    mismatch.get_by_role("button").click()
+    expect(mismatch).to_have_count(0)
+    set_field(page, "epochs", "30")
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
+    inspect_view(page, "units")
+    view = page.get_by_test_id("units-view")
+    expect(view.locator(".unit-label")).to_have_text(["x", "y", "x²", "y²"])
+    expect(view.locator(".unit canvas")).to_have_count(4 + 1)
+    assert painted(view.get_by_test_id("unit-1-0").locator("canvas"))
+    view.get_by_test_id("unit-0-3").hover()
+    expect(view.get_by_test_id("units-readout")).to_contain_text("y²")
 
 
 def test_a_wide_network_says_why_it_has_no_unit_view(page: Page, live_server: str) -> None:

@@ -36,8 +36,16 @@ MNIST = {"dataset": {"name": "mnist-10k"}}  # settings name their dataset, even 
 # What each run trains: a network (a spec, or a preset by name) and settings laid over
 # the preset's own. The presets beyond the digits CNN and the character transformer
 # train one or two epochs: enough for their views to show what they are for.
+# The unit view's network reads x, y and xy of each point of xor: 3-6-2, as TensorFlow
+# Playground draws such a network.
+UNITS_NET = {"input": {"shape": [3]}, "layers": [
+    {"id": "hidden", "type": "dense", "units": 6, "activation": "tanh"},
+    {"id": "out", "type": "dense", "units": 2}]}
 RUNS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "cnn": (CNN, DIGITS),
+    "units": (UNITS_NET, {"dataset": {"name": "xor", "options": {
+        "n_samples": 400, "features": ["x", "y", "x_times_y"]}}, "epochs": 20,
+        "optimizer": {"name": "adam", "lr": 0.03}}),
     "transformer": ({"preset": "char-transformer"}, CHARS),  # its input cut to 16 below
     "forecaster": ({"preset": "lstm-sequence"}, {
         "dataset": {"name": "sine-forecast", "options": {"n_samples": 500}}, "epochs": 2}),
@@ -128,6 +136,19 @@ def test_activations_draw_the_input_every_layer_and_the_probabilities(
     page.mouse.move(box["x"] + box["width"] * 3.5 / 8, box["y"] + box["height"] * 2.5 / 8)
     expect(detail.get_by_test_id("cell-value")).to_contain_text("row 2, column 3:")
     _shoot(page, detail, "activations-channel")
+
+
+def test_units_draw_every_unit_over_the_plane(page: Page, trained: Trained) -> None:
+    panel = _open(page, trained, "units", "units")
+    view = panel.get_by_test_id("units-view")
+    expect(view.locator(".unit-label")).to_have_text(["x", "y", "xy"])
+    maps = view.locator(".unit canvas")
+    expect(maps).to_have_count(3 + 6 + 2)
+    assert all(painted(maps.nth(i)) for i in (2, 3, 10))
+    expect(view.locator("line.edge")).to_have_count(3 * 6 + 6 * 2)
+    view.get_by_test_id("unit-1-0").hover()
+    expect(view.get_by_test_id("unit-bias")).to_have_text(re.compile(r"^bias -?\d"))
+    _shoot(page, panel, "units", view)
 
 
 def test_filters_draw_each_kernel(page: Page, trained: Trained) -> None:

@@ -42,7 +42,9 @@ def _describe(dataset: Dataset, options: dict[str, Any] | None = None) -> Datase
                       num_classes=info.num_classes,
                       class_names=list(info.class_names) if info.class_names else None,
                       target_shape=list(info.target_shape), vocab_size=info.vocab_size,
-                      splits=info.splits, options_schema=schema)
+                      splits=info.splits,
+                      features=list(info.features) if info.features else None,
+                      options_schema=schema)
 
 
 def _options(dataset: Dataset, text: str | None) -> dict[str, Any]:
@@ -93,7 +95,7 @@ def get_dataset(name: str, samples: Annotated[int, Query(ge=1, le=64)] = 8,
     described = _describe(DATASETS[name], chosen)
     try:
         samples_out = preview(name, chosen, samples) if described.input_shape else []
-        points_out = points(name, chosen) if described.input_shape == [2] else None
+        points_out = points(name, chosen)
     except DatasetError:
         samples_out, points_out = [], None
     return DatasetDetailOut(**described.model_dump(), preview=samples_out, points=points_out)

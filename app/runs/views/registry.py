@@ -68,6 +68,11 @@ class Look:
         """(x, y) of a split as the run saw it (a GAN refuses: its network reads noise)."""
         return self.cache.split(self.run, split)
 
+    def points(self, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
+        """(points, y) of a split of a 2-D set: its samples as points (x, y) on the plane,
+        whatever features of them the network reads (`subject.info.plane`)."""
+        return self.cache.points(self.run, split)
+
 
 @dataclass(frozen=True)
 class View(Generic[P, A]):

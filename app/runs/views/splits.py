@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from pydantic import BaseModel, Field
 
+from app.datasets.plane import POINT
 from app.inspect import (
     ConfusionOut,
     EmbeddingOut,
@@ -270,5 +271,6 @@ class BoundaryIn(AtEpoch):
 @view("boundary", "Decision boundary", applies=lambda facts: facts.plane)
 def _boundary(look: Look, params: BoundaryIn) -> BoundaryGrid:
     """A 2-D model's prediction over a grid of the plane, with the split's points."""
-    x, y = look.split(params.split)
-    return boundary(look.subject.model, x, y, look.subject.output, params.resolution)
+    points, y = look.points(params.split)
+    return boundary(look.subject.model, points, y, look.subject.output, params.resolution,
+                    look.subject.info.plane or POINT)

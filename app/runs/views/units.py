@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from pydantic import Field
 
+from app.datasets.plane import POINT
 from app.inspect.units import MAX_RESOLUTION, UnitsOut, units
 from app.runs.views.registry import AtEpoch, Look, view
 from app.train import objective
@@ -26,7 +27,7 @@ def _units(look: Look, params: UnitsIn) -> UnitsOut:
     any activation and output."""
     subject, config = look.subject, look.run.training
     task = subject.task
-    x, y = look.split("train")
+    x, y = look.split("train")  # what the network reads: the features of each point
     device = next(subject.model.parameters(), torch.empty(0)).device
     batch = (x[:GRADIENT_BATCH].to(device), y[:GRADIENT_BATCH].to(device)) if len(x) else None
 
@@ -35,4 +36,6 @@ def _units(look: Look, params: UnitsIn) -> UnitsOut:
         return objective(model, task, config, *task.outputs_and_targets(out, batch[0],
                                                                         target))[0]
 
-    return units(subject.model, x, params.resolution, batch, loss)
+    points, _ = look.points("train")
+    return units(subject.model, points, params.resolution, batch, loss,
+                 subject.info.plane or POINT)

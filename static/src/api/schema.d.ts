@@ -2117,6 +2117,11 @@ export interface components {
             description: string;
             /** Dtype */
             dtype: string;
+            /**
+             * Features
+             * @description A 2-D set's: what each input column is of the point (x, y), e.g. ["x", "y"] or ["x_squared", "y_squared"] (its `features` option); null for other sets.
+             */
+            features?: string[] | null;
             /** Input Shape */
             input_shape: number[];
             /** Name */
@@ -2163,6 +2168,11 @@ export interface components {
             description: string;
             /** Dtype */
             dtype: string;
+            /**
+             * Features
+             * @description A 2-D set's: what each input column is of the point (x, y), e.g. ["x", "y"] or ["x_squared", "y_squared"] (its `features` option); null for other sets.
+             */
+            features?: string[] | null;
             /** Input Shape */
             input_shape: number[];
             /** Name */
@@ -5615,11 +5625,11 @@ export interface components {
         };
         /** UnitsOut */
         UnitsOut: {
-            /** @description (2, resolution, resolution): x and y over the plane. */
+            /** @description (inputs, resolution, resolution): each input over the plane. */
             input_maps: components["schemas"]["EncodedArray"];
             /**
              * Inputs
-             * @description The input units' names.
+             * @description What each input unit is of the point (x, y): x, y, x_squared, y_squared, x_times_y, sin_x or sin_y (a 2-D set's `features` option).
              */
             inputs: string[];
             /** Layers */

@@ -38,6 +38,7 @@ type Kind =
   | { kind: "number"; integer: boolean; nullable: boolean; orList: boolean; schema: JsonSchema }
   | { kind: "boolean" }
   | { kind: "list"; integer: boolean }
+  | { kind: "set"; options: unknown[] } // a list of choices, each at most once
   | { kind: "text"; nullable: boolean }
   | { kind: "object" };
 
@@ -52,6 +53,7 @@ export function kindOf(schema: JsonSchema): Kind {
   if (numeric) {
     return { kind: "number", integer: numeric.type === "integer", nullable, orList: !!list, schema: numeric };
   }
+  if (list?.items?.enum) return { kind: "set", options: list.items.enum };
   if (list) return { kind: "list", integer: list.items?.type === "integer" };
   if (variants.some((v) => v.type === "boolean")) return { kind: "boolean" };
   if (variants.some((v) => v.type === "object" || v.$ref)) return { kind: "object" };
@@ -90,6 +92,7 @@ export function initialValue(schema: JsonSchema): unknown {
   }
   if (k.kind === "boolean") return false;
   if (k.kind === "list") return [1];
+  if (k.kind === "set") return k.options.slice(0, 1);
   return k.kind === "text" ? "" : {};
 }
 
@@ -128,6 +131,22 @@ function Field({ name, idPrefix, schema, value, error, text: formText, onChange 
     );
   } else if (k.kind === "boolean") {
     control = <input id={id} type="checkbox" checked={!!value} onChange={(e) => onChange(e.target.checked)} />;
+  } else if (k.kind === "set") {
+    const chosen = Array.isArray(value) ? value : [];
+    // checked in the schema's order; the last one left stays (a set needs one)
+    const toggle = (option: unknown, on: boolean) =>
+      onChange(k.options.filter((o) => (o === option ? on : chosen.includes(o))));
+    control = (
+      <span id={id} className="choice-set" role="group" aria-label={label(name, schema, formText)}>
+        {k.options.map((o) => (
+          <label key={String(o)}>
+            <input type="checkbox" value={String(o)} checked={chosen.includes(o)}
+              disabled={chosen.length === 1 && chosen.includes(o)} onChange={(e) => toggle(o, e.target.checked)} />
+            {formText.option?.(name, o) ?? String(o)}
+          </label>
+        ))}
+      </span>
+    );
   } else if (k.kind === "object") {
     return null; // nested settings are edited by their own form
   } else {

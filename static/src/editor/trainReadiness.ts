@@ -13,9 +13,9 @@ export function fits(dataset: DatasetSummary, input: Doc["input"]): boolean {
 
 interface Chosen {
   hasTraining: boolean; // training settings are chosen
-  dataset: DatasetSummary | undefined; // the dataset they name, where the server lists it
+  // the dataset they name as its options make it, where the server has said so yet
+  dataset: DatasetSummary | undefined;
   readsSamples: boolean; // the task's network reads the dataset's samples (a GAN's reads noise)
-  defaults: boolean; // no dataset options given: the shape the dataset lists is the one it gives
 }
 
 /** The reason Train cannot start now, or null when it can. */
@@ -29,8 +29,7 @@ export function whyNotTrain(doc: Doc, validation: Validation, chosen: Chosen): s
   if (!validation.summary) return t("common:topBar.why.checking");
   if (!chosen.hasTraining) return t("common:topBar.why.noDataset");
   const { dataset } = chosen;
-  // with options (a sequence length, a window) the shape is the server's to check at Train
-  if (dataset && chosen.readsSamples && chosen.defaults && !fits(dataset, doc.input)) {
+  if (dataset && chosen.readsSamples && !fits(dataset, doc.input)) {
     const kind = (dtype: string) => (dataset.dtype === (doc.input.dtype ?? "float") ? "" : ` (${dtype})`);
     return t("common:topBar.why.datasetMismatch", {
       data: shape(dataset.input_shape) + kind(dataset.dtype), network: shape(doc.input.shape) + kind(doc.input.dtype ?? "float"),

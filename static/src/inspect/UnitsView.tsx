@@ -9,6 +9,7 @@ import { useTranslation } from "react-i18next";
 import { decodeArray, unwrap, type Schemas } from "../api/client";
 import { inspectEpochs, inspectUnits } from "../api/gen";
 import { metric } from "../format";
+import { featureLabel } from "../train/labels";
 import { diverging } from "./colour";
 import { Heatmap } from "./Heatmap";
 import { forRun } from "./inspectApi";
@@ -46,7 +47,7 @@ export function UnitsView({ runId, tick }: { runId: string; tick: number }) {
     <div className="view units-view" data-testid="units-view">
       {error ? <p className="muted" role="note" data-testid="units-why">{error}</p> : <Status error={null} loading={loading && !data} />}
       {kept.length > 1 && (
-        <label className="controls">{t("units.epoch", { epoch: epoch ?? t("units.latest") })}{" "}
+        <label className="controls">{epoch === undefined ? t("units.latest") : t("units.epoch", { epoch })}{" "}
           <input type="range" min={0} max={kept.length} value={chosen ?? kept.length} aria-label={t("units.epochLabel")}
             onChange={(e) => { const i = Number(e.target.value); setChosen(i >= kept.length ? null : i); }} />
         </label>
@@ -63,16 +64,18 @@ interface Column {
   weights: number[][] | null; // into this column's units from the column before
   gradients: number[][] | null;
   bias: number[] | null;
+  labels: string[] | null; // what each unit is, where it is named (the inputs)
 }
 
 function columns(data: Units, t: (key: "units.inputs") => string): Column[] {
   const inputs = decodeArray(data.input_maps).values;
   return [
-    { name: t("units.inputs"), maps: inputs, units: data.inputs.length, weights: null, gradients: null, bias: null },
+    { name: t("units.inputs"), maps: inputs, units: data.inputs.length, weights: null, gradients: null, bias: null,
+      labels: data.inputs.map(featureLabel) },
     ...data.layers.map((layer) => ({
       name: layer.activation ? `${layer.id} · ${layer.activation}` : layer.id,
       maps: decodeArray(layer.maps).values, units: layer.units, weights: layer.weights,
-      gradients: layer.gradients ?? null, bias: layer.bias ?? null,
+      gradients: layer.gradients ?? null, bias: layer.bias ?? null, labels: null,
     })),
   ];
 }
@@ -81,8 +84,13 @@ function Network({ data, pointed, onPoint }: { data: Units; pointed: Pointed | n
   const { t } = useTranslation("inspect");
   const cols = columns(data, t);
   const n = data.resolution;
+  // one scale for all, that of the hidden units where there are some: an output's
+  // logits may run far past them (drawn at the scale's ends), and would wash them out
+  const scaled = data.layers.length > 1 ? data.layers.slice(0, -1) : data.layers;
   let extent = 1e-6;
-  for (const layer of data.layers) extent = Math.max(extent, Math.abs(layer.low), Math.abs(layer.high));
+  for (const layer of scaled) extent = Math.max(extent, Math.abs(layer.low), Math.abs(layer.high));
+  const out = data.layers[data.layers.length - 1];
+  const clipped = Math.max(Math.abs(out.low), Math.abs(out.high)) > extent;
   let heaviest = 1e-6;
   for (const c of cols) for (const row of c.weights ?? []) for (const w of row) heaviest = Math.max(heaviest, Math.abs(w));
   const tallest = Math.max(...cols.map((c) => c.units));
@@ -120,13 +128,14 @@ function Network({ data, pointed, onPoint }: { data: Units; pointed: Pointed | n
                 onPointerEnter={() => onPoint({ kind: "unit", layer: i, unit })} onPointerLeave={() => onPoint(null)}>
                 <Heatmap values={c.maps} offset={unit * n * n} rows={n} cols={n} scale="diverging" low={-extent} high={extent}
                   size={MAP} flip />
+                {c.labels && <span className="unit-label">{c.labels[unit]}</span>}
               </span>
             ))}
           </div>
         ))}
       </div>
       <aside className="units-side">
-        <Legend scale="diverging" low={-extent} high={extent} label={t("units.scale")} />
+        <Legend scale="diverging" low={-extent} high={extent} label={t(clipped ? "units.scaleClipped" : "units.scale")} />
         <Readout cols={cols} pointed={pointed} n={n} extent={extent} />
       </aside>
     </div>
@@ -142,7 +151,8 @@ function Readout({ cols, pointed, n, extent }: { cols: Column[]; pointed: Pointe
     const gradient = c.gradients?.[pointed.unit]?.[source];
     return (
       <p data-testid="units-readout">{t("units.weight", {
-        from: `${cols[pointed.layer - 1].name} #${source}`, to: `${c.name} #${pointed.unit}`,
+        from: `${cols[pointed.layer - 1].name} ${unitName(cols[pointed.layer - 1], source)}`,
+        to: `${c.name} ${unitName(c, pointed.unit)}`,
         weight: metric(c.weights?.[pointed.unit]?.[source]), gradient: gradient === undefined ? "–" : metric(gradient),
       })}</p>
     );
@@ -150,8 +160,13 @@ function Readout({ cols, pointed, n, extent }: { cols: Column[]; pointed: Pointe
   return (
     <figure data-testid="units-readout">
       <Heatmap values={c.maps} offset={pointed.unit * n * n} rows={n} cols={n} scale="diverging" low={-extent} high={extent} size={160} flip />
-      <figcaption>{t("units.unit", { layer: c.name, unit: pointed.unit })}</figcaption>
+      <figcaption>{t("units.unit", { layer: c.name, unit: c.labels?.[pointed.unit] ?? pointed.unit })}</figcaption>
       {c.bias && <div data-testid="unit-bias">{t("units.bias", { bias: metric(c.bias[pointed.unit]) })}</div>}
     </figure>
   );
+}
+
+/** A unit as the readout names it: its label (an input's feature), else its number. */
+function unitName(c: Column, unit: number): string {
+  return c.labels?.[unit] ?? `#${unit}`;
 }

@@ -1,14 +1,15 @@
 // Training settings: a dataset (with a preview of samples and its options) and the
 // training config, both generated from their schemas, with defaults per dataset.
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type DatasetDetail, type DatasetSummary, type RunSummary } from "../api/client";
+import { api, type DatasetSummary, type RunSummary } from "../api/client";
 import { useMeta } from "../api/meta";
 import { SchemaForm, type FormText, type JsonSchema } from "../editor/SchemaForm";
 import { entry } from "../editor/labels";
 import { shape } from "../format";
 import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
+import type { ChosenDataset } from "./useDatasetDetail";
 import { datasetDescription, datasetOptionsText, statusLabel, trainingFormText, type Section } from "./labels";
 import { kindOf, useTaskKinds, type TaskKind } from "../taskKinds";
 import { TRAINING_SCHEMA } from "./schemas";
@@ -31,6 +32,7 @@ export function defaultsFor(dataset: DatasetSummary): Training {
 interface Props {
   training: Training | null;
   datasets: DatasetSummary[];
+  chosen: ChosenDataset; // the chosen dataset as its options make it
   inputShape: number[];
   onChange: (training: Training) => void;
   onUseInputShape: (shape: number[]) => void;
@@ -39,28 +41,20 @@ interface Props {
   onInitFrom: (runId: string | null) => void;
 }
 
-export function TrainingPanel({ training, datasets, inputShape, onChange, onUseInputShape, layerIds, initFrom,
+export function TrainingPanel({ training, datasets, chosen, inputShape, onChange, onUseInputShape, layerIds, initFrom,
   onInitFrom }: Props) {
   const { t } = useTranslation("train");
-  const [detail, setDetail] = useState<DatasetDetail | null>(null);
   const kinds = useTaskKinds();
   const name = training?.dataset.name;
-  const options = training?.dataset.options;
-  useEffect(() => {
-    if (!name) return;
-    let live = true;
-    api.dataset(name, 8, options).then((d) => live && setDetail(d)).catch(() => live && setDetail(null));
-    return () => { live = false; };
-  }, [name, JSON.stringify(options)]); // eslint-disable-line react-hooks/exhaustive-deps
   if (!training) return <p className="muted">{t("panel.loading")}</p>;
   const dataset = datasets.find((d) => d.name === name);
   // a network that reads noise (a GAN's): the dataset's shape is what its generator must give
   const kind = kindOf(kinds, training.task ?? dataset?.tasks[0]); // the task it trains
   const readsNoise = kind?.reads_samples === false;
   const optimizer = kind?.training_defaults.optimizer as { lr?: number; betas?: number[] } | undefined;
-  // (with options set, e.g. a window length, the shapes are the server's to check on Train)
-  const mismatch = dataset && !readsNoise && !Object.keys(training.dataset.options).length
-    && shape(dataset.input_shape) !== shape(inputShape);
+  // the input the dataset gives with its options (e.g. a 2-D set's features), once known
+  const given = chosen.given?.input_shape;
+  const mismatch = given && !readsNoise && shape(given) !== shape(inputShape);
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
   const setTop = (next: Record<string, unknown>) => onChange(withTaskDefaults(training, next as Training, kinds));
   const own = kind?.settings ?? []; // the settings only this task reads
@@ -91,13 +85,13 @@ export function TrainingPanel({ training, datasets, inputShape, onChange, onUseI
         )}
         {mismatch && (
           <small className="error" role="alert">
-            {t("panel.mismatch", { dataset: shape(dataset.input_shape), network: shape(inputShape) })}{" "}
-            <button type="button" onClick={() => onUseInputShape(dataset.input_shape)}>
-              {t("panel.useShape", { shape: shape(dataset.input_shape) })}</button>
+            {t("panel.mismatch", { dataset: shape(given), network: shape(inputShape) })}{" "}
+            <button type="button" onClick={() => onUseInputShape(given)}>
+              {t("panel.useShape", { shape: shape(given) })}</button>
           </small>
         )}
       </div>
-      {detail && <DatasetPreview dataset={detail} />}
+      {chosen.detail && <DatasetPreview dataset={chosen.detail} />}
       {dataset && Object.keys((dataset.options_schema as JsonSchema).properties ?? {}).length > 0 && (
         <details>
           <summary>{t("panel.datasetOptions")}</summary>

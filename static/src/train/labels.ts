@@ -37,6 +37,12 @@ export function datasetOptionsText(dataset: string): FormText {
   };
 }
 
+/** What an input of a 2-D set is of its point, as people write it ("x²", "sin x"): the
+ * words of the features option's choices. */
+export function featureLabel(feature: string): string {
+  return datasetOptionsText("").option?.("features", feature) ?? feature;
+}
+
 /** A run's status as people read it (the server's word is kept in classes and requests). */
 export function statusLabel(status: string): string {
   return entry(i18n.t("train:status", { returnObjects: true }), status) ?? status;

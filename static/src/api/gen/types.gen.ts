@@ -1173,6 +1173,12 @@ export type DatasetDetailOut = {
      */
     dtype: string;
     /**
+     * Features
+     *
+     * A 2-D set's: what each input column is of the point (x, y), e.g. ["x", "y"] or ["x_squared", "y_squared"] (its `features` option); null for other sets.
+     */
+    features?: Array<string> | null;
+    /**
      * Input Shape
      */
     input_shape: Array<number>;
@@ -1244,6 +1250,12 @@ export type DatasetOut = {
      * Dtype
      */
     dtype: string;
+    /**
+     * Features
+     *
+     * A 2-D set's: what each input column is of the point (x, y), e.g. ["x", "y"] or ["x_squared", "y_squared"] (its `features` option); null for other sets.
+     */
+    features?: Array<string> | null;
     /**
      * Input Shape
      */
@@ -5520,13 +5532,13 @@ export type UnitLayer = {
  */
 export type UnitsOut = {
     /**
-     * (2, resolution, resolution): x and y over the plane.
+     * (inputs, resolution, resolution): each input over the plane.
      */
     input_maps: EncodedArray;
     /**
      * Inputs
      *
-     * The input units' names.
+     * What each input unit is of the point (x, y): x, y, x_squared, y_squared, x_times_y, sin_x or sin_y (a 2-D set's `features` option).
      */
     inputs: Array<string>;
     /**
