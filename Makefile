@@ -90,6 +90,7 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python train_throughput.py
 	cd benchmarks && ../$(BIN)/python time_to_accuracy.py
 	cd benchmarks && ../$(BIN)/python run_overhead.py
+	cd benchmarks && ../$(BIN)/python server_speed.py
 	cd benchmarks && ../$(BIN)/python executor_overhead.py
 	cd benchmarks && ../$(BIN)/python stream_overhead.py
 	cd benchmarks && ../$(BIN)/python inspect_overhead.py

@@ -29,8 +29,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from app.runs.core_share import usable_cores
 from app.runs.executor import Executor
-from app.runs.process_executor import ProcessExecutor, usable_cores
+from app.runs.process_executor import ProcessExecutor
 from app.runs.worker import Job
 from app.spec import parse_network
 from app.spec.events import TrainingEvent

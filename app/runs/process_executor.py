@@ -33,13 +33,6 @@ def worker_context() -> Any:
     return mp.get_context("spawn")
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity, where the platform tells)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 class ProcessExecutor(ExecutorCore):
     """One process per run, at most `max_concurrent` at once, the rest queued.
 
@@ -56,13 +49,14 @@ class ProcessExecutor(ExecutorCore):
                  runs_per_gpu: int = 1, worker_timeout: float = WORKER_TIMEOUT) -> None:
         """`memory_mb`: the most memory (data size) one worker may allocate on the CPU.
         `threads_per_run`: PyTorch's CPU threads in each worker; by default the cores
-        shared out among `max_concurrent` runs, at least one, so runs side by side do
-        not oversubscribe the cores (on 2 cores, 8 runs of 2 threads each took 30 times
-        as long as with one thread each: benchmarks/executor_overhead.py). `gpus`: how
+        shared out among the runs training on the machine as it goes (app.runs.
+        core_share: a lone run gets them all), so runs side by side do not
+        oversubscribe the cores (on 2 cores, 8 runs of 2 threads each took 30 times as
+        long as with one thread each: benchmarks/executor_overhead.py). `gpus`: how
         many GPUs to place runs on (default: those this process sees), each holding at
         most `runs_per_gpu` runs; a run that would use a GPU waits for a free one.
         `worker_timeout`: see ExecutorCore; each process sends a heartbeat for it."""
-        self.threads_per_run = threads_per_run or max(1, usable_cores() // max_concurrent)
+        self.threads_per_run = threads_per_run
         self.memory_mb = memory_mb
         self._context = worker_context()
         slots = GpuSlots(visible_gpus() if gpus is None else gpus, runs_per_gpu)
@@ -98,7 +92,7 @@ class WorkerProcess(Worker):
     stop: Any
     pause: Any
     warm: Any  # set once its imports are done
-    threads: int
+    threads: int | None  # None: its share of the cores as it goes
     beat: Any  # the monotonic time of its last heartbeat (app.runs.worker.heartbeat)
 
     def begin(self, job: Job, gpu: int | None) -> None:

@@ -3,6 +3,7 @@ events to the server."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import threading
@@ -18,9 +19,11 @@ import torch
 from app.datasets import use_uploads_dir
 from app.nn import analyze
 from app.runs.artifacts import epoch_hooks
+from app.runs.core_share import CoreShare
 from app.runs.gan_samples import SampleGrids
 from app.runs.in_process import run_local
 from app.spec import NetworkSpec, SpecLimits, parse_network
+from app.spec.events import TrainingEvent
 from app.spec.origin import RunOrigin
 from app.spec.training import TrainingSpec
 from app.train import CHECKPOINT_NAME, Control, Start
@@ -76,8 +79,9 @@ class FlagControl(Control):
 def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
                ready: EventFlag, memory_mb: int | None = None, beat: Any = None) -> None:
     """A warm process: imports and PyTorch's one-time set-up are done by the time a job
-    arrives, with the server's environment and its share of the cores (PyTorch threads);
-    it runs one job and exits (None or a closed
+    arrives, with the server's environment and PyTorch's threads (a number, or None
+    for its share of the cores as it goes: app.runs.core_share); it runs one job and
+    exits (None or a closed
     pipe ends it idle). It ends with the server: an orphaned worker would go on writing
     a run's files. `beat` (a shared double) gets its heartbeat."""
     if beat is not None:
@@ -92,11 +96,12 @@ def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
         job, environment, threads = order
         os.environ.clear()
         os.environ.update(environment)
-        torch.set_num_threads(threads)
+        if threads is not None:
+            torch.set_num_threads(threads)
         exit_with_server(jobs)
         if memory_mb is not None:
             limit_memory(memory_mb)
-        worker_main(job, events, stop, pause)
+        worker_main(job, events, stop, pause, threads)
 
 
 def limit_memory(megabytes: int) -> None:
@@ -151,13 +156,24 @@ def warm_up() -> None:
     analyze(parse_network(WARM_UP_SPEC))
 
 
-def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag) -> None:
-    """Process entry point: train, putting each event on the `events` queue."""
+def worker_main(job: Job, events: Any, stop: EventFlag, pause: EventFlag,
+                threads: int | None = None) -> None:
+    """Process entry point: train, putting each event on the `events` queue; with
+    `threads` None, on this run's share of the machine's cores, taken again at each
+    report (app.runs.core_share)."""
     job.run_dir.mkdir(parents=True, exist_ok=True)
     if job.uploads_dir is not None:
         use_uploads_dir(job.uploads_dir)
     resume = job.checkpoint if job.resume and job.has_checkpoint else None
-    run_local(job.spec, job.training, events.put, checkpoint_dir=job.run_dir,
-              control=FlagControl(stop, pause), resume=resume, limits=job.limits,
-              hooks=epoch_hooks(job.run_dir, job.spec, job.training, job.limits),
-              start=job.start, sample_hook=SampleGrids(job.run_dir))
+    share = CoreShare() if threads is None else None
+
+    def emit(event: TrainingEvent) -> None:
+        if share is not None:
+            share.adjust()
+        events.put(event)
+
+    with share or contextlib.nullcontext():
+        run_local(job.spec, job.training, emit, checkpoint_dir=job.run_dir,
+                  control=FlagControl(stop, pause), resume=resume, limits=job.limits,
+                  hooks=epoch_hooks(job.run_dir, job.spec, job.training, job.limits),
+                  start=job.start, sample_hook=SampleGrids(job.run_dir))

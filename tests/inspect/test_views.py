@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from sklearn.decomposition import PCA
@@ -24,6 +25,7 @@ from app.inspect import (
     predict,
     saliency,
 )
+from app.inspect.histograms import BINS, histogram
 from app.nn import build, trace
 from app.nn.graph_module import GraphNet
 from app.spec import NetworkSpec, parse_network
@@ -208,6 +210,21 @@ def test_histograms_cover_every_parameter_and_gradient() -> None:
         assert sum(entry.weights.counts) == param.numel()
         assert entry.weights.low == pytest.approx(param.min().item())
         assert entry.gradients is not None and sum(entry.gradients.counts) == param.numel()
+
+
+def test_a_histogram_counts_as_numpy_does_leaving_out_what_is_not_finite() -> None:
+    values = torch.randn(10_000, generator=torch.Generator().manual_seed(0))
+    spoilt = torch.cat([values, torch.tensor([float("nan"), float("inf"), -float("inf")])])
+    drawn = histogram(spoilt)
+    counts, edges = np.histogram(values.numpy(), bins=BINS)
+    assert drawn.counts == counts.tolist()
+    assert (drawn.low, drawn.high) == pytest.approx((edges[0], edges[-1]))
+    assert (drawn.mean, drawn.std) == pytest.approx((values.mean().item(),
+                                                     values.std(correction=0).item()), abs=1e-5)
+    flat = histogram(torch.full((5,), 0.25))  # one value: all in the first bin
+    assert flat.counts == [5] + [0] * (BINS - 1) and flat.low == flat.high == 0.25
+    nothing = histogram(torch.tensor([float("nan")]))
+    assert sum(nothing.counts) == 0 and nothing.low == nothing.high == 0.0
 
 
 def test_views_leave_the_model_as_they_found_it() -> None:

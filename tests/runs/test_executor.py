@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.runs.process_executor import ProcessExecutor, usable_cores
+from app.runs.process_executor import ProcessExecutor
 from app.runs.service import RunService
 from app.runs.worker import Job
 from app.spec import parse_network
@@ -83,10 +83,3 @@ def test_a_worker_trains_with_its_share_of_the_cores(tmp_path: Path, threads: in
     finally:
         executor.shutdown()
 
-
-def test_by_default_the_cores_are_shared_out_among_the_runs_at_once() -> None:
-    cores = usable_cores()
-    for runs in (1, 2, cores + 1):
-        executor = ProcessExecutor(max_concurrent=runs, spares=0)
-        assert executor.threads_per_run == max(1, cores // runs)
-        executor.shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from pathlib import Path
@@ -29,8 +30,8 @@ def test_a_run_completes_and_its_metrics_are_stored(service: RunService) -> None
     done = wait_for(service, run.id, finished)
     assert done.status == "completed", done.error
     assert done.started_at and done.finished_at
-    threads = service.executor.threads_per_run  # type: ignore[attr-defined]
-    assert done.device == f"cpu ({threads} thread{'s' if threads > 1 else ''})"
+    # its share of the cores, as many as the runs training on the machine leave it
+    assert re.fullmatch(r"cpu \((1 thread|[2-9]\d* threads)\)", done.device or "")
     assert done.test_metrics["test_accuracy"] > 0.6
     assert {"val_loss", "val_accuracy"} <= set(done.best_metrics)
     metrics = service.metrics(run.id, names=["train_loss"])
