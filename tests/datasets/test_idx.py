@@ -137,3 +137,25 @@ def test_mismatched_images_and_labels(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("LAYERLAB_MNIST_DIR", str(tmp_path))
     with pytest.raises(DatasetError, match=r"\(9,\) labels for 10 images"):
         load_dataset("mnist-10k")
+
+
+def test_a_gzip_file_is_kept_unpacked_and_unpacked_again_when_replaced(
+        tmp_path: Path) -> None:
+    path = write_idx(tmp_path / "digits-idx3-ubyte.gz", np.arange(24).reshape(2, 3, 4))
+    first = parse_idx(path)
+    unpacked = idx.unpacked_path(path)
+    assert unpacked.parent == data_dir() / "unpacked" and unpacked.is_file()
+    assert np.array_equal(parse_idx(path), first)  # read from the unpacked copy
+    write_idx(path, np.full((1, 2, 2), 7))  # another file in its place
+    assert idx.unpacked_path(path) != unpacked
+    assert parse_idx(path).tolist() == [[[7, 7], [7, 7]]]
+
+
+def test_a_folder_that_cannot_keep_the_copy_only_unpacks_each_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("LAYERLAB_DATA_DIR", str(blocked))
+    path = write_idx(tmp_path / "digits-idx3-ubyte.gz", np.ones((1, 2, 2)))
+    assert parse_idx(path).tolist() == [[[1, 1], [1, 1]]]
+    assert parse_idx(path).tolist() == [[[1, 1], [1, 1]]]
