@@ -23,7 +23,7 @@ UI_BUILD := static/dist/.vite/manifest.json
 UI_SOURCES := $(shell find static/src -type f) static/vite.config.ts static/tsconfig.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-dev ui api-types docs browser bench reliability-report soak \
+.PHONY: run test lint install install-dev ui api-types docs browser bench gpu-wheels gpu-check reliability-report soak \
 	screenshots clean
 
 run: install ui
@@ -119,6 +119,22 @@ $(VENV)/.installed: pyproject.toml $(TORCH_STAMP)
 $(VENV)/.installed-dev: pyproject.toml $(TORCH_STAMP)
 	$(PIP) install -e ".[dev,ray]"
 	touch $(VENV)/.installed $@
+
+# The GPU check: `make gpu-wheels` here (with the package registry) downloads what the
+# check needs beside PyTorch as wheels for the GPU machine's Python; `make gpu-check`
+# there installs them offline and runs every CUDA path (benchmarks/gpu_check.py).
+GPU_PYTHON_VERSION ?= 3.12
+GPU_WHEELS ?= .gpu-wheels
+gpu-wheels: install-dev
+	rm -rf $(GPU_WHEELS)
+	$(PIP) download --only-binary=:all: --implementation cp \
+		--python-version $(GPU_PYTHON_VERSION) --platform manylinux_2_28_x86_64 \
+		--platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+		-d $(GPU_WHEELS) -r benchmarks/gpu-requirements.txt
+	du -sh $(GPU_WHEELS)
+
+gpu-check:
+	python3 benchmarks/gpu_check.py --wheels $(GPU_WHEELS)
 
 $(VENV)/.installed-bench: pyproject.toml $(TORCH_STAMP)
 	$(PIP) install -e ".[dev,ray,bench]"
