@@ -132,7 +132,7 @@ class Trainer:
         self._trained_with = (TrainedWith(model.spec, config).meta()
                               if isinstance(model, GraphNet) else {})
         self.optimizer = make_optimizer(self.model, config.optimizer, config.layer_lr,
-                                        fused=optimizer_fusable(config, device))
+                                        fused=optimizer_fusable(device))
         self.schedule = make_schedule(self.optimizer, config.schedule, config.epochs)
         self.early = EarlyStopping(config.early_stopping)
         self.shuffle = torch.Generator().manual_seed(config.seed)
