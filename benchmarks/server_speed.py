@@ -11,7 +11,9 @@ fixed costs are printed: created -> started (queue, worker, dataset, network) an
 epoch -> completed (test pass, final checkpoint, store).
 
 Targets: submit-to-completed >= 0.9x the plain loop's speed; each fixed cost <= 0.15 s;
-a lone run trains on every core (its `device` names the threads).
+a lone run trains on every core (its `device` names the threads). Then two runs are
+submitted together: the second starts on the cores the first leaves it, and the first
+gives them up at its next report.
 
     python benchmarks/server_speed.py
 """
@@ -102,6 +104,30 @@ def through_server(address: str, app: Any, seed: int) -> dict[str, Any]:
             "device": run["device"], "test_accuracy": run["test_metrics"]["test_accuracy"]}
 
 
+def side_by_side(address: str, app: Any) -> dict[str, Any]:
+    """Two runs submitted together: the second starts on the cores the first leaves it,
+    and the first gives them up at its next report (their devices name the threads each
+    started with)."""
+    service = app.state.runs
+    assert service.executor.wait_until_warm(), "no warm worker"
+    timelines = [Timeline(), Timeline()]
+    with httpx2.Client(base_url=f"http://{address}", timeout=60) as http:
+        start = time.perf_counter()
+        ids = []
+        for seed, timeline in enumerate(timelines):
+            created = http.post("/api/v1/runs", json={"model": MODEL, "training": {
+                **TRAINING, "seed": seed}})
+            created.raise_for_status()
+            ids.append(created.json()["id"])
+            service.subscribe(ids[-1], timeline)
+        for timeline in timelines:
+            if not timeline.done.wait(600):
+                raise SystemExit("the runs did not finish in 600 s")
+        seconds = time.perf_counter() - start
+        devices = [http.get(f"/api/v1/runs/{run_id}").json()["device"] for run_id in ids]
+    return {"seconds": seconds, "devices": devices}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["plain"])
@@ -119,6 +145,7 @@ def main() -> None:
     best = min(medians, key=lambda n: medians[n])
     with tempfile.TemporaryDirectory() as home, server(Path(home)) as (address, app):
         runs = [through_server(address, app, seed) for seed in range(REPEATS)]
+        pair = side_by_side(address, app)
     total = statistics.median(r["seconds"] for r in runs)
     speed = medians[best] / total
     print(f"MLP 784-256-10 on mnist-10k, {EPOCHS} epochs, CPU, {cores} cores, torch "
@@ -130,6 +157,8 @@ def main() -> None:
     mean = statistics.fmean(r["test_accuracy"] for r in runs)
     print(f"  server, POST -> completed: {total:6.2f} s (test accuracy {mean:.3f}; "
           f"trained on {runs[0]['device']})")
+    print(f"  two runs submitted together: both completed in {pair['seconds']:.2f} s "
+          f"(started on {' and '.join(pair['devices'])})")
     started = statistics.median(r["to_started"] for r in runs)
     completed = statistics.median(r["to_completed"] for r in runs)
     print(f"speed vs the plain loop at {best} thread{'s' if best > 1 else ''}: {speed:.2f}x "
