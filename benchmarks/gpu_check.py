@@ -124,7 +124,7 @@ def run_benchmarks(python: str) -> dict[str, Any]:
     mlp = {name: run_contender(python, "train_throughput.py", name)
            for name in ("layerlab", "plain", "resident")}
     cnn = {name: run_contender(python, "time_to_accuracy.py", name)
-           for name in ("layerlab", "plain")}
+           for name in ("layerlab", "tuned", "plain")}
     return {"mlp": mlp, "cnn": cnn}
 
 
