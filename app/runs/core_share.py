@@ -7,7 +7,8 @@ seconds, a run counts the markers of live processes and sets PyTorch's threads t
 share of the cores. Files, not a counter in the server: the worker processes of any
 executor on one machine (local processes, the actors Ray starts there) see each other
 with nothing between them, and a worker that dies leaves a marker that the next count
-clears (its process is gone)."""
+clears (its process is gone). A run that cannot leave a marker (no writable temporary
+folder) trains on the threads it started with."""
 
 from __future__ import annotations
 
@@ -54,16 +55,23 @@ class CoreShare:
         self.folder = folder or markers_folder()
         self.marker = self.folder / str(os.getpid())
         self._checked = -float("inf")
+        self._shared = False  # the marker is down: the run counts among the others
 
     def __enter__(self) -> CoreShare:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.marker.touch()
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.marker.touch()
+        except OSError:  # no room for markers (a read-only temp folder): threads as set
+            return self
+        self._shared = True
         self.adjust(now=True)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        self.marker.unlink(missing_ok=True)
+        if self._shared:
+            with contextlib.suppress(OSError):
+                self.marker.unlink(missing_ok=True)
 
     def training(self) -> int:
         """The runs training on this machine now, this one included; the markers of
@@ -87,7 +95,7 @@ class CoreShare:
         """Take this run's share of the cores, if it changed (at most every CHECK_EVERY
         seconds unless `now`)."""
         clock = time.monotonic()
-        if not now and clock - self._checked < CHECK_EVERY:
+        if not self._shared or (not now and clock - self._checked < CHECK_EVERY):
             return
         self._checked = clock
         try:

@@ -71,3 +71,12 @@ def test_the_marker_of_a_run_that_died_is_cleared(tmp_path: Path) -> None:
     with CoreShare(cores=2, folder=tmp_path) as share:
         assert share.training() == 1 and torch.get_num_threads() == 2
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_run_that_cannot_leave_a_marker_trains_on_the_threads_it_has(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the markers' folder would be")
+    torch.set_num_threads(1)
+    with CoreShare(cores=4, folder=blocked) as share:
+        share.adjust(now=True)
+        assert torch.get_num_threads() == 1  # left as the worker set it
