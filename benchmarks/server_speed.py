@@ -94,9 +94,9 @@ def through_server(address: str, app: Any, seed: int) -> dict[str, Any]:
         if not timeline.done.wait(600):
             raise SystemExit("the run did not finish in 600 s")
         run = http.get(f"/api/v1/runs/{run_id}").json()
-    while run["status"] != "completed":  # the store has it a moment after the event
-        time.sleep(0.01)
-        run = httpx2.get(f"http://{address}/api/v1/runs/{run_id}").json()
+        while run["status"] != "completed":  # the store has it a moment after the event
+            time.sleep(0.01)
+            run = http.get(f"/api/v1/runs/{run_id}").json()
     finished = timeline.times["finished"]
     return {"seconds": finished - start,
             "to_started": timeline.times["started"] - start,

@@ -81,9 +81,9 @@ def spare_main(jobs: Connection, events: Any, stop: EventFlag, pause: EventFlag,
     """A warm process: imports and PyTorch's one-time set-up are done by the time a job
     arrives, with the server's environment and PyTorch's threads (a number, or None
     for its share of the cores as it goes: app.runs.core_share); it runs one job and
-    exits (None or a closed
-    pipe ends it idle). It ends with the server: an orphaned worker would go on writing
-    a run's files. `beat` (a shared double) gets its heartbeat."""
+    exits (None or a closed pipe ends it idle). It ends with the server: an orphaned
+    worker would go on writing a run's files. `beat` (a shared double) gets its
+    heartbeat."""
     if beat is not None:
         heartbeat(beat)
     warm_up()

@@ -8,11 +8,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.ui.test_playground import inspect_view, open_preset, painted, set_field
 
 pytestmark = pytest.mark.slow
+
+
+def scores_and_translates(view: Locator) -> None:
+    """The translate view of a trained number-words run: its test split scored, and a
+    number typed in words translated to four digits."""
+    expect(view.get_by_test_id("translate-test")).to_contain_text("exactly right")
+    view.get_by_label("source").fill("two thousand and seven")
+    view.get_by_role("button", name="Translate").click()
+    expect(view.get_by_test_id("translation")).to_contain_text(
+        re.compile(r"“two thousand and seven” → \d{4}"))
 
 
 def test_a_translator_draws_its_cross_attention_and_translates(page: Page) -> None:
@@ -46,11 +56,7 @@ def test_a_translator_draws_its_cross_attention_and_translates(page: Page) -> No
 
     inspect_view(page, "translate")
     translator = page.get_by_test_id("translate-view")
-    expect(translator.get_by_test_id("translate-test")).to_contain_text("exactly right")
-    translator.get_by_label("source").fill("two thousand and seven")
-    translator.get_by_role("button", name="Translate").click()
-    expect(translator.get_by_test_id("translation")).to_contain_text(
-        re.compile(r"“two thousand and seven” → \d{4}"))
+    scores_and_translates(translator)
     translator.get_by_label("source").fill("a dozen")
     translator.get_by_role("button", name="Translate").click()
     expect(translator.get_by_role("alert")).to_contain_text("not in the model's vocabulary")
