@@ -13,9 +13,10 @@ epoch -> completed (test pass, final checkpoint, store).
 Targets: submit-to-completed >= 0.9x the plain loop's speed; each fixed cost <= 0.15 s;
 a lone run trains on every core (its `device` names the threads). Then two runs are
 submitted together: the second starts on the cores the first leaves it, and the first
-gives them up at its next report.
+gives them up at its next report. The same again on the Ray executor (a local cluster
+this script starts), whose actors share the cores the same way; `--no-ray` leaves it out.
 
-    python benchmarks/server_speed.py
+    python benchmarks/server_speed.py [--no-ray]
 """
 
 from __future__ import annotations
@@ -125,7 +126,25 @@ def side_by_side(address: str, app: Any) -> dict[str, Any]:
                 raise SystemExit("the runs did not finish in 600 s")
         seconds = time.perf_counter() - start
         devices = [http.get(f"/api/v1/runs/{run_id}").json()["device"] for run_id in ids]
-    return {"seconds": seconds, "devices": devices}
+    return {"seconds": seconds, "devices": devices, "started": [
+        f"{timeline.times['started'] - start:.2f} s" for timeline in timelines], "finished": [
+        f"{timeline.times['finished'] - start:.2f} s" for timeline in timelines]}
+
+
+def pair_line(pair: dict[str, Any]) -> str:
+    """When each of two runs submitted together started and finished, and on what."""
+    return (f"both completed in {pair['seconds']:.2f} s (started at "
+            f"{' and '.join(pair['started'])} on {' and '.join(pair['devices'])}; the first "
+            f"finished at {pair['finished'][0]})")
+
+
+def ray_figures() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The lone runs and the pair through a server on the Ray executor (a local cluster,
+    one CPU asked per run, so two actors run side by side on two cores)."""
+    with tempfile.TemporaryDirectory() as home, server(Path(home), executor="ray") as (
+            address, app):
+        runs = [through_server(address, app, seed) for seed in range(REPEATS)]
+        return runs, side_by_side(address, app)
 
 
 def main() -> None:
@@ -133,6 +152,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["plain"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-ray", action="store_true", help="the local executor only")
     args = parser.parse_args()
     use_local_mnist()
     if args.only:
@@ -146,6 +166,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home, server(Path(home)) as (address, app):
         runs = [through_server(address, app, seed) for seed in range(REPEATS)]
         pair = side_by_side(address, app)
+    on_ray = None if args.no_ray else ray_figures()
     total = statistics.median(r["seconds"] for r in runs)
     speed = medians[best] / total
     print(f"MLP 784-256-10 on mnist-10k, {EPOCHS} epochs, CPU, {cores} cores, torch "
@@ -157,8 +178,13 @@ def main() -> None:
     mean = statistics.fmean(r["test_accuracy"] for r in runs)
     print(f"  server, POST -> completed: {total:6.2f} s (test accuracy {mean:.3f}; "
           f"trained on {runs[0]['device']})")
-    print(f"  two runs submitted together: both completed in {pair['seconds']:.2f} s "
-          f"(started on {' and '.join(pair['devices'])})")
+    print(f"  two runs submitted together: {pair_line(pair)}")
+    if on_ray is not None:
+        ray_runs, ray_pair = on_ray
+        print(f"  Ray executor, POST -> completed: "
+              f"{statistics.median(r['seconds'] for r in ray_runs):6.2f} s (trained on "
+              f"{ray_runs[0]['device']})")
+        print(f"  Ray executor, two runs submitted together: {pair_line(ray_pair)}")
     started = statistics.median(r["to_started"] for r in runs)
     completed = statistics.median(r["to_completed"] for r in runs)
     print(f"speed vs the plain loop at {best} thread{'s' if best > 1 else ''}: {speed:.2f}x "

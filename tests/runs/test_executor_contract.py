@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from app.runs.core_share import markers_folder, usable_cores
 from app.runs.executor import Executor
 from app.runs.process_executor import ProcessExecutor
 from app.runs.worker import Job
@@ -234,3 +235,26 @@ def test_a_frozen_worker_fails_its_run_and_is_replaced(make: Make, tmp_path: Pat
     assert failed.status == "failed" and failed.cause == "worker"
     assert (failed.reason or "").startswith("the worker stopped responding ("), failed.reason
     assert events.final(queued.run_id).status == "completed"
+
+
+def test_a_lone_run_takes_every_core_and_a_second_run_shares_them(
+        make: Make, tmp_path: Path) -> None:
+    """Threads follow the runs training on the machine (app.runs.core_share), whichever
+    executor started their workers: each leaves its marker while it trains."""
+    cores = usable_cores()
+    if cores < 2:
+        pytest.skip("one core: nothing to share")
+    executor = make(2)
+    events, first, second = Events(), job(tmp_path, "a", **LONG), job(tmp_path, "b", **LONG)
+    executor.submit(first, events)
+    started = events.wait(first.run_id, "started")
+    assert isinstance(started, StartedEvent)
+    assert started.device == f"cpu ({cores} threads)"
+    assert (markers_folder() / str(worker_pid(executor, first.run_id))).exists()
+    executor.submit(second, events)
+    started = events.wait(second.run_id, "started")
+    assert isinstance(started, StartedEvent)
+    assert started.device == f"cpu ({max(1, cores // 2)} thread{'s' if cores >= 4 else ''})"
+    for run in (first, second):
+        executor.stop(run.run_id)
+        assert events.final(run.run_id).status == "stopped"

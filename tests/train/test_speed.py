@@ -20,7 +20,7 @@ from app.spec.events import EpochEvent, MetricsEvent, TrainingEvent
 from app.spec.training import TrainingSpec
 from app.train import CHECKPOINT_NAME, SpeedSettingError
 from app.train.checkpoint import load_checkpoint
-from app.train.speed import check_device
+from app.train.speed import check_device, cpu_bf16_units
 from tests.train.conftest import TrainFn, config
 from tests.train.test_checkpoints import PauseAt
 from tests.train.test_gan import TINY_GAN
@@ -194,3 +194,10 @@ def circle_sequences(n: int = 200) -> TensorData:
     info = DatasetInfo("walks", "short walks", ("classification",), (4, 2), num_classes=2,
                        splits={"train": cut, "test": n - cut})
     return TensorData(info, x[:cut], y[:cut], x[cut:], y[cut:])
+
+
+@pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="Linux's CPU flags")
+def test_bf16_units_are_the_cpu_flags_linux_reports() -> None:
+    flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("flags")).split()
+    assert cpu_bf16_units() == ("avx512_bf16" in flags or "amx_tile" in flags)
