@@ -14,7 +14,8 @@ Targets: submit-to-completed >= 0.9x the plain loop's speed; each fixed cost <= 
 a lone run trains on every core (its `device` names the threads). Then two runs are
 submitted together: the second starts on the cores the first leaves it, and the first
 gives them up at its next report. The same again on the Ray executor (a local cluster
-this script starts), whose actors share the cores the same way; `--no-ray` leaves it out.
+this script starts), whose actors share the cores the same way; `--no-ray` leaves it out,
+as does an install without Ray.
 
     python benchmarks/server_speed.py [--no-ray]
 """
@@ -22,6 +23,7 @@ this script starts), whose actors share the cores the same way; `--no-ray` leave
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import statistics
 import tempfile
@@ -166,7 +168,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home, server(Path(home)) as (address, app):
         runs = [through_server(address, app, seed) for seed in range(REPEATS)]
         pair = side_by_side(address, app)
-    on_ray = None if args.no_ray else ray_figures()
+    on_ray = None if args.no_ray or importlib.util.find_spec("ray") is None else ray_figures()
     total = statistics.median(r["seconds"] for r in runs)
     speed = medians[best] / total
     print(f"MLP 784-256-10 on mnist-10k, {EPOCHS} epochs, CPU, {cores} cores, torch "
