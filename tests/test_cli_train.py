@@ -108,6 +108,11 @@ def test_train_on_a_server_then_list_and_show(server: str) -> None:
     listed = _layerlab("runs", "list", "--server", server, env=auth)
     assert listed.returncode == 0, listed.stdout + listed.stderr
     assert run_id in listed.stdout and "completed" in listed.stdout
+    searched = _layerlab("runs", "list", "-q", "cli server", "--sort", "name", "--server",
+                         server, env=auth)
+    assert searched.returncode == 0 and run_id in searched.stdout, searched.stdout
+    missed = _layerlab("runs", "list", "-q", "no such words", "--server", server, env=auth)
+    assert missed.returncode == 0 and run_id not in missed.stdout, missed.stdout
 
     shown = _layerlab("runs", "show", run_id, "--server", server, env=auth)
     assert shown.returncode == 0, shown.stdout + shown.stderr

@@ -91,6 +91,8 @@ def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
     assert [m["kind"] for m in replay] == ["snapshot"]
     assert replay[0]["metrics"]["steps"]["step"] == columns["step"]
     assert run.id in {r["id"] for r in lab.runs(status="completed", limit=500)}
+    found, total = lab.runs_found(search="CLIENT test", sort="score", order="desc")
+    assert run.id in {r["id"] for r in found} and total >= 1
     # a look inside: a POST view of one input, a GET view with options
     probabilities = run.inspect("predict", sample=0)["probabilities"]
     assert len(probabilities) == 2 and sum(probabilities) == pytest.approx(1)

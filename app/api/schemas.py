@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, computed_field
 
 from app.api.examples import RUN_CONTINUE, RUN_CREATE, examples
 from app.runs.score import Score, headline
-from app.runs.service import RunRecord
+from app.runs.service import RunRecord, RunSort
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
 from app.spec.origin import InitFrom, RunOrigin
-from app.spec.training import DatasetSpec, TrainingSpec
+from app.spec.training import DatasetSpec, TaskKind, TrainingSpec
 
 Responses = dict[int | str, dict[str, Any]]
 """The type of a route's `responses=` (extra documented answers)."""
@@ -215,8 +215,34 @@ class RunSummaryOut(BaseModel):
 
 class RunListOut(BaseModel):
     runs: list[RunSummaryOut]
+    total: int = Field(description="How many runs the query finds in all (this page aside).")
     limit: int
     offset: int
+
+
+class RunListQuery(BaseModel):
+    """GET /runs' query: filters that must all hold, a search, an order and a page. A
+    parameter it does not know is refused (422), never ignored."""
+
+    model_config = {"extra": "forbid"}
+
+    status: RunStatus | None = None
+    dataset: str | None = Field(default=None, max_length=128,
+                                description="The dataset's name, e.g. mnist-10k.")
+    task: TaskKind | None = Field(default=None, description=(
+        "The kind of task: classification, regression, ..."))
+    q: str = Field(default="", max_length=200, description=(
+        "Search words, each found (any case) in the run's name, description, network name, "
+        "dataset or tags."))
+    created_after: datetime | None = Field(default=None, description="Created at or after.")
+    created_before: datetime | None = Field(default=None, description="Created before.")
+    sort: RunSort = Field(default="created", description=(
+        "The column to order by; runs a value is missing from (no score yet, say) come last "
+        "either way, and ties newest first."))
+    order: Literal["asc", "desc"] | None = Field(default=None, description=(
+        "Default: desc for created (newest first), asc for the others."))
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class UploadOut(BaseModel):

@@ -29,11 +29,23 @@ RunId = Annotated[str, typer.Argument(help="The run's id.")]
 def runs_list(
     status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    search: Annotated[str, typer.Option(
+        "--search", "-q", help="Words each found in a run's name, description, network, "
+                               "dataset or tags.")] = "",
+    dataset: Annotated[str | None, typer.Option(help="Only runs on this dataset.")] = None,
+    sort: Annotated[str, typer.Option(help="created, name, status, network, dataset, task, "
+                                           "epochs, score, test, duration or tags.")] = "created",
+    order: Annotated[str | None, typer.Option(help="asc or desc (default: desc for created, "
+                                                   "asc for the others).")] = None,
     server: Server = DEFAULT_SERVER, token: Token = None,
 ) -> None:
-    """The server's runs, newest first."""
+    """The server's runs, newest first unless sorted otherwise, and how many match."""
     with connected(server, token) as lab:
-        console.print(runs_table(lab.runs(status=status, limit=limit)))
+        runs, total = lab.runs_found(status, limit, search=search, dataset=dataset, sort=sort,
+                                     order=order)
+        console.print(runs_table(runs))
+        if total > len(runs):
+            console.print(f"{len(runs)} of {total} runs shown: --limit for more")
 
 
 @runs_cli.command("show")

@@ -172,14 +172,27 @@ class LayerLab:
         """Delete an uploaded table; LayerLabError 409 names a run that still uses it."""
         self.request("DELETE", f"/datasets/csv/uploads/{upload_id}")
 
-    def runs(self, status: str | None = None, limit: int = 50,
-             offset: int = 0) -> list[dict[str, Any]]:
-        """Run summaries, newest first."""
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
-        if status is not None:
-            params["status"] = status
-        result: list[dict[str, Any]] = self._json("GET", "/runs", params=params)["runs"]
-        return result
+    def runs(self, status: str | None = None, limit: int = 50, offset: int = 0, *,
+             search: str = "", dataset: str | None = None, task: str | None = None,
+             sort: str = "created", order: str | None = None) -> list[dict[str, Any]]:
+        """Run summaries, newest first unless `sort` names a column (name, status,
+        network, dataset, task, epochs, score, test, duration, tags; `order` asc or
+        desc); `search` words are each found in a run's name, description, network,
+        dataset or tags. `runs_found` gives the total as well."""
+        return self.runs_found(status, limit, offset, search=search, dataset=dataset,
+                               task=task, sort=sort, order=order)[0]
+
+    def runs_found(self, status: str | None = None, limit: int = 50, offset: int = 0, *,
+                   search: str = "", dataset: str | None = None, task: str | None = None,
+                   sort: str = "created", order: str | None = None
+                   ) -> tuple[list[dict[str, Any]], int]:
+        """A page of run summaries as `runs` lists them, and how many runs match in all."""
+        given = {"status": status, "dataset": dataset, "task": task, "order": order,
+                 "q": search or None}
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "sort": sort,
+                                  **{k: v for k, v in given.items() if v is not None}}
+        page = self._json("GET", "/runs", params=params)
+        return page["runs"], page["total"]
 
     def run(self, run_id: str) -> Run:
         """A run by id (fetched, so an unknown id raises LayerLabError 404)."""

@@ -8,10 +8,7 @@ import math
 
 from pydantic import BaseModel, Field
 
-from app.store.base import RunRecord
-
-# The metric a run is judged by when none is named: the first of these it reports.
-HEADLINE = ("val_accuracy", "val_loss", "accuracy", "loss")
+from app.store.base import HEADLINE, RunRecord
 
 
 class Score(BaseModel):

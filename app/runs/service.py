@@ -42,8 +42,9 @@ from app.spec.events import (
     TrainingEvent,
 )
 from app.spec.origin import InitFrom, RunOrigin
-from app.spec.training import TrainingSpec
-from app.store.base import RunRecord, RunStore, owned_by
+from app.spec.training import TaskKind, TrainingSpec
+from app.store.base import RunQuery, RunRecord, RunStore, owned_by
+from app.store.base import RunSort as RunSort  # the API names the sorts it offers
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
 from app.train.journal import read_journal
@@ -84,14 +85,14 @@ class RunService:
                init_from: InitFrom | None = None) -> RunRecord:
         """Validate everything that can be checked without training, then queue the run;
         `init_from` starts it from another run's weights (layers matched by id and shape)."""
-        check_training(spec, training, self.limits)
+        task = check_training(spec, training, self.limits).task.kind.name
         matched, origin = None, None
         if init_from is not None:
             source = self.get(init_from.run_id)
             weights = self._source_weights(source, init_from.epoch)
             matched = match_into(spec, weights, f"run {source.id}", self.limits)
             origin = origin_of(matched, kind="transfer", run_id=source.id, epoch=init_from.epoch)
-        return self._queue_new(spec, training, name, spec.name, matched, origin)
+        return self._queue_new(spec, training, name, spec.name, matched, origin, task)
 
     def continue_run(self, run_id: str, spec: NetworkSpec | None = None,
                      training: TrainingSpec | None = None, name: str | None = None
@@ -106,7 +107,7 @@ class RunService:
                                 "paused, interrupted, stopped or completed runs continue, "
                                 "and runs that failed because of the disk or their worker)")
         spec, training = spec or parent.spec, training or parent.training
-        check_training(spec, training, self.limits)
+        task = check_training(spec, training, self.limits).task.kind.name
         checkpoint = self._usable_checkpoint(parent)
         position = checkpoint.meta["position"]
         if training.epochs <= position["epoch"]:
@@ -115,11 +116,11 @@ class RunService:
         matched = match_into(spec, checkpoint.model, f"run {parent.id}", self.limits)
         origin = origin_of(matched, kind="edit", run_id=parent.id, step=position["step"],
                            start_epoch=position["epoch"])
-        return self._queue_new(spec, training, name, parent.name, matched, origin)
+        return self._queue_new(spec, training, name, parent.name, matched, origin, task)
 
     def _queue_new(self, spec: NetworkSpec, training: TrainingSpec, name: str | None,
-                   default: str, matched: Matched | None, origin: RunOrigin | None
-                   ) -> RunRecord:
+                   default: str, matched: Matched | None, origin: RunOrigin | None,
+                   task: TaskKind) -> RunRecord:
         """Queue a new run named `name`, or by default `default` numbered after the runs
         already so named ("MNIST CNN #3", a continuation of it "MNIST CNN #4")."""
         run_id = uuid.uuid4().hex
@@ -127,7 +128,8 @@ class RunService:
             save_start(self.run_dir(run_id), matched)
         with self._naming:  # no two runs this server queues take one number
             run = RunRecord(id=run_id, name=name or self._numbered(default), spec=spec,
-                            training=training, created_at=datetime.now(UTC), origin=origin)
+                            training=training, created_at=datetime.now(UTC), origin=origin,
+                            task=task)
             self._store.create_run(run)
         self._submit(run, resume=False)
         return run
@@ -172,6 +174,10 @@ class RunService:
                   offset: int = 0) -> list[RunRecord]:
         """Runs, newest first, optionally only those with one status."""
         return self._store.list_runs(status=status, limit=limit, offset=offset)
+
+    def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
+        """A page of the runs a query finds (app.store.base.RunQuery), and their number."""
+        return self._store.find_runs(query)
 
     def using_upload(self, upload_id: str) -> RunRecord | None:
         """A queued, running, paused or interrupted run (one that trains or may train

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field, JsonValue
 
@@ -15,7 +15,7 @@ from app.spec import NetworkSpec
 from app.spec.events import FailureCause, RunStatus
 from app.spec.origin import RunOrigin
 from app.spec.sweep import SweepSpec
-from app.spec.training import TrainingSpec
+from app.spec.training import TaskKind, TrainingSpec
 
 
 class RunRecord(BaseModel):
@@ -56,6 +56,36 @@ class RunRecord(BaseModel):
                     "the run while it is queued or running.")
     tags: list[str] = Field(default_factory=list, description="Labels of the user's own.")
     description: str = Field(default="", description="A note of the user's own.")
+    task: TaskKind | None = Field(default=None, description=(
+        "The kind of task it trains for, as the server resolved it (its training's own, or "
+        "its dataset's first); null for runs stored before it was kept and never given."))
+
+
+# The metric a run is judged by when none is named: the first of these it reports at its
+# best epoch (app.runs.score). Kept here, so that the store keeps each run's for sorting.
+HEADLINE = ("val_accuracy", "val_loss", "accuracy", "loss")
+TEST_HEADLINE = ("test_accuracy", "test_loss")  # its test metric, likewise
+
+RunSort = Literal["created", "name", "status", "network", "dataset", "task", "epochs", "score",
+                  "test", "duration", "tags"]
+
+
+class RunQuery(BaseModel):
+    """Which runs to list and in what order: every filter given must hold, and each word of
+    `text` must be found (any case) in the name, description, network name, dataset or
+    tags. A sort by a value some runs lack (a score, a duration) lists those last, either
+    order; ties go newest first."""
+
+    status: RunStatus | None = None
+    dataset: str | None = None
+    task: TaskKind | None = None
+    text: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sort: RunSort = "created"
+    descending: bool = True
+    limit: int = Field(default=50, ge=0)
+    offset: int = Field(default=0, ge=0)
 
 
 class Trial(BaseModel):
@@ -120,6 +150,11 @@ class RunStore(Protocol):
     def list_runs(self, status: str | None = None, limit: int = 50,
                   offset: int = 0) -> list[RunRecord]:
         """Newest first."""
+        ...
+
+    def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
+        """One page of the runs the query finds, in its order, and how many it finds in
+        all."""
         ...
 
     def append_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> None:

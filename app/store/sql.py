@@ -9,13 +9,22 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
-from app.store.base import MetricRow, RunRecord, StoreUnavailable, SweepRecord
+from app.store.base import (
+    HEADLINE,
+    TEST_HEADLINE,
+    MetricRow,
+    RunQuery,
+    RunRecord,
+    RunSort,
+    StoreUnavailable,
+    SweepRecord,
+)
 from app.store.engine import PoolSettings, make_engine, upgrade
 from app.store.tables import MetricValueRow, RunRow, SweepRow
 
@@ -76,7 +85,9 @@ class SqlRunStore:
     def create_run(self, run: RunRecord) -> None:
         if run.server is None and self.server_id is not None:
             run = run.model_copy(update={"server": self.server_id})
-        self._insert(RunRow(**{name: _encode(name, getattr(run, name)) for name in RUN_FIELDS}),
+        fields = {name: getattr(run, name) for name in RUN_FIELDS}
+        self._insert(RunRow(**{name: _encode(name, value) for name, value in fields.items()},
+                            **derived_columns(fields)),
                      f"a run with id {run.id!r} already exists")
 
     def _insert(self, row: Any, taken: str) -> None:
@@ -102,8 +113,15 @@ class SqlRunStore:
             fields.setdefault("server", self.server_id)  # resumed here: this server's now
         values = {name: _encode(name, value) for name, value in fields.items()}
         with self.engine.begin() as connection:
+            if ("started_at" in fields) != ("finished_at" in fields):  # the other one as kept
+                kept = connection.execute(select(RunRow.started_at, RunRow.finished_at)
+                                          .where(RunRow.id == run_id)).first()
+                if kept is not None:
+                    fields = {"started_at": kept.started_at, "finished_at": kept.finished_at,
+                              **fields}
             result = connection.execute(
-                update(RunRow).where(RunRow.id == run_id).values(**values)
+                update(RunRow).where(RunRow.id == run_id).values(
+                    **values, **derived_columns(fields))
             )
         if result.rowcount == 0:
             raise KeyError(f"no run {run_id!r}")
@@ -131,6 +149,18 @@ class SqlRunStore:
         with self._sessions() as session:
             rows = session.scalars(query.limit(limit).offset(offset)).all()
             return [_to_record(row) for row in rows]
+
+    @_transient
+    def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
+        found = run_filters(query)
+        key = sort_key(query.sort)
+        order = [key.is_(None), key.desc() if query.descending else key.asc(),
+                 RunRow.created_at.desc(), RunRow.id.desc()]
+        with self._sessions() as session:
+            total = session.scalar(select(func.count()).select_from(RunRow).where(*found)) or 0
+            rows = session.scalars(select(RunRow).where(*found).order_by(*order)
+                                   .limit(query.limit).offset(query.offset)).all()
+            return [_to_record(row) for row in rows], total
 
     @_transient
     def append_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> None:
@@ -297,6 +327,69 @@ def _finite_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite_json(item) for item in value]
     return value
+
+
+def derived_columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """The columns the runs list sorts, searches and filters by (app.store.tables.RunRow),
+    from whichever RunRecord fields are being written."""
+    columns: dict[str, Any] = {}
+    if "spec" in fields:
+        columns["network"] = _plain(fields["spec"])["name"]
+    if "training" in fields:
+        columns["dataset"] = _plain(fields["training"])["dataset"]["name"]
+    if "tags" in fields:
+        columns["tag_text"] = " ".join(fields["tags"] or [])
+    if "best_metrics" in fields:
+        columns["score"] = _first_finite(fields["best_metrics"], HEADLINE)
+    if "test_metrics" in fields:
+        columns["test_score"] = _first_finite(fields["test_metrics"], TEST_HEADLINE)
+    if "started_at" in fields and "finished_at" in fields:
+        start, end = fields["started_at"], fields["finished_at"]
+        columns["duration_s"] = (None if start is None or end is None
+                                 else max(0.0, (end - start).total_seconds()))
+    return columns
+
+
+def _plain(value: Any) -> Any:
+    """A spec or training config as a dict, whether a model or one already."""
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def _first_finite(metrics: dict[str, Any] | None, names: Sequence[str]) -> float | None:
+    for name in names:
+        value = (metrics or {}).get(name)
+        if isinstance(value, int | float) and math.isfinite(value):
+            return float(value)
+    return None
+
+
+def run_filters(query: RunQuery) -> list[ColumnElement[bool]]:
+    """The query's filters and search words as SQL conditions (all must hold)."""
+    conditions: list[ColumnElement[bool]] = []
+    for column, wanted in ((RunRow.status, query.status), (RunRow.dataset, query.dataset),
+                           (RunRow.task, query.task)):
+        if wanted is not None:
+            conditions.append(column == wanted)
+    if query.created_after is not None:
+        conditions.append(RunRow.created_at >= query.created_after)
+    if query.created_before is not None:
+        conditions.append(RunRow.created_at < query.created_before)
+    for word in query.text.split():
+        conditions.append(or_(*(column.icontains(word, autoescape=True) for column in (
+            RunRow.name, RunRow.description, RunRow.network, RunRow.dataset,
+            RunRow.tag_text))))
+    return conditions
+
+
+def sort_key(sort: RunSort) -> SQLColumnExpression[Any]:
+    """The column a sort orders by (text without regard to case)."""
+    return {
+        "created": RunRow.created_at, "name": func.lower(RunRow.name), "status": RunRow.status,
+        "network": func.lower(RunRow.network), "dataset": RunRow.dataset,
+        "task": RunRow.task, "epochs": RunRow.epoch, "score": RunRow.score,
+        "test": RunRow.test_score, "duration": RunRow.duration_s,
+        "tags": func.nullif(RunRow.tag_text, ""),
+    }[sort]
 
 
 def _to_record(row: RunRow) -> RunRecord:

@@ -82,6 +82,16 @@ class RunRow(Base):
     tags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: from before
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     best_epochs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    task: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # What the runs list sorts, searches and filters by, kept from the fields above as
+    # they are written (app.store.sql.derived_columns): read in SQL on any backend, with
+    # no JSON to open per row.
+    network: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dataset: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    tag_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    test_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class MetricValueRow(Base):

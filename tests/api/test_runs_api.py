@@ -104,6 +104,28 @@ def test_list_filter_and_pagination(client: TestClient) -> None:
     assert client.get(f"{API}/runs?status=bogus").status_code == 422
 
 
+def test_the_list_searches_sorts_and_counts_every_run(client: TestClient) -> None:
+    """Search, filters and sorts run in the store over every run, with the total beside
+    the page; a parameter the list does not know is refused, never ignored."""
+    tagged = _create(client, seed=1)["id"]
+    assert client.patch(f"{API}/runs/{tagged}", json={"tags": ["needle-42"]}).status_code == 200
+    _wait(client, tagged)
+    found = client.get(f"{API}/runs", params={"q": "NEEDLE-42"}).json()
+    assert [r["id"] for r in found["runs"]] == [tagged] and found["total"] == 1
+    everything = client.get(f"{API}/runs", params={"limit": 1}).json()
+    assert everything["total"] >= 1 and len(everything["runs"]) == 1
+    found = client.get(f"{API}/runs", params={
+        "dataset": "circle", "task": "classification", "status": "completed", "limit": 500,
+        "sort": "score", "order": "desc"}).json()
+    scores = [r["score"]["value"] for r in found["runs"] if r["score"]]
+    assert tagged in [r["id"] for r in found["runs"]] and scores == sorted(scores, reverse=True)
+    assert client.get(f"{API}/runs/{tagged}").json()["task"] == "classification"
+    for bad in ({"sort": "colour"}, {"order": "up"}, {"stauts": "completed"},
+                {"task": "painting"}):
+        response = client.get(f"{API}/runs", params=bad)
+        assert response.status_code == 422, bad
+
+
 def test_state_rules_and_delete(client: TestClient) -> None:
     run_id = _create(client)["id"]
     _wait(client, run_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -12,11 +13,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from app.store.base import RunRecord
+from app.store.base import RunQuery, RunRecord
 from app.store.engine import alembic_config, make_engine, upgrade
 from app.store.sql import SqlRunStore
 from app.store.tables import Base
-from tests.store.factories import make_run
+from tests.store.factories import T0, make_run
 
 
 def test_migrations_match_the_models(store: SqlRunStore) -> None:
@@ -44,7 +45,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0007"
+    assert head == "0008"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 
@@ -173,3 +174,23 @@ def test_runs_from_before_labels_open_untagged_and_are_labelled_from_then_on(
         assert run is not None
         assert (run.tags, run.description, run.best_epochs) == (
             ["baseline"], "first try", {"val_loss": 3})
+
+
+def test_runs_from_before_search_columns_are_found_sorted_and_filtered(store_url: str) -> None:
+    """A 0007 database (before the runs list had columns of its own) opens with each run's
+    network, dataset, tags, score, test score and duration filled from what it held."""
+    run = make_run(status="completed").model_copy(update={
+        "tags": ["baseline"], "best_metrics": {"val_accuracy": 0.9, "val_loss": 0.3},
+        "test_metrics": {"test_accuracy": 0.88}, "started_at": T0,
+        "finished_at": T0 + timedelta(seconds=90)})
+    with _opened_from(store_url, "0007", _row(run)) as store:
+        for words in ("two dense", "moons", "baseline"):
+            found, total = store.find_runs(RunQuery(text=words))
+            assert total == 1 and [r.id for r in found] == ["r1"], words
+        (row,) = store.find_runs(RunQuery(dataset="moons", sort="score"))[0]
+        assert row.best_metrics["val_accuracy"] == 0.9
+        with store.engine.connect() as connection:
+            kept = connection.execute(text(
+                "SELECT network, dataset, tag_text, score, test_score, duration_s, task "
+                "FROM runs")).one()
+        assert tuple(kept) == ("Two dense layers", "moons", "baseline", 0.9, 0.88, 90.0, None)

@@ -15,14 +15,14 @@ from app.api.schemas import (
     RunCreate,
     RunEdit,
     RunListOut,
+    RunListQuery,
     RunOut,
     RunSummaryOut,
 )
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
 from app.runs.score import headline
-from app.runs.service import MetricColumns, RunRecord, RunStateError
+from app.runs.service import MetricColumns, RunQuery, RunRecord, RunStateError
 from app.spec import NetworkSpec
-from app.spec.events import RunStatus
 from app.spec.presets import Preset, PresetTrainingError, given_fields, preset_settings
 from app.spec.training import TrainingSpec
 from app.train.session import training_note
@@ -93,12 +93,16 @@ def resolve_training(model: NetworkSpec | PresetRef, training: TrainingSpec | No
 
 
 @router.get("")
-def list_runs(runs: RunsDep, status: RunStatus | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> RunListOut:
-    """Runs, newest first, optionally only those with one status."""
-    found = runs.list_runs(status=status, limit=limit, offset=offset)
-    return RunListOut(runs=[_summary(run) for run in found], limit=limit, offset=offset)
+def list_runs(runs: RunsDep, query: Annotated[RunListQuery, Query()]) -> RunListOut:
+    """Runs, newest first unless sorted otherwise, with the filters and search of the
+    query, a page at a time, and how many it finds in all (`total`)."""
+    descending = (query.order or ("desc" if query.sort == "created" else "asc")) == "desc"
+    found, total = runs.find_runs(RunQuery(
+        status=query.status, dataset=query.dataset, task=query.task, text=query.q,
+        created_after=query.created_after, created_before=query.created_before,
+        sort=query.sort, descending=descending, limit=query.limit, offset=query.offset))
+    return RunListOut(runs=[_summary(run) for run in found], total=total, limit=query.limit,
+                      offset=query.offset)
 
 
 @router.get("/{run_id}", responses=NOT_FOUND)

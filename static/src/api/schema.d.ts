@@ -284,7 +284,8 @@ export interface paths {
         };
         /**
          * List Runs
-         * @description Runs, newest first, optionally only those with one status.
+         * @description Runs, newest first unless sorted otherwise, with the filters and search of the
+         *     query, a page at a time, and how many it finds in all (`total`).
          */
         get: operations["list_runs"];
         put?: never;
@@ -4197,6 +4198,11 @@ export interface components {
             offset: number;
             /** Runs */
             runs: components["schemas"]["RunSummaryOut"][];
+            /**
+             * Total
+             * @description How many runs the query finds in all (this page aside).
+             */
+            total: number;
         };
         /**
          * RunMetrics
@@ -4336,6 +4342,11 @@ export interface components {
              * @description Labels of the user's own.
              */
             tags?: string[];
+            /**
+             * Task
+             * @description The kind of task it trains for, as the server resolved it (its training's own, or its dataset's first); null for runs stored before it was kept and never given.
+             */
+            task?: ("classification" | "regression" | "reconstruction" | "sequence" | "seq2seq" | "vae" | "gan") | null;
             /** Test Metrics */
             test_metrics?: {
                 [key: string]: number;
@@ -6869,6 +6880,20 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted") | null;
+                /** @description The dataset's name, e.g. mnist-10k. */
+                dataset?: string | null;
+                /** @description The kind of task: classification, regression, ... */
+                task?: ("classification" | "regression" | "reconstruction" | "sequence" | "seq2seq" | "vae" | "gan") | null;
+                /** @description Search words, each found (any case) in the run's name, description, network name, dataset or tags. */
+                q?: string;
+                /** @description Created at or after. */
+                created_after?: string | null;
+                /** @description Created before. */
+                created_before?: string | null;
+                /** @description The column to order by; runs a value is missing from (no score yet, say) come last either way, and ties newest first. */
+                sort?: "created" | "name" | "status" | "network" | "dataset" | "task" | "epochs" | "score" | "test" | "duration" | "tags";
+                /** @description Default: desc for created (newest first), asc for the others. */
+                order?: ("asc" | "desc") | null;
                 limit?: number;
                 offset?: number;
             };

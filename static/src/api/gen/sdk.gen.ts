@@ -141,7 +141,8 @@ export const getPreset = <ThrowOnError extends boolean = false>(options: Options
 /**
  * List Runs
  *
- * Runs, newest first, optionally only those with one status.
+ * Runs, newest first unless sorted otherwise, with the filters and search of the
+ * query, a page at a time, and how many it finds in all (`total`).
  */
 export const listRuns = <ThrowOnError extends boolean = false>(options?: Options<ListRunsData, ThrowOnError>) => (options?.client ?? client).get<ListRunsResponses, ListRunsErrors, ThrowOnError>({ url: '/api/v1/runs', ...options });
 

@@ -3814,6 +3814,12 @@ export type RunListOut = {
      * Runs
      */
     runs: Array<RunSummaryOut>;
+    /**
+     * Total
+     *
+     * How many runs the query finds in all (this page aside).
+     */
+    total: number;
 };
 
 /**
@@ -3983,6 +3989,12 @@ export type RunOut = {
      * Labels of the user's own.
      */
     tags?: Array<string>;
+    /**
+     * Task
+     *
+     * The kind of task it trains for, as the server resolved it (its training's own, or its dataset's first); null for runs stored before it was kept and never given.
+     */
+    task?: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'seq2seq' | 'vae' | 'gan' | null;
     /**
      * Test Metrics
      */
@@ -5957,6 +5969,12 @@ export type RunOutWritable = {
      */
     tags?: Array<string>;
     /**
+     * Task
+     *
+     * The kind of task it trains for, as the server resolved it (its training's own, or its dataset's first); null for runs stored before it was kept and never given.
+     */
+    task?: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'seq2seq' | 'vae' | 'gan' | null;
+    /**
      * Test Metrics
      */
     test_metrics?: {
@@ -6710,6 +6728,48 @@ export type ListRunsData = {
          * Status
          */
         status?: 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted' | null;
+        /**
+         * Dataset
+         *
+         * The dataset's name, e.g. mnist-10k.
+         */
+        dataset?: string | null;
+        /**
+         * Task
+         *
+         * The kind of task: classification, regression, ...
+         */
+        task?: 'classification' | 'regression' | 'reconstruction' | 'sequence' | 'seq2seq' | 'vae' | 'gan' | null;
+        /**
+         * Q
+         *
+         * Search words, each found (any case) in the run's name, description, network name, dataset or tags.
+         */
+        q?: string;
+        /**
+         * Created After
+         *
+         * Created at or after.
+         */
+        created_after?: string | null;
+        /**
+         * Created Before
+         *
+         * Created before.
+         */
+        created_before?: string | null;
+        /**
+         * Sort
+         *
+         * The column to order by; runs a value is missing from (no score yet, say) come last either way, and ties newest first.
+         */
+        sort?: 'created' | 'name' | 'status' | 'network' | 'dataset' | 'task' | 'epochs' | 'score' | 'test' | 'duration' | 'tags';
+        /**
+         * Order
+         *
+         * Default: desc for created (newest first), asc for the others.
+         */
+        order?: 'asc' | 'desc' | null;
         /**
          * Limit
          */
