@@ -226,7 +226,8 @@ class RunListQuery(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    status: RunStatus | None = None
+    status: list[RunStatus] = Field(default=[], max_length=16, description=(
+        "Runs with any of these statuses (repeat the parameter for several)."))
     dataset: str | None = Field(default=None, max_length=128,
                                 description="The dataset's name, e.g. mnist-10k.")
     task: TaskKind | None = Field(default=None, description=(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -172,23 +172,25 @@ class LayerLab:
         """Delete an uploaded table; LayerLabError 409 names a run that still uses it."""
         self.request("DELETE", f"/datasets/csv/uploads/{upload_id}")
 
-    def runs(self, status: str | None = None, limit: int = 50, offset: int = 0, *,
-             search: str = "", dataset: str | None = None, task: str | None = None,
-             sort: str = "created", order: str | None = None) -> list[dict[str, Any]]:
-        """Run summaries, newest first unless `sort` names a column (name, status,
-        network, dataset, task, epochs, score, test, duration, tags; `order` asc or
-        desc); `search` words are each found in a run's name, description, network,
-        dataset or tags. `runs_found` gives the total as well."""
+    def runs(self, status: str | Sequence[str] | None = None, limit: int = 50,
+             offset: int = 0, *, search: str = "", dataset: str | None = None,
+             task: str | None = None, sort: str = "created", order: str | None = None
+             ) -> list[dict[str, Any]]:
+        """Run summaries (with a status, or any of several), newest first unless `sort`
+        names a column (name, status, network, dataset, task, epochs, score, test,
+        duration, tags; `order` asc or desc); `search` words are each found in a run's
+        name, description, network, dataset or tags. `runs_found` gives the total too."""
         return self.runs_found(status, limit, offset, search=search, dataset=dataset,
                                task=task, sort=sort, order=order)[0]
 
-    def runs_found(self, status: str | None = None, limit: int = 50, offset: int = 0, *,
-                   search: str = "", dataset: str | None = None, task: str | None = None,
-                   sort: str = "created", order: str | None = None
+    def runs_found(self, status: str | Sequence[str] | None = None, limit: int = 50,
+                   offset: int = 0, *, search: str = "", dataset: str | None = None,
+                   task: str | None = None, sort: str = "created", order: str | None = None
                    ) -> tuple[list[dict[str, Any]], int]:
         """A page of run summaries as `runs` lists them, and how many runs match in all."""
-        given = {"status": status, "dataset": dataset, "task": task, "order": order,
-                 "q": search or None}
+        statuses = [status] if isinstance(status, str) else list(status or [])
+        given = {"status": statuses or None, "dataset": dataset, "task": task,
+                 "order": order, "q": search or None}
         params: dict[str, Any] = {"limit": limit, "offset": offset, "sort": sort,
                                   **{k: v for k, v in given.items() if v is not None}}
         page = self._json("GET", "/runs", params=params)

@@ -76,7 +76,7 @@ class RunQuery(BaseModel):
     tags. A sort by a value some runs lack (a score, a duration) lists those last, either
     order; ties go newest first."""
 
-    status: RunStatus | None = None
+    status: list[RunStatus] = Field(default_factory=list, description="Any of these; [] all.")
     dataset: str | None = None
     task: TaskKind | None = None
     text: str = ""

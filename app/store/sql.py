@@ -366,8 +366,9 @@ def _first_finite(metrics: dict[str, Any] | None, names: Sequence[str]) -> float
 def run_filters(query: RunQuery) -> list[ColumnElement[bool]]:
     """The query's filters and search words as SQL conditions (all must hold)."""
     conditions: list[ColumnElement[bool]] = []
-    for column, wanted in ((RunRow.status, query.status), (RunRow.dataset, query.dataset),
-                           (RunRow.task, query.task)):
+    if query.status:
+        conditions.append(RunRow.status.in_(query.status))
+    for column, wanted in ((RunRow.dataset, query.dataset), (RunRow.task, query.task)):
         if wanted is not None:
             conditions.append(column == wanted)
     if query.created_after is not None:

@@ -120,6 +120,9 @@ def test_the_list_searches_sorts_and_counts_every_run(client: TestClient) -> Non
     scores = [r["score"]["value"] for r in found["runs"] if r["score"]]
     assert tagged in [r["id"] for r in found["runs"]] and scores == sorted(scores, reverse=True)
     assert client.get(f"{API}/runs/{tagged}").json()["task"] == "classification"
+    either = client.get(f"{API}/runs?q=needle-42&status=failed&status=completed").json()
+    assert [r["id"] for r in either["runs"]] == [tagged]
+    assert client.get(f"{API}/runs?q=needle-42&status=failed").json()["total"] == 0
     for bad in ({"sort": "colour"}, {"order": "up"}, {"stauts": "completed"},
                 {"task": "painting"}):
         response = client.get(f"{API}/runs", params=bad)

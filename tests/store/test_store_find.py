@@ -54,7 +54,8 @@ def test_newest_first_with_the_total_beside_each_page(runs: SqlRunStore) -> None
 def test_filters_all_hold(runs: SqlRunStore) -> None:
     assert ids(runs, dataset="moons") == ["d", "a"]
     assert ids(runs, task="classification") == ["b", "a"]
-    assert ids(runs, status="completed") == ["a"]
+    assert ids(runs, status=["completed"]) == ["a"]
+    assert ids(runs, status=["completed", "queued"]) == ["d", "c", "b", "a"]
     assert ids(runs, dataset="moons", task="classification") == ["a"]
     assert ids(runs, created_after=T0 + timedelta(minutes=1),
                created_before=T0 + timedelta(minutes=3)) == ["c", "b"]

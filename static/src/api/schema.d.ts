@@ -6879,7 +6879,8 @@ export interface operations {
     list_runs: {
         parameters: {
             query?: {
-                status?: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted") | null;
+                /** @description Runs with any of these statuses (repeat the parameter for several). */
+                status?: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted")[];
                 /** @description The dataset's name, e.g. mnist-10k. */
                 dataset?: string | null;
                 /** @description The kind of task: classification, regression, ... */

@@ -6726,8 +6726,10 @@ export type ListRunsData = {
     query?: {
         /**
          * Status
+         *
+         * Runs with any of these statuses (repeat the parameter for several).
          */
-        status?: 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted' | null;
+        status?: Array<'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted'>;
         /**
          * Dataset
          *
