@@ -338,7 +338,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
         </nav>
         {runId && tab === "training" && <Dashboard runId={runId} view={view} onContinue={continueRun} />}
         {tab === "runs" && (
-          <RunsPanel current={runId} onOpen={openRun} />
+          <RunsPanel datasets={datasets.map((d) => d.name)} current={runId} onOpen={openRun} />
         )}
         {tab === "sweeps" && (
           <SweepsPanel spec={spec} training={training} suggestions={suggestions} selected={sweepId} onSelect={setSweepId}

@@ -37,11 +37,14 @@ export function plain(n: number): string {
   return String(n).replace(".", point);
 }
 
-/** An axis's tick label, as uPlot writes them by default (grouped: 1,000), in the UI's
- * language (Spanish: 0,5 and 10.000). */
-export function tick(x: number): string {
+/** A number with its digits grouped, in the UI's language (1,000; Spanish: 0,5, 1000 and
+ * 10.000). */
+export function grouped(x: number): string {
   return new Intl.NumberFormat(i18n.language).format(x);
 }
+
+/** An axis's tick label, as uPlot writes them by default (grouped). */
+export const tick = grouped;
 
 export function count(n: number): string {
   if (n >= 1e9) return `${fixed(n / 1e9, 1)}B`;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -19,6 +21,8 @@ router = APIRouter(tags=["meta"])
 
 
 class MetaOut(BaseModel):
+    statuses: list[RunStatus] = Field(description=(
+        "Every status a run may have, from queued to its end: what GET /runs filters by."))
     final_statuses: list[RunStatus] = Field(description=(
         "A run in one of these has ended for good: its stream ends with its finished "
         "event and nothing follows (a paused or interrupted run may go on)."))
@@ -38,7 +42,7 @@ class MetaOut(BaseModel):
 @router.get("/meta")
 def get_meta() -> MetaOut:
     """The server's run statuses by what they allow, and the stream's boundary resolution."""
-    return MetaOut(final_statuses=sorted(FINAL_STATUSES),
+    return MetaOut(statuses=list(get_args(RunStatus)), final_statuses=sorted(FINAL_STATUSES),
                    continuable_statuses=sorted(CONTINUABLE_STATUSES),
                    resumable_statuses=sorted(RESUMABLE_STATUSES),
                    resumable_failures=sorted(RESUMABLE_CAUSES),

@@ -21,6 +21,8 @@ export type ActivationCurves = T.ActivationCurvesOut;
 export type ActivationCurve = T.ActivationCurveOut;
 export type PresetSummary = T.PresetOut;
 export type RunSummary = T.RunSummaryOut;
+/** What GET /runs finds: filters, search words, a sort and a page. */
+export type RunsQuery = NonNullable<T.ListRunsData["query"]>;
 export type DatasetSummary = T.DatasetOut;
 export type DatasetDetail = T.DatasetDetailOut;
 export type LessonSummary = T.LessonSummaryOut;
@@ -106,7 +108,8 @@ export const api = {
   editRun: (id: string, labels: T.RunEdit) => unwrap(sdk.editRun({ path: { run_id: id }, body: labels })),
   /** The inspect views that apply to a run (its task, input and layers decide). */
   views: (id: string) => unwrap(sdk.inspectViews({ path: { run_id: id } })),
-  runs: () => unwrap(sdk.listRuns({ query: { limit: 100 } })),
+  /** A page of the runs the server finds for `query`, and their total. */
+  runs: (query: RunsQuery = {}) => unwrap(sdk.listRuns({ query })),
   /** The run and its metrics so far as step rows and epoch rows: what its stream starts with. */
   snapshot: (id: string) => unwrap(sdk.streamSnapshot({ path: { run_id: id } })),
   action: (id: string, action: "stop" | "pause" | "resume") =>

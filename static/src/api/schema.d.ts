@@ -3531,6 +3531,11 @@ export interface components {
              * @description A run in one of these resumes from its last checkpoint.
              */
             resumable_statuses: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted")[];
+            /**
+             * Statuses
+             * @description Every status a run may have, from queued to its end: what GET /runs filters by.
+             */
+            statuses: ("queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "diverged" | "interrupted")[];
         };
         /**
          * MetricsEvent

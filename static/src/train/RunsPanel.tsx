@@ -4,7 +4,7 @@
 // differs in their specs and settings.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type RunOut, type RunSummary } from "../api/client";
+import { api, type RunOut } from "../api/client";
 import { Chart, type Series } from "./Chart";
 import { differences, flatten } from "./diff";
 import { scoreLabel } from "./runColumns";
@@ -15,25 +15,19 @@ import { runColour } from "./runColours";
 import { metric as number } from "../format";
 
 interface Props {
+  /** The datasets' names, to filter the runs by. */
+  datasets: string[];
   current: string | null;
   onOpen: (run: RunOut) => void;
 }
 
-export function RunsPanel({ current, onOpen }: Props) {
+export function RunsPanel({ datasets, current, onOpen }: Props) {
   const { t } = useTranslation("train");
-  const [runs, setRuns] = useState<RunSummary[]>([]);
   const [ticked, setTicked] = useState<string[]>(current ? [current] : []);
   const [compared, setCompared] = useState<Compared[]>([]);
   const [picked, setPicked] = useState<string | null>(null); // the metric drawn; null: the default
   const [x, setX] = useState<XAxis>("epoch");
   const [grouped, setGrouped] = useState(false);
-  useEffect(() => {
-    let live = true;
-    const load = () => api.runs().then((r) => live && setRuns(r.runs)).catch(() => undefined);
-    void load();
-    const timer = window.setInterval(load, 3000);
-    return () => { live = false; window.clearInterval(timer); };
-  }, []);
   useEffect(() => {
     let live = true;
     Promise.all(ticked.map(async (id) => {
@@ -69,9 +63,8 @@ export function RunsPanel({ current, onOpen }: Props) {
   const changed = compared.length > 1 ? differences(flats) : []; // only what differs
   return (
     <section className="runs-panel" aria-label={t("runs.label")} data-testid="runs-panel">
-      <RunsTable runs={runs} current={current} ticked={ticked} onToggle={toggle}
-        onOpen={async (id) => onOpen(await api.run(id))}
-        onEdited={(edited) => setRuns((all) => all.map((r) => (r.id === edited.id ? edited : r)))} />
+      <RunsTable datasets={datasets} current={current} ticked={ticked} onToggle={toggle}
+        onOpen={async (id) => onOpen(await api.run(id))} />
       <div className="runs-compare">
         {compared.length > 0 && (
           <div className="compare-tools" data-testid="compare-tools">

@@ -2,7 +2,7 @@
 // training config, both generated from their schemas, with defaults per dataset.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type DatasetSummary, type RunSummary } from "../api/client";
+import type { DatasetSummary } from "../api/client";
 import { useMeta } from "../api/meta";
 import { SchemaForm, type FormText, type JsonSchema } from "../editor/SchemaForm";
 import { entry } from "../editor/labels";
@@ -10,6 +10,7 @@ import { shape } from "../format";
 import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
 import type { ChosenDataset } from "./useDatasetDetail";
+import { PAGE_SIZE, useRunList, useSettled } from "./useRunList";
 import { datasetDescription, datasetOptionsText, statusLabel, trainingFormText, type Section } from "./labels";
 import { kindOf, useTaskKinds, type TaskKind } from "../taskKinds";
 import { TRAINING_SCHEMA } from "./schemas";
@@ -194,25 +195,28 @@ interface TransferProps {
 function TransferFields({ training, layerIds, initFrom, onInitFrom, onLayerLr }: TransferProps) {
   const { t } = useTranslation("train");
   const { continuable_statuses: withWeights } = useMeta(); // at rest, with weights to start from
-  const [runs, setRuns] = useState<RunSummary[]>([]);
-  const load = () => {
-    api.runs().then((r) => setRuns(r.runs.filter((run) => withWeights.some((s) => s === run.status)))).catch(() => undefined);
-  };
+  const [open, setOpen] = useState(!!initFrom);
+  const [search, setSearch] = useState("");
+  const q = useSettled(search.trim());
+  const [{ runs, total }] = useRunList({ q, status: withWeights, limit: PAGE_SIZE }, open ? 5000 : null);
   const rates = (training.layer_lr ?? {}) as Record<string, number>;
   const setRate = (id: string, value: number) => {
     const next = Object.fromEntries(Object.entries(rates).filter(([k]) => k !== id && layerIds.includes(k)));
     onLayerLr(Number.isFinite(value) && value > 0 && value !== 1 ? { ...next, [id]: value } : next);
   };
   return (
-    <details onToggle={(e) => (e.currentTarget.open ? load() : undefined)} open={!!initFrom || Object.keys(rates).length > 0}>
+    <details onToggle={(e) => setOpen(e.currentTarget.open)} open={!!initFrom || Object.keys(rates).length > 0}>
       <summary>{t("transfer.title")}</summary>
       <div className="field">
         <label htmlFor="init-from">{t("transfer.from")}</label>
-        <select id="init-from" value={initFrom ?? ""} onFocus={load} onChange={(e) => onInitFrom(e.target.value || null)}>
+        <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder={t("transfer.search")}
+          aria-label={t("transfer.search")} data-testid="init-from-search" />
+        <select id="init-from" value={initFrom ?? ""} onChange={(e) => onInitFrom(e.target.value || null)}>
           <option value="">{t("transfer.nothing")}</option>
           {initFrom && !runs.some((r) => r.id === initFrom) && <option value={initFrom}>{t("transfer.run", { id: initFrom.slice(0, 8) })}</option>}
           {runs.map((r) => <option key={r.id} value={r.id}>{r.name} · {r.id.slice(0, 8)} · {statusLabel(r.status)}</option>)}
         </select>
+        {total > runs.length && <small className="hint" data-testid="init-from-more">{t("transfer.more", { shown: runs.length, total })}</small>}
         <small className="hint">{t("transfer.hint")}</small>
       </div>
       <fieldset className="layer-lr">

@@ -1,5 +1,5 @@
-// The runs table's columns: what each shows of a run, how it sorts, and what a search
-// matches (every column's text, so a search finds a run by any of them).
+// The runs table's columns: what each shows of a run. The server sorts by each (a column's
+// key is its sort in GET /runs) and searches the runs' names, networks, datasets and tags.
 import type { RunSummary, Score } from "../api/client";
 import i18n from "../i18n";
 import { duration, metric } from "../format";
@@ -9,10 +9,8 @@ export type ColumnKey = "name" | "status" | "network" | "dataset" | "epochs" | "
 
 interface Column {
   key: ColumnKey;
-  /** The cell's text (what a search matches). */
+  /** The cell's text. */
   text: (run: RunSummary) => string;
-  /** The value it sorts by: numbers by size, text alphabetically, missing last. */
-  sort: (run: RunSummary) => number | string | null;
 }
 
 /** The test metric a run is read by: accuracy where it has one, else its loss. */
@@ -49,37 +47,22 @@ export function durationText(run: RunSummary): string {
 }
 
 export const COLUMNS: Column[] = [
-  { key: "name", text: (r) => `${r.name} ${r.description}`, sort: (r) => r.name.toLowerCase() },
-  { key: "status", text: (r) => statusLabel(r.status), sort: (r) => statusLabel(r.status) },
-  { key: "network", text: (r) => r.network, sort: (r) => r.network.toLowerCase() },
-  { key: "dataset", text: (r) => r.dataset, sort: (r) => r.dataset },
-  { key: "epochs", text: (r) => `${r.epoch} / ${r.epochs}`, sort: (r) => r.epoch },
-  { key: "score", text: scoreText, sort: (r) => r.score?.value ?? null },
-  { key: "test", text: (r) => { const t = testMetric(r); return t ? `${metric(t[1])} ${shortMetricLabel(t[0])}` : "–"; },
-    sort: (r) => testMetric(r)?.[1] ?? null },
-  // how long, and on what (the device under it)
-  { key: "duration", text: (r) => `${durationText(r)} ${r.device ?? ""}`, sort: (r) => r.duration_s ?? null },
-  { key: "tags", text: (r) => r.tags.join(" "), sort: (r) => r.tags.join(" ") || null },
+  { key: "name", text: (r) => r.name },
+  { key: "status", text: (r) => statusLabel(r.status) },
+  { key: "network", text: (r) => r.network },
+  { key: "dataset", text: (r) => r.dataset },
+  { key: "epochs", text: (r) => `${r.epoch} / ${r.epochs}` },
+  { key: "score", text: scoreText },
+  { key: "test", text: (r) => { const t = testMetric(r); return t ? `${metric(t[1])} ${shortMetricLabel(t[0])}` : "–"; } },
+  { key: "duration", text: durationText }, // the device is written under it
+  { key: "tags", text: (r) => r.tags.join(" ") },
 ];
 
 export interface Order { key: ColumnKey; descending: boolean }
 
-/** The runs a search keeps (every word found in some column's text, any case), in the
- * order asked for; with no order, as the server lists them (newest first). */
-export function shownRuns(runs: RunSummary[], search: string, order: Order | null): RunSummary[] {
-  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
-  const kept = runs.filter((run) => {
-    const text = COLUMNS.map((c) => c.text(run)).join(" ").toLowerCase();
-    return words.every((word) => text.includes(word));
-  });
-  if (!order) return kept;
-  const column = COLUMNS.find((c) => c.key === order.key)!;
-  const sign = order.descending ? -1 : 1;
-  return [...kept].sort((a, b) => {
-    const [x, y] = [column.sort(a), column.sort(b)];
-    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1; // missing last either way
-    return sign * (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y)));
-  });
+/** An order as GET /runs takes it (none: newest first). */
+export function sortQuery(order: Order | null): { sort?: ColumnKey; order?: "asc" | "desc" } {
+  return order ? { sort: order.key, order: order.descending ? "desc" : "asc" } : {};
 }
 
 /** The next order after a click on a column's head: ascending, descending, then none. */

@@ -2990,6 +2990,12 @@ export type MetaOut = {
      * A run in one of these resumes from its last checkpoint.
      */
     resumable_statuses: Array<'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted'>;
+    /**
+     * Statuses
+     *
+     * Every status a run may have, from queued to its end: what GET /runs filters by.
+     */
+    statuses: Array<'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'diverged' | 'interrupted'>;
 };
 
 /**
