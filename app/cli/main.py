@@ -21,6 +21,7 @@ from app.cli.common import (
     load_spec,
     server_errors,
 )
+from app.cli.db import db_cli
 from app.cli.export import export
 from app.cli.progress import TrainingProgress, metrics_table, origin_text, status_text
 from app.cli.runs import runs_cli
@@ -37,6 +38,7 @@ cli = typer.Typer(help="LayerLab: build, train and look inside neural networks."
                   no_args_is_help=True, add_completion=False)
 cli.add_typer(runs_cli, name="runs")
 cli.add_typer(sweeps_cli, name="sweeps")
+cli.add_typer(db_cli, name="db")
 cli.command()(export)
 
 

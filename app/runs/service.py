@@ -4,7 +4,6 @@ to live subscribers. The API calls this; it calls the executor and the store."""
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from app.runs.downsample import SNAPSHOT_POINTS, downsample
 from app.runs.executor import Executor
 from app.runs.origins import OriginError, match_into, origin_of, save_start
 from app.runs.recorder import Recorder, split_metrics
+from app.runs.run_folders import UnsafeRunId, clear_set_aside, removing, run_folder
 from app.runs.run_states import (
     NUMBERED,
     RunNotFound,
@@ -43,7 +43,7 @@ from app.spec.events import (
 )
 from app.spec.origin import InitFrom, RunOrigin
 from app.spec.training import TaskKind, TrainingSpec
-from app.store.base import RunQuery, RunRecord, RunStore, owned_by
+from app.store.base import RunQuery, RunRecord, RunStore, StoreUnavailable, owned_by
 from app.store.base import RunSort as RunSort  # the API names the sorts it offers
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
@@ -67,11 +67,14 @@ class RunService:
         self._boundaries: dict[str, BoundaryEvent] = {}  # the latest, while a run is active
         self._lock = threading.Lock()
         self._naming = threading.Lock()
+        self._deleting = threading.Lock()
 
     def recover(self) -> list[str]:
         """At start-up: runs this server left running or queued when it last stopped are
         interrupted (resuming one continues from its last checkpoint, or starts it over).
         Runs other servers on the same database own are theirs, alive or not."""
+        for run_id in clear_set_aside(self.runs_dir):
+            log.info("removed the files of run %s, deleted before the server stopped", run_id)
         interrupted = self._store.mark_interrupted()
         for run in self._store.list_runs(status="queued", limit=10_000):
             if not self.owns(run):
@@ -248,13 +251,18 @@ class RunService:
         return self.get(run_id)
 
     def delete(self, run_id: str) -> None:
-        """Remove a run that is not active: its rows and its files."""
+        """Remove a run that is not active: its rows and its files together, or neither
+        (app.runs.run_folders); then the store gives the space back to the disk."""
         run = self.get(run_id)
         if run.status in ("queued", "running"):  # a finished worker may still be exiting
             raise RunStateError(f"run {run_id} is {run.status}: stop it before deleting it")
-        if not self._store.delete_run(run_id):  # a concurrent delete took it first
-            raise RunNotFound(run_id)
-        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+        with self._deleting, removing(self.runs_dir, run_id):  # one folder set aside at once
+            if not self._store.delete_run(run_id):  # a concurrent delete took it first
+                raise RunNotFound(run_id)
+        try:
+            self._store.reclaim()
+        except StoreUnavailable:  # busy now: the next delete or `layerlab db vacuum` does it
+            log.warning("the store could not give the space of run %s back yet", run_id)
 
     def weights(self, run_id: str) -> dict[str, torch.Tensor]:
         """The run's latest trained weights (from its newest usable checkpoint)."""
@@ -292,7 +300,12 @@ class RunService:
             return list(self._subscribers)
 
     def run_dir(self, run_id: str) -> Path:
-        return self.runs_dir / uuid.UUID(hex=run_id).hex  # only server-made ids reach disk
+        """The run's folder, by the id the store keeps (RunNotFound for one that cannot
+        name a folder: no such run was ever made here)."""
+        try:
+            return run_folder(self.runs_dir, run_id)
+        except UnsafeRunId:
+            raise RunNotFound(run_id) from None
 
     def close(self) -> None:
         """Shut down: running runs checkpoint and, like queued ones, become interrupted

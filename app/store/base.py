@@ -152,6 +152,17 @@ class RunStore(Protocol):
         """Newest first."""
         ...
 
+    def reclaim(self) -> None:
+        """Give the space of deleted rows back to the disk where the backend can do so
+        cheaply while serving (SQLite: free pages, the WAL truncated); see `vacuum`."""
+
+    def vacuum(self) -> dict[str, int]:
+        """Compact the whole database (a maintenance step: SQLite's VACUUM, which also
+        turns on incremental vacuuming for a database made before it; PostgreSQL's VACUUM
+        ANALYZE). Returns the database's size in bytes before and after, and the WAL's
+        ("database", "database_after", "wal", "wal_after"; 0 where there is none)."""
+        ...
+
     def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
         """One page of the runs the query finds, in its order, and how many it finds in
         all."""

@@ -18,7 +18,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x4C617965724C6162
 
 SQLITE_PRAGMAS = (
+    # a new database's freed pages go back to the disk as runs are deleted (an existing one
+    # keeps its mode until a VACUUM: `layerlab db vacuum`)
+    "PRAGMA auto_vacuum=INCREMENTAL",
     "PRAGMA journal_mode=WAL",  # readers don't block the writer
+    "PRAGMA journal_size_limit=67108864",  # the WAL shrinks to 64 MiB at each checkpoint
     "PRAGMA synchronous=NORMAL",  # safe with WAL, and far fewer fsyncs per commit
     "PRAGMA busy_timeout=5000",  # wait for another writer instead of failing at once
     "PRAGMA foreign_keys=ON",  # off by default in SQLite; deleting a run cascades

@@ -6,6 +6,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import TypeAdapter
@@ -211,6 +212,43 @@ class SqlRunStore:
         with self.engine.begin() as connection:  # metrics go by ON DELETE CASCADE
             result = connection.execute(delete(RunRow).where(RunRow.id == run_id))
         return result.rowcount > 0
+
+    @_transient
+    def reclaim(self) -> None:
+        if self.engine.dialect.name != "sqlite":
+            return  # PostgreSQL's autovacuum reuses the space; `vacuum` returns it
+        with self.engine.connect() as connection:
+            # the driver's own executescript: its execute steps this pragma once, which
+            # frees a single page; a script runs it to the end
+            connection.connection.driver_connection.executescript(  # type: ignore[union-attr]
+                "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+
+    @_transient
+    def vacuum(self) -> dict[str, int]:
+        before = self._sizes()
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if self.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA auto_vacuum=INCREMENTAL")
+                connection.exec_driver_sql("VACUUM")
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        after = self._sizes()
+        return {"database": before[0], "database_after": after[0], "wal": before[1],
+                "wal_after": after[1]}
+
+    def _sizes(self) -> tuple[int, int]:
+        """The database's size in bytes, and its write-ahead log's (SQLite's file)."""
+        with self.engine.connect() as connection:
+            if self.engine.dialect.name != "sqlite":
+                size = connection.exec_driver_sql(
+                    "SELECT pg_database_size(current_database())").scalar()
+                return int(size or 0), 0
+            pages = connection.exec_driver_sql("PRAGMA page_count").scalar() or 0
+            page_size = connection.exec_driver_sql("PRAGMA page_size").scalar() or 0
+        database = self.engine.url.database or ""
+        wal = Path(f"{database}-wal")
+        return int(pages) * int(page_size), wal.stat().st_size if wal.exists() else 0
 
     @_transient
     def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
