@@ -100,6 +100,7 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python dcgan_speed.py
 	cd benchmarks && ../$(BIN)/python speed_options.py
 	cd benchmarks && ../$(BIN)/python gradient_norms_overhead.py
+	cd benchmarks && ../$(BIN)/python scale.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -107,6 +107,21 @@ def test_submit_wait_metrics_and_stream(lab: LayerLab) -> None:
 
 
 @pytest.mark.slow
+def test_every_row_comes_a_page_of_steps_at_a_time(
+        lab: LayerLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run's rows at full resolution come in pages the server bounds; the client
+    puts them end to end, the same rows as one answer gives a short run."""
+    run = lab.submit("toy-mlp", {**TRAINING, "epochs": 3})
+    run.wait(timeout=60)
+    whole = run.metrics(points=0)
+    monkeypatch.setattr("app.client.lab.METRIC_PAGE_STEPS", 7)
+    assert run.metrics() == whole
+    assert run.metrics(since_step=10, until_step=20) == run.metrics(since_step=10, until_step=20,
+                                                                    points=0)
+    thin = run.metrics(names="train_loss", points=3)
+    assert len(thin["step"]) <= 3 + 2 and thin["step"][0] == 1
+
+
 def test_submit_models_then_delete(lab: LayerLab, presets: dict[str, NetworkSpec]) -> None:
     run = lab.submit(presets["toy-mlp"], TrainingSpec.model_validate(TRAINING | {"epochs": 1}))
     assert run.data["name"].startswith(presets["toy-mlp"].name + " #")  # numbered by default

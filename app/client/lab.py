@@ -77,6 +77,19 @@ def _jsonable(value: Any) -> Any:
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
+METRIC_PAGE_STEPS = 100_000  # steps asked for at a time at full resolution
+
+
+def _extend(columns: dict[str, list[Any]], page: dict[str, list[Any]]) -> None:
+    """Put a later page's columns after `columns`' (a name one of them lacks is None
+    there)."""
+    rows = len(columns.get("step", []))
+    for name, column in page.items():
+        columns.setdefault(name, [None] * rows).extend(column)
+    for name in columns.keys() - page.keys():
+        columns[name].extend([None] * len(page.get("step", [])))
+
+
 class LayerLab:
     """A LayerLab server. `http=` takes an existing httpx2 client (Starlette's TestClient
     is one); its base URL is then the server's. Use as a context manager to close it."""
@@ -261,17 +274,36 @@ class Run:
         return wait_until(self.info, lambda info: info["status"] in RESTING_STATUSES, timeout,
                           poll, lambda info: f"run {self.id} is still {info['status']}")
 
-    def metrics(self, names: str | list[str] | None = None,
-                since_step: int | None = None) -> dict[str, list[Any]]:
-        """Columns: {"step": [...], "epoch": [...], name: [...]}; since_step is exclusive."""
-        params: dict[str, Any] = {}
+    def metrics(self, names: str | list[str] | None = None, since_step: int | None = None,
+                until_step: int | None = None, points: int = 0) -> dict[str, list[Any]]:
+        """Columns: {"step": [...], "epoch": [...], name: [...]} for the steps after
+        since_step, up to until_step. Every row by default, asked for METRIC_PAGE_STEPS
+        steps at a time; with `points`, at most that many values a metric (each one's
+        lowest and highest of every stretch of steps), as a chart draws a long run."""
+        params: dict[str, Any] = {"points": points}
         if names:
             params["names"] = names if isinstance(names, str) else ",".join(names)
-        if since_step is not None:
-            params["since_step"] = since_step
-        result: dict[str, list[Any]] = self.lab._json("GET", f"/runs/{self.id}/metrics",
-                                                      params=params)
-        return result
+        if points:
+            return self._metrics_page(params, since_step, until_step)[0]
+        columns: dict[str, list[Any]] = {}
+        after = -1 if since_step is None else since_step
+        while True:
+            end = after + METRIC_PAGE_STEPS
+            end = end if until_step is None else min(end, until_step)
+            page, last = self._metrics_page(params, after, end)
+            _extend(columns, page)
+            after = end
+            if last is None or after >= last or (until_step is not None and after >= until_step):
+                return columns
+
+    def _metrics_page(self, params: dict[str, Any], since_step: int | None,
+                      until_step: int | None) -> tuple[dict[str, list[Any]], int | None]:
+        """One answer of the metrics endpoint, and the run's last stored step."""
+        bounds = {"since_step": since_step, "until_step": until_step}
+        response = self.lab.request("GET", f"/runs/{self.id}/metrics", params={
+            **params, **{k: v for k, v in bounds.items() if v is not None}})
+        last = response.headers.get("X-Last-Step")
+        return response.json(), None if last is None else int(last)
 
     def views(self) -> list[dict[str, Any]]:
         """The inspect views that apply to this run: name, title, description, method,

@@ -46,13 +46,19 @@ def epoch_rows(event: EpochEvent) -> dict[str, float]:
     return rows
 
 
+def is_step_metric(name: str) -> bool:
+    """Whether a stored metric is a step row's (a MetricsEvent's train_* values), not an
+    epoch row's."""
+    return name.startswith("train_")
+
+
 def split_metrics(columns: Mapping[str, Sequence[float | int | None]]) -> RunMetrics:
     """The stored columns (`RunStore.get_metrics`) as the events reported them: the step
     rows of `MetricsEvent` blocks (those with a train_* value) and the rows of each
     `EpochEvent` (those with an epoch_seconds; the inverse of `epoch_rows`)."""
-    step_names = [n for n in columns if n.startswith("train_")]
+    step_names = [n for n in columns if is_step_metric(n)]
     epoch_names = [n for n in columns if n not in ("step", "epoch", *EPOCH_FACTS)
-                   and not n.startswith("train_")]
+                   and not is_step_metric(n)]
     at_steps = [i for i in range(len(columns.get("step", [])))
                  if any(columns[n][i] is not None for n in step_names)]
     at_epochs = [i for i, s in enumerate(columns.get("epoch_seconds", [])) if s is not None]

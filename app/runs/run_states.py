@@ -45,8 +45,8 @@ def no_weights_yet(run: RunRecord) -> RunStateError:
 @dataclass(frozen=True)
 class RunSnapshot:
     """A run, its metrics so far and its latest boundary, read at one moment. The step
-    rows are thinned to what a chart draws (`downsample`): `total_steps` says how many
-    there are, `downsampled` whether some were left out."""
+    rows are thinned to what a chart draws (app.store.summaries): `total_steps` says how
+    many there are, `downsampled` whether some were left out."""
 
     run: RunRecord
     metrics: RunMetrics
@@ -54,6 +54,9 @@ class RunSnapshot:
     total_steps: int = 0
     downsampled: bool = False
 
+
+SNAPSHOT_POINTS = 1000
+"""The most step rows a stream's snapshot sends; the metrics endpoint has every row."""
 
 NUMBERED = re.compile(r"(?P<base>.*) #(?P<n>[0-9]{1,9})")
 

@@ -7,6 +7,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,13 +15,13 @@ import torch
 
 from app.nn.transfer import Matched
 from app.runs.artifacts import load_epoch_weights, saved_epochs
-from app.runs.downsample import SNAPSHOT_POINTS, downsample
 from app.runs.executor import Executor
 from app.runs.origins import OriginError, match_into, origin_of, save_start
-from app.runs.recorder import Recorder, split_metrics
+from app.runs.recorder import Recorder, is_step_metric, split_metrics
 from app.runs.run_folders import UnsafeRunId, clear_set_aside, removing, run_folder
 from app.runs.run_states import (
     NUMBERED,
+    SNAPSHOT_POINTS,
     RunNotFound,
     RunSnapshot,
     RunStateError,
@@ -53,6 +54,22 @@ from app.train.session import check_training
 UPLOAD_HOLDING_STATUSES: tuple[RunStatus, ...] = ("running", "queued", "paused", "interrupted")
 Subscriber = Callable[[str, TrainingEvent], None]
 MetricColumns = dict[str, list[float | int | None]]
+FULL_ROWS = 200_000  # the most steps one request gets at full resolution
+
+
+class MetricRangeTooLong(ValueError):
+    """More steps than one answer holds at full resolution."""
+
+
+@dataclass(frozen=True)
+class MetricPage:
+    """Metric columns, how many steps the range holds, whether they are thinned, and the
+    run's last stored step (to page on from)."""
+
+    columns: MetricColumns
+    steps: int
+    downsampled: bool
+    last_step: int | None
 log = logging.getLogger(__name__)
 
 
@@ -197,11 +214,26 @@ class RunService:
         return self._store.get_runs(run_ids)
 
     def metrics(self, run_id: str, names: Sequence[str] | None = None,
-                since_step: int | None = None) -> MetricColumns:
-        """A run's metrics as columns ({step: [...], epoch: [...], name: [...]}, by step;
-        `since_step` exclusive); RunNotFound when there is no such run."""
+                since_step: int | None = None, until_step: int | None = None,
+                points: int = 0) -> MetricPage:
+        """A run's metrics as columns ({step: [...], epoch: [...], name: [...]}, by step),
+        after `since_step` and up to `until_step`: at most `points` values a metric (each
+        one's lowest and highest of every stretch of steps) when the range holds more
+        steps than that; every row with `points` 0, for a range of at most FULL_ROWS steps
+        (MetricRangeTooLong beyond). RunNotFound when there is no such run."""
         self.get(run_id)
-        return self._store.get_metrics(run_id, names=names, since_step=since_step)
+        overview = self._store.get_metric_overview(
+            run_id, points or FULL_ROWS, names=names, since_step=since_step,
+            until_step=until_step)
+        if not points and overview.represented is not None:
+            raise MetricRangeTooLong(
+                f"the steps asked for hold {overview.represented:,} rows, more than "
+                f"{FULL_ROWS:,} at full resolution: ask for a shorter range (since_step, "
+                f"until_step) or for points")
+        steps = overview.columns["step"]
+        count = len(steps) if overview.represented is None else overview.represented
+        return MetricPage(overview.columns, count, overview.represented is not None,
+                          self._store.last_metric_step(run_id))
 
     def owns(self, run: RunRecord) -> bool:
         """Whether this server trains the run, or would: servers sharing a database each
@@ -350,16 +382,24 @@ class RunService:
     def snapshot(self, run_id: str, since_step: int | None = None,
                  points: int = SNAPSHOT_POINTS) -> RunSnapshot:
         """The run as its stream starts: every event so far recorded (a RunNotFound when
-        there is no such run), its metrics as step rows (at most `points` of them, the
-        run's shape kept) and every epoch row, after `since_step` when given, and the
-        decision boundary a running 2-D model streamed last."""
+        there is no such run), its metrics as step rows (at most `points` of them: each
+        metric's lowest and highest value of every stretch of steps, from the store's
+        summaries, whatever the run's length) and every epoch row, after `since_step` when
+        given, and the decision boundary a running 2-D model streamed last."""
         self._recorder.flush()
         run = self.get(run_id)
-        metrics = split_metrics(self._store.get_metrics(run_id, since_step=since_step))
-        steps = downsample(metrics.steps, points)
-        return RunSnapshot(run, RunMetrics(steps=steps, epochs=metrics.epochs),
-                           self.last_boundary(run_id), total_steps=len(metrics.steps.step),
-                           downsampled=steps is not metrics.steps)
+        names = self._store.metric_names(run_id)
+        step_names = [name for name in names if is_step_metric(name)]
+        epochs = split_metrics(self._store.get_sparse_metrics(
+            run_id, [name for name in names if not is_step_metric(name)],
+            since_step=since_step)).epochs
+        overview = self._store.get_metric_overview(
+            run_id, points // max(len(step_names), 1), names=step_names, since_step=since_step)
+        steps = split_metrics(overview.columns).steps
+        total = len(steps.step) if overview.represented is None else overview.represented
+        return RunSnapshot(run, RunMetrics(steps=steps, epochs=epochs),
+                           self.last_boundary(run_id), total_steps=total,
+                           downsampled=overview.represented is not None)
 
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
         """Called on a worker's monitor thread: nothing here may raise or block."""

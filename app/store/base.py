@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, Field, JsonValue
 
@@ -127,6 +127,14 @@ class StoreUnavailable(Exception):
     """The database is locked, down or unreachable: the same call may succeed later."""
 
 
+class MetricOverview(NamedTuple):
+    """Metric columns as get_metrics gives them, and, when they are thinned to a chart's
+    resolution, how many rows they stand for (the most any metric has in the range)."""
+
+    columns: dict[str, list[float | int | None]]
+    represented: int | None  # None: every row in the range
+
+
 class RunStore(Protocol):
     """Where runs and their metrics live. Every method is safe to call from any thread,
     and raises StoreUnavailable when the database cannot be reached for now.
@@ -172,9 +180,35 @@ class RunStore(Protocol):
         """Add many rows in one transaction."""
 
     def get_metrics(self, run_id: str, names: Sequence[str] | None = None,
-                    since_step: int | None = None) -> dict[str, list[float | int | None]]:
+                    since_step: int | None = None, until_step: int | None = None
+                    ) -> dict[str, list[float | int | None]]:
         """Columnar: {"step": [...], "epoch": [...], name: [...]}, ordered by step;
-        a name missing at some step is None there. since_step is exclusive."""
+        a name missing at some step is None there. Steps after since_step, up to
+        until_step."""
+        ...
+
+    def get_metric_overview(self, run_id: str, points: int,
+                            names: Sequence[str] | None = None, since_step: int | None = None,
+                            until_step: int | None = None) -> MetricOverview:
+        """The metrics between the steps (since_step, until_step] as get_metrics gives them
+        when they hold at most `points` steps; else each metric's lowest and highest value
+        in each of at most points/2 stretches of steps, read from summaries kept as the
+        rows were written (app.store.summaries), whatever the run's length."""
+        ...
+
+    def get_sparse_metrics(self, run_id: str, names: Sequence[str],
+                           since_step: int | None = None) -> dict[str, list[float | int | None]]:
+        """Every row of these metrics after since_step, as get_metrics gives them, read
+        cheaply where they are sparse (a value an epoch beside a value a step): from the
+        summaries, and row by row only where those hold more than they keep."""
+        ...
+
+    def metric_names(self, run_id: str) -> list[str]:
+        """The names of the metrics the run has values of."""
+        ...
+
+    def last_metric_step(self, run_id: str) -> int | None:
+        """The run's newest stored step; None before its first."""
         ...
 
     def delete_metrics_after(self, run_id: str, step: int) -> None:

@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, SQLColumnExpression, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    SQLColumnExpression,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -19,6 +28,7 @@ from sqlalchemy.orm import sessionmaker
 from app.store.base import (
     HEADLINE,
     TEST_HEADLINE,
+    MetricOverview,
     MetricRow,
     RunQuery,
     RunRecord,
@@ -27,7 +37,18 @@ from app.store.base import (
     SweepRecord,
 )
 from app.store.engine import PoolSettings, make_engine, upgrade
-from app.store.tables import MetricValueRow, RunRow, SweepRow
+from app.store.summaries import (
+    WIDTHS,
+    first_step,
+    last_step,
+    level_for,
+    overview,
+    rebuild_after,
+    sparse,
+    summarize,
+)
+from app.store.summaries import upsert as summary_upsert
+from app.store.tables import MetricSummaryRow, MetricValueRow, RunRow, SweepRow
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert
@@ -78,6 +99,7 @@ class SqlRunStore:
             raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._upsert = _metric_upsert(self.engine.dialect.name)
+        self._summary_upsert = summary_upsert(self.engine.dialect.name)
 
     def __repr__(self) -> str:
         return f"SqlRunStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -155,8 +177,11 @@ class SqlRunStore:
     def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
         found = run_filters(query)
         key = sort_key(query.sort)
-        order = [key.is_(None), key.desc() if query.descending else key.asc(),
-                 RunRow.created_at.desc(), RunRow.id.desc()]
+        order: list[ColumnElement[Any]] = [
+            key.desc() if query.descending else key.asc(), RunRow.created_at.desc(),
+            RunRow.id.desc()]
+        if query.sort != "created":  # the others may be missing: last either way
+            order.insert(0, key.is_(None))
         with self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(RunRow).where(*found)) or 0
             rows = session.scalars(select(RunRow).where(*found).order_by(*order)
@@ -179,33 +204,74 @@ class SqlRunStore:
              "value": None if math.isnan(value) else value}
             for (step, name), (epoch, value) in latest.items()
         ]
+        buckets = summarize((step, epoch, name, value)
+                            for (step, name), (epoch, value) in latest.items())
         try:
             with self.engine.begin() as connection:
                 connection.execute(self._upsert, params)  # executemany, one transaction
+                if buckets:
+                    connection.execute(self._summary_upsert,
+                                       [{"run_id": run_id, **b} for b in buckets])
         except IntegrityError as exc:
             raise KeyError(f"no run {run_id!r}") from exc
 
     @_transient
     def get_metrics(self, run_id: str, names: Sequence[str] | None = None,
-                    since_step: int | None = None) -> dict[str, list[float | int | None]]:
-        if isinstance(names, str):  # a lone name, not its characters
-            names = [names]
-        m = MetricValueRow
-        query = (select(m.step, m.epoch, m.name, m.value).where(m.run_id == run_id)
-                 .order_by(m.step, m.name))
-        if names is not None:
-            query = query.where(m.name.in_(list(names)))
-        if since_step is not None:
-            query = query.where(m.step > since_step)
+                    since_step: int | None = None, until_step: int | None = None
+                    ) -> dict[str, list[float | int | None]]:
+        names = [names] if isinstance(names, str) else names  # a lone name, not its letters
         with self.engine.connect() as connection:
-            found = connection.execute(query).all() if names is None or names else []
+            found = _rows(connection, run_id, names, since_step, until_step)
         return _pivot(found, names)
+
+    @_transient
+    def get_metric_overview(self, run_id: str, points: int,
+                            names: Sequence[str] | None = None, since_step: int | None = None,
+                            until_step: int | None = None) -> MetricOverview:
+        names = [names] if isinstance(names, str) else names
+        with self.engine.connect() as connection:
+            first, last = first_step(connection, run_id), last_step(connection, run_id)
+            low = first - 1 if since_step is None and first is not None else since_step
+            high = last if until_step is None else until_step
+            level = None if low is None or high is None else level_for(high - low, points)
+            if level is None or low is None or high is None or (names is not None
+                                                                 and not names):
+                found = _rows(connection, run_id, names, since_step, until_step)
+                return MetricOverview(_pivot(found, names), None)
+            found, represented = overview(connection, run_id, names, level, since_step,
+                                          until_step)
+            ends = [*_rows(connection, run_id, names, low, low + 1),  # the first and last
+                    *_rows(connection, run_id, names, high - 1, high)]  # rows, as they are
+        rows = sorted({(r[0], r[2]): tuple(r) for r in [*found, *ends]}.values(),
+                      key=lambda r: (r[0], r[2]))
+        return MetricOverview(_pivot(rows, names), represented)
+
+    @_transient
+    def get_sparse_metrics(self, run_id: str, names: Sequence[str],
+                           since_step: int | None = None) -> dict[str, list[float | int | None]]:
+        if not names:
+            return _pivot([], names)
+        with self.engine.connect() as connection:
+            return _pivot(sparse(connection, run_id, names, since_step), names)
+
+    @_transient
+    def last_metric_step(self, run_id: str) -> int | None:
+        with self.engine.connect() as connection:
+            return last_step(connection, run_id)
+
+    @_transient
+    def metric_names(self, run_id: str) -> list[str]:
+        s = MetricSummaryRow
+        with self.engine.connect() as connection:
+            return sorted(connection.execute(select(s.name).distinct().where(
+                s.run_id == run_id, s.level == len(WIDTHS) - 1)).scalars())
 
     @_transient
     def delete_metrics_after(self, run_id: str, step: int) -> None:
         m = MetricValueRow
         with self.engine.begin() as connection:
             connection.execute(delete(m).where(m.run_id == run_id, m.step > step))
+            rebuild_after(connection, run_id, step, self.engine.dialect.name)
 
     @_transient
     def delete_run(self, run_id: str) -> bool:
@@ -318,6 +384,23 @@ def _metric_upsert(dialect_name: str) -> Insert:
         set_={"epoch": stmt.excluded.epoch, "value": stmt.excluded.value},
     )
     return upsert
+
+
+def _rows(connection: Connection, run_id: str, names: Sequence[str] | None,
+          after: int | None, until: int | None) -> Sequence[Any]:
+    """The stored rows (step, epoch, name, value) of the run between the steps, by step."""
+    if names is not None and not names:
+        return []
+    m = MetricValueRow
+    query = (select(m.step, m.epoch, m.name, m.value).where(m.run_id == run_id)
+             .order_by(m.step, m.name))
+    if names is not None:
+        query = query.where(m.name.in_(list(names)))
+    if after is not None:
+        query = query.where(m.step > after)
+    if until is not None:
+        query = query.where(m.step <= until)
+    return connection.execute(query).all()
 
 
 def _pivot(found: Sequence[Any], names: Sequence[str] | None

@@ -110,6 +110,29 @@ class MetricValueRow(Base):
     value: Mapped[float | None] = mapped_column(Float)
 
 
+class MetricSummaryRow(Base):
+    """A long run's metrics at a chart's resolution, kept as they are written
+    (app.store.summaries): for each metric, at each level, the steps are cut into buckets
+    of WIDTHS[level] steps, and each bucket keeps how many values it holds and its lowest
+    and highest one with their steps. A chart of any length reads a few thousand rows."""
+
+    __tablename__ = "metric_summaries"
+
+    run_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)  # NaN included
+    # the lowest and highest value and where: NULL in a bucket of NaN alone
+    min_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    min_epoch: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    min_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_epoch: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class SweepRow(Base):
     """One sweep; mirrors app.store.base.SweepRecord. Its trials (run id and values)
     are a JSON list: they are written once, with the sweep, and read with it."""

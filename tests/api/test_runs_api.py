@@ -91,6 +91,23 @@ def test_metrics_filters(client: TestClient) -> None:
     assert all(step > 20 for step in later["step"])
 
 
+def test_metrics_come_at_a_charts_resolution_or_row_by_row(client: TestClient) -> None:
+    run_id = _create(client)["id"]
+    last = _wait(client, run_id)["step"]
+    every = client.get(f"{API}/runs/{run_id}/metrics?points=0&names=train_loss")
+    assert every.json()["step"] == list(range(1, last + 1))
+    assert (every.headers["X-Steps"], every.headers["X-Downsampled"],
+            every.headers["X-Last-Step"]) == (str(last), "false", str(last))
+    thin = client.get(f"{API}/runs/{run_id}/metrics?points=4&names=train_loss")
+    assert thin.headers["X-Downsampled"] == "true" and thin.headers["X-Steps"] == str(last)
+    losses = dict(zip(thin.json()["step"], thin.json()["train_loss"], strict=True))
+    assert len(losses) <= 4 + 2 and {1, last} <= set(losses)  # the first and last rows
+    full = dict(zip(every.json()["step"], every.json()["train_loss"], strict=True))
+    assert max(full.values()) in losses.values() and min(full.values()) in losses.values()
+    window = client.get(f"{API}/runs/{run_id}/metrics?points=0&since_step=5&until_step=9")
+    assert window.json()["step"] == [6, 7, 8, 9] and window.headers["X-Steps"] == "4"
+
+
 def test_list_filter_and_pagination(client: TestClient) -> None:
     first, second = _create(client)["id"], _create(client)["id"]
     _wait(client, first), _wait(client, second)

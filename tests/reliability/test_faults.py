@@ -244,7 +244,7 @@ def test_steps_a_server_died_before_storing_come_back_when_the_run_resumes(
     run = service.create(parse_network(TOY), TrainingSpec.model_validate(
         toy_training(3000, epochs=4)))
     assert settle(service, run.id).status == "completed"
-    whole = service.metrics(run.id)
+    whole = service.metrics(run.id).columns
     lost_after = whole["step"][len(whole["step"]) // 3]
     store = get_store(f"sqlite:///{tmp_path / 'runs.db'}")  # the next server's
     try:
@@ -255,7 +255,7 @@ def test_steps_a_server_died_before_storing_come_back_when_the_run_resumes(
             assert after.recover() == [run.id]
             after.resume(run.id)
             assert settle(after, run.id).status == "completed"
-            assert after.metrics(run.id) == whole
+            assert after.metrics(run.id).columns == whole
         finally:
             after.close()
     finally:
@@ -305,7 +305,7 @@ def test_a_locked_database_is_waited_out_and_no_metric_is_lost(
         assert locker.wait(30) == 0
     done = settle(service, run.id)
     assert done.status == "completed", done.error
-    steps = service.metrics(run.id, names=["train_loss"])["step"]
+    steps = service.metrics(run.id, names=["train_loss"]).columns["step"]
     assert steps == list(range(1, done.step + 1))
     retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert retried and "locked" in retried[0]

@@ -23,7 +23,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from app.api.stream_slots import TRY_AGAIN_LATER
-from app.runs.downsample import SNAPSHOT_POINTS
+from app.runs.run_states import SNAPSHOT_POINTS
 from app.runs.service import RunService
 from tests.reliability.servers import ServerProcess, create_run, wait_until
 
@@ -87,7 +87,7 @@ def step_rows(columns: dict[str, list[Any]]) -> list[int]:
 
 def test_a_long_runs_snapshot_is_bounded_and_keeps_its_shape(
         served: Served, record_property: Any) -> None:
-    full = served.http.get(f"{API}/runs/{served.long_run}/metrics")
+    full = served.http.get(f"{API}/runs/{served.long_run}/metrics?points=0")  # every row
     columns = full.json()
     steps = step_rows(columns)
     assert len(steps) > 10_000, len(steps)
@@ -110,7 +110,7 @@ def test_a_long_runs_snapshot_is_bounded_and_keeps_its_shape(
 
 
 def test_since_step_gives_every_row_after_it(served: Served) -> None:
-    columns = served.http.get(f"{API}/runs/{served.long_run}/metrics").json()
+    columns = served.http.get(f"{API}/runs/{served.long_run}/metrics?points=0").json()
     steps = step_rows(columns)
     since = steps[-400]
     detail = served.http.get(f"{API}/runs/{served.long_run}/metrics",

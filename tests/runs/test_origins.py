@@ -98,7 +98,7 @@ def test_a_paused_run_continues_after_widening_a_layer(service: RunService) -> N
     assert origin.step == paused.step and origin.start_epoch == paused.epoch
     done = wait_for(service, child.id, finished)
     assert done.status == "completed"
-    steps = service.metrics(child.id, names=["train_loss"])["step"]
+    steps = service.metrics(child.id, names=["train_loss"]).columns["step"]
     assert steps[0] == paused.step + 1
     assert service.get(parent.id).status == "paused"  # left as it was
     assert torch.equal(final_weights(service, parent.id)["h1.0.weight"], parent_h1)

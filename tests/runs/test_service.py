@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from app.runs.process_executor import ProcessExecutor
-from app.runs.service import RunService, RunStateError
+from app.runs.service import MetricRangeTooLong, RunService, RunStateError
 from app.spec.events import BoundaryEvent, MetricsEvent, TrainingEvent
 from app.store import get_store
 from app.train import CHECKPOINT_NAME
@@ -34,7 +34,7 @@ def test_a_run_completes_and_its_metrics_are_stored(service: RunService) -> None
     assert re.fullmatch(r"cpu \((1 thread|[2-9]\d* threads)\)", done.device or "")
     assert done.test_metrics["test_accuracy"] > 0.6
     assert {"val_loss", "val_accuracy"} <= set(done.best_metrics)
-    metrics = service.metrics(run.id, names=["train_loss"])
+    metrics = service.metrics(run.id, names=["train_loss"]).columns
     assert metrics["step"] == sorted(metrics["step"]) and len(metrics["step"]) == done.step
     assert seen and seen[-1].kind == "finished"
     assert (service.run_dir(run.id) / CHECKPOINT_NAME).exists()
@@ -119,7 +119,7 @@ def test_pause_resume_matches_an_uninterrupted_run(service: RunService, tmp_path
     a = load_checkpoint(service.run_dir(reference.id) / CHECKPOINT_NAME).model
     b = load_checkpoint(service.run_dir(paused.id) / CHECKPOINT_NAME).model
     assert all(torch.equal(a[k], b[k]) for k in a)
-    steps = service.metrics(paused.id, names=["train_loss"])["step"]
+    steps = service.metrics(paused.id, names=["train_loss"]).columns["step"]
     assert steps == sorted(set(steps))  # re-reported steps replaced, none doubled
 
 
@@ -223,3 +223,16 @@ def test_only_the_server_that_trains_a_run_stops_or_pauses_it(tmp_path: Path) ->
         for service, store in zip((a, b), stores, strict=True):
             service.close()
             store.close()
+
+
+def test_a_range_too_long_for_full_resolution_is_refused(
+        service: RunService, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = wait_for(service, service.create(TOY_NET, toy_training(epochs=2)).id, finished)
+    assert run.status == "completed", run.error
+    last = run.step
+    monkeypatch.setattr("app.runs.service.FULL_ROWS", last - 1)
+    with pytest.raises(MetricRangeTooLong, match="ask for a shorter range"):
+        service.metrics(run.id)
+    page = service.metrics(run.id, since_step=1)  # one step fewer: every row
+    assert page.columns["step"][0] == 2 and not page.downsampled and page.last_step == last
+    assert service.metrics(run.id, points=4).downsampled

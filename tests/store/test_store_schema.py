@@ -13,11 +13,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from app.store.base import RunQuery, RunRecord
+from app.store.base import MetricRow, RunQuery, RunRecord
 from app.store.engine import alembic_config, make_engine, upgrade
 from app.store.sql import SqlRunStore
 from app.store.tables import Base
 from tests.store.factories import T0, make_run
+from tests.store.test_store_overview import summaries
 
 
 def test_migrations_match_the_models(store: SqlRunStore) -> None:
@@ -45,7 +46,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0008"
+    assert head == "0009"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 
@@ -194,3 +195,29 @@ def test_runs_from_before_search_columns_are_found_sorted_and_filtered(store_url
                 "SELECT network, dataset, tag_text, score, test_score, duration_s, task "
                 "FROM runs")).one()
         assert tuple(kept) == ("Two dense layers", "moons", "baseline", 0.9, 0.88, 90.0, None)
+
+
+def test_runs_from_before_metric_summaries_are_summarised_on_upgrade(store_url: str) -> None:
+    """A 0008 database's metric rows are summarised as the upgrade runs, as if written
+    through the store: its long runs come at a chart's resolution at once."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0008")
+        _insert(engine, _row(make_run("old")))
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO metrics (run_id, step, name, epoch, value) "
+                "VALUES ('old', :step, 'train_loss', 0, :value)"),
+                [{"step": s, "value": 1 / s} for s in range(1, 3001)])
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url)
+    try:
+        store.create_run(make_run("new"))
+        store.append_metrics("new", [MetricRow(step=s, epoch=0, values={"train_loss": 1 / s})
+                                     for s in range(1, 3001)])
+        assert summaries(store, "old") == summaries(store, "new")
+        columns, represented = store.get_metric_overview("old", points=100)
+        assert represented == 3000 and len(columns["step"]) <= 102
+    finally:
+        store.close()

@@ -21,7 +21,14 @@ from app.api.schemas import (
 )
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
 from app.runs.score import headline
-from app.runs.service import MetricColumns, RunQuery, RunRecord, RunStateError
+from app.runs.service import (
+    FULL_ROWS,
+    MetricColumns,
+    MetricRangeTooLong,
+    RunQuery,
+    RunRecord,
+    RunStateError,
+)
 from app.spec import NetworkSpec
 from app.spec.presets import Preset, PresetTrainingError, given_fields, preset_settings
 from app.spec.training import TrainingSpec
@@ -118,15 +125,39 @@ def edit_run(run_id: str, body: RunEdit, runs: RunsDep) -> RunOut:
     return RunOut(**runs.edit(run_id, body.name, body.tags, body.description).model_dump())
 
 
-@router.get("/{run_id}/metrics", responses=NOT_FOUND)
-def get_metrics(run_id: str, runs: RunsDep,
+METRIC_POINTS = 2000  # values a metric by default: what a chart draws
+
+
+@router.get("/{run_id}/metrics", responses={**NOT_FOUND, 422: {
+    "model": ErrorOut, "description": "points 0 for a range of more steps than one answer "
+                                      "holds at full resolution."}})
+def get_metrics(run_id: str, runs: RunsDep, response: Response,
                 names: Annotated[str | None, Query(max_length=2000,
                                                    description="Comma-separated.")] = None,
-                since_step: Annotated[int | None, Query(ge=-1, le=2**62)] = None
+                since_step: Annotated[int | None, Query(
+                    ge=-1, le=2**62, description="Only steps after this one.")] = None,
+                until_step: Annotated[int | None, Query(
+                    ge=0, le=2**62, description="Only steps up to this one.")] = None,
+                points: Annotated[int, Query(ge=0, le=100_000, description=(
+                    "At most this many values a metric, each one's lowest and highest of "
+                    "every stretch of steps, when the steps asked for hold more; 0: every "
+                    f"row, for at most {FULL_ROWS:,} steps (page with since_step and "
+                    "until_step)."))] = METRIC_POINTS,
                 ) -> MetricColumns:
-    """Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}."""
+    """Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}, at a chart's
+    resolution by default. Headers: X-Steps (the steps the range holds), X-Downsampled
+    (true when values were left out) and X-Last-Step (the run's newest stored step)."""
     wanted = [n for n in names.split(",") if n] if names else None
-    return runs.metrics(run_id, names=wanted, since_step=since_step)
+    try:
+        page = runs.metrics(run_id, names=wanted, since_step=since_step, until_step=until_step,
+                            points=points)
+    except MetricRangeTooLong as exc:
+        raise HTTPException(422, str(exc)) from None
+    response.headers["X-Steps"] = str(page.steps)
+    response.headers["X-Downsampled"] = "true" if page.downsampled else "false"
+    if page.last_step is not None:
+        response.headers["X-Last-Step"] = str(page.last_step)
+    return page.columns
 
 
 @router.post("/{run_id}/stop", status_code=202, responses=CONTROL)

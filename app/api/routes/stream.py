@@ -23,7 +23,7 @@ from app.api.schemas import ErrorOut, RunOut
 from app.api.stream_slots import TRY_AGAIN_LATER, StreamSlots
 from app.api.streaming import Feeds, StreamBuffer
 from app.api.write_guard import same_origin
-from app.runs.downsample import SNAPSHOT_POINTS
+from app.runs.run_states import SNAPSHOT_POINTS
 from app.runs.service import RunNotFound, RunService, RunSnapshot
 from app.settings import Settings
 from app.spec.events import (

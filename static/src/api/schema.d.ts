@@ -904,7 +904,9 @@ export interface paths {
         };
         /**
          * Get Metrics
-         * @description Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}.
+         * @description Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}, at a chart's
+         *     resolution by default. Headers: X-Steps (the steps the range holds), X-Downsampled
+         *     (true when values were left out) and X-Last-Step (the run's newest stored step).
          */
         get: operations["get_metrics"];
         put?: never;
@@ -9846,7 +9848,12 @@ export interface operations {
             query?: {
                 /** @description Comma-separated. */
                 names?: string | null;
+                /** @description Only steps after this one. */
                 since_step?: number | null;
+                /** @description Only steps up to this one. */
+                until_step?: number | null;
+                /** @description At most this many values a metric, each one's lowest and highest of every stretch of steps, when the steps asked for hold more; 0: every row, for at most 200,000 steps (page with since_step and until_step). */
+                points?: number;
             };
             header?: never;
             path: {
@@ -9912,7 +9919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Invalid input; errors name each field. */
+            /** @description points 0 for a range of more steps than one answer holds at full resolution. */
             422: {
                 headers: {
                     [name: string]: unknown;

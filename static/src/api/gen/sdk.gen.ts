@@ -478,7 +478,9 @@ export const inspectUnits = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Get Metrics
  *
- * Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}.
+ * Metrics as columns: {step: [...], epoch: [...], train_loss: [...], ...}, at a chart's
+ * resolution by default. Headers: X-Steps (the steps the range holds), X-Downsampled
+ * (true when values were left out) and X-Last-Step (the run's newest stored step).
  */
 export const getMetrics = <ThrowOnError extends boolean = false>(options: Options<GetMetricsData, ThrowOnError>) => (options.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/metrics', ...options });
 

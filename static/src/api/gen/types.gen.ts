@@ -8913,8 +8913,22 @@ export type GetMetricsData = {
         names?: string | null;
         /**
          * Since Step
+         *
+         * Only steps after this one.
          */
         since_step?: number | null;
+        /**
+         * Until Step
+         *
+         * Only steps up to this one.
+         */
+        until_step?: number | null;
+        /**
+         * Points
+         *
+         * At most this many values a metric, each one's lowest and highest of every stretch of steps, when the steps asked for hold more; 0: every row, for at most 200,000 steps (page with since_step and until_step).
+         */
+        points?: number;
     };
     url: '/api/v1/runs/{run_id}/metrics';
 };
@@ -8941,7 +8955,7 @@ export type GetMetricsErrors = {
      */
     415: ErrorOut;
     /**
-     * Invalid input; errors name each field.
+     * points 0 for a range of more steps than one answer holds at full resolution.
      */
     422: ErrorOut;
 };
