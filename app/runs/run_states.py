@@ -56,7 +56,8 @@ class RunSnapshot:
 
 
 SNAPSHOT_POINTS = 1000
-"""The most step rows a stream's snapshot sends; the metrics endpoint has every row."""
+"""The most values of each step metric a stream's snapshot sends (of a run with more than
+two, fewer: 2,000 in all); the metrics endpoint has every row."""
 
 NUMBERED = re.compile(r"(?P<base>.*) #(?P<n>[0-9]{1,9})")
 

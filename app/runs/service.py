@@ -382,10 +382,11 @@ class RunService:
     def snapshot(self, run_id: str, since_step: int | None = None,
                  points: int = SNAPSHOT_POINTS) -> RunSnapshot:
         """The run as its stream starts: every event so far recorded (a RunNotFound when
-        there is no such run), its metrics as step rows (at most `points` of them: each
-        metric's lowest and highest value of every stretch of steps, from the store's
-        summaries, whatever the run's length) and every epoch row, after `since_step` when
-        given, and the decision boundary a running 2-D model streamed last."""
+        there is no such run), its metrics as step rows (at most `points` values of each
+        metric, fewer when it has more than two, each its lowest and highest of a stretch
+        of steps, from the store's summaries whatever the run's length) and every epoch
+        row, after `since_step` when given, and the decision boundary a running 2-D model
+        streamed last."""
         self._recorder.flush()
         run = self.get(run_id)
         names = self._store.metric_names(run_id)
@@ -393,8 +394,9 @@ class RunService:
         epochs = split_metrics(self._store.get_sparse_metrics(
             run_id, [name for name in names if not is_step_metric(name)],
             since_step=since_step)).epochs
-        overview = self._store.get_metric_overview(
-            run_id, points // max(len(step_names), 1), names=step_names, since_step=since_step)
+        overview = self._store.get_metric_overview(  # 2 * points rows at most in all
+            run_id, 2 * points // max(len(step_names), 2), names=step_names,
+            since_step=since_step)
         steps = split_metrics(overview.columns).steps
         total = len(steps.step) if overview.represented is None else overview.represented
         return RunSnapshot(run, RunMetrics(steps=steps, epochs=epochs),

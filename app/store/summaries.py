@@ -1,7 +1,7 @@
 """Long histories at a chart's resolution, kept as the metrics are written.
 
 For each metric of a run and each level, the steps are cut into buckets of WIDTHS[level]
-consecutive steps (16, 64, 256, ... 4^12), and each bucket keeps how many values it
+consecutive steps (16, 32, 64, ... 2^26), and each bucket keeps how many values it
 holds and its lowest and highest value with their steps (NaN counts among its values,
 but is neither: a bucket of NaN alone has no lowest or highest). Writing a
 block of rows updates a bucket or two per level; reading a run of any length at P points
@@ -24,7 +24,9 @@ from sqlalchemy.sql.dml import Insert
 
 from app.store.tables import MetricSummaryRow, MetricValueRow
 
-WIDTHS = tuple(4**k for k in range(2, 13))  # steps per bucket at each level
+# steps per bucket at each level: doubling, so that a range gets between a quarter and a
+# half of its points in buckets (two values each), whatever its length
+WIDTHS = tuple(2**k for k in range(4, 27))
 Long = tuple[int, int, str, float | None]  # (step, epoch, name, value): a stored row
 
 

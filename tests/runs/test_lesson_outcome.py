@@ -64,5 +64,5 @@ def test_a_diverged_run_is_judged_and_reads_as_diverged(service: RunService) -> 
     assert expected["diverged"] == 1.0
     # the steps of the report block it diverged in, as the events gave them
     assert found["steps_per_epoch"] == expected["steps_per_epoch"] >= done.step
-    assert not math.isfinite(service.metrics(run.id, names=["train_loss"])["train_loss"][-1]
+    assert not math.isfinite(service.metrics(run.id, names=["train_loss"]).columns["train_loss"][-1]
                              or 0.0)

@@ -49,7 +49,7 @@ class SnapshotMessage(BaseModel):
     rows (the same columns the metrics and epoch events then add to). Every epoch row is
     sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
     keeps its lowest and highest values, and the first and last rows are kept):
-    `downsampled` says so, and `GET /runs/{id}/metrics?since_step=` has every row."""
+    `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row."""
 
     model_config = {"json_schema_serialization_defaults_required": True}
 
@@ -63,7 +63,7 @@ class SnapshotMessage(BaseModel):
                                "asked); metrics.steps holds all of them unless downsampled.")
     downsampled: bool = Field(
         default=False, description=f"Whether step rows were left out: at most "
-                                   f"{SNAPSHOT_POINTS} are sent.")
+                                   f"{SNAPSHOT_POINTS} values of each step metric are sent.")
 
     @classmethod
     def of(cls, snapshot: RunSnapshot) -> SnapshotMessage:

@@ -4736,14 +4736,14 @@ export interface components {
          *     rows (the same columns the metrics and epoch events then add to). Every epoch row is
          *     sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
          *     keeps its lowest and highest values, and the first and last rows are kept):
-         *     `downsampled` says so, and `GET /runs/{id}/metrics?since_step=` has every row.
+         *     `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row.
          */
         SnapshotMessage: {
             /** @description The latest decision boundary of a running 2-D model. */
             boundary: components["schemas"]["BoundaryEvent"] | null;
             /**
              * Downsampled
-             * @description Whether step rows were left out: at most 1000 are sent.
+             * @description Whether step rows were left out: at most 1000 values of each step metric are sent.
              * @default false
              */
             downsampled: boolean;

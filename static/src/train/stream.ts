@@ -30,15 +30,16 @@ export interface StreamState extends Rows {
   reason: string | null;
   notes: string[]; // advice the run gave as it trained (e.g. on its learning rate)
   failure: string | null; // why a failed run failed: "disk" or "worker" ones may resume
-  // a long run's snapshot draws its history from some of its step rows (the server keeps
-  // each stretch's lowest and highest); live steps are then added in full
+  // a long run's charts draw its history from some of its step rows (each stretch's lowest
+  // and highest kept: by the server in a snapshot, here past LIVE_POINTS live rows)
   thinned: { shown: number; total: number } | null;
+  stepCount: number; // the step rows the run has sent, drawn or not
   test: Record<string, number>; // measured on the test split once training ended (none before)
 }
 
 export function emptyState(): StreamState {
   return { run: null, status: "queued", steps: {}, epochs: {}, boundary: null, samplesDrawn: 0, started: null,
-    device: null, memoryMb: null, reason: null, notes: [], failure: null, thinned: null, test: {} };
+    device: null, memoryMb: null, reason: null, notes: [], failure: null, thinned: null, stepCount: 0, test: {} };
 }
 
 /** A message as the socket delivers it. */
@@ -64,6 +65,38 @@ export function epochLoss(metrics: RunMetrics): { epochs: number[]; loss: number
   return { epochs: rows.map(([e]) => e), loss: rows.map(([, v]) => v) };
 }
 
+/** The most step rows the live charts hold: past it, they are thinned to half (each
+ * stretch's lowest and highest of every metric kept, as the server thins a snapshot), so a
+ * run of a million steps draws as fast as one of a thousand. */
+export const LIVE_POINTS = 4000;
+
+/** The rows to keep of `columns` for at most `points`: the first, the last, and in each
+ * stretch of rows the lowest and highest value of every metric. */
+export function thinned(columns: Columns, points: number): Columns {
+  const total = columns.step?.length ?? 0;
+  const metrics = Object.keys(columns).filter((name) => name !== "step" && name !== "epoch");
+  if (total <= points) return columns;
+  const buckets = Math.max(1, Math.floor((points - 2) / (2 * Math.max(metrics.length, 1))));
+  const keep = new Set([0, total - 1]);
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor((b * total) / buckets), stop = Math.floor(((b + 1) * total) / buckets);
+    if (!metrics.length) keep.add(start);
+    for (const name of metrics) {
+      const column = columns[name];
+      let low = -1, high = -1;
+      for (let i = start; i < stop; i++) {
+        const v = column[i];
+        if (v === null || v === undefined || Number.isNaN(v)) continue;
+        if (low < 0 || v < column[low]!) low = i;
+        if (high < 0 || v > column[high]!) high = i;
+      }
+      if (low >= 0) keep.add(low).add(high);
+    }
+  }
+  const rows = [...keep].sort((a, b) => a - b);
+  return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, rows.map((i) => column[i] ?? null)]));
+}
+
 /** Columns joined end to end; a name one side lacks is null there. */
 export function concat(a: Columns, b: Columns): Columns {
   const length = (c: Columns) => c.step?.length ?? 0;
@@ -81,6 +114,7 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
       Object.assign(s, rowsOf(message.metrics), { run: message.run, status: message.run.status ?? s.status,
         notes: message.run.notes ?? [], failure: message.run.failure ?? null, test: message.run.test_metrics ?? {},
         device: message.run.device ?? s.device, memoryMb: lastOf(message.metrics.epochs.memory_mb) ?? s.memoryMb,
+        stepCount: message.total_steps,
         thinned: message.downsampled ? { shown: message.metrics.steps.step.length, total: message.total_steps } : null });
       if (message.boundary) s.boundary = message.boundary.boundary;
       break;
@@ -93,9 +127,14 @@ export function apply(s: StreamState, message: StreamMessage, now: number): void
       // e.g. a damaged checkpoint passed over on resume, or training on the output's logits
       if (message.notice && !s.notes.includes(message.notice)) s.notes = [...s.notes, message.notice];
       break;
-    case "metrics":
+    case "metrics": {
       s.steps = concat(s.steps, { ...message.values, step: message.step, epoch: message.epoch });
+      s.stepCount += message.step.length;
+      if ((s.steps.step?.length ?? 0) > LIVE_POINTS) s.steps = thinned(s.steps, LIVE_POINTS / 2);
+      const shown = s.steps.step?.length ?? 0;
+      s.thinned = shown < s.stepCount ? { shown, total: s.stepCount } : null;
       break;
+    }
     case "epoch":
       s.epochs = concat(s.epochs, Object.fromEntries(Object.entries({ ...message.metrics, step: message.step,
         epoch: message.epoch, seconds: message.seconds, memory_mb: message.memory_mb ?? null }).map(([k, v]) => [k, [v]])));

@@ -4483,7 +4483,7 @@ export type SliceSpec = {
  * rows (the same columns the metrics and epoch events then add to). Every epoch row is
  * sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
  * keeps its lowest and highest values, and the first and last rows are kept):
- * `downsampled` says so, and `GET /runs/{id}/metrics?since_step=` has every row.
+ * `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row.
  */
 export type SnapshotMessage = {
     /**
@@ -4493,7 +4493,7 @@ export type SnapshotMessage = {
     /**
      * Downsampled
      *
-     * Whether step rows were left out: at most 1000 are sent.
+     * Whether step rows were left out: at most 1000 values of each step metric are sent.
      */
     downsampled: boolean;
     /**
@@ -5996,7 +5996,7 @@ export type RunOutWritable = {
  * rows (the same columns the metrics and epoch events then add to). Every epoch row is
  * sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
  * keeps its lowest and highest values, and the first and last rows are kept):
- * `downsampled` says so, and `GET /runs/{id}/metrics?since_step=` has every row.
+ * `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row.
  */
 export type SnapshotMessageWritable = {
     /**
@@ -6006,7 +6006,7 @@ export type SnapshotMessageWritable = {
     /**
      * Downsampled
      *
-     * Whether step rows were left out: at most 1000 are sent.
+     * Whether step rows were left out: at most 1000 values of each step metric are sent.
      */
     downsampled: boolean;
     /**
