@@ -7,7 +7,9 @@ in this process:
 - GET /metrics of the 1M-step run with no parameters, and its stream's snapshot: bytes
   and ms;
 - /health's latency while ten viewers open that run's snapshot at once (p95 ms);
-- the dashboard's time from Open to its charts drawn, in Chromium at 1280x800;
+- the dashboard's time from Open to its charts drawn, in Chromium at 1280x800, and its
+  frame rate while it follows a live run past 20,000 steps (the charts hold at most
+  4,000 step rows however long the run: static/src/train/stream.ts);
 - the database's and its WAL's size before and after deleting half the runs (through
   the API, each delete giving its space back).
 
@@ -46,6 +48,7 @@ BEFORE = {  # measured on this machine before this change (issue 28)
     "snapshot": "7-8 s, 79 MiB",
     "health": "2-3 s while one snapshot is built; 12 s stalls with three",
     "charts": "11 s",
+    "fps": "below 30 fps near 100k steps, about 5 fps past 300k",
     "disk": "deleting gave nothing back (WAL 256 MiB, 411 MiB free in 673 MB)",
 }
 NETWORK = parse_network({"name": "Toy MLP", "input": {"shape": [2]}, "layers": [
@@ -146,6 +149,45 @@ def time_to_charts(base: str) -> float:
     return seconds
 
 
+FPS = """() => new Promise((done) => {
+  let frames = 0; const start = performance.now();
+  const tick = () => { frames += 1;
+    if (performance.now() - start < 5000) requestAnimationFrame(tick);
+    else done(frames / ((performance.now() - start) / 1000)); };
+  requestAnimationFrame(tick);
+})"""
+
+
+def live_fps(base: str) -> tuple[float, int, str]:
+    """Frames a second over 5 s while the dashboard follows a live run (a toy MLP, one
+    sample a step) that has streamed over 20,000 steps, the loss chart's points then, and
+    what the dashboard says it draws."""
+    with httpx2.Client(base_url=base + "/api/v1", timeout=60) as http:
+        run = http.post("/runs", json={"name": "followed live", "model": {"preset": "toy-mlp"},
+                                       "training": {"dataset": {"name": "circle", "options": {
+                                           "n_samples": 400}}, "epochs": 1000, "batch_size": 1,
+                                           "validation_split": 0.0, "device": "cpu"}}).json()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.goto(base)
+                page.get_by_role("tab", name="Runs").click()
+                page.get_by_test_id("runs-search").fill("followed live")
+                page.locator(".runs-table tr", has_text="followed live").get_by_role(
+                    "button", name="Open").click()
+                page.wait_for_function(
+                    "() => Number((document.querySelector('[data-testid=thinned]')?.textContent"
+                    " ?? '').match(/of (\\d+)/)?.[1] ?? 0) > 20000", timeout=300_000)
+                fps = float(page.evaluate(FPS))
+                points = int(page.get_by_test_id("loss-chart").get_attribute("data-points") or 0)
+                note = page.get_by_test_id("thinned").inner_text()
+                browser.close()
+        finally:
+            http.post(f"/runs/{run['id']}/stop")
+    return fps, points, note
+
+
 def sizes(home: Path) -> tuple[float, float]:
     """The database's and its WAL's size in MiB."""
     database, wal = home / "layerlab.db", home / "layerlab.db-wal"
@@ -203,6 +245,9 @@ def main() -> None:
                   f"{worst:.1f} ms (target < 50 ms)   before: {BEFORE['health']}")
             print(f"dashboard, Open to charts drawn: {time_to_charts(base):.2f} s "
                   f"(target < 1 s)   before: {BEFORE['charts']}")
+            fps, points, note = live_fps(base)
+            print(f"dashboard following a live run: {fps:.0f} fps (target >= 30), the loss "
+                  f"chart at {points:,} points, {note}   before: {BEFORE['fps']}")
             database, wal = sizes(home)
             start = time.perf_counter()
             with httpx2.Client(base_url=base + "/api/v1", timeout=120) as http:
