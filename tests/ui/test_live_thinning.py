@@ -1,6 +1,8 @@
 """A long run followed live: past LIVE_POINTS step rows the dashboard thins what it holds
 (each stretch's lowest and highest kept), so its charts draw a bounded number of points
-however long the run, and it says from how many of how many steps they are drawn."""
+however long the run, and it says from how many of how many steps they are drawn. A drag
+across a chart zooms every step chart into those steps, fetched again at full
+resolution; "show all" goes back."""
 
 from __future__ import annotations
 
@@ -43,3 +45,25 @@ def test_a_long_run_followed_live_draws_a_bounded_number_of_points(
         finally:
             http.post(f"/api/v1/runs/{run['id']}/stop")
     expect(page.get_by_test_id("run-status")).to_have_text("stopped", timeout=30_000)
+
+    chart = page.get_by_test_id("loss-chart")
+    over = chart.locator(".u-over")
+    box = over.bounding_box()
+    assert box is not None
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 0.40 * box["width"], middle)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.45 * box["width"], middle, steps=5)
+    page.mouse.up()
+    zoomed = page.get_by_test_id("zoomed")
+    expect(zoomed).to_contain_text("steps ")
+    first, last = map(int, re.findall(r"\d+", zoomed.inner_text())[:2])
+    assert 0 < last - first < 2000
+    # every step of the range, as the store has them (no validation split: no epoch points)
+    expect(chart).to_have_attribute("data-points", str(last - first + 1))
+    expect(page.get_by_test_id("accuracy-chart")).to_have_attribute(
+        "data-points", str(last - first + 1))
+    page.screenshot(path="build/screenshots/zoomed-steps.png")
+    zoomed.get_by_role("button", name="show all steps").click()
+    expect(zoomed).to_have_count(0)
+    expect(page.get_by_test_id("thinned")).to_be_visible()

@@ -110,6 +110,9 @@ export const api = {
   views: (id: string) => unwrap(sdk.inspectViews({ path: { run_id: id } })),
   /** A page of the runs the server finds for `query`, and their total. */
   runs: (query: RunsQuery = {}) => unwrap(sdk.listRuns({ query })),
+  /** Metric columns of a step range, at most `points` values a metric (0: every row). */
+  metrics: (id: string, query: NonNullable<T.GetMetricsData["query"]>) =>
+    unwrap(sdk.getMetrics({ path: { run_id: id }, query })),
   /** The run and its metrics so far as step rows and epoch rows: what its stream starts with. */
   snapshot: (id: string) => unwrap(sdk.streamSnapshot({ path: { run_id: id } })),
   action: (id: string, action: "stop" | "pause" | "resume") =>

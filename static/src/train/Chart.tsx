@@ -1,5 +1,7 @@
 // A uPlot line chart over columnar data; new points are appended with setData, at most
-// once per animation frame (the stream hook batches them).
+// once per animation frame (the stream hook batches them). With `onZoom`, dragging across
+// the chart asks for those x values (the caller fetches them at full resolution) and a
+// double click for all of them.
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
@@ -20,13 +22,14 @@ export interface Series {
 interface Props {
   title: string;
   series: Series[];
-  version: number;
+  version: number | string; // the data is set again when it changes
   testId: string;
   xLabel?: string; // the x axis's title; default: the training step
   log?: boolean; // a log-scale y axis
   smoothing?: number; // 0..0.99: exponential moving average of each series, as TensorBoard does
   marks?: number[]; // x values marked by a dashed vertical line (where a run was edited)
   focus?: number | null; // the series (an index into `series`) shown in full, the others faded
+  onZoom?: (range: [number, number] | null) => void;
 }
 
 /** TensorBoard-style smoothing: an exponential moving average, debiased at the start. */
@@ -55,7 +58,7 @@ function align(series: Series[]): uPlot.AlignedData {
 }
 
 export function Chart({ title, series, version, testId, xLabel: xTitle, log = false, smoothing = 0, marks = [],
-  focus = null }: Props) {
+  focus = null, onZoom }: Props) {
   const { t } = useTranslation("train");
   const xLabel = xTitle ?? t("charts.step");
   const { theme, ink, grid } = useThemeColours();
@@ -63,6 +66,8 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
   const plot = useRef<uPlot | null>(null);
   const marked = useRef(marks);
   marked.current = marks;
+  const zoomed = useRef(onZoom);
+  zoomed.current = onZoom;
   const labels = series.map((s) => s.label).join("|");
   // per-step curves are smoothed; per-epoch points (validation) are shown as they are
   const shown = () => series.map((s) => (s.points ? s : { ...s, y: smooth(s.y, smoothing) }));
@@ -73,9 +78,16 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
     plot.current = new uPlot({
       title, width: element.clientWidth || 400, height: 180,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      cursor: { sync: { key: "layerlab-charts" } }, // one crosshair across the charts
+      // one crosshair across the charts; a drag selects steps (the caller zooms), uPlot
+      // does not rescale by itself
+      cursor: { sync: { key: "layerlab-charts" }, drag: { x: !!zoomed.current, y: false, setScale: false } },
       axes: [{ label: xLabel, ...axis }, axis],
-      hooks: { draw: [(u: uPlot) => drawMarks(u, marked.current, ink)] },
+      hooks: { draw: [(u: uPlot) => drawMarks(u, marked.current, ink)], setSelect: [(u: uPlot) => {
+        if (u.select.width < 2 || !zoomed.current) return;
+        const range: [number, number] = [u.posToVal(u.select.left, "x"), u.posToVal(u.select.left + u.select.width, "x")];
+        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        zoomed.current(range);
+      }] },
       series: [{ label: xLabel, value: legendValue }, ...series.map((s) => ({
         label: s.label, value: legendValue, stroke: s.colour, width: s.dash ? 1 : 1.5, spanGaps: true, dash: s.dash,
         points: { show: s.points ?? false, size: 5 },
@@ -84,7 +96,9 @@ export function Chart({ title, series, version, testId, xLabel: xTitle, log = fa
     }, align(shown()), element);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: element.clientWidth, height: 180 }));
     resize.observe(element);
-    return () => { resize.disconnect(); plot.current?.destroy(); plot.current = null; };
+    const unzoom = () => zoomed.current?.(null);
+    element.addEventListener("dblclick", unzoom);
+    return () => { element.removeEventListener("dblclick", unzoom); resize.disconnect(); plot.current?.destroy(); plot.current = null; };
   }, [title, labels, xLabel, log, theme]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => { // after the chart is made: a new chart has every series in full
     plot.current?.setSeries(focus === null ? null : focus + 1, { focus: focus !== null });

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, exportUrl, type ExportFormat, type RunOrigin } from "../api/client";
 import { useMeta } from "../api/meta";
+import { useZoom, within } from "./useZoom";
 import { duration, metric, percent } from "../format";
 import i18n from "../i18n";
 import { BoundaryView } from "./BoundaryView";
@@ -84,8 +85,12 @@ export function Dashboard({ runId, view, onContinue }: Props) {
   const gan = charts.has("gan_losses");
   // an edited run's charts begin with the runs it continues
   const all = (own: Columns, before?: Columns) => (before?.step?.length ? concat(before, own) : own);
-  const trainRows = all(steps, view.before?.steps);
-  const epochRows = all(epochs, view.before?.epochs);
+  const stepNames = Object.keys(steps).filter((name) => name !== "step" && name !== "epoch").sort();
+  const [zoom, zoomTo] = useZoom(runId, stepNames);
+  // zoomed: the range's rows as fetched (the ones held until they come), else every row held
+  const trainRows = zoom ? (zoom.steps ?? within(all(steps, view.before?.steps), zoom)) : all(steps, view.before?.steps);
+  const epochRows = zoom ? within(all(epochs, view.before?.epochs), zoom) : all(epochs, view.before?.epochs);
+  const version = zoom ? `${view.version}:${zoom.id}` : view.version;
   const gradients = gradientLines(epochRows, (view.run?.spec.layers ?? []).map((layer) => layer.id));
   return (
     <section className="dashboard" aria-label={t("dashboard.label")} data-testid="dashboard">
@@ -119,7 +124,9 @@ export function Dashboard({ runId, view, onContinue }: Props) {
             onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
         <label className="muted"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} />{" "}{t("dashboard.logLoss")}</label>
         {!view.connected && status === "running" && <span className="muted">{t("dashboard.reconnecting")}</span>}
-        {view.thinned && <span className="muted" data-testid="thinned">{t("dashboard.thinned", view.thinned)}</span>}
+        {view.thinned && !zoom && <span className="muted" data-testid="thinned">{t("dashboard.thinned", view.thinned)}</span>}
+        {zoom && <span className="muted" data-testid="zoomed">{t("dashboard.zoomed", { from: zoom.from, to: zoom.to })}{" "}
+          <button type="button" className="link" onClick={() => zoomTo(null)}>{t("dashboard.showAll")}</button></span>}
         {(status === "completed" || (status === "stopped" && step > 0)) && (
           <span className="exports" data-testid="exports">{t("dashboard.export")}{" "}
             {EXPORT_FORMATS.map((fmt) => (
@@ -133,40 +140,40 @@ export function Dashboard({ runId, view, onContinue }: Props) {
       <p className={`run-line ${error || ["failed", "diverged"].includes(status) ? "error" : "muted"}`}
         data-testid="run-line" role={error ? "alert" : "status"}>{error ?? view.reason ?? ""}</p>
       {view.notes.map((note) => <p key={note} className="note" role="note" data-testid="run-note">{note}</p>)}
-      <div className={gan ? "charts gan" : "charts"}>
-        <Chart title={t("charts.loss")} testId="loss-chart" version={view.version} log={log} smoothing={smoothing} marks={view.edits} series={[
+      <div className={gan ? "charts gan" : "charts"} title={t("dashboard.zoomHint")}>
+        <Chart title={t("charts.loss")} testId="loss-chart" version={version} onZoom={zoomTo} log={log} smoothing={smoothing} marks={view.edits} series={[
           { label: t("charts.train"), x: trainRows.step ?? [], y: trainRows.train_loss ?? [], colour: TRAIN },
           { label: t("charts.validation"), x: epochRows.step ?? [], y: epochRows.val_loss ?? [], colour: VAL, points: true },
         ]} />
         {hasAccuracy && (
-          <Chart title={t("charts.accuracy")} testId="accuracy-chart" version={view.version} smoothing={smoothing} marks={view.edits} series={[
+          <Chart title={t("charts.accuracy")} testId="accuracy-chart" version={version} onZoom={zoomTo} smoothing={smoothing} marks={view.edits} series={[
             { label: t("charts.train"), x: trainRows.step ?? [], y: trainRows.train_accuracy ?? [], colour: TRAIN },
             { label: t("charts.validation"), x: epochRows.step ?? [], y: epochRows.val_accuracy ?? [], colour: VAL, points: true },
           ]} />
         )}
         {steps.train_kl && (
-          <Chart title={t("charts.vaeTerms")} testId="terms-chart" version={view.version} smoothing={smoothing} marks={view.edits} series={[
+          <Chart title={t("charts.vaeTerms")} testId="terms-chart" version={version} onZoom={zoomTo} smoothing={smoothing} marks={view.edits} series={[
             { label: t("charts.reconstruction"), x: trainRows.step ?? [], y: trainRows.train_reconstruction ?? [], colour: TRAIN },
             { label: t("charts.kl"), x: trainRows.step ?? [], y: trainRows.train_kl ?? [], colour: VAL },
           ]} />
         )}
         {charts.has("samples") && <LiveSamples key={runId} runId={runId} drawn={view.samplesDrawn} />}
         {gan && (
-          <Chart title={t("charts.ganLosses")} testId="gan-loss-chart" version={view.version} log={log} smoothing={smoothing}
+          <Chart title={t("charts.ganLosses")} testId="gan-loss-chart" version={version} onZoom={zoomTo} log={log} smoothing={smoothing}
             marks={view.edits} series={[
               { label: t("charts.discriminator"), x: trainRows.step ?? [], y: trainRows.train_discriminator ?? [], colour: TRAIN },
               { label: t("charts.generator"), x: trainRows.step ?? [], y: trainRows.train_generator ?? [], colour: VAL },
             ]} />
         )}
         {charts.has("gan_d") && (
-          <Chart title={t("charts.ganD")} testId="gan-d-chart" version={view.version} smoothing={smoothing}
+          <Chart title={t("charts.ganD")} testId="gan-d-chart" version={version} onZoom={zoomTo} smoothing={smoothing}
             marks={view.edits} series={[
               { label: t("charts.dReal"), x: trainRows.step ?? [], y: trainRows.train_d_real ?? [], colour: TRAIN },
               { label: t("charts.dFake"), x: trainRows.step ?? [], y: trainRows.train_d_fake ?? [], colour: VAL },
             ]} />
         )}
         {gradients.length > 0 && (
-          <Chart title={t("charts.gradients")} testId="gradient-chart" version={view.version} log
+          <Chart title={t("charts.gradients")} testId="gradient-chart" version={version} log
             marks={view.edits} series={gradients.map((line) => (
               { label: line.layer, x: epochRows.step ?? [], y: line.y, colour: line.colour, points: true }))} />
         )}
