@@ -49,7 +49,7 @@ from app.store.base import RunSort as RunSort  # the API names the sorts it offe
 from app.train import CHECKPOINT_NAME
 from app.train.checkpoint import Checkpoint, CheckpointError, load_latest
 from app.train.journal import read_journal
-from app.train.session import check_training
+from app.train.session import check_training, dataset_task
 
 UPLOAD_HOLDING_STATUSES: tuple[RunStatus, ...] = ("running", "queued", "paused", "interrupted")
 Subscriber = Callable[[str, TrainingEvent], None]
@@ -92,6 +92,7 @@ class RunService:
         Runs other servers on the same database own are theirs, alive or not."""
         for run_id in clear_set_aside(self.runs_dir):
             log.info("removed the files of run %s, deleted before the server stopped", run_id)
+        self._fill_tasks()
         interrupted = self._store.mark_interrupted()
         for run in self._store.list_runs(status="queued", limit=10_000):
             if not self.owns(run):
@@ -194,6 +195,16 @@ class RunService:
                   offset: int = 0) -> list[RunRecord]:
         """Runs, newest first, optionally only those with one status."""
         return self._store.list_runs(status=status, limit=limit, offset=offset)
+
+    def _fill_tasks(self) -> None:
+        """Runs stored before their task was kept, whose training named none, get the one
+        their dataset gave them, so that filtering by task finds them; a run whose dataset
+        can no longer say (an uploaded table deleted since) keeps none."""
+        untasked = self._store.untasked_run_ids()
+        for start in range(0, len(untasked), 500):
+            for run in self._store.get_runs(untasked[start:start + 500]):
+                if (task := dataset_task(run.training)) is not None:
+                    self._store.update_run(run.id, task=task)
 
     def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
         """A page of the runs a query finds (app.store.base.RunQuery), and their number."""

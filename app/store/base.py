@@ -171,6 +171,11 @@ class RunStore(Protocol):
         ("database", "database_after", "wal", "wal_after"; 0 where there is none)."""
         ...
 
+    def untasked_run_ids(self) -> list[str]:
+        """The runs whose task is not kept (stored before it was, their training naming
+        none)."""
+        ...
+
     def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
         """One page of the runs the query finds, in its order, and how many it finds in
         all."""

@@ -174,6 +174,12 @@ class SqlRunStore:
             return [_to_record(row) for row in rows]
 
     @_transient
+    def untasked_run_ids(self) -> list[str]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(
+                select(RunRow.id).where(RunRow.task.is_(None))).scalars())
+
+    @_transient
     def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
         found = run_filters(query)
         key = sort_key(query.sort)

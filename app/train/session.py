@@ -14,7 +14,7 @@ from app.nn import GraphNet, Plan, build_from_plan, trace
 from app.nn.logits import Squash, final_squash, logits_notice
 from app.spec import NetworkSpec, SpecLimits
 from app.spec.events import FinishedEvent
-from app.spec.training import TrainingSpec
+from app.spec.training import TaskKind, TrainingSpec
 from app.train.devices import resolve_device
 from app.train.gan import GanSplit, GanTrainer, SampleHook, split_gan
 from app.train.loop import EVAL_BATCH, Control, Emit, EpochHook, Trainer
@@ -59,6 +59,18 @@ class Checked:
         squash = self.on_logits
         return None if squash is None else logits_notice(self.plan, squash,
                                                          self.task.loss_name)
+
+
+def dataset_task(training: TrainingSpec) -> TaskKind | None:
+    """The task kind a training config trains for: its own, else its dataset's first; None
+    when the dataset cannot say (unknown here, or its options no longer valid: an
+    uploaded table deleted since)."""
+    try:
+        dataset = get_dataset(training.dataset.name)
+        return kind_of(training.task, dataset.info(dataset.parse_options(
+            training.dataset.options))).name
+    except (ValueError, OSError):  # DatasetError and TaskError are ValueErrors
+        return None
 
 
 def check_training(spec: NetworkSpec, training: TrainingSpec,
