@@ -3,7 +3,7 @@
 Importing this package registers every dataset module below.
 """
 
-from app.datasets import cifar, csv_table, idx, sequences, tables, toys, translation
+from app.datasets import cifar, csv_table, drawn, idx, sequences, tables, toys, translation
 from app.datasets.base import (
     DATASETS,
     Dataset,
@@ -47,6 +47,7 @@ __all__ = [
     "data_dir",
     "delete_upload",
     "describe_dataset",
+    "drawn",
     "fetch",
     "get_dataset",
     "idx",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PlaneFeature = Literal["x", "y", "x_squared", "y_squared", "x_times_y", "sin_x", "sin_y"]
 POINT: tuple[PlaneFeature, ...] = ("x", "y")
@@ -24,6 +25,25 @@ _FORMULAS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "sin_x": lambda x, y: torch.sin(x),
     "sin_y": lambda x, y: torch.sin(y),
 }
+
+
+class PlaneFeatures(BaseModel):
+    """The option of every 2-D set: the features of each point the network reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # as DatasetOptions
+
+    features: tuple[PlaneFeature, ...] = Field(default=POINT, min_length=1, max_length=7,
+                                               description=(
+        "What the network reads of each point (x, y), one input column each: x, y, "
+        "x_squared, y_squared, x_times_y, sin_x, sin_y (with x_squared and y_squared a "
+        "single linear unit separates the circle)."))
+
+    @field_validator("features")
+    @classmethod
+    def _once_each(cls, features: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(features)) != len(features):
+            raise ValueError(f"each feature once: {', '.join(features)} repeats one")
+        return features
 
 
 def derive(points: torch.Tensor, features: Sequence[str]) -> torch.Tensor:

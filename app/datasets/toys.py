@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from app.datasets.base import (
     Dataset,
@@ -21,7 +21,7 @@ from app.datasets.base import (
     TensorData,
     register_dataset,
 )
-from app.datasets.plane import POINT, PlaneFeature, derive
+from app.datasets.plane import PlaneFeatures, derive
 from app.datasets.prep import SplitOptions, as_tensor_data, split_sizes
 
 Generator = Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
@@ -34,22 +34,9 @@ class ToyOptions(SplitOptions):
     noise: float = Field(default=0.1, ge=0.0, le=1.0, description="Std of the added noise.")
 
 
-class PlaneOptions(ToyOptions):
+class PlaneOptions(ToyOptions, PlaneFeatures):
     """The options of the 2-D sets: the toy options, and the features of each point that
     the network reads."""
-
-    features: tuple[PlaneFeature, ...] = Field(default=POINT, min_length=1, max_length=7,
-                                               description=(
-        "What the network reads of each point (x, y), one input column each: x, y, "
-        "x_squared, y_squared, x_times_y, sin_x, sin_y (with x_squared and y_squared a "
-        "single linear unit separates the circle)."))
-
-    @field_validator("features")
-    @classmethod
-    def _once_each(cls, features: tuple[str, ...]) -> tuple[str, ...]:
-        if len(set(features)) != len(features):
-            raise ValueError(f"each feature once: {', '.join(features)} repeats one")
-        return features
 
 
 class LowNoiseOptions(PlaneOptions):

@@ -9,7 +9,7 @@ type Sample = DatasetDetail["preview"][number];
 type Point = [number, number, number]; // x0, x1, class id
 
 /** One colour per class (tab10, as matplotlib draws classes). */
-const CLASS_COLOURS = ["#2563eb", "#ea580c", "#16a34a", "#dc2626", "#9333ea", "#8c564b", "#db2777",
+export const CLASS_COLOURS = ["#2563eb", "#ea580c", "#16a34a", "#dc2626", "#9333ea", "#8c564b", "#db2777",
   "#7f7f7f", "#bcbd22", "#0891b2"];
 const SIDE = 220; // the scatter's square, in CSS pixels
 const DOT = 2.5;

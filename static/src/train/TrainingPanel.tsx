@@ -9,6 +9,7 @@ import { entry } from "../editor/labels";
 import { shape } from "../format";
 import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
+import { PointsEditor, pointsOption, type DrawnPoint } from "./PointsEditor";
 import type { ChosenDataset } from "./useDatasetDetail";
 import { PAGE_SIZE, useRunList, useSettled } from "./useRunList";
 import { datasetDescription, datasetOptionsText, statusLabel, trainingFormText, type Section } from "./labels";
@@ -57,6 +58,12 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
   const given = chosen.given?.input_shape;
   const mismatch = given && !readsNoise && shape(given) !== shape(inputShape);
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
+  // the dataset's options: points placed by hand on their own editor, the rest in a form
+  const optionsSchema = (dataset?.options_schema ?? {}) as JsonSchema;
+  const drawn = pointsOption(optionsSchema);
+  const formSchema: JsonSchema = drawn ? { ...optionsSchema, properties: Object.fromEntries(
+    Object.entries(optionsSchema.properties ?? {}).filter(([key]) => key !== drawn)) } : optionsSchema;
+  const options = (training.dataset.options ?? {}) as Record<string, unknown>;
   const setTop = (next: Record<string, unknown>) => onChange(withTaskDefaults(training, next as Training, kinds));
   const own = kind?.settings ?? []; // the settings only this task reads
   const optimizerSchema = TRAINING_SCHEMA.properties!.optimizer;
@@ -92,11 +99,14 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
           </small>
         )}
       </div>
-      {chosen.detail && <DatasetPreview dataset={chosen.detail} />}
-      {dataset && Object.keys((dataset.options_schema as JsonSchema).properties ?? {}).length > 0 && (
+      {drawn && dataset ? (
+        <PointsEditor points={(options[drawn] ?? optionsSchema.properties?.[drawn]?.default ?? []) as DrawnPoint[]}
+          onChange={(points) => set("dataset", { ...training.dataset, options: { ...options, [drawn]: points } })} />
+      ) : chosen.detail && <DatasetPreview dataset={chosen.detail} />}
+      {dataset && Object.keys(formSchema.properties ?? {}).length > 0 && (
         <details>
           <summary>{t("panel.datasetOptions")}</summary>
-          <SchemaForm schema={dataset.options_schema as JsonSchema} value={training.dataset.options}
+          <SchemaForm schema={formSchema} value={options}
             text={datasetOptionsText(dataset.name)} onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
         </details>
       )}
