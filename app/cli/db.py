@@ -15,8 +15,8 @@ db_cli = typer.Typer(help="Look after the server's database (LAYERLAB_DATABASE_U
 def vacuum() -> None:
     """Give the space of deleted runs back to the disk: SQLite's VACUUM (which also turns
     on the incremental vacuuming deletes use, for a database made before it) and a WAL
-    truncated to nothing; PostgreSQL's VACUUM ANALYZE. Safe while a server runs, which
-    waits for it (on SQLite, writes pause until it is done)."""
+    truncated to nothing; PostgreSQL's VACUUM ANALYZE. Run it with the server stopped or
+    idle: on SQLite the server's writes wait while it runs, and fail after 5 s."""
     from app.store import get_store
 
     settings = Settings()

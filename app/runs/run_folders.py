@@ -33,9 +33,15 @@ def run_folder(runs_dir: Path, run_id: str) -> Path:
 @contextlib.contextmanager
 def removing(runs_dir: Path, run_id: str) -> Iterator[None]:
     """Set the run's folder aside while the block deletes its rows: an error in the block
-    puts it back, and the folder goes only when the block succeeds."""
-    folder = run_folder(runs_dir, run_id)
+    puts it back, and the folder goes only when the block succeeds. A run whose id can
+    name no folder has none: its rows go alone."""
+    try:
+        folder = run_folder(runs_dir, run_id)
+    except UnsafeRunId:
+        yield
+        return
     aside = runs_dir / f"{ASIDE}{run_id}"
+    shutil.rmtree(aside, ignore_errors=True)  # left by an earlier delete that could not finish
     moved = folder.exists()
     if moved:
         folder.rename(aside)  # an OSError here leaves everything as it was

@@ -44,6 +44,7 @@ from app.store.summaries import (
     level_for,
     overview,
     rebuild_after,
+    rebuild_range,
     sparse,
     summarize,
 )
@@ -210,12 +211,18 @@ class SqlRunStore:
              "value": None if math.isnan(value) else value}
             for (step, name), (epoch, value) in latest.items()
         ]
-        buckets = summarize((step, epoch, name, value)
-                            for (step, name), (epoch, value) in latest.items())
+        first, last = min(step for step, _ in latest), max(step for step, _ in latest)
+        m = MetricValueRow
         try:
             with self.engine.begin() as connection:
+                again = connection.execute(select(m.step).where(  # rows written before?
+                    m.run_id == run_id, m.step >= first, m.step <= last).limit(1)).first()
                 connection.execute(self._upsert, params)  # executemany, one transaction
-                if buckets:
+                if again is not None:  # a replay or a retry: the touched buckets anew
+                    rebuild_range(connection, run_id, first, last, self.engine.dialect.name)
+                else:
+                    buckets = summarize((step, epoch, name, value)
+                                        for (step, name), (epoch, value) in latest.items())
                     connection.execute(self._summary_upsert,
                                        [{"run_id": run_id, **b} for b in buckets])
         except IntegrityError as exc:

@@ -9,8 +9,10 @@ per metric reads at most about P summary rows per metric, from the finest level 
 buckets are few enough, so a spike stays visible however long the run. A step range
 that holds few enough rows is read row by row instead (full resolution).
 
-Rewritten steps (a resumed run deletes its rows after its checkpoint, then writes them
-again) rebuild the buckets they touch from the rows that stay."""
+Rewritten steps rebuild the buckets they touch: a resumed run deletes its rows after its
+checkpoint and writes them again (`rebuild_after`), and rows written a second time (a
+journal replayed, a retried write) make their buckets again from the rows as they now
+are (`rebuild_range`), so nothing is counted twice."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from app.store.tables import MetricSummaryRow, MetricValueRow
 # steps per bucket at each level: doubling, so that a range gets between a quarter and a
 # half of its points in buckets (two values each), whatever its length
 WIDTHS = tuple(2**k for k in range(4, 27))
+MAX_RANGES = 64  # stretches of dense buckets `sparse` reads one by one; past it, all at once
 Long = tuple[int, int, str, float | None]  # (step, epoch, name, value): a stored row
 
 
@@ -121,6 +124,30 @@ def rebuild_after(connection: Connection, run_id: str, step: int, dialect_name: 
         connection.execute(upsert(dialect_name), [{"run_id": run_id, **b} for b in made])
 
 
+def rebuild_range(connection: Connection, run_id: str, first: int, last: int,
+                  dialect_name: str) -> None:
+    """Make the buckets that hold any step from `first` to `last` again, the finest from
+    the stored rows, each coarser one from the level below (already made again)."""
+    s, m = MetricSummaryRow, MetricValueRow
+    columns = [getattr(s, c.name) for c in MetricSummaryRow.__table__.c if c.name != "run_id"]
+    for level, width in enumerate(WIDTHS):
+        low, high = first // width, last // width
+        connection.execute(delete(s).where(s.run_id == run_id, s.level == level,
+                                           s.bucket >= low, s.bucket <= high))
+        if level == 0:
+            rows = connection.execute(select(m.step, m.epoch, m.name, m.value).where(
+                m.run_id == run_id, m.step >= low * width, m.step < (high + 1) * width)).all()
+            made = [b for b in summarize(rows) if b["level"] == 0]
+        else:
+            ratio = width // WIDTHS[level - 1]
+            below = connection.execute(select(*columns).where(
+                s.run_id == run_id, s.level == level - 1, s.bucket >= low * ratio,
+                s.bucket < (high + 1) * ratio)).mappings().all()
+            made = coarser([dict(b) for b in below], level)
+        if made:
+            connection.execute(upsert(dialect_name), [{"run_id": run_id, **b} for b in made])
+
+
 def level_for(span: int, points: int) -> int | None:
     """The finest level whose buckets cut `span` steps into at most points/2 (two values
     each); None when `span` rows fit in `points` as they are."""
@@ -184,14 +211,33 @@ def sparse(connection: Connection, run_id: str, names: Sequence[str],
         for step, epoch, value in points:
             if after is None or step > after:
                 found[(step, b.name)] = (step, epoch, b.name, value)
-    m = MetricValueRow
-    for start in sorted(dense):
+    spans: list[tuple[int, int]] = []  # runs of consecutive dense buckets, one read each
+    for bucket in sorted(dense):
+        if spans and spans[-1][1] == bucket - 1:
+            spans[-1] = (spans[-1][0], bucket)
+        else:
+            spans.append((bucket, bucket))
+    if len(spans) > MAX_RANGES:  # dense all over (epochs of a few steps): one plain read
+        return _stored(connection, run_id, names, after, None)
+    for start, stop in spans:
         low = start * width - 1 if after is None else max(after, start * width - 1)
-        for row in connection.execute(select(m.step, m.epoch, m.name, m.value).where(
-                m.run_id == run_id, m.name.in_(list(names)), m.step > low,
-                m.step < (start + 1) * width)):
-            found[(row.step, row.name)] = (row.step, row.epoch, row.name, row.value)
+        for row in _stored(connection, run_id, names, low, (stop + 1) * width - 1):
+            found[(row[0], row[2])] = row
     return sorted(found.values(), key=lambda row: (row[0], row[2]))
+
+
+def _stored(connection: Connection, run_id: str, names: Sequence[str], after: int | None,
+            until: int | None) -> list[Long]:
+    """The stored rows of these metrics between the steps (after, until], by step."""
+    m = MetricValueRow
+    query = select(m.step, m.epoch, m.name, m.value).where(m.run_id == run_id,
+                                                           m.name.in_(list(names)))
+    if after is not None:
+        query = query.where(m.step > after)
+    if until is not None:
+        query = query.where(m.step <= until)
+    return [(row[0], row[1], row[2], row[3]) for row in
+            connection.execute(query.order_by(m.step, m.name))]
 
 
 def last_step(connection: Connection, run_id: str) -> int | None:

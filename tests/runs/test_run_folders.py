@@ -85,3 +85,21 @@ def test_ids_that_are_not_names_reach_no_folder(
         run_folder(service.runs_dir, run_id)
     with pytest.raises(RunNotFound):
         service.run_dir(run_id)
+
+
+def test_a_run_whose_id_names_no_folder_is_deleted_with_its_rows(
+        folders: tuple[RunService, SqlRunStore]) -> None:
+    service, store = folders
+    store.create_run(make_run("imported.run", status="completed"))
+    service.delete("imported.run")
+    assert store.get_run("imported.run") is None
+
+
+def test_a_folder_left_aside_by_an_unfinished_delete_does_not_block_the_next(
+        folders: tuple[RunService, SqlRunStore]) -> None:
+    service, store = folders
+    folder = stored(service, store, "r3")
+    (service.runs_dir / f"{ASIDE}r3").mkdir()  # an earlier delete's, its files kept
+    service.delete("r3")
+    assert not folder.exists() and store.get_run("r3") is None
+    assert list(service.runs_dir.iterdir()) == []

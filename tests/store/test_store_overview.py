@@ -111,7 +111,7 @@ def test_names_are_those_with_values(long_run: SqlRunStore) -> None:
     assert long_run.metric_names("nope") == []
 
 
-@pytest.mark.parametrize("every", [1000, 20, 5, 1])
+@pytest.mark.parametrize("every", [1000, 20, 12, 5, 1])
 def test_sparse_metrics_read_from_summaries_are_every_row(store: SqlRunStore, every: int) -> None:
     """Epoch metrics (a value every `every` steps; NaN at times, equal values side by
     side) come exactly as the stored rows, after any step."""
@@ -119,9 +119,9 @@ def test_sparse_metrics_read_from_summaries_are_every_row(store: SqlRunStore, ev
     store.append_metrics("r1", [MetricRow(step=s, epoch=s // every, values={
         "train_loss": 1 / s, **({"val_loss": math.nan if s % (7 * every) == 0 else 0.5,
                                  "epoch_seconds": float(s // 100)} if s % every == 0 else {})})
-        for s in range(1, 3001)])
+        for s in range(1, 6001)])
     names = ["epoch_seconds", "val_loss"]
-    for since in (None, 0, 999, 1003, 2999):
+    for since in (None, 0, 999, 1003, 5999):
         expected = store.get_metrics("r1", names=names, since_step=since)
         found = store.get_sparse_metrics("r1", names, since_step=since)
         assert found.keys() == expected.keys()
@@ -129,3 +129,21 @@ def test_sparse_metrics_read_from_summaries_are_every_row(store: SqlRunStore, ev
         for name in names:
             assert [None if isinstance(v, float) and math.isnan(v) else v for v in found[name]] \
                 == [None if isinstance(v, float) and math.isnan(v) else v for v in expected[name]]
+
+
+def test_rows_written_again_are_not_counted_twice(store: SqlRunStore) -> None:
+    """A journal replayed or a write retried: the same rows again leave the summaries as
+    if written once; rows written again with other values, as if written so at first."""
+    for run_id in ("twice", "once", "changed", "fresh"):
+        store.create_run(make_run(run_id))
+    write(store, "twice", range(1, 3001))
+    write(store, "twice", range(1, 3001), block=700)
+    write(store, "once", range(1, 3001))
+    assert summaries(store, "twice") == summaries(store, "once")
+    assert store.get_metric_overview("twice", points=100).represented == 3000
+    write(store, "changed", range(1, 3001))
+    write(store, "changed", range(1001, 2001), value=lambda s: 7.0 + s % 3)
+    write(store, "fresh", range(1, 1001))
+    write(store, "fresh", range(1001, 2001), value=lambda s: 7.0 + s % 3)
+    write(store, "fresh", range(2001, 3001))
+    assert summaries(store, "changed") == summaries(store, "fresh")

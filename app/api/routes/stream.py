@@ -49,7 +49,8 @@ class SnapshotMessage(BaseModel):
     rows (the same columns the metrics and epoch events then add to). Every epoch row is
     sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
     keeps its lowest and highest values, and the first and last rows are kept):
-    `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row."""
+    `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row (a step
+    range at a time for runs of over 200,000 steps)."""
 
     model_config = {"json_schema_serialization_defaults_required": True}
 

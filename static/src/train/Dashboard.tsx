@@ -88,7 +88,10 @@ export function Dashboard({ runId, view, onContinue }: Props) {
   const stepNames = Object.keys(steps).filter((name) => name !== "step" && name !== "epoch").sort();
   const [zoom, zoomTo] = useZoom(runId, stepNames);
   // zoomed: the range's rows as fetched (the ones held until they come), else every row held
-  const trainRows = zoom ? (zoom.steps ?? within(all(steps, view.before?.steps), zoom)) : all(steps, view.before?.steps);
+  // (an edited run's parents' rows in the range as held: the fetch asks for its own)
+  const trainRows = !zoom ? all(steps, view.before?.steps)
+    : zoom.steps ? all(zoom.steps, view.before?.steps && within(view.before.steps, zoom))
+    : within(all(steps, view.before?.steps), zoom);
   const epochRows = zoom ? within(all(epochs, view.before?.epochs), zoom) : all(epochs, view.before?.epochs);
   const version = zoom ? `${view.version}:${zoom.id}` : view.version;
   const gradients = gradientLines(epochRows, (view.run?.spec.layers ?? []).map((layer) => layer.id));

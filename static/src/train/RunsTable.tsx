@@ -3,7 +3,7 @@
 // of every run the server finds: searched by words, filtered by status, dataset and task,
 // sorted by a click on any column's head. Each run is renamed, tagged and described in
 // place.
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type RunSummary, type RunsQuery } from "../api/client";
 import { useMeta } from "../api/meta";
@@ -36,6 +36,9 @@ export function RunsTable({ datasets, current, ticked, onToggle, onOpen }: Props
   const offset = page.question === question ? page.offset : 0; // a new question starts at its first page
   const setOffset = (at: number) => setPage({ question, offset: at });
   const [list, edited] = useRunList({ q, ...sortQuery(order), ...filters, limit: PAGE_SIZE, offset });
+  useEffect(() => { // runs deleted meanwhile: the last page there is, not an empty one
+    if (list.loaded && list.total > 0 && offset >= list.total) setOffset(Math.floor((list.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+  }, [list.loaded, list.total]); // eslint-disable-line react-hooks/exhaustive-deps
   const [editing, setEditing] = useState<string | null>(null);
   const sortState = (key: ColumnKey) => (order?.key !== key ? "none" : order.descending ? "descending" : "ascending");
   const filter = (name: keyof Filters, value: string) =>

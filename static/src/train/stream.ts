@@ -71,28 +71,31 @@ export function epochLoss(metrics: RunMetrics): { epochs: number[]; loss: number
 export const LIVE_POINTS = 4000;
 
 /** The rows to keep of `columns` for at most `points`: the first, the last, and in each
- * stretch of rows the lowest and highest value of every metric. */
+ * stretch of steps (of equal length, as the server cuts them) the lowest and highest value
+ * of every metric, so thinning again and again keeps the history evenly drawn. */
 export function thinned(columns: Columns, points: number): Columns {
-  const total = columns.step?.length ?? 0;
+  const steps = columns.step ?? [];
+  const total = steps.length;
   const metrics = Object.keys(columns).filter((name) => name !== "step" && name !== "epoch");
   if (total <= points) return columns;
   const buckets = Math.max(1, Math.floor((points - 2) / (2 * Math.max(metrics.length, 1))));
+  const first = steps[0] ?? 0, span = Math.max((steps[total - 1] ?? 0) - first, 1);
+  const bucketOf = (i: number) => Math.min(buckets - 1, Math.floor((((steps[i] ?? first) - first) / span) * buckets));
+  const low = new Map<string, number>(), high = new Map<string, number>(); // "bucket metric" -> row
   const keep = new Set([0, total - 1]);
-  for (let b = 0; b < buckets; b++) {
-    const start = Math.floor((b * total) / buckets), stop = Math.floor(((b + 1) * total) / buckets);
-    if (!metrics.length) keep.add(start);
+  for (let i = 0; i < total; i++) {
+    const bucket = bucketOf(i);
+    if (!metrics.length) keep.add(i);
     for (const name of metrics) {
-      const column = columns[name];
-      let low = -1, high = -1;
-      for (let i = start; i < stop; i++) {
-        const v = column[i];
-        if (v === null || v === undefined || Number.isNaN(v)) continue;
-        if (low < 0 || v < column[low]!) low = i;
-        if (high < 0 || v > column[high]!) high = i;
-      }
-      if (low >= 0) keep.add(low).add(high);
+      const v = columns[name][i];
+      if (v === null || v === undefined || Number.isNaN(v)) continue;
+      const key = `${bucket} ${name}`;
+      const lo = low.get(key), hi = high.get(key);
+      if (lo === undefined || v < columns[name][lo]!) low.set(key, i);
+      if (hi === undefined || v > columns[name][hi]!) high.set(key, i);
     }
   }
+  for (const row of [...low.values(), ...high.values()]) keep.add(row);
   const rows = [...keep].sort((a, b) => a - b);
   return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, rows.map((i) => column[i] ?? null)]));
 }
