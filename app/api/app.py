@@ -40,6 +40,7 @@ from app.api.stream_slots import StreamSlots
 from app.api.streaming import Feeds
 from app.api.write_guard import WriteGuard
 from app.datasets import use_uploads_dir
+from app.datasets.image_zips import MAX_ZIP_BYTES
 from app.nn import analyze
 from app.runs.executor import Executor
 from app.runs.executors import ExecutorOptions, make_executor
@@ -131,9 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     _mount_ui(app, settings)
     app.add_middleware(UploadsFolder, folder=settings.uploads_dir)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={f"{API_PREFIX}{datasets.IMAGES_PATH}": MAX_ZIP_BYTES})
     app.add_middleware(WriteGuard, allowed_origins=settings.allowed_origins, prefix=API_PREFIX,
-                       body_types={f"{API_PREFIX}{datasets.UPLOADS_PATH}": datasets.CSV_TYPE})
+                       body_types={f"{API_PREFIX}{datasets.UPLOADS_PATH}": datasets.CSV_TYPE,
+                                   f"{API_PREFIX}{datasets.IMAGES_PATH}": datasets.ZIP_TYPE})
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     if settings.token:
         docs = {app.openapi_url, app.docs_url, app.redoc_url,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+from collections.abc import Mapping
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -38,19 +39,23 @@ class BodySizeLimit:
     goes out at once and the app's own answer is dropped, since the app may well catch
     the error (FastAPI turns any failure to read a JSON body into a 400). The 413 closes
     the connection, so the server does not go on reading the rest of a huge body.
+    `larger` raises the limit for some paths (an upload route's own bound).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = max(self.max_bytes, self.larger.get(scope["path"], 0))
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._reject(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._reject(send, limit)
             return
         received = 0
         started = rejected = False
@@ -62,10 +67,10 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     if not started:
                         rejected = True
-                        await self._reject(send)
+                        await self._reject(send, limit)
                     raise BodyTooLarge
             return message
 
@@ -79,10 +84,9 @@ class BodySizeLimit:
         with contextlib.suppress(BodyTooLarge):  # answered already, or the answer had begun
             await self.app(scope, limited_receive, guarded_send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         await send_json(send, 413, {"detail": f"the request body is over the limit of "
-                                               f"{self.max_bytes:,} bytes", "errors": []},
-                         close=True)
+                                               f"{limit:,} bytes", "errors": []}, close=True)
 
 
 TOKEN_COOKIE = "layerlab_token"

@@ -175,6 +175,15 @@ class LayerLab:
                              headers={"Content-Type": "text/csv"})
         return str(created["upload_id"])
 
+    def upload_images(self, archive: str | Path | bytes) -> dict[str, Any]:
+        """Upload a zip of one folder of images per class (a file's path, or its bytes);
+        returns {upload_id, classes, images, colour, side}: train on it with dataset
+        {"name": "images", "options": {"upload_id"}}."""
+        data = archive if isinstance(archive, bytes) else Path(archive).read_bytes()
+        created: dict[str, Any] = self._json("POST", "/datasets/images/uploads", content=data,
+                                             headers={"Content-Type": "application/zip"})
+        return created
+
     def uploads(self) -> dict[str, Any]:
         """The uploaded tables ({upload_id, size, created_at}, newest first) under
         `uploads`, and the bytes they use of the server's quota."""

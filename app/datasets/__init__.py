@@ -3,7 +3,17 @@
 Importing this package registers every dataset module below.
 """
 
-from app.datasets import cifar, csv_table, drawn, idx, sequences, tables, toys, translation
+from app.datasets import (
+    cifar,
+    csv_table,
+    drawn,
+    idx,
+    image_folder,
+    sequences,
+    tables,
+    toys,
+    translation,
+)
 from app.datasets.base import (
     DATASETS,
     Dataset,
@@ -51,6 +61,7 @@ __all__ = [
     "fetch",
     "get_dataset",
     "idx",
+    "image_folder",
     "list_uploads",
     "load_dataset",
     "md5_of",

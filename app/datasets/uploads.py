@@ -24,12 +24,13 @@ UPLOAD_ID = r"^[0-9a-f]{32}$"
 MAX_BYTES = 5 * 2**20
 DEFAULT_QUOTA_BYTES = 500_000_000
 FREE_SPACE = ("delete uploads you no longer need (GET /api/v1/datasets/csv/uploads lists "
-              "them, DELETE /api/v1/datasets/csv/uploads/{id} removes one) or raise "
+              "the tables; DELETE /api/v1/datasets/csv/uploads/{id} or "
+              "/api/v1/datasets/images/uploads/{id} removes one) or raise "
               "LAYERLAB_UPLOAD_QUOTA_BYTES")
 
 _process_folder: Path | None = None
 _request_folder: ContextVar[Path | None] = ContextVar("uploads_folder", default=None)
-_writing = threading.Lock()  # the quota is checked and the file written as one step
+writing = threading.Lock()  # the quota is checked and an upload written as one step
 
 
 class UploadNotFound(DatasetError):
@@ -97,14 +98,15 @@ def list_uploads() -> list[UploadFile]:
 
 
 def used_bytes() -> int:
-    """What the stored uploads (and any being written) take, in bytes."""
+    """What the stored uploads (and any being written) take, in bytes: the CSV tables and
+    the image folders' files."""
     folder = uploads_dir()
     if not folder.is_dir():
         return 0
     total = 0
-    for path in folder.iterdir():
+    for path in folder.rglob("*"):
         try:
-            total += path.stat().st_size
+            total += path.stat().st_size if path.is_file() else 0
         except FileNotFoundError:
             continue
     return total
@@ -129,7 +131,7 @@ def save_upload(data: bytes, max_bytes: int = MAX_BYTES,
         raise DatasetError(f"the uploaded file is not UTF-8 text (byte {exc.start})") from None
     upload_id = uuid.uuid4().hex
     folder = uploads_dir()
-    with _writing:
+    with writing:
         used = used_bytes()
         if used + len(data) > quota_bytes:
             raise UploadQuotaExceeded(

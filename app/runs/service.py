@@ -212,11 +212,11 @@ class RunService:
 
     def using_upload(self, upload_id: str) -> RunRecord | None:
         """A queued, running, paused or interrupted run (one that trains or may train
-        again) whose dataset is this uploaded table; None when no such run exists."""
+        again) whose dataset is this upload (a table or an image folder); None when no
+        such run exists."""
         for status in UPLOAD_HOLDING_STATUSES:
             for run in self._store.list_runs(status=status, limit=100_000):
-                dataset = run.training.dataset
-                if dataset.name == "csv" and dataset.options.get("upload_id") == upload_id:
+                if run.training.dataset.options.get("upload_id") == upload_id:
                     return run
         return None
 

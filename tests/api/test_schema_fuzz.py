@@ -13,13 +13,18 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.settings import Settings
+from tests.api.test_image_uploads import shapes_zip
 from tests.conftest import serving
 
 pytestmark = pytest.mark.slow
 EXAMPLES = 25
+# an image folder's zip, or bytes that are not one (the route's 422)
+schemathesis.openapi.media_type("application/zip", st.one_of(
+    st.just(shapes_zip()), st.binary(max_size=256)))
 
 
 @pytest.fixture(scope="module")

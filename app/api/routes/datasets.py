@@ -5,6 +5,8 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import RunsDep
 from app.api.schemas import DatasetDetailOut, DatasetOut, ErrorOut, UploadOut, UploadsOut
@@ -19,12 +21,15 @@ from app.datasets import (
     save_upload,
 )
 from app.datasets.base import Dataset, DatasetError
+from app.datasets.image_zips import MAX_ZIP_BYTES, delete_image_folder, save_image_zip
 from app.datasets.uploads import UPLOAD_ID, used_bytes
 from app.settings import Settings
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 UPLOADS_PATH = "/datasets/csv/uploads"
 CSV_TYPE = "text/csv"
+IMAGES_PATH = "/datasets/images/uploads"
+ZIP_TYPE = "application/zip"
 UploadId = Annotated[str, Path(pattern=UPLOAD_ID, description="The id the upload returned.")]
 
 
@@ -121,6 +126,70 @@ async def upload_csv(request: Request) -> dict[str, str]:
         raise HTTPException(413, str(exc)) from None
     except DatasetError as exc:
         raise HTTPException(422, str(exc)) from None
+
+
+class ImageFolderOut(BaseModel):
+    """An uploaded image folder: train on it as dataset 'images' with {upload_id}."""
+
+    upload_id: str
+    classes: list[str] = Field(description="The class folders' names, sorted: class ids.")
+    images: int
+    colour: bool = Field(description="Whether any image is in colour (rgb by default).")
+    side: int = Field(description="The median shorter side of the images, in pixels.")
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request's body, read up to `limit` bytes: more is a 413 before it is all read."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"the upload is over {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/images/uploads", status_code=201, responses={
+    413: {"model": ErrorOut, "description": "The zip is over the size limit, or the uploads "
+          "would go over their quota (delete some)."},
+    422: {"model": ErrorOut, "description": "Not a zip of class folders of PNG or JPEG "
+          "images within the bounds; the detail names the file at fault."}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        ZIP_TYPE: {"schema": {"type": "string", "format": "binary", "description": (
+            "A zip of one folder per class (cats/1.png, dogs/2.jpg), or of one folder "
+            "holding those.")}}}}})
+async def upload_images(request: Request) -> ImageFolderOut:
+    """Upload a folder of images as a zip (the raw file as the body); train on it as dataset
+    'images' with options {upload_id, side, colour}. Checked whole before anything is
+    written (zip bombs, paths outside the folders, files that are not the images their
+    names say are refused); kept within LAYERLAB_UPLOAD_QUOTA_BYTES with the tables."""
+    settings: Settings = request.app.state.settings
+    data = await _body(request, MAX_ZIP_BYTES)
+    try:
+        folder = await run_in_threadpool(save_image_zip, data, settings.upload_quota_bytes)
+    except UploadQuotaExceeded as exc:
+        raise HTTPException(413, str(exc)) from None
+    except DatasetError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return ImageFolderOut(upload_id=folder.id, classes=list(folder.classes),
+                          images=len(folder.images), colour=folder.colour, side=folder.side)
+
+
+@router.delete("/images/uploads/{upload_id}", status_code=204, responses={
+    404: {"model": ErrorOut, "description": "No image folder has this id."},
+    409: {"model": ErrorOut, "description": "A run that trains, or may train again, uses it."}})
+def delete_images_upload(upload_id: UploadId, runs: RunsDep) -> Response:
+    """Delete an uploaded image folder; refused while a queued, running, paused or
+    interrupted run uses it."""
+    user = runs.using_upload(upload_id)
+    if user is not None:
+        raise HTTPException(409, f"run {user.id} ({user.name!r}, {user.status}) trains on "
+                                 f"upload {upload_id}: stop or delete that run first")
+    try:
+        delete_image_folder(upload_id)
+    except UploadNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)
 
 
 @router.delete("/csv/uploads/{upload_id}", status_code=204, responses={

@@ -91,6 +91,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/images/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Images
+         * @description Upload a folder of images as a zip (the raw file as the body); train on it as dataset
+         *     'images' with options {upload_id, side, colour}. Checked whole before anything is
+         *     written (zip bombs, paths outside the folders, files that are not the images their
+         *     names say are refused); kept within LAYERLAB_UPLOAD_QUOTA_BYTES with the tables.
+         */
+        post: operations["upload_images"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/images/uploads/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Images Upload
+         * @description Delete an uploaded image folder; refused while a queued, running, paused or
+         *     interrupted run uses it.
+         */
+        delete: operations["delete_images_upload"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{name}": {
         parameters: {
             query?: never;
@@ -2912,6 +2956,31 @@ export interface components {
             epochs: components["schemas"]["EpochHistograms"][];
         };
         /**
+         * ImageFolderOut
+         * @description An uploaded image folder: train on it as dataset 'images' with {upload_id}.
+         */
+        ImageFolderOut: {
+            /**
+             * Classes
+             * @description The class folders' names, sorted: class ids.
+             */
+            classes: string[];
+            /**
+             * Colour
+             * @description Whether any image is in colour (rgb by default).
+             */
+            colour: boolean;
+            /** Images */
+            images: number;
+            /**
+             * Side
+             * @description The median shorter side of the images, in pixels.
+             */
+            side: number;
+            /** Upload Id */
+            upload_id: string;
+        };
+        /**
          * InitFrom
          * @description Start from another run's weights: every layer whose id and shapes match.
          */
@@ -4736,7 +4805,8 @@ export interface components {
          *     rows (the same columns the metrics and epoch events then add to). Every epoch row is
          *     sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
          *     keeps its lowest and highest values, and the first and last rows are kept):
-         *     `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row.
+         *     `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row (a step
+         *     range at a time for runs of over 200,000 steps).
          */
         SnapshotMessage: {
             /** @description The latest decision boundary of a running 2-D model. */
@@ -6194,6 +6264,159 @@ export interface operations {
                 };
             };
             /** @description No upload has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A run that trains, or may train again, uses it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    upload_images: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageFolderOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The zip is over the size limit, or the uploads would go over their quota (delete some). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not a zip of class folders of PNG or JPEG images within the bounds; the detail names the file at fault. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_images_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the upload returned. */
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No image folder has this id. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -2186,6 +2186,40 @@ export type HistogramsOut = {
 };
 
 /**
+ * ImageFolderOut
+ *
+ * An uploaded image folder: train on it as dataset 'images' with {upload_id}.
+ */
+export type ImageFolderOut = {
+    /**
+     * Classes
+     *
+     * The class folders' names, sorted: class ids.
+     */
+    classes: Array<string>;
+    /**
+     * Colour
+     *
+     * Whether any image is in colour (rgb by default).
+     */
+    colour: boolean;
+    /**
+     * Images
+     */
+    images: number;
+    /**
+     * Side
+     *
+     * The median shorter side of the images, in pixels.
+     */
+    side: number;
+    /**
+     * Upload Id
+     */
+    upload_id: string;
+};
+
+/**
  * InitFrom
  *
  * Start from another run's weights: every layer whose id and shapes match.
@@ -4483,7 +4517,8 @@ export type SliceSpec = {
  * rows (the same columns the metrics and epoch events then add to). Every epoch row is
  * sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
  * keeps its lowest and highest values, and the first and last rows are kept):
- * `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row.
+ * `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row (a step
+ * range at a time for runs of over 200,000 steps).
  */
 export type SnapshotMessage = {
     /**
@@ -5996,7 +6031,8 @@ export type RunOutWritable = {
  * rows (the same columns the metrics and epoch events then add to). Every epoch row is
  * sent; a long run's step rows are thinned to what a chart draws (each stretch of steps
  * keeps its lowest and highest values, and the first and last rows are kept):
- * `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row.
+ * `downsampled` says so, and `GET /runs/{id}/metrics?points=0` has every row (a step
+ * range at a time for runs of over 200,000 steps).
  */
 export type SnapshotMessageWritable = {
     /**
@@ -6287,6 +6323,106 @@ export type DeleteCsvUploadResponses = {
 };
 
 export type DeleteCsvUploadResponse = DeleteCsvUploadResponses[keyof DeleteCsvUploadResponses];
+
+export type UploadImagesData = {
+    /**
+     * A zip of one folder per class (cats/1.png, dogs/2.jpg), or of one folder holding those.
+     */
+    body: Blob | File;
+    path?: never;
+    query?: never;
+    url: '/api/v1/datasets/images/uploads';
+};
+
+export type UploadImagesErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * The zip is over the size limit, or the uploads would go over their quota (delete some).
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Not a zip of class folders of PNG or JPEG images within the bounds; the detail names the file at fault.
+     */
+    422: ErrorOut;
+};
+
+export type UploadImagesError = UploadImagesErrors[keyof UploadImagesErrors];
+
+export type UploadImagesResponses = {
+    /**
+     * Successful Response
+     */
+    201: ImageFolderOut;
+};
+
+export type UploadImagesResponse = UploadImagesResponses[keyof UploadImagesResponses];
+
+export type DeleteImagesUploadData = {
+    body?: never;
+    path: {
+        /**
+         * Upload Id
+         *
+         * The id the upload returned.
+         */
+        upload_id: string;
+    };
+    query?: never;
+    url: '/api/v1/datasets/images/uploads/{upload_id}';
+};
+
+export type DeleteImagesUploadErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No image folder has this id.
+     */
+    404: ErrorOut;
+    /**
+     * A run that trains, or may train again, uses it.
+     */
+    409: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type DeleteImagesUploadError = DeleteImagesUploadErrors[keyof DeleteImagesUploadErrors];
+
+export type DeleteImagesUploadResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteImagesUploadResponse = DeleteImagesUploadResponses[keyof DeleteImagesUploadResponses];
 
 export type GetDatasetData = {
     body?: never;
