@@ -172,7 +172,8 @@ def _table(
 class CsvOptions(SplitOptions):
     """Which upload, which column to predict, and how."""
 
-    upload_id: str = Field(pattern=UPLOAD_ID, description="The id the upload returned.")
+    upload_id: str = Field(pattern=UPLOAD_ID, description="The id the upload returned.",
+                           json_schema_extra={"x-upload": "csv"})
     target: str = Field(min_length=1, max_length=200, description="The column to predict.")
     task: Literal["classification", "regression"] = Field(
         default="classification", description="Predict a class, or a number."

@@ -22,7 +22,8 @@ DEFAULT_SIDES = (8, 64)  # the side taken from the data is kept within these
 class ImageFolderOptions(SplitOptions):
     """Which upload, the images' side and colour, and the split."""
 
-    upload_id: str = Field(pattern=UPLOAD_ID, description="The id the upload returned.")
+    upload_id: str = Field(pattern=UPLOAD_ID, description="The id the upload returned.",
+                           json_schema_extra={"x-upload": "images"})
     side: int | None = Field(default=None, ge=4, le=256, description=(
         "Each image is resized to side x side pixels; default: the median shorter side of "
         "the images, within 8 to 64."))

@@ -110,6 +110,10 @@ export const api = {
   views: (id: string) => unwrap(sdk.inspectViews({ path: { run_id: id } })),
   /** A page of the runs the server finds for `query`, and their total. */
   runs: (query: RunsQuery = {}) => unwrap(sdk.listRuns({ query })),
+  /** Send a file a dataset option names (its schema's `x-upload`: "csv" or "images"). */
+  upload: (kind: string, file: File) => kind === "images"
+    ? unwrap(sdk.uploadImages({ body: file }))
+    : unwrap(sdk.uploadCsv({ body: file as unknown as string })),
   /** Metric columns of a step range, at most `points` values a metric (0: every row). */
   metrics: (id: string, query: NonNullable<T.GetMetricsData["query"]>) =>
     unwrap(sdk.getMetrics({ path: { run_id: id }, query })),

@@ -10,6 +10,7 @@ import { shape } from "../format";
 import i18n from "../i18n";
 import { DatasetPreview } from "./DatasetPreview";
 import { PointsEditor, pointsOption, type DrawnPoint } from "./PointsEditor";
+import { UploadField, uploadOption } from "./UploadField";
 import type { ChosenDataset } from "./useDatasetDetail";
 import { PAGE_SIZE, useRunList, useSettled } from "./useRunList";
 import { datasetDescription, datasetOptionsText, statusLabel, trainingFormText, type Section } from "./labels";
@@ -61,8 +62,10 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
   // the dataset's options: points placed by hand on their own editor, the rest in a form
   const optionsSchema = (dataset?.options_schema ?? {}) as JsonSchema;
   const drawn = pointsOption(optionsSchema);
-  const formSchema: JsonSchema = drawn ? { ...optionsSchema, properties: Object.fromEntries(
-    Object.entries(optionsSchema.properties ?? {}).filter(([key]) => key !== drawn)) } : optionsSchema;
+  const upload = uploadOption(optionsSchema);
+  const edited = new Set([drawn, upload?.key]); // shown by editors of their own, not in the form
+  const formSchema: JsonSchema = { ...optionsSchema, properties: Object.fromEntries(
+    Object.entries(optionsSchema.properties ?? {}).filter(([key]) => !edited.has(key))) };
   const options = (training.dataset.options ?? {}) as Record<string, unknown>;
   const setTop = (next: Record<string, unknown>) => onChange(withTaskDefaults(training, next as Training, kinds));
   const own = kind?.settings ?? []; // the settings only this task reads
@@ -99,6 +102,10 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
           </small>
         )}
       </div>
+      {upload && (
+        <UploadField kind={upload.kind} value={options[upload.key] as string | undefined}
+          onUploaded={(id) => set("dataset", { ...training.dataset, options: { ...options, [upload.key]: id } })} />
+      )}
       {drawn && dataset ? (
         <PointsEditor points={(options[drawn] ?? optionsSchema.properties?.[drawn]?.default ?? []) as DrawnPoint[]}
           onChange={(points) => set("dataset", { ...training.dataset, options: { ...options, [drawn]: points } })} />
