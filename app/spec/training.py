@@ -75,6 +75,21 @@ class EarlyStoppingSpec(SpecModel):
     restore_best: bool = Field(default=True, description="End with the best epoch's weights.")
 
 
+class AugmentSpec(SpecModel):
+    """Random changes to each training image each time a batch holds it (classification
+    on images only; validation and test images stay as they are)."""
+
+    flip: bool = Field(default=False, description="Flip half the images left to right.")
+    shift: int = Field(default=0, ge=0, le=16, description=(
+        "Move each image by up to this many pixels each way (the edge fills with 0)."))
+    rotate: float = Field(default=0.0, ge=0.0, le=45.0, description=(
+        "Turn each image by up to this many degrees either way."))
+
+    @property
+    def active(self) -> bool:
+        return self.flip or self.shift > 0 or self.rotate > 0
+
+
 class GanSpec(SpecModel):
     """A GAN's settings (task gan). The network is the generator followed by the
     discriminator: its input is the noise, the generator's last layer gives a fake
@@ -127,6 +142,7 @@ class TrainingSpec(SpecModel):
         default=None, gt=0.0, le=1e6, description="Clip the gradient norm to this value."
     )
     early_stopping: EarlyStoppingSpec = Field(default_factory=EarlyStoppingSpec)
+    augment: AugmentSpec = Field(default_factory=AugmentSpec)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     device: DeviceName = Field(default="auto", description="auto picks CUDA, then MPS, then CPU.")
     report_every: int = Field(

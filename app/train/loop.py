@@ -32,6 +32,7 @@ from app.spec.events import (
 )
 from app.spec.training import TrainingSpec
 from app.train.advice import WATCHED_EPOCHS, LearningRateWatch, constant_baseline
+from app.train.augment import augmented
 from app.train.checkpoint import Checkpoint, TrainedWith, load_latest, save_checkpoint
 from app.train.devices import device_label
 from app.train.disk import DiskWriteError, write_refused
@@ -229,6 +230,8 @@ class Trainer:
               ) -> tuple[torch.Tensor, torch.Tensor | None, int, list[torch.Tensor]]:
         noise = self.config.input_noise  # a denoising autoencoder: noisy in, clean target
         inputs = xb + noise * torch.randn_like(xb) if noise else xb
+        if self.config.augment.active:  # images of a classifier (check_training)
+            inputs = augmented(inputs, self.config.augment)
         with self.speed.autocast:
             raw = self.speed.forward(inputs)
         # the loss and metrics in fp32, whatever the forward pass computed in

@@ -89,6 +89,10 @@ def check_training(spec: NetworkSpec, training: TrainingSpec,
         _check_input(spec, info)
     task = make_task(info, training.task, training.loss, plan.summary.output_shape,
                      spec.layers[-1].id, training.beta)
+    images = len(info.input_shape) == 3 and task.kind.name == "classification"
+    if training.augment.active and not images:
+        raise TaskError(f"augment changes images of a classifier; dataset {info.name!r} gives "
+                        f"{tuple(info.input_shape)} for task {task.kind.name}: turn augment off")
     task.kind.check_network(spec)
     # a network that reads noise is a generator before a discriminator: where it splits
     gan = None if task.kind.reads_samples else split_gan(spec, plan, info, training.gan)

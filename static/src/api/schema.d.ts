@@ -1425,6 +1425,31 @@ export interface components {
             tokens?: string[] | null;
         };
         /**
+         * AugmentSpec
+         * @description Random changes to each training image each time a batch holds it (classification
+         *     on images only; validation and test images stay as they are).
+         */
+        AugmentSpec: {
+            /**
+             * Flip
+             * @description Flip half the images left to right.
+             * @default false
+             */
+            flip: boolean;
+            /**
+             * Rotate
+             * @description Turn each image by up to this many degrees either way.
+             * @default 0
+             */
+            rotate: number;
+            /**
+             * Shift
+             * @description Move each image by up to this many pixels each way (the edge fills with 0).
+             * @default 0
+             */
+            shift: number;
+        };
+        /**
          * AvgPool2dSpec
          * @description Averages each 2-D window.
          */
@@ -5237,6 +5262,7 @@ export interface components {
          *     `dataset` is required.
          */
         TrainingChanges: {
+            augment?: components["schemas"]["AugmentSpec"];
             /**
              * Batch Size
              * @default 64
@@ -5348,6 +5374,7 @@ export interface components {
          * @description How to train a network.
          */
         TrainingSpec: {
+            augment?: components["schemas"]["AugmentSpec"];
             /**
              * Batch Size
              * @default 64

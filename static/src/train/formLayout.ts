@@ -12,7 +12,7 @@ export const THEN = ["batch_size", "epochs", "validation_split"];
 /** Penalties and clipping: folded. */
 export const REGULARISATION = ["l1", "l2", "grad_clip"];
 /** Nested groups shown folded, each under its own heading. */
-export const FOLDED_GROUPS = ["schedule", "early_stopping"];
+export const FOLDED_GROUPS = ["schedule", "early_stopping", "augment"];
 /** Where and how fast it trains, the seed, how often it reports: folded last. */
 export const ADVANCED = ["seed", "device", "precision", "channels_last", "compile", "report_every"];
 /** Settings edited by a form of their own (the dataset's picker, the optimizer's group,

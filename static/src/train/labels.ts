@@ -5,7 +5,7 @@ import type { FormText } from "../editor/SchemaForm";
 import i18n from "../i18n";
 
 /** The training settings' forms: the top level and each nested group. */
-export type Section = "training" | "optimizer" | "schedule" | "early_stopping" | "gan";
+export type Section = "training" | "optimizer" | "schedule" | "early_stopping" | "augment" | "gan";
 
 /** A training form's texts: its fields' labels, descriptions and choices' (the values
  * sent stay as they are). */

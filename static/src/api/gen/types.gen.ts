@@ -270,6 +270,33 @@ export type AttentionOut = {
 };
 
 /**
+ * AugmentSpec
+ *
+ * Random changes to each training image each time a batch holds it (classification
+ * on images only; validation and test images stay as they are).
+ */
+export type AugmentSpec = {
+    /**
+     * Flip
+     *
+     * Flip half the images left to right.
+     */
+    flip?: boolean;
+    /**
+     * Rotate
+     *
+     * Turn each image by up to this many degrees either way.
+     */
+    rotate?: number;
+    /**
+     * Shift
+     *
+     * Move each image by up to this many pixels each way (the edge fills with 0).
+     */
+    shift?: number;
+};
+
+/**
  * AvgPool2dSpec
  *
  * Averages each 2-D window.
@@ -5033,6 +5060,7 @@ export type TensorView = {
  * `dataset` is required.
  */
 export type TrainingChanges = {
+    augment?: AugmentSpec;
     /**
      * Batch Size
      */
@@ -5147,6 +5175,7 @@ export type TrainingChanges = {
  * How to train a network.
  */
 export type TrainingSpec = {
+    augment?: AugmentSpec;
     /**
      * Batch Size
      */
