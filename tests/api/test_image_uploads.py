@@ -114,6 +114,11 @@ def test_an_uploaded_image_folder_trains_and_is_inspected(
     activations = client.post(f"{API}/runs/{run['id']}/inspect/activations",
                               json={"sample": 0})
     assert activations.status_code == 200, activations.text
+    views = {v["name"] for v in client.get(f"{API}/runs/{run['id']}/inspect").json()["views"]}
+    assert {"confusion", "confusion/cell", "embedding", "saliency", "filters"} <= views
+    confusion = client.get(f"{API}/runs/{run['id']}/inspect/confusion").json()
+    assert confusion["class_names"] == folder["classes"]  # the class folders' names
+    assert sum(map(sum, confusion["matrix"])) == confusion["samples"] > 0
     used = client.delete(f"{UPLOADS}/{folder['upload_id']}")
     assert used.status_code == 204  # the run is over: nothing holds it
     assert client.delete(f"{UPLOADS}/{folder['upload_id']}").status_code == 404
