@@ -83,6 +83,8 @@ class Dataset(ABC):
 
     name: ClassVar[str]
     Options: ClassVar[type[DatasetOptions]] = DatasetOptions
+    # the user's own data (an upload, points placed by hand): listed after the built-in sets
+    own: ClassVar[bool] = False
 
     def parse_options(self, options: dict[str, Any]) -> DatasetOptions:
         try:

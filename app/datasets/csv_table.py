@@ -185,6 +185,7 @@ class CsvTable(Dataset):
     """An uploaded CSV table (see the module docstring for how columns are encoded)."""
 
     name = "csv"
+    own = True
     Options = CsvOptions
 
     def _table(self, options: CsvOptions) -> _Table:

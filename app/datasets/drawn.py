@@ -46,6 +46,7 @@ class DrawnOptions(SplitOptions, PlaneFeatures):
 @register_dataset
 class Drawn(Dataset):
     name = "drawn"
+    own = True
     description = ("Points you place yourself on the plane: click to add one of the chosen "
                    "class (2-D, 2 to 10 classes).")
     Options: ClassVar[type[DatasetOptions]] = DrawnOptions

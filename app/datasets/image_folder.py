@@ -40,8 +40,9 @@ def _shape(folder: ImageFolder, options: ImageFolderOptions) -> tuple[int, int, 
 @register_dataset
 class Images(Dataset):
     name = "images"
-    description = ("An uploaded folder of images, one folder per class (PNG or JPEG in a "
-                   "zip): resized to a square side, grey or RGB.")
+    own = True
+    description = ("Your own images, one folder per class (a zip of PNG or JPEG), resized "
+                   "to a square.")
     Options: ClassVar[type[DatasetOptions]] = ImageFolderOptions
 
     def info(self, options: DatasetOptions) -> DatasetInfo:

@@ -38,7 +38,8 @@ def _describe(dataset: Dataset, options: dict[str, Any] | None = None) -> Datase
     try:
         info = dataset.info(dataset.parse_options(options or {}))
     except DatasetError:  # needs options first (e.g. an uploaded table)
-        doc = inspect.cleandoc(type(dataset).__doc__ or dataset.name).splitlines()[0]
+        doc = getattr(dataset, "description", None) or inspect.cleandoc(
+            type(dataset).__doc__ or dataset.name).splitlines()[0]
         return DatasetOut(name=dataset.name, description=doc, tasks=[], input_shape=[],
                           dtype="float", num_classes=None, class_names=None, target_shape=[],
                           vocab_size=None, splits={}, options_schema=schema)
@@ -72,8 +73,10 @@ def _options(dataset: Dataset, text: str | None) -> dict[str, Any]:
 
 @router.get("")
 def list_datasets() -> list[DatasetOut]:
-    """Every dataset: description, task kinds, shapes, classes, split sizes, options."""
-    return [_describe(dataset) for dataset in DATASETS.values()]
+    """Every dataset: description, task kinds, shapes, classes, split sizes, options; the
+    built-in sets first, then those of the user's own data (uploads, points placed by
+    hand)."""
+    return [_describe(dataset) for dataset in sorted(DATASETS.values(), key=lambda d: d.own)]
 
 
 @router.get("/csv/uploads")

@@ -33,7 +33,9 @@ export interface paths {
         };
         /**
          * List Datasets
-         * @description Every dataset: description, task kinds, shapes, classes, split sizes, options.
+         * @description Every dataset: description, task kinds, shapes, classes, split sizes, options; the
+         *     built-in sets first, then those of the user's own data (uploads, points placed by
+         *     hand).
          */
         get: operations["list_datasets"];
         put?: never;

@@ -28,7 +28,9 @@ export const listActivations = <ThrowOnError extends boolean = false>(options?: 
 /**
  * List Datasets
  *
- * Every dataset: description, task kinds, shapes, classes, split sizes, options.
+ * Every dataset: description, task kinds, shapes, classes, split sizes, options; the
+ * built-in sets first, then those of the user's own data (uploads, points placed by
+ * hand).
  */
 export const listDatasets = <ThrowOnError extends boolean = false>(options?: Options<ListDatasetsData, ThrowOnError>) => (options?.client ?? client).get<ListDatasetsResponses, ListDatasetsErrors, ThrowOnError>({ url: '/api/v1/datasets', ...options });
 
