@@ -278,8 +278,11 @@ class RunService:
         """Pause a running run of this server (its weights go to a checkpoint)."""
         run = self.get(run_id)
         self._check_here(run)
-        if run.status != "running" or not self.executor.pause(run_id):
+        if run.status != "running":
             raise RunStateError(f"run {run_id} is {run.status}: only running runs can pause")
+        if not self.executor.pause(run_id):
+            raise RunStateError(f"run {run_id} has finished training: its results are "
+                                "being saved")
 
     def resume(self, run_id: str) -> RunRecord:
         """Continue a paused or interrupted run from its last checkpoint, or one that failed

@@ -104,8 +104,9 @@ def test_a_run_that_ignores_stop_is_killed(service: RunService) -> None:
 
 
 def test_pause_resume_matches_an_uninterrupted_run(service: RunService, tmp_path: Path) -> None:
-    training = toy_training(epochs=8, dataset={"name": "circle",
-                                               "options": {"n_samples": 1500}})
+    # 9,600 steps of one sample (about 2 s): still training when its first report is read
+    training = toy_training(epochs=8, batch_size=1, dataset={"name": "circle",
+                                                             "options": {"n_samples": 1500}})
     reference = service.create(TOY_NET, training)
     paused = service.create(TOY_NET, training)
     wait_for(service, paused.id, lambda r: r.step > 0)
