@@ -22,6 +22,7 @@ from app.api.middleware import BodySizeLimit, TokenAuth, UploadsFolder
 from app.api.routes import (
     datasets,
     health,
+    imports,
     inspect,
     layers,
     lesson_results,
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analyze(spec, settings.limits, enforce=False)
     routers = (health.router, layers.router, specs.router, presets.router, lessons.router,
                lesson_results.router, datasets.router, runs.router, inspect.router,
-               stream.router, sweeps.router, meta.router, tasks.router)
+               stream.router, sweeps.router, meta.router, tasks.router, imports.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     install_error_handlers(app)
@@ -133,10 +134,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_ui(app, settings)
     app.add_middleware(UploadsFolder, folder=settings.uploads_dir)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       larger={f"{API_PREFIX}{datasets.IMAGES_PATH}": MAX_ZIP_BYTES})
+                       larger={f"{API_PREFIX}{datasets.IMAGES_PATH}": MAX_ZIP_BYTES,
+                               f"{API_PREFIX}{imports.ONNX_PATH}": imports.MAX_ONNX_UPLOAD})
     app.add_middleware(WriteGuard, allowed_origins=settings.allowed_origins, prefix=API_PREFIX,
                        body_types={f"{API_PREFIX}{datasets.UPLOADS_PATH}": datasets.CSV_TYPE,
-                                   f"{API_PREFIX}{datasets.IMAGES_PATH}": datasets.ZIP_TYPE})
+                                   f"{API_PREFIX}{datasets.IMAGES_PATH}": datasets.ZIP_TYPE,
+                                   f"{API_PREFIX}{imports.ONNX_PATH}": imports.ONNX_TYPE})
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     if settings.token:
         docs = {app.openapi_url, app.docs_url, app.redoc_url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 
 from app.runs.inspection import SubjectCache
@@ -69,6 +69,17 @@ async def json_body(request: Request) -> Any:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", position),
                                        "msg": "JSON decode error", "input": {},
                                        "ctx": {"error": reason}}], body=raw) from None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, read up to `limit` bytes: more is a 413 before it is all read."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"the upload is over {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 LimitsDep = Annotated[SpecLimits, Depends(get_limits)]

@@ -11,6 +11,7 @@ Four formats, each from the spec and a trained state_dict:
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import warnings
@@ -20,13 +21,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+import numpy as np
+import onnx
 import torch
+from onnx import numpy_helper
 from safetensors.torch import save as save_safetensors
 
 from app.nn.build import build_from_plan
 from app.nn.codegen import class_name, render
 from app.nn.graph_module import GraphNet
 from app.nn.infer import Plan, trace
+from app.nn.onnx_import import SPEC_KEY, WEIGHTS_KEY
 from app.spec import NetworkSpec, SpecLimits
 
 ExportFormat = Literal["pytorch", "safetensors", "onnx", "torchscript"]
@@ -61,7 +66,6 @@ def _known_warnings_ignored() -> Iterator[None]:
         for message, category in EXPORTER_WARNINGS:
             warnings.filterwarnings("ignore", message=message, category=category)
         yield
-"""The TorchScript-based ONNX exporter keeps its settings in module globals: one at a time."""
 
 
 class WeightsMismatch(ValueError):
@@ -215,7 +219,9 @@ with torch.no_grad():
 def _write_onnx(plan: Plan, model: GraphNet) -> bytes:
     # The TorchScript-based exporter (dynamo=False): it exports every layer type here, with
     # no onnxscript, about ten times faster than the torch.export-based one (which also
-    # trips over a layer named `code`: fx's GraphModule.code).
+    # trips over a layer named `code`: fx's GraphModule.code). Constants are left unfolded
+    # so batch norms stay nodes with their own weights (folding would merge them into the
+    # convolutions); ONNX Runtime folds them when it loads the file.
     example = example_input(plan.spec, EXAMPLE_BATCH)
     buffer = io.BytesIO()
     batch_axis = {0: "batch"}
@@ -224,7 +230,7 @@ def _write_onnx(plan: Plan, model: GraphNet) -> bytes:
         with _known_warnings_ignored():
             torch.onnx.export(
                 model, (example,), buffer,  # type: ignore[arg-type]  # the stub says paths only
-                dynamo=False, opset_version=ONNX_OPSET,
+                dynamo=False, opset_version=ONNX_OPSET, do_constant_folding=False,
                 input_names=["input"], output_names=["output"],
                 dynamic_axes={"input": batch_axis, "output": batch_axis},
             )
@@ -232,7 +238,32 @@ def _write_onnx(plan: Plan, model: GraphNet) -> bytes:
         types = ", ".join(sorted({layer.type for layer in plan.spec.layers}))
         raise FormatError(f"ONNX export (opset {ONNX_OPSET}) failed for a network of "
                           f"{types}: {exc}") from exc
-    return buffer.getvalue()
+    return carry_spec(buffer.getvalue(), plan.spec, _weights(model))
+
+
+def carry_spec(data: bytes, spec: NetworkSpec, state: dict[str, torch.Tensor]) -> bytes:
+    """The ONNX file with its LayerLab spec and, for each weight, the initializer that
+    holds it (an exporter merges equal tensors, so a name may hold several), in the
+    model's metadata: app.nn.onnx_import opens it as it was."""
+    model = onnx.load_model_from_string(data)
+    stored = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    by_shape: dict[tuple[int, ...], list[str]] = {}
+    for name, value in stored.items():
+        by_shape.setdefault(tuple(value.shape), []).append(name)
+    where: dict[str, str] = {}
+    for key, tensor in state.items():
+        value = tensor.numpy()
+        if key in stored and np.array_equal(stored[key], value):
+            where[key] = key
+            continue
+        found = next((name for name in by_shape.get(tuple(value.shape), [])
+                      if np.array_equal(stored[name], value)), None)
+        if found is not None:
+            where[key] = found
+    for prop_key, prop_value in ((SPEC_KEY, spec.model_dump_json()),
+                                 (WEIGHTS_KEY, json.dumps(where, separators=(",", ":")))):
+        model.metadata_props.add(key=prop_key, value=prop_value)
+    return model.SerializeToString()
 
 
 def _write_torchscript(plan: Plan, model: GraphNet) -> bytes:

@@ -16,6 +16,7 @@ import torch
 from app.nn.transfer import Matched
 from app.runs.artifacts import load_epoch_weights, saved_epochs
 from app.runs.executor import Executor
+from app.runs.imported_models import imported_weights
 from app.runs.origins import OriginError, match_into, origin_of, save_start
 from app.runs.recorder import Recorder, is_step_metric, split_metrics
 from app.runs.run_folders import UnsafeRunId, clear_set_aside, removing, run_folder
@@ -108,7 +109,12 @@ class RunService:
         `init_from` starts it from another run's weights (layers matched by id and shape)."""
         task = check_training(spec, training, self.limits).task.kind.name
         matched, origin = None, None
-        if init_from is not None:
+        if init_from is not None and init_from.import_id is not None:
+            weights = imported_weights(init_from.import_id)
+            matched = match_into(spec, weights, f"imported network {init_from.import_id}",
+                                 self.limits)
+            origin = origin_of(matched, kind="import", run_id=init_from.import_id)
+        elif init_from is not None and init_from.run_id is not None:
             source = self.get(init_from.run_id)
             weights = self._source_weights(source, init_from.epoch)
             matched = match_into(spec, weights, f"run {source.id}", self.limits)

@@ -20,11 +20,12 @@ from safetensors import safe_open
 from safetensors.torch import load as load_safetensors
 
 from app.datasets import load_dataset
-from app.nn import analyze, build
+from app.nn import analyze
 from app.nn.codegen import class_name
 from app.nn.export import EXPORT_FORMATS, export_model
 from app.spec import NetworkSpec, parse_network
 from tests.conftest import MODELS_DIR, OVER_DEFAULT_LIMITS
+from tests.nn.trained_weights import random_batch, reference_model, trained_state
 
 # A preset over the default limits is refused an export (tests/nn/test_codegen.py).
 PRESETS = sorted(p.stem for p in MODELS_DIR.glob("*.json") if p.stem not in OVER_DEFAULT_LIMITS)
@@ -45,45 +46,12 @@ def mnist_images() -> torch.Tensor:
     return data.x_train[:4]  # mnist-10k trains on the first 8,000 test images, in order
 
 
-def _trained_state(spec: NetworkSpec) -> dict[str, torch.Tensor]:
-    """Seeded weights unlike any fresh initialisation (biases, norms and BatchNorm
-    statistics included) but of the same scale, as training would leave them."""
-    torch.manual_seed(0)
-    generator = torch.Generator().manual_seed(1)
-    state = {}
-    for key, value in build(spec).state_dict().items():
-        if not value.is_floating_point():
-            state[key] = value
-        elif key.endswith("running_var"):
-            state[key] = torch.rand(value.shape, generator=generator) + 0.5
-        else:
-            spread = value.std().item() if value.numel() > 1 else 0.0
-            noise = torch.randn(value.shape, generator=generator)
-            state[key] = value + 0.5 * (spread or 0.1) * noise
-    return state
-
-
-def _reference(spec: NetworkSpec, state: dict[str, torch.Tensor]) -> torch.nn.Module:
-    model = build(spec)
-    model.load_state_dict(state)
-    return model.eval()
-
-
-def _random_batch(spec: NetworkSpec, batch: int, seed: int) -> torch.Tensor:
-    generator = torch.Generator().manual_seed(seed)
-    shape = (batch, *spec.input.shape)
-    if spec.input.dtype == "token":
-        assert spec.input.vocab_size is not None
-        return torch.randint(0, spec.input.vocab_size, shape, generator=generator)
-    return torch.randn(shape, generator=generator)
-
-
 def _inputs(spec: NetworkSpec, request: pytest.FixtureRequest) -> list[torch.Tensor]:
     """Batches of 4 and 1 (the exports trace a batch of 2): real digits where they fit."""
     if spec.input.shape == MNIST_SHAPE and spec.input.dtype == "float":
         images = request.getfixturevalue("mnist_images")
         return [images, images[:1]]
-    return [_random_batch(spec, 4, seed=10), _random_batch(spec, 1, seed=11)]
+    return [random_batch(spec, 4, seed=10), random_batch(spec, 1, seed=11)]
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -91,7 +59,7 @@ def test_onnx_runs_in_onnxruntime_like_torch(
     name: str, presets: dict[str, NetworkSpec], request: pytest.FixtureRequest
 ) -> None:
     spec = presets[name]
-    state = _trained_state(spec)
+    state = trained_state(spec)
     exported = export_model(spec, state, "onnx", name=name)
     assert exported.filename == f"{name}.onnx"
     session = ort.InferenceSession(exported.data, providers=["CPUExecutionProvider"])
@@ -100,7 +68,7 @@ def test_onnx_runs_in_onnxruntime_like_torch(
     assert graph_input.shape == ["batch", *spec.input.shape]
     assert graph_input.type == ("tensor(int64)" if spec.input.dtype == "token" else
                                 "tensor(float)")
-    model = _reference(spec, state)
+    model = reference_model(spec, state)
     for x in _inputs(spec, request):
         (got,) = session.run(["output"], {"input": x.numpy()})
         with torch.no_grad():
@@ -118,7 +86,7 @@ def test_pytorch_zip_loads_as_its_readme_says(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spec = presets[name]
-    state = _trained_state(spec)
+    state = trained_state(spec)
     exported = export_model(spec, state, "pytorch", name=name)
     assert (exported.filename, exported.media_type) == (f"{name}.zip", "application/zip")
     with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
@@ -145,7 +113,7 @@ def test_pytorch_zip_loads_as_its_readme_says(
     loaded = namespace["m"]
     assert isinstance(loaded, torch.nn.Module) and not loaded.training
 
-    model = _reference(spec, state)
+    model = reference_model(spec, state)
     with torch.no_grad():
         for x in _inputs(spec, request):
             torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
@@ -156,7 +124,7 @@ def test_safetensors_holds_the_weights_and_the_spec(
     name: str, presets: dict[str, NetworkSpec], tmp_path: Path
 ) -> None:
     spec = presets[name]
-    state = _trained_state(spec)
+    state = trained_state(spec)
     exported = export_model(spec, state, "safetensors", name=name)
     loaded = load_safetensors(exported.data)
     assert loaded.keys() == state.keys()
@@ -176,11 +144,11 @@ def test_torchscript_reloads_and_matches_eager(
     name: str, presets: dict[str, NetworkSpec], request: pytest.FixtureRequest
 ) -> None:
     spec = presets[name]
-    state = _trained_state(spec)
+    state = trained_state(spec)
     exported = export_model(spec, state, "torchscript", name=name)
     assert exported.filename == f"{name}.pt"
     loaded = torch.jit.load(io.BytesIO(exported.data))
-    model = _reference(spec, state)
+    model = reference_model(spec, state)
     with torch.no_grad():
         for x in _inputs(spec, request):
             torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
@@ -189,7 +157,7 @@ def test_torchscript_reloads_and_matches_eager(
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_every_format_names_its_file(fmt: str, presets: dict[str, NetworkSpec]) -> None:
     spec = presets["perceptron"]
-    exported = export_model(spec, _trained_state(spec), fmt, name="../../etc/passwd")
+    exported = export_model(spec, trained_state(spec), fmt, name="../../etc/passwd")
     extension = {"pytorch": "zip", "safetensors": "safetensors", "onnx": "onnx",
                  "torchscript": "pt"}[fmt]
     assert exported.filename == f"etc_passwd.{extension}"
@@ -208,19 +176,19 @@ def test_every_format_names_its_file(fmt: str, presets: dict[str, NetworkSpec]) 
 ])
 def test_names_are_sanitised(name: str, filename: str, presets: dict[str, NetworkSpec]) -> None:
     spec = presets["perceptron"]
-    exported = export_model(spec, _trained_state(spec), "safetensors", name=name)
+    exported = export_model(spec, trained_state(spec), "safetensors", name=name)
     assert exported.filename == f"{filename}.safetensors"
 
 
 def test_unknown_format_is_refused(presets: dict[str, NetworkSpec]) -> None:
     spec = presets["perceptron"]
     with pytest.raises(ValueError, match="pytorch, safetensors, onnx, torchscript"):
-        export_model(spec, _trained_state(spec), "keras")
+        export_model(spec, trained_state(spec), "keras")
 
 
 def test_weights_of_another_network_are_refused(presets: dict[str, NetworkSpec]) -> None:
     with pytest.raises(ValueError, match="do not fit the network"):
-        export_model(presets["toy-mlp"], _trained_state(presets["digits-mlp"]), "onnx")
+        export_model(presets["toy-mlp"], trained_state(presets["digits-mlp"]), "onnx")
 
 
 def test_onnx_failures_are_value_errors(
@@ -232,14 +200,14 @@ def test_onnx_failures_are_value_errors(
     monkeypatch.setattr(torch.onnx, "export", unsupported)
     spec = presets["perceptron"]
     with pytest.raises(ValueError, match=r"opset 17\) failed for a network of dense: .*foo"):
-        export_model(spec, _trained_state(spec), "onnx")
+        export_model(spec, trained_state(spec), "onnx")
 
 
 def test_pytorch_zip_is_reproducible_and_leaves_the_rng_alone(
     presets: dict[str, NetworkSpec]
 ) -> None:
     spec = presets["lenet5"]
-    state = _trained_state(spec)
+    state = trained_state(spec)
     torch.manual_seed(7)
     first = export_model(spec, state, "pytorch").data
     after_export = torch.rand(3)

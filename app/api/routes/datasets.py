@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import RunsDep
+from app.api.deps import RunsDep, read_body
 from app.api.schemas import DatasetDetailOut, DatasetOut, ErrorOut, UploadOut, UploadsOut
 from app.datasets import (
     DATASETS,
@@ -141,15 +141,6 @@ class ImageFolderOut(BaseModel):
     side: int = Field(description="The median shorter side of the images, in pixels.")
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The request's body, read up to `limit` bytes: more is a 413 before it is all read."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, f"the upload is over {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @router.post("/images/uploads", status_code=201, responses={
@@ -167,7 +158,7 @@ async def upload_images(request: Request) -> ImageFolderOut:
     written (zip bombs, paths outside the folders, files that are not the images their
     names say are refused); kept within LAYERLAB_UPLOAD_QUOTA_BYTES with the tables."""
     settings: Settings = request.app.state.settings
-    data = await _body(request, MAX_ZIP_BYTES)
+    data = await read_body(request, MAX_ZIP_BYTES)
     try:
         folder = await run_in_threadpool(save_image_zip, data, settings.upload_quota_bytes)
     except UploadQuotaExceeded as exc:

@@ -1,0 +1,204 @@
+"""An ONNX file read for conversion: its constants folded, its tensors sorted into data
+(computed from the network input), shape (computed from tensor shapes only) and constant,
+and every data tensor's shape without the batch dimension.
+
+Folding runs each node whose inputs are all constant once, with onnx's reference
+evaluator, so a weight that a file transposes or reshapes at run time (exporters that do
+not fold constants write that) reaches the converter as the tensor it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import onnx
+from onnx import numpy_helper, shape_inference
+from onnx.reference import ReferenceEvaluator
+
+MAX_ONNX_BYTES = 512 * 1024 * 1024
+"""The largest file read (a protobuf message cannot pass 2 GB; an upload is bounded
+below that by the server's body limit)."""
+
+RANDOM_OPS = frozenset({"RandomNormal", "RandomNormalLike", "RandomUniform",
+                        "RandomUniformLike", "Multinomial", "Bernoulli"})
+"""Never folded: a run-time draw is not a constant."""
+
+Kind = Literal["data", "shape", "const"]
+
+
+class OnnxReadError(ValueError):
+    """The bytes are not an ONNX model this reader can take (damaged, or not ONNX)."""
+
+
+@dataclass
+class OnnxGraph:
+    """One model's main graph, ready for conversion."""
+
+    model: onnx.ModelProto
+    input_name: str
+    input_shape: tuple[int, ...]  # without the batch dimension
+    input_is_int: bool
+    output_name: str
+    consts: dict[str, np.ndarray] = field(default_factory=dict)
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    shapes: dict[str, tuple[int | None, ...]] = field(default_factory=dict)
+    consumers: dict[str, list[onnx.NodeProto]] = field(default_factory=dict)
+
+    @property
+    def nodes(self) -> list[onnx.NodeProto]:
+        return list(self.model.graph.node)
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        return {prop.key: prop.value for prop in self.model.metadata_props}
+
+    def kind(self, name: str) -> Kind:
+        return self.kinds.get(name, "const" if name == "" else "data")
+
+    def data_inputs(self, node: onnx.NodeProto) -> list[str]:
+        return [name for name in node.input if name and self.kind(name) == "data"]
+
+    def const(self, node: onnx.NodeProto, index: int) -> np.ndarray | None:
+        """The node's index-th input if it is a constant (None if absent or computed)."""
+        if index >= len(node.input) or not node.input[index]:
+            return None
+        return self.consts.get(node.input[index])
+
+    def sample_shape(self, name: str) -> tuple[int, ...] | None:
+        """A data tensor's shape without its batch dimension; None where unknown."""
+        shape = self.shapes.get(name)
+        if shape is None or len(shape) < 1 or any(d is None for d in shape[1:]):
+            return None
+        return tuple(int(d) for d in shape[1:])  # type: ignore[arg-type]
+
+
+def read_onnx(data: bytes) -> OnnxGraph:
+    """Parse, check and prepare a model with one input and one output."""
+    if len(data) > MAX_ONNX_BYTES:
+        raise OnnxReadError(f"the file is {len(data):,} bytes; at most {MAX_ONNX_BYTES:,} "
+                            "are read")
+    try:
+        model = onnx.load_model_from_string(data)
+        onnx.checker.check_model(model)
+    except Exception as exc:  # DecodeError, ValidationError: both say what is wrong
+        raise OnnxReadError(f"not a valid ONNX model: {str(exc).splitlines()[0][:300]}"
+                            ) from exc
+    graph = model.graph
+    initializers = {init.name for init in graph.initializer}
+    inputs = [value for value in graph.input if value.name not in initializers]
+    if len(inputs) != 1 or len(graph.output) != 1:
+        raise OnnxReadError(f"the model has {len(inputs)} inputs and {len(graph.output)} "
+                            "outputs; a network here has one of each")
+    with contextlib.suppress(Exception):  # it fails on custom domains: go on without it
+        model = shape_inference.infer_shapes(model, data_prop=True)
+    source = inputs[0]
+    dims = _dims(source.type)
+    if not dims or any(d is None for d in dims[1:]):
+        raise OnnxReadError(f"the input {source.name!r} needs a fixed shape after its batch "
+                            f"dimension (it is {_shown(dims)})")
+    elem = source.type.tensor_type.elem_type
+    read = OnnxGraph(model=model, input_name=source.name,
+                     input_shape=tuple(int(d) for d in dims[1:]),  # type: ignore[arg-type]
+                     input_is_int=elem in (onnx.TensorProto.INT64, onnx.TensorProto.INT32),
+                     output_name=graph.output[0].name)
+    _collect_shapes(read)
+    _fold(read)
+    _observe_shapes(read)
+    for node in read.model.graph.node:
+        for name in node.input:
+            read.consumers.setdefault(name, []).append(node)
+    return read
+
+
+def _dims(tensor_type: onnx.TypeProto) -> tuple[int | None, ...]:
+    shape = tensor_type.tensor_type.shape
+    return tuple(d.dim_value if d.HasField("dim_value") else None for d in shape.dim)
+
+
+def _shown(dims: tuple[int | None, ...]) -> str:
+    return "[" + ", ".join("?" if d is None else str(d) for d in dims) + "]"
+
+
+def _collect_shapes(read: OnnxGraph) -> None:
+    graph = read.model.graph
+    for value in (*graph.input, *graph.value_info, *graph.output):
+        if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
+            read.shapes[value.name] = _dims(value.type)
+
+
+def _fold(read: OnnxGraph) -> None:
+    """Constants in, kinds of every tensor out: each node is data if any input is data,
+    shape if it reads a Shape (and no data), else constant and evaluated once."""
+    for init in read.model.graph.initializer:
+        read.consts[init.name] = numpy_helper.to_array(init)
+        read.kinds[init.name] = "const"
+    read.kinds[read.input_name] = "data"
+    for node in read.model.graph.node:
+        kinds = [read.kind(name) for name in node.input if name]
+        if node.op_type == "Shape" or node.op_type in RANDOM_OPS:
+            kind: Kind = "shape" if node.op_type == "Shape" else "data"
+        elif "data" in kinds:
+            kind = "data"
+        elif "shape" in kinds:
+            kind = "shape"
+        else:
+            kind = "const"
+        if node.op_type == "Shape" and node.input and read.kind(node.input[0]) == "const":
+            kind = "const"
+        for name in node.output:
+            read.kinds[name] = kind
+        if kind == "const":
+            _evaluate(read, node)
+
+
+def _evaluate(read: OnnxGraph, node: onnx.NodeProto) -> None:
+    if node.op_type == "Constant":
+        value = onnx.helper.get_attribute_value(node.attribute[0])
+        read.consts[node.output[0]] = (numpy_helper.to_array(value)
+                                       if isinstance(value, onnx.TensorProto) else np.array(value))
+        return
+    feeds = {name: read.consts[name] for name in node.input if name}
+    try:
+        results = ReferenceEvaluator(node).run(None, feeds)
+    except Exception:  # an op the evaluator lacks: leave it computed
+        for name in node.output:
+            read.kinds[name] = "data"
+        return
+    for name, value in zip(node.output, results, strict=False):
+        read.consts[name] = np.asarray(value)
+
+
+OBSERVED_BATCH = 3
+"""The batch a run that measures unknown shapes feeds (an odd size, so it is told apart)."""
+
+
+def _observe_shapes(read: OnnxGraph) -> None:
+    """The shapes inference left open (a reshape to a computed shape, say), measured by
+    running the file once in ONNX Runtime with every such tensor as an output."""
+    unknown = [name for node in read.model.graph.node for name in node.output
+               if name and read.kinds.get(name) == "data" and read.sample_shape(name) is None]
+    if not unknown:
+        return
+    import onnxruntime
+
+    probe = onnx.ModelProto()
+    probe.CopyFrom(read.model)
+    probe.graph.output.extend(onnx.ValueInfoProto(name=name) for name in unknown)
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # its graph optimiser's notes are not ours to show
+    feed = np.zeros((OBSERVED_BATCH, *read.input_shape),
+                    np.int64 if read.input_is_int else np.float32)
+    try:
+        session = onnxruntime.InferenceSession(probe.SerializeToString(), options,
+                                               providers=["CPUExecutionProvider"])
+        values = session.run(unknown, {read.input_name: feed})
+    except Exception:  # the converter names what stays unknown
+        return
+    for name, value in zip(unknown, values, strict=True):
+        shape = np.shape(value)
+        if shape and shape[0] == OBSERVED_BATCH:
+            read.shapes[name] = (None, *shape[1:])
+
