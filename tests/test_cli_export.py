@@ -4,6 +4,7 @@ no server and no database, and what it writes reproduces the trained network."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import sys
 import zipfile
@@ -13,6 +14,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
+from onnx import TensorProto, helper
 from safetensors.torch import load_file
 
 from app.nn import build
@@ -79,6 +81,32 @@ def test_export_onnx_reproduces_the_trained_model(checkpoint: Path, tmp_path: Pa
     with torch.no_grad():
         expected = _trained(checkpoint)(x).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+    # ... and `layerlab import` reads it back: the same network and the same weights
+    spec_file, weights_file = tmp_path / "tiny.json", tmp_path / "tiny.safetensors"
+    back = _layerlab("import", str(out), "-o", str(spec_file), "--weights", str(weights_file),
+                     env=NO_DATABASE)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "its own LayerLab spec" in back.stderr
+    assert parse_network(json.loads(spec_file.read_text())) == NETWORK
+    state = load_file(weights_file)
+    trained = _trained(checkpoint).state_dict()
+    assert all(torch.equal(state[k], v) for k, v in trained.items()
+               if not k.endswith("num_batches_tracked"))  # a count, not in an ONNX file
+
+
+def test_import_names_each_operator_it_cannot_express(tmp_path: Path) -> None:
+    graph = helper.make_graph(
+        [helper.make_node("Sin", ["x"], ["y"], name="/wave/Sin")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp_path / "wave.onnx"
+    path.write_bytes(model.SerializeToString())
+    result = _layerlab("import", str(path), env=NO_DATABASE)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "Sin (/wave/Sin): no layer does this" in result.stderr
 
 
 def test_export_pytorch_into_a_folder(checkpoint: Path, tmp_path: Path) -> None:

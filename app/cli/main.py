@@ -23,6 +23,7 @@ from app.cli.common import (
 )
 from app.cli.db import db_cli
 from app.cli.export import export
+from app.cli.imports import import_model
 from app.cli.progress import TrainingProgress, metrics_table, origin_text, status_text
 from app.cli.runs import runs_cli
 from app.cli.sweeps import sweeps_cli
@@ -40,6 +41,7 @@ cli.add_typer(runs_cli, name="runs")
 cli.add_typer(sweeps_cli, name="sweeps")
 cli.add_typer(db_cli, name="db")
 cli.command()(export)
+cli.command("import")(import_model)
 
 
 @cli.command()

@@ -153,8 +153,8 @@ class LayerLab:
                init_from: str | Mapping[str, Any] | None = None) -> Run:
         """Queue a run of a spec (dict or NetworkSpec) or of a preset named by a string;
         a preset trains with its own settings, or with `training` laid over them (a spec
-        needs `training`). `init_from` (a run id, or {"run_id", "epoch"}) starts it from
-        that run's weights."""
+        needs `training`). `init_from` (a run id, {"run_id", "epoch"}, or {"import_id"}
+        of an imported network) starts it from those weights."""
         model = {"preset": spec} if isinstance(spec, str) else _jsonable(spec)
         body: dict[str, Any] = {"model": model}
         if training is not None:
@@ -183,6 +183,29 @@ class LayerLab:
         created: dict[str, Any] = self._json("POST", "/datasets/images/uploads", content=data,
                                              headers={"Content-Type": "application/zip"})
         return created
+
+    def import_onnx(self, model: str | Path | bytes, name: str | None = None) -> dict[str, Any]:
+        """Import a network from an ONNX file (a path, or its bytes); returns {id, name,
+        network, carried, fresh, max_error, ...}: open `network` as a spec, and start a run
+        from its weights with init_from={"import_id": id}. LayerLabError 422 names every
+        operator no layer expresses."""
+        data = model if isinstance(model, bytes) else Path(model).read_bytes()
+        params = {"filename": "model.onnx" if isinstance(model, bytes) else Path(model).name}
+        if name is not None:
+            params["name"] = name
+        created: dict[str, Any] = self._json(
+            "POST", "/imports/onnx", content=data, params=params,
+            headers={"Content-Type": "application/octet-stream"})
+        return created
+
+    def imports(self) -> list[dict[str, Any]]:
+        """The imported networks, newest first."""
+        found: list[dict[str, Any]] = self._json("GET", "/imports")
+        return found
+
+    def delete_import(self, import_id: str) -> None:
+        """Delete an imported network (runs started from it keep their weights)."""
+        self.request("DELETE", f"/imports/{import_id}")
 
     def uploads(self) -> dict[str, Any]:
         """The uploaded tables ({upload_id, size, created_at}, newest first) under

@@ -179,6 +179,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Imported
+         * @description Every imported network, newest first.
+         */
+        get: operations["list_imported"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/onnx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Onnx File
+         * @description Import a network from an ONNX file (the raw file as the body). Each operator becomes
+         *     a layer (Gemm/MatMul+Add: dense, Conv: conv2d, pooling, norms, activations, reshapes,
+         *     Add/Mul/Concat, LSTM/GRU/RNN); a file LayerLab exported comes back as it was.
+         *     The network is run beside the file on a check batch before it is kept; nothing is
+         *     kept when any operator cannot be expressed.
+         */
+        post: operations["import_onnx_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Imported
+         * @description One imported network.
+         */
+        get: operations["get_imported"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Imported
+         * @description Delete an imported network. Runs started from it keep their own copy of its weights.
+         */
+        delete: operations["delete_imported"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/layers": {
         parameters: {
             query?: never;
@@ -3008,20 +3076,65 @@ export interface components {
             upload_id: string;
         };
         /**
+         * ImportOut
+         * @description An imported network: open `network` in the editor and start a run from its weights
+         *     with `init_from: {import_id: id}`.
+         */
+        ImportOut: {
+            /**
+             * Carried
+             * @description True: the file was exported by LayerLab and carried its spec; false: converted operator by operator.
+             */
+            carried: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /**
+             * Fresh
+             * @description Layers the file holds no weights for (they do not reach its output): they start fresh.
+             */
+            fresh: string[];
+            /** Id */
+            id: string;
+            /**
+             * Max Error
+             * @description The largest difference between the network's outputs and the file's on a check batch.
+             */
+            max_error: number;
+            /** Name */
+            name: string;
+            network: components["schemas"]["NetworkSpec"];
+            /**
+             * Size
+             * @description Bytes of weights kept.
+             */
+            size: number;
+        };
+        /**
          * InitFrom
-         * @description Start from another run's weights: every layer whose id and shapes match.
+         * @description Start from another run's weights, or an imported network's: every layer whose id
+         *     and shapes match. Name one of `run_id` and `import_id`.
          */
         InitFrom: {
             /**
              * Epoch
-             * @description Its weights at the end of this epoch (see /inspect/epochs); default: its latest checkpoint.
+             * @description The run's weights at the end of this epoch (see /inspect/epochs); default: its latest checkpoint.
              */
             epoch?: number | null;
+            /**
+             * Import Id
+             * @description The imported network (POST /imports/onnx) to take weights from.
+             */
+            import_id?: string | null;
             /**
              * Run Id
              * @description The run to take weights from.
              */
-            run_id: string;
+            run_id?: string | null;
         };
         /**
          * InputIn
@@ -4327,16 +4440,19 @@ export interface components {
             epoch?: number | null;
             /**
              * Kind
-             * @description transfer: weights from another run; edit: continues its parent after a change, steps and epochs going on from `step`/`epoch`.
+             * @description transfer: weights from another run; edit: continues its parent after a change, steps and epochs going on from `step`/`epoch`; import: weights from an imported network.
              * @enum {string}
              */
-            kind: "transfer" | "edit";
+            kind: "transfer" | "edit" | "import";
             /**
              * Loaded
              * @description Layers whose weights were taken (frozen ones included).
              */
             loaded?: string[];
-            /** Run Id */
+            /**
+             * Run Id
+             * @description The source run, or for an import the imported network's id.
+             */
             run_id: string;
             /**
              * Skipped
@@ -6601,6 +6717,297 @@ export interface operations {
             };
             /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_imported: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"][];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    import_onnx_file: {
+        parameters: {
+            query?: {
+                /** @description The network's name; default: the file name without .onnx. */
+                name?: string | null;
+                /** @description The file's name, kept to show where the network came from. */
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The file is over the size limit, or the uploads would go over their quota. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not an ONNX model, or one with operators no layer expresses (each named in `errors`, with its node), or one whose converted network does not compute what the file does. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_imported: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the import returned. */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_imported: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the import returned. */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

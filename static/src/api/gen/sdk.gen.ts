@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ContinueRunData, ContinueRunErrors, ContinueRunResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, DeleteCsvUploadData, DeleteCsvUploadErrors, DeleteCsvUploadResponses, DeleteImagesUploadData, DeleteImagesUploadErrors, DeleteImagesUploadResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, EditRunData, EditRunErrors, EditRunResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, InspectActivationsChannelData, InspectActivationsChannelErrors, InspectActivationsChannelResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionCellData, InspectConfusionCellErrors, InspectConfusionCellResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectGenerateStreamData, InspectGenerateStreamErrors, InspectGenerateStreamResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSampleData, InspectSampleErrors, InspectSampleResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectTranslateData, InspectTranslateErrors, InspectTranslateResponses, InspectUnitsData, InspectUnitsErrors, InspectUnitsResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListActivationsData, ListActivationsErrors, ListActivationsResponses, ListCsvUploadsData, ListCsvUploadsErrors, ListCsvUploadsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, UploadImagesData, UploadImagesErrors, UploadImagesResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
+import type { ContinueRunData, ContinueRunErrors, ContinueRunResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, DeleteCsvUploadData, DeleteCsvUploadErrors, DeleteCsvUploadResponses, DeleteImagesUploadData, DeleteImagesUploadErrors, DeleteImagesUploadResponses, DeleteImportedData, DeleteImportedErrors, DeleteImportedResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, EditRunData, EditRunErrors, EditRunResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetImportedData, GetImportedErrors, GetImportedResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, ImportOnnxFileData, ImportOnnxFileErrors, ImportOnnxFileResponses, InspectActivationsChannelData, InspectActivationsChannelErrors, InspectActivationsChannelResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionCellData, InspectConfusionCellErrors, InspectConfusionCellResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectGenerateStreamData, InspectGenerateStreamErrors, InspectGenerateStreamResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSampleData, InspectSampleErrors, InspectSampleResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectTranslateData, InspectTranslateErrors, InspectTranslateResponses, InspectUnitsData, InspectUnitsErrors, InspectUnitsResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListActivationsData, ListActivationsErrors, ListActivationsResponses, ListCsvUploadsData, ListCsvUploadsErrors, ListCsvUploadsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListImportedData, ListImportedErrors, ListImportedResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, UploadImagesData, UploadImagesErrors, UploadImagesResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -107,6 +107,46 @@ export const getDataset = <ThrowOnError extends boolean = false>(options: Option
  * token set, the status alone: health stays open for probes).
  */
 export const health = <ThrowOnError extends boolean = false>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({ url: '/api/v1/health', ...options });
+
+/**
+ * List Imported
+ *
+ * Every imported network, newest first.
+ */
+export const listImported = <ThrowOnError extends boolean = false>(options?: Options<ListImportedData, ThrowOnError>) => (options?.client ?? client).get<ListImportedResponses, ListImportedErrors, ThrowOnError>({ url: '/api/v1/imports', ...options });
+
+/**
+ * Import Onnx File
+ *
+ * Import a network from an ONNX file (the raw file as the body). Each operator becomes
+ * a layer (Gemm/MatMul+Add: dense, Conv: conv2d, pooling, norms, activations, reshapes,
+ * Add/Mul/Concat, LSTM/GRU/RNN); a file LayerLab exported comes back as it was.
+ * The network is run beside the file on a check batch before it is kept; nothing is
+ * kept when any operator cannot be expressed.
+ */
+export const importOnnxFile = <ThrowOnError extends boolean = false>(options: Options<ImportOnnxFileData, ThrowOnError>) => (options.client ?? client).post<ImportOnnxFileResponses, ImportOnnxFileErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/api/v1/imports/onnx',
+    ...options,
+    headers: {
+        'Content-Type': 'application/octet-stream',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Imported
+ *
+ * Delete an imported network. Runs started from it keep their own copy of its weights.
+ */
+export const deleteImported = <ThrowOnError extends boolean = false>(options: Options<DeleteImportedData, ThrowOnError>) => (options.client ?? client).delete<DeleteImportedResponses, DeleteImportedErrors, ThrowOnError>({ url: '/api/v1/imports/{import_id}', ...options });
+
+/**
+ * Get Imported
+ *
+ * One imported network.
+ */
+export const getImported = <ThrowOnError extends boolean = false>(options: Options<GetImportedData, ThrowOnError>) => (options.client ?? client).get<GetImportedResponses, GetImportedErrors, ThrowOnError>({ url: '/api/v1/imports/{import_id}', ...options });
 
 /**
  * List Layers

@@ -2247,23 +2247,80 @@ export type ImageFolderOut = {
 };
 
 /**
+ * ImportOut
+ *
+ * An imported network: open `network` in the editor and start a run from its weights
+ * with `init_from: {import_id: id}`.
+ */
+export type ImportOut = {
+    /**
+     * Carried
+     *
+     * True: the file was exported by LayerLab and carried its spec; false: converted operator by operator.
+     */
+    carried: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Filename
+     */
+    filename: string;
+    /**
+     * Fresh
+     *
+     * Layers the file holds no weights for (they do not reach its output): they start fresh.
+     */
+    fresh: Array<string>;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Max Error
+     *
+     * The largest difference between the network's outputs and the file's on a check batch.
+     */
+    max_error: number;
+    /**
+     * Name
+     */
+    name: string;
+    network: NetworkSpec;
+    /**
+     * Size
+     *
+     * Bytes of weights kept.
+     */
+    size: number;
+};
+
+/**
  * InitFrom
  *
- * Start from another run's weights: every layer whose id and shapes match.
+ * Start from another run's weights, or an imported network's: every layer whose id
+ * and shapes match. Name one of `run_id` and `import_id`.
  */
 export type InitFrom = {
     /**
      * Epoch
      *
-     * Its weights at the end of this epoch (see /inspect/epochs); default: its latest checkpoint.
+     * The run's weights at the end of this epoch (see /inspect/epochs); default: its latest checkpoint.
      */
     epoch?: number | null;
+    /**
+     * Import Id
+     *
+     * The imported network (POST /imports/onnx) to take weights from.
+     */
+    import_id?: string | null;
     /**
      * Run Id
      *
      * The run to take weights from.
      */
-    run_id: string;
+    run_id?: string | null;
 };
 
 /**
@@ -3914,9 +3971,9 @@ export type RunOrigin = {
     /**
      * Kind
      *
-     * transfer: weights from another run; edit: continues its parent after a change, steps and epochs going on from `step`/`epoch`.
+     * transfer: weights from another run; edit: continues its parent after a change, steps and epochs going on from `step`/`epoch`; import: weights from an imported network.
      */
-    kind: 'transfer' | 'edit';
+    kind: 'transfer' | 'edit' | 'import';
     /**
      * Loaded
      *
@@ -3925,6 +3982,8 @@ export type RunOrigin = {
     loaded?: Array<string>;
     /**
      * Run Id
+     *
+     * The source run, or for an import the imported network's id.
      */
     run_id: string;
     /**
@@ -6554,6 +6613,210 @@ export type HealthResponses = {
 };
 
 export type HealthResponse = HealthResponses[keyof HealthResponses];
+
+export type ListImportedData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/imports';
+};
+
+export type ListImportedErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ListImportedError = ListImportedErrors[keyof ListImportedErrors];
+
+export type ListImportedResponses = {
+    /**
+     * Response List Imported
+     *
+     * Successful Response
+     */
+    200: Array<ImportOut>;
+};
+
+export type ListImportedResponse = ListImportedResponses[keyof ListImportedResponses];
+
+export type ImportOnnxFileData = {
+    /**
+     * An .onnx file's bytes.
+     */
+    body: Blob | File;
+    path?: never;
+    query?: {
+        /**
+         * Name
+         *
+         * The network's name; default: the file name without .onnx.
+         */
+        name?: string | null;
+        /**
+         * Filename
+         *
+         * The file's name, kept to show where the network came from.
+         */
+        filename?: string;
+    };
+    url: '/api/v1/imports/onnx';
+};
+
+export type ImportOnnxFileErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * The file is over the size limit, or the uploads would go over their quota.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Not an ONNX model, or one with operators no layer expresses (each named in `errors`, with its node), or one whose converted network does not compute what the file does.
+     */
+    422: ErrorOut;
+};
+
+export type ImportOnnxFileError = ImportOnnxFileErrors[keyof ImportOnnxFileErrors];
+
+export type ImportOnnxFileResponses = {
+    /**
+     * Successful Response
+     */
+    201: ImportOut;
+};
+
+export type ImportOnnxFileResponse = ImportOnnxFileResponses[keyof ImportOnnxFileResponses];
+
+export type DeleteImportedData = {
+    body?: never;
+    path: {
+        /**
+         * Import Id
+         *
+         * The id the import returned.
+         */
+        import_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imports/{import_id}';
+};
+
+export type DeleteImportedErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * Not Found
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type DeleteImportedError = DeleteImportedErrors[keyof DeleteImportedErrors];
+
+export type DeleteImportedResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteImportedResponse = DeleteImportedResponses[keyof DeleteImportedResponses];
+
+export type GetImportedData = {
+    body?: never;
+    path: {
+        /**
+         * Import Id
+         *
+         * The id the import returned.
+         */
+        import_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imports/{import_id}';
+};
+
+export type GetImportedErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * Not Found
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type GetImportedError = GetImportedErrors[keyof GetImportedErrors];
+
+export type GetImportedResponses = {
+    /**
+     * Successful Response
+     */
+    200: ImportOut;
+};
+
+export type GetImportedResponse = GetImportedResponses[keyof GetImportedResponses];
 
 export type ListLayersData = {
     body?: never;
