@@ -168,6 +168,8 @@ def origin_text(origin: dict[str, Any]) -> str:
     """Where a run's first weights came from, and which layers it took."""
     if origin["kind"] == "edit":
         text = f"continues run {origin['run_id']} from step {origin['step']}"
+    elif origin["kind"] == "import":
+        text = f"weights of imported network {origin['run_id']}"
     else:
         epoch = "" if origin.get("epoch") is None else f" (epoch {origin['epoch']})"
         text = f"weights of run {origin['run_id']}{epoch}"

@@ -2,7 +2,7 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, type ActivationCurves, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
+import { ApiError, IMPORTED, api, type ActivationCurves, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
 import { MetaContext } from "./api/meta";
 import { TaskKindsContext, kindOf, useTaskKinds, type TaskKind } from "./taskKinds";
 import { count, flops } from "./format";
@@ -256,6 +256,13 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
     const { training: own, ...network } = file as NetworkSpec & { training?: unknown };
     await loadNetwork(network, (own as Training | undefined) ?? null, null);
   };
+  /** An ONNX file into the editor; the next run starts from its weights. */
+  const importOnnx = async (file: File) => {
+    const made = await api.importOnnx(file);
+    await loadNetwork(made.network, null, `${IMPORTED}${made.id}`);
+    return t(made.carried ? "topBar.importedOwn" : "topBar.importedConverted",
+      { name: made.name, count: made.network.layers.length });
+  };
   const lessonActions: LessonActions = {
     apply: (experiment, weights) => show(experiment.network, experiment.training, weights),
     train: async (experiment, weights) => {
@@ -281,7 +288,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
     <div className={lessonsOpen ? "app with-lessons" : "app"}>
       <TopBar doc={doc} spec={spec} training={training ? forRun(training) : null} presets={presets} editor={editor}
         onTrain={train} notReady={notReady} fixed={fixed} theme={theme} onTheme={changeTheme}
-        lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} onPreset={loadPreset} onImport={importFile} />
+        lessonsOpen={lessonsOpen} onLessons={setLessonsOpen} onPreset={loadPreset} onImport={importFile}
+        onImportOnnx={importOnnx} />
       {lessonsOpen && (
         <LessonsPanel actions={lessonActions} current={{ runId, status: view.status }} onClose={() => setLessonsOpen(false)} />
       )}

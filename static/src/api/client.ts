@@ -24,6 +24,7 @@ export type RunSummary = T.RunSummaryOut;
 /** What GET /runs finds: filters, search words, a sort and a page. */
 export type RunsQuery = NonNullable<T.ListRunsData["query"]>;
 export type DatasetSummary = T.DatasetOut;
+export type ImportedNetwork = T.ImportOut;
 export type DatasetDetail = T.DatasetDetailOut;
 export type LessonSummary = T.LessonSummaryOut;
 export type Lesson = T.LessonOut;
@@ -80,6 +81,14 @@ export function streamUrl(runId: string): string {
 /** Where a completed run's weights download in one format. */
 export const exportUrl = (runId: string, fmt: ExportFormat) => urlOf(sdk.exportRun, { path: { run_id: runId, fmt } });
 
+/** What a run's weights start from, as the editor keeps it: a run's id, or an imported
+ * network's id after this prefix. */
+export const IMPORTED = "import:";
+
+function initFromBody(initFrom: string): T.InitFrom {
+  return initFrom.startsWith(IMPORTED) ? { import_id: initFrom.slice(IMPORTED.length) } : { run_id: initFrom };
+}
+
 export const api = {
   /** The server's rules the UI follows (final statuses, the stream's boundary resolution). */
   meta: () => unwrap(sdk.getMeta()),
@@ -97,9 +106,14 @@ export const api = {
   tasks: () => unwrap(sdk.listTasks()),
   dataset: (name: string, samples = 8, options: Record<string, unknown> = {}) => unwrap(sdk.getDataset({
     path: { name }, query: { samples, ...(Object.keys(options).length ? { options: JSON.stringify(options) } : {}) } })),
+  /** `initFrom`: a run's id, or IMPORTED + an imported network's id. */
   createRun: (model: unknown, training: unknown, initFrom?: string | null) =>
     unwrap(sdk.createRun({ body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec,
-      ...(initFrom ? { init_from: { run_id: initFrom } } : {}) } })),
+      ...(initFrom ? { init_from: initFromBody(initFrom) } : {}) } })),
+  /** Import a network from an ONNX file; its weights stay for runs to start from. */
+  importOnnx: (file: File) => unwrap(sdk.importOnnxFile({ body: file as unknown as Blob, query: { filename: file.name } })),
+  /** The imported networks, newest first. */
+  imports: () => unwrap(sdk.listImported()),
   /** A new run going on from a paused or ended one, with the edited network and settings. */
   continueRun: (id: string, model: unknown, training: unknown) =>
     unwrap(sdk.continueRun({ path: { run_id: id }, body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec } })),

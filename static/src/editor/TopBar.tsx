@@ -28,6 +28,8 @@ interface Props {
   onPreset: (name: string) => Promise<void>;
   /** Opens a network spec file, or a preset file with its training settings. */
   onImport: (file: unknown) => Promise<void>;
+  /** Imports an ONNX file into the editor; resolves to what to tell the user. */
+  onImportOnnx: (file: File) => Promise<string>;
 }
 
 /** A notice under the bar; one about an export refused names the network it refused. */
@@ -37,7 +39,7 @@ interface Notice {
 }
 
 export function TopBar({ doc, spec, training, presets, editor, onTrain, notReady, fixed, theme, onTheme, lessonsOpen, onLessons,
-  onPreset, onImport }: Props) {
+  onPreset, onImport, onImportOnnx }: Props) {
   const { t, i18n } = useTranslation();
   const file = useRef<HTMLInputElement>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -63,14 +65,18 @@ export function TopBar({ doc, spec, training, presets, editor, onTrain, notReady
         {presets.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
       </select>
       <button type="button" onClick={() => file.current?.click()}>{t("topBar.import")}</button>
-      <input ref={file} type="file" accept="application/json,.json" hidden aria-label={t("topBar.importSpec")}
+      <input ref={file} type="file" accept="application/json,.json,.onnx" hidden aria-label={t("topBar.importSpec")}
         onChange={async (e) => {
           const chosen = e.target.files?.[0];
           if (!chosen) return;
+          const onnx = chosen.name.toLowerCase().endsWith(".onnx");
+          if (onnx) setMessage(t("topBar.importingOnnx", { file: chosen.name }));
           try {
-            await onImport(JSON.parse(await chosen.text()));
+            if (onnx) setMessage(await onImportOnnx(chosen));
+            else await onImport(JSON.parse(await chosen.text()));
           } catch (error) {
-            setMessage(t("topBar.notASpec", { error: String(error) }));
+            const why = error instanceof Error ? error.message : String(error);
+            setMessage(t(onnx ? "topBar.notOnnx" : "topBar.notASpec", { error: why }));
           }
           e.target.value = "";
         }} />

@@ -36,6 +36,7 @@ interface Props {
 export function originText(origin: RunOrigin): string {
   const run = origin.run_id.slice(0, 8);
   const head = origin.kind === "edit" ? i18n.t("train:origin.continues", { run, step: origin.step })
+    : origin.kind === "import" ? i18n.t("train:origin.startsFromImport", { run })
     : origin.epoch === null || origin.epoch === undefined ? i18n.t("train:origin.startsFrom", { run })
     : i18n.t("train:origin.startsFromEpoch", { run, epoch: origin.epoch });
   const fresh = (origin.skipped ?? []).map((s) => `${s.layer} (${s.reason})`); // the reasons are the server's

@@ -1,8 +1,8 @@
 // Training settings: a dataset (with a preview of samples and its options) and the
 // training config, both generated from their schemas, with defaults per dataset.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { DatasetSummary } from "../api/client";
+import { api, IMPORTED, type DatasetSummary, type ImportedNetwork } from "../api/client";
 import { useMeta } from "../api/meta";
 import { SchemaForm, type FormText, type JsonSchema } from "../editor/SchemaForm";
 import { entry } from "../editor/labels";
@@ -216,6 +216,14 @@ function TransferFields({ training, layerIds, initFrom, onInitFrom, onLayerLr }:
   const [search, setSearch] = useState("");
   const q = useSettled(search.trim());
   const [{ runs, total }] = useRunList({ q, status: withWeights, limit: PAGE_SIZE }, open ? 5000 : null);
+  const [imports, setImports] = useState<ImportedNetwork[]>([]);
+  useEffect(() => {
+    if (open) api.imports().then(setImports, () => setImports([]));
+  }, [open, initFrom]);
+  const known = runs.some((r) => r.id === initFrom) || imports.some((m) => `${IMPORTED}${m.id}` === initFrom);
+  const unknownLabel = initFrom?.startsWith(IMPORTED)
+    ? t("transfer.imported", { id: initFrom.slice(IMPORTED.length, IMPORTED.length + 8) })
+    : t("transfer.run", { id: initFrom?.slice(0, 8) });
   const rates = (training.layer_lr ?? {}) as Record<string, number>;
   const setRate = (id: string, value: number) => {
     const next = Object.fromEntries(Object.entries(rates).filter(([k]) => k !== id && layerIds.includes(k)));
@@ -230,8 +238,11 @@ function TransferFields({ training, layerIds, initFrom, onInitFrom, onLayerLr }:
           aria-label={t("transfer.search")} data-testid="init-from-search" />
         <select id="init-from" value={initFrom ?? ""} onChange={(e) => onInitFrom(e.target.value || null)}>
           <option value="">{t("transfer.nothing")}</option>
-          {initFrom && !runs.some((r) => r.id === initFrom) && <option value={initFrom}>{t("transfer.run", { id: initFrom.slice(0, 8) })}</option>}
+          {initFrom && !known && <option value={initFrom}>{unknownLabel}</option>}
           {runs.map((r) => <option key={r.id} value={r.id}>{r.name} · {r.id.slice(0, 8)} · {statusLabel(r.status)}</option>)}
+          {imports.length > 0 && <optgroup label={t("transfer.imports")}>
+            {imports.map((m) => <option key={m.id} value={`${IMPORTED}${m.id}`}>{m.name} · {m.filename}</option>)}
+          </optgroup>}
         </select>
         {total > runs.length && <small className="hint" data-testid="init-from-more">{t("transfer.more", { shown: runs.length, total })}</small>}
         <small className="hint">{t("transfer.hint")}</small>
