@@ -4,68 +4,36 @@ Four formats, each from the spec and a trained state_dict:
 
 - pytorch: a zip of readable source (codegen), safetensors weights, the spec and a README;
 - safetensors: the weights alone, with the spec in the header's metadata;
-- onnx: the eval-mode graph with a dynamic batch dimension ("input" -> "output");
+- onnx: the eval-mode graph with a dynamic batch dimension ("input" -> "output"),
+  carrying its spec (app.nn.onnx_export);
 - torchscript: a traced eval-mode module, for torch.jit.load or libtorch.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import re
-import threading
-import warnings
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-import numpy as np
-import onnx
 import torch
-from onnx import numpy_helper
 from safetensors.torch import save as save_safetensors
 
 from app.nn.build import build_from_plan
 from app.nn.codegen import class_name, render
+from app.nn.export_warnings import known_warnings_ignored
 from app.nn.graph_module import GraphNet
 from app.nn.infer import Plan, trace
-from app.nn.onnx_import import SPEC_KEY, WEIGHTS_KEY
+from app.nn.onnx_export import ONNX_OPSET, write_onnx
 from app.spec import NetworkSpec, SpecLimits
 
 ExportFormat = Literal["pytorch", "safetensors", "onnx", "torchscript"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
-ONNX_OPSET = 17
-"""Opset 17 has LayerNormalization as one op and runs on every current ONNX runtime."""
-
 EXAMPLE_BATCH = 2
 """The batch the ONNX and TorchScript exports trace; their batch dimension stays free."""
-
-_EXPORT_LOCK = threading.Lock()  # torch.onnx.export is not thread-safe; warning filters
-# What torch's exporters say each time that is known and harmless here, (message start,
-# category): the exporters chosen on purpose are deprecated, and a trace warns about the
-# fixed-shape checks in attention and recurrent layers (tests/nn/test_export.py runs the
-# exports at other batch sizes). Any other warning still shows.
-EXPORTER_WARNINGS: tuple[tuple[str, type[Warning]], ...] = (
-    ("Converting a tensor to a Python boolean might cause the trace to be incorrect",
-     torch.jit.TracerWarning),
-    ("You are using the legacy TorchScript-based ONNX export", DeprecationWarning),
-    ("The feature will be removed", DeprecationWarning),
-    ("Exporting a model to ONNX with a batch_size other than 1", UserWarning),
-    (r"`torch\.jit\.(trace|trace_method|save|load)` is deprecated", DeprecationWarning),
-)
-
-
-@contextmanager
-def _known_warnings_ignored() -> Iterator[None]:
-    """The exporters' known warnings silenced for the block (held under _EXPORT_LOCK:
-    warning filters are global)."""
-    with _EXPORT_LOCK, warnings.catch_warnings():
-        for message, category in EXPORTER_WARNINGS:
-            warnings.filterwarnings("ignore", message=message, category=category)
-        yield
 
 
 class WeightsMismatch(ValueError):
@@ -217,59 +185,18 @@ with torch.no_grad():
 
 
 def _write_onnx(plan: Plan, model: GraphNet) -> bytes:
-    # The TorchScript-based exporter (dynamo=False): it exports every layer type here, with
-    # no onnxscript, about ten times faster than the torch.export-based one (which also
-    # trips over a layer named `code`: fx's GraphModule.code). Constants are left unfolded
-    # so batch norms stay nodes with their own weights (folding would merge them into the
-    # convolutions); ONNX Runtime folds them when it loads the file.
-    example = example_input(plan.spec, EXAMPLE_BATCH)
-    buffer = io.BytesIO()
-    batch_axis = {0: "batch"}
     try:
-        # Not under no_grad: there attention takes a fused path that ONNX has no op for.
-        with _known_warnings_ignored():
-            torch.onnx.export(
-                model, (example,), buffer,  # type: ignore[arg-type]  # the stub says paths only
-                dynamo=False, opset_version=ONNX_OPSET, do_constant_folding=False,
-                input_names=["input"], output_names=["output"],
-                dynamic_axes={"input": batch_axis, "output": batch_axis},
-            )
+        return write_onnx(plan.spec, model, example_input(plan.spec, EXAMPLE_BATCH))
     except RuntimeError as exc:  # torch.onnx.OnnxExporterError and tracer failures
         types = ", ".join(sorted({layer.type for layer in plan.spec.layers}))
         raise FormatError(f"ONNX export (opset {ONNX_OPSET}) failed for a network of "
                           f"{types}: {exc}") from exc
-    return carry_spec(buffer.getvalue(), plan.spec, _weights(model))
-
-
-def carry_spec(data: bytes, spec: NetworkSpec, state: dict[str, torch.Tensor]) -> bytes:
-    """The ONNX file with its LayerLab spec and, for each weight, the initializer that
-    holds it (an exporter merges equal tensors, so a name may hold several), in the
-    model's metadata: app.nn.onnx_import opens it as it was."""
-    model = onnx.load_model_from_string(data)
-    stored = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
-    by_shape: dict[tuple[int, ...], list[str]] = {}
-    for name, value in stored.items():
-        by_shape.setdefault(tuple(value.shape), []).append(name)
-    where: dict[str, str] = {}
-    for key, tensor in state.items():
-        value = tensor.numpy()
-        if key in stored and np.array_equal(stored[key], value):
-            where[key] = key
-            continue
-        found = next((name for name in by_shape.get(tuple(value.shape), [])
-                      if np.array_equal(stored[name], value)), None)
-        if found is not None:
-            where[key] = found
-    for prop_key, prop_value in ((SPEC_KEY, spec.model_dump_json()),
-                                 (WEIGHTS_KEY, json.dumps(where, separators=(",", ":")))):
-        model.metadata_props.add(key=prop_key, value=prop_value)
-    return model.SerializeToString()
 
 
 def _write_torchscript(plan: Plan, model: GraphNet) -> bytes:
     buffer = io.BytesIO()
     # Traced without autograd, so attention takes the same fused path as eager inference.
-    with torch.no_grad(), _known_warnings_ignored():
+    with torch.no_grad(), known_warnings_ignored():
         traced = torch.jit.trace(model, (example_input(plan.spec, EXAMPLE_BATCH),),
                                 check_trace=False)  # _check_torchscript does more
         torch.jit.save(traced, buffer)

@@ -11,6 +11,8 @@ them all.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,10 +79,29 @@ def convert(read: OnnxGraph) -> list[Draft]:
     return converter.drafts
 
 
+NAME_SCOPES = "pkg.torch.onnx.name_scopes"
+"""Where PyTorch's torch.export-based exporter writes a node's module path."""
+
+
+def scopes(node: onnx.NodeProto) -> list[str]:
+    """The modules a node ran in, outermost first: ['block1', 'block1.attention'] from
+    the TorchScript exporter's name '/block1/block1.attention/MatMul' or the current
+    exporter's metadata "['', 'block1', 'block1.attention', 'matmul']"."""
+    if node.name.startswith("/"):
+        return [part for part in node.name.split("/")[1:-1] if part]
+    for prop in node.metadata_props:
+        if prop.key == NAME_SCOPES:
+            with contextlib.suppress(ValueError, SyntaxError):
+                names = ast.literal_eval(prop.value)
+                if isinstance(names, list):
+                    return [str(name) for name in names[1:-1] if name]
+    return []
+
+
 def top_scope(node: onnx.NodeProto) -> str | None:
-    """'/block1/attention/MatMul' -> 'block1': the module an exporter ran the node in."""
-    parts = node.name.split("/")
-    return parts[1] if len(parts) > 2 and parts[0] == "" and parts[1] else None
+    """The outermost module an exporter ran the node in ('block1'), if it says."""
+    found = scopes(node)
+    return found[0] if found else None
 
 
 class _Converter:
@@ -182,7 +203,7 @@ class _Converter:
                 return candidate
 
     def _names(self, node: onnx.NodeProto) -> list[str]:
-        parts = [p for p in node.name.split("/")[1:-1] if p]
+        parts = scopes(node)
         return [re.sub(r"[^A-Za-z0-9_-]", "_", p)[:64] for p in (parts[:1] + parts[-1:])]
 
     def add(self, node: onnx.NodeProto, kind: str, params: dict[str, Any], reads: list[str],
@@ -443,7 +464,10 @@ class _Converter:
         after = self.read.shapes.get(node.output[0], (None,))
         if shape is None or (before[:1] != after[:1]):
             raise _Skip("its result's shape is not known after the batch dimension")
-        self.add(node, "reshape", {"shape": list(shape)}, reads)
+        if len(shape) == 1 and len(before) > 2:  # (N, C, H, W) -> (N, C*H*W)
+            self.add(node, "flatten", {}, reads)
+        else:
+            self.add(node, "reshape", {"shape": list(shape)}, reads)
 
     _op_Squeeze = _op_Unsqueeze = _op_Reshape
 

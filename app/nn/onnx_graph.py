@@ -43,6 +43,7 @@ class OnnxGraph:
     input_is_int: bool
     output_name: str
     consts: dict[str, np.ndarray] = field(default_factory=dict)
+    sequences: dict[str, list[np.ndarray]] = field(default_factory=dict)
     kinds: dict[str, Kind] = field(default_factory=dict)
     shapes: dict[str, tuple[int | None, ...]] = field(default_factory=dict)
     consumers: dict[str, list[onnx.NodeProto]] = field(default_factory=dict)
@@ -131,13 +132,26 @@ def _collect_shapes(read: OnnxGraph) -> None:
 
 def _fold(read: OnnxGraph) -> None:
     """Constants in, kinds of every tensor out: each node is data if any input is data,
-    shape if it reads a Shape (and no data), else constant and evaluated once."""
+    shape if it reads a Shape (and no data), else constant and evaluated once. A shape
+    tensor whose value does not depend on the batch size (a layer's width read from a
+    shape, as exporters write gate slices) is a constant too."""
     for init in read.model.graph.initializer:
         read.consts[init.name] = numpy_helper.to_array(init)
         read.kinds[init.name] = "const"
     read.kinds[read.input_name] = "data"
+    _classify(read)
+    if _pin_shapes(read):
+        _classify(read)
+
+
+def _classify(read: OnnxGraph) -> None:
     for node in read.model.graph.node:
-        kinds = [read.kind(name) for name in node.input if name]
+        if node.output and all(name in read.consts or name in read.sequences
+                               for name in node.output if name):
+            continue
+        # CastLike reads its second input for its type alone
+        inputs = node.input[:1] if node.op_type == "CastLike" else node.input
+        kinds = [read.kind(name) for name in inputs if name]
         if node.op_type == "Shape" or node.op_type in RANDOM_OPS:
             kind: Kind = "shape" if node.op_type == "Shape" else "data"
         elif "data" in kinds:
@@ -154,13 +168,61 @@ def _fold(read: OnnxGraph) -> None:
             _evaluate(read, node)
 
 
+PINNED_BATCHES = (3, 5)
+
+
+def _pin_shapes(read: OnnxGraph) -> bool:
+    """Run the file at two batch sizes with every shape tensor that feeds a non-data
+    node as an output; those equal at both are constants. Whether any was found."""
+    wanted = {name for node in read.model.graph.node for name in node.input
+              if read.kinds.get(name) == "shape"}
+    if not wanted:
+        return False
+    values = [_run(read, sorted(wanted), batch) for batch in PINNED_BATCHES]
+    if any(v is None for v in values):
+        return False
+    first, second = values
+    assert first is not None and second is not None
+    pinned = False
+    for name in sorted(wanted):
+        a, b = first[name], second[name]
+        if np.shape(a) == np.shape(b) and np.array_equal(a, b):
+            read.consts[name], read.kinds[name] = np.asarray(a), "const"
+            pinned = True
+    return pinned
+
+
+def _run(read: OnnxGraph, names: list[str], batch: int) -> dict[str, np.ndarray] | None:
+    """The tensors `names` of one run of the file on a batch of zeros (None if it fails)."""
+    import onnxruntime
+
+    probe = onnx.ModelProto()
+    probe.CopyFrom(read.model)
+    probe.graph.output.extend(onnx.ValueInfoProto(name=name) for name in names)
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # its graph optimiser's notes are not ours to show
+    feed = np.zeros((batch, *read.input_shape), np.int64 if read.input_is_int else np.float32)
+    try:
+        session = onnxruntime.InferenceSession(probe.SerializeToString(), options,
+                                               providers=["CPUExecutionProvider"])
+        values = session.run(names, {read.input_name: feed})
+    except Exception:  # the converter names what stays computed
+        return None
+    return dict(zip(names, values, strict=True))
+
+
 def _evaluate(read: OnnxGraph, node: onnx.NodeProto) -> None:
     if node.op_type == "Constant":
         value = onnx.helper.get_attribute_value(node.attribute[0])
         read.consts[node.output[0]] = (numpy_helper.to_array(value)
                                        if isinstance(value, onnx.TensorProto) else np.array(value))
         return
-    feeds = {name: read.consts[name] for name in node.input if name}
+    if node.op_type == "CastLike":  # its target may be data: only its type is read
+        target = read.consts.get(node.input[1], np.zeros((), np.float32))
+        read.consts[node.output[0]] = read.consts[node.input[0]].astype(target.dtype)
+        return
+    feeds = {name: read.consts[name] if name in read.consts else read.sequences[name]
+             for name in node.input if name}
     try:
         results = ReferenceEvaluator(node).run(None, feeds)
     except Exception:  # an op the evaluator lacks: leave it computed
@@ -168,7 +230,10 @@ def _evaluate(read: OnnxGraph, node: onnx.NodeProto) -> None:
             read.kinds[name] = "data"
         return
     for name, value in zip(node.output, results, strict=False):
-        read.consts[name] = np.asarray(value)
+        if isinstance(value, list):  # a sequence (SplitToSequence): kept for its readers
+            read.sequences[name] = value
+        else:
+            read.consts[name] = np.asarray(value)
 
 
 OBSERVED_BATCH = 3
@@ -180,25 +245,8 @@ def _observe_shapes(read: OnnxGraph) -> None:
     running the file once in ONNX Runtime with every such tensor as an output."""
     unknown = [name for node in read.model.graph.node for name in node.output
                if name and read.kinds.get(name) == "data" and read.sample_shape(name) is None]
-    if not unknown:
-        return
-    import onnxruntime
-
-    probe = onnx.ModelProto()
-    probe.CopyFrom(read.model)
-    probe.graph.output.extend(onnx.ValueInfoProto(name=name) for name in unknown)
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3  # its graph optimiser's notes are not ours to show
-    feed = np.zeros((OBSERVED_BATCH, *read.input_shape),
-                    np.int64 if read.input_is_int else np.float32)
-    try:
-        session = onnxruntime.InferenceSession(probe.SerializeToString(), options,
-                                               providers=["CPUExecutionProvider"])
-        values = session.run(unknown, {read.input_name: feed})
-    except Exception:  # the converter names what stays unknown
-        return
-    for name, value in zip(unknown, values, strict=True):
+    values = _run(read, unknown, OBSERVED_BATCH) if unknown else None
+    for name, value in (values or {}).items():
         shape = np.shape(value)
         if shape and shape[0] == OBSERVED_BATCH:
             read.shapes[name] = (None, *shape[1:])
-

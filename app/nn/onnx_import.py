@@ -30,6 +30,7 @@ from app.spec.network import parse_network
 
 SPEC_KEY = "layerlab.spec"
 WEIGHTS_KEY = "layerlab.weights"
+EXPORTER_KEY = "layerlab.exporter"
 CHECK_BATCH = 2
 ATOL, RTOL = 1e-4, 1e-3
 """How near the imported network's outputs must be to the file's (float32 sums in another

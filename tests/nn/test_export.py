@@ -199,7 +199,7 @@ def test_onnx_failures_are_value_errors(
 
     monkeypatch.setattr(torch.onnx, "export", unsupported)
     spec = presets["perceptron"]
-    with pytest.raises(ValueError, match=r"opset 17\) failed for a network of dense: .*foo"):
+    with pytest.raises(ValueError, match=r"opset 18\) failed for a network of dense: .*foo"):
         export_model(spec, trained_state(spec), "onnx")
 
 
