@@ -1,9 +1,14 @@
-"""Points placed by hand: a 2-D set whose points are its options, clicked onto the plane in
-the playground (TensorFlow Playground's most asked-for feature). Each point is
-[x, y, class] with x and y in [-1, 1], as the other 2-D sets lie; the network reads the
-features of each point the options name, like theirs, and every view of the plane works
-on it. The points travel with the run's settings, so a run keeps the data it trained on
-and a shared link carries it."""
+"""Points placed by hand, clicked onto the plane in the playground (TensorFlow
+Playground's most asked-for feature): their sets' points are their options, so they
+travel with a run's settings (a run keeps the data it trained on, a shared link carries
+it).
+
+- drawn: a 2-D classification set, each point [x, y, class] with x and y in [-1, 1] as the
+  other 2-D sets lie; the network reads the features of each point the options name, like
+  theirs, and every view of the plane works on it.
+- drawn-curve: a 1-D regression set, each point [x, y]: the network reads x and learns y,
+  a curve through the points.
+"""
 
 from __future__ import annotations
 
@@ -70,3 +75,41 @@ class Drawn(Dataset):
         order = np.random.default_rng(options.seed).permutation(len(y))
         train, test = order[: info.splits["train"]], order[info.splits["train"]:]
         return as_tensor_data(info, x[train], y[train], x[test], y[test])
+
+
+CURVE_EXAMPLE = ((-0.9, -0.6), (-0.6, 0.1), (-0.3, 0.5), (0.0, 0.4), (0.3, -0.1),
+                 (0.6, -0.5), (0.9, -0.2))
+
+
+class DrawnCurveOptions(SplitOptions):
+    """The points of the curve and the split."""
+
+    points: tuple[tuple[Coordinate, Coordinate], ...] = Field(
+        default=CURVE_EXAMPLE, min_length=4, max_length=MAX_POINTS,
+        description=f"Each point as [x, y], both in [-1, 1]; 4 to {MAX_POINTS} points.",
+        json_schema_extra={"x-editor": "curve"})
+
+
+@register_dataset
+class DrawnCurve(Dataset):
+    name = "drawn-curve"
+    own = True
+    description = ("Points you place yourself on a line: the network reads x and learns y "
+                   "(1-D regression).")
+    Options: ClassVar[type[DatasetOptions]] = DrawnCurveOptions
+
+    def info(self, options: DatasetOptions) -> DatasetInfo:
+        assert isinstance(options, DrawnCurveOptions)
+        return DatasetInfo(
+            name=self.name, description=self.description, tasks=("regression",),
+            input_shape=(1,), target_shape=(1,),
+            splits=split_sizes(len(options.points), options.test_fraction))
+
+    def load(self, options: DatasetOptions) -> TensorData:
+        assert isinstance(options, DrawnCurveOptions)
+        info = self.info(options)
+        points = np.asarray(options.points, dtype=np.float64)
+        order = np.random.default_rng(options.seed).permutation(len(points))
+        train, test = order[: info.splits["train"]], order[info.splits["train"]:]
+        return as_tensor_data(info, points[train, :1], points[train, 1:], points[test, :1],
+                              points[test, 1:])

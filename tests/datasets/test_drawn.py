@@ -51,3 +51,29 @@ def test_points_that_cannot_train_are_refused_with_the_reason(points: list[list[
                                                               says: str) -> None:
     with pytest.raises(DatasetError, match=says):
         describe_dataset("drawn", {"points": points})
+
+
+CURVE = [[-0.9, 0.81], [-0.5, 0.25], [-0.2, 0.04], [0.0, 0.0], [0.3, 0.09], [0.6, 0.36],
+         [0.8, 0.64], [1.0, 1.0], [-1.0, 1.0], [0.1, 0.01]]
+
+
+def test_a_drawn_curve_reads_x_and_learns_y() -> None:
+    info = describe_dataset("drawn-curve", {"points": CURVE})
+    assert (info.tasks, info.input_shape, info.target_shape) == (("regression",), (1,), (1,))
+    data = load_dataset("drawn-curve", {"points": CURVE, "seed": 1})
+    assert data.x_train.shape == (8, 1) and data.y_train.shape == (8, 1)
+    pairs = torch.cat([torch.cat([data.x_train, data.y_train], 1),
+                       torch.cat([data.x_test, data.y_test], 1)])
+    assert sorted(tuple(round(v, 5) for v in row) for row in pairs.tolist()) == sorted(
+        tuple(float(v) for v in point) for point in CURVE)
+
+
+@pytest.mark.parametrize(("points", "says"), [
+    ([[0, 0], [0.1, 0], [0.2, 0]], "at least 4"),
+    ([[0, 0], [0.1, 0], [0.2, 0], [0.3, -1.2]], "greater than or equal to -1"),
+    ([[0, 0, 1], [0.1, 0], [0.2, 0], [0.3, 0]], "at most 2"),
+])
+def test_curve_points_that_cannot_train_are_refused(points: list[list[float]],
+                                                    says: str) -> None:
+    with pytest.raises(DatasetError, match=says):
+        describe_dataset("drawn-curve", {"points": points})

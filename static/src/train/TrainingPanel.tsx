@@ -63,7 +63,7 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
   const optionsSchema = (dataset?.options_schema ?? {}) as JsonSchema;
   const drawn = pointsOption(optionsSchema);
   const upload = uploadOption(optionsSchema);
-  const edited = new Set([drawn, upload?.key]); // shown by editors of their own, not in the form
+  const edited = new Set([drawn?.key, upload?.key]); // shown by editors of their own, not in the form
   const formSchema: JsonSchema = { ...optionsSchema, properties: Object.fromEntries(
     Object.entries(optionsSchema.properties ?? {}).filter(([key]) => !edited.has(key))) };
   const options = (training.dataset.options ?? {}) as Record<string, unknown>;
@@ -107,8 +107,9 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
           onUploaded={(id) => set("dataset", { ...training.dataset, options: { ...options, [upload.key]: id } })} />
       )}
       {drawn && dataset ? (
-        <PointsEditor points={(options[drawn] ?? optionsSchema.properties?.[drawn]?.default ?? []) as DrawnPoint[]}
-          onChange={(points) => set("dataset", { ...training.dataset, options: { ...options, [drawn]: points } })} />
+        <PointsEditor mode={drawn.mode}
+          points={(options[drawn.key] ?? optionsSchema.properties?.[drawn.key]?.default ?? []) as DrawnPoint[]}
+          onChange={(points) => set("dataset", { ...training.dataset, options: { ...options, [drawn.key]: points } })} />
       ) : chosen.detail && <DatasetPreview dataset={chosen.detail} />}
       {dataset && Object.keys(formSchema.properties ?? {}).length > 0 && (
         <details>
