@@ -128,6 +128,11 @@ class Settings(BaseSettings):
                     "resources), so a run starts without waiting for PyTorch's imports.",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
+    image_folders_root: Path | None = Field(
+        default=None,
+        description="A folder on the server whose subfolders users may name as image "
+                    "datasets (POST /datasets/images/folders; each copied into the uploads, "
+                    "within their quota); none: image folders are uploaded as zips only.")
     upload_quota_bytes: int = Field(
         default=500_000_000, ge=0,
         description="Most bytes the uploaded CSV tables (in home/uploads) may take "

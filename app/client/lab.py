@@ -184,6 +184,13 @@ class LayerLab:
                                              headers={"Content-Type": "application/zip"})
         return created
 
+    def copy_image_folder(self, path: str) -> dict[str, Any]:
+        """Name a folder of class folders on the server (under its
+        LAYERLAB_IMAGE_FOLDERS_ROOT) as an image dataset: returns as upload_images does."""
+        created: dict[str, Any] = self._json("POST", "/datasets/images/folders",
+                                             json={"path": path})
+        return created
+
     def import_onnx(self, model: str | Path | bytes, name: str | None = None) -> dict[str, Any]:
         """Import a network from an ONNX file (a path, or its bytes); returns {id, name,
         network, carried, fresh, max_error, ...}: open `network` as a spec, and start a run

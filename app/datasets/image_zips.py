@@ -82,12 +82,19 @@ def save_image_zip(data: bytes, quota_bytes: int = DEFAULT_QUOTA_BYTES) -> Image
     except zipfile.BadZipFile:
         raise DatasetError("the upload is not a zip file") from None
     with archive:
-        images = [(label, name, *_image(archive, info))
+        images = [(label, name, *checked_image(name, _read(archive, info)))
                   for label, name, info in _entries(archive)]
+    return store_images(images, quota_bytes)
+
+
+def store_images(images: list[tuple[str, str, Image.Image, bytes]],
+                 quota_bytes: int) -> ImageFolder:
+    """Store checked images, each (class, name shown in errors, image, file bytes), as a
+    new image folder; DatasetError for fewer than two classes, UploadQuotaExceeded."""
     classes = tuple(sorted({label for label, *_ in images}))
     if len(classes) < 2:
-        raise DatasetError(f"the zip holds {len(classes)} class folder(s); put the images of "
-                           "each class in a folder of its own, at least two")
+        raise DatasetError(f"the images are in {len(classes)} class folder(s); put the images "
+                           "of each class in a folder of its own, at least two")
     stored = [(classes.index(label), f"{i}{PurePosixPath(name).suffix.lower()}", image, raw)
               for i, (label, name, image, raw) in enumerate(images)]
     sides = sorted(min(image.size) for _, _, image, _ in stored)
@@ -180,26 +187,30 @@ def _safe(name: str) -> PurePosixPath:
     return path
 
 
-def _image(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[Image.Image, bytes]:
-    """The entry's bytes, read with a cap (headers are not trusted), as the image its
-    extension says."""
+def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes, read with a cap (headers are not trusted)."""
     with archive.open(info) as entry:
         raw = entry.read(info.file_size + 1)
     if len(raw) > info.file_size:
         raise DatasetError(f"{info.filename} unpacks to more than its header says")
-    expected = FORMATS[PurePosixPath(info.filename).suffix.lower()]
+    return raw
+
+
+def checked_image(name: str, raw: bytes) -> tuple[Image.Image, bytes]:
+    """A file's bytes as the image its extension says (Pillow reads it whole), within
+    MAX_PIXELS; DatasetError naming the file otherwise."""
+    expected = FORMATS[PurePosixPath(name).suffix.lower()]
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             if probe.format != expected:
-                raise DatasetError(f"{info.filename} is {probe.format or 'not an image'}, "
+                raise DatasetError(f"{name} is {probe.format or 'not an image'}, "
                                    f"not the {expected} its name says")
             if probe.width * probe.height > MAX_PIXELS:
-                raise DatasetError(f"{info.filename} has {probe.width}x{probe.height} "
+                raise DatasetError(f"{name} has {probe.width}x{probe.height} "
                                    f"pixels; the limit is {MAX_PIXELS:,}")
             probe.verify()
         image = Image.open(io.BytesIO(raw))
         image.load()
     except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise DatasetError(f"{info.filename} is not a readable {expected} image: "
-                           f"{exc}") from None
+        raise DatasetError(f"{name} is not a readable {expected} image: {exc}") from None
     return image, raw

@@ -21,6 +21,7 @@ from app.datasets import (
     save_upload,
 )
 from app.datasets.base import Dataset, DatasetError
+from app.datasets.image_dirs import FoldersNotAllowed, save_image_dir
 from app.datasets.image_zips import MAX_ZIP_BYTES, delete_image_folder, save_image_zip
 from app.datasets.uploads import UPLOAD_ID, used_bytes
 from app.settings import Settings
@@ -161,6 +162,38 @@ async def upload_images(request: Request) -> ImageFolderOut:
     data = await read_body(request, MAX_ZIP_BYTES)
     try:
         folder = await run_in_threadpool(save_image_zip, data, settings.upload_quota_bytes)
+    except UploadQuotaExceeded as exc:
+        raise HTTPException(413, str(exc)) from None
+    except DatasetError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return ImageFolderOut(upload_id=folder.id, classes=list(folder.classes),
+                          images=len(folder.images), colour=folder.colour, side=folder.side)
+
+
+class ImageFolderIn(BaseModel):
+    path: str = Field(min_length=1, max_length=1000, description=(
+        "The folder, relative to the server's LAYERLAB_IMAGE_FOLDERS_ROOT: one subfolder "
+        "of PNG or JPEG images a class."))
+
+
+@router.post("/images/folders", status_code=201, responses={
+    403: {"model": ErrorOut, "description": "The server takes no folders of its own "
+          "(LAYERLAB_IMAGE_FOLDERS_ROOT is not set)."},
+    413: {"model": ErrorOut, "description": "The copy would take the uploads over their "
+          "quota."},
+    422: {"model": ErrorOut, "description": "A path outside the server's image folders, or "
+          "a folder that is not class folders of images within the bounds; the detail "
+          "names the file at fault."}})
+def copy_image_folder(body: ImageFolderIn, request: Request) -> ImageFolderOut:
+    """Name a folder of images on the server (under LAYERLAB_IMAGE_FOLDERS_ROOT) instead of
+    uploading it: checked as a zip is, then copied into the uploads; train on it as
+    dataset 'images' with {upload_id}."""
+    settings: Settings = request.app.state.settings
+    try:
+        folder = save_image_dir(settings.image_folders_root, body.path,
+                                settings.upload_quota_bytes)
+    except FoldersNotAllowed as exc:
+        raise HTTPException(403, str(exc)) from None
     except UploadQuotaExceeded as exc:
         raise HTTPException(413, str(exc)) from None
     except DatasetError as exc:

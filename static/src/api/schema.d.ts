@@ -93,6 +93,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/images/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy Image Folder
+         * @description Name a folder of images on the server (under LAYERLAB_IMAGE_FOLDERS_ROOT) instead of
+         *     uploading it: checked as a zip is, then copied into the uploads; train on it as
+         *     dataset 'images' with {upload_id}.
+         */
+        post: operations["copy_image_folder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/images/uploads": {
         parameters: {
             query?: never;
@@ -3049,6 +3071,14 @@ export interface components {
             cut?: string | null;
             /** Epochs */
             epochs: components["schemas"]["EpochHistograms"][];
+        };
+        /** ImageFolderIn */
+        ImageFolderIn: {
+            /**
+             * Path
+             * @description The folder, relative to the server's LAYERLAB_IMAGE_FOLDERS_ROOT: one subfolder of PNG or JPEG images a class.
+             */
+            path: string;
         };
         /**
          * ImageFolderOut
@@ -6445,6 +6475,75 @@ export interface operations {
                 };
             };
             /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    copy_image_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageFolderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageFolderOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server takes no folders of its own (LAYERLAB_IMAGE_FOLDERS_ROOT is not set). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The copy would take the uploads over their quota. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A path outside the server's image folders, or a folder that is not class folders of images within the bounds; the detail names the file at fault. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -2213,6 +2213,18 @@ export type HistogramsOut = {
 };
 
 /**
+ * ImageFolderIn
+ */
+export type ImageFolderIn = {
+    /**
+     * Path
+     *
+     * The folder, relative to the server's LAYERLAB_IMAGE_FOLDERS_ROOT: one subfolder of PNG or JPEG images a class.
+     */
+    path: string;
+};
+
+/**
  * ImageFolderOut
  *
  * An uploaded image folder: train on it as dataset 'images' with {upload_id}.
@@ -6411,6 +6423,47 @@ export type DeleteCsvUploadResponses = {
 };
 
 export type DeleteCsvUploadResponse = DeleteCsvUploadResponses[keyof DeleteCsvUploadResponses];
+
+export type CopyImageFolderData = {
+    body: ImageFolderIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/datasets/images/folders';
+};
+
+export type CopyImageFolderErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * The server takes no folders of its own (LAYERLAB_IMAGE_FOLDERS_ROOT is not set).
+     */
+    403: ErrorOut;
+    /**
+     * The copy would take the uploads over their quota.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * A path outside the server's image folders, or a folder that is not class folders of images within the bounds; the detail names the file at fault.
+     */
+    422: ErrorOut;
+};
+
+export type CopyImageFolderError = CopyImageFolderErrors[keyof CopyImageFolderErrors];
+
+export type CopyImageFolderResponses = {
+    /**
+     * Successful Response
+     */
+    201: ImageFolderOut;
+};
+
+export type CopyImageFolderResponse = CopyImageFolderResponses[keyof CopyImageFolderResponses];
 
 export type UploadImagesData = {
     /**
