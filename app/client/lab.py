@@ -180,9 +180,17 @@ class LayerLab:
         returns {upload_id, classes, images, colour, side}: train on it with dataset
         {"name": "images", "options": {"upload_id"}}."""
         data = archive if isinstance(archive, bytes) else Path(archive).read_bytes()
+        name = "images" if isinstance(archive, bytes) else Path(archive).name
         created: dict[str, Any] = self._json("POST", "/datasets/images/uploads", content=data,
+                                             params={"name": name},
                                              headers={"Content-Type": "application/zip"})
         return created
+
+    def image_uploads(self) -> dict[str, Any]:
+        """The stored image folders ({upload_id, name, classes, images, created_at, ...},
+        newest first) under `folders`, and the bytes the uploads use of their quota."""
+        result: dict[str, Any] = self._json("GET", "/datasets/images/uploads")
+        return result
 
     def copy_image_folder(self, path: str) -> dict[str, Any]:
         """Name a folder of class folders on the server (under its

@@ -58,7 +58,7 @@ def save_image_dir(root: Path | None, relative: str,
             raise DatasetError(f"{shown}: only PNG and JPEG images (.png, .jpg, .jpeg)")
         _inside(root, str(path.relative_to(root.resolve())))  # a link pointing out
         images.append((inner[0], shown, *checked_image(shown, path.read_bytes())))
-    return store_images(images, quota_bytes)
+    return store_images(images, quota_bytes, relative)
 
 
 def _inside(root: Path, relative: str) -> Path:

@@ -26,6 +26,7 @@ import shutil
 import uuid
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from PIL import Image
@@ -62,6 +63,7 @@ class ImageFolder:
     images: tuple[tuple[int, str], ...]
     colour: bool
     side: int  # the median of the images' shorter sides, in pixels
+    name: str = "images"  # what the user calls it: the zip's name, or the server folder's
 
     @property
     def folder(self) -> Path:
@@ -72,7 +74,8 @@ def images_dir() -> Path:
     return uploads_dir() / "images"
 
 
-def save_image_zip(data: bytes, quota_bytes: int = DEFAULT_QUOTA_BYTES) -> ImageFolder:
+def save_image_zip(data: bytes, quota_bytes: int = DEFAULT_QUOTA_BYTES,
+                   name: str = "images") -> ImageFolder:
     """Check an uploaded zip whole, then store its images; returns what was stored.
     DatasetError (or UploadQuotaExceeded) naming what is wrong, with nothing written."""
     if len(data) > MAX_ZIP_BYTES:
@@ -82,26 +85,26 @@ def save_image_zip(data: bytes, quota_bytes: int = DEFAULT_QUOTA_BYTES) -> Image
     except zipfile.BadZipFile:
         raise DatasetError("the upload is not a zip file") from None
     with archive:
-        images = [(label, name, *checked_image(name, _read(archive, info)))
-                  for label, name, info in _entries(archive)]
-    return store_images(images, quota_bytes)
+        images = [(label, entry, *checked_image(entry, _read(archive, info)))
+                  for label, entry, info in _entries(archive)]
+    return store_images(images, quota_bytes, name)
 
 
 def store_images(images: list[tuple[str, str, Image.Image, bytes]],
-                 quota_bytes: int) -> ImageFolder:
+                 quota_bytes: int, name: str = "images") -> ImageFolder:
     """Store checked images, each (class, name shown in errors, image, file bytes), as a
     new image folder; DatasetError for fewer than two classes, UploadQuotaExceeded."""
     classes = tuple(sorted({label for label, *_ in images}))
     if len(classes) < 2:
         raise DatasetError(f"the images are in {len(classes)} class folder(s); put the images "
                            "of each class in a folder of its own, at least two")
-    stored = [(classes.index(label), f"{i}{PurePosixPath(name).suffix.lower()}", image, raw)
-              for i, (label, name, image, raw) in enumerate(images)]
+    stored = [(classes.index(label), f"{i}{PurePosixPath(shown).suffix.lower()}", image, raw)
+              for i, (label, shown, image, raw) in enumerate(images)]
     sides = sorted(min(image.size) for _, _, image, _ in stored)
     folder = ImageFolder(
         uuid.uuid4().hex, classes, tuple((label, name) for label, name, _, _ in stored),
         colour=any(image.mode not in GREY_MODES for _, _, image, _ in stored),
-        side=sides[len(sides) // 2])
+        side=sides[len(sides) // 2], name=name[:120] or "images")
     _write(folder, {f"{label}/{name}": raw for label, name, _, raw in stored}, quota_bytes)
     return folder
 
@@ -123,7 +126,7 @@ def _write(folder: ImageFolder, files: dict[str, bytes], quota_bytes: int) -> No
                 (part / name).write_bytes(raw)
             (part / MANIFEST).write_text(json.dumps({
                 "classes": folder.classes, "images": folder.images, "colour": folder.colour,
-                "side": folder.side}))
+                "side": folder.side, "name": folder.name}))
             os.replace(part, folder.folder)  # readers never see half a folder
         except BaseException:
             shutil.rmtree(part, ignore_errors=True)
@@ -138,7 +141,24 @@ def image_folder(upload_id: str) -> ImageFolder:
         raise UploadNotFound(f"no uploaded image folder {upload_id!r}") from None
     return ImageFolder(upload_id, tuple(manifest["classes"]),
                        tuple((int(c), str(f)) for c, f in manifest["images"]),
-                       bool(manifest["colour"]), int(manifest["side"]))
+                       bool(manifest["colour"]), int(manifest["side"]),
+                       str(manifest.get("name", "images")))
+
+
+def list_image_folders() -> list[tuple[ImageFolder, datetime]]:
+    """Every stored image folder with when it was stored, newest first."""
+    found = []
+    root = images_dir()
+    for path in root.iterdir() if root.is_dir() else ():
+        if path.name.startswith("."):
+            continue
+        try:
+            folder = image_folder(path.name)
+            stored = datetime.fromtimestamp((path / MANIFEST).stat().st_mtime, UTC)
+        except (UploadNotFound, FileNotFoundError):  # deleted meanwhile
+            continue
+        found.append((folder, stored))
+    return sorted(found, key=lambda pair: (pair[1], pair[0].id), reverse=True)
 
 
 def delete_image_folder(upload_id: str) -> None:

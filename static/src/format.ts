@@ -53,6 +53,14 @@ export function count(n: number): string {
   return plain(n);
 }
 
+/** A size in bytes: 950 B, 12.3 kB, 4.5 MB. */
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${fixed(n / 1e9, 1)} GB`;
+  if (n >= 1e6) return `${fixed(n / 1e6, 1)} MB`;
+  if (n >= 1e3) return `${fixed(n / 1e3, 1)} kB`;
+  return `${plain(n)} B`;
+}
+
 export function flops(n: number): string {
   if (n >= 1e9) return `${fixed(n / 1e9, 1)} GFLOPs`;
   if (n >= 1e6) return `${fixed(n / 1e6, 1)} MFLOPs`;

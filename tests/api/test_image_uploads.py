@@ -94,10 +94,15 @@ def wait(client: TestClient, run_id: str) -> dict[str, Any]:
 def test_an_uploaded_image_folder_trains_and_is_inspected(
         served: tuple[TestClient, Path]) -> None:
     client, _ = served
-    answer = client.post(UPLOADS, content=shapes_zip(), headers=ZIP)
+    answer = client.post(UPLOADS, content=shapes_zip(), headers=ZIP,
+                         params={"name": "shapes.zip"})
     assert answer.status_code == 201, answer.text
     folder = answer.json()
     assert folder["classes"] == ["crosses", "discs", "squares"] and folder["images"] == 36
+    listed = client.get(UPLOADS).json()
+    assert [(f["upload_id"], f["name"]) for f in listed["folders"]] == [
+        (folder["upload_id"], "shapes.zip")]
+    assert 0 < listed["used_bytes"] <= listed["quota_bytes"]
     assert folder["colour"] is False and folder["side"] == 20
     options = {"upload_id": folder["upload_id"], "side": 16}
     detail = client.get(f"{API}/datasets/images", params={"options": f'{{"upload_id": '
@@ -122,6 +127,7 @@ def test_an_uploaded_image_folder_trains_and_is_inspected(
     used = client.delete(f"{UPLOADS}/{folder['upload_id']}")
     assert used.status_code == 204  # the run is over: nothing holds it
     assert client.delete(f"{UPLOADS}/{folder['upload_id']}").status_code == 404
+    assert client.get(UPLOADS).json()["folders"] == []
     again = LayerLab(http=client).upload_images(shapes_zip(""))  # the Python client's way
     assert again["classes"] == folder["classes"] and again["upload_id"] != folder["upload_id"]
     assert client.delete(f"{UPLOADS}/{again['upload_id']}").status_code == 204

@@ -39,7 +39,17 @@ def test_an_image_folder_uploads_in_the_playground_and_trains(page: Page, tmp_pa
     set_field(page, "epochs", "6")
     page.get_by_role("button", name="Train").click()
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=120_000)
+    stored = page.get_by_test_id("upload-stored")  # kept for later, by the zip's name
+    expect(stored.locator("option:checked")).to_have_text("shapes.zip · 36 images, 3 classes")
     page.get_by_test_id("language").select_option("es")
     expect(page.get_by_test_id("upload-field")).to_contain_text("Tus imágenes")
     expect(page.get_by_test_id("upload-done")).to_have_text(
         "36 imágenes en 3 clases: crosses, discs, squares")
+    expect(stored.locator("option:checked")).to_have_text(
+        "shapes.zip · 36 imágenes, 3 clases")
+    page.get_by_test_id("upload-delete").click()  # the run is over: nothing holds it
+    expect(stored).to_have_count(0)
+    task = page.get_by_label("Tarea", exact=True)  # no data: its task is told once it is here
+    expect(task.locator("option:checked")).to_have_text("automático: según los datos")
+    expect(page.get_by_test_id("train-why")).to_have_text(
+        "Elige primero los datos del conjunto (sube un archivo o elige uno que ya subiste)")

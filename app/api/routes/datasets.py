@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
@@ -22,7 +23,13 @@ from app.datasets import (
 )
 from app.datasets.base import Dataset, DatasetError
 from app.datasets.image_dirs import FoldersNotAllowed, save_image_dir
-from app.datasets.image_zips import MAX_ZIP_BYTES, delete_image_folder, save_image_zip
+from app.datasets.image_zips import (
+    MAX_ZIP_BYTES,
+    ImageFolder,
+    delete_image_folder,
+    list_image_folders,
+    save_image_zip,
+)
 from app.datasets.uploads import UPLOAD_ID, used_bytes
 from app.settings import Settings
 
@@ -136,6 +143,8 @@ class ImageFolderOut(BaseModel):
     """An uploaded image folder: train on it as dataset 'images' with {upload_id}."""
 
     upload_id: str
+    name: str = Field(description="What it is called: the zip's name, or the server "
+                                  "folder's path.")
     classes: list[str] = Field(description="The class folders' names, sorted: class ids.")
     images: int
     colour: bool = Field(description="Whether any image is in colour (rgb by default).")
@@ -153,7 +162,9 @@ class ImageFolderOut(BaseModel):
         ZIP_TYPE: {"schema": {"type": "string", "format": "binary", "description": (
             "A zip of one folder per class (cats/1.png, dogs/2.jpg), or of one folder "
             "holding those.")}}}}})
-async def upload_images(request: Request) -> ImageFolderOut:
+async def upload_images(request: Request, name: Annotated[str, Query(
+        max_length=120, description="What to call it (default: images).")] = "images",
+) -> ImageFolderOut:
     """Upload a folder of images as a zip (the raw file as the body); train on it as dataset
     'images' with options {upload_id, side, colour}. Checked whole before anything is
     written (zip bombs, paths outside the folders, files that are not the images their
@@ -161,13 +172,41 @@ async def upload_images(request: Request) -> ImageFolderOut:
     settings: Settings = request.app.state.settings
     data = await read_body(request, MAX_ZIP_BYTES)
     try:
-        folder = await run_in_threadpool(save_image_zip, data, settings.upload_quota_bytes)
+        folder = await run_in_threadpool(save_image_zip, data, settings.upload_quota_bytes,
+                                         name.strip() or "images")
     except UploadQuotaExceeded as exc:
         raise HTTPException(413, str(exc)) from None
     except DatasetError as exc:
         raise HTTPException(422, str(exc)) from None
-    return ImageFolderOut(upload_id=folder.id, classes=list(folder.classes),
+    return _folder_out(folder)
+
+
+def _folder_out(folder: ImageFolder) -> ImageFolderOut:
+    return ImageFolderOut(upload_id=folder.id, name=folder.name, classes=list(folder.classes),
                           images=len(folder.images), colour=folder.colour, side=folder.side)
+
+
+class StoredImageFolderOut(ImageFolderOut):
+    created_at: datetime
+
+
+class ImageFoldersOut(BaseModel):
+    """The stored image folders, newest first, and the space the uploads take of their
+    quota."""
+
+    folders: list[StoredImageFolderOut]
+    used_bytes: int
+    quota_bytes: int
+
+
+@router.get("/images/uploads")
+def list_image_uploads(request: Request) -> ImageFoldersOut:
+    """The image folders uploaded or copied from the server's folders, newest first."""
+    settings: Settings = request.app.state.settings
+    folders = [StoredImageFolderOut(**_folder_out(folder).model_dump(), created_at=stored)
+               for folder, stored in list_image_folders()]
+    return ImageFoldersOut(folders=folders, used_bytes=used_bytes(),
+                           quota_bytes=settings.upload_quota_bytes)
 
 
 class ImageFolderIn(BaseModel):
@@ -198,8 +237,7 @@ def copy_image_folder(body: ImageFolderIn, request: Request) -> ImageFolderOut:
         raise HTTPException(413, str(exc)) from None
     except DatasetError as exc:
         raise HTTPException(422, str(exc)) from None
-    return ImageFolderOut(upload_id=folder.id, classes=list(folder.classes),
-                          images=len(folder.images), colour=folder.colour, side=folder.side)
+    return _folder_out(folder)
 
 
 @router.delete("/images/uploads/{upload_id}", status_code=204, responses={

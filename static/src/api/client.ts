@@ -25,6 +25,8 @@ export type RunSummary = T.RunSummaryOut;
 export type RunsQuery = NonNullable<T.ListRunsData["query"]>;
 export type DatasetSummary = T.DatasetOut;
 export type ImportedNetwork = T.ImportOut;
+/** An upload kept on the server: an image folder (its name, images and classes) or a table. */
+export interface StoredUpload { id: string; created: string; name?: string; images?: number; classes?: string[]; size?: number }
 export type DatasetDetail = T.DatasetDetailOut;
 export type LessonSummary = T.LessonSummaryOut;
 export type Lesson = T.LessonOut;
@@ -126,8 +128,17 @@ export const api = {
   runs: (query: RunsQuery = {}) => unwrap(sdk.listRuns({ query })),
   /** Send a file a dataset option names (its schema's `x-upload`: "csv" or "images"). */
   upload: (kind: string, file: File) => kind === "images"
-    ? unwrap(sdk.uploadImages({ body: file }))
+    ? unwrap(sdk.uploadImages({ body: file, query: { name: file.name } }))
     : unwrap(sdk.uploadCsv({ body: file as unknown as string })),
+  /** What was uploaded before, of a kind, newest first: {id, label} to choose from. */
+  uploads: async (kind: string): Promise<StoredUpload[]> => kind === "images"
+    ? (await unwrap(sdk.listImageUploads())).folders.map((f) => ({ id: f.upload_id, name: f.name,
+      images: f.images, classes: f.classes, created: f.created_at }))
+    : (await unwrap(sdk.listCsvUploads())).uploads.map((u) => ({ id: u.upload_id, size: u.size, created: u.created_at })),
+  /** Delete an upload; a 409 names the run that still trains on it. */
+  deleteUpload: (kind: string, id: string) => kind === "images"
+    ? unwrap(sdk.deleteImagesUpload({ path: { upload_id: id } }))
+    : unwrap(sdk.deleteCsvUpload({ path: { upload_id: id } })),
   /** Metric columns of a step range, at most `points` values a metric (0: every row). */
   metrics: (id: string, query: NonNullable<T.GetMetricsData["query"]>) =>
     unwrap(sdk.getMetrics({ path: { run_id: id }, query })),

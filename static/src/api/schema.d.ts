@@ -122,7 +122,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Image Uploads
+         * @description The image folders uploaded or copied from the server's folders, newest first.
+         */
+        get: operations["list_image_uploads"];
         put?: never;
         /**
          * Upload Images
@@ -3098,12 +3102,30 @@ export interface components {
             /** Images */
             images: number;
             /**
+             * Name
+             * @description What it is called: the zip's name, or the server folder's path.
+             */
+            name: string;
+            /**
              * Side
              * @description The median shorter side of the images, in pixels.
              */
             side: number;
             /** Upload Id */
             upload_id: string;
+        };
+        /**
+         * ImageFoldersOut
+         * @description The stored image folders, newest first, and the space the uploads take of their
+         *     quota.
+         */
+        ImageFoldersOut: {
+            /** Folders */
+            folders: components["schemas"]["StoredImageFolderOut"][];
+            /** Quota Bytes */
+            quota_bytes: number;
+            /** Used Bytes */
+            used_bytes: number;
         };
         /**
          * ImportOut
@@ -5134,6 +5156,38 @@ export interface components {
             output: components["schemas"]["TensorView"];
             target: components["schemas"]["TensorView"];
         };
+        /** StoredImageFolderOut */
+        StoredImageFolderOut: {
+            /**
+             * Classes
+             * @description The class folders' names, sorted: class ids.
+             */
+            classes: string[];
+            /**
+             * Colour
+             * @description Whether any image is in colour (rgb by default).
+             */
+            colour: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Images */
+            images: number;
+            /**
+             * Name
+             * @description What it is called: the zip's name, or the server folder's path.
+             */
+            name: string;
+            /**
+             * Side
+             * @description The median shorter side of the images, in pixels.
+             */
+            side: number;
+            /** Upload Id */
+            upload_id: string;
+        };
         /**
          * StreamMessage
          * @description One message on a run's stream, told apart by `kind`: first a snapshot, then the
@@ -6554,9 +6608,77 @@ export interface operations {
             };
         };
     };
-    upload_images: {
+    list_image_uploads: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageFoldersOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    upload_images: {
+        parameters: {
+            query?: {
+                /** @description What to call it (default: images). */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -29,6 +29,7 @@ export function whyNotTrain(doc: Doc, validation: Validation, chosen: Chosen): s
   if (!validation.summary) return t("common:topBar.why.checking");
   if (!chosen.hasTraining) return t("common:topBar.why.noDataset");
   const { dataset } = chosen;
+  if (dataset && !dataset.input_shape.length) return t("common:topBar.why.needsData");
   if (dataset && chosen.readsSamples && !fits(dataset, doc.input)) {
     const kind = (dtype: string) => (dataset.dtype === (doc.input.dtype ?? "float") ? "" : ` (${dtype})`);
     return t("common:topBar.why.datasetMismatch", {

@@ -74,7 +74,10 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
   // what leaving the task or the loss empty picks
   const text: FormText = { ...trainingFormText("training"), none: (field) => {
     const auto = field === "task" ? dataset?.tasks[0] : field === "loss" ? kind?.default_loss : undefined;
-    return auto === undefined ? undefined : t("panel.auto", { value: optionLabel(field, auto) });
+    if (auto !== undefined) return t("panel.auto", { value: optionLabel(field, auto) });
+    // a dataset that needs its data first (an upload) tells its task once it has it
+    const waiting = dataset && dataset.tasks.length === 0 && (field === "task" || field === "loss");
+    return waiting ? t("panel.autoLater") : undefined;
   } };
   return (
     <div className="training-panel">
@@ -104,7 +107,9 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
       </div>
       {upload && (
         <UploadField kind={upload.kind} value={options[upload.key] as string | undefined}
-          onUploaded={(id) => set("dataset", { ...training.dataset, options: { ...options, [upload.key]: id } })} />
+          onUploaded={(id) => set("dataset", { ...training.dataset, options: id === null
+            ? Object.fromEntries(Object.entries(options).filter(([key]) => key !== upload.key))
+            : { ...options, [upload.key]: id } })} />
       )}
       {drawn && dataset ? (
         <PointsEditor mode={drawn.mode}

@@ -2247,6 +2247,12 @@ export type ImageFolderOut = {
      */
     images: number;
     /**
+     * Name
+     *
+     * What it is called: the zip's name, or the server folder's path.
+     */
+    name: string;
+    /**
      * Side
      *
      * The median shorter side of the images, in pixels.
@@ -2256,6 +2262,27 @@ export type ImageFolderOut = {
      * Upload Id
      */
     upload_id: string;
+};
+
+/**
+ * ImageFoldersOut
+ *
+ * The stored image folders, newest first, and the space the uploads take of their
+ * quota.
+ */
+export type ImageFoldersOut = {
+    /**
+     * Folders
+     */
+    folders: Array<StoredImageFolderOut>;
+    /**
+     * Quota Bytes
+     */
+    quota_bytes: number;
+    /**
+     * Used Bytes
+     */
+    used_bytes: number;
 };
 
 /**
@@ -4817,6 +4844,48 @@ export type StepOut = {
 };
 
 /**
+ * StoredImageFolderOut
+ */
+export type StoredImageFolderOut = {
+    /**
+     * Classes
+     *
+     * The class folders' names, sorted: class ids.
+     */
+    classes: Array<string>;
+    /**
+     * Colour
+     *
+     * Whether any image is in colour (rgb by default).
+     */
+    colour: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Images
+     */
+    images: number;
+    /**
+     * Name
+     *
+     * What it is called: the zip's name, or the server folder's path.
+     */
+    name: string;
+    /**
+     * Side
+     *
+     * The median shorter side of the images, in pixels.
+     */
+    side: number;
+    /**
+     * Upload Id
+     */
+    upload_id: string;
+};
+
+/**
  * StreamMessage
  *
  * One message on a run's stream, told apart by `kind`: first a snapshot, then the
@@ -6465,13 +6534,61 @@ export type CopyImageFolderResponses = {
 
 export type CopyImageFolderResponse = CopyImageFolderResponses[keyof CopyImageFolderResponses];
 
+export type ListImageUploadsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/datasets/images/uploads';
+};
+
+export type ListImageUploadsErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ListImageUploadsError = ListImageUploadsErrors[keyof ListImageUploadsErrors];
+
+export type ListImageUploadsResponses = {
+    /**
+     * Successful Response
+     */
+    200: ImageFoldersOut;
+};
+
+export type ListImageUploadsResponse = ListImageUploadsResponses[keyof ListImageUploadsResponses];
+
 export type UploadImagesData = {
     /**
      * A zip of one folder per class (cats/1.png, dogs/2.jpg), or of one folder holding those.
      */
     body: Blob | File;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Name
+         *
+         * What to call it (default: images).
+         */
+        name?: string;
+    };
     url: '/api/v1/datasets/images/uploads';
 };
 
