@@ -3,7 +3,10 @@ set to values tried. A parameter is a dotted path: `layers.<id>.<field>` and
 `input.<field>` reach into the network, anything else into the training settings
 (`optimizer.lr`, `batch_size`, `dataset.options.noise`). A grid tries every combination
 of the listed values; a random search draws `trials` combinations, from a list (each value
-alike) or a range (uniform, or log-uniform for scales like a learning rate)."""
+alike) or a range (uniform, or log-uniform for scales like a learning rate). A search that
+learns from finished trials (`tpe`, `cmaes`) asks for each next trial as earlier ones end
+(app.runs.sweep_search, on Optuna); `early_stopping` stops trials whose metric lags the
+others' at the same epoch; `repeats` trains each configuration with several seeds."""
 
 from __future__ import annotations
 
@@ -66,16 +69,30 @@ Values = Annotated[list[JsonValue], Field(min_length=1, max_length=64)]
 class SweepSpec(SpecModel):
     """What to try, and how to tell the best trial."""
 
-    method: Literal["grid", "random"] = Field(default="grid", description=(
-        "grid: every combination of the listed values; random: `trials` draws."))
+    method: Literal["grid", "random", "tpe", "cmaes"] = Field(default="grid", description=(
+        "grid: every combination of the listed values; random: `trials` draws; tpe: "
+        "`trials` chosen one after another by a Bayesian search (Optuna's TPE) that learns "
+        "from the trials already ended; cmaes: the same with CMA-ES, for ranges only."))
     parameters: dict[ParamPath, Values | Range] = Field(
         min_length=1, max_length=16, description=(
             "The fields to vary, by dotted path: e.g. {'optimizer.lr': [0.01, 0.001], "
             "'layers.hidden1.units': [8, 16, 32]}; a random search may give a range, "
             "{'low': 1e-4, 'high': 0.1, 'log': true}."))
     trials: int | None = Field(default=None, ge=1, le=MAX_TRIALS, description=(
-        "random: how many runs to draw; grid: leave out (every combination runs)."))
-    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Seeds the random draws.")
+        "random, tpe, cmaes: how many configurations to try; grid: leave out (every "
+        "combination runs)."))
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description=(
+        "Seeds the draws and the search, so a sweep is reproducible (a search that learns "
+        "is, given the same order of ended trials)."))
+    early_stopping: Literal["none", "median", "hyperband"] = Field(
+        default="none", description=(
+            "Stop trials that lag, reading the metric each epoch: median stops one whose "
+            "metric is worse than the median of the ended trials' at the same epoch "
+            "(Optuna's MedianPruner), hyperband by successive halving across brackets "
+            "(HyperbandPruner). A stopped trial keeps its curve."))
+    repeats: int = Field(default=1, ge=1, le=10, description=(
+        "Runs per configuration, each with its own seed (training.seed + 0, 1, ...): "
+        "trials are ranked on the mean of their runs' scores."))
     metric: str = Field(default="val_loss", min_length=1, max_length=64, description=(
         "What ranks the trials: an epoch metric at its best epoch (val_loss, "
         "val_accuracy, train_loss...) or a test metric after training (test_accuracy)."))
@@ -99,8 +116,38 @@ class SweepSpec(SpecModel):
                 raise ValueError(f"the grid has {size} combinations; a sweep runs "
                                  f"{MAX_TRIALS} at most")
         elif self.trials is None:
-            raise ValueError("a random search needs trials: how many runs to draw")
+            raise ValueError(f"a {self.method} search needs trials: how many configurations "
+                             "to try")
+        if self.method == "cmaes":
+            listed = [path for path, values in self.parameters.items()
+                      if not isinstance(values, Range)]
+            if listed:
+                raise ValueError(f"cmaes searches numbers in ranges; {', '.join(listed)} "
+                                 "lists values: give ranges, or use method tpe")
+        if self.early_stopping != "none" and self.metric.startswith("test_"):
+            raise ValueError("early stopping reads the metric each epoch; a test metric is "
+                             "measured once, after training: rank by a val_ or train_ metric")
+        if self.early_stopping != "none" and self.repeats > 1:
+            raise ValueError("early stopping judges one run at a time: use repeats 1 with it")
+        runs = self.configurations * self.repeats
+        if runs > MAX_TRIALS:
+            raise ValueError(f"the sweep would queue {runs} runs ({self.configurations} "
+                             f"configurations x {self.repeats} repeats); {MAX_TRIALS} at most")
         return self
+
+    @property
+    def configurations(self) -> int:
+        """How many configurations the sweep tries (each run `repeats` times)."""
+        if self.method == "grid":
+            return math.prod(len(values) for values in self.parameters.values()
+                             if isinstance(values, list))
+        assert self.trials is not None  # the validator saw to it
+        return self.trials
+
+    @property
+    def adaptive(self) -> bool:
+        """Whether each next configuration is chosen as earlier trials end."""
+        return self.method in ("tpe", "cmaes")
 
     @property
     def maximize(self) -> bool:
@@ -114,13 +161,14 @@ class SweepError(ValueError):
 
 
 def trial_params(sweep: SweepSpec) -> list[Params]:
-    """Each trial's values, in the order the runs are queued."""
+    """Each configuration's values, in the order the runs are queued (grid and random;
+    a search that learns asks for them one by one)."""
     paths = list(sweep.parameters)
     if sweep.method == "grid":
         lists = [values for values in sweep.parameters.values() if isinstance(values, list)]
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists)]
+    assert sweep.method == "random" and sweep.trials is not None  # the validator saw to it
     rng = random.Random(sweep.seed)
-    assert sweep.trials is not None  # the validator saw to it
     return [{path: _draw(sweep.parameters[path], rng) for path in paths}
             for _ in range(sweep.trials)]
 

@@ -93,6 +93,12 @@ class Trial(BaseModel):
 
     run_id: str
     params: dict[str, JsonValue]
+    config: int = Field(default=0, description="The configuration this run tries (from 0); "
+                                               "its repeats share it.")
+    repeat: int = Field(default=0, description="Which of its configuration's runs (seed "
+                                               "training.seed + repeat).")
+    pruned_at: int | None = Field(default=None, description="The epoch (from 1) after which "
+                                                            "early stopping stopped it.")
 
 
 class SweepRecord(BaseModel):
@@ -107,6 +113,8 @@ class SweepRecord(BaseModel):
     sweep: SweepSpec
     trials: list[Trial]
     server: str | None = Field(default=None, description="The server that queued it.")
+    stopped: bool = Field(default=False, description="Stopped: a search asks for no more "
+                                                     "trials until it is resumed.")
 
 
 class MetricRow(BaseModel):
@@ -237,6 +245,11 @@ class RunStore(Protocol):
 
     def delete_sweep(self, sweep_id: str) -> bool:
         """Remove the sweep (not its runs); False when there was no such sweep."""
+        ...
+
+    def update_sweep(self, sweep_id: str, trials: list[Trial] | None = None,
+                     stopped: bool | None = None) -> None:
+        """Rewrite a sweep's trials (a search adds them as it goes) or its stopped flag."""
         ...
 
     def mark_interrupted(self) -> list[str]:

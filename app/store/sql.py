@@ -35,6 +35,7 @@ from app.store.base import (
     RunSort,
     StoreUnavailable,
     SweepRecord,
+    Trial,
 )
 from app.store.engine import PoolSettings, make_engine, upgrade
 from app.store.summaries import (
@@ -357,6 +358,19 @@ class SqlRunStore:
         query = select(SweepRow).order_by(SweepRow.created_at.desc(), SweepRow.id.desc())
         with self._sessions() as session:
             return [_to_sweep(row) for row in session.scalars(query.limit(limit).offset(offset))]
+
+    @_transient
+    def update_sweep(self, sweep_id: str, trials: list[Trial] | None = None,
+                     stopped: bool | None = None) -> None:
+        values: dict[str, Any] = {}
+        if trials is not None:
+            values["trials"] = [_finite_json(t.model_dump(mode="json")) for t in trials]
+        if stopped is not None:
+            values["stopped"] = stopped
+        if values:
+            with self.engine.begin() as connection:
+                connection.execute(update(SweepRow).where(SweepRow.id == sweep_id)
+                                   .values(**values))
 
     @_transient
     def delete_sweep(self, sweep_id: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -135,7 +137,7 @@ class MetricSummaryRow(Base):
 
 class SweepRow(Base):
     """One sweep; mirrors app.store.base.SweepRecord. Its trials (run id and values)
-    are a JSON list: they are written once, with the sweep, and read with it."""
+    are a JSON list, read with the sweep and rewritten as a search adds trials."""
 
     __tablename__ = "sweeps"
 
@@ -147,3 +149,4 @@ class SweepRow(Base):
     sweep: Mapped[dict[str, Any]] = mapped_column(JSON)
     trials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     server: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
