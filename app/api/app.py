@@ -81,13 +81,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("%d run(s) were interrupted by the last shutdown: %s", len(interrupted),
                     ", ".join(interrupted))
     app.state.runs = service
-    app.state.sweeps = SweepService(service, store)
+    sweeps = app.state.sweeps = SweepService(service, store)
     app.state.feeds = Feeds(service.subscribe)
     app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
     app.state.subjects = SubjectCache(service)
     try:
         yield
     finally:
+        sweeps.close()  # asks for no more trials: the runs' shutdown ends them
         service.close()
         store.close()
 

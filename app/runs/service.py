@@ -82,6 +82,7 @@ class RunService:
         self.limits, self.uploads_dir = limits, uploads_dir
         self._recorder = Recorder(store)
         self._subscribers: dict[str, list[Subscriber]] = {}
+        self._stop_reasons: dict[str, str] = {}  # run id -> why it is being stopped
         self._boundaries: dict[str, BoundaryEvent] = {}  # the latest, while a run is active
         self._lock = threading.Lock()
         self._naming = threading.Lock()
@@ -264,21 +265,27 @@ class RunService:
             raise RunStateError(f"run {run.id} is {run.status} on server {run.server}: stop "
                                 "or pause it through that server")
 
-    def stop(self, run_id: str) -> None:
-        """Stop a queued, running or paused run of this server."""
+    def stop(self, run_id: str, reason: str | None = None) -> None:
+        """Stop a queued, running or paused run of this server; `reason` replaces "stopped
+        on request" as what the run says of its end (a sweep's early stopping says why)."""
         run = self.get(run_id)
         self._check_here(run)
         if run.status in FINAL_STATUSES:
             raise RunStateError(f"run {run_id} is {run.status}: only queued, running or "
                                 "paused runs can be stopped")
+        if reason is not None:
+            with self._lock:
+                self._stop_reasons[run_id] = reason
         if run.status in ("running", "queued") and self.executor.stop(run_id):
             return
         self._recorder.flush()  # the worker may have just ended (a pause, say)
         run = self.get(run_id)
         if run.status in FINAL_STATUSES:
             raise RunStateError(f"run {run_id} is {run.status}: it has already ended")
+        with self._lock:
+            said = self._stop_reasons.pop(run_id, None)
         self._store.update_run(run_id, status="stopped", finished_at=datetime.now(UTC),
-                              error="stopped on request")
+                              error=said or "stopped on request")
 
     def pause(self, run_id: str) -> None:
         """Pause a running run of this server (its weights go to a checkpoint)."""
@@ -425,6 +432,11 @@ class RunService:
 
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
         """Called on a worker's monitor thread: nothing here may raise or block."""
+        if isinstance(event, FinishedEvent):
+            with self._lock:
+                said = self._stop_reasons.pop(run_id, None)
+            if said is not None and event.status == "stopped":
+                event = event.model_copy(update={"reason": said})
         self._recorder.record(run_id, event)
         with self._lock:
             if isinstance(event, BoundaryEvent):

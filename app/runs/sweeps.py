@@ -1,9 +1,13 @@
 """The sweeps service: a sweep's trials become runs, queued through the runs service (so
-the executor schedules them like any run), and its results are read off those runs."""
+the executor schedules them like any run), and its results are read off those runs. A grid
+or random sweep queues every trial at once; a search that learns (tpe, cmaes) queues as
+many as the executor trains at once and asks for the next as each ends, and early stopping
+watches every trial's epochs (app.runs.sweep_driver)."""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,11 +16,13 @@ from typing import Literal
 from app.datasets.base import DatasetError
 from app.runs.score import Score, score
 from app.runs.service import RunService, RunStateError, resumable_failure
+from app.runs.sweep_driver import SweepDriver
+from app.runs.sweep_search import Known, importances
 from app.spec import NetworkSpec, SpecError
 from app.spec.events import FINAL_STATUSES, RESUMABLE_STATUSES
-from app.spec.sweep import SweepError, SweepSpec, apply_params, trial_params
+from app.spec.sweep import Params, SweepError, SweepSpec, apply_params, corners, trial_params
 from app.spec.training import TrainingSpec
-from app.store.base import RunRecord, RunStore, SweepRecord, Trial
+from app.store.base import RunRecord, RunStore, SweepRecord, Trial, owned_by
 from app.train.session import check_training
 from app.train.tasks import TaskError
 
@@ -39,15 +45,33 @@ class TrialResult:
 
 
 @dataclass(frozen=True)
+class ConfigResult:
+    """A configuration and its runs' scores: their mean and spread (with repeats)."""
+
+    config: int
+    params: Params
+    trials: list[TrialResult]
+    mean: float | None  # over the completed runs' scores
+    std: float | None  # their population standard deviation (0 for one run)
+    scored: int  # how many runs have a score
+
+
+@dataclass(frozen=True)
 class SweepResults:
     sweep: SweepRecord
     trials: list[TrialResult]
-    best: TrialResult | None  # the completed trial with the best score
+    configs: list[ConfigResult]
+    best: TrialResult | None  # the best-scored completed run of the best configuration
+    best_config: ConfigResult | None  # the configuration with the best mean
 
     @property
-    def status(self) -> Literal["running", "finished"]:
+    def status(self) -> Literal["running", "stopped", "finished"]:
         active = any(t.run is not None and t.run.status in ACTIVE for t in self.trials)
-        return "running" if active else "finished"
+        if active:
+            return "running"
+        planned = self.sweep.sweep.configurations
+        short = len({t.trial.config for t in self.trials}) < planned
+        return "stopped" if self.sweep.stopped and short else "finished"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -64,31 +88,53 @@ class SweepService:
 
     def __init__(self, runs: RunService, store: RunStore) -> None:
         self.runs, self._store = runs, store
+        self.driver = SweepDriver(runs, store, self._queue)
+        self._resumed: set[str] = set()
+
+    def close(self) -> None:
+        self.driver.close()
 
     def create(self, spec: NetworkSpec, training: TrainingSpec, sweep: SweepSpec,
                name: str | None = None) -> SweepRecord:
-        """Check every trial, then queue one run each; nothing is queued when one does
-        not fit (a SweepError names it)."""
-        planned = []
-        for number, params in enumerate(trial_params(sweep), start=1):
-            try:
-                network, settings = apply_params(spec, training, params)
-                check_training(network, settings, self.runs.limits)
-            except SpecError as exc:
-                wrong = "; ".join(str(issue) for issue in exc.issues)
-                raise SweepError(f"trial {number} {params}: {wrong}") from None
-            except (SweepError, DatasetError, TaskError) as exc:
-                raise SweepError(f"trial {number} {params}: {exc}") from None
-            planned.append((params, network, settings))
-        name = name or f"{spec.name} sweep"
-        trials = []
-        for number, (params, network, settings) in enumerate(planned, start=1):
-            run = self.runs.create(network, settings, f"{name} #{number}")
-            trials.append(Trial(run_id=run.id, params=params))
-        record = SweepRecord(id=uuid.uuid4().hex, name=name, created_at=datetime.now(UTC),
-                             spec=spec, training=training, sweep=sweep, trials=trials)
-        self._store.create_sweep(record)
+        """Check every trial (a search: every value at the ends of its ranges and every
+        listed one), then queue them; nothing is queued when one does not fit (a
+        SweepError names it)."""
+        configs = [] if sweep.adaptive else trial_params(sweep)
+        for number, params in enumerate(configs or corners(sweep), start=1):
+            for repeat in range(sweep.repeats):
+                self._checked(spec, training, sweep, params, repeat, number)
+        record = SweepRecord(id=uuid.uuid4().hex, name=name or f"{spec.name} sweep",
+                             created_at=datetime.now(UTC), spec=spec, training=training,
+                             sweep=sweep, trials=[])
+        trials = [self._queue(record, params, config, repeat)
+                  for config, params in enumerate(configs)
+                  for repeat in range(sweep.repeats)]
+        self._store.create_sweep(record.model_copy(update={"trials": trials}))
+        self.driver.start(record)
         return self.get(record.id)
+
+    def _checked(self, spec: NetworkSpec, training: TrainingSpec, sweep: SweepSpec,
+                 params: Params, repeat: int, number: int) -> tuple[NetworkSpec, TrainingSpec]:
+        """The network and settings of one run of a configuration, checked as a run is."""
+        try:
+            network, settings = apply_params(spec, training, params)
+            if sweep.repeats > 1:
+                settings = settings.model_copy(update={"seed": training.seed + repeat})
+            check_training(network, settings, self.runs.limits)
+        except SpecError as exc:
+            wrong = "; ".join(str(issue) for issue in exc.issues)
+            raise SweepError(f"trial {number} {params}: {wrong}") from None
+        except (SweepError, DatasetError, TaskError) as exc:
+            raise SweepError(f"trial {number} {params}: {exc}") from None
+        return network, settings
+
+    def _queue(self, record: SweepRecord, params: Params, config: int, repeat: int) -> Trial:
+        """Queue one run of a configuration (SweepError when its values do not fit)."""
+        network, settings = self._checked(record.spec, record.training, record.sweep,
+                                          params, repeat, config + 1)
+        number = config * record.sweep.repeats + repeat + 1
+        run = self.runs.create(network, settings, f"{record.name} #{number}")
+        return Trial(run_id=run.id, params=params, config=config, repeat=repeat)
 
     def get(self, sweep_id: str) -> SweepRecord:
         sweep = self._store.get_sweep(sweep_id)
@@ -104,16 +150,35 @@ class SweepService:
         return self._store.list_sweeps(limit=limit, offset=offset)
 
     def results(self, sweep: SweepRecord) -> SweepResults:
+        self._keep_going(sweep)
         runs = {run.id: run for run in self._trial_runs(sweep)}
         metric = sweep.sweep.metric
         trials = [TrialResult(trial, runs.get(trial.run_id),
                               score(runs[trial.run_id], metric) if trial.run_id in runs else None)
                   for trial in sweep.trials]
-        done = [t for t in trials if t.score is not None and t.run is not None
-                and t.run.status == "completed"]
+        configs = _configs(trials)
         sign = -1.0 if sweep.sweep.maximize else 1.0
+        ranked = [c for c in configs if c.mean is not None]
+        best_config = min(ranked, key=lambda c: sign * c.mean) if ranked else None  # type: ignore[operator]
+        done = [t for t in (best_config.trials if best_config else [])
+                if t.score is not None and t.run is not None and t.run.status == "completed"]
         best = min(done, key=lambda t: sign * t.score.value) if done else None  # type: ignore[union-attr]
-        return SweepResults(sweep, trials, best)
+        return SweepResults(sweep, trials, configs, best, best_config)
+
+    def importances(self, sweep: SweepRecord) -> dict[str, float] | None:
+        """How much each parameter mattered to the configurations' mean scores (Optuna's
+        fANOVA); None while too few have a score."""
+        known = [Known(c.params, "complete", c.mean) for c in self.results(sweep).configs
+                 if c.mean is not None]
+        return importances(sweep.sweep, known)
+
+    def _keep_going(self, sweep: SweepRecord) -> None:
+        """A search or early stopping of this server's that nothing watches yet (after a
+        restart) is picked up the first time the sweep is read."""
+        if sweep.id not in self._resumed and self.driver.needed(sweep.sweep) and owned_by(
+                sweep, self._store.server_id):
+            self._resumed.add(sweep.id)
+            self.driver.start(sweep)
 
     def stop(self, sweep_id: str) -> SweepRecord:
         """Stop every trial that has not ended (queued, running, paused, interrupted)."""
@@ -125,22 +190,28 @@ class SweepService:
             raise RunStateError(f"sweep {sweep_id} has trials queued or running on server(s) "
                                 f"{', '.join(sorted(map(str, elsewhere)))}: stop it through "
                                 "that server")
+        self._store.update_sweep(sweep_id, stopped=True)
+        self.driver.stopped(sweep_id)
         for run in runs:
             if run.status not in FINAL_STATUSES:
                 with contextlib.suppress(RunStateError):  # it ended meanwhile
                     self.runs.stop(run.id)
-        return sweep
+        return self.get(sweep_id)
 
     def resume(self, sweep_id: str) -> SweepRecord:
         """Resume every paused or interrupted trial (a server restart interrupts the queued
         and running ones), and every one that failed because of the disk or its worker,
         from its last checkpoint."""
         sweep = self.get(sweep_id)
+        self._store.update_sweep(sweep_id, stopped=False)
         for run in self._trial_runs(sweep):
             resumable = run.status in RESUMABLE_STATUSES or resumable_failure(run)
             if resumable and self.runs.owns(run):
                 with contextlib.suppress(RunStateError):  # resumed meanwhile
                     self.runs.resume(run.id)
+        sweep = self.get(sweep_id)
+        self._resumed.add(sweep_id)
+        self.driver.start(sweep)  # a search asks for the configurations still to try
         return sweep
 
     def delete(self, sweep_id: str) -> None:
@@ -154,3 +225,20 @@ class SweepService:
         for run in runs:
             self.runs.delete(run.id)
         self._store.delete_sweep(sweep_id)
+
+
+def _configs(trials: list[TrialResult]) -> list[ConfigResult]:
+    """The trials grouped by configuration, each with its runs' mean score and spread."""
+    grouped: dict[int, list[TrialResult]] = {}
+    for result in trials:
+        grouped.setdefault(result.trial.config, []).append(result)
+    out = []
+    for config, results in sorted(grouped.items()):
+        values = [r.score.value for r in results if r.score is not None and r.run is not None
+                  and r.run.status == "completed"]
+        mean = sum(values) / len(values) if values else None
+        std = (math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+               if mean is not None else None)
+        out.append(ConfigResult(config, dict(results[0].trial.params), results, mean, std,
+                                len(values)))
+    return out

@@ -33,7 +33,7 @@ Params = dict[str, JsonValue]
 
 
 class Range(SpecModel):
-    """Numbers from `low` to `high` (random search only)."""
+    """Numbers from `low` to `high` (not in a grid)."""
 
     low: float
     high: float
@@ -171,6 +171,23 @@ def trial_params(sweep: SweepSpec) -> list[Params]:
     rng = random.Random(sweep.seed)
     return [{path: _draw(sweep.parameters[path], rng) for path in paths}
             for _ in range(sweep.trials)]
+
+
+def corners(sweep: SweepSpec) -> list[Params]:
+    """What a search may try, checked before it starts: each parameter at each listed
+    value and at both ends of its range, the others at their first value or low end."""
+    first = {path: values.low if isinstance(values, Range) else values[0]
+             for path, values in sweep.parameters.items()}
+    for path, values in sweep.parameters.items():  # whole numbers where asked
+        if isinstance(values, Range) and values.integer:
+            first[path] = math.ceil(values.low)
+    out = [first]
+    for path, values in sweep.parameters.items():
+        ends: list[JsonValue] = (
+            [math.floor(values.high) if values.integer else values.high]
+            if isinstance(values, Range) else list(values[1:]))
+        out.extend({**first, path: end} for end in ends)
+    return out
 
 
 def _draw(values: list[JsonValue] | Range, rng: random.Random) -> JsonValue:

@@ -125,9 +125,9 @@ class MetricRow(BaseModel):
     values: dict[str, float]
 
 
-def owned_by(run: RunRecord, server_id: str | None) -> bool:
-    """Whether the server `server_id` answers for the run: a store that names no server
-    owns every run, and a run from before runs had servers belongs to any server."""
+def owned_by(run: RunRecord | SweepRecord, server_id: str | None) -> bool:
+    """Whether the server `server_id` answers for the run (or sweep): a store that names
+    no server owns every one, and one from before they had servers belongs to any."""
     return server_id is None or run.server is None or run.server == server_id
 
 
