@@ -265,6 +265,10 @@ class RunService:
             raise RunStateError(f"run {run.id} is {run.status} on server {run.server}: stop "
                                 "or pause it through that server")
 
+    def flush_records(self) -> None:
+        """Until every event received so far is in the store (a run's end, say)."""
+        self._recorder.flush()
+
     def stop(self, run_id: str, reason: str | None = None) -> None:
         """Stop a queued, running or paused run of this server; `reason` replaces "stopped
         on request" as what the run says of its end (a sweep's early stopping says why)."""

@@ -120,6 +120,7 @@ class SweepDriver:
             self._judge(record, item.run_id, item.event)
         elif item.run_id not in self._ended:
             self._ended.add(item.run_id)
+            self.runs.flush_records()  # the run's end is in the store before it is read
             self._finished(record, item.run_id)
 
     # -- starting, asking, judging --------------------------------------------------------

@@ -7,8 +7,9 @@ The study lives in memory and is rebuilt from the sweep's trials as LayerLab's s
 keeps them (their values, their runs' scores, their metric at each epoch), not in
 Optuna's own RDB storage: the trials are LayerLab runs, whose status and metrics the
 store already holds and which a user may stop, resume or delete; a second copy in
-Optuna's schema would have to be kept in step with them. Rebuilt, a study asks as it
-would have: the sampler is seeded with the sweep's seed and the number of trials before.
+Optuna's schema would have to be kept in step with them. A study rebuilt from the same
+trials (after a restart, a resume) asks for the same next configuration: its sampler is
+seeded with the sweep's seed and the number of trials before.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ class Search:
                 intermediate_values=config.epochs))
 
     def _sampler(self, before: int) -> optuna.samplers.BaseSampler:
-        seed = self.sweep.seed + before  # a rebuilt study asks as the first one would have
+        seed = self.sweep.seed + before  # the same trials rebuilt ask the same
         if self.sweep.method == "cmaes":
             return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
         if self.sweep.method == "tpe":

@@ -67,11 +67,11 @@ class SweepResults:
     @property
     def status(self) -> Literal["running", "stopped", "finished"]:
         active = any(t.run is not None and t.run.status in ACTIVE for t in self.trials)
-        if active:
-            return "running"
-        planned = self.sweep.sweep.configurations
-        short = len({t.trial.config for t in self.trials}) < planned
-        return "stopped" if self.sweep.stopped and short else "finished"
+        short = len({t.trial.config for t in self.trials}) < self.sweep.sweep.configurations
+        if self.sweep.stopped and short and not active:
+            return "stopped"
+        # a search between trials: the next is asked for as soon as the last one's end is read
+        return "running" if active or (short and self.sweep.sweep.adaptive) else "finished"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -111,6 +111,7 @@ class SweepService:
                   for repeat in range(sweep.repeats)]
         self._store.create_sweep(record.model_copy(update={"trials": trials}))
         self.driver.start(record)
+        self.driver.wait_idle()  # a search's first trials are queued before this answers
         return self.get(record.id)
 
     def _checked(self, spec: NetworkSpec, training: TrainingSpec, sweep: SweepSpec,
