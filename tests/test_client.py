@@ -217,8 +217,9 @@ def test_a_sweep_through_the_client(lab: LayerLab) -> None:
     assert info["status"] == "finished" and info["counts"] == {"completed": 3}
     rows = sweep.table()
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
-    assert set(rows[0]) == {"number", "run_id", "status", "score", "optimizer.lr",
-                            "layers.hidden1.units"}
+    assert set(rows[0]) == {"number", "run_id", "status", "score", "pruned_at",
+                            "optimizer.lr", "layers.hidden1.units"}
+    assert [c["scored"] for c in sweep.configurations()] == [1, 1, 1]
     best = sweep.best()
     assert best is not None and best.id == rows[0]["run_id"] == info["best_run_id"]
     assert [run.id for run in sweep.runs()] == [t["run_id"] for t in info["trials"]]

@@ -15,6 +15,7 @@ from rich.table import Table
 from app.cli.common import DEFAULT_SERVER, AsJson, Server, Token, connected, console, show
 from app.cli.progress import fmt, status_text
 from app.client.sweeps import Sweep, ranked
+from app.spec.sweep import SweepSpec
 
 sweeps_cli = typer.Typer(help="Start, follow, list, stop and delete sweeps.",
                          no_args_is_help=True)
@@ -51,8 +52,9 @@ def sweeps_start(
 
 
 def _follow(sweep: Sweep, poll: float = 1.0) -> None:
-    """A bar over the trials that have ended, until none is queued or running."""
-    total = len(sweep.data["trials"])
+    """A bar over the trials that have ended, until the sweep is finished or stopped."""
+    spec = SweepSpec.model_validate(sweep.data["sweep"])
+    total = spec.configurations * spec.repeats
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[best]}"), TimeElapsedColumn(),
                   console=console) as progress:
@@ -63,7 +65,7 @@ def _follow(sweep: Sweep, poll: float = 1.0) -> None:
             best = ("" if info["best_score"] is None
                     else f"best {info['metric']} {fmt(info['best_score'])}")
             progress.update(task, completed=ended, best=best)
-            if info["status"] == "finished":
+            if info["status"] in ("finished", "stopped"):
                 return
             time.sleep(poll)
 
@@ -97,6 +99,24 @@ def sweeps_show(
     with connected(server, token) as lab:
         info = lab.sweep(sweep_id).data
     show(info, as_json, sweep_table)
+
+
+@sweeps_cli.command("importances")
+def sweeps_importances(sweep_id: SweepId, server: Server = DEFAULT_SERVER,
+                       token: Token = None) -> None:
+    """Which parameters mattered to the scores (Optuna's fANOVA), most important first."""
+    with connected(server, token) as lab:
+        found = lab.sweep(sweep_id).importances()
+    if found is None:
+        console.print("not yet: fewer than two configurations have a score, or none of "
+                      "their values vary")
+        return
+    table = Table(title=f"what mattered in sweep {sweep_id}")
+    for column in ("parameter", "importance", ""):
+        table.add_column(column, justify="right" if column == "importance" else "left")
+    for path, share in found.items():
+        table.add_row(path, f"{share:.0%}", "█" * max(1, round(share * 30)))
+    console.print(table)
 
 
 @sweeps_cli.command("stop")
@@ -139,9 +159,15 @@ def sweep_table(info: dict[str, Any]) -> Table:
                          no_wrap=column == "run")
     for row in ranked(info):
         star = " ★" if row["run_id"] == info["best_run_id"] else ""
-        table.add_row(str(row["number"]), *(_value(row[path]) for path in paths),
-                      status_text(row["status"]),
+        status = status_text(row["status"])
+        if row.get("pruned_at") is not None:
+            status += f" (pruned at epoch {row['pruned_at']})"
+        table.add_row(str(row["number"]), *(_value(row[path]) for path in paths), status,
                       "" if row["score"] is None else fmt(row["score"]) + star, row["run_id"])
+    if info["sweep"].get("repeats", 1) > 1:
+        table.caption = "configurations, mean ± std over their seeds: " + "; ".join(
+            f"#{c['config'] + 1} {fmt(c['mean'])} ± {fmt(c['std'])}"
+            for c in info["configs"] if c["mean"] is not None)
     return table
 
 

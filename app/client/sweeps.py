@@ -6,6 +6,10 @@ server queuing a run per trial and ranking them.
     sweep.wait()
     print(sweep.table())          # a row per trial: its values, status and score
     best = sweep.best()           # the best completed trial's Run, or None
+    sweep.importances()           # {"optimizer.lr": 0.93, ...}: what mattered
+
+A search that learns: sweep={"method": "tpe", "trials": 20, "early_stopping": "median",
+"parameters": {"optimizer.lr": {"low": 1e-4, "high": 0.1, "log": True}}}.
 """
 
 from __future__ import annotations
@@ -35,15 +39,29 @@ class Sweep:
 
     @property
     def status(self) -> str:
-        """running while a trial is queued or running, then finished."""
+        """running while a trial is queued or running (or a search has more to ask for),
+        then finished; stopped when it was stopped before every configuration was tried."""
         status: str = self.info()["status"]
         return status
 
     def wait(self, timeout: float | None = None, poll: float = 1.0) -> dict[str, Any]:
-        """Poll until no trial is queued or running; return the sweep's info."""
-        return wait_until(self.info, lambda info: info["status"] == "finished", timeout, poll,
-                          lambda info: f"sweep {self.id} still has trials running "
-                                       f"({info['counts']})")
+        """Poll until the sweep is finished or stopped; return its info."""
+        return wait_until(self.info, lambda info: info["status"] in ("finished", "stopped"),
+                          timeout, poll, lambda info: f"sweep {self.id} still has trials "
+                                                      f"running ({info['counts']})")
+
+    def configurations(self) -> list[dict[str, Any]]:
+        """Each configuration tried: its values, its runs, their mean score and spread
+        (several runs with repeats)."""
+        configs: list[dict[str, Any]] = self.info()["configs"]
+        return configs
+
+    def importances(self) -> dict[str, float] | None:
+        """How much each parameter mattered to the scores, summing to 1, most important
+        first (Optuna's fANOVA); None while fewer than two configurations have a score."""
+        found: dict[str, float] | None = self.lab._json(
+            "GET", f"/sweeps/{self.id}/importances")["importances"]
+        return found
 
     def table(self) -> list[dict[str, Any]]:
         """A row per trial, best first: see `ranked`."""
@@ -82,7 +100,8 @@ def ranked(info: dict[str, Any]) -> list[dict[str, Any]]:
     without a score last in their order: number, run_id, status, score, then each
     parameter's value by its path."""
     rows = [{"number": t["number"], "run_id": t["run_id"], "status": t["status"],
-             "score": t["score"], **t["params"]} for t in info["trials"]]
+             "score": t["score"], "pruned_at": t.get("pruned_at"), **t["params"]}
+            for t in info["trials"]]
     sign = -1 if SweepSpec.model_validate(info["sweep"]).maximize else 1
     return sorted(rows, key=lambda r: (r["score"] is None,
                                        0 if r["score"] is None else sign * r["score"],

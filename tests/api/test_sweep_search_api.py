@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.client import LayerLab
 from tests.api.test_runs_api import API
 from tests.api.test_sweeps_api import _finished, _sweep
 
@@ -36,6 +37,7 @@ def test_a_tpe_search_asks_for_each_next_trial_as_trials_end(client: TestClient)
     assert names == {f"tpe lr #{n}" for n in range(1, 5)}
     ranked = client.get(f"{API}/sweeps/{created['id']}/importances").json()
     assert ranked["configs"] == 4 and list(ranked["importances"]) == ["optimizer.lr"]
+    assert LayerLab(http=client).sweep(created["id"]).importances() == ranked["importances"]
 
 
 def test_a_trial_that_lags_is_stopped_early_with_its_reason(client: TestClient) -> None:
