@@ -232,7 +232,8 @@ class SweepDriver:
         sweep = record.sweep
         value = event.metrics.get(sweep.metric)
         trial = next((t for t in record.trials if t.run_id == run_id), None)
-        if sweep.early_stopping == "none" or value is None or trial is None:
+        if (sweep.early_stopping == "none" or value is None or trial is None
+                or trial.pruned_at is not None):  # judged once: its stop is under way
             return
         number = self._numbers.get((record.id, trial.config))
         if number is None or not self._search(record).report(number, event.epoch, value):
@@ -256,6 +257,13 @@ class SweepDriver:
         runs = self.runs.existing([t.run_id for t in siblings])
         if any(run.status not in FINAL_STATUSES for run in runs):
             return
+        finished = {run.id for run in runs if run.status == "completed"}
+        if any(t.pruned_at is not None and t.run_id in finished for t in siblings):
+            # it ended before its stop reached it: a whole run, not a pruned one
+            trials = [t.model_copy(update={"pruned_at": None}) if t.run_id in finished else t
+                      for t in record.trials]
+            self._store.update_sweep(record.id, trials=trials)
+            siblings = [t for t in trials if t.config == trial.config]
         number = self._numbers.get((record.id, trial.config))
         search = self._searches.get(record.id)
         if number is not None and search is not None:

@@ -45,18 +45,19 @@ def test_a_trial_that_lags_is_stopped_early_with_its_reason(client: TestClient) 
     against them from its second epoch."""
     created = _sweep(client, {"parameters": {"optimizer.lr": [0.05, 0.03, 0.02, 1e-7]},
                               "early_stopping": "median"},
-                     training=CIRCLE | {"epochs": 8})
+                     training=CIRCLE | {"epochs": 30})
     sweep = _finished(client, created["id"])
     trials: list[dict[str, Any]] = sweep["trials"]
     assert [t["status"] for t in trials[:3]] == ["completed"] * 3
     lagging = trials[3]
     assert lagging["status"] == "stopped" and lagging["pruned_at"] is not None
-    assert lagging["epoch"] < 8  # stopped early, its curve kept
+    assert lagging["epoch"] < 30  # stopped early, its curve kept
     assert lagging["error"].startswith(f"pruned at epoch {lagging['pruned_at']} (val_loss ")
     assert "worse than the median of the other trials'" in lagging["error"]
     curve = client.get(f"{API}/runs/{lagging['run_id']}/metrics",
                        params={"names": "val_loss"}).json()
-    assert len([v for v in curve["val_loss"] if v is not None]) == lagging["pruned_at"]
+    kept = len([v for v in curve["val_loss"] if v is not None])
+    assert lagging["pruned_at"] <= kept == lagging["epoch"]  # the stop lands a step later
 
 
 def test_repeats_rank_a_configuration_on_the_mean_of_its_seeds(client: TestClient) -> None:

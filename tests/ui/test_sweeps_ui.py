@@ -122,3 +122,40 @@ def test_a_grid_sweep_ranks_its_trials_and_opens_the_best(page: Page, live_serve
     expect(page.get_by_test_id("sweep-form")).to_be_visible()
     with httpx2.Client(base_url=live_server, timeout=30) as http:
         assert http.get(f"/api/v1/runs/{sweep['best_run_id']}").status_code == 404
+
+
+def test_a_tpe_sweep_stops_a_lagging_trial_and_says_what_mattered(page: Page) -> None:
+    """Seed 8 draws learning rates 0.061, 0.2, 0.058, 8.1e-4, 1.9e-5 (TPE's first trials
+    are drawn at random); two train at once, so the fifth starts once the first ones have
+    ended and is judged against them."""
+    open_preset(page, "toy-mlp", "hidden2", "circle")
+    page.get_by_text("Dataset options").click()
+    set_field(page, "n_samples", "400")
+    set_field(page, "epochs", "30")  # long enough for a stop to reach a lagging trial
+    page.get_by_role("tab", name="Sweeps").click()
+    form = page.get_by_test_id("sweep-form")
+    form.get_by_role("combobox", name="Method").select_option("tpe")
+    form.get_by_role("spinbutton", name="Trials").fill("5")
+    form.get_by_role("spinbutton", name="Seed", exact=True).fill("8")
+    form.get_by_role("combobox", name="Stop lagging trials").select_option("median")
+    page.get_by_label("parameter 1 path").fill("optimizer.lr")
+    page.get_by_label("parameter 1 kind").select_option("range")
+    page.get_by_label("parameter 1 low").fill("0.000001")
+    page.get_by_label("parameter 1 high").fill("0.3")
+    form.get_by_text("log scale").click()
+    expect(page.get_by_test_id("sweep-count")).to_contain_text("one after another")
+    page.get_by_role("button", name="Start sweep").click()
+
+    view = page.get_by_test_id("sweep-view")
+    expect(view).to_have_attribute("data-status", "finished", timeout=120_000)
+    rows = view.get_by_test_id("trials-table").locator("tbody tr")
+    expect(rows).to_have_count(5)
+    statuses = view.get_by_test_id("trial-status")
+    expect(statuses.filter(has_text="stopped early")).not_to_have_count(0)
+    expect(view.locator(".pc-line[data-pruned='true']")).not_to_have_count(0)  # dashed
+    bars = view.get_by_test_id("importances").locator("li")
+    expect(bars).to_have_count(1)
+    expect(bars.first).to_have_attribute("data-path", "optimizer.lr")
+    page.get_by_test_id("language").select_option("es")
+    expect(view.get_by_test_id("importances")).to_contain_text("Lo que importó")
+    expect(statuses.filter(has_text="detenida pronto")).not_to_have_count(0)

@@ -156,6 +156,8 @@ export const api = {
     unwrap(sdk.createSweep({ body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec, sweep, ...(name ? { name } : {}) } })),
   sweeps: () => unwrap(sdk.listSweeps({ query: { limit: 100 } })),
   sweep: (id: string) => unwrap(sdk.getSweep({ path: { sweep_id: id } })),
+  /** Which parameters mattered to the sweep's scores (null while too few have one). */
+  sweepImportances: (id: string) => unwrap(sdk.sweepImportances({ path: { sweep_id: id } })),
   stopSweep: (id: string) => unwrap(sdk.stopSweep({ path: { sweep_id: id } })),
   /** Resume its paused or interrupted trials (a server restart interrupts them) from their checkpoints. */
   resumeSweep: (id: string) => unwrap(sdk.resumeSweep({ path: { sweep_id: id } })),

@@ -1194,8 +1194,10 @@ export interface paths {
         put?: never;
         /**
          * Create Sweep
-         * @description Check every trial (the network and settings with its values), then queue a run for
-         *     each through the executor; nothing is queued when one trial does not fit.
+         * @description Check every trial (the network and settings with its values; for a search, every
+         *     listed value and both ends of every range), then queue runs through the executor: all
+         *     of a grid's or random search's, as many of a search's as train at once (it asks for
+         *     the next as each ends); nothing is queued when one trial does not fit.
          */
         post: operations["create_sweep"];
         delete?: never;
@@ -1223,6 +1225,27 @@ export interface paths {
          * @description Remove the sweep and its trials' runs (stop it first).
          */
         delete: operations["delete_sweep"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/importances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sweep Importances
+         * @description Which parameters mattered: each one's share of the variance of the configurations'
+         *     mean scores (Optuna's fANOVA evaluator, seeded with the sweep's seed).
+         */
+        get: operations["sweep_importances"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1909,6 +1932,35 @@ export interface components {
              * @enum {string}
              */
             type: "concat";
+        };
+        /**
+         * ConfigOut
+         * @description A configuration and its runs' scores (several with repeats).
+         */
+        ConfigOut: {
+            /** Config */
+            config: number;
+            /**
+             * Mean
+             * @description The mean score of its completed runs.
+             */
+            mean: number | null;
+            /** Params */
+            params: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            /** Run Ids */
+            run_ids: string[];
+            /**
+             * Scored
+             * @description How many of its runs have a score.
+             */
+            scored: number;
+            /**
+             * Std
+             * @description Their standard deviation (0 for one run).
+             */
+            std: number | null;
         };
         /** ConfusionOut */
         ConfusionOut: {
@@ -3167,6 +3219,24 @@ export interface components {
             size: number;
         };
         /**
+         * ImportancesOut
+         * @description How much each parameter mattered to the configurations' scores.
+         */
+        ImportancesOut: {
+            /**
+             * Configs
+             * @description The configurations with a score it read.
+             */
+            configs: number;
+            /**
+             * Importances
+             * @description By parameter path, summing to 1, most important first (Optuna's fANOVA); null while fewer than two configurations have a score, or none of their values vary.
+             */
+            importances: {
+                [key: string]: number;
+            } | null;
+        };
+        /**
          * InitFrom
          * @description Start from another run's weights, or an imported network's: every layer whose id
          *     and shapes match. Name one of `run_id` and `import_id`.
@@ -4242,7 +4312,7 @@ export interface components {
         };
         /**
          * Range
-         * @description Numbers from `low` to `high` (random search only).
+         * @description Numbers from `low` to `high` (not in a grid).
          */
         Range: {
             /** High */
@@ -5270,12 +5340,21 @@ export interface components {
         /** SweepOut */
         SweepOut: {
             /**
+             * Best Config
+             * @description The configuration with the best mean score.
+             */
+            best_config: number | null;
+            /** Best Mean */
+            best_mean: number | null;
+            /**
              * Best Run Id
-             * @description The completed trial with the best score.
+             * @description The best completed run of the best configuration.
              */
             best_run_id: string | null;
             /** Best Score */
             best_score: number | null;
+            /** Configs */
+            configs: components["schemas"]["ConfigOut"][];
             /**
              * Counts
              * @description Trials by their run's status.
@@ -5294,7 +5373,7 @@ export interface components {
              * Method
              * @enum {string}
              */
-            method: "grid" | "random";
+            method: "grid" | "random" | "tpe" | "cmaes";
             /** Metric */
             metric: string;
             /** Name */
@@ -5302,10 +5381,10 @@ export interface components {
             spec: components["schemas"]["NetworkSpec"];
             /**
              * Status
-             * @description running while a trial is queued or running.
+             * @description running while a trial is queued or running; stopped when it was stopped before every configuration was tried.
              * @enum {string}
              */
-            status: "running" | "finished";
+            status: "running" | "stopped" | "finished";
             sweep: components["schemas"]["SweepSpec"];
             training: components["schemas"]["TrainingSpec"];
             /** Trials */
@@ -5317,12 +5396,19 @@ export interface components {
          */
         SweepSpec: {
             /**
+             * Early Stopping
+             * @description Stop trials that lag, reading the metric each epoch: median stops one whose metric is worse than the median of the ended trials' at the same epoch (Optuna's MedianPruner), hyperband by successive halving across brackets (HyperbandPruner). A stopped trial keeps its curve.
+             * @default none
+             * @enum {string}
+             */
+            early_stopping: "none" | "median" | "hyperband";
+            /**
              * Method
-             * @description grid: every combination of the listed values; random: `trials` draws.
+             * @description grid: every combination of the listed values; random: `trials` draws; tpe: `trials` chosen one after another by a Bayesian search (Optuna's TPE) that learns from the trials already ended; cmaes: the same with CMA-ES, for ranges only.
              * @default grid
              * @enum {string}
              */
-            method: "grid" | "random";
+            method: "grid" | "random" | "tpe" | "cmaes";
             /**
              * Metric
              * @description What ranks the trials: an epoch metric at its best epoch (val_loss, val_accuracy, train_loss...) or a test metric after training (test_accuracy).
@@ -5344,22 +5430,35 @@ export interface components {
                 [key: string]: components["schemas"]["JsonValue"][] | components["schemas"]["Range"];
             };
             /**
+             * Repeats
+             * @description Runs per configuration, each with its own seed (training.seed + 0, 1, ...): trials are ranked on the mean of their runs' scores.
+             * @default 1
+             */
+            repeats: number;
+            /**
              * Seed
-             * @description Seeds the random draws.
+             * @description Seeds the draws and the search, so a sweep is reproducible (a search that learns is, given the same order of ended trials).
              * @default 0
              */
             seed: number;
             /**
              * Trials
-             * @description random: how many runs to draw; grid: leave out (every combination runs).
+             * @description random, tpe, cmaes: how many configurations to try; grid: leave out (every combination runs).
              */
             trials?: number | null;
         };
         /** SweepSummaryOut */
         SweepSummaryOut: {
             /**
+             * Best Config
+             * @description The configuration with the best mean score.
+             */
+            best_config: number | null;
+            /** Best Mean */
+            best_mean: number | null;
+            /**
              * Best Run Id
-             * @description The completed trial with the best score.
+             * @description The best completed run of the best configuration.
              */
             best_run_id: string | null;
             /** Best Score */
@@ -5382,17 +5481,17 @@ export interface components {
              * Method
              * @enum {string}
              */
-            method: "grid" | "random";
+            method: "grid" | "random" | "tpe" | "cmaes";
             /** Metric */
             metric: string;
             /** Name */
             name: string;
             /**
              * Status
-             * @description running while a trial is queued or running.
+             * @description running while a trial is queued or running; stopped when it was stopped before every configuration was tried.
              * @enum {string}
              */
-            status: "running" | "finished";
+            status: "running" | "stopped" | "finished";
         };
         /** TaskKindOut */
         TaskKindOut: {
@@ -5867,6 +5966,11 @@ export interface components {
             best_metrics: {
                 [key: string]: number | null;
             };
+            /**
+             * Config
+             * @description The configuration it tries (from 0); repeats share it.
+             */
+            config: number;
             /** Epoch */
             epoch: number;
             /** Error */
@@ -5883,6 +5987,16 @@ export interface components {
             params: {
                 [key: string]: components["schemas"]["JsonValue"];
             };
+            /**
+             * Pruned At
+             * @description The epoch after which early stopping stopped it; null if it was not.
+             */
+            pruned_at: number | null;
+            /**
+             * Repeat
+             * @description Which run of its configuration (seed training.seed + repeat).
+             */
+            repeat: number;
             /** Run Id */
             run_id: string;
             /**
@@ -11551,6 +11665,82 @@ export interface operations {
             };
             /** @description A trial is queued or running. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not of the type the operation takes (application/json unless it says otherwise). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; errors name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    sweep_importances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportancesOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No sweep has this id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,6 @@
 // Parallel coordinates: one vertical axis per swept parameter and one for the score, one
-// line per trial coloured by its score. Hovering (or focusing) a line lights its trial,
-// clicking it keeps it lit.
+// line per trial coloured by its score, dashed for a trial early stopping ended. Hovering
+// (or focusing) a line lights its trial, clicking it keeps it lit.
 import { useTranslation } from "react-i18next";
 import type { TrialOut } from "../api/client";
 import { metric } from "../format";
@@ -52,8 +52,9 @@ export function ParallelCoordinates({ trials, paths, metricName, colours, lit, o
             onFocus={() => onHover(trial.number)} onBlur={() => onHover(null)} onClick={() => onPick(trial.number)}
             onKeyDown={(e) => e.key === "Enter" && onPick(trial.number)}>
             <title>{t("plot.trial", { number: trial.number, score: metric(trial.score) })}</title>
-            <polyline className="pc-line" points={points(trial)} stroke={colours[i] ?? "var(--muted)"}
-              data-trial={trial.number} data-lit={on} />
+            <polyline className={trial.pruned_at ? "pc-line pc-pruned" : "pc-line"} points={points(trial)}
+              stroke={colours[i] ?? "var(--muted)"} data-trial={trial.number} data-lit={on}
+              data-pruned={trial.pruned_at ? "true" : undefined} />
             <polyline className="pc-hit" points={points(trial)} />{/* a wider line to point at */}
           </g>
         );

@@ -1,5 +1,5 @@
 // The swept parameters, one row each: a path (with suggestions from the network and the
-// settings) and its values, comma-separated, or for a random search a range.
+// settings) and its values, comma-separated, or for a search a range.
 import { useTranslation } from "react-i18next";
 import { emptyRow, parseValues, type Method, type ParamRow } from "./params";
 
@@ -20,13 +20,13 @@ export function ParamRows({ rows, method, suggestions, onChange }: Props) {
       <legend>{t("params.title")}</legend>
       <datalist id={LIST_ID}>{suggestions.map((path) => <option key={path} value={path} />)}</datalist>
       {rows.map((row, i) => {
-        const range = method === "random" && row.kind === "range";
+        const range = method !== "grid" && row.kind === "range";
         const n = i + 1;
         return (
           <div className="param-row" key={i} data-testid="param-row">
             <input className="param-path" list={LIST_ID} value={row.path} aria-label={t("params.path", { n })}
               placeholder={t("params.pathPlaceholder")} spellCheck={false} onChange={(e) => set(i, { path: e.target.value })} />
-            {method === "random" && (
+            {method !== "grid" && (
               <select value={row.kind} aria-label={t("params.kind", { n })}
                 onChange={(e) => set(i, { kind: e.target.value as ParamRow["kind"] })}>
                 <option value="list">{t("params.list")}</option>

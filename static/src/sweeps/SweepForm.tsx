@@ -8,7 +8,7 @@ import { ApiError, api, type NetworkSpec, type SweepOut, type SweepSpec } from "
 import { METRICS, gridSize, toParameters, type Method } from "./params";
 import { forRun } from "../train/formLayout";
 import { ParamRows } from "./ParamRows";
-import { useDraft } from "./useDraft";
+import { useDraft, type Draft } from "./useDraft";
 
 interface Props {
   spec: NetworkSpec;
@@ -23,10 +23,11 @@ const OTHER = "";
 export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: Props) {
   const { t } = useTranslation("sweeps");
   const [draft, update] = useDraft();
-  const { name, method, rows, trials, seed, metricChoice, typedMetric, mode } = draft;
+  const { name, method, rows, trials, seed, metricChoice, typedMetric, mode, earlyStopping, repeats } = draft;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const runs = method === "grid" ? gridSize(rows) : Number(trials) || 0;
+  const copies = Math.max(1, Number(repeats) || 1);
+  const runs = (method === "grid" ? gridSize(rows) : Number(trials) || 0) * copies;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,7 +35,8 @@ export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: 
     const sweep: SweepSpec = {
       method, parameters: toParameters(rows, method), seed: Number(seed) || 0,
       metric: metricChoice === OTHER ? typedMetric.trim() : metricChoice, mode,
-      ...(method === "random" ? { trials: Number(trials) } : {}),
+      early_stopping: earlyStopping, repeats: copies,
+      ...(method !== "grid" ? { trials: Number(trials) } : {}),
     };
     setError(null);
     setBusy(true);
@@ -57,10 +59,9 @@ export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: 
         <label>{t("form.name")} <input value={name} onChange={(e) => update({ name: e.target.value })}
           placeholder={t("form.namePlaceholder", { network: spec.name })} /></label>
         <label>{t("form.method")} <select value={method} onChange={(e) => update({ method: e.target.value as Method })}>
-          <option value="grid">{t("form.grid")}</option>
-          <option value="random">{t("form.random")}</option>
+          {(["grid", "random", "tpe", "cmaes"] as const).map((m) => <option key={m} value={m}>{t(`form.${m}`)}</option>)}
         </select></label>
-        {method === "random" && (
+        {method !== "grid" && (
           <label>{t("form.trials")} <input type="number" min={1} max={256} value={trials}
             onChange={(e) => update({ trials: e.target.value })} /></label>
         )}
@@ -76,10 +77,17 @@ export function SweepForm({ spec, training, suggestions, onCreated, onCancel }: 
         <label>{t("form.mode")} <select value={mode} onChange={(e) => update({ mode: e.target.value as SweepSpec["mode"] })}>
           {(["auto", "min", "max"] as const).map((m) => <option key={m} value={m}>{t(`form.modes.${m}`)}</option>)}
         </select></label>
+        <label title={t("form.earlyStoppingHint")}>{t("form.earlyStopping")} <select value={earlyStopping}
+          onChange={(e) => update({ earlyStopping: e.target.value as Draft["earlyStopping"] })}>
+          {(["none", "median", "hyperband"] as const).map((m) => <option key={m} value={m}>{t(`form.stopping.${m}`)}</option>)}
+        </select></label>
+        <label title={t("form.repeatsHint")}>{t("form.repeats")} <input type="number" min={1} max={10} value={repeats}
+          onChange={(e) => update({ repeats: e.target.value })} /></label>
       </div>
       <ParamRows rows={rows} method={method} suggestions={suggestions} onChange={(next) => update({ rows: next })} />
       <p className="sweep-count" data-testid="sweep-count" data-runs={runs}>
-        {method === "grid" ? t("form.gridCount", { count: runs }) : t("form.randomCount", { count: runs })}</p>
+        {method === "grid" ? t("form.gridCount", { count: runs })
+          : method === "random" ? t("form.randomCount", { count: runs }) : t("form.searchCount", { count: runs })}</p>
       {error && <p className="error" role="alert" data-testid="sweep-error">{error}</p>}
       {!training && <p className="muted">{t("form.noTraining")}</p>}
       <div className="sweep-actions">

@@ -1,5 +1,5 @@
-// One sweep: its trials' table, the parallel-coordinates plot and their validation-loss
-// curves overlaid, read again every 2 s while a trial is queued or running.
+// One sweep: its trials' table, the parallel-coordinates plot, their validation-loss
+// curves overlaid and what mattered, read again every 2 s while it runs.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, type SweepOut, type SweepSpec } from "../api/client";
@@ -10,6 +10,7 @@ import { countsLabel } from "./labels";
 import { ParallelCoordinates } from "./ParallelCoordinates";
 import { TrialsTable } from "./TrialsTable";
 import { useTrialCurves } from "./useTrialCurves";
+import { WhatMattered } from "./WhatMattered";
 import { trialColour } from "./trialColours";
 import { useThemeColours } from "../theme";
 
@@ -26,7 +27,7 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [hovered, setHovered] = useState<number | null>(null);
   const [picked, setPicked] = useState<number | null>(null);
-  const running = sweep?.status !== "finished";
+  const running = sweep?.status === "running" || sweep === null;
   useEffect(() => {
     let live = true;
     const load = () => api.sweep(sweepId).then((s) => live && setSweep(s))
@@ -80,6 +81,7 @@ export function SweepView({ sweepId, onOpen, onChanged, onDeleted }: Props) {
             <Chart key={series.map((s) => s.colour).join()} title={t("view.curves")} testId="sweep-curves" series={series}
               xLabel={t("view.epoch")} version={version} focus={focus < 0 ? null : focus} />
           ) : <div className="chart chart-waiting muted">{t("view.noCurves")}</div>}
+          <WhatMattered sweep={sweep} />
         </div>
       </div>
     </section>

@@ -74,7 +74,8 @@ export function TrialsTable({ trials, paths, metricName, bestRunId, lit, onHover
                 {trial.number}{best && <span className="best-mark" title={t("table.best")}> ★</span>}</td>
               {paths.map((path) => <td key={path}>{formatValue(trial.params[path])}</td>)}
               <td><span className={`status-chip status-${trial.status}`} title={trial.error ?? undefined}
-                data-testid="trial-status">{trialStatusLabel(trial.status)}</span></td>
+                data-testid="trial-status">{trial.pruned_at ? t("table.pruned", { epoch: trial.pruned_at })
+                  : trialStatusLabel(trial.status)}</span></td>
               <td data-testid="trial-score" title={trial.score_epoch ? t("table.scoreEpoch", { epoch: trial.score_epoch }) : undefined}>
                 {trial.score_epoch ? t("table.scoreAt", { score: metric(trial.score), epoch: trial.score_epoch }) : metric(trial.score)}</td>
               <td>{trial.epoch}</td>

@@ -7,7 +7,7 @@ import { exponential, plain } from "../format";
 export type Method = SweepSpec["method"];
 export type Value = string | number | boolean | null;
 
-/** One parameter of the form: a path and either listed values or (random only) a range. */
+/** One parameter of the form: a path and either listed values or (not in a grid) a range. */
 export interface ParamRow {
   path: string;
   kind: "list" | "range";
@@ -58,10 +58,10 @@ export function gridSize(rows: ParamRow[]): number {
   return started.length ? started.reduce((n, row) => n * parseValues(row.values).length, 1) : 0;
 }
 
-/** The API's `parameters`: lists as values, ranges (random only) as {low, high, log, integer}. */
+/** The API's `parameters`: lists as values, ranges (not in a grid) as {low, high, log, integer}. */
 export function toParameters(rows: ParamRow[], method: Method): SweepSpec["parameters"] {
   return Object.fromEntries(used(rows).map((row): [string, Value[] | SweepRange] => [row.path.trim(),
-    method === "random" && row.kind === "range"
+    method !== "grid" && row.kind === "range"
       ? { low: Number(row.low), high: Number(row.high), log: row.log, integer: row.integer }
       : parseValues(row.values)]));
 }

@@ -13,6 +13,8 @@ export interface Draft {
   metricChoice: string;
   typedMetric: string;
   mode: SweepSpec["mode"];
+  earlyStopping: NonNullable<SweepSpec["early_stopping"]>;
+  repeats: string;
 }
 
 const KEY = "layerlab-sweep-draft";
@@ -20,7 +22,7 @@ const KEY = "layerlab-sweep-draft";
 export function freshDraft(): Draft {
   return {
     name: "", method: "grid", rows: [emptyRow("optimizer.lr")], trials: "8", seed: "0",
-    metricChoice: METRICS[0], typedMetric: "", mode: "auto",
+    metricChoice: METRICS[0], typedMetric: "", mode: "auto", earlyStopping: "none", repeats: "1",
   };
 }
 

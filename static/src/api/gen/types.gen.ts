@@ -755,6 +755,46 @@ export type ConcatSpec = {
 };
 
 /**
+ * ConfigOut
+ *
+ * A configuration and its runs' scores (several with repeats).
+ */
+export type ConfigOut = {
+    /**
+     * Config
+     */
+    config: number;
+    /**
+     * Mean
+     *
+     * The mean score of its completed runs.
+     */
+    mean: number | null;
+    /**
+     * Params
+     */
+    params: {
+        [key: string]: JsonValue;
+    };
+    /**
+     * Run Ids
+     */
+    run_ids: Array<string>;
+    /**
+     * Scored
+     *
+     * How many of its runs have a score.
+     */
+    scored: number;
+    /**
+     * Std
+     *
+     * Their standard deviation (0 for one run).
+     */
+    std: number | null;
+};
+
+/**
  * ConfusionOut
  */
 export type ConfusionOut = {
@@ -2336,6 +2376,28 @@ export type ImportOut = {
 };
 
 /**
+ * ImportancesOut
+ *
+ * How much each parameter mattered to the configurations' scores.
+ */
+export type ImportancesOut = {
+    /**
+     * Configs
+     *
+     * The configurations with a score it read.
+     */
+    configs: number;
+    /**
+     * Importances
+     *
+     * By parameter path, summing to 1, most important first (Optuna's fANOVA); null while fewer than two configurations have a score, or none of their values vary.
+     */
+    importances: {
+        [key: string]: number;
+    } | null;
+};
+
+/**
  * InitFrom
  *
  * Start from another run's weights, or an imported network's: every layer whose id
@@ -3742,7 +3804,7 @@ export type RnnSpec = {
 /**
  * Range
  *
- * Numbers from `low` to `high` (random search only).
+ * Numbers from `low` to `high` (not in a grid).
  */
 export type Range = {
     /**
@@ -4960,15 +5022,29 @@ export type SweepListOut = {
  */
 export type SweepOut = {
     /**
+     * Best Config
+     *
+     * The configuration with the best mean score.
+     */
+    best_config: number | null;
+    /**
+     * Best Mean
+     */
+    best_mean: number | null;
+    /**
      * Best Run Id
      *
-     * The completed trial with the best score.
+     * The best completed run of the best configuration.
      */
     best_run_id: string | null;
     /**
      * Best Score
      */
     best_score: number | null;
+    /**
+     * Configs
+     */
+    configs: Array<ConfigOut>;
     /**
      * Counts
      *
@@ -4988,7 +5064,7 @@ export type SweepOut = {
     /**
      * Method
      */
-    method: 'grid' | 'random';
+    method: 'grid' | 'random' | 'tpe' | 'cmaes';
     /**
      * Metric
      */
@@ -5001,9 +5077,9 @@ export type SweepOut = {
     /**
      * Status
      *
-     * running while a trial is queued or running.
+     * running while a trial is queued or running; stopped when it was stopped before every configuration was tried.
      */
-    status: 'running' | 'finished';
+    status: 'running' | 'stopped' | 'finished';
     sweep: SweepSpec;
     training: TrainingSpec;
     /**
@@ -5019,11 +5095,17 @@ export type SweepOut = {
  */
 export type SweepSpec = {
     /**
+     * Early Stopping
+     *
+     * Stop trials that lag, reading the metric each epoch: median stops one whose metric is worse than the median of the ended trials' at the same epoch (Optuna's MedianPruner), hyperband by successive halving across brackets (HyperbandPruner). A stopped trial keeps its curve.
+     */
+    early_stopping?: 'none' | 'median' | 'hyperband';
+    /**
      * Method
      *
-     * grid: every combination of the listed values; random: `trials` draws.
+     * grid: every combination of the listed values; random: `trials` draws; tpe: `trials` chosen one after another by a Bayesian search (Optuna's TPE) that learns from the trials already ended; cmaes: the same with CMA-ES, for ranges only.
      */
-    method?: 'grid' | 'random';
+    method?: 'grid' | 'random' | 'tpe' | 'cmaes';
     /**
      * Metric
      *
@@ -5045,15 +5127,21 @@ export type SweepSpec = {
         [key: string]: unknown | Array<JsonValue> | Range;
     };
     /**
+     * Repeats
+     *
+     * Runs per configuration, each with its own seed (training.seed + 0, 1, ...): trials are ranked on the mean of their runs' scores.
+     */
+    repeats?: number;
+    /**
      * Seed
      *
-     * Seeds the random draws.
+     * Seeds the draws and the search, so a sweep is reproducible (a search that learns is, given the same order of ended trials).
      */
     seed?: number;
     /**
      * Trials
      *
-     * random: how many runs to draw; grid: leave out (every combination runs).
+     * random, tpe, cmaes: how many configurations to try; grid: leave out (every combination runs).
      */
     trials?: number | null;
 };
@@ -5063,9 +5151,19 @@ export type SweepSpec = {
  */
 export type SweepSummaryOut = {
     /**
+     * Best Config
+     *
+     * The configuration with the best mean score.
+     */
+    best_config: number | null;
+    /**
+     * Best Mean
+     */
+    best_mean: number | null;
+    /**
      * Best Run Id
      *
-     * The completed trial with the best score.
+     * The best completed run of the best configuration.
      */
     best_run_id: string | null;
     /**
@@ -5091,7 +5189,7 @@ export type SweepSummaryOut = {
     /**
      * Method
      */
-    method: 'grid' | 'random';
+    method: 'grid' | 'random' | 'tpe' | 'cmaes';
     /**
      * Metric
      */
@@ -5103,9 +5201,9 @@ export type SweepSummaryOut = {
     /**
      * Status
      *
-     * running while a trial is queued or running.
+     * running while a trial is queued or running; stopped when it was stopped before every configuration was tried.
      */
-    status: 'running' | 'finished';
+    status: 'running' | 'stopped' | 'finished';
 };
 
 /**
@@ -5644,6 +5742,12 @@ export type TrialOut = {
         [key: string]: number | null;
     };
     /**
+     * Config
+     *
+     * The configuration it tries (from 0); repeats share it.
+     */
+    config: number;
+    /**
      * Epoch
      */
     epoch: number;
@@ -5665,6 +5769,18 @@ export type TrialOut = {
     params: {
         [key: string]: JsonValue;
     };
+    /**
+     * Pruned At
+     *
+     * The epoch after which early stopping stopped it; null if it was not.
+     */
+    pruned_at: number | null;
+    /**
+     * Repeat
+     *
+     * Which run of its configuration (seed training.seed + repeat).
+     */
+    repeat: number;
     /**
      * Run Id
      */
@@ -10068,6 +10184,56 @@ export type GetSweepResponses = {
 };
 
 export type GetSweepResponse = GetSweepResponses[keyof GetSweepResponses];
+
+export type SweepImportancesData = {
+    body?: never;
+    path: {
+        /**
+         * Sweep Id
+         */
+        sweep_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sweeps/{sweep_id}/importances';
+};
+
+export type SweepImportancesErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No sweep has this id.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type SweepImportancesError = SweepImportancesErrors[keyof SweepImportancesErrors];
+
+export type SweepImportancesResponses = {
+    /**
+     * Successful Response
+     */
+    200: ImportancesOut;
+};
+
+export type SweepImportancesResponse = SweepImportancesResponses[keyof SweepImportancesResponses];
 
 export type ResumeSweepData = {
     body?: never;
