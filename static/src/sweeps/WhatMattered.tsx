@@ -40,7 +40,7 @@ export function WhatMattered({ sweep }: { sweep: SweepOut }) {
               <tr key={c.config} className={c.config === sweep.best_config ? "best" : undefined}>
                 <td>#{c.config + 1}</td>
                 <td>{Object.entries(c.params).map(([path, value]) => `${path} ${formatValue(value)}`).join(", ")}</td>
-                <td data-testid="config-mean">{c.mean === null ? "—" : `${metric(c.mean)} ± ${metric(c.std)}`}</td>
+                <td data-testid="config-mean">{c.mean === null ? "—" : t("importances.meanStd", { mean: metric(c.mean), std: metric(c.std) })}</td>
                 <td className="muted">{t("importances.scored", { count: c.scored })}</td>
               </tr>
             ))}
