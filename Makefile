@@ -98,6 +98,7 @@ bench: install-dev $(VENV)/.installed-bench
 	cd benchmarks && ../$(BIN)/python ui_latency.py
 	cd benchmarks && ../$(BIN)/python vae_speed.py
 	cd benchmarks && ../$(BIN)/python dcgan_speed.py
+	cd benchmarks && ../$(BIN)/python sweep_efficiency.py
 	cd benchmarks && ../$(BIN)/python speed_options.py
 	cd benchmarks && ../$(BIN)/python gradient_norms_overhead.py
 	cd benchmarks && ../$(BIN)/python scale.py

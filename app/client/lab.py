@@ -264,16 +264,20 @@ class LayerLab:
                      training: Mapping[str, Any] | BaseModel | None,
                      parameters: Mapping[str, Any], *, method: str = "grid",
                      trials: int | None = None, seed: int = 0, metric: str = "val_loss",
-                     mode: str = "auto", name: str | None = None) -> Sweep:
+                     mode: str = "auto", name: str | None = None,
+                     early_stopping: str = "none", repeats: int = 1) -> Sweep:
         """Queue a run per trial of a spec (or a preset named by a string) and training
         settings (None: a preset's own), each with `parameters` set to values tried:
-        {path: [values]} for a grid,
-        or also {path: {"low", "high", "log", "integer"}} for a random search of `trials`
-        draws. Paths: layers.<id>.<field>, input.<field>, else a training setting
-        (optimizer.lr, batch_size...). Trials are ranked by `metric`."""
+        {path: [values]} for a grid, or also {path: {"low", "high", "log", "integer"}} for
+        a search of `trials` configurations: `method` random, tpe or cmaes (these two ask
+        for each next one as trials end). `early_stopping` (median, hyperband) stops
+        trials that lag; `repeats` trains each configuration with that many seeds. Paths:
+        layers.<id>.<field>, input.<field>, else a training setting (optimizer.lr,
+        batch_size...). Trials are ranked by `metric`."""
         tried = {path: _jsonable(values) for path, values in parameters.items()}
         sweep: dict[str, Any] = {"method": method, "parameters": tried, "seed": seed,
-                                 "metric": metric, "mode": mode}
+                                 "metric": metric, "mode": mode,
+                                 "early_stopping": early_stopping, "repeats": repeats}
         if trials is not None:
             sweep["trials"] = trials
         body: dict[str, Any] = {"model": {"preset": spec} if isinstance(spec, str)

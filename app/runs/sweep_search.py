@@ -113,8 +113,12 @@ class Search:
         if self.sweep.method == "cmaes":
             return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
         if self.sweep.method == "tpe":
-            # Running trials count as bad guesses, so trials asked for together differ.
-            return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+            # Running trials count as bad guesses, so trials asked for together differ; a
+            # quarter of the budget (2 to 10) is drawn at random first, so a small sweep
+            # gets to learn (Optuna's default, 10, is all of a 10-trial sweep).
+            startup = max(2, min(10, (self.sweep.trials or 0) // 4))
+            return optuna.samplers.TPESampler(seed=seed, constant_liar=True,
+                                              n_startup_trials=startup)
         return optuna.samplers.RandomSampler(seed=seed)
 
     def _pruner(self) -> optuna.pruners.BasePruner:
