@@ -48,7 +48,7 @@ class SweepDriver:
         self._searches: dict[str, Search] = {}  # sweep id -> its study, while it lives here
         self._numbers: dict[tuple[str, int], int] = {}  # (sweep, configuration) -> trial no.
         self._sweep_of: dict[str, str] = {}  # watched run id -> its sweep's id
-        self._ended: set[str] = set()  # runs whose end was handled
+        self._unwatch: dict[str, Callable[[], None]] = {}  # watched run id -> unsubscribe
         self._lock = threading.Lock()
         self._events: queue.Queue[_Event | Callable[[], object] | None] = queue.Queue()
         self._idle = threading.Condition()
@@ -118,10 +118,14 @@ class SweepDriver:
             return
         if isinstance(item.event, EpochEvent):
             self._judge(record, item.run_id, item.event)
-        elif item.run_id not in self._ended:
-            self._ended.add(item.run_id)
-            self.runs.flush_records()  # the run's end is in the store before it is read
-            self._finished(record, item.run_id)
+            return
+        # its end (handled once: a resumed trial is watched again)
+        self._sweep_of.pop(item.run_id, None)
+        unwatch = self._unwatch.pop(item.run_id, None)
+        if unwatch is not None:
+            unwatch()
+        self.runs.flush_records()  # the run's end is in the store before it is read
+        self._finished(record, item.run_id)
 
     # -- starting, asking, judging --------------------------------------------------------
 
@@ -138,7 +142,7 @@ class SweepDriver:
         if run_id in self._sweep_of:
             return
         self._sweep_of[run_id] = sweep_id
-        self.runs.subscribe(run_id, self._on_event)
+        self._unwatch[run_id] = self.runs.subscribe(run_id, self._on_event)
         try:
             ended = self.runs.get(run_id).status in FINAL_STATUSES
         except RunNotFound:

@@ -93,3 +93,25 @@ def test_importances_name_the_parameter_that_decides_the_score() -> None:
     assert found is not None and next(iter(found)) == "optimizer.lr"
     assert found["optimizer.lr"] > 0.8 and math.isclose(sum(found.values()), 1.0)
     assert importances(sweep, known[:1]) is None  # one configuration tells nothing
+
+
+def test_hyperband_stops_lagging_trials_and_keeps_the_good_ones() -> None:
+    """Thirty trials of eight epochs, as the driver runs them one at a time: a trial's
+    loss falls towards its valley value; Hyperband stops some of the worst early."""
+    sweep = SweepSpec.model_validate({"method": "tpe", "trials": 30, "seed": 4,
+                                      "early_stopping": "hyperband",
+                                      "parameters": {"optimizer.lr": LR}})
+    search, stopped, finished = Search(sweep, []), [], []
+    for _ in range(30):
+        number, params = search.ask()
+        final = _valley(params)
+        for epoch in range(8):
+            if search.report(number, epoch, final + 4.0 / (epoch + 1)):
+                search.tell(number, "pruned")
+                stopped.append(final)
+                break
+        else:
+            search.tell(number, "complete", final)
+            finished.append(final)
+    assert stopped and finished
+    assert min(finished) < min(stopped)  # the best trial was never stopped
