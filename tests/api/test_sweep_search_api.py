@@ -41,14 +41,15 @@ def test_a_tpe_search_asks_for_each_next_trial_as_trials_end(client: TestClient)
 
 
 def test_a_trial_that_lags_is_stopped_early_with_its_reason(client: TestClient) -> None:
-    """Two trials train at once: the fourth starts once two have ended, and is judged
-    against them from its second epoch."""
-    created = _sweep(client, {"parameters": {"optimizer.lr": [0.05, 0.03, 0.02, 1e-7]},
+    """Two trials train at once: two good ones first, then two that barely learn, judged
+    from their second epoch against the median of the ended trials (once two have)."""
+    created = _sweep(client, {"parameters": {"optimizer.lr": [0.05, 1e-7], "seed": [1, 2]},
                               "early_stopping": "median"},
                      training=CIRCLE | {"epochs": 30})
     sweep = _finished(client, created["id"])
     trials: list[dict[str, Any]] = sweep["trials"]
-    assert [t["status"] for t in trials[:3]] == ["completed"] * 3
+    assert [(t["status"], t["pruned_at"]) for t in trials[:2]] == [("completed", None)] * 2
+    assert [t["status"] for t in trials[2:]] == ["stopped"] * 2
     lagging = trials[3]
     assert lagging["status"] == "stopped" and lagging["pruned_at"] is not None
     assert lagging["epoch"] < 30  # stopped early, its curve kept
