@@ -114,7 +114,7 @@ def test_every_row_comes_a_page_of_steps_at_a_time(
     run = lab.submit("toy-mlp", {**TRAINING, "epochs": 3})
     run.wait(timeout=60)
     whole = run.metrics(points=0)
-    monkeypatch.setattr("app.client.lab.METRIC_PAGE_STEPS", 7)
+    monkeypatch.setattr("app.client.runs.METRIC_PAGE_STEPS", 7)
     assert run.metrics() == whole
     assert run.metrics(since_step=10, until_step=20) == run.metrics(since_step=10, until_step=20,
                                                                     points=0)
