@@ -151,8 +151,8 @@ class SweepService:
         return self._store.list_sweeps(limit=limit, offset=offset)
 
     def results(self, sweep: SweepRecord) -> SweepResults:
-        self._keep_going(sweep)
         runs = {run.id: run for run in self._trial_runs(sweep)}
+        self._keep_going(sweep, runs)
         metric = sweep.sweep.metric
         trials = [TrialResult(trial, runs.get(trial.run_id),
                               score(runs[trial.run_id], metric) if trial.run_id in runs else None)
@@ -173,12 +173,17 @@ class SweepService:
                  if c.mean is not None]
         return importances(sweep.sweep, known)
 
-    def _keep_going(self, sweep: SweepRecord) -> None:
+    def _keep_going(self, sweep: SweepRecord, runs: dict[str, RunRecord]) -> None:
         """A search or early stopping of this server's that nothing watches yet (after a
-        restart) is picked up the first time the sweep is read."""
-        if sweep.id not in self._resumed and self.driver.needed(sweep.sweep) and owned_by(
+        restart) is picked up the first time the sweep is read, if it has work left."""
+        if sweep.id in self._resumed or not self.driver.needed(sweep.sweep) or not owned_by(
                 sweep, self._store.server_id):
-            self._resumed.add(sweep.id)
+            return
+        self._resumed.add(sweep.id)
+        unfinished = any(run.status not in FINAL_STATUSES for run in runs.values())
+        asks = (sweep.sweep.adaptive and not sweep.stopped
+                and len({t.config for t in sweep.trials}) < sweep.sweep.configurations)
+        if unfinished or asks:
             self.driver.start(sweep)
 
     def stop(self, sweep_id: str) -> SweepRecord:

@@ -5,6 +5,7 @@ rank it on the mean; importances say which parameter mattered."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -93,3 +94,22 @@ def test_a_search_that_cannot_run_is_refused(client: TestClient, sweep: dict[str
     answer = client.post(f"{API}/sweeps", json={"model": {"preset": "toy-mlp"},
                                                 "training": CIRCLE, "sweep": sweep})
     assert answer.status_code == 422 and says in answer.text, answer.text
+
+
+def test_a_stopped_search_asks_no_more_until_it_is_resumed(client: TestClient) -> None:
+    created = _sweep(client, {"method": "tpe", "trials": 3, "seed": 2,
+                              "parameters": {"optimizer.lr": LR}},
+                     training=CIRCLE | {"epochs": 100})
+    stopped = client.post(f"{API}/sweeps/{created['id']}/stop").json()
+    first = len(stopped["trials"])
+    assert 1 <= first <= 2
+    deadline = time.monotonic() + 60
+    while (info := client.get(f"{API}/sweeps/{created['id']}").json())["status"] != "stopped":
+        assert time.monotonic() < deadline, info["counts"]
+        time.sleep(0.2)
+    assert len(info["trials"]) == first  # nothing asked for while stopped
+    resumed = client.post(f"{API}/sweeps/{created['id']}/resume")
+    assert resumed.status_code == 202
+    sweep = _finished(client, created["id"])
+    assert [t["config"] for t in sweep["trials"]] == [0, 1, 2]  # on to its budget
+    assert sweep["counts"].get("stopped") == first

@@ -221,3 +221,33 @@ def test_runs_from_before_metric_summaries_are_summarised_on_upgrade(store_url: 
         assert represented == 3000 and len(columns["step"]) <= 102
     finally:
         store.close()
+
+
+def test_sweeps_from_before_searches_number_their_trials_as_configurations(
+        store_url: str) -> None:
+    """A 0009 database's sweep (each trial one configuration) opens with its trials
+    numbered 0, 1, ... as configurations, and not stopped."""
+    engine = make_engine(store_url)
+    sweep = {"id": "s1", "name": "old", "created_at": "2026-12-01 10:00:00+00:00",
+             "spec": json.dumps({"input": {"shape": [2]}, "layers": [
+                 {"id": "out", "type": "dense", "units": 2}]}),
+             "training": json.dumps({"dataset": {"name": "xor"}}),
+             "sweep": json.dumps({"parameters": {"seed": [1, 2]}}),
+             "trials": json.dumps([{"run_id": "r1", "params": {"seed": 1}},
+                                   {"run_id": "r2", "params": {"seed": 2}}])}
+    try:
+        upgrade(engine, "0009")
+        with engine.begin() as connection:
+            connection.execute(text(
+                f"INSERT INTO sweeps ({', '.join(sweep)}) "
+                f"VALUES ({', '.join(':' + k for k in sweep)})"), sweep)
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url)
+    try:
+        found = store.get_sweep("s1")
+        assert found is not None and not found.stopped
+        assert [(t.run_id, t.config, t.repeat) for t in found.trials] == [
+            ("r1", 0, 0), ("r2", 1, 0)]
+    finally:
+        store.close()
