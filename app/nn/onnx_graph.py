@@ -10,6 +10,7 @@ not fold constants write that) reaches the converter as the tensor it is.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -83,7 +84,13 @@ def read_onnx(data: bytes) -> OnnxGraph:
                             "are read")
     try:
         model = onnx.load_model_from_string(data)
+        if _external(model):
+            raise OnnxReadError("the file keeps tensors in external files: save it with its "
+                                "weights inside (onnx.save_model(..., "
+                                "save_as_external_data=False))")
         onnx.checker.check_model(model)
+    except OnnxReadError:
+        raise
     except Exception as exc:  # DecodeError, ValidationError: both say what is wrong
         raise OnnxReadError(f"not a valid ONNX model: {str(exc).splitlines()[0][:300]}"
                             ) from exc
@@ -112,6 +119,18 @@ def read_onnx(data: bytes) -> OnnxGraph:
         for name in node.input:
             read.consumers.setdefault(name, []).append(node)
     return read
+
+
+def _external(model: onnx.ModelProto) -> bool:
+    """Whether any tensor points at data outside the file (which a server must never
+    read: the path is the file's to choose)."""
+    tensors = [*model.graph.initializer, *(s.values for s in model.graph.sparse_initializer)]
+    for node in model.graph.node:
+        for attr in node.attribute:
+            tensors.extend([attr.t] if attr.HasField("t") else [])
+            tensors.extend(attr.tensors)
+    return any(tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data
+               for tensor in tensors)
 
 
 def _dims(tensor_type: onnx.TypeProto) -> tuple[int | None, ...]:
@@ -166,6 +185,26 @@ def _classify(read: OnnxGraph) -> None:
             read.kinds[name] = kind
         if kind == "const":
             _evaluate(read, node)
+
+
+MAX_FOLDED = 64 * 2**20
+"""The most values one folded constant may hold (a file could ask for a billion zeros)."""
+SIZED_BY_INPUT = {"ConstantOfShape": 0, "Expand": 1, "Reshape": 1}
+UNFOLDED = frozenset({"Tile", "Range", "Resize", "Upsample", "If", "Loop", "Scan"})
+"""Left computed: their size or their work follows their values (a loop's trip count)."""
+
+
+def _folds_too_much(node: onnx.NodeProto, feeds: Mapping[str, object]) -> bool:
+    """Whether evaluating the node would make a tensor over MAX_FOLDED values."""
+    if node.op_type in SIZED_BY_INPUT:
+        index = SIZED_BY_INPUT[node.op_type]
+        shape = feeds.get(node.input[index]) if index < len(node.input) else None
+        size = np.prod(np.abs(np.asarray(shape, np.float64))) if shape is not None else 0
+        return bool(size > MAX_FOLDED)
+    if node.op_type in UNFOLDED:
+        return True
+    return any(isinstance(value, np.ndarray) and value.size > MAX_FOLDED
+               for value in feeds.values())
 
 
 PINNED_BATCHES = (3, 5)
@@ -223,6 +262,10 @@ def _evaluate(read: OnnxGraph, node: onnx.NodeProto) -> None:
         return
     feeds = {name: read.consts[name] if name in read.consts else read.sequences[name]
              for name in node.input if name}
+    if _folds_too_much(node, feeds):  # left computed: the converter names it
+        for name in node.output:
+            read.kinds[name] = "data"
+        return
     try:
         results = ReferenceEvaluator(node).run(None, feeds)
     except Exception:  # an op the evaluator lacks: leave it computed

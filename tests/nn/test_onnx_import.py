@@ -188,3 +188,27 @@ def test_a_carried_spec_that_computes_something_else_is_refused(
     with pytest.raises(OnnxImportError, match="differ from the file's"):
         import_onnx(model.SerializeToString())
     assert parse_network(other) != spec
+
+
+def test_a_file_that_points_outside_itself_or_folds_into_a_bomb_is_refused() -> None:
+    """A tensor kept in an external file is refused before anything is read (its path is
+    the file's to choose); a constant a billion values large is never made."""
+    outside = _model([helper.make_node("MatMul", ["x", "w"], ["y"], name="/fc/MatMul")],
+                     {"w": np.ones((2, 2))}, [2], [2])
+    model = onnx.load_model_from_string(outside)
+    weight = model.graph.initializer[0]
+    weight.ClearField("raw_data")
+    weight.data_location = TensorProto.EXTERNAL
+    weight.external_data.add(key="location", value="/etc/passwd")
+    with pytest.raises(OnnxReadError, match="external files"):
+        import_onnx(model.SerializeToString())
+    shape = numpy_helper.from_array(np.array([10**9], np.int64), "shape")
+    bomb = helper.make_graph(
+        [helper.make_node("ConstantOfShape", ["shape"], ["zeros"], name="/big/ConstantOfShape"),
+         helper.make_node("Add", ["x", "zeros"], ["y"], name="/add/Add")], "bomb",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])], [shape])
+    big = helper.make_model(bomb, opset_imports=[helper.make_opsetid("", 17)])
+    big.ir_version = 8
+    with pytest.raises(UnsupportedModel):
+        import_onnx(big.SerializeToString())
