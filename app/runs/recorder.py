@@ -118,7 +118,9 @@ class Recorder:
         self._queue.put((run_id, event))
 
     def flush(self, timeout: float = 10.0) -> None:
-        """Wait until everything recorded so far is in the store."""
+        """Wait until everything recorded so far is in the store (at once once closed)."""
+        if not self._thread.is_alive():
+            return
         done = threading.Event()
         self._queue.put(done)
         done.wait(timeout)

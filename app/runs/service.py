@@ -435,13 +435,17 @@ class RunService:
                            downsampled=overview.represented is not None)
 
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
-        """Called on a worker's monitor thread: nothing here may raise or block."""
+        """Called on a worker's monitor thread: nothing here may raise or block, but for
+        a run's end, which is stored before any subscriber hears of it (so one that reads
+        the run then sees it ended); it comes once a run, and waits one batch's write."""
         if isinstance(event, FinishedEvent):
             with self._lock:
                 said = self._stop_reasons.pop(run_id, None)
             if said is not None and event.status == "stopped":
                 event = event.model_copy(update={"reason": said})
         self._recorder.record(run_id, event)
+        if isinstance(event, FinishedEvent):
+            self._recorder.flush()
         with self._lock:
             if isinstance(event, BoundaryEvent):
                 self._boundaries[run_id] = event

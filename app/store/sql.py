@@ -216,8 +216,13 @@ class SqlRunStore:
         m = MetricValueRow
         try:
             with self.engine.begin() as connection:
-                again = connection.execute(select(m.step).where(  # rows written before?
-                    m.run_id == run_id, m.step >= first, m.step <= last).limit(1)).first()
+                steps = sorted({step for step, _ in latest})
+                # these steps written before (a replay, a retry)? Other writers' steps in
+                # between are not: theirs were summarised as they came.
+                where = (m.step.in_(steps) if len(steps) <= MAX_LISTED_STEPS
+                         else m.step.between(first, last))
+                again = connection.execute(select(m.step).where(
+                    m.run_id == run_id, where).limit(1)).first()
                 connection.execute(self._upsert, params)  # executemany, one transaction
                 if again is not None:  # a replay or a retry: the touched buckets anew
                     rebuild_range(connection, run_id, first, last, self.engine.dialect.name)
@@ -396,6 +401,11 @@ class SqlRunStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+MAX_LISTED_STEPS = 2000
+"""A batch of up to this many steps is checked step by step for rows written before; a
+longer one (a replayed journal) by its range."""
 
 
 def _metric_upsert(dialect_name: str) -> Insert:

@@ -50,7 +50,13 @@ def summarize(rows: Iterable[Long]) -> list[dict[str, Any]]:
     for level in range(1, len(WIDTHS)):
         below = coarser(below, level)
         every += below
-    return every
+    return in_key_order(every)
+
+
+def in_key_order(buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Buckets in the order of their key, as every writer upserts them: two transactions
+    writing the same buckets lock them in the same order and never deadlock (PostgreSQL)."""
+    return sorted(buckets, key=lambda b: (b["name"], b["level"], b["bucket"]))
 
 
 def coarser(buckets: Iterable[dict[str, Any]], level: int) -> list[dict[str, Any]]:
@@ -121,7 +127,8 @@ def rebuild_after(connection: Connection, run_id: str, step: int, dialect_name: 
         below = coarser([dict(b) for b in whole] + below, level)
         made += below
     if made:
-        connection.execute(upsert(dialect_name), [{"run_id": run_id, **b} for b in made])
+        connection.execute(upsert(dialect_name),
+                           [{"run_id": run_id, **b} for b in in_key_order(made)])
 
 
 def rebuild_range(connection: Connection, run_id: str, first: int, last: int,
@@ -145,7 +152,8 @@ def rebuild_range(connection: Connection, run_id: str, first: int, last: int,
                 s.bucket < (high + 1) * ratio)).mappings().all()
             made = coarser([dict(b) for b in below], level)
         if made:
-            connection.execute(upsert(dialect_name), [{"run_id": run_id, **b} for b in made])
+            connection.execute(upsert(dialect_name),
+                               [{"run_id": run_id, **b} for b in in_key_order(made)])
 
 
 def level_for(span: int, points: int) -> int | None:
