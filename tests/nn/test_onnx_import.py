@@ -17,7 +17,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from app.nn import build
-from app.nn.export import example_input, export_model
+from app.nn.export import example_input
 from app.nn.onnx_export import write_torchscript
 from app.nn.onnx_import import (
     EXPORTER_KEY,
@@ -29,7 +29,8 @@ from app.nn.onnx_import import (
 )
 from app.spec import NetworkSpec, parse_network
 from tests.conftest import MODELS_DIR, OVER_DEFAULT_LIMITS
-from tests.nn.trained_weights import random_batch, reference_model, trained_state
+from tests.nn.conftest import OnnxOf
+from tests.nn.trained_weights import random_batch, reference_model
 
 PRESETS = sorted(p.stem for p in MODELS_DIR.glob("*.json") if p.stem not in OVER_DEFAULT_LIMITS)
 ATTENTION = {"char-transformer", "translation-transformer"}
@@ -43,22 +44,14 @@ def _outputs(spec: NetworkSpec, state: dict[str, torch.Tensor], x: torch.Tensor)
         return reference_model(spec, state)(x).numpy()
 
 
-_EXPORTS: dict[str, tuple[bytes, dict[str, torch.Tensor]]] = {}
-
-
-def _exported(spec: NetworkSpec) -> tuple[bytes, dict[str, torch.Tensor]]:
-    """The preset as its ONNX export (once a module: an export takes a second or two)."""
-    if spec.name not in _EXPORTS:
-        state = trained_state(spec)
-        _EXPORTS[spec.name] = export_model(spec, state, "onnx").data, state
-    return _EXPORTS[spec.name]
 
 
 @pytest.mark.parametrize("name", PRESETS)
-def test_a_preset_comes_back_from_its_onnx_file(name: str,
-                                                presets: dict[str, NetworkSpec]) -> None:
+def test_a_preset_comes_back_from_its_onnx_file(name: str, presets: dict[str, NetworkSpec],
+                                                onnx_of: OnnxOf) -> None:
     spec = presets[name]
-    data, state = _exported(spec)
+    exported, state = onnx_of(spec)
+    data = exported.data
     imported = import_onnx(data)
     assert imported.carried and imported.spec == spec
     # The current exporter writes every preset but the one whose layer `code` clashes
@@ -84,9 +77,11 @@ def _torchscript_export(spec: NetworkSpec, state: dict[str, torch.Tensor]) -> by
 @pytest.mark.parametrize("exporter", ["dynamo", "torchscript"])
 @pytest.mark.parametrize("name", sorted(set(PRESETS) - ATTENTION))
 def test_a_preset_converts_operator_by_operator(name: str, exporter: str,
-                                                presets: dict[str, NetworkSpec]) -> None:
+                                                presets: dict[str, NetworkSpec],
+                                                onnx_of: OnnxOf) -> None:
     spec = presets[name]
-    data, state = _exported(spec)
+    exported, state = onnx_of(spec)
+    data = exported.data
     if exporter == "torchscript":
         data = _torchscript_export(spec, state)
     imported = import_onnx(data, use_carried=False)
@@ -104,8 +99,9 @@ def test_a_preset_converts_operator_by_operator(name: str, exporter: str,
 
 @pytest.mark.parametrize("name", sorted(ATTENTION))
 def test_attention_without_its_spec_names_the_nodes_it_cannot_express(
-        name: str, presets: dict[str, NetworkSpec]) -> None:
-    data, state = _exported(presets[name])
+        name: str, presets: dict[str, NetworkSpec], onnx_of: OnnxOf) -> None:
+    exported, state = onnx_of(presets[name])
+    data = exported.data
     for file in (data, _torchscript_export(presets[name], state)):
         with pytest.raises(UnsupportedModel) as refused:
             import_onnx(file, use_carried=False)
@@ -176,9 +172,9 @@ def test_bytes_that_are_not_onnx_are_refused() -> None:
 
 
 def test_a_carried_spec_that_computes_something_else_is_refused(
-        presets: dict[str, NetworkSpec]) -> None:
+        presets: dict[str, NetworkSpec], onnx_of: OnnxOf) -> None:
     spec = presets["toy-mlp"]
-    data, _ = _exported(spec)
+    data = onnx_of(spec)[0].data
     model = onnx.load_model_from_string(data)
     other = spec.model_dump(mode="json")
     other["layers"][0]["activation"] = "relu"  # the graph has tanh there
