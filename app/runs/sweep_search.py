@@ -149,7 +149,10 @@ class Search:
         return trial.should_prune()
 
     def tell(self, number: int, state: State, value: float | None = None) -> None:
-        """How a trial ended (its score when complete)."""
+        """How a trial ended (its score when complete); a trial the study already knows
+        ended (rebuilt from the store) is left as it is."""
+        if self.study.get_trials(deepcopy=False)[number].state.is_finished():
+            return
         if state == "complete" and value is not None and math.isfinite(value):
             self.study.tell(number, value)
         else:

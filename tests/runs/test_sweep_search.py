@@ -81,6 +81,8 @@ def test_a_study_rebuilt_from_the_same_trials_asks_the_same() -> None:
     rebuilt = Search(sweep, known)
     again = Search(sweep, known)  # after a restart, say
     assert rebuilt.ask()[1] == again.ask()[1]
+    again.tell(0, "failed")  # a trial's end heard again after the rebuild changes nothing
+    assert again.study.trials[0].value == known[0].value
 
 
 def test_importances_name_the_parameter_that_decides_the_score() -> None:
