@@ -6,12 +6,15 @@ rank it on the mean; importances say which parameter mattered."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api import create_app
 from app.client import LayerLab
+from app.settings import Settings
 from tests.api.test_runs_api import API
 from tests.api.test_sweeps_api import _finished, _sweep
 
@@ -41,9 +44,21 @@ def test_a_tpe_search_asks_for_each_next_trial_as_trials_end(client: TestClient)
     assert LayerLab(http=client).sweep(created["id"]).importances() == ranked["importances"]
 
 
-def test_a_trial_that_lags_is_stopped_early_with_its_reason(client: TestClient) -> None:
-    """Two trials train at once: two good ones first, then two that barely learn, judged
-    from their second epoch against the median of the ended trials (once two have)."""
+@pytest.fixture(scope="module")
+def one_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A server of its own that trains one run at a time: trials end in the order queued,
+    whatever else the machine does."""
+    settings = Settings(home=tmp_path_factory.mktemp("sequential"), max_concurrent_runs=1,
+                        allowed_hosts=["testserver"])
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_a_trial_that_lags_is_stopped_early_with_its_reason(one_at_a_time: TestClient
+                                                            ) -> None:
+    """Two good trials first, then two that barely learn, each judged from its second
+    epoch against the median of the ended trials (once two have)."""
+    client = one_at_a_time
     created = _sweep(client, {"parameters": {"optimizer.lr": [0.05, 1e-7], "seed": [1, 2]},
                               "early_stopping": "median"},
                      training=CIRCLE | {"epochs": 30})

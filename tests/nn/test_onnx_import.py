@@ -74,8 +74,15 @@ def _torchscript_export(spec: NetworkSpec, state: dict[str, torch.Tensor]) -> by
     return write_torchscript(reference_model(spec, state), example_input(spec, 2))
 
 
-@pytest.mark.parametrize("exporter", ["dynamo", "torchscript"])
-@pytest.mark.parametrize("name", sorted(set(PRESETS) - ATTENTION))
+BY_BOTH = [(name, "dynamo") for name in sorted(set(PRESETS) - ATTENTION)] + [
+    (name, "torchscript") for name in ("char-lstm", "gru-sequence", "mnist-dcgan", "resnet18",
+                                       "inception-block", "lenet5", "mnist-vae")]
+"""Every preset from the current exporter; from the TorchScript one (older PyTorch's
+files), one of each kind of layer it writes differently: recurrent, transposed
+convolutions and norms, residual and inception merges, pooling, reshapes."""
+
+
+@pytest.mark.parametrize(("name", "exporter"), BY_BOTH)
 def test_a_preset_converts_operator_by_operator(name: str, exporter: str,
                                                 presets: dict[str, NetworkSpec],
                                                 onnx_of: OnnxOf) -> None:
