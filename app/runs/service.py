@@ -7,7 +7,6 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +17,13 @@ from app.runs.artifacts import load_epoch_weights, saved_epochs
 from app.runs.executor import Executor
 from app.runs.imported_models import imported_weights
 from app.runs.origins import OriginError, match_into, origin_of, save_start
-from app.runs.recorder import Recorder, is_step_metric, split_metrics
+from app.runs.recorder import Recorder
 from app.runs.run_folders import UnsafeRunId, clear_set_aside, removing, run_folder
+from app.runs.run_metrics import (
+    MetricPage,
+    metric_page,
+    snapshot_metrics,
+)
 from app.runs.run_states import (
     NUMBERED,
     SNAPSHOT_POINTS,
@@ -39,7 +43,6 @@ from app.spec.events import (
     RESUMABLE_STATUSES,
     BoundaryEvent,
     FinishedEvent,
-    RunMetrics,
     RunStatus,
     TrainingEvent,
 )
@@ -54,23 +57,6 @@ from app.train.session import check_training, dataset_task
 
 UPLOAD_HOLDING_STATUSES: tuple[RunStatus, ...] = ("running", "queued", "paused", "interrupted")
 Subscriber = Callable[[str, TrainingEvent], None]
-MetricColumns = dict[str, list[float | int | None]]
-FULL_ROWS = 200_000  # the most steps one request gets at full resolution
-
-
-class MetricRangeTooLong(ValueError):
-    """More steps than one answer holds at full resolution."""
-
-
-@dataclass(frozen=True)
-class MetricPage:
-    """Metric columns, how many steps the range holds, whether they are thinned, and the
-    run's last stored step (to page on from)."""
-
-    columns: MetricColumns
-    steps: int
-    downsampled: bool
-    last_step: int | None
 log = logging.getLogger(__name__)
 
 
@@ -240,18 +226,7 @@ class RunService:
         steps than that; every row with `points` 0, for a range of at most FULL_ROWS steps
         (MetricRangeTooLong beyond). RunNotFound when there is no such run."""
         self.get(run_id)
-        overview = self._store.get_metric_overview(
-            run_id, points or FULL_ROWS, names=names, since_step=since_step,
-            until_step=until_step)
-        if not points and overview.represented is not None:
-            raise MetricRangeTooLong(
-                f"the steps asked for hold {overview.represented:,} rows, more than "
-                f"{FULL_ROWS:,} at full resolution: ask for a shorter range (since_step, "
-                f"until_step) or for points")
-        steps = overview.columns["step"]
-        count = len(steps) if overview.represented is None else overview.represented
-        return MetricPage(overview.columns, count, overview.represented is not None,
-                          self._store.last_metric_step(run_id))
+        return metric_page(self._store, run_id, names, since_step, until_step, points)
 
     def owns(self, run: RunRecord) -> bool:
         """Whether this server trains the run, or would: servers sharing a database each
@@ -420,19 +395,9 @@ class RunService:
         streamed last."""
         self._recorder.flush()
         run = self.get(run_id)
-        names = self._store.metric_names(run_id)
-        step_names = [name for name in names if is_step_metric(name)]
-        epochs = split_metrics(self._store.get_sparse_metrics(
-            run_id, [name for name in names if not is_step_metric(name)],
-            since_step=since_step)).epochs
-        overview = self._store.get_metric_overview(  # 2 * points rows at most in all
-            run_id, 2 * points // max(len(step_names), 2), names=step_names,
-            since_step=since_step)
-        steps = split_metrics(overview.columns).steps
-        total = len(steps.step) if overview.represented is None else overview.represented
-        return RunSnapshot(run, RunMetrics(steps=steps, epochs=epochs),
-                           self.last_boundary(run_id), total_steps=total,
-                           downsampled=overview.represented is not None)
+        found = snapshot_metrics(self._store, run_id, since_step, points)
+        return RunSnapshot(run, found.metrics, self.last_boundary(run_id),
+                           total_steps=found.total_steps, downsampled=found.downsampled)
 
     def _on_event(self, run_id: str, event: TrainingEvent) -> None:
         """Called on a worker's monitor thread: nothing here may raise or block, but for

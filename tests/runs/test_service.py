@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from app.runs.process_executor import ProcessExecutor
-from app.runs.service import MetricRangeTooLong, RunService, RunStateError
+from app.runs.run_metrics import MetricRangeTooLong
+from app.runs.service import RunService, RunStateError
 from app.spec.events import BoundaryEvent, MetricsEvent, TrainingEvent
 from app.store import get_store
 from app.train import CHECKPOINT_NAME
@@ -231,7 +232,7 @@ def test_a_range_too_long_for_full_resolution_is_refused(
     run = wait_for(service, service.create(TOY_NET, toy_training(epochs=2)).id, finished)
     assert run.status == "completed", run.error
     last = run.step
-    monkeypatch.setattr("app.runs.service.FULL_ROWS", last - 1)
+    monkeypatch.setattr("app.runs.run_metrics.FULL_ROWS", last - 1)
     with pytest.raises(MetricRangeTooLong, match="ask for a shorter range"):
         service.metrics(run.id)
     page = service.metrics(run.id, since_step=1)  # one step fewer: every row

@@ -20,15 +20,9 @@ from app.api.schemas import (
     RunSummaryOut,
 )
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
+from app.runs.run_metrics import FULL_ROWS, MetricColumns, MetricRangeTooLong
 from app.runs.score import headline
-from app.runs.service import (
-    FULL_ROWS,
-    MetricColumns,
-    MetricRangeTooLong,
-    RunQuery,
-    RunRecord,
-    RunStateError,
-)
+from app.runs.service import RunQuery, RunRecord, RunStateError
 from app.spec import NetworkSpec
 from app.spec.presets import Preset, PresetTrainingError, given_fields, preset_settings
 from app.spec.training import TrainingSpec
