@@ -86,7 +86,7 @@ class RunRow(Base):
     best_epochs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     task: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     # What the runs list sorts, searches and filters by, kept from the fields above as
-    # they are written (app.store.sql.derived_columns): read in SQL on any backend, with
+    # they are written (app.store.run_rows.derived_columns): read in SQL on any backend, with
     # no JSON to open per row.
     network: Mapped[str | None] = mapped_column(Text, nullable=True)
     dataset: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
