@@ -14,7 +14,6 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from onnx import TensorProto, helper
 from safetensors.torch import load_file
 
 from app.nn import build
@@ -30,6 +29,7 @@ from app.train.checkpoint import (
     save_checkpoint,
     trained_with,
 )
+from tests.nn.onnx_files import wave_model
 from tests.test_cli import _layerlab
 
 NETWORK = parse_network({"name": "Tiny net", "input": {"shape": [2]}, "layers": [
@@ -96,14 +96,8 @@ def test_export_onnx_reproduces_the_trained_model(checkpoint: Path, tmp_path: Pa
 
 
 def test_import_names_each_operator_it_cannot_express(tmp_path: Path) -> None:
-    graph = helper.make_graph(
-        [helper.make_node("Sin", ["x"], ["y"], name="/wave/Sin")], "g",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
     path = tmp_path / "wave.onnx"
-    path.write_bytes(model.SerializeToString())
+    path.write_bytes(wave_model())
     result = _layerlab("import", str(path), env=NO_DATABASE)
     assert result.returncode == 1 and result.stdout == ""
     assert "Sin (/wave/Sin): no layer does this" in result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 from app.datasets.uploads import UploadQuotaExceeded, uploads_in
 from app.nn.export import export_model
@@ -18,6 +18,7 @@ from app.nn.onnx_import import import_onnx
 from app.runs.imported_models import imported_model, list_imports, save_import
 from app.spec import NetworkSpec
 from tests.helpers import wait_for_status
+from tests.nn.onnx_files import onnx_model
 from tests.nn.trained_weights import trained_state
 
 API = "/api/v1"
@@ -61,17 +62,11 @@ def test_an_imported_network_opens_and_starts_a_run(client: TestClient,
 
 
 def test_unexpressed_operators_are_each_named_and_nothing_is_kept(client: TestClient) -> None:
-    weights = numpy_helper.from_array(np.ones((2, 2), np.float32), "w")
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["h"], name="/fc/MatMul"),
-         helper.make_node("Sin", ["h"], ["y"], name="/wave/Sin")], "g",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])], [weights])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
+    model = onnx_model([helper.make_node("MatMul", ["x", "w"], ["h"], name="/fc/MatMul"),
+                        helper.make_node("Sin", ["h"], ["y"], name="/wave/Sin")],
+                       {"w": np.ones((2, 2))}, [2], [2])
     before = _ids(client)
-    refused = client.post(f"{API}/imports/onnx", content=model.SerializeToString(),
-                          headers=ONNX)
+    refused = client.post(f"{API}/imports/onnx", content=model, headers=ONNX)
     assert refused.status_code == 422
     body = refused.json()
     assert [(e["code"], e["params"]["op"], e["field"]) for e in body["errors"]] == [

@@ -30,6 +30,7 @@ from app.nn.onnx_import import (
 from app.spec import NetworkSpec, parse_network
 from tests.conftest import MODELS_DIR, OVER_DEFAULT_LIMITS
 from tests.nn.conftest import OnnxOf
+from tests.nn.onnx_files import onnx_model
 from tests.nn.trained_weights import random_batch, reference_model
 
 PRESETS = sorted(p.stem for p in MODELS_DIR.glob("*.json") if p.stem not in OVER_DEFAULT_LIMITS)
@@ -116,19 +117,6 @@ def test_attention_without_its_spec_names_the_nodes_it_cannot_express(
         assert "Nothing was imported" in str(refused.value)
 
 
-def _model(nodes: list[onnx.NodeProto], weights: dict[str, np.ndarray], in_shape: list[int],
-           out_shape: list[int]) -> bytes:
-    graph = helper.make_graph(
-        nodes, "foreign",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", *in_shape])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", *out_shape])],
-        initializer=[numpy_helper.from_array(v.astype(np.float32), k)
-                     for k, v in weights.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model.SerializeToString()
-
-
 def _ort(data: bytes, x: np.ndarray) -> np.ndarray:
     session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
     return session.run(None, {"x": x})[0]
@@ -138,7 +126,7 @@ def test_a_file_from_another_tool_converts_and_computes_what_it_does() -> None:
     """As a Keras or hand-written export reads: a MatMul by a stored matrix plus a bias, a
     separate ReLU, a Gemm whose weight is not transposed, a softmax; no module names."""
     rng = np.random.default_rng(0)
-    data = _model([
+    data = onnx_model([
         helper.make_node("MatMul", ["x", "w1"], ["h0"], name="dense_1/MatMul"),
         helper.make_node("Add", ["h0", "b1"], ["h1"], name="dense_1/BiasAdd"),
         helper.make_node("Relu", ["h1"], ["h2"], name="dense_1/Relu"),
@@ -159,7 +147,7 @@ def test_a_file_from_another_tool_converts_and_computes_what_it_does() -> None:
 
 def test_every_operator_no_layer_expresses_is_named_and_nothing_is_imported() -> None:
     rng = np.random.default_rng(1)
-    data = _model([
+    data = onnx_model([
         helper.make_node("Conv", ["x", "k"], ["c"], pads=[0, 0, 1, 1], name="/stem/Conv"),
         helper.make_node("Sin", ["c"], ["s"], name="/wave/Sin"),
         helper.make_node("Flatten", ["s"], ["f"], name="/flat/Flatten"),
@@ -196,7 +184,7 @@ def test_a_carried_spec_that_computes_something_else_is_refused(
 def test_a_file_that_points_outside_itself_or_folds_into_a_bomb_is_refused() -> None:
     """A tensor kept in an external file is refused before anything is read (its path is
     the file's to choose); a constant a billion values large is never made."""
-    outside = _model([helper.make_node("MatMul", ["x", "w"], ["y"], name="/fc/MatMul")],
+    outside = onnx_model([helper.make_node("MatMul", ["x", "w"], ["y"], name="/fc/MatMul")],
                      {"w": np.ones((2, 2))}, [2], [2])
     model = onnx.load_model_from_string(outside)
     weight = model.graph.initializer[0]

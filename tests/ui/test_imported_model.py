@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from onnx import TensorProto, helper
 from playwright.sync_api import Page, expect
 
 from app.nn.export import export_model
 from app.spec import NetworkSpec
+from tests.nn.onnx_files import wave_model
 from tests.nn.trained_weights import trained_state
 from tests.ui.test_playground import node, open_playground
 
@@ -21,13 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def _unsupported(path: Path) -> Path:
-    graph = helper.make_graph(
-        [helper.make_node("Sin", ["x"], ["y"], name="/wave/Sin")], "g",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    path.write_bytes(model.SerializeToString())
+    path.write_bytes(wave_model())
     return path
 
 
