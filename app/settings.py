@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     max_concurrent_runs: int = Field(default=2, ge=1, le=64,
                                      description="Runs at once (the local executor; "
                                                  "on Ray its resources decide).")
+    runs_per_user: int = Field(default=2, ge=1, le=64, description=(
+        "On a server with accounts: a user's runs training at once; the rest wait their "
+        "turn, and the queue takes users in turn (round-robin), not first come first "
+        "served."))
+    gpu_minutes_per_user: float | None = Field(default=None, gt=0, description=(
+        "On a server with accounts: the GPU time a user's runs may take in all; past it, "
+        "their new runs are refused (none: no limit)."))
     stop_timeout: float = Field(
         default=10.0, gt=0, le=600, description="Seconds a run gets to stop before it is killed."
     )
@@ -201,10 +208,12 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         return self.home / "uploads"
 
-    def check_exposure(self) -> None:
-        """Refuse to listen beyond this machine without an access token."""
-        if self.host not in LOOPBACK_HOSTS and not self.token:
+    def check_exposure(self, accounts: bool = False) -> None:
+        """Refuse to listen beyond this machine without an access token, or accounts
+        (`accounts`: the database has users, who each sign in)."""
+        if self.host not in LOOPBACK_HOSTS and not self.token and not accounts:
             raise ValueError(
                 f"binding {self.host} exposes LayerLab to the network: set "
-                f"LAYERLAB_TOKEN ({MIN_TOKEN_LENGTH}+ characters) first"
+                f"LAYERLAB_TOKEN ({MIN_TOKEN_LENGTH}+ characters) first, or make accounts "
+                "(layerlab users create --teacher NAME)"
             )

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -20,6 +20,8 @@ from app.api.links import serve_linked_schema
 from app.api.login_limit import LoginThrottle
 from app.api.middleware import BodySizeLimit, TokenAuth, UploadsFolder
 from app.api.routes import (
+    accounts,
+    classes,
     datasets,
     health,
     imports,
@@ -39,7 +41,9 @@ from app.api.routes import (
 from app.api.schemas import ErrorOut, Responses
 from app.api.stream_slots import StreamSlots
 from app.api.streaming import Feeds
+from app.api.viewer import guard_path
 from app.api.write_guard import WriteGuard
+from app.classroom.service import Classroom
 from app.datasets import use_uploads_dir
 from app.datasets.image_zips import MAX_ZIP_BYTES
 from app.nn import analyze
@@ -81,6 +85,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("%d run(s) were interrupted by the last shutdown: %s", len(interrupted),
                     ", ".join(interrupted))
     app.state.runs = service
+    app.state.classroom = Classroom(store.accounts())
     sweeps = app.state.sweeps = SweepService(service, store)
     app.state.feeds = Feeds(service.subscribe)
     app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
@@ -96,7 +101,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def build_executor(settings: Settings) -> Executor:
     """The executor LAYERLAB_EXECUTOR names, placing runs as the settings say."""
     return make_executor(settings.executor, ExecutorOptions(
-        max_concurrent=settings.max_concurrent_runs, stop_timeout=settings.stop_timeout,
+        max_concurrent=settings.max_concurrent_runs, per_user=settings.runs_per_user,
+        stop_timeout=settings.stop_timeout,
         worker_timeout=settings.worker_timeout,
         memory_mb=settings.worker_memory_mb, ray_address=settings.ray_address,
         ray_cpus_per_run=settings.ray_cpus_per_run, ray_gpus_per_run=settings.ray_gpus_per_run,
@@ -123,11 +129,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Shown whatever the limits (VGG-16 is over the default max_params); training
         # one checks them. Also warms up the meta-device kernels.
         analyze(spec, settings.limits, enforce=False)
-    routers = (health.router, layers.router, specs.router, presets.router, lessons.router,
+    app.include_router(health.router, prefix=API_PREFIX, responses=COMMON_ERRORS)
+    app.include_router(accounts.router, prefix=API_PREFIX, responses=COMMON_ERRORS)
+    routers = (layers.router, specs.router, presets.router, lessons.router,
                lesson_results.router, datasets.router, runs.router, inspect.router,
-               stream.router, sweeps.router, meta.router, tasks.router, imports.router)
-    for router in routers:
-        app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
+               stream.router, sweeps.router, meta.router, tasks.router, imports.router,
+               accounts.guarded, classes.router)
+    for router in routers:  # each user sees their own (app.api.viewer), where there are users
+        app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS,
+                           dependencies=[Depends(guard_path)])
     install_error_handlers(app)
     serve_linked_schema(app)
     app.include_router(login.router)
@@ -147,8 +157,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.swagger_ui_oauth2_redirect_url}
         app.add_middleware(TokenAuth, token=settings.token, prefix=API_PREFIX,
                            open_paths={f"{API_PREFIX}/health"},
+                           step_aside=lambda: _accounts_on(app),
                            guarded_paths=frozenset(p for p in docs if p))
     return app
+
+
+def _accounts_on(app: FastAPI) -> bool:
+    """Whether users sign in as themselves: the server's one token is then not asked for."""
+    classroom: Classroom | None = getattr(app.state, "classroom", None)
+    return classroom is not None and classroom.enabled()
 
 
 def _mount_ui(app: FastAPI, settings: Settings) -> None:

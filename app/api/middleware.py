@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,10 @@ class TokenAuth:
     page sets (browsers cannot put headers on a websocket)."""
 
     def __init__(self, app: ASGIApp, token: str, prefix: str, open_paths: set[str],
-                 guarded_paths: frozenset[str] = frozenset()) -> None:
+                 guarded_paths: frozenset[str] = frozenset(),
+                 step_aside: Callable[[], bool] = lambda: False) -> None:
         self.app = app
+        self.step_aside = step_aside  # True: users sign in as themselves instead
         self.token = token.encode()
         self.prefix = prefix
         self.open_paths = open_paths
@@ -122,7 +124,8 @@ class TokenAuth:
             cookie, self.token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._guarded(scope) and not self._authorised(dict(scope["headers"])):
+        if (self._guarded(scope) and not self._authorised(dict(scope["headers"]))
+                and not self.step_aside()):
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 4401})
                 return

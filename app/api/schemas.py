@@ -148,6 +148,9 @@ class RunCreate(BaseModel):
     init_from: InitFrom | None = Field(
         default=None, description="Start from another run's weights (transfer learning): "
                                   "each layer whose id and shapes match is taken.")
+    assignment_id: str | None = Field(default=None, max_length=64, description=(
+        "The assignment it is for (a server with accounts): the fields the assignment "
+        "locks must keep its starter's values."))
 
 
 class RunContinue(BaseModel):
@@ -179,6 +182,10 @@ class RunEdit(BaseModel):
 
 class RunOut(RunRecord):
     """A run: its spec and config, status, timings, device, metrics and error."""
+
+    queue_position: int | None = Field(default=None, description=(
+        "While it is queued: its place in the queue (1: the next to start). Users take "
+        "turns where the server has accounts."))
 
     @computed_field(description=(  # type: ignore[prop-decorator]
         "The number the run is judged by: validation accuracy, else validation loss, else "

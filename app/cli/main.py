@@ -27,8 +27,9 @@ from app.cli.imports import import_model
 from app.cli.progress import TrainingProgress, metrics_table, origin_text, status_text
 from app.cli.runs import runs_cli
 from app.cli.sweeps import sweeps_cli
+from app.cli.users import accounts_exist, users_cli
 from app.client.lab import LayerLab
-from app.settings import Settings
+from app.settings import LOOPBACK_HOSTS, Settings
 from app.spec.errors import issues_from_validation
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ cli = typer.Typer(help="LayerLab: build, train and look inside neural networks."
 cli.add_typer(runs_cli, name="runs")
 cli.add_typer(sweeps_cli, name="sweeps")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
 cli.command()(export)
 cli.command("import")(import_model)
 
@@ -54,7 +56,8 @@ def serve(
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         settings = Settings(**given)
-        settings.check_exposure()
+        settings.check_exposure(accounts=settings.host not in LOOPBACK_HOSTS
+                                and accounts_exist(settings))
     except ValidationError as exc:  # a LAYERLAB_* setting or an option
         for issue in issues_from_validation(exc, given):
             console.print(f"[red]error:[/red] {issue}", highlight=False)

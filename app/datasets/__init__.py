@@ -38,7 +38,9 @@ from app.datasets.uploads import (
     list_uploads,
     save_upload,
     uploads_in,
+    use_request_uploads,
     use_uploads_dir,
+    user_uploads,
 )
 
 __all__ = [
@@ -74,5 +76,7 @@ __all__ = [
     "toys",
     "translation",
     "uploads_in",
+    "use_request_uploads",
     "use_uploads_dir",
+    "user_uploads",
 ]

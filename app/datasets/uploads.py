@@ -66,6 +66,18 @@ def uploads_in(folder: Path) -> Iterator[None]:
         _request_folder.reset(token)
 
 
+def use_request_uploads(folder: Path) -> None:
+    """From here to the end of the request (its task, and the threads it hands work to),
+    uploads are in `folder`: a signed-in user's own."""
+    _request_folder.set(folder)
+
+
+def user_uploads(root: Path, owner: str | None) -> Path:
+    """A user's own uploads folder under a server's (on a server with accounts), or the
+    server's for work of no user."""
+    return root if owner is None else root / "users" / owner
+
+
 def uploads_dir() -> Path:
     """Where uploaded tables are kept now (see the module docstring)."""
     folder = _request_folder.get() or _process_folder

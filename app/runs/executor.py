@@ -36,5 +36,10 @@ class Executor(ABC):
         """Ids of queued and running jobs."""
 
     @abstractmethod
+    def queue_position(self, run_id: str) -> int | None:
+        """Where a queued run stands in the order runs are placed (1: placed next); None
+        once it is placed or ended, or if unknown."""
+
+    @abstractmethod
     def shutdown(self) -> set[str]:
         """End everything; return the ids of jobs that did not finish (interrupted)."""

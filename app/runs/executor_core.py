@@ -1,15 +1,17 @@
 """The executor core: what every executor does the same way, written once.
 
-It keeps the pending queue (first come, first placed; a run waiting for a GPU slot lets
-the runs behind it that need none go ahead), ends a queued run that is stopped before it
-started without ever starting it, passes stop and pause requests on and kills a worker
-that has not stopped `stop_timeout` seconds after a stop, fails the run of a worker
-silent for `worker_timeout` seconds (no heartbeat; or no event once the run started, for
-ten times that: app.runs.watchdog) and kills that worker, keeps the warm pool (spares
-started ahead while nothing runs, fresh workers started for the runs that wait for one,
-and workers freed by runs that ended cleanly, where a worker serves several runs), holds
-at most `max_concurrent` runs at once, and on shutdown pauses what runs and reports what
-did not finish.
+It keeps the pending queue, fair among users (a job's `owner`): each owner's runs go in
+their order of arrival and owners take turns, the one with the fewest runs placed first
+(one user alone: first come, first placed); a run waiting for a GPU slot, or whose owner
+has `per_user` runs placed, lets the runs behind it go ahead. It ends a queued run that
+is stopped before it started without ever starting it, passes stop and pause requests
+on and kills a worker that has not stopped `stop_timeout` seconds after a stop, fails
+the run of a worker silent for `worker_timeout` seconds (no heartbeat; or no event once
+the run started, for ten times that: app.runs.watchdog) and kills that worker, keeps the
+warm pool (spares started ahead while nothing runs, fresh workers started for the runs
+that wait for one, and workers freed by runs that ended cleanly, where a worker serves
+several runs), holds at most `max_concurrent` runs at once, and on shutdown pauses what
+runs and reports what did not finish.
 
 A concrete executor writes only two parts:
 
@@ -35,9 +37,10 @@ from __future__ import annotations
 import threading
 import time
 from abc import abstractmethod
-from collections import deque
+from collections import Counter, deque
 
 from app.runs.executor import Executor, OnEvent
+from app.runs.fair_queue import fair_order
 from app.runs.gpus import GpuSlots
 from app.runs.placement import CLEAN_ENDS, Plan, Submission, Worker, WorkerLost, ended
 from app.runs.warm_pool import WarmPool
@@ -58,20 +61,26 @@ class ExecutorCore(Executor):
     default). `fresh_at_once`: default workers started at once for waiting runs (None: as
     many as runs wait). `worker_timeout`: seconds a started run's worker may go without a
     heartbeat (its training without an event: ten times that) before the run fails ("the worker
-    stopped responding") and the worker is killed and replaced. A subclass sets its own
-    attributes first and calls this `__init__` last: it starts the spares."""
+    stopped responding") and the worker is killed and replaced. `per_user`: runs of one
+    owner placed at once (None: no limit; runs with no owner are never held by it). A
+    subclass sets its own attributes first and calls this `__init__` last: it starts
+    the spares."""
 
     def __init__(self, max_concurrent: int | None = None, stop_timeout: float = 10.0,
                  spares: int = 0, gpu_slots: GpuSlots | None = None,
                  fresh_at_once: int | None = None,
-                 worker_timeout: float = WORKER_TIMEOUT) -> None:
+                 worker_timeout: float = WORKER_TIMEOUT,
+                 per_user: int | None = None) -> None:
         self.max_concurrent = max_concurrent
+        self.per_user = per_user
         self.stop_timeout = stop_timeout
         self.worker_timeout = worker_timeout
         self.gpu_slots = gpu_slots or GpuSlots(0)
         self._lock = threading.Lock()
         self._pending: deque[Submission] = deque()
         self._placed: dict[str, Submission] = {}
+        self._turns = 0  # placements so far: numbers them for `_served`
+        self._served: dict[str | None, int] = {}  # owner -> its latest placement's number
         self._pool = WarmPool(lambda: self.start_worker(None), spares, fresh_at_once)
         self._closed = False
         self._replenish()
@@ -136,6 +145,11 @@ class ExecutorCore(Executor):
     def active(self) -> set[str]:
         with self._lock:
             return {s.run_id for s in self._pending} | set(self._placed)
+
+    def queue_position(self, run_id: str) -> int | None:
+        with self._lock:
+            order = self._fair_order()
+        return next((n for n, run in enumerate(order, 1) if run.run_id == run_id), None)
 
     def worker_of(self, run_id: str) -> Worker | None:
         """The worker a run trains on; None while it is queued or once it has gone."""
@@ -202,29 +216,30 @@ class ExecutorCore(Executor):
                              name="fresh-worker").start()
 
     def _plan(self) -> Plan:
-        """Under the lock: the queue in order, within the limits; a run that cannot have
-        its GPU slot yet stays queued and the next may go ahead."""
+        """Under the lock: the queue in its fair order, within the limits; a run that
+        cannot have its GPU slot yet, or whose owner has `per_user` runs placed, stays
+        queued and the next may go ahead."""
         plan = Plan()
         waiting: list[Submission] = []  # placeable, but with no worker yet
         with self._lock:
+            held = self._held_by_owner()  # placed, or waiting for a worker in this pass
             for run in self._pending:
                 run.awaits_worker = False
-            for run in list(self._pending):
+            for run in self._fair_order():
                 if self._closed or self._full(len(self._placed) + len(waiting)):
                     break
-                if not self._claim_gpu(run):
+                if self._owner_full(run.job.owner, held) or not self._claim_gpu(run):
                     continue
                 worker = self._take_worker(run, plan)
                 if worker is not None:
-                    self._pending.remove(run)
-                    run.placed_on = worker
-                    self._placed[run.run_id] = run
-                    plan.placed.append(run)
+                    self._place(run, worker, plan)
                 elif run in self._pending:  # its GPU slot is held for this pass, so the
                     waiting.append(run)     # runs behind it see only the GPUs left
                     run.awaits_worker = True
                 else:
                     self._free_gpu(run)  # its own worker failed to start
+                    continue
+                held[run.job.owner] += 1
             for run in waiting:
                 self._free_gpu(run)  # taken again when a worker is ready for it
             self._start_fresh(waiting, plan)
@@ -233,6 +248,26 @@ class ExecutorCore(Executor):
 
     def _full(self, taken: int) -> bool:
         return self.max_concurrent is not None and taken >= self.max_concurrent
+
+    def _fair_order(self) -> list[Submission]:
+        """Under the lock: the queue in its fair order (app.runs.fair_queue)."""
+        return fair_order(self._pending, self._held_by_owner(), self._served, self._turns)
+
+    def _held_by_owner(self) -> Counter[str | None]:
+        """Under the lock: how many placed runs each owner has."""
+        return Counter(run.job.owner for run in self._placed.values())
+
+    def _owner_full(self, owner: str | None, held: Counter[str | None]) -> bool:
+        return self.per_user is not None and owner is not None and held[owner] >= self.per_user
+
+    def _place(self, run: Submission, worker: Worker, plan: Plan) -> None:
+        """Under the lock: the run leaves the queue for `worker`."""
+        self._pending.remove(run)
+        run.placed_on = worker
+        self._placed[run.run_id] = run
+        self._turns += 1
+        self._served[run.job.owner] = self._turns
+        plan.placed.append(run)
 
     def _take_worker(self, run: Submission, plan: Plan) -> Worker | None:
         """Under the lock: a worker of its own for a job that needs one, else the
@@ -355,5 +390,5 @@ class ExecutorCore(Executor):
     @staticmethod
     def _join(runs: list[Submission], deadline: float) -> None:
         for run in runs:
-            if run.monitor is not None:
+            if run.monitor is not None and run.monitor.ident is not None:  # started
                 run.monitor.join(max(0.0, deadline - time.monotonic()))

@@ -17,6 +17,7 @@ class ExecutorOptions:
     """What the server's settings say about placing runs; each executor reads its part."""
 
     max_concurrent: int = 2
+    per_user: int | None = None  # runs of one user placed at once (None: no limit)
     stop_timeout: float = 10.0
     worker_timeout: float = 120.0
     memory_mb: int | None = None
@@ -30,7 +31,8 @@ def _processes(options: ExecutorOptions) -> Executor:
     from app.runs.process_executor import ProcessExecutor
 
     return ProcessExecutor(options.max_concurrent, options.stop_timeout,
-                           memory_mb=options.memory_mb, worker_timeout=options.worker_timeout)
+                           memory_mb=options.memory_mb, worker_timeout=options.worker_timeout,
+                           per_user=options.per_user)
 
 
 def _ray(options: ExecutorOptions) -> Executor:
@@ -41,7 +43,8 @@ def _ray(options: ExecutorOptions) -> Executor:
                            "'layerlab[ray]' (make install-dev installs it)") from None
     return RayExecutor(options.ray_address, options.ray_cpus_per_run,
                        options.ray_gpus_per_run, options.stop_timeout, options.ray_spares,
-                       memory_mb=options.memory_mb, worker_timeout=options.worker_timeout)
+                       memory_mb=options.memory_mb, worker_timeout=options.worker_timeout,
+                       per_user=options.per_user)
 
 
 EXECUTORS: dict[str, Callable[[ExecutorOptions], Executor]] = {

@@ -46,7 +46,8 @@ class ProcessExecutor(ExecutorCore):
     def __init__(self, max_concurrent: int = 2, stop_timeout: float = 10.0,
                  spares: int = 1, memory_mb: int | None = None,
                  threads_per_run: int | None = None, gpus: int | None = None,
-                 runs_per_gpu: int = 1, worker_timeout: float = WORKER_TIMEOUT) -> None:
+                 runs_per_gpu: int = 1, worker_timeout: float = WORKER_TIMEOUT,
+                 per_user: int | None = None) -> None:
         """`memory_mb`: the most memory (data size) one worker may allocate on the CPU.
         `threads_per_run`: PyTorch's CPU threads in each worker; by default the cores
         shared out among the runs training on the machine as it goes (app.runs.
@@ -55,13 +56,14 @@ class ProcessExecutor(ExecutorCore):
         long as with one thread each: benchmarks/executor_overhead.py). `gpus`: how
         many GPUs to place runs on (default: those this process sees), each holding at
         most `runs_per_gpu` runs; a run that would use a GPU waits for a free one.
-        `worker_timeout`: see ExecutorCore; each process sends a heartbeat for it."""
+        `worker_timeout`: see ExecutorCore; each process sends a heartbeat for it.
+        `per_user`: see ExecutorCore."""
         self.threads_per_run = threads_per_run
         self.memory_mb = memory_mb
         self._context = worker_context()
         slots = GpuSlots(visible_gpus() if gpus is None else gpus, runs_per_gpu)
         super().__init__(max_concurrent, stop_timeout, spares, slots,
-                         worker_timeout=worker_timeout)
+                         worker_timeout=worker_timeout, per_user=per_user)
 
     def start_worker(self, job: Job | None) -> WorkerProcess:
         ctx = self._context

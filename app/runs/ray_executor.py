@@ -41,13 +41,14 @@ class RayExecutor(ExecutorCore):
 
     def __init__(self, address: str | None = None, cpus: float = 1.0, gpus: float = 0.0,
                  stop_timeout: float = 10.0, spares: int = 1,
-                 memory_mb: int | None = None, worker_timeout: float = WORKER_TIMEOUT) -> None:
+                 memory_mb: int | None = None, worker_timeout: float = WORKER_TIMEOUT,
+                 per_user: int | None = None) -> None:
         self.cpus, self.gpus, self.memory_mb = cpus, gpus, memory_mb
         self._owns_ray = start_ray(address)
         self._actor_class = ray.remote(RunActor)
         self._nodes = max(1, sum(1 for node in ray.nodes() if node.get("Alive")))
         super().__init__(None, stop_timeout, spares, fresh_at_once=self._nodes,
-                         worker_timeout=worker_timeout)
+                         worker_timeout=worker_timeout, per_user=per_user)
 
     def resources(self, job: Job) -> tuple[float, float]:
         """(CPUs, GPUs) the run asks Ray for."""

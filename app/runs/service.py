@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from app.datasets import user_uploads
 from app.nn.transfer import Matched
 from app.runs.artifacts import load_epoch_weights, saved_epochs
 from app.runs.executor import Executor
@@ -91,9 +92,10 @@ class RunService:
         return interrupted
 
     def create(self, spec: NetworkSpec, training: TrainingSpec, name: str | None = None,
-               init_from: InitFrom | None = None) -> RunRecord:
+               init_from: InitFrom | None = None, owner: str | None = None) -> RunRecord:
         """Validate everything that can be checked without training, then queue the run;
-        `init_from` starts it from another run's weights (layers matched by id and shape)."""
+        `init_from` starts it from another run's weights (layers matched by id and shape).
+        `owner`: the user it belongs to, on a server with accounts."""
         task = check_training(spec, training, self.limits).task.kind.name
         matched, origin = None, None
         if init_from is not None and init_from.import_id is not None:
@@ -106,11 +108,11 @@ class RunService:
             weights = self._source_weights(source, init_from.epoch)
             matched = match_into(spec, weights, f"run {source.id}", self.limits)
             origin = origin_of(matched, kind="transfer", run_id=source.id, epoch=init_from.epoch)
-        return self._queue_new(spec, training, name, spec.name, matched, origin, task)
+        return self._queue_new(spec, training, name, spec.name, matched, origin, task, owner)
 
     def continue_run(self, run_id: str, spec: NetworkSpec | None = None,
-                     training: TrainingSpec | None = None, name: str | None = None
-                     ) -> RunRecord:
+                     training: TrainingSpec | None = None, name: str | None = None,
+                     owner: str | None = None) -> RunRecord:
         """A new run that goes on from a paused or ended run after an edit of its network
         or training settings: every layer whose id and shapes still match keeps its
         weights, and steps and epochs count on from where the run was. The run itself
@@ -130,11 +132,12 @@ class RunService:
         matched = match_into(spec, checkpoint.model, f"run {parent.id}", self.limits)
         origin = origin_of(matched, kind="edit", run_id=parent.id, step=position["step"],
                            start_epoch=position["epoch"])
-        return self._queue_new(spec, training, name, parent.name, matched, origin, task)
+        return self._queue_new(spec, training, name, parent.name, matched, origin, task,
+                               owner)
 
     def _queue_new(self, spec: NetworkSpec, training: TrainingSpec, name: str | None,
                    default: str, matched: Matched | None, origin: RunOrigin | None,
-                   task: TaskKind) -> RunRecord:
+                   task: TaskKind, owner: str | None = None) -> RunRecord:
         """Queue a new run named `name`, or by default `default` numbered after the runs
         already so named ("MNIST CNN #3", a continuation of it "MNIST CNN #4")."""
         run_id = uuid.uuid4().hex
@@ -143,7 +146,7 @@ class RunService:
         with self._naming:  # no two runs this server queues take one number
             run = RunRecord(id=run_id, name=name or self._numbered(default), spec=spec,
                             training=training, created_at=datetime.now(UTC), origin=origin,
-                            task=task)
+                            task=task, owner=owner)
             self._store.create_run(run)
         self._submit(run, resume=False)
         return run
@@ -202,6 +205,11 @@ class RunService:
     def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
         """A page of the runs a query finds (app.store.base.RunQuery), and their number."""
         return self._store.find_runs(query)
+
+    def gpu_seconds(self, owner: str) -> float:
+        """The GPU time a user's runs have taken, in all (ended runs; a running one counts
+        once it ends)."""
+        return self._store.gpu_seconds(owner)
 
     def using_upload(self, upload_id: str) -> RunRecord | None:
         """A queued, running, paused or interrupted run (one that trains or may train
@@ -362,8 +370,9 @@ class RunService:
 
     def _job(self, run: RunRecord, resume: bool) -> Job:
         """The job for a run; resuming drops the metrics its checkpoint does not cover."""
+        uploads = None if self.uploads_dir is None else user_uploads(self.uploads_dir, run.owner)
         job = Job(run.id, run.spec, run.training, self.run_dir(run.id), resume, self.limits,
-                  run.origin, self.uploads_dir)
+                  run.origin, uploads, owner=run.owner)
         if not resume:
             return job
         step = -1  # no checkpoint yet: start over

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -95,7 +96,7 @@ class SweepService:
         self.driver.close()
 
     def create(self, spec: NetworkSpec, training: TrainingSpec, sweep: SweepSpec,
-               name: str | None = None) -> SweepRecord:
+               name: str | None = None, owner: str | None = None) -> SweepRecord:
         """Check every trial (a search: every value at the ends of its ranges and every
         listed one), then queue them; nothing is queued when one does not fit (a
         SweepError names it)."""
@@ -105,7 +106,7 @@ class SweepService:
                 self._checked(spec, training, sweep, params, repeat, number)
         record = SweepRecord(id=uuid.uuid4().hex, name=name or f"{spec.name} sweep",
                              created_at=datetime.now(UTC), spec=spec, training=training,
-                             sweep=sweep, trials=[])
+                             sweep=sweep, trials=[], owner=owner)
         trials = [self._queue(record, params, config, repeat)
                   for config, params in enumerate(configs)
                   for repeat in range(sweep.repeats)]
@@ -134,7 +135,8 @@ class SweepService:
         network, settings = self._checked(record.spec, record.training, record.sweep,
                                           params, repeat, config + 1)
         number = config * record.sweep.repeats + repeat + 1
-        run = self.runs.create(network, settings, f"{record.name} #{number}")
+        run = self.runs.create(network, settings, f"{record.name} #{number}",
+                               owner=record.owner)
         return Trial(run_id=run.id, params=params, config=config, repeat=repeat)
 
     def get(self, sweep_id: str) -> SweepRecord:
@@ -147,8 +149,10 @@ class SweepService:
         """The trials' runs that still exist, read in one query."""
         return self.runs.existing([t.run_id for t in sweep.trials])
 
-    def list(self, limit: int = 50, offset: int = 0) -> list[SweepRecord]:
-        return self._store.list_sweeps(limit=limit, offset=offset)
+    def list(self, limit: int = 50, offset: int = 0,
+             owners: Sequence[str] | None = None) -> list[SweepRecord]:
+        """Newest first; only those of `owners` when given."""
+        return self._store.list_sweeps(limit=limit, offset=offset, owners=owners)
 
     def results(self, sweep: SweepRecord) -> SweepResults:
         runs = {run.id: run for run in self._trial_runs(sweep)}

@@ -45,6 +45,7 @@ class Job:
     limits: SpecLimits | None = None
     origin: RunOrigin | None = None  # its first weights are in INIT_WEIGHTS
     uploads_dir: Path | None = None  # the server's uploaded tables (dataset 'csv')
+    owner: str | None = None  # the user the run belongs to (None: single-user mode)
 
     @property
     def start(self) -> Start | None:

@@ -16,6 +16,7 @@ from app.spec.events import FailureCause, RunStatus
 from app.spec.origin import RunOrigin
 from app.spec.sweep import SweepSpec
 from app.spec.training import TaskKind, TrainingSpec
+from app.store.accounts import AccountStore
 
 
 class RunRecord(BaseModel):
@@ -59,6 +60,9 @@ class RunRecord(BaseModel):
     task: TaskKind | None = Field(default=None, description=(
         "The kind of task it trains for, as the server resolved it (its training's own, or "
         "its dataset's first); null for runs stored before it was kept and never given."))
+    owner: str | None = Field(default=None, description=(
+        "The user it belongs to (their id) where the server has accounts; null on a "
+        "server without them, and for runs made before they were turned on."))
 
 
 # The metric a run is judged by when none is named: the first of these it reports at its
@@ -84,6 +88,9 @@ class RunQuery(BaseModel):
     created_before: datetime | None = None
     sort: RunSort = "created"
     descending: bool = True
+    owners: list[str] | None = Field(default=None, description=(
+        "Only runs of these users (None: everyone's; a server with accounts lists a "
+        "user's own and their students')."))
     limit: int = Field(default=50, ge=0)
     offset: int = Field(default=0, ge=0)
 
@@ -115,6 +122,8 @@ class SweepRecord(BaseModel):
     server: str | None = Field(default=None, description="The server that queued it.")
     stopped: bool = Field(default=False, description="Stopped: a search asks for no more "
                                                      "trials until it is resumed.")
+    owner: str | None = Field(default=None, description="The user it belongs to (see "
+                                                        "RunRecord.owner).")
 
 
 class MetricRow(BaseModel):
@@ -179,6 +188,10 @@ class RunStore(Protocol):
         ("database", "database_after", "wal", "wal_after"; 0 where there is none)."""
         ...
 
+    def gpu_seconds(self, owner: str) -> float:
+        """The time a user's runs have trained on a GPU (their device cuda...), in all."""
+        ...
+
     def untasked_run_ids(self) -> list[str]:
         """The runs whose task is not kept (stored before it was, their training naming
         none)."""
@@ -239,8 +252,9 @@ class RunStore(Protocol):
 
     def get_sweep(self, sweep_id: str) -> SweepRecord | None: ...
 
-    def list_sweeps(self, limit: int = 50, offset: int = 0) -> list[SweepRecord]:
-        """Newest first."""
+    def list_sweeps(self, limit: int = 50, offset: int = 0,
+                    owners: Sequence[str] | None = None) -> list[SweepRecord]:
+        """Newest first; only those of `owners` when given."""
         ...
 
     def delete_sweep(self, sweep_id: str) -> bool:
@@ -255,6 +269,10 @@ class RunStore(Protocol):
     def mark_interrupted(self) -> list[str]:
         """Runs this server (see owned_by) left 'running' when it last stopped: mark them
         interrupted, return their ids. Other servers' runs are left as they are."""
+        ...
+
+    def accounts(self) -> AccountStore:
+        """The classroom's rows (users, classes, assignments...) in the same database."""
         ...
 
     def close(self) -> None: ...

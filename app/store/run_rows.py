@@ -90,6 +90,8 @@ def run_filters(query: RunQuery) -> list[ColumnElement[bool]]:
     for column, wanted in ((RunRow.dataset, query.dataset), (RunRow.task, query.task)):
         if wanted is not None:
             conditions.append(column == wanted)
+    if query.owners is not None:
+        conditions.append(RunRow.owner.in_(query.owners))
     if query.created_after is not None:
         conditions.append(RunRow.created_at >= query.created_after)
     if query.created_before is not None:

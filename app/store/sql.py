@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
+from app.store.accounts import AccountStore
 from app.store.base import (
     MetricOverview,
     MetricRow,
@@ -179,6 +180,16 @@ class SqlRunStore:
         with self.engine.connect() as connection:
             return list(connection.execute(
                 select(RunRow.id).where(RunRow.task.is_(None))).scalars())
+
+    def accounts(self) -> AccountStore:
+        return AccountStore(self.engine)
+
+    @_transient
+    def gpu_seconds(self, owner: str) -> float:
+        query = select(func.coalesce(func.sum(RunRow.duration_s), 0.0)).where(
+            RunRow.owner == owner, RunRow.device.like("cuda%"))
+        with self._sessions() as session:
+            return float(session.scalar(query) or 0.0)
 
     @_transient
     def find_runs(self, query: RunQuery) -> tuple[list[RunRecord], int]:
@@ -356,10 +367,13 @@ class SqlRunStore:
             return None if row is None else to_sweep(row)
 
     @_transient
-    def list_sweeps(self, limit: int = 50, offset: int = 0) -> list[SweepRecord]:
+    def list_sweeps(self, limit: int = 50, offset: int = 0,
+                    owners: Sequence[str] | None = None) -> list[SweepRecord]:
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset must be >= 0")
         query = select(SweepRow).order_by(SweepRow.created_at.desc(), SweepRow.id.desc())
+        if owners is not None:
+            query = query.where(SweepRow.owner.in_(owners))
         with self._sessions() as session:
             return [to_sweep(row) for row in session.scalars(query.limit(limit).offset(offset))]
 

@@ -94,6 +94,7 @@ class RunRow(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     test_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class MetricValueRow(Base):
@@ -150,3 +151,4 @@ class SweepRow(Base):
     trials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     server: Mapped[str | None] = mapped_column(String(128), nullable=True)
     stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

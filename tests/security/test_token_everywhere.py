@@ -52,7 +52,8 @@ def _path_values(run_id: str) -> dict[str, str]:
     """A plausible value for each path parameter (a sweep or an upload that does not
     exist: 404)."""
     return {"run_id": run_id, "name": "xor", "fmt": "pytorch", "lesson_id": "xor",
-            "sweep_id": "0" * 32, "upload_id": "0" * 32, "import_id": "0" * 32}
+            "sweep_id": "0" * 32, "upload_id": "0" * 32, "import_id": "0" * 32,
+            "class_id": "0" * 32, "assignment_id": "0" * 32}
 
 
 def test_every_api_route_needs_the_token(lab: Lab, victim: str,

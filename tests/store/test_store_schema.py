@@ -46,7 +46,7 @@ def test_migrations_match_the_models(store: SqlRunStore) -> None:
 
 def test_database_is_at_head(store: SqlRunStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0010"
+    assert head == "0011"
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
 

@@ -3,11 +3,12 @@ runs the browser trained them as."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from app.api.deps import LessonsDep, PresetsDep, RunsDep
 from app.api.schemas import ErrorOut
+from app.api.viewer import OptionalViewer, visible
 from app.runs.lesson_results import ExperimentResult, judge_runs
 from app.spec.lessons import lesson_network
 from app.spec.presets import networks
@@ -24,7 +25,8 @@ class ResultsIn(BaseModel):
     404: {"model": ErrorOut, "description": "No such lesson."},
     422: {"model": ErrorOut, "description": "An experiment the lesson does not have."}})
 def lesson_results(lesson_id: str, body: ResultsIn, lessons: LessonsDep, presets: PresetsDep,
-                   runs: RunsDep) -> list[ExperimentResult]:
+                   runs: RunsDep, request: Request, viewer: OptionalViewer
+                   ) -> list[ExperimentResult]:
     """Each experiment's claims with the value its run measured and whether it holds. A
     claim is unknown (null) until its run completes or diverges; a run that is gone counts
     as none."""
@@ -36,4 +38,7 @@ def lesson_results(lesson_id: str, body: ResultsIn, lessons: LessonsDep, presets
     if unknown:
         raise HTTPException(422, f"lesson {lesson_id!r} has no experiment {', '.join(unknown)}; "
                                  f"its experiments: {', '.join(experiments)}")
-    return judge_runs(runs, lesson, lesson_network(lesson, networks(presets)), body.runs)
+    seen = {run.id for run in runs.existing(list(body.runs.values()))
+            if visible(request, viewer, run.owner)}  # another user's run counts as none
+    mine = {experiment: run_id for experiment, run_id in body.runs.items() if run_id in seen}
+    return judge_runs(runs, lesson, lesson_network(lesson, networks(presets)), mine)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from app.api.deps import PresetsDep, RunsDep
 from app.api.downloads import attachment
+from app.api.run_rules import admit
 from app.api.schemas import (
     ErrorOut,
     PresetRef,
@@ -19,10 +20,11 @@ from app.api.schemas import (
     RunOut,
     RunSummaryOut,
 )
+from app.api.viewer import OptionalViewer, owner_of, owners_seen
 from app.nn.export import ExportFormat, FormatError, WeightsMismatch, export_model
 from app.runs.run_metrics import FULL_ROWS, MetricColumns, MetricRangeTooLong
 from app.runs.score import headline
-from app.runs.service import RunQuery, RunRecord, RunStateError
+from app.runs.service import RunQuery, RunRecord, RunService, RunStateError
 from app.spec import NetworkSpec
 from app.spec.presets import Preset, PresetTrainingError, given_fields, preset_settings
 from app.spec.training import TrainingSpec
@@ -55,13 +57,22 @@ def _duration(run: RunRecord) -> float | None:
 
 @router.post("", status_code=status.HTTP_201_CREATED,
              responses={422: {"model": ErrorOut, "description": "Invalid spec or config."}})
-def create_run(body: RunCreate, runs: RunsDep, presets: PresetsDep) -> RunOut:
+def create_run(body: RunCreate, request: Request, runs: RunsDep, presets: PresetsDep,
+               viewer: OptionalViewer) -> RunOut:
     """Validate a network and training config, then queue the run; a preset without
     settings trains with its own. With `init_from`, it starts from another run's weights
-    (its `origin` says which layers were taken)."""
+    (its `origin` says which layers were taken). For an assignment, the fields it locks
+    must keep the starter's values."""
     spec = resolve_model(body.model, presets)
     training = resolve_training(body.model, body.training, presets)
-    return RunOut(**runs.create(spec, training, body.name, body.init_from).model_dump())
+    admit(request, viewer, spec, training, body.assignment_id, body.init_from)
+    run = runs.create(spec, training, body.name, body.init_from, owner=owner_of(viewer))
+    return _out(runs, run)
+
+
+def _out(runs: RunService, run: RunRecord) -> RunOut:
+    return RunOut(**run.model_dump(), queue_position=runs.executor.queue_position(run.id)
+                  if run.status == "queued" else None)
 
 
 def resolve_model(spec: NetworkSpec | PresetRef, presets: dict[str, Preset]) -> NetworkSpec:
@@ -94,22 +105,26 @@ def resolve_training(model: NetworkSpec | PresetRef, training: TrainingSpec | No
 
 
 @router.get("")
-def list_runs(runs: RunsDep, query: Annotated[RunListQuery, Query()]) -> RunListOut:
+def list_runs(runs: RunsDep, query: Annotated[RunListQuery, Query()], request: Request,
+              viewer: OptionalViewer) -> RunListOut:
     """Runs, newest first unless sorted otherwise, with the filters and search of the
-    query, a page at a time, and how many it finds in all (`total`)."""
+    query, a page at a time, and how many it finds in all (`total`). On a server with
+    accounts: the user's own, and a teacher's students'."""
     descending = (query.order or ("desc" if query.sort == "created" else "asc")) == "desc"
     found, total = runs.find_runs(RunQuery(
         status=query.status, dataset=query.dataset, task=query.task, text=query.q,
         created_after=query.created_after, created_before=query.created_before,
-        sort=query.sort, descending=descending, limit=query.limit, offset=query.offset))
+        sort=query.sort, descending=descending, limit=query.limit, offset=query.offset,
+        owners=owners_seen(request, viewer)))
     return RunListOut(runs=[_summary(run) for run in found], total=total, limit=query.limit,
                       offset=query.offset)
 
 
 @router.get("/{run_id}", responses=NOT_FOUND)
 def get_run(run_id: str, runs: RunsDep) -> RunOut:
-    """One run: spec, training config, status, timings, device, metrics, error."""
-    return RunOut(**runs.get(run_id).model_dump())
+    """One run: spec, training config, status, timings, device, metrics, error; while
+    it is queued, its place in the queue."""
+    return _out(runs, runs.get(run_id))
 
 
 @router.patch("/{run_id}", responses={
@@ -177,13 +192,14 @@ def resume_run(run_id: str, runs: RunsDep) -> RunOut:
 
 @router.post("/{run_id}/continue", status_code=status.HTTP_201_CREATED, responses={
     **CONFLICT, 422: {"model": ErrorOut, "description": "The edit does not fit."}})
-def continue_run(run_id: str, body: RunContinue, runs: RunsDep,
-                 presets: PresetsDep) -> RunOut:
+def continue_run(run_id: str, body: RunContinue, runs: RunsDep, presets: PresetsDep,
+                 viewer: OptionalViewer) -> RunOut:
     """Go on from a paused or ended run after editing its network or training settings:
     a new run, linked by its `origin`, keeps the weights of every layer whose id and
     shapes still match and counts steps and epochs on. The run itself is left as is."""
     spec = resolve_model(body.model, presets) if body.model is not None else None
-    return RunOut(**runs.continue_run(run_id, spec, body.training, body.name).model_dump())
+    return _out(runs, runs.continue_run(run_id, spec, body.training, body.name,
+                                        owner=owner_of(viewer)))
 
 
 EXPORT_FILES: Responses = {200: {"description": "The exported file.", "content": {

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field, JsonValue
 
 from app.api.deps import PresetsDep, SweepsDep
 from app.api.examples import SWEEP_CREATE, examples
 from app.api.routes.runs import resolve_model, resolve_training
 from app.api.schemas import ErrorOut, PresetRef, Responses
+from app.api.viewer import OptionalViewer, owner_of, owners_seen
 from app.runs.sweeps import ConfigResult, SweepResults, TrialResult
 from app.spec import NetworkSpec
 from app.spec.events import RunStatus
@@ -147,22 +148,26 @@ def _out(results: SweepResults) -> SweepOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={422: {
     "model": ErrorOut, "description": "The sweep, or one of its trials, does not fit."}})
-def create_sweep(body: SweepCreate, sweeps: SweepsDep, presets: PresetsDep) -> SweepOut:
+def create_sweep(body: SweepCreate, sweeps: SweepsDep, presets: PresetsDep,
+                 viewer: OptionalViewer) -> SweepOut:
     """Check every trial (the network and settings with its values; for a search, every
     listed value and both ends of every range), then queue runs through the executor: all
     of a grid's or random search's, as many of a search's as train at once (it asks for
     the next as each ends); nothing is queued when one trial does not fit."""
     spec = resolve_model(body.model, presets)
     training = resolve_training(body.model, body.training, presets)
-    sweep = sweeps.create(spec, training, body.sweep, body.name)
+    sweep = sweeps.create(spec, training, body.sweep, body.name, owner=owner_of(viewer))
     return _out(sweeps.results(sweep))
 
 
 @router.get("")
-def list_sweeps(sweeps: SweepsDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+def list_sweeps(sweeps: SweepsDep, request: Request, viewer: OptionalViewer,
+                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                 offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> SweepListOut:
-    """Sweeps, newest first, each with its trials' counts and its best run."""
-    found = [sweeps.results(sweep) for sweep in sweeps.list(limit=limit, offset=offset)]
+    """Sweeps, newest first, each with its trials' counts and its best run (on a server
+    with accounts: the user's own, and a teacher's students')."""
+    found = [sweeps.results(sweep) for sweep in sweeps.list(
+        limit=limit, offset=offset, owners=owners_seen(request, viewer))]
     return SweepListOut(sweeps=[_summary(r) for r in found], limit=limit, offset=offset)
 
 

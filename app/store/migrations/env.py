@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from app.store import class_tables  # noqa: F401  (its tables join Base.metadata)
 from app.store.engine import make_engine
 from app.store.tables import Base
 

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ContinueRunData, ContinueRunErrors, ContinueRunResponses, CopyImageFolderData, CopyImageFolderErrors, CopyImageFolderResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, DeleteCsvUploadData, DeleteCsvUploadErrors, DeleteCsvUploadResponses, DeleteImagesUploadData, DeleteImagesUploadErrors, DeleteImagesUploadResponses, DeleteImportedData, DeleteImportedErrors, DeleteImportedResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, EditRunData, EditRunErrors, EditRunResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetImportedData, GetImportedErrors, GetImportedResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, ImportOnnxFileData, ImportOnnxFileErrors, ImportOnnxFileResponses, InspectActivationsChannelData, InspectActivationsChannelErrors, InspectActivationsChannelResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionCellData, InspectConfusionCellErrors, InspectConfusionCellResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectGenerateStreamData, InspectGenerateStreamErrors, InspectGenerateStreamResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSampleData, InspectSampleErrors, InspectSampleResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectTranslateData, InspectTranslateErrors, InspectTranslateResponses, InspectUnitsData, InspectUnitsErrors, InspectUnitsResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListActivationsData, ListActivationsErrors, ListActivationsResponses, ListCsvUploadsData, ListCsvUploadsErrors, ListCsvUploadsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListImageUploadsData, ListImageUploadsErrors, ListImageUploadsResponses, ListImportedData, ListImportedErrors, ListImportedResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, SweepImportancesData, SweepImportancesErrors, SweepImportancesResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, UploadImagesData, UploadImagesErrors, UploadImagesResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
+import type { AssignmentDashboardData, AssignmentDashboardErrors, AssignmentDashboardResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ClassStudentsData, ClassStudentsErrors, ClassStudentsResponses, ContinueRunData, ContinueRunErrors, ContinueRunResponses, CopyImageFolderData, CopyImageFolderErrors, CopyImageFolderResponses, CreateAssignmentData, CreateAssignmentErrors, CreateAssignmentResponses, CreateClassData, CreateClassErrors, CreateClassResponses, CreateRunData, CreateRunErrors, CreateRunResponses, CreateSweepData, CreateSweepErrors, CreateSweepResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteCsvUploadData, DeleteCsvUploadErrors, DeleteCsvUploadResponses, DeleteImagesUploadData, DeleteImagesUploadErrors, DeleteImagesUploadResponses, DeleteImportedData, DeleteImportedErrors, DeleteImportedResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteSweepData, DeleteSweepErrors, DeleteSweepResponses, EditRunData, EditRunErrors, EditRunResponses, ExportMarksData, ExportMarksErrors, ExportMarksResponses, ExportPytorchData, ExportPytorchErrors, ExportPytorchResponses, ExportRunData, ExportRunErrors, ExportRunResponses, GetAssignmentData, GetAssignmentErrors, GetAssignmentResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetImportedData, GetImportedErrors, GetImportedResponses, GetLessonData, GetLessonErrors, GetLessonResponses, GetMetaData, GetMetaErrors, GetMetaResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPresetData, GetPresetErrors, GetPresetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSweepData, GetSweepErrors, GetSweepResponses, HealthData, HealthErrors, HealthResponses, ImportOnnxFileData, ImportOnnxFileErrors, ImportOnnxFileResponses, InspectActivationsChannelData, InspectActivationsChannelErrors, InspectActivationsChannelResponses, InspectActivationsData, InspectActivationsErrors, InspectActivationsResponses, InspectAttentionData, InspectAttentionErrors, InspectAttentionResponses, InspectBoundaryData, InspectBoundaryErrors, InspectBoundaryResponses, InspectConfusionCellData, InspectConfusionCellErrors, InspectConfusionCellResponses, InspectConfusionData, InspectConfusionErrors, InspectConfusionResponses, InspectDrawData, InspectDrawErrors, InspectDrawResponses, InspectEmbeddingData, InspectEmbeddingErrors, InspectEmbeddingResponses, InspectEpochsData, InspectEpochsErrors, InspectEpochsResponses, InspectFiltersData, InspectFiltersErrors, InspectFiltersResponses, InspectGenerateData, InspectGenerateErrors, InspectGenerateResponses, InspectGenerateStreamData, InspectGenerateStreamErrors, InspectGenerateStreamResponses, InspectHistogramsData, InspectHistogramsErrors, InspectHistogramsResponses, InspectInterpolateData, InspectInterpolateErrors, InspectInterpolateResponses, InspectLatentData, InspectLatentErrors, InspectLatentGridData, InspectLatentGridErrors, InspectLatentGridResponses, InspectLatentResponses, InspectPredictData, InspectPredictErrors, InspectPredictionsData, InspectPredictionsErrors, InspectPredictionsResponses, InspectPredictResponses, InspectReconstructionsData, InspectReconstructionsErrors, InspectReconstructionsResponses, InspectSaliencyData, InspectSaliencyErrors, InspectSaliencyResponses, InspectSampleData, InspectSampleErrors, InspectSampleResponses, InspectSamplesData, InspectSamplesErrors, InspectSamplesResponses, InspectStepData, InspectStepErrors, InspectStepResponses, InspectTranslateData, InspectTranslateErrors, InspectTranslateResponses, InspectUnitsData, InspectUnitsErrors, InspectUnitsResponses, InspectViewsData, InspectViewsErrors, InspectViewsResponses, JoinClassData, JoinClassErrors, JoinClassResponses, LessonProgressData, LessonProgressErrors, LessonProgressResponses, LessonResultsData, LessonResultsErrors, LessonResultsResponses, ListActivationsData, ListActivationsErrors, ListActivationsResponses, ListAssignmentsData, ListAssignmentsErrors, ListAssignmentsResponses, ListClassesData, ListClassesErrors, ListClassesResponses, ListCsvUploadsData, ListCsvUploadsErrors, ListCsvUploadsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListImageUploadsData, ListImageUploadsErrors, ListImageUploadsResponses, ListImportedData, ListImportedErrors, ListImportedResponses, ListLayersData, ListLayersErrors, ListLayersResponses, ListLessonsData, ListLessonsErrors, ListLessonsResponses, ListPresetsData, ListPresetsErrors, ListPresetsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSubmissionsData, ListSubmissionsErrors, ListSubmissionsResponses, ListSweepsData, ListSweepsErrors, ListSweepsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, MeData, MeErrors, MeResponses, PauseRunData, PauseRunErrors, PauseRunResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, ResumeRunData, ResumeRunErrors, ResumeRunResponses, ResumeSweepData, ResumeSweepErrors, ResumeSweepResponses, SaveLessonProgressData, SaveLessonProgressErrors, SaveLessonProgressResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, StopRunData, StopRunErrors, StopRunResponses, StopSweepData, StopSweepErrors, StopSweepResponses, StreamSnapshotData, StreamSnapshotErrors, StreamSnapshotResponses, SubmitData, SubmitErrors, SubmitResponses, SweepImportancesData, SweepImportancesErrors, SweepImportancesResponses, UploadCsvData, UploadCsvErrors, UploadCsvResponses, UploadImagesData, UploadImagesErrors, UploadImagesResponses, ValidateSpecData, ValidateSpecErrors, ValidateSpecResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -24,6 +24,114 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * Every activation's f(x) and f'(x), computed by the modules a network is built with.
  */
 export const listActivations = <ThrowOnError extends boolean = false>(options?: Options<ListActivationsData, ThrowOnError>) => (options?.client ?? client).get<ListActivationsResponses, ListActivationsErrors, ThrowOnError>({ url: '/api/v1/activations', ...options });
+
+/**
+ * List Assignments
+ *
+ * The assignments of every class the user teaches or has joined, oldest first.
+ */
+export const listAssignments = <ThrowOnError extends boolean = false>(options?: Options<ListAssignmentsData, ThrowOnError>) => (options?.client ?? client).get<ListAssignmentsResponses, ListAssignmentsErrors, ThrowOnError>({ url: '/api/v1/assignments', ...options });
+
+/**
+ * Get Assignment
+ */
+export const getAssignment = <ThrowOnError extends boolean = false>(options: Options<GetAssignmentData, ThrowOnError>) => (options.client ?? client).get<GetAssignmentResponses, GetAssignmentErrors, ThrowOnError>({ url: '/api/v1/assignments/{assignment_id}', ...options });
+
+/**
+ * Assignment Dashboard
+ *
+ * The teacher's view: per student, the status (not started, training, submitted,
+ * passed), the best submission's score and run, the last activity, and the runs that
+ * diverged, failed or are stuck.
+ */
+export const assignmentDashboard = <ThrowOnError extends boolean = false>(options: Options<AssignmentDashboardData, ThrowOnError>) => (options.client ?? client).get<AssignmentDashboardResponses, AssignmentDashboardErrors, ThrowOnError>({ url: '/api/v1/assignments/{assignment_id}/dashboard', ...options });
+
+/**
+ * Export Marks
+ *
+ * The dashboard as CSV, for a spreadsheet or a grade book.
+ */
+export const exportMarks = <ThrowOnError extends boolean = false>(options: Options<ExportMarksData, ThrowOnError>) => (options.client ?? client).get<ExportMarksResponses, ExportMarksErrors, ThrowOnError>({ url: '/api/v1/assignments/{assignment_id}/marks.csv', ...options });
+
+/**
+ * List Submissions
+ *
+ * A student's own submissions, with their marks; every student's for the teacher.
+ */
+export const listSubmissions = <ThrowOnError extends boolean = false>(options: Options<ListSubmissionsData, ThrowOnError>) => (options.client ?? client).get<ListSubmissionsResponses, ListSubmissionsErrors, ThrowOnError>({ url: '/api/v1/assignments/{assignment_id}/submissions', ...options });
+
+/**
+ * Submit
+ *
+ * Hand in one of your runs: marked by the criteria once it has ended (at once if
+ * it has).
+ */
+export const submit = <ThrowOnError extends boolean = false>(options: Options<SubmitData, ThrowOnError>) => (options.client ?? client).post<SubmitResponses, SubmitErrors, ThrowOnError>({
+    url: '/api/v1/assignments/{assignment_id}/submissions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Classes
+ *
+ * The classes the user teaches or has joined.
+ */
+export const listClasses = <ThrowOnError extends boolean = false>(options?: Options<ListClassesData, ThrowOnError>) => (options?.client ?? client).get<ListClassesResponses, ListClassesErrors, ThrowOnError>({ url: '/api/v1/classes', ...options });
+
+/**
+ * Create Class
+ *
+ * A teacher's new class, with the invite code its students join with.
+ */
+export const createClass = <ThrowOnError extends boolean = false>(options: Options<CreateClassData, ThrowOnError>) => (options.client ?? client).post<CreateClassResponses, CreateClassErrors, ThrowOnError>({
+    url: '/api/v1/classes',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Join Class
+ *
+ * A student joins a class with its invite code.
+ */
+export const joinClass = <ThrowOnError extends boolean = false>(options: Options<JoinClassData, ThrowOnError>) => (options.client ?? client).post<JoinClassResponses, JoinClassErrors, ThrowOnError>({
+    url: '/api/v1/classes/join',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create Assignment
+ *
+ * Set an assignment: a preset's (or the teacher's own) network and settings, the
+ * fields students may not change, the controls their editor hides, and the criteria
+ * their run is marked by.
+ */
+export const createAssignment = <ThrowOnError extends boolean = false>(options: Options<CreateAssignmentData, ThrowOnError>) => (options.client ?? client).post<CreateAssignmentResponses, CreateAssignmentErrors, ThrowOnError>({
+    url: '/api/v1/classes/{class_id}/assignments',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Class Students
+ *
+ * A class's students (its teacher only).
+ */
+export const classStudents = <ThrowOnError extends boolean = false>(options: Options<ClassStudentsData, ThrowOnError>) => (options.client ?? client).get<ClassStudentsResponses, ClassStudentsErrors, ThrowOnError>({ url: '/api/v1/classes/{class_id}/students', ...options });
 
 /**
  * List Datasets
@@ -209,6 +317,63 @@ export const lessonResults = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * Me
+ *
+ * Who is signed in, and the session's CSRF token.
+ */
+export const me = <ThrowOnError extends boolean = false>(options?: Options<MeData, ThrowOnError>) => (options?.client ?? client).get<MeResponses, MeErrors, ThrowOnError>({ url: '/api/v1/me', ...options });
+
+/**
+ * Change Password
+ *
+ * Set a new password (every session of the user ends, this one too).
+ */
+export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>) => (options.client ?? client).put<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
+    url: '/api/v1/me/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Lesson Progress
+ *
+ * Where the user is in each lesson they opened (the runs of its experiments), by
+ * lesson id, as the browser last saved it.
+ */
+export const lessonProgress = <ThrowOnError extends boolean = false>(options?: Options<LessonProgressData, ThrowOnError>) => (options?.client ?? client).get<LessonProgressResponses, LessonProgressErrors, ThrowOnError>({ url: '/api/v1/me/progress', ...options });
+
+/**
+ * Save Lesson Progress
+ *
+ * Keep where the user is in a lesson (at most 16 KiB of JSON).
+ */
+export const saveLessonProgress = <ThrowOnError extends boolean = false>(options: Options<SaveLessonProgressData, ThrowOnError>) => (options.client ?? client).put<SaveLessonProgressResponses, SaveLessonProgressErrors, ThrowOnError>({
+    url: '/api/v1/me/progress/{lesson_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create Token
+ *
+ * A new API token for scripts (the Python client, the CLI), shown once.
+ */
+export const createToken = <ThrowOnError extends boolean = false>(options: Options<CreateTokenData, ThrowOnError>) => (options.client ?? client).post<CreateTokenResponses, CreateTokenErrors, ThrowOnError>({
+    url: '/api/v1/me/tokens',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Get Meta
  *
  * The server's run statuses by what they allow, and the stream's boundary resolution.
@@ -233,7 +398,8 @@ export const getPreset = <ThrowOnError extends boolean = false>(options: Options
  * List Runs
  *
  * Runs, newest first unless sorted otherwise, with the filters and search of the
- * query, a page at a time, and how many it finds in all (`total`).
+ * query, a page at a time, and how many it finds in all (`total`). On a server with
+ * accounts: the user's own, and a teacher's students'.
  */
 export const listRuns = <ThrowOnError extends boolean = false>(options?: Options<ListRunsData, ThrowOnError>) => (options?.client ?? client).get<ListRunsResponses, ListRunsErrors, ThrowOnError>({ url: '/api/v1/runs', ...options });
 
@@ -242,7 +408,8 @@ export const listRuns = <ThrowOnError extends boolean = false>(options?: Options
  *
  * Validate a network and training config, then queue the run; a preset without
  * settings trains with its own. With `init_from`, it starts from another run's weights
- * (its `origin` says which layers were taken).
+ * (its `origin` says which layers were taken). For an assignment, the fields it locks
+ * must keep the starter's values.
  */
 export const createRun = <ThrowOnError extends boolean = false>(options: Options<CreateRunData, ThrowOnError>) => (options.client ?? client).post<CreateRunResponses, CreateRunErrors, ThrowOnError>({
     url: '/api/v1/runs',
@@ -263,7 +430,8 @@ export const deleteRun = <ThrowOnError extends boolean = false>(options: Options
 /**
  * Get Run
  *
- * One run: spec, training config, status, timings, device, metrics, error.
+ * One run: spec, training config, status, timings, device, metrics, error; while
+ * it is queued, its place in the queue.
  */
 export const getRun = <ThrowOnError extends boolean = false>(options: Options<GetRunData, ThrowOnError>) => (options.client ?? client).get<GetRunResponses, GetRunErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}', ...options });
 
@@ -605,6 +773,29 @@ export const stopRun = <ThrowOnError extends boolean = false>(options: Options<S
 export const streamSnapshot = <ThrowOnError extends boolean = false>(options: Options<StreamSnapshotData, ThrowOnError>) => (options.client ?? client).get<StreamSnapshotResponses, StreamSnapshotErrors, ThrowOnError>({ url: '/api/v1/runs/{run_id}/stream', ...options });
 
 /**
+ * Sign Out
+ *
+ * Sign out: the session ends on the server, and its cookie is cleared.
+ */
+export const signOut = <ThrowOnError extends boolean = false>(options?: Options<SignOutData, ThrowOnError>) => (options?.client ?? client).delete<SignOutResponses, SignOutErrors, ThrowOnError>({ url: '/api/v1/session', ...options });
+
+/**
+ * Sign In
+ *
+ * Sign in: the session is kept in an http-only cookie for the API and the
+ * websockets; the answer's `csrf` goes with every change the browser sends. Failed
+ * sign-ins are counted per address: past the limit the answer is 429 with Retry-After.
+ */
+export const signIn = <ThrowOnError extends boolean = false>(options: Options<SignInData, ThrowOnError>) => (options.client ?? client).post<SignInResponses, SignInErrors, ThrowOnError>({
+    url: '/api/v1/session',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Export Pytorch
  *
  * The network as a standalone PyTorch module (Python source).
@@ -636,7 +827,8 @@ export const validateSpec = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * List Sweeps
  *
- * Sweeps, newest first, each with its trials' counts and its best run.
+ * Sweeps, newest first, each with its trials' counts and its best run (on a server
+ * with accounts: the user's own, and a teacher's students').
  */
 export const listSweeps = <ThrowOnError extends boolean = false>(options?: Options<ListSweepsData, ThrowOnError>) => (options?.client ?? client).get<ListSweepsResponses, ListSweepsErrors, ThrowOnError>({ url: '/api/v1/sweeps', ...options });
 
@@ -701,3 +893,32 @@ export const stopSweep = <ThrowOnError extends boolean = false>(options: Options
  * Every task kind: its default loss, metrics, dashboard charts, views and settings.
  */
 export const listTasks = <ThrowOnError extends boolean = false>(options?: Options<ListTasksData, ThrowOnError>) => (options?.client ?? client).get<ListTasksResponses, ListTasksErrors, ThrowOnError>({ url: '/api/v1/tasks', ...options });
+
+/**
+ * Create User
+ *
+ * A teacher makes an account (a student who then joins with the invite code, or
+ * another teacher).
+ */
+export const createUser = <ThrowOnError extends boolean = false>(options: Options<CreateUserData, ThrowOnError>) => (options.client ?? client).post<CreateUserResponses, CreateUserErrors, ThrowOnError>({
+    url: '/api/v1/users',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reset Password
+ *
+ * A teacher sets a new password for a student of one of their classes.
+ */
+export const resetPassword = <ThrowOnError extends boolean = false>(options: Options<ResetPasswordData, ThrowOnError>) => (options.client ?? client).put<ResetPasswordResponses, ResetPasswordErrors, ThrowOnError>({
+    url: '/api/v1/users/{name}/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});

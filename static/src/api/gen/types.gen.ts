@@ -212,6 +212,91 @@ export type AddSpec = {
 };
 
 /**
+ * AssignmentIn
+ *
+ * An assignment as a teacher writes it: a preset's network and settings, or a
+ * network and settings of their own (the settings may also be given with a preset).
+ */
+export type AssignmentIn = {
+    /**
+     * Criteria
+     */
+    criteria?: Array<Criterion>;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Hidden
+     */
+    hidden?: Array<'palette' | 'layer_settings' | 'dataset' | 'task' | 'loss' | 'optimizer' | 'regularization' | 'schedule' | 'epochs' | 'batch_size' | 'advanced'>;
+    /**
+     * Locked
+     */
+    locked?: Array<string>;
+    /**
+     * Max Params
+     */
+    max_params?: number | null;
+    network?: NetworkSpec | null;
+    /**
+     * Preset
+     */
+    preset?: string | null;
+    /**
+     * Title
+     */
+    title: string;
+    training?: TrainingSpec | null;
+};
+
+/**
+ * AssignmentOut
+ */
+export type AssignmentOut = {
+    /**
+     * Class Id
+     */
+    class_id: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Criteria
+     */
+    criteria?: Array<Criterion>;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Hidden
+     */
+    hidden?: Array<'palette' | 'layer_settings' | 'dataset' | 'task' | 'loss' | 'optimizer' | 'regularization' | 'schedule' | 'epochs' | 'batch_size' | 'advanced'>;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Locked
+     */
+    locked?: Array<string>;
+    /**
+     * Max Params
+     *
+     * At most this many parameters in the submitted network.
+     */
+    max_params?: number | null;
+    network: NetworkSpec;
+    /**
+     * Title
+     */
+    title: string;
+    training: TrainingSpec;
+};
+
+/**
  * AttentionCheck
  *
  * The worked example of scaled dot-product attention, reproduced on a real layer and
@@ -698,6 +783,50 @@ export type CheckpointEvent = {
      * Step
      */
     step: number;
+};
+
+/**
+ * ClassIn
+ */
+export type ClassIn = {
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
+ * ClassOut
+ */
+export type ClassOut = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Invite Code
+     *
+     * What students join with (its teacher only; null for students).
+     */
+    invite_code: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Students
+     */
+    students: number;
+    /**
+     * Teacher
+     *
+     * The teacher's name.
+     */
+    teacher: string;
 };
 
 /**
@@ -1221,6 +1350,140 @@ export type ConvolutionOut = {
      * Stride
      */
     stride: Array<number>;
+};
+
+/**
+ * Criterion
+ *
+ * A claim the submitted run must hold, as a lesson writes it (`test_accuracy` above
+ * 0.97), against a number only: an assignment has no other experiment.
+ */
+export type Criterion = {
+    /**
+     * Epoch
+     *
+     * Read an epoch's metric, not the last epoch's: its value after this many epochs (1: the first). A run that ran fewer has no value, and the claim does not hold.
+     */
+    epoch?: number | null;
+    /**
+     * Margin
+     *
+     * With than: by at least this much (above: more than theirs + margin; below: less than theirs - margin).
+     */
+    margin?: number;
+    /**
+     * Metric
+     *
+     * A test metric (test_accuracy), the last epoch's (train_loss, val_loss), gap (val_loss - train_loss at the last epoch), epochs (how many ran), near_zero_weights (the share of the final weights smaller than 0.01 in size; biases and norms are left out, as the L1 and L2 penalties leave them), grad_norm/<layer> (the L2 norm of that layer's gradient, the root mean square over the epoch's measured steps), grad_norm_ratio (the first trainable layer's gradient norm over the last's: far below 1 when the gradient vanishes on its way back); or, from the training loss of each step: steps_per_epoch (the steps an epoch takes), loss_noise (the mean change of the loss from one step to the next in the last epoch, as a share of that epoch's mean loss: small batches give a noisier curve) or diverged (1 when the loss became NaN or infinite, which stops the run, else 0).
+     */
+    metric: string;
+    /**
+     * Op
+     */
+    op: 'above' | 'below';
+    /**
+     * Since
+     *
+     * Read the metric's change: its value after `epoch` epochs (or the last) minus its value after `since` epochs, negative when it fell. E.g. val_loss falls by more than 0.5 from the first epoch to the fifth: since 1, epoch 5, below -0.5.
+     */
+    since?: number | null;
+    /**
+     * Than
+     *
+     * Or this experiment.
+     */
+    than?: string | null;
+    /**
+     * Value
+     *
+     * The number to compare with.
+     */
+    value?: number | null;
+};
+
+/**
+ * CriterionResult
+ */
+export type CriterionResult = {
+    /**
+     * Claim
+     *
+     * The criterion in words: `test_accuracy above 0.97`.
+     */
+    claim: string;
+    /**
+     * Holds
+     *
+     * Null while the run has not ended.
+     */
+    holds: boolean | null;
+    /**
+     * Measured
+     */
+    measured: number | null;
+};
+
+/**
+ * Dashboard
+ */
+export type Dashboard = {
+    assignment: AssignmentOut;
+    /**
+     * Rows
+     */
+    rows: Array<DashboardRow>;
+};
+
+/**
+ * DashboardRow
+ */
+export type DashboardRow = {
+    /**
+     * Best Run
+     *
+     * The run of their best submission, to open.
+     */
+    best_run: string | null;
+    /**
+     * Best Score
+     */
+    best_score: number | null;
+    /**
+     * Flagged Runs
+     */
+    flagged_runs?: Array<string>;
+    /**
+     * Flags
+     */
+    flags?: Array<'diverged' | 'failed' | 'stuck'>;
+    /**
+     * Last Activity
+     */
+    last_activity: string | null;
+    /**
+     * Passed
+     *
+     * Their best submission's mark (null: none yet or still being marked).
+     */
+    passed: boolean | null;
+    /**
+     * Runs
+     *
+     * Runs they started since the assignment was set.
+     */
+    runs: number;
+    /**
+     * Status
+     */
+    status: 'not_started' | 'training' | 'submitted' | 'passed';
+    /**
+     * Student
+     */
+    student: string;
+    /**
+     * Student Id
+     */
+    student_id: string;
 };
 
 /**
@@ -2590,6 +2853,18 @@ export type IssueOut = {
     };
 };
 
+/**
+ * JoinIn
+ */
+export type JoinIn = {
+    /**
+     * Code
+     *
+     * The class's invite code.
+     */
+    code: string;
+};
+
 export type JsonValue = unknown;
 
 /**
@@ -3176,6 +3451,30 @@ export type MaxPool2dSpec = {
 };
 
 /**
+ * Me
+ */
+export type Me = {
+    /**
+     * Csrf
+     *
+     * The session's CSRF token: send it as X-CSRF-Token with every POST, PUT, PATCH and DELETE a signed-in browser makes (null when signed in with an API token).
+     */
+    csrf?: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Role
+     */
+    role: 'teacher' | 'student';
+};
+
+/**
  * MetaOut
  */
 export type MetaOut = {
@@ -3428,6 +3727,34 @@ export type NetworkSpec = {
      * Spec format version.
      */
     version?: 1;
+};
+
+/**
+ * NewPassword
+ */
+export type NewPassword = {
+    /**
+     * Password
+     */
+    password: string;
+};
+
+/**
+ * NewUser
+ */
+export type NewUser = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Password
+     */
+    password: string;
+    /**
+     * Role
+     */
+    role?: 'teacher' | 'student';
 };
 
 /**
@@ -3978,6 +4305,12 @@ export type RunContinue = {
  */
 export type RunCreate = {
     /**
+     * Assignment Id
+     *
+     * The assignment it is for (a server with accounts): the fields the assignment locks must keep its starter's values.
+     */
+    assignment_id?: string | null;
+    /**
      * Start from another run's weights (transfer learning): each layer whose id and shapes match is taken.
      */
     init_from?: InitFrom | null;
@@ -4183,6 +4516,18 @@ export type RunOut = {
      * The run its first weights came from, and which layers.
      */
     origin?: RunOrigin | null;
+    /**
+     * Owner
+     *
+     * The user it belongs to (their id) where the server has accounts; null on a server without them, and for runs made before they were turned on.
+     */
+    owner?: string | null;
+    /**
+     * Queue Position
+     *
+     * While it is queued: its place in the queue (1: the next to start). Users take turns where the server has accounts.
+     */
+    queue_position?: number | null;
     /**
      * The number the run is judged by: validation accuracy, else validation loss, else training accuracy, else training loss, at its best epoch (null before its first).
      */
@@ -4635,6 +4980,20 @@ export type ShapeCheck = {
 };
 
 /**
+ * SignIn
+ */
+export type SignIn = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Password
+     */
+    password: string;
+};
+
+/**
  * SkippedLayer
  */
 export type SkippedLayer = {
@@ -4977,6 +5336,58 @@ export type StreamMessage = ({
 } & FinishedEvent);
 
 /**
+ * SubmissionOut
+ */
+export type SubmissionOut = {
+    /**
+     * Assignment Id
+     */
+    assignment_id: string;
+    /**
+     * Criteria
+     */
+    criteria?: Array<CriterionResult>;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Passed
+     *
+     * Whether every criterion holds; null until the run has ended.
+     */
+    passed: boolean | null;
+    /**
+     * Run Id
+     */
+    run_id: string;
+    /**
+     * Score
+     *
+     * The first criterion's measured value.
+     */
+    score: number | null;
+    /**
+     * Student
+     */
+    student: string;
+    /**
+     * Submitted At
+     */
+    submitted_at: string;
+};
+
+/**
+ * SubmitIn
+ */
+export type SubmitIn = {
+    /**
+     * Run Id
+     */
+    run_id: string;
+};
+
+/**
  * SweepCreate
  */
 export type SweepCreate = {
@@ -5288,6 +5699,32 @@ export type TensorView = {
      * None when over 65,536 values.
      */
     values: EncodedArray | null;
+};
+
+/**
+ * TokenIn
+ */
+export type TokenIn = {
+    /**
+     * Label
+     */
+    label?: string;
+};
+
+/**
+ * TokenOut
+ */
+export type TokenOut = {
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Token
+     *
+     * Shown this once: send it as 'Authorization: Bearer <token>'. Only its digest is kept.
+     */
+    token: string;
 };
 
 /**
@@ -5988,6 +6425,24 @@ export type Upsample2dSpec = {
 };
 
 /**
+ * UserOut
+ */
+export type UserOut = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Role
+     */
+    role: 'teacher' | 'student';
+};
+
+/**
  * ValidateOut
  */
 export type ValidateOut = {
@@ -6266,6 +6721,18 @@ export type RunOutWritable = {
      */
     origin?: RunOrigin | null;
     /**
+     * Owner
+     *
+     * The user it belongs to (their id) where the server has accounts; null on a server without them, and for runs made before they were turned on.
+     */
+    owner?: string | null;
+    /**
+     * Queue Position
+     *
+     * While it is queued: its place in the queue (1: the next to start). Users take turns where the server has accounts.
+     */
+    queue_position?: number | null;
+    /**
      * Server
      *
      * The server that queued or trains it (LAYERLAB_SERVER_ID): several servers may share one database, and only this one can stop or pause the run while it is queued or running.
@@ -6420,6 +6887,586 @@ export type ListActivationsResponses = {
 };
 
 export type ListActivationsResponse = ListActivationsResponses[keyof ListActivationsResponses];
+
+export type ListAssignmentsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/assignments';
+};
+
+export type ListAssignmentsErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ListAssignmentsError = ListAssignmentsErrors[keyof ListAssignmentsErrors];
+
+export type ListAssignmentsResponses = {
+    /**
+     * Response List Assignments
+     *
+     * Successful Response
+     */
+    200: Array<AssignmentOut>;
+};
+
+export type ListAssignmentsResponse = ListAssignmentsResponses[keyof ListAssignmentsResponses];
+
+export type GetAssignmentData = {
+    body?: never;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assignments/{assignment_id}';
+};
+
+export type GetAssignmentErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type GetAssignmentError = GetAssignmentErrors[keyof GetAssignmentErrors];
+
+export type GetAssignmentResponses = {
+    /**
+     * Successful Response
+     */
+    200: AssignmentOut;
+};
+
+export type GetAssignmentResponse = GetAssignmentResponses[keyof GetAssignmentResponses];
+
+export type AssignmentDashboardData = {
+    body?: never;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assignments/{assignment_id}/dashboard';
+};
+
+export type AssignmentDashboardErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type AssignmentDashboardError = AssignmentDashboardErrors[keyof AssignmentDashboardErrors];
+
+export type AssignmentDashboardResponses = {
+    /**
+     * Successful Response
+     */
+    200: Dashboard;
+};
+
+export type AssignmentDashboardResponse = AssignmentDashboardResponses[keyof AssignmentDashboardResponses];
+
+export type ExportMarksData = {
+    body?: never;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assignments/{assignment_id}/marks.csv';
+};
+
+export type ExportMarksErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ExportMarksError = ExportMarksErrors[keyof ExportMarksErrors];
+
+export type ExportMarksResponses = {
+    /**
+     * One line a student.
+     */
+    200: unknown;
+};
+
+export type ListSubmissionsData = {
+    body?: never;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assignments/{assignment_id}/submissions';
+};
+
+export type ListSubmissionsErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ListSubmissionsError = ListSubmissionsErrors[keyof ListSubmissionsErrors];
+
+export type ListSubmissionsResponses = {
+    /**
+     * Response List Submissions
+     *
+     * Successful Response
+     */
+    200: Array<SubmissionOut>;
+};
+
+export type ListSubmissionsResponse = ListSubmissionsResponses[keyof ListSubmissionsResponses];
+
+export type SubmitData = {
+    body: SubmitIn;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assignments/{assignment_id}/submissions';
+};
+
+export type SubmitErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * The run changes a locked field.
+     */
+    422: ErrorOut;
+};
+
+export type SubmitError = SubmitErrors[keyof SubmitErrors];
+
+export type SubmitResponses = {
+    /**
+     * Successful Response
+     */
+    201: SubmissionOut;
+};
+
+export type SubmitResponse = SubmitResponses[keyof SubmitResponses];
+
+export type ListClassesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/classes';
+};
+
+export type ListClassesErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ListClassesError = ListClassesErrors[keyof ListClassesErrors];
+
+export type ListClassesResponses = {
+    /**
+     * Response List Classes
+     *
+     * Successful Response
+     */
+    200: Array<ClassOut>;
+};
+
+export type ListClassesResponse = ListClassesResponses[keyof ListClassesResponses];
+
+export type CreateClassData = {
+    body: ClassIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/classes';
+};
+
+export type CreateClassErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type CreateClassError = CreateClassErrors[keyof CreateClassErrors];
+
+export type CreateClassResponses = {
+    /**
+     * Successful Response
+     */
+    201: ClassOut;
+};
+
+export type CreateClassResponse = CreateClassResponses[keyof CreateClassResponses];
+
+export type JoinClassData = {
+    body: JoinIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/classes/join';
+};
+
+export type JoinClassErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type JoinClassError = JoinClassErrors[keyof JoinClassErrors];
+
+export type JoinClassResponses = {
+    /**
+     * Successful Response
+     */
+    200: ClassOut;
+};
+
+export type JoinClassResponse = JoinClassResponses[keyof JoinClassResponses];
+
+export type CreateAssignmentData = {
+    body: AssignmentIn;
+    path: {
+        /**
+         * Class Id
+         */
+        class_id: string;
+    };
+    query?: never;
+    url: '/api/v1/classes/{class_id}/assignments';
+};
+
+export type CreateAssignmentErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * A preset that does not exist, settings missing, or a criterion that does not parse.
+     */
+    422: ErrorOut;
+};
+
+export type CreateAssignmentError = CreateAssignmentErrors[keyof CreateAssignmentErrors];
+
+export type CreateAssignmentResponses = {
+    /**
+     * Successful Response
+     */
+    201: AssignmentOut;
+};
+
+export type CreateAssignmentResponse = CreateAssignmentResponses[keyof CreateAssignmentResponses];
+
+export type ClassStudentsData = {
+    body?: never;
+    path: {
+        /**
+         * Class Id
+         */
+        class_id: string;
+    };
+    query?: never;
+    url: '/api/v1/classes/{class_id}/students';
+};
+
+export type ClassStudentsErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Not the teacher's, or not a student's, to do.
+     */
+    403: ErrorOut;
+    /**
+     * No such thing in your classes (or this server has no accounts).
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ClassStudentsError = ClassStudentsErrors[keyof ClassStudentsErrors];
+
+export type ClassStudentsResponses = {
+    /**
+     * Response Class Students
+     *
+     * Successful Response
+     */
+    200: Array<UserOut>;
+};
+
+export type ClassStudentsResponse = ClassStudentsResponses[keyof ClassStudentsResponses];
 
 export type ListDatasetsData = {
     body?: never;
@@ -7305,6 +8352,267 @@ export type LessonResultsResponses = {
 };
 
 export type LessonResultsResponse = LessonResultsResponses[keyof LessonResultsResponses];
+
+export type MeData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me';
+};
+
+export type MeErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * This server has no accounts.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type MeError = MeErrors[keyof MeErrors];
+
+export type MeResponses = {
+    /**
+     * Successful Response
+     */
+    200: Me;
+};
+
+export type MeResponse = MeResponses[keyof MeResponses];
+
+export type ChangePasswordData = {
+    body: NewPassword;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/password';
+};
+
+export type ChangePasswordErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * This server has no accounts.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
+
+export type ChangePasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ChangePasswordResponse = ChangePasswordResponses[keyof ChangePasswordResponses];
+
+export type LessonProgressData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/progress';
+};
+
+export type LessonProgressErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * This server has no accounts.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type LessonProgressError = LessonProgressErrors[keyof LessonProgressErrors];
+
+export type LessonProgressResponses = {
+    /**
+     * Response Lesson Progress
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: {
+            [key: string]: unknown;
+        };
+    };
+};
+
+export type LessonProgressResponse = LessonProgressResponses[keyof LessonProgressResponses];
+
+export type SaveLessonProgressData = {
+    /**
+     * Body
+     */
+    body: {
+        [key: string]: unknown;
+    };
+    path: {
+        /**
+         * Lesson Id
+         */
+        lesson_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/progress/{lesson_id}';
+};
+
+export type SaveLessonProgressErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No such lesson.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type SaveLessonProgressError = SaveLessonProgressErrors[keyof SaveLessonProgressErrors];
+
+export type SaveLessonProgressResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type SaveLessonProgressResponse = SaveLessonProgressResponses[keyof SaveLessonProgressResponses];
+
+export type CreateTokenData = {
+    body: TokenIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/tokens';
+};
+
+export type CreateTokenErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * This server has no accounts.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type CreateTokenError = CreateTokenErrors[keyof CreateTokenErrors];
+
+export type CreateTokenResponses = {
+    /**
+     * Successful Response
+     */
+    201: TokenOut;
+};
+
+export type CreateTokenResponse = CreateTokenResponses[keyof CreateTokenResponses];
 
 export type GetMetaData = {
     body?: never;
@@ -9908,6 +11216,108 @@ export type StreamSnapshotResponses = {
 
 export type StreamSnapshotResponse = StreamSnapshotResponses[keyof StreamSnapshotResponses];
 
+export type SignOutData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/session';
+};
+
+export type SignOutErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * This server has no accounts.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type SignOutError = SignOutErrors[keyof SignOutErrors];
+
+export type SignOutResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type SignOutResponse = SignOutResponses[keyof SignOutResponses];
+
+export type SignInData = {
+    body: SignIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/session';
+};
+
+export type SignInErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Wrong name or password.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * This server has no accounts.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+    /**
+     * Too many failed sign-ins from this address.
+     */
+    429: ErrorOut;
+};
+
+export type SignInError = SignInErrors[keyof SignInErrors];
+
+export type SignInResponses = {
+    /**
+     * Successful Response
+     */
+    200: Me;
+};
+
+export type SignInResponse = SignInResponses[keyof SignInResponses];
+
 export type ExportPytorchData = {
     body: NetworkSpec;
     path?: never;
@@ -10381,3 +11791,106 @@ export type ListTasksResponses = {
 };
 
 export type ListTasksResponse = ListTasksResponses[keyof ListTasksResponses];
+
+export type CreateUserData = {
+    body: NewUser;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users';
+};
+
+export type CreateUserErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * Only a teacher makes accounts.
+     */
+    403: ErrorOut;
+    /**
+     * This server has no accounts.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * A name in use, or a password too short.
+     */
+    422: ErrorOut;
+};
+
+export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
+
+export type CreateUserResponses = {
+    /**
+     * Successful Response
+     */
+    201: UserOut;
+};
+
+export type CreateUserResponse = CreateUserResponses[keyof CreateUserResponses];
+
+export type ResetPasswordData = {
+    body: NewPassword;
+    path: {
+        /**
+         * Name
+         */
+        name: string;
+    };
+    query?: never;
+    url: '/api/v1/users/{name}/password';
+};
+
+export type ResetPasswordErrors = {
+    /**
+     * The body is not valid JSON.
+     */
+    400: ErrorOut;
+    /**
+     * Not signed in.
+     */
+    401: ErrorOut;
+    /**
+     * A POST, PUT, PATCH or DELETE from a page of another origin (not LAYERLAB_ALLOWED_ORIGINS).
+     */
+    403: ErrorOut;
+    /**
+     * No such student in your classes.
+     */
+    404: ErrorOut;
+    /**
+     * The body is over the size limit.
+     */
+    413: ErrorOut;
+    /**
+     * The body is not of the type the operation takes (application/json unless it says otherwise).
+     */
+    415: ErrorOut;
+    /**
+     * Invalid input; errors name each field.
+     */
+    422: ErrorOut;
+};
+
+export type ResetPasswordError = ResetPasswordErrors[keyof ResetPasswordErrors];
+
+export type ResetPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ResetPasswordResponse = ResetPasswordResponses[keyof ResetPasswordResponses];
