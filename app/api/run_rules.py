@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection
 from app.api.viewer import Viewer, get_classroom, visible
 from app.classroom.marking import LockedField, check_locks
 from app.classroom.service import NotFound
-from app.runs.service import RunService
+from app.runs.service import RunRecord, RunService
 from app.settings import Settings
 from app.spec import NetworkSpec
 from app.spec.origin import InitFrom
@@ -21,7 +21,7 @@ def admit(conn: HTTPConnection, viewer: Viewer | None, network: NetworkSpec,
           init_from: InitFrom | None = None) -> None:
     """Refuse a run the user may not start: 404 for a transfer from a run they do not
     see or an assignment not theirs, 422 for a locked field changed, 429 past their GPU
-    time."""
+    time (check_gpu_time)."""
     runs: RunService = conn.app.state.runs
     if init_from is not None and init_from.run_id is not None:
         source = runs.get(init_from.run_id)  # RunNotFound: a 404
@@ -39,9 +39,37 @@ def admit(conn: HTTPConnection, viewer: Viewer | None, network: NetworkSpec,
             raise HTTPException(404, str(exc)) from None
         except LockedField as exc:
             raise HTTPException(422, str(exc)) from None
+    check_gpu_time(conn, viewer)
+
+
+def check_gpu_time(conn: HTTPConnection, viewer: Viewer | None) -> None:
+    """429 when the user's runs have had their GPU time (LAYERLAB_GPU_MINUTES_PER_USER):
+    the runs they keep, and those they deleted. For every way a run starts or goes on:
+    a new run, a continuation, a resume, a sweep."""
     settings: Settings = conn.app.state.settings
-    if settings.gpu_minutes_per_user is not None:
-        used = runs.gpu_seconds(viewer.user.id) / 60
-        if used >= settings.gpu_minutes_per_user:
-            raise HTTPException(429, f"your runs have used {used:.0f} of your "
-                                     f"{settings.gpu_minutes_per_user:g} GPU minutes")
+    if viewer is None or settings.gpu_minutes_per_user is None:
+        return
+    runs: RunService = conn.app.state.runs
+    user = get_classroom(conn).store.get_user(viewer.user.id)
+    deleted = user.gpu_seconds_deleted if user is not None else 0.0
+    used = (runs.gpu_seconds(viewer.user.id) + deleted) / 60
+    if used >= settings.gpu_minutes_per_user:
+        raise HTTPException(429, f"your runs have used {used:.0f} of your "
+                                 f"{settings.gpu_minutes_per_user:g} GPU minutes")
+
+
+def keep_gpu_time(conn: HTTPConnection, viewer: Viewer | None, run: RunRecord) -> None:
+    """Once a user's run is deleted: its GPU time stays on their account, so that
+    deleting runs gives none back."""
+    if viewer is None:
+        return
+    seconds = gpu_duration(run)
+    if run.owner is not None and seconds:
+        get_classroom(conn).store.add_gpu_seconds_deleted(run.owner, seconds)
+
+
+def gpu_duration(run: RunRecord) -> float:
+    """How long a run trained on a GPU (0 on the CPU, or while it has not ended)."""
+    if not (run.device or "").startswith("cuda") or not run.started_at or not run.finished_at:
+        return 0.0
+    return max(0.0, (run.finished_at - run.started_at).total_seconds())

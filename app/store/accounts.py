@@ -35,6 +35,7 @@ class UserRecord(BaseModel):
     password_hash: str
     created_at: datetime
     last_seen_at: datetime | None = None
+    gpu_seconds_deleted: float = 0.0
 
 
 class ClassRecord(BaseModel):
@@ -110,11 +111,19 @@ class AccountStore:
             return [_model(UserRecord, row) for row in rows]
 
     def set_password(self, user_id: str, password_hash: str) -> None:
-        """A new password also signs the user out everywhere."""
+        """A new password also signs the user out everywhere: their sessions end and
+        their API tokens stop working."""
         with self._sessions.begin() as session:
             session.execute(update(UserRow).where(UserRow.id == user_id)
                             .values(password_hash=password_hash))
             session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+            session.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
+
+    def add_gpu_seconds_deleted(self, user_id: str, seconds: float) -> None:
+        """Keep the GPU time of a user's run that is being deleted."""
+        with self._sessions.begin() as session:
+            session.execute(update(UserRow).where(UserRow.id == user_id).values(
+                gpu_seconds_deleted=UserRow.gpu_seconds_deleted + seconds))
 
     def seen(self, user_id: str) -> None:
         with self._sessions.begin() as session:

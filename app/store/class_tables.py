@@ -22,6 +22,8 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # the GPU time of their runs deleted since (what a limit counts besides the runs kept)
+    gpu_seconds_deleted: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class SessionRow(Base):

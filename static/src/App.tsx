@@ -2,8 +2,12 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, IMPORTED, api, type ActivationCurves, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
+import { ApiError, IMPORTED, api, whoAmI, type ActivationCurves, type Assignment, type Me, type DatasetSummary, type MetaOut, type LayerInfo, type NetworkSpec, type PresetSummary, type RunOut } from "./api/client";
 import { MetaContext } from "./api/meta";
+import { ClassroomPanel } from "./classroom/ClassroomPanel";
+import { changedLocks } from "./classroom/locks";
+import { SignIn } from "./classroom/SignIn";
+import { keepProgressOnServer } from "./lessons/progress";
 import { TaskKindsContext, kindOf, useTaskKinds, type TaskKind } from "./taskKinds";
 import { count, flops } from "./format";
 import { Canvas } from "./editor/Canvas";
@@ -42,8 +46,18 @@ export function App() {
   const [curves, setCurves] = useState<ActivationCurves | null>(null);
   const [kinds, setKinds] = useState<TaskKind[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
+  // on a server with accounts: who is signed in ("signed out": the sign-in page); null: none
+  const [me, setMeOnly] = useState<Me | null | "signed out" | undefined>(undefined);
+  const setMe = (found: Me | null | "signed out") => {
+    keepProgressOnServer(found !== null && found !== "signed out"); // before any lesson reads it
+    setMeOnly(found);
+  };
 
   useEffect(() => {
+    whoAmI().then(setMe, (error: unknown) => setFailure(String(error)));
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (me === undefined || me === "signed out") return;
     (async () => {
       const [layers, presetList, datasetList, rules, taskKinds] = await Promise.all(
         [api.layers(), api.presets(), api.datasets(), api.meta(), api.tasks()]);
@@ -65,8 +79,9 @@ export function App() {
     })().catch((error: unknown) => setFailure(String(error)));
     // the activations' charts are extras: the playground does not wait for them
     api.activations().then(setCurves, () => undefined);
-  }, []);
+  }, [me === undefined || me === "signed out"]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  if (me === "signed out") return <SignIn onSignedIn={setMe} />;
   if (failure) return <div className="fatal" role="alert">{t("app.noAnswer", { error: failure })}</div>;
   if (!catalog || !meta) return <div className="loading">{t("app.loading")}</div>;
   return (
@@ -75,7 +90,8 @@ export function App() {
         <TaskKindsContext.Provider value={kinds}>
           <ReactFlowProvider>
             <Playground catalog={catalog} presets={presets} initial={initial} datasets={datasets}
-              initialTraining={sharedTraining} firstVisit={firstVisit} />
+              initialTraining={sharedTraining} firstVisit={firstVisit} me={me ?? null}
+              onSignOut={() => api.signOut().then(() => setMe("signed out"), (error: unknown) => setFailure(String(error)))} />
           </ReactFlowProvider>
         </TaskKindsContext.Provider>
       </ActivationCurvesContext.Provider>
@@ -90,6 +106,8 @@ interface PlaygroundProps {
   datasets: DatasetSummary[];
   initialTraining: Training | null;
   firstVisit: boolean; // opened with no network in the URL: on the first preset, with a hint
+  me: Me | null; // who is signed in, on a server with accounts
+  onSignOut: () => void;
 }
 
 /** The network a first visit opens on: it trains in seconds on a 2-D set. */
@@ -112,8 +130,9 @@ const WATCHED: Record<string, InspectView> = {
   units: "units",
 };
 
-function Playground({ catalog, presets, initial, datasets, initialTraining, firstVisit }: PlaygroundProps) {
+function Playground({ catalog, presets, initial, datasets, initialTraining, firstVisit, me, onSignOut }: PlaygroundProps) {
   const { t } = useTranslation();
+  const { t: tClass } = useTranslation("classroom");
   const editor = useEditor(catalog, initial);
   const { doc, selected } = editor;
   const validation = useValidation(doc);
@@ -124,7 +143,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
   const [runId, setRunId] = useState<string | null>(null);
   const [initFrom, setInitFrom] = useState<string | null>(null); // transfer: a run's weights
   const [trainError, setTrainError] = useState<string | null>(null);
-  const [tab, setTab] = useState<"training" | "inspect" | "runs" | "sweeps">("training");
+  const [tab, setTab] = useState<"training" | "inspect" | "runs" | "sweeps" | "classroom">("training");
+  const [assignment, setAssignment] = useState<Assignment | null>(null); // a student's, open in the editor
   const [sweepId, setSweepId] = useState<string | null>(null);
   const [inspectAsked, setInspectAsked] = useState<{ view: InspectView } | null>(null);
   const [hint, setHint] = useState(firstVisit);
@@ -197,12 +217,13 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
       return null;
     }
   };
-  const notReady = whyNotTrain(doc, validation, {
+  const broken = assignment && training ? changedLocks(assignment, spec, forRun(training)) : [];
+  const notReady = broken.length ? tClass("lockedChanged", { fields: broken.join(", ") }) : whyNotTrain(doc, validation, {
     hasTraining: !!training, dataset: chosenDataset.given, readsSamples: kindOf(kinds, training?.task)?.reads_samples !== false,
   });
   const train = async () => {
     setHint(false);
-    if (training && !notReady) await start(() => api.createRun(spec, forRun(training), initFrom));
+    if (training && !notReady) await start(() => api.createRun(spec, forRun(training), initFrom, assignment?.id));
   };
   const continueRun = async () => {
     if (training && runId) await start(() => api.continueRun(runId, spec, forRun(training)));
@@ -236,6 +257,13 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
     setRunId(run.id);
     setTab("training");
   };
+  /** An assignment's starter network and settings in the editor; its runs are checked
+   * against what it locks. */
+  const openAssignment = (chosen: Assignment | null) => {
+    setAssignment(chosen);
+    if (chosen) void loadNetwork(chosen.network, chosen.training as unknown as Training, null);
+  };
+  const hidden = new Set<string>(assignment?.hidden ?? []);
   const datasetOptions = Object.keys((datasets.find((d) => d.name === training?.dataset.name)?.options_schema as
     { properties?: object } | undefined)?.properties ?? {});
   const suggestions = useMemo(() => pathSuggestions(doc, catalog, datasetOptions),
@@ -293,7 +321,8 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
       {lessonsOpen && (
         <LessonsPanel actions={lessonActions} current={{ runId, status: view.status }} onClose={() => setLessonsOpen(false)} />
       )}
-      <Palette catalog={catalog} onAdd={(type) => editor.addLayer(type, undefined, selected ?? "input")} />
+      {hidden.has("palette") ? <aside className="palette"><p className="muted">{tClass("paletteHidden")}</p></aside>
+        : <Palette catalog={catalog} onAdd={(type) => editor.addLayer(type, undefined, selected ?? "input")} />}
       <main className="centre">
         <DisconnectedContext.Provider value={validation.disconnected}>
           <Canvas doc={doc} catalog={catalog} summary={validation.shown} layerErrors={validation.layerErrors}
@@ -324,7 +353,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
         </footer>
       </main>
       {/* with a run open the dock keeps one height, so data arriving never moves its tabs */}
-      <section className={runId ? "dash with-run" : "dash"}>
+      <section className={runId || tab === "classroom" ? "dash with-run" : "dash"}>
         {trainError && (
           <p className="error" role="alert" data-testid="train-error" title={t("app.dismiss")}
             onClick={() => setTrainError(null)}>{trainError}</p>
@@ -343,8 +372,23 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
             onClick={() => setTab(tab === "runs" && runId ? "training" : "runs")}>{t("tabs.runs")}</button>
           <button type="button" role="tab" aria-selected={tab === "sweeps"} className={tab === "sweeps" ? "active" : ""}
             onClick={() => setTab(tab === "sweeps" && runId ? "training" : "sweeps")}>{t("tabs.sweeps")}</button>
+          {me && (
+            <button type="button" role="tab" aria-selected={tab === "classroom"} className={tab === "classroom" ? "active" : ""}
+              onClick={() => setTab(tab === "classroom" && runId ? "training" : "classroom")}>{t("tabs.classroom")}</button>
+          )}
         </nav>
+        {assignment && (
+          <p className="assignment-banner" data-testid="assignment-banner">
+            {tClass("working", { title: assignment.title })}{" "}
+            <button type="button" className="link" onClick={() => setAssignment(null)}>{tClass("leave")}</button>
+          </p>
+        )}
         {runId && tab === "training" && <Dashboard runId={runId} view={view} onContinue={continueRun} />}
+        {me && tab === "classroom" && (
+          <ClassroomPanel me={me} spec={spec} training={training ? forRun(training) : null} runId={runId} active={assignment}
+            onOpenAssignment={openAssignment} onSignOut={onSignOut}
+            onOpenRun={(id) => void api.run(id).then(openRun, (error: unknown) => setTrainError(String(error)))} />
+        )}
         {tab === "runs" && (
           <RunsPanel datasets={datasets.map((d) => d.name)} current={runId} onOpen={openRun} />
         )}
@@ -361,7 +405,7 @@ function Playground({ catalog, presets, initial, datasets, initialTraining, firs
         {selectedLayer === null && (
           <TrainingPanel training={training} datasets={datasets} chosen={chosenDataset} inputShape={doc.input.shape}
             onChange={setTraining}
-            layerIds={doc.layers.map((l) => l.id)} initFrom={initFrom} onInitFrom={setInitFrom}
+            layerIds={doc.layers.map((l) => l.id)} initFrom={initFrom} onInitFrom={setInitFrom} hidden={hidden}
             onUseInputShape={(shape) => editor.change({ ...doc, input: { ...doc.input, shape } })} />
         )}
         <Inspector doc={doc} selected={selectedLayer} catalog={catalog} summary={validation.shown}

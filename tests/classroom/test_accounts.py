@@ -75,8 +75,13 @@ def test_a_teacher_resets_only_their_own_students_passwords(room: Room) -> None:
     assert teacher.put(f"{API}/users/bob/password",
                        json={"password": "new password 1"}).status_code == 204
     _browser(room, "bob", "new password 1")
+    # a reset signs him out everywhere: his API token went with his old password
+    assert room["bob"].get(f"{API}/me").status_code == 401
     assert teacher.put(f"{API}/users/bob/password",
                        json={"password": PASSWORD}).status_code == 204
+    classroom = room.app.state.classroom
+    token = classroom.new_token(classroom.store.user_named("bob"), "tests")
+    room["bob"].headers["Authorization"] = f"Bearer {token}"
 
 
 def test_tokens_are_shown_once_and_kept_as_digests(room: Room) -> None:

@@ -7,6 +7,7 @@ from typing import get_args
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from app.api.viewer import OptionalViewer
 from app.runs.artifacts import BOUNDARY_RESOLUTION
 from app.spec.events import (
     CONTINUABLE_STATUSES,
@@ -37,13 +38,17 @@ class MetaOut(BaseModel):
     boundary_resolution: int = Field(description=(
         "Grid points per side of the decision boundaries a run streams; ask "
         "/inspect/boundary for the same to draw a run that no longer streams alike."))
+    accounts: bool = Field(description=(
+        "Whether users sign in as themselves (a classroom: GET /me says who); false on a "
+        "single-user server."))
 
 
 @router.get("/meta")
-def get_meta() -> MetaOut:
-    """The server's run statuses by what they allow, and the stream's boundary resolution."""
+def get_meta(viewer: OptionalViewer) -> MetaOut:
+    """The server's run statuses by what they allow, the stream's boundary resolution,
+    and whether it has accounts."""
     return MetaOut(statuses=list(get_args(RunStatus)), final_statuses=sorted(FINAL_STATUSES),
                    continuable_statuses=sorted(CONTINUABLE_STATUSES),
                    resumable_statuses=sorted(RESUMABLE_STATUSES),
                    resumable_failures=sorted(RESUMABLE_CAUSES),
-                   boundary_resolution=BOUNDARY_RESOLUTION)
+                   boundary_resolution=BOUNDARY_RESOLUTION, accounts=viewer is not None)

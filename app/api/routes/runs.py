@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from app.api.deps import PresetsDep, RunsDep
 from app.api.downloads import attachment
-from app.api.run_rules import admit
+from app.api.run_rules import admit, check_gpu_time, keep_gpu_time
 from app.api.schemas import (
     ErrorOut,
     PresetRef,
@@ -184,19 +184,21 @@ def pause_run(run_id: str, runs: RunsDep) -> RunOut:
 
 
 @router.post("/{run_id}/resume", status_code=202, responses=CONFLICT)
-def resume_run(run_id: str, runs: RunsDep) -> RunOut:
+def resume_run(run_id: str, runs: RunsDep, request: Request, viewer: OptionalViewer) -> RunOut:
     """Resume a paused or interrupted run from its last checkpoint, or a run that failed
     because of the disk or its worker (a 409 for one whose network failed)."""
+    check_gpu_time(request, viewer)
     return RunOut(**runs.resume(run_id).model_dump())
 
 
 @router.post("/{run_id}/continue", status_code=status.HTTP_201_CREATED, responses={
     **CONFLICT, 422: {"model": ErrorOut, "description": "The edit does not fit."}})
 def continue_run(run_id: str, body: RunContinue, runs: RunsDep, presets: PresetsDep,
-                 viewer: OptionalViewer) -> RunOut:
+                 request: Request, viewer: OptionalViewer) -> RunOut:
     """Go on from a paused or ended run after editing its network or training settings:
     a new run, linked by its `origin`, keeps the weights of every layer whose id and
     shapes still match and counts steps and epochs on. The run itself is left as is."""
+    check_gpu_time(request, viewer)
     spec = resolve_model(body.model, presets) if body.model is not None else None
     return _out(runs, runs.continue_run(run_id, spec, body.training, body.name,
                                         owner=owner_of(viewer)))
@@ -226,7 +228,10 @@ def export_run(run_id: str, fmt: ExportFormat, runs: RunsDep) -> Response:
 
 
 @router.delete("/{run_id}", status_code=204, responses=CONFLICT)
-def delete_run(run_id: str, runs: RunsDep) -> Response:
+def delete_run(run_id: str, runs: RunsDep, request: Request, viewer: OptionalViewer
+               ) -> Response:
     """Delete a run that is not active: its rows and its files."""
+    run = runs.get(run_id)
     runs.delete(run_id)
+    keep_gpu_time(request, viewer, run)
     return Response(status_code=204)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, JsonValue
 from app.api.deps import PresetsDep, SweepsDep
 from app.api.examples import SWEEP_CREATE, examples
 from app.api.routes.runs import resolve_model, resolve_training
+from app.api.run_rules import check_gpu_time
 from app.api.schemas import ErrorOut, PresetRef, Responses
 from app.api.viewer import OptionalViewer, owner_of, owners_seen
 from app.runs.sweeps import ConfigResult, SweepResults, TrialResult
@@ -149,13 +150,14 @@ def _out(results: SweepResults) -> SweepOut:
 @router.post("", status_code=status.HTTP_201_CREATED, responses={422: {
     "model": ErrorOut, "description": "The sweep, or one of its trials, does not fit."}})
 def create_sweep(body: SweepCreate, sweeps: SweepsDep, presets: PresetsDep,
-                 viewer: OptionalViewer) -> SweepOut:
+                 request: Request, viewer: OptionalViewer) -> SweepOut:
     """Check every trial (the network and settings with its values; for a search, every
     listed value and both ends of every range), then queue runs through the executor: all
     of a grid's or random search's, as many of a search's as train at once (it asks for
     the next as each ends); nothing is queued when one trial does not fit."""
     spec = resolve_model(body.model, presets)
     training = resolve_training(body.model, body.training, presets)
+    check_gpu_time(request, viewer)
     sweep = sweeps.create(spec, training, body.sweep, body.name, owner=owner_of(viewer))
     return _out(sweeps.results(sweep))
 
@@ -194,10 +196,12 @@ def stop_sweep(sweep_id: str, sweeps: SweepsDep) -> SweepOut:
 
 
 @router.post("/{sweep_id}/resume", status_code=202, responses=NOT_FOUND)
-def resume_sweep(sweep_id: str, sweeps: SweepsDep) -> SweepOut:
+def resume_sweep(sweep_id: str, sweeps: SweepsDep, request: Request,
+                 viewer: OptionalViewer) -> SweepOut:
     """Resume every paused or interrupted trial (a server restart interrupts the queued
     and running ones), and every one that failed because of the disk or its worker, from
     its last checkpoint."""
+    check_gpu_time(request, viewer)
     return _out(sweeps.results(sweeps.resume(sweep_id)))
 
 

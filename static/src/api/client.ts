@@ -33,6 +33,12 @@ export type Lesson = T.LessonOut;
 export type Experiment = T.ExperimentOut;
 export type SweepRange = Schemas["Range"];
 export type SweepSummary = T.SweepSummaryOut;
+export type Me = T.Me;
+export type ClassInfo = T.ClassOut;
+export type Assignment = T.AssignmentOut;
+export type AssignmentIn = T.AssignmentIn;
+export type Submission = T.SubmissionOut;
+export type ClassDashboard = T.Dashboard;
 export type ExportFormat = T.ExportRunData["path"]["fmt"];
 type Lang = NonNullable<T.ListLessonsData["query"]>["lang"];
 
@@ -63,6 +69,29 @@ export async function unwrap<D>(call: Promise<Answer<D>>): Promise<D> {
   const body = typeof error === "object" && error !== null ? (error as Partial<T.ErrorOut>) : {};
   throw new ApiError(response.status, body.detail ? String(body.detail) : response.statusText, body.errors ?? [],
     error ?? null);
+}
+
+/** The session's CSRF token, sent with every change (POST, PUT, PATCH, DELETE) on a server
+ * with accounts: the session cookie alone changes nothing. */
+let csrf: string | null = null;
+const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+client.interceptors.request.use((request) => {
+  if (csrf && CHANGES.has(request.method)) request.headers.set("X-CSRF-Token", csrf);
+  return request;
+});
+
+/** Who is signed in: null on a server without accounts, "signed out" (401) on one with
+ * them where nobody is. */
+export async function whoAmI(): Promise<Me | null | "signed out"> {
+  try {
+    if (!(await unwrap(sdk.getMeta())).accounts) return null;
+    const me = await unwrap(sdk.me());
+    csrf = me.csrf ?? null;
+    return me;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return "signed out";
+    throw error;
+  }
 }
 
 /** The URL a generated GET operation asks, built by the generated client without asking it
@@ -108,10 +137,11 @@ export const api = {
   tasks: () => unwrap(sdk.listTasks()),
   dataset: (name: string, samples = 8, options: Record<string, unknown> = {}) => unwrap(sdk.getDataset({
     path: { name }, query: { samples, ...(Object.keys(options).length ? { options: JSON.stringify(options) } : {}) } })),
-  /** `initFrom`: a run's id, or IMPORTED + an imported network's id. */
-  createRun: (model: unknown, training: unknown, initFrom?: string | null) =>
+  /** `initFrom`: a run's id, or IMPORTED + an imported network's id; `assignment`: the
+   * assignment it is for (its locked fields are checked). */
+  createRun: (model: unknown, training: unknown, initFrom?: string | null, assignment?: string | null) =>
     unwrap(sdk.createRun({ body: { model: model as T.NetworkSpec, training: training as T.TrainingSpec,
-      ...(initFrom ? { init_from: initFromBody(initFrom) } : {}) } })),
+      ...(initFrom ? { init_from: initFromBody(initFrom) } : {}), ...(assignment ? { assignment_id: assignment } : {}) } })),
   /** Import a network from an ONNX file; its weights stay for runs to start from. */
   importOnnx: (file: File) => unwrap(sdk.importOnnxFile({ body: file as unknown as Blob, query: { filename: file.name } })),
   /** The imported networks, newest first. */
@@ -167,7 +197,33 @@ export const api = {
   /** Each experiment's claims measured on the runs that trained them (experiment id -> run id). */
   lessonResults: (id: string, runs: Record<string, string>) =>
     unwrap(sdk.lessonResults({ path: { lesson_id: id }, body: { runs } })),
+  /** Sign in; the session's cookie is kept by the browser, its CSRF token here. */
+  signIn: async (name: string, password: string) => {
+    const me = await unwrap(sdk.signIn({ body: { name, password } }));
+    csrf = me.csrf ?? null;
+    return me;
+  },
+  signOut: async () => {
+    await unwrap(sdk.signOut());
+    csrf = null;
+  },
+  classes: () => unwrap(sdk.listClasses()),
+  createClass: (name: string) => unwrap(sdk.createClass({ body: { name } })),
+  joinClass: (code: string) => unwrap(sdk.joinClass({ body: { code } })),
+  assignments: () => unwrap(sdk.listAssignments()),
+  createAssignment: (classId: string, body: AssignmentIn) =>
+    unwrap(sdk.createAssignment({ path: { class_id: classId }, body })),
+  submissions: (id: string) => unwrap(sdk.listSubmissions({ path: { assignment_id: id } })),
+  submit: (id: string, runId: string) => unwrap(sdk.submit({ path: { assignment_id: id }, body: { run_id: runId } })),
+  classDashboard: (id: string) => unwrap(sdk.assignmentDashboard({ path: { assignment_id: id } })),
+  /** Where a lesson's progress is kept for the signed-in user (lesson id -> its state). */
+  progress: () => unwrap(sdk.lessonProgress()),
+  saveProgress: (lesson: string, state: Record<string, unknown>) =>
+    unwrap(sdk.saveLessonProgress({ path: { lesson_id: lesson }, body: state })),
 };
+
+/** Where an assignment's marks download as CSV. */
+export const marksUrl = (id: string) => urlOf(sdk.exportMarks, { path: { assignment_id: id } });
 /** Decode an EncodedArray's bytes into a typed array (little-endian, as sent). */
 export function decodeArray(array: T.EncodedArray): { shape: number[]; values: Float32Array | Uint8Array } {
   const bytes = Uint8Array.from(atob(array.data), (c) => c.charCodeAt(0));

@@ -655,7 +655,8 @@ export interface paths {
         };
         /**
          * Get Meta
-         * @description The server's run statuses by what they allow, and the stream's boundary resolution.
+         * @description The server's run statuses by what they allow, the stream's boundary resolution,
+         *     and whether it has accounts.
          */
         get: operations["get_meta"];
         put?: never;
@@ -4412,6 +4413,11 @@ export interface components {
         };
         /** MetaOut */
         MetaOut: {
+            /**
+             * Accounts
+             * @description Whether users sign in as themselves (a classroom: GET /me says who); false on a single-user server.
+             */
+            accounts: boolean;
             /**
              * Boundary Resolution
              * @description Grid points per side of the decision boundaries a run streams; ask /inspect/boundary for the same to draw a run that no longer streams alike.

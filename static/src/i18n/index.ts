@@ -4,12 +4,14 @@
 // lacks a key English has (or the other way round).
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
+import enClassroom from "./en/classroom.json";
 import enCommon from "./en/common.json";
 import enEditor from "./en/editor.json";
 import enInspect from "./en/inspect.json";
 import enLessons from "./en/lessons.json";
 import enSweeps from "./en/sweeps.json";
 import enTrain from "./en/train.json";
+import esClassroom from "./es/classroom.json";
 import esCommon from "./es/common.json";
 import esEditor from "./es/editor.json";
 import esInspect from "./es/inspect.json";
@@ -22,8 +24,8 @@ export type Lang = (typeof LANGS)[number];
 export const STORAGE_KEY = "layerlab-lang";
 
 export const resources = {
-  en: { common: enCommon, editor: enEditor, inspect: enInspect, lessons: enLessons, sweeps: enSweeps, train: enTrain },
-  es: { common: esCommon, editor: esEditor, inspect: esInspect, lessons: esLessons, sweeps: esSweeps, train: esTrain },
+  en: { classroom: enClassroom, common: enCommon, editor: enEditor, inspect: enInspect, lessons: enLessons, sweeps: enSweeps, train: enTrain },
+  es: { classroom: esClassroom, common: esCommon, editor: esEditor, inspect: esInspect, lessons: esLessons, sweeps: esSweeps, train: esTrain },
 } as const;
 
 /** The language chosen before (kept in the browser), else the browser's own if we have it. */

@@ -1,6 +1,8 @@
-// What a learner has done, kept in this browser: for each lesson, the run each experiment
-// was last trained as and whether that run has done it (completed, or diverged as claimed).
-import { useCallback, useState } from "react";
+// What a learner has done, kept in this browser (and, signed in on a server with accounts,
+// on the server for their account): for each lesson, the run each experiment was last
+// trained as and whether that run has done it (completed, or diverged as claimed).
+import { useCallback, useEffect, useState } from "react";
+import { api } from "../api/client";
 
 const STORAGE_KEY = "layerlab-lesson-progress";
 
@@ -20,12 +22,23 @@ function read(): Progress {
   }
 }
 
+/** Whether a signed-in user's progress is kept on the server too (set once signed in). */
+let onServer = false;
+export function keepProgressOnServer(on: boolean) {
+  onServer = on;
+}
+
 export function useProgress() {
   const [progress, setProgress] = useState<Progress>(read);
+  useEffect(() => {
+    // the account's progress, wherever it was made, over this browser's
+    if (onServer) api.progress().then((kept) => setProgress((old) => ({ ...old, ...(kept as Progress) })), () => undefined);
+  }, []);
   const update = useCallback((lesson: string, experiment: string, attempt: Attempt) => {
     setProgress((old) => {
       const next = { ...old, [lesson]: { ...old[lesson], [experiment]: attempt } };
       localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+      if (onServer) void api.saveProgress(lesson, next[lesson]).catch(() => undefined);
       return next;
     });
   }, []);

@@ -2,7 +2,7 @@
 // loss and accuracy charts (train per step, validation per epoch), each layer's gradient
 // norm per epoch (log scale), the decision boundary of a 2-D model as it forms, and a
 // GAN's two players and its newest samples.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, exportUrl, type ExportFormat, type RunOrigin } from "../api/client";
 import { useMeta } from "../api/meta";
@@ -100,6 +100,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
     <section className="dashboard" aria-label={t("dashboard.label")} data-testid="dashboard">
       <header>
         <span className={`status-chip status-${status}`} data-testid="run-status">{statusLabel(status)}</span>
+        {status === "queued" && <QueuePlace runId={runId} />}
         <span data-testid="run-progress">{epochsTotal ? t("dashboard.progressOf", { epoch, epochs: epochsTotal, step })
           : t("dashboard.progress", { epoch, step })}</span>
         <progress max={1} value={progress} aria-label={t("dashboard.progressLabel")} />
@@ -185,4 +186,22 @@ export function Dashboard({ runId, view, onContinue }: Props) {
       </div>
     </section>
   );
+}
+
+/** A queued run's place in the queue, read again every two seconds (users take turns on
+ * a server with accounts, so it can move either way). */
+function QueuePlace({ runId }: { runId: string }) {
+  const { t } = useTranslation("train");
+  const [place, setPlace] = useState<number | null>(null);
+  useEffect(() => {
+    let live = true;
+    const read = () => api.run(runId).then((run) => live && setPlace(run.queue_position ?? null), () => undefined);
+    void read();
+    const timer = window.setInterval(read, 2000);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
+  }, [runId]);
+  return place === null ? null : <span className="muted" data-testid="queue-place">{t("dashboard.queuePlace", { place })}</span>;
 }

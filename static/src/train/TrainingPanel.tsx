@@ -42,10 +42,11 @@ interface Props {
   layerIds: string[];
   initFrom: string | null; // a run whose weights the next run starts from
   onInitFrom: (runId: string | null) => void;
+  hidden?: Set<string>; // controls an assignment hides (app/classroom/models.py HIDEABLE)
 }
 
 export function TrainingPanel({ training, datasets, chosen, inputShape, onChange, onUseInputShape, layerIds, initFrom,
-  onInitFrom }: Props) {
+  onInitFrom, hidden = new Set() }: Props) {
   const { t } = useTranslation("train");
   const kinds = useTaskKinds();
   const name = training?.dataset.name;
@@ -59,6 +60,7 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
   const given = chosen.given?.input_shape;
   const mismatch = given && !readsNoise && shape(given) !== shape(inputShape);
   const set = (key: string, value: unknown) => onChange({ ...training, [key]: value });
+  const shows = (control: string) => !hidden.has(control); // an assignment may hide some
   // the dataset's options: points placed by hand on their own editor, the rest in a form
   const optionsSchema = (dataset?.options_schema ?? {}) as JsonSchema;
   const drawn = pointsOption(optionsSchema);
@@ -82,6 +84,7 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
   return (
     <div className="training-panel">
       <h2>{t("panel.title")}</h2>
+      {hidden.has("dataset") ? <p data-testid="dataset-fixed">{t("panel.dataset")}: <strong>{name}</strong></p> : <>
       <div className="field">
         <label htmlFor="dataset">{t("panel.dataset")}</label>
         <select id="dataset" value={name}
@@ -123,26 +126,27 @@ export function TrainingPanel({ training, datasets, chosen, inputShape, onChange
             text={datasetOptionsText(dataset.name)} onChange={(o) => set("dataset", { ...training.dataset, options: o })} />
         </details>
       )}
-      <SchemaForm schema={pick(TRAINING_SCHEMA, FIRST)} value={training} text={text} onChange={setTop} />
-      <fieldset className="optimizer-settings" data-testid="optimizer-settings">
+      </>}
+      <SchemaForm schema={pick(TRAINING_SCHEMA, FIRST.filter(shows))} value={training} text={text} onChange={setTop} />
+      {shows("optimizer") && <fieldset className="optimizer-settings" data-testid="optimizer-settings">
         <legend>{sectionTitle("optimizer")}</legend>
         <SchemaForm schema={pick(optimizerSchema, optimizerFields(optimizerSchema, optimizerValue.name ?? optimizerSchema.properties?.name?.default))}
           value={optimizerValue} idPrefix="optimizer-" text={trainingFormText("optimizer")} onChange={(v) => set("optimizer", v)} />
-      </fieldset>
-      <SchemaForm schema={pick(TRAINING_SCHEMA, [...THEN, ...own.filter((key) => !isGroup(key))])} value={training}
+      </fieldset>}
+      <SchemaForm schema={pick(TRAINING_SCHEMA, [...THEN.filter(shows), ...own.filter((key) => !isGroup(key))])} value={training}
         text={text} onChange={setTop} />
       {own.filter(isGroup).map((key) => <Group key={key} name={key} training={training} layerIds={layerIds} open onChange={set} />)}
-      <details data-testid="regularisation-settings">
+      {shows("regularization") && <details data-testid="regularisation-settings">
         <summary>{t("panel.regularisation")}</summary>
         <SchemaForm schema={pick(TRAINING_SCHEMA, REGULARISATION)} value={training} text={text} onChange={setTop} />
-      </details>
-      {FOLDED_GROUPS.map((key) => <Group key={key} name={key} training={training} layerIds={layerIds} onChange={set} />)}
+      </details>}
+      {FOLDED_GROUPS.filter(shows).map((key) => <Group key={key} name={key} training={training} layerIds={layerIds} onChange={set} />)}
       <TransferFields training={training} layerIds={layerIds} initFrom={initFrom} onInitFrom={onInitFrom}
         onLayerLr={(rates) => set("layer_lr", rates)} />
-      <details data-testid="advanced-settings">
+      {shows("advanced") && <details data-testid="advanced-settings">
         <summary>{t("panel.advanced")}</summary>
         <SchemaForm schema={pick(TRAINING_SCHEMA, advanced(kinds))} value={training} text={text} onChange={setTop} />
-      </details>
+      </details>}
     </div>
   );
 }

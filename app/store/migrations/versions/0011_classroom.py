@@ -38,7 +38,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("last_seen_at", UtcDateTime(), nullable=True))
+        sa.Column("last_seen_at", UtcDateTime(), nullable=True),
+        sa.Column("gpu_seconds_deleted", sa.Float(), nullable=False, server_default="0"))
     op.create_table(
         "sessions",
         sa.Column("key_hash", sa.String(64), primary_key=True),

@@ -376,7 +376,8 @@ export const createToken = <ThrowOnError extends boolean = false>(options: Optio
 /**
  * Get Meta
  *
- * The server's run statuses by what they allow, and the stream's boundary resolution.
+ * The server's run statuses by what they allow, the stream's boundary resolution,
+ * and whether it has accounts.
  */
 export const getMeta = <ThrowOnError extends boolean = false>(options?: Options<GetMetaData, ThrowOnError>) => (options?.client ?? client).get<GetMetaResponses, GetMetaErrors, ThrowOnError>({ url: '/api/v1/meta', ...options });
 

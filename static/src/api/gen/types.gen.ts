@@ -3479,6 +3479,12 @@ export type Me = {
  */
 export type MetaOut = {
     /**
+     * Accounts
+     *
+     * Whether users sign in as themselves (a classroom: GET /me says who); false on a single-user server.
+     */
+    accounts: boolean;
+    /**
      * Boundary Resolution
      *
      * Grid points per side of the decision boundaries a run streams; ask /inspect/boundary for the same to draw a run that no longer streams alike.
