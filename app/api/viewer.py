@@ -109,6 +109,10 @@ async def guard_path(conn: HTTPConnection, viewer: OptionalViewer) -> None:
             if conn.scope["type"] == "websocket":
                 raise WebSocketException(WS_NOT_FOUND, "no such run")
             raise RunNotFound(run_id)
+        if run.owner is not None and run.owner != viewer.user.id:
+            # a teacher inspecting a student's run reads the student's uploaded data
+            settings: Settings = conn.app.state.settings
+            use_request_uploads(user_uploads(settings.uploads_dir, run.owner))
     if sweep_id is not None:
         sweeps: SweepService = conn.app.state.sweeps
         try:

@@ -111,3 +111,21 @@ def test_her_run_cannot_be_reached_through_a_body_either(room: Room,
         "training": {"dataset": {"name": "csv", "options": {
             "upload_id": alices["upload_id"], "target": "label"}}, "epochs": 1}})
     assert bobs_csv.status_code == 422  # her table is not in his uploads
+
+
+def test_her_teacher_inspects_a_run_on_her_own_uploaded_table(room: Room,
+                                                              alices: dict[str, str]) -> None:
+    """The run's data is read from her uploads, whoever looks at it."""
+    run = room["alice"].post(f"{API}/runs", json={
+        "model": {"input": {"shape": [1]}, "layers": [{"id": "out", "type": "dense",
+                                                       "units": 3}]},
+        "training": {"dataset": {"name": "csv", "options": {
+            "upload_id": alices["upload_id"], "target": "label"}}, "epochs": 2,
+            "device": "cpu"}})
+    assert run.status_code == 201, run.text
+    run_id = run.json()["id"]
+    assert wait_for(room["alice"], run_id)["status"] == "completed"
+    seen = room["teacher"].get(f"{API}/runs/{run_id}/inspect/confusion")
+    assert seen.status_code == 200, seen.text
+    assert seen.json() == room["alice"].get(f"{API}/runs/{run_id}/inspect/confusion").json()
+    assert room["bob"].get(f"{API}/runs/{run_id}/inspect/confusion").status_code == 404
