@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -43,9 +44,15 @@ def _password(from_stdin: bool) -> str:
 
 
 def accounts_exist(settings: Settings) -> bool:
-    """Whether the database the settings name has any account (users sign in)."""
+    """Whether the database the settings name has any account (users sign in); a SQLite
+    file that does not exist yet has none, and is not made by asking."""
+    from sqlalchemy.engine import make_url
+
     from app.store import get_store
 
+    url = make_url(settings.store_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return False
     store = get_store(settings.store_url, **settings.store_options)
     try:
         return store.accounts().user_count() > 0

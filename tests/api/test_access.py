@@ -28,6 +28,7 @@ def test_public_bind_needs_a_token() -> None:
     with pytest.raises(ValueError, match="LAYERLAB_TOKEN"):
         Settings(host="0.0.0.0").check_exposure()
     Settings(host="0.0.0.0", token=TOKEN).check_exposure()
+    Settings(host="0.0.0.0").check_exposure(accounts=True)  # each user signs in
     Settings().check_exposure()
 
 

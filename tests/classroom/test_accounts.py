@@ -4,6 +4,8 @@ per user, and a server without accounts that stays as it was."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -12,6 +14,8 @@ from app.api.login_limit import LoginThrottle
 from app.api.viewer import SESSION_COOKIE
 from app.classroom.passwords import verify_password
 from app.cli.main import cli
+from app.cli.users import accounts_exist
+from app.settings import Settings
 from app.store import get_store
 from tests.classroom.conftest import API, PASSWORD, Room
 
@@ -126,6 +130,8 @@ def test_without_accounts_nothing_changes(client: TestClient) -> None:
 def test_the_cli_makes_the_first_account(tmp_path: pytest.TempPathFactory,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAYERLAB_HOME", str(tmp_path))
+    assert not accounts_exist(Settings())
+    assert not list(Path(str(tmp_path)).iterdir())  # asking made no database
     runner = CliRunner()
     made = runner.invoke(cli, ["users", "create", "--teacher", "ada", "--password-stdin"],
                          input="long enough password\n")
@@ -136,5 +142,6 @@ def test_the_cli_makes_the_first_account(tmp_path: pytest.TempPathFactory,
     assert again.exit_code == 2 and "already exists" in again.output
     short = runner.invoke(cli, ["users", "create", "bea", "--password-stdin"], input="short\n")
     assert short.exit_code == 2 and "at least 8" in short.output
+    assert accounts_exist(Settings())  # so `serve` may bind beyond the loopback
     token = runner.invoke(cli, ["users", "token", "ada"])
     assert token.exit_code == 0 and token.output.strip().startswith("ll_")
