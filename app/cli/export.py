@@ -5,6 +5,8 @@ needs neither a server nor its database."""
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +59,9 @@ def export_checkpoint(path: Path, fmt: str, output: Path | None) -> Path:
     from app.train.session import training_note
 
     try:
+        if output is not None and not output.is_dir() and not output.parent.is_dir():
+            # said before the export, which may take seconds, not after it
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(output.parent))
         checkpoint = load_checkpoint(path)
         trained = trained_with(checkpoint.meta, path.name)
         network, limits = trained.network, Settings().limits

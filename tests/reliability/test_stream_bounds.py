@@ -2,8 +2,10 @@
 client opens: a long run's snapshot is thinned to what a chart draws (the metrics
 endpoint and `since_step` give every row), one address holds at most
 `max_streams_per_client` streams, and a thousand connect/close cycles leave the server's
-memory flat. Everything is real: `layerlab serve` in its own process, a real training
-run of over 10,000 steps, websocket clients on loopback.
+memory flat. Everything is real: `layerlab serve` in its own process, a run of 13,000
+steps in its database (written as the recorder writes a run's reports, before the server
+starts: training one would take a minute), real runs to follow, websocket clients on
+loopback.
 
 Sizes and memory are recorded (`record_property("detail", ...)`); bounds are asserted."""
 
@@ -25,7 +27,10 @@ from websockets.exceptions import ConnectionClosed
 from app.api.stream_slots import TRY_AGAIN_LATER
 from app.runs.run_states import SNAPSHOT_POINTS
 from app.runs.service import RunService
+from app.store.base import MetricRow
+from app.store.sql import SqlRunStore
 from tests.reliability.servers import ServerProcess, create_run, wait_until
+from tests.store.factories import make_run
 
 API = "/api/v1"
 STREAMS_PER_CLIENT = 5
@@ -60,15 +65,38 @@ class Served:
         return f"{self.server.url.replace('http', 'ws', 1)}{API}/runs/{run_id}/stream{query}"
 
 
+EPOCHS, STEPS_PER_EPOCH = 130, 100
+
+
+def write_long_run(home: Path) -> str:
+    """A completed run of EPOCHS x STEPS_PER_EPOCH steps in the database of `home`: a
+    loss and an accuracy each step (one spike), and each epoch's row at its last step."""
+    run_id = "long" + "0" * 28
+    store = SqlRunStore(f"sqlite:///{home / 'layerlab.db'}")
+    try:
+        store.create_run(make_run(run_id, status="completed").model_copy(update={
+            "epoch": EPOCHS, "step": EPOCHS * STEPS_PER_EPOCH}))
+        for epoch in range(EPOCHS):
+            first = epoch * STEPS_PER_EPOCH + 1
+            rows = [MetricRow(step=s, epoch=epoch, values={
+                "train_loss": 5.0 if s == 7_777 else 1 / (1 + s / 500) + (s % 7) / 100,
+                "train_accuracy": 1 - 1 / (2 + s / 500)})
+                for s in range(first, first + STEPS_PER_EPOCH)]
+            rows[-1].values.update({"val_loss": 0.3, "val_accuracy": 0.9, "epoch_seconds": 0.5,
+                                    "epoch_train_loss": 0.31})
+            store.append_metrics(run_id, rows)
+    finally:
+        store.close()
+    return run_id
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A server, and a completed real run of over 10,000 steps on it."""
+    """A server, and a completed run of over 10,000 steps in its database."""
     home = tmp_path_factory.mktemp("stream-bounds")
+    run_id = write_long_run(home)
     with ServerProcess(home, LAYERLAB_MAX_STREAMS_PER_CLIENT=str(STREAMS_PER_CLIENT)) as server, \
             httpx2.Client(base_url=server.url, timeout=60) as http:
-        run_id = create_run(http, training(n_samples=1000, epochs=130, batch_size=8), "long")
-        wait_until(lambda: status(http, run_id) not in ("queued", "running"), timeout=600,
-                   every=0.5, what="the long run ending")
         assert status(http, run_id) == "completed", server.log()
         yield Served(server, http, run_id)
 
@@ -107,7 +135,7 @@ def test_a_long_runs_snapshot_is_bounded_and_keeps_its_shape(
     assert min(losses) in sent["values"]["train_loss"]
     assert max(losses) in sent["values"]["train_loss"]
     epochs = snapshot["metrics"]["epochs"]  # every epoch row, as they are few
-    assert epochs["epoch"] == list(range(130))
+    assert epochs["epoch"] == list(range(EPOCHS))
 
 
 def test_since_step_gives_every_row_after_it(served: Served) -> None:

@@ -6,6 +6,7 @@ steps leave the summaries as if written once; the first and last rows are kept."
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from app.store.base import MetricRow
 from app.store.sql import SqlRunStore
 from app.store.summaries import WIDTHS, level_for
 from app.store.tables import MetricSummaryRow
+from tests.postgres import PostgresServer
+from tests.store.conftest import BACKENDS
 from tests.store.factories import make_run
 
 STEPS = 20_000
@@ -36,11 +39,25 @@ def write(store: SqlRunStore, run_id: str, steps: range, value: Any = loss,
             for s in range(start, min(start + block, steps.stop))])
 
 
-@pytest.fixture
-def long_run(store: SqlRunStore) -> SqlRunStore:
+@pytest.fixture(scope="module", params=BACKENDS)
+def long_run(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlRunStore]:
+    """A store of each backend holding one run of STEPS steps, written once for the
+    tests that only read it (writing it takes seconds on PostgreSQL)."""
+    server: PostgresServer | None = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('long-run') / 'layerlab.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        database = server.new_database()
+        url = server.url(database)
+    store = SqlRunStore(url)
     store.create_run(make_run("r1"))
     write(store, "r1", range(1, STEPS + 1))
-    return store
+    yield store
+    store.close()
+    if server is not None:
+        server.drop_database(database)
 
 
 def test_a_long_run_comes_at_a_charts_resolution_with_its_spike(long_run: SqlRunStore) -> None:
@@ -98,11 +115,12 @@ def test_steps_written_again_after_a_resume_summarise_as_if_written_once(
         store: SqlRunStore, cut: int) -> None:
     store.create_run(make_run("resumed"))
     store.create_run(make_run("once"))
+    end = 10_000  # past the widest stretch a cut falls in (8,192 steps)
     write(store, "resumed", range(1, 9_001), value=lambda s: 2.0 + math.sin(s))
     store.delete_metrics_after("resumed", cut)  # resumed from a checkpoint at `cut`
-    write(store, "resumed", range(cut + 1, STEPS + 1))
+    write(store, "resumed", range(cut + 1, end + 1))
     write(store, "once", range(1, cut + 1), value=lambda s: 2.0 + math.sin(s))
-    write(store, "once", range(cut + 1, STEPS + 1))
+    write(store, "once", range(cut + 1, end + 1))
     assert summaries(store, "resumed") == summaries(store, "once")
 
 
