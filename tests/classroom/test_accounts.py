@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 from typer.testing import CliRunner
 
 from app.api.login_limit import LoginThrottle
@@ -52,6 +53,10 @@ def test_nobody_is_let_in_without_a_valid_session_or_token(room: Room) -> None:
         answer = room.anon.get(f"{API}/runs", headers=headers)
         assert answer.status_code == 401, headers
         assert "sign in" in answer.json()["detail"]
+    with pytest.raises(WebSocketDisconnect) as closed, \
+            room.anon.websocket_connect(f"{API}/runs/{'0' * 32}/stream"):
+        pass
+    assert closed.value.code == 4401
     wrong = room.anon.post(f"{API}/session", json={"name": "alice", "password": "wrong-one"})
     assert wrong.status_code == 401 and wrong.json()["detail"] == "wrong name or password"
     unknown = room.anon.post(f"{API}/session", json={"name": "nobody", "password": PASSWORD})

@@ -251,3 +251,24 @@ def test_sweeps_from_before_searches_number_their_trials_as_configurations(
             ("r1", 0, 0), ("r2", 1, 0)]
     finally:
         store.close()
+
+
+def test_runs_and_sweeps_from_before_accounts_belong_to_no_one(store_url: str) -> None:
+    """A 0010 database's runs open with no owner (a teacher's to see, app.classroom), and
+    the classroom's tables are there to make accounts in."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0010")
+        _insert(engine, _row(make_run()))
+    finally:
+        engine.dispose()
+    store = SqlRunStore(store_url)
+    try:
+        run = store.get_run("r1")
+        assert run is not None and run.owner is None
+        accounts = store.accounts()
+        assert accounts.user_count() == 0
+        found, total = store.find_runs(RunQuery(owners=[]))
+        assert (found, total) == ([], 0)  # a student with no runs lists none of these
+    finally:
+        store.close()

@@ -6,8 +6,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import {
-  ApiError, api, marksUrl, type Assignment, type ClassDashboard, type ClassInfo, type Me, type Submission,
+  ApiError, api, marksUrl, type Assignment, type ClassInfo, type Me,
 } from "../api/client";
+import { usePolled } from "../api/usePolled";
 import { count } from "../format";
 
 interface Props {
@@ -201,17 +202,7 @@ function NewAssignment({ classes, spec, training, act }: Pick<Shared, "classes" 
 
 function AssignmentDashboard({ id, onOpenRun }: { id: string; onOpenRun: (runId: string) => void }) {
   const { t, i18n } = useTranslation("classroom");
-  const [board, setBoard] = useState<ClassDashboard | null>(null);
-  useEffect(() => {
-    let live = true;
-    const read = () => api.classDashboard(id).then((found) => live && setBoard(found), () => undefined);
-    void read();
-    const timer = window.setInterval(read, 3000); // students train meanwhile
-    return () => {
-      live = false;
-      window.clearInterval(timer);
-    };
-  }, [id]);
+  const board = usePolled(() => api.classDashboard(id), 3000, id); // students train meanwhile
   if (!board) return <p className="muted">{t("loading")}</p>;
   return (
     <div className="class-dashboard">
@@ -309,22 +300,17 @@ function useClaimText() {
 function Submissions({ assignment, runId, act }: { assignment: Assignment; runId: string | null } & Pick<Shared, "act">) {
   const { t, i18n } = useTranslation("classroom");
   const claimText = useClaimText();
-  const [mine, setMine] = useState<Submission[]>([]);
-  useEffect(() => {
-    let live = true;
-    const read = () => api.submissions(assignment.id).then((found) => live && setMine(found), () => undefined);
-    void read();
-    const timer = window.setInterval(read, 2000); // a mark comes once its run has ended
-    return () => {
-      live = false;
-      window.clearInterval(timer);
-    };
-  }, [assignment.id]);
+  const [handed, setHanded] = useState(0); // asks again at once after a hand-in
+  // a mark comes once its run has ended
+  const mine = usePolled(() => api.submissions(assignment.id), 2000, `${assignment.id}:${handed}`) ?? [];
   return (
     <div className="submissions">
       <button type="button" className="primary" disabled={!runId}
         title={runId ? undefined : t("trainFirst")}
-        onClick={() => runId && void act(async () => setMine([...mine, await api.submit(assignment.id, runId)]))}>
+        onClick={() => runId && void act(async () => {
+          await api.submit(assignment.id, runId);
+          setHanded(handed + 1);
+        })}>
         {t("handIn")}</button>
       <ul data-testid="submissions">
         {mine.map((s) => (

@@ -2,10 +2,11 @@
 // loss and accuracy charts (train per step, validation per epoch), each layer's gradient
 // norm per epoch (log scale), the decision boundary of a 2-D model as it forms, and a
 // GAN's two players and its newest samples.
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, exportUrl, type ExportFormat, type RunOrigin } from "../api/client";
 import { useMeta } from "../api/meta";
+import { usePolled } from "../api/usePolled";
 import { useZoom, within } from "./useZoom";
 import { duration, metric, percent } from "../format";
 import i18n from "../i18n";
@@ -192,16 +193,7 @@ export function Dashboard({ runId, view, onContinue }: Props) {
  * a server with accounts, so it can move either way). */
 function QueuePlace({ runId }: { runId: string }) {
   const { t } = useTranslation("train");
-  const [place, setPlace] = useState<number | null>(null);
-  useEffect(() => {
-    let live = true;
-    const read = () => api.run(runId).then((run) => live && setPlace(run.queue_position ?? null), () => undefined);
-    void read();
-    const timer = window.setInterval(read, 2000);
-    return () => {
-      live = false;
-      window.clearInterval(timer);
-    };
-  }, [runId]);
-  return place === null ? null : <span className="muted" data-testid="queue-place">{t("dashboard.queuePlace", { place })}</span>;
+  const place = usePolled(() => api.run(runId).then((run) => run.queue_position ?? null), 2000, runId);
+  return place === null || place === undefined ? null
+    : <span className="muted" data-testid="queue-place">{t("dashboard.queuePlace", { place })}</span>;
 }
