@@ -50,8 +50,7 @@ def check_gpu_time(conn: HTTPConnection, viewer: Viewer | None) -> None:
     if viewer is None or settings.gpu_minutes_per_user is None:
         return
     runs: RunService = conn.app.state.runs
-    user = get_classroom(conn).store.get_user(viewer.user.id)
-    deleted = user.gpu_seconds_deleted if user is not None else 0.0
+    deleted = get_classroom(conn).gpu_seconds_deleted(viewer.user.id)
     used = (runs.gpu_seconds(viewer.user.id) + deleted) / 60
     if used >= settings.gpu_minutes_per_user:
         raise HTTPException(429, f"your runs have used {used:.0f} of your "
@@ -65,7 +64,7 @@ def keep_gpu_time(conn: HTTPConnection, viewer: Viewer | None, run: RunRecord) -
         return
     seconds = gpu_duration(run)
     if run.owner is not None and seconds:
-        get_classroom(conn).store.add_gpu_seconds_deleted(run.owner, seconds)
+        get_classroom(conn).keep_gpu_seconds(run.owner, seconds)
 
 
 def gpu_duration(run: RunRecord) -> float:

@@ -127,6 +127,15 @@ class Classroom:
             raise ClassroomError(f"a password has at least {MIN_PASSWORD} characters")
         self.store.set_password(user.id, hash_password(password))
 
+    def gpu_seconds_deleted(self, user_id: str) -> float:
+        """The GPU time of the user's runs deleted since they ran (a limit counts it)."""
+        user = self.store.get_user(user_id)
+        return 0.0 if user is None else user.gpu_seconds_deleted
+
+    def keep_gpu_seconds(self, user_id: str, seconds: float) -> None:
+        """Keep a deleted run's GPU time on its user's account."""
+        self.store.add_gpu_seconds_deleted(user_id, seconds)
+
     # who sees what
     def visible_owners(self, user: UserRecord) -> list[str]:
         """Whose runs, sweeps and uploads the user sees: their own, and a teacher's

@@ -84,7 +84,9 @@ def test_the_maps_follow_a_run_as_it_trains_and_stop_when_it_pauses(
                                arg=[unit.element_handle(), before], timeout=30_000)
         assert http.post(f"/api/v1/runs/{run_id}/pause").status_code in (200, 202)
         wait_for_status(http, run_id, {"paused"})
-    # the pause's own checkpoint is drawn once; then nothing changes
+    # the pause's own checkpoint is drawn once, when the page has heard of the pause (its
+    # views fetch again); then nothing changes
+    expect(page.locator(".inspect")).to_have_attribute("data-version", "paused")
     expect(page.locator(".inspect")).to_have_attribute("data-views", re.compile("units"))
     page.wait_for_load_state("networkidle")
     frozen = unit.evaluate("c => c.toDataURL()")

@@ -105,7 +105,7 @@ export function InspectPanel({ runId, spec, version, asked, tick = 0, kept }: Pr
   if (!listed) return <p className="muted">{t("loading")}</p>;
   const tab: Tab | undefined = view ? TABS[view] : undefined;
   return (
-    <section className="inspect" aria-label={t("panel.label")} data-views={tabs.join(" ")}>
+    <section className="inspect" aria-label={t("panel.label")} data-views={tabs.join(" ")} data-version={version}>
       <nav className="tabs" role="tablist">
         {tabs.map((v) => (
           <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? "active" : ""}
